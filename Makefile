@@ -1,0 +1,49 @@
+# The two commands: `make run` and `make test`. Both install what they need first.
+SHELL := /bin/bash
+PORT ?= 8000
+export PORT
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV := .venv/bin
+
+.PHONY: install run test lint typecheck pytest migrate db demo bench-ingest bench-invoices compose-config clean
+
+install:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
+	$(UV) sync --frozen --quiet
+
+db: install
+	$(VENV)/python manage.py ensure_database
+	$(VENV)/python manage.py migrate --noinput
+	$(VENV)/python manage.py ensure_periodic_tasks
+
+run: db
+	$(VENV)/honcho start --no-prefix -f Procfile -p $(PORT) || true
+
+lint: install
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+
+typecheck: install
+	$(VENV)/mypy .
+
+pytest: install
+	$(VENV)/python manage.py makemigrations --check --dry-run
+	$(VENV)/pytest
+
+test: lint typecheck pytest
+
+demo: db
+	$(VENV)/python manage.py seed_demo
+
+bench-ingest: db
+	$(VENV)/python bench/ingest.py
+
+bench-invoices: db
+	$(VENV)/python bench/invoice_run.py
+
+compose-config:
+	docker compose config --quiet
+
+clean:
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,25 @@
+"""The Celery app. Periodic tasks live in django-celery-beat's database scheduler
+(editable in the admin); `ensure_periodic_tasks` registers the defaults."""
+
+import os
+
+from celery import Celery
+from celery.signals import setup_logging
+from django_structlog.celery.steps import DjangoStructLogInitStep
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_project.settings")
+
+app = Celery("billing")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.steps["worker"].add(DjangoStructLogInitStep)
+app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _use_django_logging(**kwargs: object) -> None:
+    # Keep Django's LOGGING (structlog, JSON outside development) in the worker too.
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)

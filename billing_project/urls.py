@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from billing_project import views
+from tenants import api as tenants_api
+
+tenant_routes: list[URLPattern | URLResolver] = [
+    path("", include("tenants.urls")),
+    path("", include("webhooks.urls")),
+    path("", include("plans.urls")),
+    path("", include("subscriptions.urls")),
+    path("", include("usage.urls")),
+    path("", include("invoices.urls")),
+    path("", include("metrics.urls")),
+]
+
+v1: list[URLPattern | URLResolver] = [
+    path("tenants", tenants_api.TenantSignupApi.as_view(), name="tenant-signup"),
+    path("tenants/<uuid:tenant_id>", tenants_api.TenantDetailApi.as_view(), name="tenant-detail"),
+    path("tenants/<uuid:tenant_id>/", include(tenant_routes)),
+    path("auth/login", tenants_api.LoginApi.as_view(), name="auth-login"),
+    path("auth/refresh", tenants_api.RefreshApi.as_view(), name="auth-refresh"),
+    path("webhooks/", include("invoices.webhook_urls")),
+    path("schema", SpectacularAPIView.as_view(), name="schema"),
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("", include("django_prometheus.urls")),
+    path("v1/", include(v1)),
+]
+
+handler404 = "billing_project.views.not_found"
+handler500 = "billing_project.views.server_error"

@@ -1,0 +1,111 @@
+"""Fixtures every app's tests share: tenants, callers of each role, and API clients.
+
+`api` is an APIClient logged in (JWT) as an admin of `tenant`; `client_for(user)` or
+`client_for_key(raw_key)` give others. `other_tenant` exists for isolation tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tenants.models import Role, Tenant, User
+from tenants.services import api_key_create, tokens_for_user
+from tenants.tests.factories import TenantFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    # Throttle counters and idempotency keys live in Redis (a test database of its own).
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def tenant(db: Any) -> Tenant:
+    return TenantFactory(name="Acme")
+
+
+@pytest.fixture
+def other_tenant(db: Any) -> Tenant:
+    return TenantFactory(name="Globex")
+
+
+@pytest.fixture
+def admin_user(tenant: Tenant) -> User:
+    return UserFactory(tenant=tenant, role=Role.ADMIN, email="admin@acme.test")
+
+
+@pytest.fixture
+def member_user(tenant: Tenant) -> User:
+    return UserFactory(tenant=tenant, role=Role.MEMBER, email="member@acme.test")
+
+
+@pytest.fixture
+def viewer_user(tenant: Tenant) -> User:
+    return UserFactory(tenant=tenant, role=Role.VIEWER, email="viewer@acme.test")
+
+
+@pytest.fixture
+def other_admin(other_tenant: Tenant) -> User:
+    return UserFactory(tenant=other_tenant, role=Role.ADMIN, email="admin@globex.test")
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], APIClient]:
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for_user(user)['access']}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client_for_key() -> Callable[[str], APIClient]:
+    def make(raw_key: str) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(admin_user: User, client_for: Callable[[User], APIClient]) -> APIClient:
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def member_api(member_user: User, client_for: Callable[[User], APIClient]) -> APIClient:
+    return client_for(member_user)
+
+
+@pytest.fixture
+def viewer_api(viewer_user: User, client_for: Callable[[User], APIClient]) -> APIClient:
+    return client_for(viewer_user)
+
+
+@pytest.fixture
+def other_api(other_admin: User, client_for: Callable[[User], APIClient]) -> APIClient:
+    return client_for(other_admin)
+
+
+@pytest.fixture
+def key_api(tenant: Tenant, client_for_key: Callable[[str], APIClient]) -> APIClient:
+    _, raw = api_key_create(tenant=tenant, name="backend")
+    return client_for_key(raw)
+
+
+@pytest.fixture
+def turl(tenant: Tenant) -> Callable[[str], str]:
+    """`turl("plans")` → `/v1/tenants/<tenant.id>/plans`."""
+
+    def make(path: str = "") -> str:
+        return f"/v1/tenants/{tenant.id}/{path}".rstrip("/")
+
+    return make

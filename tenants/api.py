@@ -1,0 +1,203 @@
+"""Tenant sign-up, login, users and API keys (API.md, Authentication and tenancy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from tenants import services
+from tenants.models import ApiKey, Role, Tenant, User
+from tenants.scoping import TenantScopedApi
+from tenants.validators import validate_currency_code
+
+BAD_CREDENTIALS = "No active account found with the given credentials."
+BAD_SIGNUP_TOKEN = "A valid X-Signup-Token header is required to create a tenant."  # noqa: S105
+
+
+def _check_password(password: str, email: str) -> str:
+    try:
+        password_validation.validate_password(password, user=User(email=email))
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(list(exc.messages)) from exc
+    return password
+
+
+class TenantOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Tenant
+        fields = ["id", "name", "default_currency", "created_at"]
+
+
+class UserOutput(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "role", "created_at"]
+
+
+class TenantSignupApi(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "signup"
+
+    class Input(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+        admin_email = serializers.EmailField()
+        admin_password = serializers.CharField(write_only=True)
+        default_currency = serializers.CharField(default=settings.DEFAULT_CURRENCY, validators=[validate_currency_code])
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            try:
+                _check_password(attrs["admin_password"], attrs["admin_email"])
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"admin_password": exc.detail}) from exc
+            return attrs
+
+    class Output(serializers.Serializer):
+        tenant = TenantOutput()
+        user = inline_serializer(
+            "SignupUser",
+            {"id": serializers.UUIDField(), "email": serializers.EmailField(), "role": serializers.CharField()},
+        )
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+
+    @extend_schema(request=Input, responses={201: Output}, auth=[])
+    def post(self, request: Request) -> Response:
+        expected = settings.TENANT_SIGNUP_TOKEN
+        if expected and request.headers.get("X-Signup-Token") != expected:
+            raise PermissionDenied(BAD_SIGNUP_TOKEN)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.tenant_signup(**data.validated_data)
+        return Response(self.Output(result).data, status=status.HTTP_201_CREATED)
+
+
+class TenantDetailApi(TenantScopedApi):
+    serializer_class = TenantOutput
+
+    def get(self, request: Request, tenant_id: str) -> Response:
+        return Response(TenantOutput(self.tenant).data)
+
+
+class LoginApi(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    class Input(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(write_only=True)
+
+    class Output(serializers.Serializer):
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+        tenant_id = serializers.UUIDField(allow_null=True)
+        role = serializers.CharField()
+
+    @extend_schema(request=Input, responses={200: Output}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        # authenticate() runs the hasher even for unknown emails, so both answers take as long.
+        user = authenticate(
+            request, email=data.validated_data["email"].lower(), password=data.validated_data["password"]
+        )
+        if user is None or not user.is_active:
+            raise AuthenticationFailed(BAD_CREDENTIALS, code="no_active_account")
+        assert isinstance(user, User)
+        body = {**services.tokens_for_user(user), "tenant_id": user.tenant_id, "role": user.role}
+        return Response(self.Output(body).data)
+
+
+class RefreshApi(TokenRefreshView):
+    """simplejwt's refresh with rotation: the old refresh token is blacklisted."""
+
+
+class UserListCreateApi(TenantScopedApi):
+    model = User
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    serializer_class = UserOutput
+
+    class Input(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(write_only=True)
+        role = serializers.ChoiceField(choices=Role.choices)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            try:
+                _check_password(attrs["password"], attrs["email"])
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError({"password": exc.detail}) from exc
+            return attrs
+
+    def get(self, request: Request, tenant_id: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(UserOutput(page, many=True).data)
+
+    @extend_schema(request=Input, responses={201: UserOutput})
+    def post(self, request: Request, tenant_id: str) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_create(tenant=self.tenant, **data.validated_data)
+        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class ApiKeyListCreateApi(TenantScopedApi):
+    model = ApiKey
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    serializer_class = ApiKeyOutput
+
+    class Input(serializers.Serializer):
+        name = serializers.CharField(max_length=200)
+
+    class CreatedOutput(serializers.Serializer):
+        id = serializers.UUIDField()
+        name = serializers.CharField()
+        prefix = serializers.CharField()
+        key = serializers.CharField(help_text="The secret: shown only in this response")
+        created_at = serializers.DateTimeField()
+
+    def get(self, request: Request, tenant_id: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ApiKeyOutput(page, many=True).data)
+
+    @extend_schema(request=Input, responses={201: CreatedOutput})
+    def post(self, request: Request, tenant_id: str) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        key, raw = services.api_key_create(tenant=self.tenant_id, name=data.validated_data["name"])
+        body = {"id": key.id, "name": key.name, "prefix": key.prefix, "key": raw, "created_at": key.created_at}
+        return Response(self.CreatedOutput(body).data, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyRevokeApi(TenantScopedApi):
+    model = ApiKey
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, tenant_id: str, key_id: str) -> Response:
+        services.api_key_revoke(tenant=self.tenant_id, key_id=key_id)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,76 @@
+"""Who is calling: a user with a JWT, or a tenant's backend with an API key.
+
+Both kinds of caller expose `tenant_id` and `role`, which is all the tenant-scoping
+permission reads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from tenants.models import API_KEY_PREFIX, ApiKey, Role, hash_api_key
+
+INVALID_API_KEY = "Invalid or revoked API key."
+
+
+@dataclass(frozen=True)
+class ApiKeyCaller:
+    """The request.user of a call made with an API key: a member of the key's tenant."""
+
+    api_key_id: uuid.UUID
+    tenant_id: uuid.UUID
+    role: str = Role.MEMBER
+    is_authenticated: bool = field(default=True, init=False)
+    is_active: bool = field(default=True, init=False)
+    is_staff: bool = field(default=False, init=False)
+
+    @property
+    def pk(self) -> str:
+        return f"apikey:{self.api_key_id}"
+
+    id = pk
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """`Authorization: Bearer bk_…`; other bearer tokens are left to the JWT class."""
+
+    def authenticate(self, request: Request) -> tuple[ApiKeyCaller, ApiKey] | None:
+        parts = get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].lower() != b"bearer" or not parts[1].startswith(API_KEY_PREFIX.encode()):
+            return None
+        raw = parts[1].decode(errors="replace")
+        key = ApiKey.objects.filter(key_hash=hash_api_key(raw), revoked_at__isnull=True).first()
+        if key is None:
+            raise exceptions.AuthenticationFailed(INVALID_API_KEY)
+        self._touch(key)
+        return ApiKeyCaller(api_key_id=key.id, tenant_id=key.tenant_id), key
+
+    @staticmethod
+    def _touch(key: ApiKey) -> None:
+        # At most one write per key per interval: ingestion sends thousands of requests a second.
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=settings.API_KEY_TOUCH_SECONDS):
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class TenantJWTAuthentication(JWTAuthentication):
+    """simplejwt's authentication; the token's user must still be active."""
+
+    def get_user(self, validated_token: Any) -> Any:
+        user = super().get_user(validated_token)
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed("User is inactive.", code="user_inactive")
+        return user

@@ -1,0 +1,81 @@
+"""The one base class of every route under `/v1/tenants/{tenant_id}/`.
+
+The path's tenant must be the caller's tenant (else 403, whether or not that tenant
+exists), the caller's role must allow the method, and querysets come from
+`scoped()`, which filters by the path tenant. `__init_subclass__` refuses a subclass
+that drops the membership permission, so scoping cannot be bypassed by accident.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import cached_property
+from typing import Any, ClassVar
+
+import structlog
+from django.db.models import Model, QuerySet
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+
+from tenants.models import Role, Tenant
+
+ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2}
+NOT_YOUR_TENANT = "You do not belong to this tenant."
+ROLE_TOO_LOW = "Your role ({role}) may not do this; it needs {needed}."
+
+
+class IsTenantMember(BasePermission):
+    message = NOT_YOUR_TENANT
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        caller_tenant = getattr(request.user, "tenant_id", None)
+        return caller_tenant is not None and str(caller_tenant) == str(view.kwargs.get("tenant_id"))
+
+
+class HasRole(BasePermission):
+    """Safe methods need `view.read_role`, the others `view.write_role`."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        needed = view.read_role if request.method in SAFE_METHODS else view.write_role
+        role = str(getattr(request.user, "role", ""))
+        if ROLE_RANK.get(role, -1) >= ROLE_RANK[needed]:
+            return True
+        self.message = ROLE_TOO_LOW.format(role=role, needed=Role(needed).value)
+        return False
+
+
+class TenantScopedApi(GenericAPIView):
+    """Base API class of tenant routes. Set `model` (for `get_queryset`) and, when
+    the route is not for every member, `read_role` / `write_role`."""
+
+    permission_classes: ClassVar[list[type[BasePermission]]] = [IsAuthenticated, IsTenantMember, HasRole]  # type: ignore[misc]
+    read_role: ClassVar[str] = Role.VIEWER
+    write_role: ClassVar[str] = Role.MEMBER
+    model: ClassVar[type[Model] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if IsTenantMember not in cls.permission_classes:
+            raise TypeError(f"{cls.__name__} must keep IsTenantMember in permission_classes")
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        structlog.contextvars.bind_contextvars(tenant_id=str(self.tenant_id), user_id=str(request.user.pk))
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        return self.kwargs["tenant_id"]
+
+    @cached_property
+    def tenant(self) -> Tenant:
+        return Tenant.objects.get(pk=self.tenant_id)
+
+    def scoped(self, model: type[Model] | None = None) -> QuerySet[Any]:
+        target = model or self.model
+        if target is None:
+            raise TypeError(f"{type(self).__name__} has no model to scope")
+        return target._default_manager.filter(tenant_id=self.tenant_id)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.scoped()

@@ -1,0 +1,62 @@
+"""Writes of the tenants app: sign-up, users, tokens and API keys."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tenants.errors import ConflictError
+from tenants.models import ApiKey, Role, Tenant, User, generate_api_key, hash_api_key
+
+EMAIL_TAKEN = "A user with this email already exists."
+API_KEY_NOT_FOUND = "No such API key."
+
+
+def tokens_for_user(user: User) -> dict[str, str]:
+    """A refresh/access pair whose claims carry the user's tenant and role.
+
+    The claims sit on the refresh token so that refreshed access tokens keep them.
+    """
+    refresh = RefreshToken.for_user(user)
+    refresh["tenant_id"] = str(user.tenant_id) if user.tenant_id else None
+    refresh["role"] = user.role
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def user_create(*, tenant: Tenant, email: str, password: str, role: str) -> User:
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password, tenant=tenant, role=role)
+    except IntegrityError as exc:
+        raise ConflictError(EMAIL_TAKEN, code="email_taken") from exc
+
+
+@transaction.atomic
+def tenant_signup(*, name: str, admin_email: str, admin_password: str, default_currency: str) -> dict[str, Any]:
+    """Create a tenant with its first admin and log that admin in."""
+    tenant = Tenant.objects.create(name=name, default_currency=default_currency)
+    user = user_create(tenant=tenant, email=admin_email, password=admin_password, role=Role.ADMIN)
+    return {"tenant": tenant, "user": user, **tokens_for_user(user)}
+
+
+def api_key_create(*, tenant: Tenant | uuid.UUID, name: str) -> tuple[ApiKey, str]:
+    """Returns the key and its raw secret, which is never stored and never shown again."""
+    raw = generate_api_key()
+    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    key = ApiKey.objects.create(tenant_id=tenant_id, name=name, prefix=raw[:10], key_hash=hash_api_key(raw))
+    return key, raw
+
+
+def api_key_revoke(*, tenant: Tenant | uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+    key = ApiKey.objects.for_tenant(tenant).filter(pk=key_id).first()
+    if key is None:
+        raise NotFound(API_KEY_NOT_FOUND)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
