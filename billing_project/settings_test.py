@@ -8,8 +8,8 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("PAYMENT_PROVIDER_URL", "")
 os.environ.setdefault("TENANT_SIGNUP_TOKEN", "")
 
-from billing_project.settings import *  # noqa: E402, F403
-from billing_project.settings import CACHES, REDIS_URL  # noqa: E402
+from billing_project.settings import *  # noqa: F403
+from billing_project.settings import CACHES, REDIS_URL
 
 # Fast hashing: the suite creates many users; production keeps Django's PBKDF2 default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

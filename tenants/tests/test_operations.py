@@ -1,0 +1,129 @@
+"""Envelope, request ids, health, readiness, metrics, schema and docs."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+
+def test_healthz_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_is_200_when_postgres_and_redis_answer(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"postgresql": True, "redis": True}
+
+
+@pytest.mark.django_db
+def test_readyz_is_503_naming_redis_when_redis_is_down(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        }
+    }
+    try:
+        response = client.get("/readyz")
+    finally:
+        del cache._cache  # drop the client bound to the closed port
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"postgresql": True, "redis": False}
+    assert "redis" in response.json()["errors"][0]["detail"]
+
+
+def test_readyz_is_503_naming_postgresql_when_the_database_is_down(client, monkeypatch):
+    from billing_project import views
+
+    monkeypatch.setattr(views, "_database_ok", lambda: False)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["detail"] == "Not ready: postgresql did not answer."
+
+
+def test_request_id_is_generated_when_missing(client):
+    response = client.get("/healthz")
+    assert len(response["X-Request-ID"]) == 36
+
+
+def test_request_id_is_echoed_when_given(client):
+    response = client.get("/healthz", HTTP_X_REQUEST_ID="req-abc-123")
+    assert response["X-Request-ID"] == "req-abc-123"
+
+
+@pytest.mark.django_db
+def test_request_id_is_on_error_responses_too():
+    response = APIClient().get("/v1/tenants/00000000-0000-0000-0000-000000000000", HTTP_X_REQUEST_ID="err-1")
+    assert response.status_code == 401
+    assert response["X-Request-ID"] == "err-1"
+
+
+def test_unknown_route_is_a_json_404_in_the_envelope(client):
+    response = client.get("/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [{"code": "not_found", "detail": "Not found.", "attr": None}],
+    }
+
+
+@pytest.mark.django_db
+def test_wrong_method_is_a_405_in_the_envelope():
+    response = APIClient().delete("/v1/auth/login")
+    assert response.status_code == 405
+    assert response.json()["type"] == "client_error"
+    assert response.json()["errors"][0]["code"] == "method_not_allowed"
+
+
+def test_server_error_handler_answers_json_without_a_trace(rf):
+    from billing_project.views import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert b"Traceback" not in response.content
+    assert b'"type": "server_error"' in response.content
+
+
+@pytest.mark.django_db
+def test_unhandled_exception_in_an_api_view_is_a_json_500(api, turl, monkeypatch):
+    from tenants import api as tenants_api
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(tenants_api.TenantOutput, "to_representation", boom)
+    api.raise_request_exception = False
+    response = api.get(turl())
+    assert response.status_code == 500
+    assert response.json()["type"] == "server_error"
+    assert "secret internals" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_metrics_exposes_prometheus_text(client):
+    client.get("/healthz")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert b"django_http_requests_total_by_method_total" in response.content
+
+
+@pytest.mark.django_db
+def test_schema_is_openapi_3_and_lists_tenant_routes(client):
+    response = client.get("/v1/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/v1/tenants/{tenant_id}/api-keys" in schema["paths"]
+
+
+@pytest.mark.django_db
+def test_docs_are_served_without_a_cdn(client):
+    response = client.get("/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assert "cdn" not in html.lower()
