@@ -1,0 +1,21 @@
+# syntax=docker/dockerfile:1
+# Multi-stage: uv builds the locked virtualenv, the runtime image runs it as a non-root user.
+FROM python:3.11-slim AS build
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never
+RUN pip install --no-cache-dir uv==0.13.9
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY . .
+RUN APP_ENV=development .venv/bin/python manage.py collectstatic --noinput
+
+FROM python:3.11-slim AS runtime
+ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 APP_ENV=production PORT=8000
+RUN useradd --system --uid 1000 --home /app billing
+WORKDIR /app
+COPY --from=build --chown=billing:billing /app /app
+USER billing
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
+  CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"8000\")}/healthz', timeout=2)"
+CMD ["sh", "-c", "gunicorn billing_project.wsgi --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-2} --access-logfile -"]
