@@ -1,0 +1,15 @@
+"""List filters of the webhooks API."""
+
+import django_filters
+
+from webhooks.models import EventType, WebhookDelivery
+
+
+class WebhookDeliveryFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=WebhookDelivery.Status.choices)
+    endpoint_id = django_filters.UUIDFilter(field_name="endpoint_id")
+    event_type = django_filters.ChoiceFilter(field_name="event__type", choices=EventType.choices)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["status", "endpoint_id", "event_type"]

@@ -1,0 +1,338 @@
+"""Writes of the webhooks app: endpoints, publishing events, delivery attempts and retries.
+
+Delivery in one paragraph: `event_publish` stores the event and its deliveries and,
+on commit, queues one attempt per delivery. An attempt first *claims* the delivery
+(row lock with SKIP LOCKED, count the attempt, push `next_attempt_at` a lease ahead so
+that no one else takes it), sends it outside any transaction, then records the
+outcome. A failure is retried with backoff until `WEBHOOK_MAX_ATTEMPTS`, then `dead`.
+A delivery whose queued message was lost (broker down, worker killed) is picked up
+again by `webhook_deliveries_sweep`, because the database, not the queue, says what
+is due.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import requests
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import NotFound, ValidationError
+
+from tenants.errors import ConflictError
+from tenants.models import Tenant
+from webhooks import metrics, selectors
+from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
+from webhooks.signing import event_body, signed_headers
+from webhooks.url_guard import UnsafeUrlError, check_webhook_url
+
+log = structlog.get_logger(__name__)
+
+ENDPOINT_NOT_FOUND = "No such webhook endpoint."
+DELIVERY_NOT_FOUND = "No such webhook delivery."
+DELIVERY_ALREADY_PENDING = "This delivery is already queued; it will be attempted at next_attempt_at."
+UNKNOWN_EVENT_TYPE = "Unknown event type {type!r}: publish one of webhooks.models.EventType."
+ATTEMPT_ENDPOINT_INACTIVE = "Not sent: the endpoint is inactive."
+ATTEMPT_URL_BLOCKED = "Not sent: {reason}"
+ATTEMPT_HTTP_ERROR = "The endpoint answered HTTP {status}."
+ATTEMPT_NETWORK_ERROR = "Network error: {error}"
+ATTEMPT_LOST = "The last attempt did not finish (the worker stopped)."
+
+FIRST_RETRY_DELAY = timedelta(seconds=30)
+MAX_RETRY_DELAY = timedelta(hours=12)
+JITTER = 0.1  # each delay loses up to 10 % at random so that failures do not retry in lockstep
+# How far past its due time a delivery must be before the sweeper re-queues it: the
+# message queued for it is then surely lost, not merely on its way.
+SWEEP_GRACE = timedelta(seconds=60)
+SWEEP_BATCH = 1000
+RESPONSE_SNIPPET_BYTES = 500
+USER_AGENT = "billing-webhooks/1.0"
+
+TenantRef = Tenant | uuid.UUID | str
+IN_PLAY = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED)
+
+
+def _tenant_id(tenant: TenantRef) -> Any:
+    return tenant.pk if isinstance(tenant, Tenant) else tenant
+
+
+# Endpoints
+
+
+def _check_url(url: str) -> None:
+    try:
+        check_webhook_url(url)
+    except UnsafeUrlError as exc:
+        raise ValidationError({"url": [str(exc)]}, code="unsafe_url") from exc
+
+
+def _check_event_types(event_types: Iterable[str]) -> list[str]:
+    types = list(dict.fromkeys(event_types))  # de-duplicated, order kept
+    for index, event_type in enumerate(types):
+        if event_type not in EventType.values:
+            raise ValidationError({"event_types": {str(index): [UNKNOWN_EVENT_TYPE.format(type=event_type)]}})
+    return types
+
+
+def webhook_endpoint_create(
+    *, tenant: TenantRef, url: str, event_types: Iterable[str] = (), description: str = "", active: bool = True
+) -> WebhookEndpoint:
+    """A new endpoint with a fresh `whsec_` secret; the URL must pass the SSRF guard."""
+    _check_url(url)
+    return WebhookEndpoint.objects.create(
+        tenant_id=_tenant_id(tenant),
+        url=url,
+        event_types=_check_event_types(event_types),
+        description=description,
+        active=active,
+    )
+
+
+def webhook_endpoint_get(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.for_tenant(tenant).filter(pk=endpoint_id).first()
+    if endpoint is None:
+        raise NotFound(ENDPOINT_NOT_FOUND)
+    return endpoint
+
+
+def webhook_endpoint_update(*, tenant: TenantRef, endpoint_id: uuid.UUID | str, **changes: Any) -> WebhookEndpoint:
+    """Change any of `url`, `event_types`, `description`, `active` (the secret stays)."""
+    endpoint = webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id)
+    if "url" in changes:
+        _check_url(changes["url"])
+    if "event_types" in changes:
+        changes["event_types"] = _check_event_types(changes["event_types"])
+    unknown = set(changes) - {"url", "event_types", "description", "active"}
+    if unknown:
+        raise TypeError(f"webhook_endpoint_update cannot change {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(endpoint, field, value)
+    endpoint.save(update_fields=[*changes, "updated_at"])
+    return endpoint
+
+
+def webhook_endpoint_delete(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> None:
+    """Deletes the endpoint and its deliveries (queued attempts then find nothing to do)."""
+    webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id).delete()
+
+
+# Publishing
+
+
+@transaction.atomic
+def event_publish(*, tenant: TenantRef, type: str, data: Mapping[str, Any]) -> Event:
+    """Store an event and queue its delivery to every active endpoint subscribed to it.
+
+    Call it inside the transaction that makes the change, with `data` as the API
+    renders the object (the output serializer's `.data`); nothing is sent unless
+    that transaction commits:
+
+        with transaction.atomic():
+            invoice.save()
+            event_publish(tenant=tenant, type=EventType.INVOICE_PAID, data=InvoiceOutput(invoice).data)
+    """
+    if type not in EventType.values:
+        raise ValueError(UNKNOWN_EVENT_TYPE.format(type=type))
+    tenant_id = _tenant_id(tenant)
+    event = Event.objects.create(tenant_id=tenant_id, type=type, data=dict(data))
+    endpoints = selectors.webhook_endpoints_for_event_type(tenant=tenant_id, event_type=type)
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(tenant_id=tenant_id, event=event, endpoint=endpoint, next_attempt_at=event.created_at)
+        for endpoint in endpoints
+    )
+    for delivery in deliveries:
+        _queue_on_commit(delivery)
+    log.info("webhook_event_published", event_id=event.public_id, type=type, deliveries=len(deliveries))
+    return event
+
+
+def _queue_on_commit(delivery: WebhookDelivery) -> None:
+    from webhooks import tasks  # tasks import this module
+
+    # robust: a broker outage must not turn a committed change into an error for the
+    # caller; the sweeper queues the delivery once the broker is back.
+    transaction.on_commit(
+        partial(tasks.webhook_delivery_attempt.delay, str(delivery.tenant_id), str(delivery.pk)), robust=True
+    )
+
+
+# Delivery attempts
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    status_code: int | None
+    error: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def retry_delay(attempts: int, *, rand: Callable[[], float] = random.random) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: 30 s doubling, at most 12 h, minus jitter.
+
+    retry_delay(1) ≈ 30 s, retry_delay(2) ≈ 60 s, …, retry_delay(13) ≈ 12 h (the cap).
+    """
+    exponent = min(attempts - 1, 20)  # 30 s * 2**20 is far past the cap already
+    base = min(FIRST_RETRY_DELAY * 2**exponent, MAX_RETRY_DELAY)
+    return base * (1 - JITTER * rand())
+
+
+def webhook_delivery_attempt(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
+    """Make one attempt at a due delivery and record its outcome.
+
+    Safe to run twice or concurrently: it returns None, doing nothing, when the
+    delivery is gone, already succeeded or dead, not due yet, or claimed by another
+    worker. Otherwise it returns the delivery as recorded (`succeeded`, `failed` with
+    `next_attempt_at`, or `dead`).
+    """
+    claimed = _delivery_claim(tenant_id=_tenant_id(tenant), delivery_id=delivery_id)
+    if claimed is None:
+        return None
+    outcome = _delivery_send(claimed)
+    delivery = _delivery_record(claimed, outcome)
+    if delivery is not None:
+        _count(delivery)
+        log.info(
+            "webhook_delivery_attempted",
+            delivery_id=str(delivery.pk),
+            status=delivery.status,
+            attempts=delivery.attempts,
+            status_code=outcome.status_code,
+            error=outcome.error,
+        )
+    return delivery
+
+
+@transaction.atomic
+def _delivery_claim(*, tenant_id: Any, delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
+    now = timezone.now()
+    delivery = (
+        WebhookDelivery.objects.for_tenant(tenant_id)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("event", "endpoint")
+        .filter(pk=delivery_id, status__in=IN_PLAY, next_attempt_at__lte=now)
+        .first()
+    )
+    if delivery is None:
+        return None
+    if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        # The last allowed attempt was claimed but never recorded: its worker died.
+        delivery.status, delivery.next_attempt_at, delivery.last_error = WebhookDelivery.Status.DEAD, None, ATTEMPT_LOST
+        delivery.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
+        metrics.DELIVERIES.labels(outcome="dead").inc()
+        return None
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    # The lease: long enough for the request to time out, after which the sweeper may
+    # assume this attempt's worker died and queue the delivery again.
+    delivery.next_attempt_at = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS) + SWEEP_GRACE
+    delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at", "updated_at"])
+    return delivery
+
+
+def _delivery_send(delivery: WebhookDelivery) -> AttemptOutcome:
+    endpoint = delivery.endpoint
+    if not endpoint.active:
+        return AttemptOutcome(None, ATTEMPT_ENDPOINT_INACTIVE)
+    try:
+        check_webhook_url(endpoint.url)  # again: DNS may have changed since the endpoint was saved
+    except UnsafeUrlError as exc:
+        return AttemptOutcome(None, ATTEMPT_URL_BLOCKED.format(reason=exc))
+    body = event_body(delivery.event)
+    headers = signed_headers(secret=endpoint.secret, msg_id=delivery.event.public_id, body=body, at=timezone.now())
+    headers["user-agent"] = USER_AGENT
+    try:
+        # No redirects: a redirect could lead past the SSRF guard. Only the status
+        # and the start of the body are read.
+        with requests.post(
+            endpoint.url,
+            data=body.encode(),
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            if 200 <= response.status_code < 300:
+                return AttemptOutcome(response.status_code, "")
+            snippet = response.raw.read(RESPONSE_SNIPPET_BYTES, decode_content=True).decode(errors="replace")
+    except requests.RequestException as exc:
+        return AttemptOutcome(None, ATTEMPT_NETWORK_ERROR.format(error=exc)[:1000])
+    error = ATTEMPT_HTTP_ERROR.format(status=response.status_code)
+    return AttemptOutcome(response.status_code, f"{error} {snippet}".strip())
+
+
+@transaction.atomic
+def _delivery_record(claimed: WebhookDelivery, outcome: AttemptOutcome) -> WebhookDelivery | None:
+    delivery = WebhookDelivery.objects.select_for_update().filter(pk=claimed.pk).first()
+    if delivery is None or delivery.status not in IN_PLAY or delivery.attempts != claimed.attempts:
+        return None  # deleted, or retried by hand while this attempt was in flight
+    now = timezone.now()
+    delivery.last_status_code = outcome.status_code
+    delivery.last_error = outcome.error
+    if outcome.succeeded:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = WebhookDelivery.Status.SUCCEEDED, now, None
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.DEAD, None
+    else:
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+    delivery.save()
+    return delivery
+
+
+def _count(delivery: WebhookDelivery) -> None:
+    metrics.DELIVERIES.labels(outcome=delivery.status).inc()
+    if delivery.status == WebhookDelivery.Status.FAILED:
+        metrics.RETRIES.inc()
+
+
+# Retries by hand and the sweeper
+
+
+@transaction.atomic
+def webhook_delivery_retry(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -> WebhookDelivery:
+    """Queue a delivery again now, with a fresh budget of attempts (`attempts` back to 0).
+
+    Works on `failed`, `dead` and `succeeded` deliveries (the last re-sends the same
+    event, same `webhook-id`); a `pending` one is already queued (409).
+    """
+    delivery = WebhookDelivery.objects.for_tenant(tenant).select_for_update().filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound(DELIVERY_NOT_FOUND)
+    if delivery.status == WebhookDelivery.Status.PENDING:
+        raise ConflictError(DELIVERY_ALREADY_PENDING, code="already_pending")
+    delivery.status = WebhookDelivery.Status.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    metrics.RETRIES.inc()
+    _queue_on_commit(delivery)
+    return delivery
+
+
+@transaction.atomic
+def webhook_deliveries_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> int:
+    """Queue every delivery, of any tenant, that is overdue by more than SWEEP_GRACE.
+
+    The safety net under the queued messages: it finds deliveries whose message was
+    lost. Returns how many it queued.
+    """
+    cutoff = (now or timezone.now()) - SWEEP_GRACE
+    overdue = list(
+        WebhookDelivery.all_tenants.select_for_update(skip_locked=True)
+        .filter(status__in=IN_PLAY, next_attempt_at__lte=cutoff)
+        .order_by("next_attempt_at")[:limit]
+    )
+    for delivery in overdue:
+        _queue_on_commit(delivery)
+    return len(overdue)
