@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from subscriptions import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("customers", api.CustomerListCreateApi.as_view(), name="customer-list"),
+    path("customers/<uuid:customer_id>", api.CustomerDetailApi.as_view(), name="customer-detail"),
+]

@@ -1,0 +1,82 @@
+"""Customers and subscriptions (API.md, Customers and subscriptions).
+
+Thin: parse, call a service or selector, render. Every class inherits TenantScopedApi.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from subscriptions import selectors, services
+from subscriptions.filtersets import CustomerFilterSet
+from subscriptions.models import Customer
+from tenants.scoping import TenantScopedApi
+
+
+class CustomerOutput(serializers.ModelSerializer):
+    email = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = ["id", "external_id", "name", "email", "metadata", "created_at"]
+
+    def get_email(self, customer: Customer) -> str | None:
+        return customer.email or None
+
+
+class CustomerListCreateApi(TenantScopedApi):
+    model = Customer
+    serializer_class = CustomerOutput
+    filterset_class = CustomerFilterSet
+
+    class Input(serializers.Serializer):
+        external_id = serializers.CharField(max_length=255)
+        name = serializers.CharField(max_length=200)
+        email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
+        metadata = serializers.JSONField(required=False)
+
+    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
+        customers = self.filter_queryset(selectors.customer_list(tenant=self.tenant_id))
+        page = self.paginate_queryset(customers)
+        return self.get_paginated_response(CustomerOutput(page, many=True).data)
+
+    @extend_schema(request=Input, responses={201: CustomerOutput})
+    def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_create(tenant=self.tenant, **data.validated_data)
+        return Response(CustomerOutput(customer).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerDetailApi(TenantScopedApi):
+    model = Customer
+    serializer_class = CustomerOutput
+
+    class Input(serializers.Serializer):
+        external_id = serializers.CharField(max_length=255, required=False, help_text="Fixed: only its current value")
+        name = serializers.CharField(max_length=200, required=False)
+        email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
+        metadata = serializers.JSONField(required=False, help_text="Replaces the whole object")
+
+    def _customer(self, customer_id: uuid.UUID) -> Customer:
+        customer = selectors.customer_get(tenant=self.tenant_id, customer_id=customer_id)
+        if customer is None:
+            raise NotFound(services.CUSTOMER_NOT_FOUND)
+        return customer
+
+    def get(self, request: Request, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Response:
+        return Response(CustomerOutput(self._customer(customer_id)).data)
+
+    @extend_schema(request=Input, responses={200: CustomerOutput})
+    def patch(self, request: Request, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Response:
+        customer = self._customer(customer_id)
+        data = self.Input(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_update(tenant=self.tenant, customer=customer, data=data.validated_data)
+        return Response(CustomerOutput(customer).data)

@@ -1,0 +1,266 @@
+"""The customers endpoints: create, list, detail, PATCH, roles and tenant isolation."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from subscriptions.models import Customer
+from subscriptions.services import CUSTOMER_EXTERNAL_ID_IMMUTABLE, CUSTOMER_EXTERNAL_ID_TAKEN, CUSTOMER_NOT_FOUND
+from subscriptions.tests.factories import CustomerFactory
+from subscriptions.validators import METADATA_NOT_OBJECT, METADATA_TOO_LARGE, METADATA_TOO_MANY_KEYS
+from tenants.scoping import ROLE_TOO_LOW
+
+pytestmark = pytest.mark.django_db
+
+
+def error(response):
+    body = response.json()
+    assert len(body["errors"]) == 1, body
+    return body["type"], body["errors"][0]
+
+
+def test_create_returns_the_customer(api, turl, tenant):
+    payload = {"external_id": "cus_42", "name": "Ada", "email": "ada@example.test", "metadata": {"plan": "beta"}}
+    response = api.post(turl("customers"), payload)
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"id", "external_id", "name", "email", "metadata", "created_at"}
+    assert (body["external_id"], body["name"], body["email"], body["metadata"]) == (
+        "cus_42",
+        "Ada",
+        "ada@example.test",
+        {"plan": "beta"},
+    )
+    customer = Customer.objects.get(pk=body["id"])
+    assert customer.tenant_id == tenant.id
+    assert body["created_at"].endswith("Z")
+
+
+def test_create_with_only_the_required_fields(api, turl):
+    response = api.post(turl("customers"), {"external_id": "cus_1", "name": "Bob"})
+    assert response.status_code == 201
+    assert response.json()["email"] is None
+    assert response.json()["metadata"] == {}
+
+
+def test_a_null_or_blank_email_is_no_email(api, turl):
+    first = api.post(turl("customers"), {"external_id": "cus_1", "name": "Bob", "email": None})
+    second = api.post(turl("customers"), {"external_id": "cus_2", "name": "Eve", "email": ""})
+    assert (first.json()["email"], second.json()["email"]) == (None, None)
+    assert Customer.objects.get(pk=first.json()["id"]).email == ""
+
+
+def test_a_duplicate_external_id_is_a_conflict(api, turl, tenant):
+    CustomerFactory(tenant=tenant, external_id="cus_42")
+    response = api.post(turl("customers"), {"external_id": "cus_42", "name": "Again"})
+    assert response.status_code == 409
+    assert error(response) == (
+        "client_error",
+        {
+            "code": "external_id_taken",
+            "detail": CUSTOMER_EXTERNAL_ID_TAKEN.format(external_id="cus_42"),
+            "attr": "external_id",
+        },
+    )
+    assert Customer.objects.for_tenant(tenant).count() == 1
+
+
+def test_the_same_external_id_in_another_tenant_is_fine(api, turl, other_tenant):
+    CustomerFactory(tenant=other_tenant, external_id="cus_42")
+    response = api.post(turl("customers"), {"external_id": "cus_42", "name": "Mine"})
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("payload", "attr"),
+    [
+        ({"name": "No id"}, "external_id"),
+        ({"external_id": "", "name": "Blank id"}, "external_id"),
+        ({"external_id": "x" * 256, "name": "Long id"}, "external_id"),
+        ({"external_id": "cus_1"}, "name"),
+        ({"external_id": "cus_1", "name": "Bad email", "email": "not-an-email"}, "email"),
+    ],
+)
+def test_invalid_fields_are_400_naming_the_field(api, turl, payload, attr):
+    response = api.post(turl("customers"), payload)
+    assert response.status_code == 400
+    body_type, err = error(response)
+    assert (body_type, err["attr"]) == ("validation_error", attr)
+    assert Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize("metadata", [["a", "list"], "text", 3, True])
+def test_metadata_must_be_an_object(api, turl, metadata):
+    response = api.post(turl("customers"), {"external_id": "cus_1", "name": "Ada", "metadata": metadata})
+    assert response.status_code == 400
+    assert error(response) == (
+        "validation_error",
+        {"code": "metadata_not_object", "detail": METADATA_NOT_OBJECT, "attr": "metadata"},
+    )
+
+
+def test_metadata_may_have_50_keys_but_not_51(api, turl):
+    fifty = {f"k{i}": i for i in range(50)}
+    assert api.post(turl("customers"), {"external_id": "cus_1", "name": "A", "metadata": fifty}).status_code == 201
+    response = api.post(turl("customers"), {"external_id": "cus_2", "name": "B", "metadata": {**fifty, "k50": 50}})
+    assert response.status_code == 400
+    assert error(response) == (
+        "validation_error",
+        {"code": "metadata_too_many_keys", "detail": METADATA_TOO_MANY_KEYS.format(count=51), "attr": "metadata"},
+    )
+
+
+def test_metadata_may_take_8_kb_but_not_more(api, turl):
+    # {"k":"..."} is 8 bytes of JSON around the value.
+    at_limit = {"k": "x" * (8192 - 8)}
+    assert api.post(turl("customers"), {"external_id": "cus_1", "name": "A", "metadata": at_limit}).status_code == 201
+    over = {"k": "x" * (8192 - 7)}
+    response = api.post(turl("customers"), {"external_id": "cus_2", "name": "B", "metadata": over})
+    assert response.status_code == 400
+    assert error(response) == (
+        "validation_error",
+        {"code": "metadata_too_large", "detail": METADATA_TOO_LARGE.format(size=8193), "attr": "metadata"},
+    )
+
+
+def test_metadata_size_counts_utf8_bytes_not_characters(api, turl):
+    over = {"k": "é" * 4093}  # 8186 bytes of é + 8 of JSON
+    response = api.post(turl("customers"), {"external_id": "cus_1", "name": "A", "metadata": over})
+    assert response.status_code == 400
+    assert error(response)[1]["detail"] == METADATA_TOO_LARGE.format(size=8194)
+
+
+def test_a_tenant_in_the_payload_is_ignored(api, turl, tenant, other_tenant):
+    payload = {"external_id": "cus_1", "name": "A", "tenant": str(other_tenant.id), "tenant_id": str(other_tenant.id)}
+    response = api.post(turl("customers"), payload)
+    assert response.status_code == 201
+    assert Customer.objects.get(pk=response.json()["id"]).tenant_id == tenant.id
+    assert Customer.objects.for_tenant(other_tenant).count() == 0
+
+
+def test_list_is_newest_first_and_only_the_tenants(api, turl, tenant, other_tenant):
+    older = CustomerFactory(tenant=tenant, external_id="old")
+    newer = CustomerFactory(tenant=tenant, external_id="new")
+    CustomerFactory(tenant=other_tenant, external_id="theirs")
+    response = api.get(turl("customers"))
+    assert response.status_code == 200
+    body = response.json()
+    assert [c["id"] for c in body["results"]] == [str(newer.id), str(older.id)]
+    assert (body["next"], body["previous"]) == (None, None)
+
+
+def test_list_filters_by_external_id(api, turl, tenant, other_tenant):
+    wanted = CustomerFactory(tenant=tenant, external_id="cus_42")
+    CustomerFactory(tenant=tenant, external_id="cus_43")
+    CustomerFactory(tenant=other_tenant, external_id="cus_42")
+    response = api.get(turl("customers"), {"external_id": "cus_42"})
+    assert [c["id"] for c in response.json()["results"]] == [str(wanted.id)]
+    assert api.get(turl("customers"), {"external_id": "nobody"}).json()["results"] == []
+
+
+def test_list_pages_with_limit(api, turl, tenant):
+    made = [CustomerFactory(tenant=tenant) for _ in range(3)]
+    first = api.get(turl("customers"), {"limit": 2}).json()
+    assert [c["id"] for c in first["results"]] == [str(made[2].id), str(made[1].id)]
+    second = api.get(first["next"]).json()
+    assert [c["id"] for c in second["results"]] == [str(made[0].id)]
+
+
+def test_detail(api, turl, tenant):
+    customer = CustomerFactory(tenant=tenant, metadata={"a": 1})
+    response = api.get(turl(f"customers/{customer.id}"))
+    assert response.status_code == 200
+    assert response.json()["external_id"] == customer.external_id
+    assert response.json()["metadata"] == {"a": 1}
+
+
+def test_another_tenants_customer_is_not_found(api, turl, other_tenant):
+    theirs = CustomerFactory(tenant=other_tenant, name="Theirs")
+    for response in (
+        api.get(turl(f"customers/{theirs.id}")),
+        api.patch(turl(f"customers/{theirs.id}"), {"name": "Stolen"}),
+        api.get(turl(f"customers/{uuid.uuid4()}")),
+    ):
+        assert response.status_code == 404
+        assert error(response) == ("client_error", {"code": "not_found", "detail": CUSTOMER_NOT_FOUND, "attr": None})
+    theirs.refresh_from_db()
+    assert theirs.name == "Theirs"
+
+
+def test_patch_changes_name_email_and_replaces_metadata(api, turl, tenant):
+    customer = CustomerFactory(tenant=tenant, name="Old", email="old@example.test", metadata={"a": 1, "b": 2})
+    response = api.patch(turl(f"customers/{customer.id}"), {"name": "New", "metadata": {"c": 3}})
+    assert response.status_code == 200
+    assert (response.json()["name"], response.json()["email"], response.json()["metadata"]) == (
+        "New",
+        "old@example.test",
+        {"c": 3},
+    )
+    customer.refresh_from_db()
+    assert (customer.name, customer.metadata) == ("New", {"c": 3})
+
+
+def test_patch_with_a_null_email_clears_it(api, turl, tenant):
+    customer = CustomerFactory(tenant=tenant, email="old@example.test")
+    response = api.patch(turl(f"customers/{customer.id}"), {"email": None})
+    assert response.status_code == 200
+    assert response.json()["email"] is None
+    customer.refresh_from_db()
+    assert customer.email == ""
+
+
+def test_patch_validates_metadata(api, turl, tenant):
+    customer = CustomerFactory(tenant=tenant, metadata={"a": 1})
+    response = api.patch(turl(f"customers/{customer.id}"), {"metadata": {f"k{i}": i for i in range(51)}})
+    assert response.status_code == 400
+    assert error(response)[1]["detail"] == METADATA_TOO_MANY_KEYS.format(count=51)
+    customer.refresh_from_db()
+    assert customer.metadata == {"a": 1}
+
+
+def test_patch_cannot_change_the_external_id(api, turl, tenant):
+    customer = CustomerFactory(tenant=tenant, external_id="cus_1")
+    response = api.patch(turl(f"customers/{customer.id}"), {"external_id": "cus_2"})
+    assert response.status_code == 400
+    assert error(response) == (
+        "validation_error",
+        {"code": "immutable", "detail": CUSTOMER_EXTERNAL_ID_IMMUTABLE, "attr": "external_id"},
+    )
+    same = api.patch(turl(f"customers/{customer.id}"), {"external_id": "cus_1", "name": "Fine"})
+    assert same.status_code == 200
+    assert same.json()["name"] == "Fine"
+
+
+def test_patch_ignores_a_tenant_in_the_payload(api, turl, tenant, other_tenant):
+    customer = CustomerFactory(tenant=tenant)
+    response = api.patch(turl(f"customers/{customer.id}"), {"tenant": str(other_tenant.id), "name": "Still mine"})
+    assert response.status_code == 200
+    customer.refresh_from_db()
+    assert (customer.tenant_id, customer.name) == (tenant.id, "Still mine")
+
+
+def test_a_viewer_reads_but_cannot_write(viewer_api, turl, tenant):
+    customer = CustomerFactory(tenant=tenant)
+    assert viewer_api.get(turl("customers")).status_code == 200
+    assert viewer_api.get(turl(f"customers/{customer.id}")).status_code == 200
+    for response in (
+        viewer_api.post(turl("customers"), {"external_id": "cus_x", "name": "X"}),
+        viewer_api.patch(turl(f"customers/{customer.id}"), {"name": "X"}),
+    ):
+        assert response.status_code == 403
+        assert error(response)[1]["detail"] == ROLE_TOO_LOW.format(role="viewer", needed="member")
+    assert Customer.objects.count() == 1
+
+
+def test_members_and_api_keys_create_customers(member_api, key_api, turl):
+    assert member_api.post(turl("customers"), {"external_id": "cus_m", "name": "M"}).status_code == 201
+    assert key_api.post(turl("customers"), {"external_id": "cus_k", "name": "K"}).status_code == 201
+    assert set(Customer.objects.values_list("external_id", flat=True)) == {"cus_m", "cus_k"}
+
+
+def test_a_caller_of_another_tenant_is_forbidden(other_api, turl, tenant):
+    CustomerFactory(tenant=tenant)
+    assert other_api.get(turl("customers")).status_code == 403
+    assert other_api.post(turl("customers"), {"external_id": "cus_x", "name": "X"}).status_code == 403
