@@ -1,0 +1,233 @@
+"""The catalog: meters (how usage adds up) and plans (what it costs).
+
+Prices are immutable once a plan exists: a price change is a new plan, so invoices of
+past periods can always be explained by the plan they were computed from. Services in
+`plans.services` are the only writers; `Charge.to_spec()` and `Plan.flat_spec()` turn
+rows into the pure definitions that `plans.pricing` prices.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from plans.pricing import ChargeSpec, PricingModel, TierSpec
+from tenants.models import TenantOwnedModel
+from tenants.validators import validate_currency_code
+
+MONEY_MAX_DIGITS = 24
+MONEY_DECIMAL_PLACES = 12
+
+
+def money_field(**kwargs: Any) -> models.DecimalField:
+    """A price: up to 12 digits before and 12 after the point, never negative."""
+    return models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        validators=[MinValueValidator(Decimal(0))],
+        **kwargs,
+    )
+
+
+class Meter(TenantOwnedModel):
+    """How usage events of one kind add up over a billing period.
+
+    `count` counts events, `sum` adds their `value`, `max` keeps the largest `value`,
+    `unique_count` counts distinct values of `properties[property]`. The `code` is what
+    usage events and plan charges name the meter by.
+    """
+
+    class Aggregation(models.TextChoices):
+        COUNT = "count", "Count"
+        SUM = "sum", "Sum"
+        MAX = "max", "Max"
+        UNIQUE_COUNT = "unique_count", "Unique count"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(max_length=100, help_text="Unique in the tenant; usage events name the meter by it")
+    name = models.CharField(max_length=200)
+    aggregation = models.CharField(max_length=20, choices=Aggregation.choices)
+    property = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="The event property whose distinct values unique_count counts; empty for the others",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="plans_meter_unique_code"),
+            models.CheckConstraint(
+                condition=Q(aggregation__in=["count", "sum", "max", "unique_count"]),
+                name="plans_meter_aggregation_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(aggregation="unique_count") | ~Q(property=""),
+                name="plans_meter_unique_count_has_property",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Plan(TenantOwnedModel):
+    """A recurring price: a flat `amount` per `interval` plus the usage charges.
+
+    Only `name`, `description` and `active` change after creation (an inactive plan
+    takes no new subscriptions); the price fields and charges never do.
+    """
+
+    class Interval(models.TextChoices):
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(max_length=100, help_text="Unique in the tenant")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    currency = models.CharField(max_length=3, validators=[validate_currency_code], help_text="ISO 4217, upper case")
+    interval = models.CharField(max_length=10, choices=Interval.choices)
+    amount = money_field(help_text="The flat fee per interval")
+    trial_days = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True, help_text="Inactive plans take no new subscriptions")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="plans_plan_unique_code"),
+            models.CheckConstraint(condition=Q(interval__in=["month", "year"]), name="plans_plan_interval_valid"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="plans_plan_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def flat_spec(self) -> ChargeSpec:
+        """The flat fee as a pricing spec: price it with quantity 1 per period (or the
+        elapsed fraction of a period when prorating)."""
+        return ChargeSpec.flat(self.amount)
+
+
+class Charge(TenantOwnedModel):
+    """A usage charge of a plan: the meter's aggregate over the period, priced by `model`.
+
+    Which price fields are set depends on the model (the check constraint says so):
+    `per_unit` has `unit_amount`; `package` has `package_size` and `package_amount`;
+    `tiered` and `volume` have `tiers`.
+
+    Tiers are a JSON list on the charge rather than a Tier model: they are a value of
+    the charge (immutable, always read and written whole, never queried or referenced
+    one by one), their order is their meaning, and their rules (increasing bounds, only
+    the last open) span several tiers, so a row per tier would not let the database
+    enforce them anyway. Each tier is `{"up_to": int | null, "unit_amount": "decimal",
+    "flat_amount": "decimal"}` with the decimals as strings, never floats; services
+    validate them (`plans.pricing.spec_problems`) before anything is stored.
+    """
+
+    class Model(models.TextChoices):
+        PER_UNIT = PricingModel.PER_UNIT.value, "Per unit"
+        TIERED = PricingModel.TIERED.value, "Tiered (graduated)"
+        VOLUME = PricingModel.VOLUME.value, "Volume"
+        PACKAGE = PricingModel.PACKAGE.value, "Package"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="charges")
+    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="charges")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order of the charge in its plan")
+    model = models.CharField(max_length=20, choices=Model.choices)
+    unit_amount = money_field(null=True, blank=True, help_text="per_unit: price of one unit")
+    package_size = models.PositiveIntegerField(null=True, blank=True, help_text="package: units per package")
+    package_amount = money_field(null=True, blank=True, help_text="package: price of one package")
+    tiers = models.JSONField(default=list, blank=True, help_text="tiered and volume: the tiers, in order")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "meter"], name="plans_charge_unique_meter"),
+            models.UniqueConstraint(fields=["plan", "position"], name="plans_charge_unique_position"),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        model="per_unit",
+                        unit_amount__isnull=False,
+                        package_size__isnull=True,
+                        package_amount__isnull=True,
+                        tiers=[],
+                    )
+                    | Q(
+                        model="package",
+                        unit_amount__isnull=True,
+                        package_size__gte=1,
+                        package_amount__isnull=False,
+                        tiers=[],
+                    )
+                    | (
+                        Q(
+                            model__in=["tiered", "volume"],
+                            unit_amount__isnull=True,
+                            package_size__isnull=True,
+                            package_amount__isnull=True,
+                        )
+                        & ~Q(tiers=[])
+                    )
+                ),
+                name="plans_charge_fields_match_model",
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_amount__isnull=True) | Q(unit_amount__gte=0),
+                name="plans_charge_unit_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(package_amount__isnull=True) | Q(package_amount__gte=0),
+                name="plans_charge_package_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} on {self.meter_id}"
+
+    @property
+    def currency(self) -> str:
+        return self.plan.currency
+
+    def to_spec(self) -> ChargeSpec:
+        """The pure pricing definition of this charge (see `plans.pricing.calculate`)."""
+        return ChargeSpec(
+            model=PricingModel(self.model),
+            unit_amount=self.unit_amount,
+            package_size=self.package_size,
+            package_amount=self.package_amount,
+            tiers=tuple(
+                TierSpec(
+                    up_to=tier["up_to"],
+                    unit_amount=Decimal(tier["unit_amount"]),
+                    flat_amount=Decimal(tier["flat_amount"]),
+                )
+                for tier in self.tiers
+            ),
+        )
+
+    @staticmethod
+    def fields_from_spec(spec: ChargeSpec) -> dict[str, Any]:
+        """The column values that store `spec` (the inverse of `to_spec`)."""
+        return {
+            "model": spec.model.value,
+            "unit_amount": spec.unit_amount,
+            "package_size": spec.package_size,
+            "package_amount": spec.package_amount,
+            "tiers": [
+                {"up_to": t.up_to, "unit_amount": str(t.unit_amount), "flat_amount": str(t.flat_amount)}
+                for t in spec.tiers
+            ],
+        }

@@ -1,0 +1,52 @@
+"""Currencies and rounding: the one place where amounts are rounded.
+
+Pricing (`plans.pricing`) returns exact amounts; an invoice line is rounded once, here,
+to its currency's minor unit (ISO 4217 exponent: USD 2, JPY 0, KWD 3) with
+ROUND_HALF_UP, and an invoice total is the sum of its rounded lines.
+"""
+
+from __future__ import annotations
+
+import decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+from tenants.validators import currency_exponent
+
+__all__ = ["MONEY_ROUNDING", "currency_exponent", "format_price", "minor_unit", "quantize_money"]
+
+MONEY_ROUNDING = ROUND_HALF_UP
+# Room for the 24 digits of a stored price and for any realistic invoice amount: the
+# default context (28 digits) would raise InvalidOperation on a large amount.
+_CONTEXT = decimal.Context(prec=100, rounding=MONEY_ROUNDING)
+
+
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of `currency`: Decimal("0.01") for USD, Decimal("1") for JPY.
+
+    Unknown or lower-case codes raise django's ValidationError (tenants.validators).
+    """
+    return Decimal(1).scaleb(-currency_exponent(currency))
+
+
+def quantize_money(amount: Decimal, currency: str) -> Decimal:
+    """`amount` rounded half up to the minor unit of `currency`.
+
+    >>> quantize_money(Decimal("0.125"), "USD"), quantize_money(Decimal("2.5"), "JPY")
+    (Decimal('0.13'), Decimal('3'))
+    """
+    return amount.quantize(minor_unit(currency), rounding=MONEY_ROUNDING, context=_CONTEXT)
+
+
+def format_price(amount: Decimal, currency: str) -> str:
+    """A stored price as the API shows it: trailing zeros beyond the currency's minor
+    unit dropped, never rounded, never in exponent notation.
+
+    >>> format_price(Decimal("49.000000000000"), "USD"), format_price(Decimal("0.002000000000"), "USD")
+    ('49.00', '0.002')
+    """
+    places = currency_exponent(currency)
+    normalized = amount.normalize(context=_CONTEXT)
+    if normalized.as_tuple().exponent > -places:  # type: ignore[operator]
+        # Padding to the minor unit only adds zeros, so this never rounds.
+        normalized = normalized.quantize(Decimal(1).scaleb(-places), context=_CONTEXT)
+    return f"{normalized if normalized else abs(normalized):f}"

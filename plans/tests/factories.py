@@ -1,0 +1,90 @@
+"""Factories of the catalog, for every app's tests.
+
+The tenant is shared: `ChargeFactory(plan=plan)` puts the charge and a new meter in
+`plan.tenant`. `PlanFactory()` has no charges; add them with `add_charge`:
+
+    plan = PlanFactory(tenant=tenant, amount=Decimal("49.00"))
+    add_charge(plan, ChargeSpec.per_unit(Decimal("0.10")), meter="api_calls")
+    add_charge(plan, ChargeSpec.tiered([TierSpec(1000), TierSpec(None, Decimal("0.002"))]), meter=seats_meter)
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import factory
+from django.utils import timezone
+
+from plans.models import Charge, Meter, Plan
+from plans.pricing import ChargeSpec
+from tenants.tests.factories import TenantFactory
+
+
+class MeterFactory(factory.django.DjangoModelFactory[Meter]):
+    class Meta:
+        model = Meter
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = factory.Sequence(lambda n: f"meter_{n}")
+    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
+    aggregation = Meter.Aggregation.COUNT
+    property = ""
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class PlanFactory(factory.django.DjangoModelFactory[Plan]):
+    """A monthly USD plan with a 49.00 flat fee, no trial and no charges."""
+
+    class Meta:
+        model = Plan
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = factory.Sequence(lambda n: f"plan_{n}")
+    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
+    description = ""
+    currency = "USD"
+    interval = Plan.Interval.MONTH
+    amount = Decimal("49.00")
+    trial_days = 0
+    active = True
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class ChargeFactory(factory.django.DjangoModelFactory[Charge]):
+    """A per_unit charge of 0.10 on a new meter of the plan's tenant."""
+
+    class Meta:
+        model = Charge
+
+    plan = factory.SubFactory(PlanFactory)
+    tenant = factory.SelfAttribute("plan.tenant")
+    meter = factory.SubFactory(MeterFactory, tenant=factory.SelfAttribute("..tenant"))
+    position = factory.LazyAttribute(lambda o: o.plan.charges.count())
+    model = Charge.Model.PER_UNIT
+    unit_amount = Decimal("0.10")
+    package_size = None
+    package_amount = None
+    tiers = factory.LazyFunction(list)
+    created_at = factory.LazyFunction(timezone.now)
+
+
+def add_charge(
+    plan: Plan,
+    spec: ChargeSpec | None = None,
+    *,
+    meter: Meter | str | None = None,
+    **meter_fields: Any,
+) -> Charge:
+    """Add a charge priced by `spec` (default per_unit 0.10) to `plan`.
+
+    `meter` is a Meter, or the code of a meter of the plan's tenant (created with
+    `meter_fields` if missing), or None for a new meter.
+    """
+    if isinstance(meter, str):
+        found = Meter.objects.for_tenant(plan.tenant_id).filter(code=meter).first()
+        meter = found or MeterFactory.create(tenant=plan.tenant, code=meter, **meter_fields)
+    elif meter is None:
+        meter = MeterFactory.create(tenant=plan.tenant, **meter_fields)
+    fields = Charge.fields_from_spec(spec or ChargeSpec.per_unit(Decimal("0.10")))
+    return ChargeFactory.create(plan=plan, meter=meter, **fields)
