@@ -6,18 +6,38 @@ import uuid
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from rest_framework.exceptions import NotFound
 
 from tenants.models import Tenant
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
+ENDPOINT_NOT_FOUND = "No such webhook endpoint."
+DELIVERY_NOT_FOUND = "No such webhook delivery."
 
-def webhook_endpoints_for_event_type(*, tenant: Tenant | uuid.UUID | str, event_type: str) -> QuerySet[Any]:
+TenantRef = Tenant | uuid.UUID | str
+
+
+def webhook_endpoint_get(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.for_tenant(tenant).filter(pk=endpoint_id).first()
+    if endpoint is None:
+        raise NotFound(ENDPOINT_NOT_FOUND)
+    return endpoint
+
+
+def webhook_endpoints_for_event_type(*, tenant: TenantRef, event_type: str) -> QuerySet[Any]:
     """Active endpoints of the tenant that receive `event_type` (no types listed = all)."""
     return WebhookEndpoint.objects.for_tenant(tenant).filter(
         Q(event_types=[]) | Q(event_types__contains=[event_type]), active=True
     )
 
 
-def webhook_delivery_list(*, tenant: Tenant | uuid.UUID | str) -> QuerySet[Any]:
+def webhook_delivery_list(*, tenant: TenantRef) -> QuerySet[Any]:
     """Deliveries of the tenant with their event and endpoint, ready to render."""
     return WebhookDelivery.objects.for_tenant(tenant).select_related("event", "endpoint")
+
+
+def webhook_delivery_get(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -> WebhookDelivery:
+    delivery = webhook_delivery_list(tenant=tenant).filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound(DELIVERY_NOT_FOUND)
+    return delivery

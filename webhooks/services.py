@@ -36,8 +36,6 @@ from webhooks.url_guard import UnsafeUrlError, check_webhook_url
 
 log = structlog.get_logger(__name__)
 
-ENDPOINT_NOT_FOUND = "No such webhook endpoint."
-DELIVERY_NOT_FOUND = "No such webhook delivery."
 DELIVERY_ALREADY_PENDING = "This delivery is already queued; it will be attempted at next_attempt_at."
 UNKNOWN_EVENT_TYPE = "Unknown event type {type!r}: publish one of webhooks.models.EventType."
 ATTEMPT_ENDPOINT_INACTIVE = "Not sent: the endpoint is inactive."
@@ -56,7 +54,7 @@ SWEEP_BATCH = 1000
 RESPONSE_SNIPPET_BYTES = 500
 USER_AGENT = "billing-webhooks/1.0"
 
-TenantRef = Tenant | uuid.UUID | str
+TenantRef = selectors.TenantRef
 IN_PLAY = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED)
 
 
@@ -96,16 +94,9 @@ def webhook_endpoint_create(
     )
 
 
-def webhook_endpoint_get(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint.objects.for_tenant(tenant).filter(pk=endpoint_id).first()
-    if endpoint is None:
-        raise NotFound(ENDPOINT_NOT_FOUND)
-    return endpoint
-
-
 def webhook_endpoint_update(*, tenant: TenantRef, endpoint_id: uuid.UUID | str, **changes: Any) -> WebhookEndpoint:
     """Change any of `url`, `event_types`, `description`, `active` (the secret stays)."""
-    endpoint = webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id)
+    endpoint = selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id)
     if "url" in changes:
         _check_url(changes["url"])
     if "event_types" in changes:
@@ -121,7 +112,7 @@ def webhook_endpoint_update(*, tenant: TenantRef, endpoint_id: uuid.UUID | str, 
 
 def webhook_endpoint_delete(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> None:
     """Deletes the endpoint and its deliveries (queued attempts then find nothing to do)."""
-    webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id).delete()
+    selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id).delete()
 
 
 # Publishing
@@ -308,7 +299,7 @@ def webhook_delivery_retry(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -
     """
     delivery = WebhookDelivery.objects.for_tenant(tenant).select_for_update().filter(pk=delivery_id).first()
     if delivery is None:
-        raise NotFound(DELIVERY_NOT_FOUND)
+        raise NotFound(selectors.DELIVERY_NOT_FOUND)
     if delivery.status == WebhookDelivery.Status.PENDING:
         raise ConflictError(DELIVERY_ALREADY_PENDING, code="already_pending")
     delivery.status = WebhookDelivery.Status.PENDING

@@ -1,0 +1,167 @@
+"""Webhook endpoints and deliveries (API.md, Payments and webhooks → Outbound webhooks).
+
+Thin: parse, call a service or selector, render. Everything here is for admins: the
+contract keeps webhook endpoints from members, and deliveries show endpoint URLs
+and receivers' error answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tenants.models import Role
+from tenants.scoping import TenantScopedApi
+from webhooks import selectors, services
+from webhooks.filtersets import WebhookDeliveryFilterSet
+from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
+
+
+class WebhookEndpointOutput(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "event_types", "description", "active", "created_at", "updated_at"]
+
+
+class WebhookEndpointCreatedOutput(serializers.ModelSerializer):
+    secret = serializers.CharField(help_text="The signing secret (whsec_…): shown only in this response")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "event_types", "secret", "description", "active", "created_at", "updated_at"]
+
+
+class WebhookEndpointInput(serializers.Serializer):
+    url = serializers.URLField(max_length=2048)
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=EventType.choices),
+        required=False,
+        default=list,
+        help_text="Event types to receive; empty or absent means all",
+    )
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class WebhookEndpointListCreateApi(TenantScopedApi):
+    model = WebhookEndpoint
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    serializer_class = WebhookEndpointOutput
+
+    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(WebhookEndpointOutput(page, many=True).data)
+
+    @extend_schema(request=WebhookEndpointInput, responses={201: WebhookEndpointCreatedOutput})
+    def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
+        data = WebhookEndpointInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = services.webhook_endpoint_create(tenant=self.tenant_id, **data.validated_data)
+        return Response(WebhookEndpointCreatedOutput(endpoint).data, status=status.HTTP_201_CREATED)
+
+
+class WebhookEndpointDetailApi(TenantScopedApi):
+    model = WebhookEndpoint
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    serializer_class = WebhookEndpointOutput
+
+    def get(self, request: Request, tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> Response:
+        endpoint = selectors.webhook_endpoint_get(tenant=self.tenant_id, endpoint_id=endpoint_id)
+        return Response(WebhookEndpointOutput(endpoint).data)
+
+    @extend_schema(request=WebhookEndpointInput, responses={200: WebhookEndpointOutput})
+    def patch(self, request: Request, tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> Response:
+        data = WebhookEndpointInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        endpoint = services.webhook_endpoint_update(
+            tenant=self.tenant_id, endpoint_id=endpoint_id, **data.validated_data
+        )
+        return Response(WebhookEndpointOutput(endpoint).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> Response:
+        services.webhook_endpoint_delete(tenant=self.tenant_id, endpoint_id=endpoint_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookDeliveryOutput(serializers.ModelSerializer):
+    event_id = serializers.CharField(source="event.public_id", help_text="evt_…, also the webhook-id header")
+    event_type = serializers.CharField(source="event.type")
+    endpoint_id = serializers.UUIDField()
+    url = serializers.CharField(source="endpoint.url")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "endpoint_id",
+            "url",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_attempt_at",
+            "last_status_code",
+            "last_error",
+            "delivered_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class WebhookEventOutput(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    type = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    data = serializers.JSONField()  # type: ignore[assignment]  # the metaclass pops declared fields
+
+
+class WebhookDeliveryDetailOutput(WebhookDeliveryOutput):
+    event = WebhookEventOutput(help_text="The event as sent (the body's id, type, created_at and data)")
+
+    class Meta(WebhookDeliveryOutput.Meta):
+        fields = [*WebhookDeliveryOutput.Meta.fields, "event"]
+
+
+class WebhookDeliveryListApi(TenantScopedApi):
+    model = WebhookDelivery
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    serializer_class = WebhookDeliveryOutput
+    filterset_class = WebhookDeliveryFilterSet
+
+    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
+        deliveries = self.filter_queryset(selectors.webhook_delivery_list(tenant=self.tenant_id))
+        page = self.paginate_queryset(deliveries)
+        return self.get_paginated_response(WebhookDeliveryOutput(page, many=True).data)
+
+
+class WebhookDeliveryDetailApi(TenantScopedApi):
+    model = WebhookDelivery
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    serializer_class = WebhookDeliveryDetailOutput
+
+    def get(self, request: Request, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> Response:
+        delivery = selectors.webhook_delivery_get(tenant=self.tenant_id, delivery_id=delivery_id)
+        return Response(WebhookDeliveryDetailOutput(delivery).data)
+
+
+class WebhookDeliveryRetryApi(TenantScopedApi):
+    model = WebhookDelivery
+    read_role = Role.ADMIN
+    write_role = Role.ADMIN
+    serializer_class = WebhookDeliveryOutput
+
+    @extend_schema(request=None, responses={202: WebhookDeliveryOutput})
+    def post(self, request: Request, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> Response:
+        services.webhook_delivery_retry(tenant=self.tenant_id, delivery_id=delivery_id)
+        delivery = selectors.webhook_delivery_get(tenant=self.tenant_id, delivery_id=delivery_id)
+        return Response(WebhookDeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)
