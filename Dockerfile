@@ -7,7 +7,7 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
-RUN APP_ENV=development .venv/bin/python manage.py collectstatic --noinput
+RUN APP_ENV=production DJANGO_SECRET_KEY=build-only-not-a-secret .venv/bin/python manage.py collectstatic --noinput
 
 FROM python:3.11-slim AS runtime
 ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 APP_ENV=production PORT=8000

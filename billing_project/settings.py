@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -129,9 +130,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
 # WhiteNoise serves the admin's and the API docs' static files from gunicorn (no CDN, no
-# nginx needed); in development straight from the apps, in the image from collectstatic.
+# nginx needed); in development straight from the apps, in production from collectstatic.
+STATIC_ROOT = None if IS_DEVELOPMENT else BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = IS_DEVELOPMENT
 
 REST_FRAMEWORK = {
@@ -196,6 +197,7 @@ SPECTACULAR_SETTINGS = {
 TENANT_SIGNUP_TOKEN = env.str("TENANT_SIGNUP_TOKEN", default="")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 API_KEY_TOUCH_SECONDS = env.int("API_KEY_TOUCH_SECONDS", default=60)
+IDEMPOTENCY_REDIS_URL = env.str("IDEMPOTENCY_REDIS_URL", default=REDIS_URL)
 USAGE_IDEMPOTENCY_TTL_SECONDS = env.int("USAGE_IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
 USAGE_MAX_FUTURE_SECONDS = env.int("USAGE_MAX_FUTURE_SECONDS", default=300)
 INVOICE_DUE_DAYS = env.int("INVOICE_DUE_DAYS", default=30)

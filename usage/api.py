@@ -1,0 +1,196 @@
+"""Usage ingestion (single and batch), the event list and a customer's usage totals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from subscriptions.models import Customer
+from tenants.scoping import TenantScopedApi
+from usage import selectors, services
+from usage.filtersets import UsageEventFilterSet
+from usage.metrics import USAGE_EVENTS
+from usage.models import UsageEvent
+from usage.parsing import (
+    MISSING_IDEMPOTENCY_KEY,
+    BatchUsageEventInput,
+    UsageEventInput,
+    resolve_events,
+    validate_idempotency_key,
+)
+
+MAX_BATCH = 1000
+CUSTOMER_NOT_FOUND = "No such customer."
+RANGE_REVERSED = "from must be before to."
+
+
+def decimal_string(value: Decimal) -> str:
+    """A quantity without trailing zeros: Decimal("1234.000000000000") → "1234"."""
+    return format(value.normalize(), "f") if value else "0"
+
+
+class UsageEventOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    idempotency_key = serializers.CharField()
+    external_customer_id = serializers.CharField()
+    meter = serializers.CharField()
+    value = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+    properties = serializers.DictField()
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        event, external_customer_id, meter_code = instance
+        return {
+            "id": event.pk,
+            "idempotency_key": event.idempotency_key,
+            "external_customer_id": external_customer_id,
+            "meter": meter_code,
+            "value": decimal_string(event.value),
+            "timestamp": serializers.DateTimeField().to_representation(event.timestamp),
+            "properties": event.properties,
+            "created_at": serializers.DateTimeField().to_representation(event.created_at),
+        }
+
+
+def _rejected(errors: Any, count: int = 1) -> ValidationError:
+    USAGE_EVENTS.labels(outcome="rejected").inc(count)
+    return ValidationError(errors)
+
+
+class UsageEventListIngestApi(TenantScopedApi):
+    model = UsageEvent
+    filterset_class = UsageEventFilterSet
+    cursor_ordering = ("-timestamp", "-id")
+
+    def get_queryset(self) -> Any:
+        return selectors.usage_event_list(tenant_id=self.tenant_id)
+
+    @extend_schema(responses={200: UsageEventOutput(many=True)})
+    def get(self, request: Request, tenant_id: str) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        rows = [(e, e.customer.external_id, e.meter.code) for e in page or []]
+        return self.get_paginated_response(UsageEventOutput(rows, many=True).data)
+
+    @extend_schema(
+        request=UsageEventInput,
+        responses={201: UsageEventOutput, 200: UsageEventOutput},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
+    )
+    def post(self, request: Request, tenant_id: str) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            raise _rejected({"Idempotency-Key": [MISSING_IDEMPOTENCY_KEY]})
+        try:
+            validate_idempotency_key(key)
+        except ValidationError as exc:
+            raise _rejected({"Idempotency-Key": exc.detail}) from exc
+        data = UsageEventInput(data=request.data)
+        if not data.is_valid():
+            raise _rejected(data.errors)
+        events, errors = resolve_events(tenant_id=self.tenant_id, items=[(key, data.validated_data)])
+        if errors[0]:
+            raise _rejected(errors[0])
+        event = events[0]
+        assert event is not None
+        result = services.usage_event_ingest(tenant_id=self.tenant_id, event=event)
+        body = UsageEventOutput((result.event, event.external_customer_id, event.meter_code)).data
+        if result.created:
+            return Response(body, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
+
+
+class UsageBatchIngestApi(TenantScopedApi):
+    class Input(serializers.Serializer):
+        events = serializers.ListField(child=BatchUsageEventInput(), min_length=1, max_length=MAX_BATCH)
+
+    class Output(serializers.Serializer):
+        accepted = serializers.IntegerField()
+        duplicates = serializers.IntegerField()
+
+    @extend_schema(request=Input, responses={200: Output})
+    def post(self, request: Request, tenant_id: str) -> Response:
+        data = self.Input(data=request.data)
+        if not data.is_valid():
+            raise _rejected(data.errors, _batch_len(request.data))
+        items = [(e["idempotency_key"], e) for e in data.validated_data["events"]]
+        events, errors = resolve_events(tenant_id=self.tenant_id, items=items)
+        if any(errors):
+            raise _rejected({"events": {str(i): e for i, e in enumerate(errors) if e}}, len(items))
+        result = services.usage_events_ingest_batch(tenant_id=self.tenant_id, events=[e for e in events if e])
+        return Response(self.Output(result).data)
+
+
+def _batch_len(payload: Any) -> int:
+    events = payload.get("events") if isinstance(payload, dict) else None
+    return len(events) if isinstance(events, list) else 1
+
+
+class CustomerUsageApi(TenantScopedApi):
+    class Query(serializers.Serializer):
+        from_ = serializers.DateTimeField(required=False)
+        to = serializers.DateTimeField(required=False)
+
+    class MeterTotal(serializers.Serializer):
+        meter = serializers.CharField()
+        aggregation = serializers.CharField()
+        quantity = serializers.CharField()
+
+    class Output(serializers.Serializer):
+        # "from" is a keyword: the field is renamed in to_representation.
+        from_ = serializers.DateTimeField()
+        to = serializers.DateTimeField()
+        meters = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description="Default: the start of the current UTC month"),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, description="Default: now"),
+        ],
+        responses={200: Output},
+    )
+    def get(self, request: Request, tenant_id: str, customer_id: str) -> Response:
+        customer = self.scoped(Customer).filter(pk=customer_id).first()
+        if customer is None:
+            raise NotFound(CUSTOMER_NOT_FOUND)
+        start, end = self._range(request)
+        totals = selectors.usage_totals_for_customer(
+            tenant_id=self.tenant_id, customer_id=customer.pk, start=start, end=end
+        )
+        field = serializers.DateTimeField()
+        return Response(
+            {
+                "from": field.to_representation(start),
+                "to": field.to_representation(end),
+                "meters": [
+                    {"meter": m.code, "aggregation": m.aggregation, "quantity": decimal_string(q)} for m, q in totals
+                ],
+            }
+        )
+
+    def _range(self, request: Request) -> tuple[datetime, datetime]:
+        query = self.Query(data=_query_dict(request))
+        if not query.is_valid():
+            raise ValidationError({("from" if k == "from_" else k): v for k, v in query.errors.items()})
+        now = timezone.now()
+        end = query.validated_data.get("to", now)
+        start = query.validated_data.get("from_", now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
+        if start >= end:
+            raise ValidationError({"from": [RANGE_REVERSED]})
+        return start, end
+
+
+def _query_dict(request: Request) -> dict[str, str]:
+    params = {k: request.query_params[k] for k in ("from", "to") if k in request.query_params}
+    if "from" in params:
+        params["from_"] = params.pop("from")
+    return params

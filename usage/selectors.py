@@ -1,0 +1,173 @@
+"""Reads of usage: reference lookups for ingestion, event lists, and the aggregation
+that both the customer-usage endpoint and the invoice run use.
+
+`usage_totals_for_period` is one grouped SQL query for any number of (customer,
+period) windows. EXPLAIN on 1M events shows it as a nested loop over the windows with
+an index scan on `usage_cust_meter_ts_idx` (tenant, customer, meter, timestamp)
+INCLUDE (value): count/sum/max never touch the table's heap once it is vacuumed;
+`unique_count` reads `properties`, so it runs as a second query only for those meters.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from plans.models import Meter
+from subscriptions.models import Customer
+from usage.models import UsageEvent
+
+# Customers' external ids and meters' codes never change and neither is ever deleted
+# (usage events PROTECT them), so a found reference may be remembered for a minute:
+# single-event ingestion then costs one INSERT instead of three queries.
+_REFERENCE_TTL_SECONDS = 60.0
+_customer_cache: dict[tuple[uuid.UUID, str], tuple[float, uuid.UUID]] = {}
+_meter_cache: dict[tuple[uuid.UUID, str], tuple[float, Meter]] = {}
+
+
+def clear_reference_cache() -> None:
+    _customer_cache.clear()
+    _meter_cache.clear()
+
+
+def customer_ids_by_external_id(*, tenant_id: uuid.UUID, external_ids: Iterable[str]) -> dict[str, uuid.UUID]:
+    now = time.monotonic()
+    found: dict[str, uuid.UUID] = {}
+    missing = []
+    for external_id in external_ids:
+        hit = _customer_cache.get((tenant_id, external_id))
+        if hit and hit[0] > now:
+            found[external_id] = hit[1]
+        else:
+            missing.append(external_id)
+    if missing:
+        rows = Customer.objects.for_tenant(tenant_id).filter(external_id__in=missing).values_list("external_id", "id")
+        for external_id, customer_id in rows:
+            found[external_id] = customer_id
+            _customer_cache[(tenant_id, external_id)] = (now + _REFERENCE_TTL_SECONDS, customer_id)
+    return found
+
+
+def meters_by_code(*, tenant_id: uuid.UUID, codes: Iterable[str]) -> dict[str, Meter]:
+    now = time.monotonic()
+    found: dict[str, Meter] = {}
+    missing = []
+    for code in codes:
+        hit = _meter_cache.get((tenant_id, code))
+        if hit and hit[0] > now:
+            found[code] = hit[1]
+        else:
+            missing.append(code)
+    if missing:
+        for meter in Meter.objects.for_tenant(tenant_id).filter(code__in=missing):
+            found[meter.code] = meter
+            _meter_cache[(tenant_id, meter.code)] = (now + _REFERENCE_TTL_SECONDS, meter)
+    return found
+
+
+def usage_event_list(
+    *,
+    tenant_id: uuid.UUID,
+    external_customer_id: str | None = None,
+    meter: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> QuerySet[UsageEvent]:
+    events = UsageEvent.objects.for_tenant(tenant_id).select_related("customer", "meter")
+    if external_customer_id is not None:
+        events = events.filter(customer__external_id=external_customer_id)
+    if meter is not None:
+        events = events.filter(meter__code=meter)
+    if start is not None:
+        events = events.filter(timestamp__gte=start)
+    if end is not None:
+        events = events.filter(timestamp__lt=end)
+    return events
+
+
+@dataclass(frozen=True)
+class UsageWindow:
+    """A customer's half-open period [start, end)."""
+
+    customer_id: uuid.UUID
+    start: datetime
+    end: datetime
+
+
+_SIMPLE_TOTALS_SQL = """
+WITH w AS (SELECT * FROM unnest(%(customers)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
+           AS w(customer_id, start_at, end_at))
+SELECT w.customer_id, w.start_at, w.end_at, e.meter_id, count(*), sum(e.value), max(e.value)
+FROM w
+JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
+     AND e.meter_id = ANY(%(meters)s::uuid[]) AND e.timestamp >= w.start_at AND e.timestamp < w.end_at
+GROUP BY w.customer_id, w.start_at, w.end_at, e.meter_id
+"""
+
+_UNIQUE_TOTALS_SQL = """
+WITH w AS (SELECT * FROM unnest(%(customers)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
+           AS w(customer_id, start_at, end_at)),
+     m AS (SELECT * FROM unnest(%(meters)s::uuid[], %(props)s::text[]) AS m(meter_id, property))
+SELECT w.customer_id, w.start_at, w.end_at, e.meter_id, count(DISTINCT e.properties ->> m.property)
+FROM w
+JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
+     AND e.timestamp >= w.start_at AND e.timestamp < w.end_at
+JOIN m ON m.meter_id = e.meter_id
+GROUP BY w.customer_id, w.start_at, w.end_at, e.meter_id
+"""
+
+
+def usage_totals_for_period(
+    *, tenant_id: uuid.UUID, windows: Sequence[UsageWindow], meters: Sequence[Meter]
+) -> dict[tuple[UsageWindow, uuid.UUID], Decimal]:
+    """The quantity of each meter in each window, by the meter's aggregation.
+
+    Returns {(window, meter_id): quantity} for every window and meter, 0 where there
+    was no usage. Two queries at most, whatever the number of windows.
+
+    >>> usage_totals_for_period(tenant_id=t, windows=[UsageWindow(c, jan1, feb1)], meters=[api_calls])
+    {(UsageWindow(c, jan1, feb1), api_calls.id): Decimal('1234')}
+    """
+    totals = {(window, meter.id): Decimal(0) for window in windows for meter in meters}
+    if not windows or not meters:
+        return totals
+    by_bounds = {(w.customer_id, w.start, w.end): w for w in windows}
+    params: dict[str, Any] = {
+        "tenant": tenant_id,
+        "customers": [w.customer_id for w in windows],
+        "starts": [w.start for w in windows],
+        "ends": [w.end for w in windows],
+    }
+    simple = {m.id: m.aggregation for m in meters if m.aggregation != Meter.Aggregation.UNIQUE_COUNT}
+    unique = [m for m in meters if m.aggregation == Meter.Aggregation.UNIQUE_COUNT]
+    with connection.cursor() as cursor:
+        if simple:
+            cursor.execute(_SIMPLE_TOTALS_SQL, {**params, "meters": list(simple)})
+            for customer_id, start, end, meter_id, count, total, largest in cursor.fetchall():
+                pick: dict[str, Decimal] = {"count": Decimal(count), "sum": total, "max": largest}
+                totals[(by_bounds[(customer_id, start, end)], meter_id)] = pick[simple[meter_id]]
+        if unique:
+            cursor.execute(
+                _UNIQUE_TOTALS_SQL, {**params, "meters": [m.id for m in unique], "props": [m.property for m in unique]}
+            )
+            for customer_id, start, end, meter_id, distinct in cursor.fetchall():
+                totals[(by_bounds[(customer_id, start, end)], meter_id)] = Decimal(distinct)
+    return totals
+
+
+def usage_totals_for_customer(
+    *, tenant_id: uuid.UUID, customer_id: uuid.UUID, start: datetime, end: datetime
+) -> list[tuple[Meter, Decimal]]:
+    """Every meter of the tenant with the customer's quantity in [start, end)."""
+    meters = list(Meter.objects.for_tenant(tenant_id).order_by("code"))
+    window = UsageWindow(customer_id, start, end)
+    totals = usage_totals_for_period(tenant_id=tenant_id, windows=[window], meters=meters)
+    return [(meter, totals[(window, meter.id)]) for meter in meters]

@@ -1,0 +1,476 @@
+"""POST /usage and /usage/batch: idempotency, validation, Redis down, concurrency."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from prometheus_client import REGISTRY
+from rest_framework.test import APIClient
+
+from plans.models import Meter
+from plans.tests.factories import MeterFactory
+from subscriptions.tests.factories import CustomerFactory
+from tenants.services import tokens_for_user
+from usage import idempotency
+from usage.models import UsageEvent
+from usage.parsing import (
+    BAD_IDEMPOTENCY_KEY,
+    MISSING_IDEMPOTENCY_KEY,
+    MISSING_UNIQUE_PROPERTY,
+    PROPERTIES_NOT_OBJECT,
+    PROPERTIES_TOO_LARGE,
+    UNKNOWN_CUSTOMER,
+    UNKNOWN_METER,
+)
+from usage.selectors import clear_reference_cache
+from usage.services import BATCH_KEY_REUSED, KEY_IN_FLIGHT, KEY_REUSED
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_references():
+    clear_reference_cache()
+    yield
+    clear_reference_cache()
+
+
+@pytest.fixture
+def customer(tenant):
+    return CustomerFactory(tenant=tenant, external_id="cus_42")
+
+
+@pytest.fixture
+def meter(tenant):
+    return MeterFactory(tenant=tenant, code="api_calls", aggregation=Meter.Aggregation.SUM)
+
+
+def event(**overrides):
+    body = {
+        "external_customer_id": "cus_42",
+        "meter": "api_calls",
+        "value": "1",
+        "timestamp": "2026-01-15T10:00:00Z",
+        "properties": {"region": "eu"},
+    }
+    return {**body, **overrides}
+
+
+def post(client, turl, body, key="key-1"):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
+    return client.post(turl("usage"), body, format="json", **headers)
+
+
+def errors(response):
+    return [(e["attr"], e["detail"]) for e in response.json()["errors"]]
+
+
+def counter(outcome):
+    return REGISTRY.get_sample_value("billing_usage_events_total", {"outcome": outcome}) or 0.0
+
+
+def test_first_event_is_stored_and_answered_201(key_api, turl, customer, meter, tenant):
+    response = post(key_api, turl, event(value="2.50"))
+    assert response.status_code == 201
+    body = response.json()
+    stored = UsageEvent.objects.get()
+    assert body == {
+        "id": stored.id,
+        "idempotency_key": "key-1",
+        "external_customer_id": "cus_42",
+        "meter": "api_calls",
+        "value": "2.5",
+        "timestamp": "2026-01-15T10:00:00.000000Z",
+        "properties": {"region": "eu"},
+        "created_at": body["created_at"],
+    }
+    assert stored.tenant_id == tenant.id
+    assert stored.customer_id == customer.id
+    assert stored.value == Decimal("2.5")
+    assert "Idempotent-Replayed" not in response
+
+
+def test_defaults_value_to_one_and_timestamp_to_now(key_api, turl, customer, meter):
+    before = timezone.now()
+    response = post(key_api, turl, {"external_customer_id": "cus_42", "meter": "api_calls"})
+    assert response.status_code == 201
+    stored = UsageEvent.objects.get()
+    assert stored.value == 1
+    assert before <= stored.timestamp <= timezone.now()
+    assert stored.properties == {}
+
+
+def test_same_key_same_body_replays_the_stored_event(key_api, turl, customer, meter):
+    first = post(key_api, turl, event())
+    again = post(key_api, turl, event())
+    assert again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert UsageEvent.objects.count() == 1
+
+
+def test_replay_without_timestamp_matches_the_original(key_api, turl, customer, meter):
+    body = {"external_customer_id": "cus_42", "meter": "api_calls"}
+    assert post(key_api, turl, body).status_code == 201
+    assert post(key_api, turl, body).status_code == 200
+    assert UsageEvent.objects.count() == 1
+
+
+def test_same_key_different_body_is_422(key_api, turl, customer, meter):
+    post(key_api, turl, event(value="1"))
+    response = post(key_api, turl, event(value="2"))
+    assert response.status_code == 422
+    assert errors(response) == [(None, KEY_REUSED)]
+    assert UsageEvent.objects.get().value == 1
+
+
+def test_same_key_different_body_is_422_even_when_redis_forgot_the_key(key_api, turl, customer, meter):
+    post(key_api, turl, event(value="1"))
+    idempotency.client().flushdb()
+    response = post(key_api, turl, event(value="2"))
+    assert response.status_code == 422
+    assert UsageEvent.objects.count() == 1
+
+
+def test_replay_is_200_when_redis_forgot_the_key(key_api, turl, customer, meter):
+    first = post(key_api, turl, event())
+    idempotency.client().flushdb()
+    again = post(key_api, turl, event())
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_key_in_flight_is_409(key_api, turl, customer, meter, tenant):
+    idempotency.claim(tenant.id, "key-1", "someone-else")
+    response = post(key_api, turl, event())
+    assert response.status_code == 409
+    assert errors(response) == [(None, KEY_IN_FLIGHT)]
+    assert UsageEvent.objects.count() == 0
+
+
+def test_keys_are_per_tenant(key_api, turl, customer, meter, other_tenant):
+    other_customer = CustomerFactory(tenant=other_tenant, external_id="cus_42")
+    other_meter = MeterFactory(tenant=other_tenant, code="api_calls")
+    UsageEvent.objects.create(
+        tenant=other_tenant,
+        customer=other_customer,
+        meter=other_meter,
+        idempotency_key="key-1",
+        value=5,
+        timestamp=timezone.now(),
+        fingerprint="x",
+    )
+    assert post(key_api, turl, event()).status_code == 201
+    assert UsageEvent.objects.for_tenant(other_tenant).get().value == 5
+
+
+def test_a_redis_claim_whose_database_write_failed_does_not_swallow_the_retry(
+    key_api, turl, customer, meter, monkeypatch
+):
+    from usage import services
+
+    real_insert = services._insert
+
+    def failing_insert(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "_insert", failing_insert)
+    key_api.raise_request_exception = False
+    assert post(key_api, turl, event()).status_code == 500
+    monkeypatch.setattr(services, "_insert", real_insert)
+    retry = post(key_api, turl, event())
+    assert retry.status_code == 201
+    assert UsageEvent.objects.count() == 1
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.IDEMPOTENCY_REDIS_URL = "redis://127.0.0.1:1/0"
+    yield
+    idempotency._client.cache_clear()
+
+
+def test_ingestion_works_with_redis_down(redis_down, key_api, turl, customer, meter):
+    first = post(key_api, turl, event())
+    again = post(key_api, turl, event())
+    other = post(key_api, turl, event(value="3"))
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 422)
+    assert again.json()["id"] == first.json()["id"]
+    assert UsageEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ({}, MISSING_IDEMPOTENCY_KEY),
+        ({"HTTP_IDEMPOTENCY_KEY": "x" * 256}, BAD_IDEMPOTENCY_KEY),
+        ({"HTTP_IDEMPOTENCY_KEY": "tab\there"}, BAD_IDEMPOTENCY_KEY),
+    ],
+)
+def test_bad_or_missing_idempotency_key_is_400(key_api, turl, customer, meter, headers, detail):
+    response = key_api.post(turl("usage"), event(), format="json", **headers)
+    assert response.status_code == 400
+    assert errors(response) == [("Idempotency-Key", detail)]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "attr"),
+    [
+        ({"value": "NaN"}, "value"),
+        ({"value": "Infinity"}, "value"),
+        ({"value": "1e400"}, "value"),
+        ({"value": "-1"}, "value"),
+        ({"value": "abc"}, "value"),
+        ({"timestamp": "yesterday"}, "timestamp"),
+        ({"properties": ["a"]}, "properties"),
+        ({"meter": ""}, "meter"),
+        ({"external_customer_id": None}, "external_customer_id"),
+    ],
+)
+def test_invalid_fields_are_400_naming_the_field(key_api, turl, customer, meter, overrides, attr):
+    before = counter("rejected")
+    response = post(key_api, turl, event(**overrides))
+    assert response.status_code == 400
+    assert [a for a, _ in errors(response)] == [attr]
+    assert UsageEvent.objects.count() == 0
+    assert counter("rejected") == before + 1
+
+
+def test_timestamp_more_than_five_minutes_ahead_is_400(key_api, turl, customer, meter):
+    soon = (timezone.now() + timedelta(minutes=4)).isoformat()
+    later = (timezone.now() + timedelta(minutes=6)).isoformat()
+    assert post(key_api, turl, event(timestamp=soon), key="a").status_code == 201
+    response = post(key_api, turl, event(timestamp=later), key="b")
+    assert response.status_code == 400
+    assert [a for a, _ in errors(response)] == ["timestamp"]
+
+
+def test_properties_over_8kb_are_400(key_api, turl, customer, meter):
+    response = post(key_api, turl, event(properties={"blob": "x" * 9000}))
+    assert errors(response) == [("properties", PROPERTIES_TOO_LARGE)]
+
+
+def test_properties_must_be_an_object(key_api, turl, customer, meter):
+    assert errors(post(key_api, turl, event(properties="eu"))) == [("properties", PROPERTIES_NOT_OBJECT)]
+
+
+def test_unknown_customer_and_meter_are_named(key_api, turl, customer, meter):
+    response = post(key_api, turl, event(external_customer_id="ghost", meter="nope"))
+    assert response.status_code == 400
+    assert sorted(errors(response)) == [
+        ("external_customer_id", UNKNOWN_CUSTOMER.format(value="ghost")),
+        ("meter", UNKNOWN_METER.format(value="nope")),
+    ]
+
+
+def test_another_tenants_customer_is_unknown(key_api, turl, meter, other_tenant):
+    CustomerFactory(tenant=other_tenant, external_id="cus_42")
+    response = post(key_api, turl, event())
+    assert errors(response) == [("external_customer_id", UNKNOWN_CUSTOMER.format(value="cus_42"))]
+
+
+def test_unique_count_meter_needs_its_property(key_api, turl, customer, tenant):
+    MeterFactory(tenant=tenant, code="users", aggregation=Meter.Aggregation.UNIQUE_COUNT, property="user_id")
+    response = post(key_api, turl, event(meter="users", properties={"region": "eu"}))
+    assert errors(response) == [("properties", MISSING_UNIQUE_PROPERTY.format(meter="users", prop="user_id"))]
+    assert post(key_api, turl, event(meter="users", properties={"user_id": "u1"}), key="k2").status_code == 201
+
+
+def test_viewer_cannot_send_usage(viewer_api, turl, customer, meter):
+    assert post(viewer_api, turl, event()).status_code == 403
+    assert UsageEvent.objects.count() == 0
+
+
+def test_counters_move(key_api, turl, customer, meter):
+    accepted, duplicate = counter("accepted"), counter("duplicate")
+    post(key_api, turl, event())
+    post(key_api, turl, event())
+    assert counter("accepted") == accepted + 1
+    assert counter("duplicate") == duplicate + 1
+
+
+# Batches
+
+
+def batch_event(i, **overrides):
+    return {"idempotency_key": f"b-{i}", **event(value=str(i)), **overrides}
+
+
+def post_batch(client, turl, events):
+    return client.post(turl("usage/batch"), {"events": events}, format="json")
+
+
+def test_batch_stores_every_event_with_one_answer(key_api, turl, customer, meter):
+    response = post_batch(key_api, turl, [batch_event(i) for i in range(1, 6)])
+    assert response.status_code == 200
+    assert response.json() == {"accepted": 5, "duplicates": 0}
+    assert sorted(UsageEvent.objects.values_list("value", flat=True)) == [1, 2, 3, 4, 5]
+
+
+def test_batch_counts_stored_keys_as_duplicates(key_api, turl, customer, meter):
+    post_batch(key_api, turl, [batch_event(1), batch_event(2)])
+    response = post_batch(key_api, turl, [batch_event(1), batch_event(2), batch_event(3)])
+    assert response.json() == {"accepted": 1, "duplicates": 2}
+    assert UsageEvent.objects.count() == 3
+
+
+def test_batch_counts_a_key_repeated_in_the_batch_once(key_api, turl, customer, meter):
+    response = post_batch(key_api, turl, [batch_event(1), batch_event(1)])
+    assert response.json() == {"accepted": 1, "duplicates": 1}
+
+
+def test_batch_sees_keys_stored_by_the_single_endpoint(key_api, turl, customer, meter):
+    post(key_api, turl, event(value="1"), key="b-1")
+    response = post_batch(key_api, turl, [batch_event(1), batch_event(2)])
+    assert response.json() == {"accepted": 1, "duplicates": 1}
+
+
+def test_batch_with_a_reused_key_and_another_body_is_422_and_stores_nothing(key_api, turl, customer, meter):
+    post_batch(key_api, turl, [batch_event(1)])
+    response = post_batch(key_api, turl, [batch_event(5), batch_event(6), batch_event(7, idempotency_key="b-1")])
+    assert response.status_code == 422
+    assert errors(response) == [("events.2.idempotency_key", BATCH_KEY_REUSED.format(key="b-1"))]
+    assert UsageEvent.objects.count() == 1
+
+
+def test_batch_repeating_a_key_with_two_bodies_is_422(key_api, turl, customer, meter):
+    response = post_batch(key_api, turl, [batch_event(1), batch_event(2, idempotency_key="b-1")])
+    assert response.status_code == 422
+    assert errors(response)[0][0] == "events.1.idempotency_key"
+    assert UsageEvent.objects.count() == 0
+
+
+def test_batch_validation_is_all_or_nothing_naming_the_index(key_api, turl, customer, meter):
+    events = [batch_event(i) for i in range(5)]
+    events[3]["meter"] = "nope"
+    response = post_batch(key_api, turl, events)
+    assert response.status_code == 400
+    assert errors(response) == [("events.3.meter", UNKNOWN_METER.format(value="nope"))]
+    assert UsageEvent.objects.count() == 0
+
+
+def test_batch_field_errors_name_the_index(key_api, turl, customer, meter):
+    events = [batch_event(i) for i in range(3)]
+    events[1]["value"] = "NaN"
+    del events[2]["idempotency_key"]
+    response = post_batch(key_api, turl, events)
+    assert sorted(a for a, _ in errors(response)) == ["events.1.value", "events.2.idempotency_key"]
+    assert UsageEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("events", [[], "nope"])
+def test_batch_needs_a_non_empty_list(key_api, turl, customer, meter, events):
+    response = post_batch(key_api, turl, events)
+    assert response.status_code == 400
+    assert errors(response)[0][0] == "events"
+
+
+def test_batch_of_more_than_1000_is_400(key_api, turl, customer, meter):
+    response = post_batch(key_api, turl, [batch_event(i) for i in range(1001)])
+    assert response.status_code == 400
+    assert errors(response)[0][0] == "events"
+    assert UsageEvent.objects.count() == 0
+
+
+def test_batch_of_1000_is_accepted(key_api, turl, customer, meter):
+    response = post_batch(key_api, turl, [batch_event(i) for i in range(1000)])
+    assert response.json() == {"accepted": 1000, "duplicates": 0}
+    assert UsageEvent.objects.count() == 1000
+
+
+def test_batch_size_histogram_moves(key_api, turl, customer, meter):
+    before = REGISTRY.get_sample_value("billing_usage_batch_size_count") or 0
+    post_batch(key_api, turl, [batch_event(1), batch_event(2)])
+    assert REGISTRY.get_sample_value("billing_usage_batch_size_count") == before + 1
+
+
+# Concurrency on real threads against the real database and Redis
+
+
+@pytest.mark.django_db(transaction=True)
+def test_32_concurrent_identical_requests_store_one_event(tenant, admin_user, turl):
+    CustomerFactory(tenant=tenant, external_id="cus_42")
+    MeterFactory(tenant=tenant, code="api_calls")
+    token = tokens_for_user(admin_user)["access"]
+    barrier = threading.Barrier(32)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def send():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        barrier.wait()
+        try:
+            code = post(client, turl, event(), key="same-key").status_code
+        finally:
+            connection.close()
+        with lock:
+            statuses.append(code)
+
+    threads = [threading.Thread(target=send) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert UsageEvent.objects.filter(idempotency_key="same-key").count() == 1
+    assert statuses.count(201) == 1
+    assert set(statuses) <= {201, 200, 409}
+    assert len(statuses) == 32
+
+
+@pytest.mark.django_db(transaction=True)
+def test_32_concurrent_identical_requests_store_one_event_with_redis_down(redis_down, tenant, admin_user, turl):
+    CustomerFactory(tenant=tenant, external_id="cus_42")
+    MeterFactory(tenant=tenant, code="api_calls")
+    token = tokens_for_user(admin_user)["access"]
+    barrier = threading.Barrier(32)
+    statuses: list[int] = []
+
+    def send():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        barrier.wait()
+        try:
+            statuses.append(post(client, turl, event(), key="same-key").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert UsageEvent.objects.filter(idempotency_key="same-key").count() == 1
+    assert sorted(statuses) == [200] * 31 + [201]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_overlapping_batches_store_each_key_once(tenant, admin_user, turl):
+    CustomerFactory(tenant=tenant, external_id="cus_42")
+    MeterFactory(tenant=tenant, code="api_calls")
+    token = tokens_for_user(admin_user)["access"]
+    barrier = threading.Barrier(8)
+    results: list[dict] = []
+
+    def send():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        barrier.wait()
+        try:
+            results.append(post_batch(client, turl, [batch_event(i) for i in range(200)]).json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert UsageEvent.objects.count() == 200
+    assert sum(r["accepted"] for r in results) == 200
+    assert sum(r["duplicates"] for r in results) == 7 * 200
