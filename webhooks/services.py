@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 import requests
@@ -148,11 +147,16 @@ def event_publish(*, tenant: TenantRef, type: str, data: Mapping[str, Any]) -> E
 def _queue_on_commit(delivery: WebhookDelivery) -> None:
     from webhooks import tasks  # tasks import this module
 
+    tenant_id, delivery_id = str(delivery.tenant_id), str(delivery.pk)
+
+    # A named function, not a functools.partial: Django logs a robust callback's
+    # failure with its __qualname__, which a partial does not have.
+    def queue_webhook_delivery() -> None:
+        tasks.webhook_delivery_attempt.delay(tenant_id, delivery_id)
+
     # robust: a broker outage must not turn a committed change into an error for the
     # caller; the sweeper queues the delivery once the broker is back.
-    transaction.on_commit(
-        partial(tasks.webhook_delivery_attempt.delay, str(delivery.tenant_id), str(delivery.pk)), robust=True
-    )
+    transaction.on_commit(queue_webhook_delivery, robust=True)
 
 
 # Delivery attempts

@@ -68,12 +68,14 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
 def is_public_address(address: IPAddress) -> bool:
     """True for globally routable unicast addresses only.
 
-    IPv6 addresses that embed an IPv4 one (IPv4-mapped `::ffff:a.b.c.d`, 6to4
-    `2002::/16`) are judged by the IPv4 address too: the kernel would reach it.
+    An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is judged by its IPv4 address,
+    which is where the kernel connects; a 6to4 one (`2002::/16`) must be public
+    with its embedded IPv4 address too.
     """
     if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is not None and not is_public_address(embedded):
+        if address.ipv4_mapped is not None:
+            return is_public_address(address.ipv4_mapped)
+        if address.sixtofour is not None and not is_public_address(address.sixtofour):
             return False
     return address.is_global and not (
         address.is_private
