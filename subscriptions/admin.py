@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from subscriptions.models import Customer
+from subscriptions.models import Customer, Subscription
 
 
 @admin.register(Customer)
@@ -22,4 +22,26 @@ class CustomerAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Read-only: subscriptions change only through the services (create, invoicing,
+    cancel), which keep the periods, the meter rule and the webhooks consistent."""
+
+    list_display = ["id", "customer", "plan", "status", "current_period_start", "current_period_end", "tenant"]
+    list_filter = ["status", "cancel_at_period_end"]
+    search_fields = ["=id", "customer__external_id", "customer__name", "customer__email", "plan__code"]
+    list_select_related = ["customer", "plan", "tenant"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

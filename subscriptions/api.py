@@ -14,8 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from subscriptions import selectors, services
-from subscriptions.filtersets import CustomerFilterSet
-from subscriptions.models import Customer
+from subscriptions.filtersets import CustomerFilterSet, SubscriptionFilterSet
+from subscriptions.models import Customer, Subscription
+from subscriptions.serializers import SubscriptionOutput
 from tenants.scoping import TenantScopedApi
 
 
@@ -80,3 +81,44 @@ class CustomerDetailApi(TenantScopedApi):
         data.is_valid(raise_exception=True)
         customer = services.customer_update(tenant=self.tenant, customer=customer, data=data.validated_data)
         return Response(CustomerOutput(customer).data)
+
+
+class SubscriptionListCreateApi(TenantScopedApi):
+    model = Subscription
+    serializer_class = SubscriptionOutput
+    filterset_class = SubscriptionFilterSet
+
+    class Input(serializers.Serializer):
+        customer_id = serializers.UUIDField()
+        plan_id = serializers.UUIDField()
+        start_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now; may be past")
+        trial_days = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=0,
+            max_value=services.TRIAL_DAYS_MAX,
+            help_text="Default: the plan's trial_days; 0 for no trial",
+        )
+
+    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
+        subscriptions = self.filter_queryset(selectors.subscription_list(tenant=self.tenant_id))
+        page = self.paginate_queryset(subscriptions)
+        return self.get_paginated_response(SubscriptionOutput(page, many=True).data)
+
+    @extend_schema(request=Input, responses={201: SubscriptionOutput})
+    def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription = services.subscription_create(tenant=self.tenant, **data.validated_data)
+        return Response(SubscriptionOutput(subscription).data, status=status.HTTP_201_CREATED)
+
+
+class SubscriptionDetailApi(TenantScopedApi):
+    model = Subscription
+    serializer_class = SubscriptionOutput
+
+    def get(self, request: Request, tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Response:
+        subscription = selectors.subscription_get(tenant=self.tenant_id, subscription_id=subscription_id)
+        if subscription is None:
+            raise NotFound(services.SUBSCRIPTION_NOT_FOUND)
+        return Response(SubscriptionOutput(subscription).data)

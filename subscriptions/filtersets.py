@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from subscriptions.models import Customer
+from subscriptions.models import Customer, Subscription
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -13,3 +13,13 @@ class CustomerFilterSet(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = ["external_id"]
+
+
+class SubscriptionFilterSet(django_filters.FilterSet):
+    customer_id = django_filters.UUIDFilter(field_name="customer_id")
+    plan_id = django_filters.UUIDFilter(field_name="plan_id")
+    status = django_filters.ChoiceFilter(choices=Subscription.Status.choices)
+
+    class Meta:
+        model = Subscription
+        fields = ["customer_id", "plan_id", "status"]

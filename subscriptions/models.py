@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 
+from subscriptions import periods
 from subscriptions.validators import validate_metadata
 from tenants.models import TenantOwnedModel
 
@@ -34,3 +37,99 @@ class Customer(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
+
+
+class Subscription(TenantOwnedModel):
+    """A customer's subscription to a plan, billed in arrears period by period.
+
+    Periods are counted from `billing_anchor` (`start_at`, or `trial_end` with a trial)
+    by the plan's interval, with `subscriptions.periods`; `period_index` is the n of
+    the current period, or None while the current period is the trial window
+    `[start_at, trial_end)`. The invoice run bills the current period once it has
+    ended and moves to `next_period()`, computed from the anchor (never by adding an
+    interval to the last end, which would drift at month ends).
+    """
+
+    class Status(models.TextChoices):
+        TRIALING = "trialing", "Trialing"
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Past due"
+        CANCELED = "canceled", "Canceled"
+
+    LIVE_STATUSES = (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="subscriptions")
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    start_at = models.DateTimeField(help_text="When the subscription began (may be in the past for a backfill)")
+    trial_end = models.DateTimeField(null=True, blank=True, help_text="End of the free trial; null without one")
+    billing_anchor = models.DateTimeField(help_text="What periods count from: trial_end with a trial, else start_at")
+    period_index = models.PositiveIntegerField(
+        null=True, blank=True, help_text="n of the current period from the anchor; null during the trial"
+    )
+    current_period_start = models.DateTimeField()
+    current_period_end = models.DateTimeField(help_text="Exclusive: periods are [start, end)")
+    cancel_at_period_end = models.BooleanField(default=False)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["trialing", "active", "past_due", "canceled"]),
+                name="subscription_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_period_start__lt=F("current_period_end")),
+                name="subscription_period_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=Q(trial_end__isnull=True) | Q(trial_end__gt=F("start_at")),
+                name="subscription_trial_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(trial_end__isnull=True, billing_anchor=F("start_at"))
+                | Q(trial_end__isnull=False, billing_anchor=F("trial_end")),
+                name="subscription_anchor_is_trial_end_or_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_index__isnull=False) | Q(trial_end__isnull=False),
+                name="subscription_only_trials_have_no_period_index",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="subscription_created_idx"),
+            models.Index(fields=["customer", "status"], name="subscription_customer_idx"),
+            # The invoice run's question: which live subscriptions have a period that ended?
+            models.Index(
+                fields=["tenant", "current_period_end"],
+                condition=~Q(status="canceled"),
+                name="subscription_live_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} on {self.plan_id} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status != self.Status.CANCELED
+
+    @property
+    def in_trial_window(self) -> bool:
+        """True while the current period is the free trial window, not a billed period."""
+        return self.period_index is None
+
+    def period_bounds(self, n: int) -> tuple[datetime, datetime]:
+        """The n-th billed period `[start, end)` (n = 0 starts at the anchor)."""
+        return periods.period_bounds(self.billing_anchor, self.plan.interval, n)
+
+    def next_period(self) -> tuple[int, datetime, datetime]:
+        """`(n, start, end)` of the period after the current one: period 0 after the
+        trial window, else period `period_index + 1`. Its start is always the current
+        period's end."""
+        n = 0 if self.period_index is None else self.period_index + 1
+        start, end = self.period_bounds(n)
+        return n, start, end

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.db.models import QuerySet
 
-from subscriptions.models import Customer
+from subscriptions.models import Customer, Subscription
 from tenants.models import Tenant
 
 TenantRef = Tenant | uuid.UUID
@@ -23,3 +24,27 @@ def customer_get(*, tenant: TenantRef, customer_id: uuid.UUID | str) -> Customer
 def customer_get_by_external_id(*, tenant: TenantRef, external_id: str) -> Customer | None:
     """The customer a usage event names (`external_customer_id`), or None."""
     return Customer.objects.for_tenant(tenant).filter(external_id=external_id).first()
+
+
+def subscription_list(*, tenant: TenantRef) -> QuerySet[Subscription]:
+    return Subscription.objects.for_tenant(tenant).order_by("-created_at")
+
+
+def subscription_get(*, tenant: TenantRef, subscription_id: uuid.UUID | str) -> Subscription | None:
+    return Subscription.objects.for_tenant(tenant).select_related("plan").filter(pk=subscription_id).first()
+
+
+def subscription_list_live_for_customer(*, tenant: TenantRef, customer: Customer) -> QuerySet[Subscription]:
+    """The customer's subscriptions that are not canceled (trialing, active, past_due)."""
+    return Subscription.objects.for_tenant(tenant).filter(customer=customer, status__in=Subscription.LIVE_STATUSES)
+
+
+def subscription_list_due(*, tenant: TenantRef, as_of: datetime) -> QuerySet[Subscription]:
+    """Live subscriptions whose current period ended at or before `as_of`, the oldest
+    period end first: what an invoice run must bill (or end the trial of). Lock them
+    with `select_for_update(skip_locked=True)` inside the run's transaction."""
+    return (
+        Subscription.objects.for_tenant(tenant)
+        .filter(status__in=Subscription.LIVE_STATUSES, current_period_end__lte=as_of)
+        .order_by("current_period_end", "id")
+    )

@@ -7,17 +7,25 @@ them as they are and the tests assert the very texts.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
-from subscriptions.models import Customer
+from plans.models import Charge, Plan
+from subscriptions import periods
+from subscriptions.models import Customer, Subscription
+from subscriptions.serializers import SubscriptionOutput
 from subscriptions.validators import validate_metadata
 from tenants.errors import ConflictError
 from tenants.models import Tenant
+from webhooks.models import EventType
+from webhooks.services import event_publish
 
 CUSTOMER_NOT_FOUND = "No customer with this id in this tenant."
 CUSTOMER_EXTERNAL_ID_TAKEN = "A customer with external_id {external_id!r} already exists in this tenant."
@@ -80,3 +88,104 @@ def customer_update(*, tenant: Tenant, customer: Customer, data: Mapping[str, An
     if changes:
         customer.save(update_fields=sorted(changes))
     return customer
+
+
+# Subscriptions
+
+SUBSCRIPTION_NOT_FOUND = "No subscription with this id in this tenant."
+SUBSCRIPTION_CUSTOMER_NOT_FOUND = "No customer with this id in this tenant."
+SUBSCRIPTION_PLAN_NOT_FOUND = "No plan with this id in this tenant."
+SUBSCRIPTION_PLAN_INACTIVE = "Plan {code!r} is inactive and takes no new subscriptions."
+SUBSCRIPTION_METER_TAKEN = (
+    "The customer already has live subscription {subscription_id} charging meter {meter!r}; "
+    "a customer may hold only one live subscription per meter."
+)
+START_AT_OUT_OF_RANGE = "start_at must be from 1970-01-01 to 2999-12-31 (UTC)."
+TRIAL_DAYS_MAX = 730
+START_AT_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+START_AT_MAX = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+@transaction.atomic
+def subscription_create(
+    *,
+    tenant: Tenant,
+    customer_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    start_at: datetime | None = None,
+    trial_days: int | None = None,
+) -> Subscription:
+    """Subscribe a customer of the tenant to a plan of the tenant and publish
+    `subscription.created`.
+
+    - `start_at` defaults to now; a past one is a backfill (the current period is the
+      first period, and the invoice run catches up every period that ended since).
+    - `trial_days` (default: the plan's) > 0 gives a `trialing` subscription whose
+      current period is the trial window; 0 gives an `active` one.
+    - 400 on `customer_id` / `plan_id` when not in the tenant; 409 when the plan is
+      inactive or when a live subscription of the customer already charges one of
+      the plan's meters.
+
+    The customer row is locked for the transaction, so two concurrent requests for the
+    same customer are checked one after the other and cannot both pass the meter rule.
+    """
+    customer, plan = _customer_and_plan(tenant, customer_id, plan_id)
+    if not plan.active:
+        raise ConflictError({"plan_id": SUBSCRIPTION_PLAN_INACTIVE.format(code=plan.code)}, code="plan_inactive")
+    _check_meters_free(tenant, customer, plan)
+    start = _check_start_at(timezone.now() if start_at is None else start_at)
+    trial_end = periods.trial_end_for(start, plan.trial_days if trial_days is None else trial_days)
+    period_start, period_end = periods.first_period(start, trial_end, plan.interval)
+    subscription = Subscription.objects.create(
+        tenant=tenant,
+        customer=customer,
+        plan=plan,
+        status=Subscription.Status.ACTIVE if trial_end is None else Subscription.Status.TRIALING,
+        start_at=start,
+        trial_end=trial_end,
+        billing_anchor=periods.billing_anchor(start, trial_end),
+        period_index=0 if trial_end is None else None,
+        current_period_start=period_start,
+        current_period_end=period_end,
+    )
+    event_publish(tenant=tenant, type=EventType.SUBSCRIPTION_CREATED, data=SubscriptionOutput(subscription).data)
+    return subscription
+
+
+def _customer_and_plan(tenant: Tenant, customer_id: uuid.UUID, plan_id: uuid.UUID) -> tuple[Customer, Plan]:
+    # Unknown and other tenants' ids get the same answer: nothing leaks across tenants.
+    customer = Customer.objects.for_tenant(tenant).select_for_update().filter(pk=customer_id).first()
+    plan = Plan.objects.for_tenant(tenant).filter(pk=plan_id).first()
+    errors = {}
+    if customer is None:
+        errors["customer_id"] = [SUBSCRIPTION_CUSTOMER_NOT_FOUND]
+    if plan is None:
+        errors["plan_id"] = [SUBSCRIPTION_PLAN_NOT_FOUND]
+    if errors:
+        raise ValidationError(errors, code="does_not_exist")
+    assert customer is not None and plan is not None
+    return customer, plan
+
+
+def _check_meters_free(tenant: Tenant, customer: Customer, plan: Plan) -> None:
+    meter_ids = Charge.objects.for_tenant(tenant).filter(plan=plan).values("meter_id")
+    live = Subscription.objects.for_tenant(tenant).filter(customer=customer, status__in=Subscription.LIVE_STATUSES)
+    clash = (
+        Charge.objects.for_tenant(tenant)
+        .filter(plan_id__in=live.values("plan_id"), meter_id__in=meter_ids)
+        .select_related("meter")
+        .order_by("meter__code")
+        .first()
+    )
+    if clash is None:
+        return
+    other = live.filter(plan_id=clash.plan_id).order_by("created_at").first()
+    assert other is not None
+    message = SUBSCRIPTION_METER_TAKEN.format(subscription_id=other.pk, meter=clash.meter.code)
+    raise ConflictError({"plan_id": message}, code="meter_taken")
+
+
+def _check_start_at(start_at: datetime) -> datetime:
+    if not START_AT_MIN <= start_at < START_AT_MAX:
+        raise ValidationError({"start_at": [START_AT_OUT_OF_RANGE]}, code="out_of_range")
+    return start_at.astimezone(UTC)

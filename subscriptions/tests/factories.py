@@ -1,19 +1,30 @@
 """Factories of customers and subscriptions, with valid boring defaults.
 
 Related objects share one tenant: `SubscriptionFactory(tenant=t)` makes the customer
-and the plan in `t` too, and `SubscriptionFactory(customer=c)` uses `c`'s tenant.
+and the plan in `t`, and `SubscriptionFactory(customer=c)` or `(plan=p)` uses that
+object's tenant for everything else. The default subscription is `active`, started
+now, on a new monthly 49.00 USD plan without charges (add them with
+`plans.tests.factories.add_charge`). `trial_days=14` gives a `trialing` one, and a
+past `start_at` a backfill; the periods are computed like `subscription_create` does:
+
+    sub = SubscriptionFactory(tenant=tenant, start_at=datetime(2026, 1, 31, tzinfo=UTC))
+    sub.current_period_end  # 2026-02-28
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django.utils import timezone
 
-from subscriptions.models import Customer
+from plans.tests.factories import PlanFactory
+from subscriptions import periods
+from subscriptions.models import Customer, Subscription
 from tenants.tests.factories import TenantFactory
 
 
-class CustomerFactory(factory.django.DjangoModelFactory):
+class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
     class Meta:
         model = Customer
 
@@ -23,3 +34,48 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda c: f"{c.external_id}@example.test")
     metadata = factory.LazyFunction(dict)
     created_at = factory.LazyFunction(timezone.now)
+
+
+def _first_period(o: Any) -> tuple[Any, Any]:
+    return periods.first_period(o.start_at, o.trial_end, o.plan.interval)
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory[Subscription]):
+    class Meta:
+        model = Subscription
+
+    class Params:
+        trial_days = 0
+
+    tenant = factory.SubFactory(TenantFactory)
+    customer = factory.SubFactory(CustomerFactory, tenant=factory.SelfAttribute("..tenant"))
+    plan = factory.SubFactory(PlanFactory, tenant=factory.SelfAttribute("..tenant"))
+    start_at = factory.LazyFunction(timezone.now)
+    trial_end = factory.LazyAttribute(lambda o: periods.trial_end_for(o.start_at, o.trial_days))
+    status = factory.LazyAttribute(
+        lambda o: Subscription.Status.TRIALING if o.trial_end else Subscription.Status.ACTIVE
+    )
+    billing_anchor = factory.LazyAttribute(lambda o: periods.billing_anchor(o.start_at, o.trial_end))
+    period_index = factory.LazyAttribute(lambda o: None if o.trial_end else 0)
+    current_period_start = factory.LazyAttribute(lambda o: _first_period(o)[0])
+    current_period_end = factory.LazyAttribute(lambda o: _first_period(o)[1])
+    cancel_at_period_end = False
+    canceled_at = None
+    created_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _shared_tenant(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        # A given customer or plan decides the tenant of the rest.
+        if "tenant" not in kwargs:
+            for related in ("customer", "plan"):
+                if kwargs.get(related) is not None:
+                    return {**kwargs, "tenant": kwargs[related].tenant}
+        return kwargs
+
+    @classmethod
+    def create(cls, **kwargs: Any) -> Subscription:
+        return super().create(**cls._shared_tenant(kwargs))
+
+    @classmethod
+    def build(cls, **kwargs: Any) -> Subscription:
+        return super().build(**cls._shared_tenant(kwargs))

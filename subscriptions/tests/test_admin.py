@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from subscriptions.tests.factories import CustomerFactory
+from plans.tests.factories import PlanFactory
+from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.models import User
 
 pytestmark = pytest.mark.django_db
@@ -35,3 +36,31 @@ def test_the_customer_change_page_keeps_the_external_id_read_only(staff_client, 
     assert response.status_code == 200
     assert "external_id" not in response.context["adminform"].form.fields
     assert "name" in response.context["adminform"].form.fields
+
+
+@pytest.mark.parametrize("query", ["cus_sub", "Subscribed Person", "gold"])
+def test_subscriptions_are_found_by_customer_or_plan(staff_client, tenant, query):
+    customer = CustomerFactory(tenant=tenant, external_id="cus_sub", name="Subscribed Person")
+    wanted = SubscriptionFactory(customer=customer, plan=PlanFactory(tenant=tenant, code="gold"))
+    SubscriptionFactory(tenant=tenant)
+    response = staff_client.get("/admin/subscriptions/subscription/", {"q": query})
+    assert response.status_code == 200
+    assert [s.id for s in response.context["cl"].result_list] == [wanted.id]
+
+
+def test_subscriptions_are_found_by_id(staff_client, tenant):
+    wanted = SubscriptionFactory(tenant=tenant)
+    SubscriptionFactory(tenant=tenant)
+    response = staff_client.get("/admin/subscriptions/subscription/", {"q": str(wanted.id)})
+    assert [s.id for s in response.context["cl"].result_list] == [wanted.id]
+
+
+def test_subscriptions_are_read_only_in_the_admin(staff_client, tenant):
+    subscription = SubscriptionFactory(tenant=tenant)
+    url = f"/admin/subscriptions/subscription/{subscription.id}/change/"
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    assert staff_client.post(url, {"status": "canceled"}).status_code == 403
+    subscription.refresh_from_db()
+    assert subscription.status == "active"
