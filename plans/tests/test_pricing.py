@@ -180,7 +180,7 @@ def test_a_negative_quantity_prices_as_zero(spec):
 
 def test_quantity_must_be_a_decimal_never_a_float():
     with pytest.raises(TypeError):
-        calculate(ChargeSpec.per_unit(D(1)), 1.5)  # type: ignore[arg-type]
+        calculate(ChargeSpec.per_unit(D(1)), 1.5)
 
 
 def test_quantity_must_be_finite():
@@ -189,7 +189,7 @@ def test_quantity_must_be_finite():
 
 
 def test_integer_quantities_are_accepted():
-    assert calculate(ChargeSpec.per_unit(D("0.5")), 3).amount == D("1.5")  # type: ignore[arg-type]
+    assert calculate(ChargeSpec.per_unit(D("0.5")), 3).amount == D("1.5")
 
 
 def test_the_engine_refuses_tiers_that_break_the_rules():

@@ -1,0 +1,299 @@
+"""Meters and plans (API.md, "Catalog: meters and plans"): parse, call a service, render."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from plans import selectors, services
+from plans.filtersets import MeterFilterSet, PlanFilterSet
+from plans.models import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, Charge, Meter, Plan
+from plans.money import format_price
+from plans.pricing import (
+    AMOUNT_NEGATIVE,
+    PACKAGE_SIZE_NOT_POSITIVE,
+    TIER_BOUND_INVALID,
+    ChargeSpec,
+    PricingModel,
+    TierSpec,
+)
+from plans.services import PLAN_PRICES_IMMUTABLE, ChargeDraft
+from tenants.scoping import TenantScopedApi
+from tenants.validators import validate_currency_code
+
+AMOUNT_TOO_PRECISE = f"Amounts have at most {MONEY_DECIMAL_PLACES} decimal places."
+AMOUNT_TOO_LARGE = f"Amounts have at most {MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES} digits before the decimal point."
+AMOUNT_INVALID = 'Amounts are decimal strings, like "12.50".'
+TRIAL_DAYS_RANGE = "trial_days must be a whole number from 0 to 3650."
+MAX_TRIAL_DAYS = 3650
+
+
+class PriceInput(serializers.DecimalField):
+    """An amount ≥ 0 with at most 12 decimal places and 12 digits before the point.
+
+    Trailing zeros do not count ("0.10000000000000" is 0.1), and the messages are the
+    module's constants.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        messages: dict[str, Any] = {
+            "invalid": AMOUNT_INVALID,
+            "min_value": AMOUNT_NEGATIVE,
+            "max_decimal_places": AMOUNT_TOO_PRECISE,
+            "max_whole_digits": AMOUNT_TOO_LARGE,
+            "max_digits": AMOUNT_TOO_LARGE,
+        }
+        super().__init__(
+            max_digits=MONEY_MAX_DIGITS,
+            decimal_places=MONEY_DECIMAL_PLACES,
+            min_value=Decimal(0),
+            error_messages=messages,
+            **kwargs,
+        )
+
+    def validate_precision(self, value: Decimal) -> Decimal:
+        _, digits, exponent = value.normalize().as_tuple()
+        assert isinstance(exponent, int)  # finite: to_internal_value refuses NaN and infinities
+        if -exponent > MONEY_DECIMAL_PLACES:
+            self.fail("max_decimal_places")
+        if len(digits) + exponent > MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES:
+            self.fail("max_whole_digits")
+        return value
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "0.10"})
+class PriceOutput(serializers.Field):
+    """A price of the object's currency as a decimal string ("49.00", "0.002")."""
+
+    def __init__(self, attr: str, **kwargs: Any) -> None:
+        self.attr = attr
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        amount = getattr(value, self.attr)
+        return None if amount is None else format_price(amount, value.currency)
+
+
+# -- meters -------------------------------------------------------------------------
+
+
+class MeterOutput(serializers.ModelSerializer):
+    property = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Meter
+        fields = ["id", "code", "name", "aggregation", "property", "created_at"]
+
+    def get_property(self, meter: Meter) -> str | None:
+        return meter.property or None
+
+
+class MeterListCreateApi(TenantScopedApi):
+    model = Meter
+    serializer_class = MeterOutput
+    filterset_class = MeterFilterSet
+
+    class Input(serializers.Serializer):
+        code = serializers.SlugField(max_length=100)
+        name = serializers.CharField(max_length=200)
+        aggregation = serializers.ChoiceField(choices=Meter.Aggregation.choices)
+        property = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+
+    @extend_schema(responses=MeterOutput(many=True))
+    def get(self, request: Request, tenant_id: str) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(MeterOutput(page, many=True).data)
+
+    @extend_schema(request=Input, responses={201: MeterOutput})
+    def post(self, request: Request, tenant_id: str) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        meter = services.meter_create(tenant=self.tenant, **data.validated_data)
+        return Response(MeterOutput(meter).data, status=status.HTTP_201_CREATED)
+
+
+class MeterDetailApi(TenantScopedApi):
+    model = Meter
+    serializer_class = MeterOutput
+    lookup_url_kwarg = "meter_id"
+
+    def get(self, request: Request, tenant_id: str, meter_id: str) -> Response:
+        return Response(MeterOutput(self.get_object()).data)
+
+
+# -- plans --------------------------------------------------------------------------
+
+
+class TierOutput(serializers.Serializer):
+    up_to = serializers.IntegerField(allow_null=True)
+    unit_amount = serializers.CharField()
+    flat_amount = serializers.CharField()
+
+
+class ChargeOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    meter = serializers.CharField(source="meter.code", help_text="The meter's code")
+    meter_id = serializers.UUIDField()
+    model = serializers.ChoiceField(choices=Charge.Model.choices)
+    unit_amount = PriceOutput("unit_amount", allow_null=True)
+    package_size = serializers.IntegerField(allow_null=True)
+    package_amount = PriceOutput("package_amount", allow_null=True)
+    tiers = serializers.SerializerMethodField()
+
+    @extend_schema_field(TierOutput(many=True, allow_null=True))
+    def get_tiers(self, charge: Charge) -> list[dict[str, Any]] | None:
+        if charge.model not in (Charge.Model.TIERED, Charge.Model.VOLUME):
+            return None
+        currency = charge.currency
+        return [
+            {
+                "up_to": tier.up_to,
+                "unit_amount": format_price(tier.unit_amount, currency),
+                "flat_amount": format_price(tier.flat_amount, currency),
+            }
+            for tier in charge.to_spec().tiers
+        ]
+
+
+class PlanOutput(serializers.ModelSerializer):
+    amount = PriceOutput("amount")
+    charges = ChargeOutput(many=True)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "code",
+            "name",
+            "description",
+            "currency",
+            "interval",
+            "amount",
+            "trial_days",
+            "active",
+            "created_at",
+            "charges",
+        ]
+
+
+class TierInput(serializers.Serializer):
+    up_to = serializers.IntegerField(
+        min_value=1,
+        allow_null=True,
+        default=None,
+        error_messages={"invalid": TIER_BOUND_INVALID, "min_value": TIER_BOUND_INVALID},
+        help_text="Inclusive upper bound; null for the last tier only",
+    )
+    unit_amount = PriceInput(default=Decimal(0))
+    flat_amount = PriceInput(default=Decimal(0))
+
+    def validate(self, attrs: dict[str, Any]) -> TierSpec:
+        return TierSpec(**attrs)
+
+
+class ChargeInput(serializers.Serializer):
+    """Fields beyond the model's are refused by the service (`plans.pricing.spec_problems`)."""
+
+    meter = serializers.CharField(max_length=100, help_text="The code of a meter of the tenant")
+    model = serializers.ChoiceField(choices=Charge.Model.choices)
+    unit_amount = PriceInput(required=False, allow_null=True, help_text="per_unit")
+    package_size = serializers.IntegerField(
+        min_value=1,
+        max_value=2_147_483_647,
+        required=False,
+        allow_null=True,
+        error_messages={"invalid": PACKAGE_SIZE_NOT_POSITIVE, "min_value": PACKAGE_SIZE_NOT_POSITIVE},
+        help_text="package",
+    )
+    package_amount = PriceInput(required=False, allow_null=True, help_text="package")
+    tiers = TierInput(many=True, required=False, allow_null=True, help_text="tiered and volume")
+
+    def validate(self, attrs: dict[str, Any]) -> ChargeDraft:
+        spec = ChargeSpec(
+            model=PricingModel(attrs["model"]),
+            unit_amount=attrs.get("unit_amount"),
+            package_size=attrs.get("package_size"),
+            package_amount=attrs.get("package_amount"),
+            tiers=tuple(attrs.get("tiers") or ()),
+        )
+        return ChargeDraft(meter=attrs["meter"], spec=spec)
+
+
+class PlanListCreateApi(TenantScopedApi):
+    model = Plan
+    serializer_class = PlanOutput
+    filterset_class = PlanFilterSet
+
+    class Input(serializers.Serializer):
+        code = serializers.SlugField(max_length=100)
+        name = serializers.CharField(max_length=200)
+        description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+        currency = serializers.CharField(
+            required=False, validators=[validate_currency_code], help_text="ISO 4217; the tenant's default if omitted"
+        )
+        interval = serializers.ChoiceField(choices=Plan.Interval.choices)
+        amount = PriceInput(required=False, help_text="The flat fee per interval (default 0)")
+        trial_days = serializers.IntegerField(
+            min_value=0,
+            max_value=MAX_TRIAL_DAYS,
+            required=False,
+            error_messages={"invalid": TRIAL_DAYS_RANGE, "min_value": TRIAL_DAYS_RANGE, "max_value": TRIAL_DAYS_RANGE},
+        )
+        active = serializers.BooleanField(required=False)
+        charges = ChargeInput(many=True, required=False)
+
+    def get_queryset(self) -> Any:
+        return self.scoped().prefetch_related(selectors.charges_prefetch())
+
+    @extend_schema(responses=PlanOutput(many=True))
+    def get(self, request: Request, tenant_id: str) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(PlanOutput(page, many=True).data)
+
+    @extend_schema(request=Input, responses={201: PlanOutput})
+    def post(self, request: Request, tenant_id: str) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = services.plan_create(tenant=self.tenant, **data.validated_data)
+        return Response(PlanOutput(plan).data, status=status.HTTP_201_CREATED)
+
+
+def _immutable() -> serializers.JSONField:
+    # Declared only so that the service sees the attempt and answers 409.
+    return serializers.JSONField(required=False, allow_null=True, write_only=True, help_text=PLAN_PRICES_IMMUTABLE)
+
+
+class PlanDetailApi(TenantScopedApi):
+    model = Plan
+    serializer_class = PlanOutput
+    lookup_url_kwarg = "plan_id"
+
+    class PatchInput(serializers.Serializer):
+        name = serializers.CharField(max_length=200, required=False)
+        description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+        active = serializers.BooleanField(required=False)
+        code = _immutable()
+        currency = _immutable()
+        interval = _immutable()
+        amount = _immutable()
+        trial_days = _immutable()
+        charges = _immutable()
+
+    def get_queryset(self) -> Any:
+        return self.scoped().prefetch_related(selectors.charges_prefetch())
+
+    def get(self, request: Request, tenant_id: str, plan_id: str) -> Response:
+        return Response(PlanOutput(self.get_object()).data)
+
+    @extend_schema(request=PatchInput, responses={200: PlanOutput})
+    def patch(self, request: Request, tenant_id: str, plan_id: str) -> Response:
+        plan = self.get_object()
+        data = self.PatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = services.plan_update(tenant=self.tenant, plan=plan, data=data.validated_data)
+        return Response(PlanOutput(plan).data)

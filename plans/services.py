@@ -1,0 +1,190 @@
+"""Writes of the catalog: meters and plans (API.md, "Catalog: meters and plans").
+
+Rule violations are DRF errors shaped like a nested serializer's, so the error
+envelope names the place: `charges.1.tiers.2.up_to`. Duplicate codes are 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
+
+from plans import selectors
+from plans.models import Charge, Meter, Plan
+from plans.pricing import ChargeSpec, spec_problems
+from tenants.errors import ConflictError
+from tenants.models import Tenant
+from tenants.validators import validate_currency_code
+
+METER_CODE_TAKEN = "A meter with this code already exists in this tenant."
+METER_PROPERTY_REQUIRED = "property is required for unique_count meters: it names the event property to count."
+METER_PROPERTY_NOT_ALLOWED = "property applies only to unique_count meters."
+PLAN_CODE_TAKEN = "A plan with this code already exists in this tenant."
+PLAN_NOT_FOUND = "No such plan."
+PLAN_PRICES_IMMUTABLE = (
+    "The prices of a plan cannot change (code, currency, interval, amount, trial_days and charges are fixed): "
+    "create a new plan instead."
+)
+CHARGE_MODEL_INVALID = "model must be one of per_unit, tiered, volume or package."
+UNKNOWN_METER = "No meter with code {code!r} in this tenant."
+DUPLICATE_CHARGE_METER = "Meter {code!r} already has a charge in this plan: a plan charges each meter once."
+
+PLAN_EDITABLE_FIELDS = ("name", "description", "active")
+PLAN_PRICE_FIELDS = ("code", "currency", "interval", "amount", "trial_days", "charges")
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class ChargeDraft:
+    """A charge to create: the code of a meter of the tenant and its price."""
+
+    meter: str
+    spec: ChargeSpec
+
+
+def _violates(exc: IntegrityError, constraint: str) -> bool:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == constraint
+
+
+def _nested(errors: Iterable[tuple[Path, ErrorDetail]]) -> dict[str, Any]:
+    """`[(("charges", 1, "meter"), detail)]` → `{"charges": [{}, {"meter": [detail]}]}`,
+    the shape of a nested serializer's errors."""
+    root: dict[Any, Any] = {}
+    for path, detail in errors:
+        node = root
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node.setdefault(path[-1], []).append(detail)
+    return _as_lists(root)
+
+
+def _as_lists(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if node and all(isinstance(key, int) for key in node):
+        return [_as_lists(node.get(index, {})) for index in range(max(node) + 1)]
+    return {key: _as_lists(value) for key, value in node.items()}
+
+
+def meter_create(*, tenant: Tenant, code: str, name: str, aggregation: str, property: str | None = None) -> Meter:
+    """Create a meter; `property` is required for (and only for) `unique_count`."""
+    property = property or ""
+    if aggregation == Meter.Aggregation.UNIQUE_COUNT and not property:
+        raise ValidationError({"property": [ErrorDetail(METER_PROPERTY_REQUIRED, code="required")]})
+    if aggregation != Meter.Aggregation.UNIQUE_COUNT and property:
+        raise ValidationError({"property": [ErrorDetail(METER_PROPERTY_NOT_ALLOWED, code="not_allowed")]})
+    try:
+        with transaction.atomic():
+            return Meter.objects.create(tenant=tenant, code=code, name=name, aggregation=aggregation, property=property)
+    except IntegrityError as exc:
+        if _violates(exc, "plans_meter_unique_code"):
+            raise ConflictError(METER_CODE_TAKEN, code="meter_code_taken") from exc
+        raise
+
+
+def _charge_errors(charges: Sequence[ChargeDraft], meters: Mapping[str, Meter]) -> list[tuple[Path, ErrorDetail]]:
+    errors: list[tuple[Path, ErrorDetail]] = []
+    seen: set[str] = set()
+    for index, draft in enumerate(charges):
+        at: Path = ("charges", index)
+        if draft.spec.model not in Charge.Model.values:
+            errors.append(((*at, "model"), ErrorDetail(CHARGE_MODEL_INVALID, code="invalid_choice")))
+        errors += [((*at, *p.path), ErrorDetail(p.message, code=p.code)) for p in spec_problems(draft.spec)]
+        if draft.meter not in meters:
+            errors.append(((*at, "meter"), ErrorDetail(UNKNOWN_METER.format(code=draft.meter), code="unknown_meter")))
+        elif draft.meter in seen:
+            message = DUPLICATE_CHARGE_METER.format(code=draft.meter)
+            errors.append(((*at, "meter"), ErrorDetail(message, code="duplicate_meter")))
+        seen.add(draft.meter)
+    return errors
+
+
+def _check_currency(currency: str) -> None:
+    try:
+        validate_currency_code(currency)
+    except DjangoValidationError as exc:
+        raise ValidationError({"currency": [ErrorDetail(m, code="invalid_currency") for m in exc.messages]}) from exc
+
+
+def plan_create(
+    *,
+    tenant: Tenant,
+    code: str,
+    name: str,
+    interval: str,
+    amount: Decimal = Decimal(0),
+    currency: str | None = None,
+    description: str = "",
+    trial_days: int = 0,
+    active: bool = True,
+    charges: Sequence[ChargeDraft] = (),
+) -> Plan:
+    """Create a plan and its charges in one transaction, or nothing.
+
+    `currency` defaults to the tenant's. Each charge names a meter of the tenant by
+    code, at most one charge per meter; every broken rule is reported at once, at its
+    place (`charges.1.tiers.2.up_to`).
+    """
+    currency = currency or tenant.default_currency
+    _check_currency(currency)
+    meters = selectors.meters_by_code(tenant=tenant, codes=[draft.meter for draft in charges])
+    errors = _charge_errors(charges, meters)
+    if errors:
+        raise ValidationError(_nested(errors))
+    try:
+        with transaction.atomic():
+            plan = Plan.objects.create(
+                tenant=tenant,
+                code=code,
+                name=name,
+                description=description,
+                currency=currency,
+                interval=interval,
+                amount=amount,
+                trial_days=trial_days,
+                active=active,
+            )
+            Charge.objects.bulk_create(
+                Charge(
+                    tenant=tenant,
+                    plan=plan,
+                    meter=meters[draft.meter],
+                    position=position,
+                    **Charge.fields_from_spec(draft.spec),
+                )
+                for position, draft in enumerate(charges)
+            )
+    except IntegrityError as exc:
+        if _violates(exc, "plans_plan_unique_code"):
+            raise ConflictError(PLAN_CODE_TAKEN, code="plan_code_taken") from exc
+        raise
+    return selectors.plan_list(tenant=tenant).get(pk=plan.pk)
+
+
+def plan_update(*, tenant: Tenant, plan: Plan, data: Mapping[str, Any]) -> Plan:
+    """Change `name`, `description` and `active` (the keys present in `data`).
+
+    Prices never change once a plan exists: any price field in `data` (even with its
+    current value) is a 409 that says to create a new plan.
+    """
+    if plan.tenant_id != tenant.pk:
+        raise NotFound(PLAN_NOT_FOUND)
+    if any(field in data for field in PLAN_PRICE_FIELDS):
+        raise ConflictError(PLAN_PRICES_IMMUTABLE, code="plan_prices_immutable")
+    unknown = set(data) - set(PLAN_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"plan_update got unknown fields {sorted(unknown)}")
+    changed = [field for field in PLAN_EDITABLE_FIELDS if field in data and getattr(plan, field) != data[field]]
+    for field in changed:
+        setattr(plan, field, data[field])
+    if changed:
+        plan.save(update_fields=changed)
+    return plan
