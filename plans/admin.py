@@ -1,0 +1,104 @@
+"""Support staff's view of the catalog. Prices are immutable, so charges and the price
+fields of plans are read-only; name, description and active change through
+`plans.services.plan_update`. Meters and plans are created through the API, which
+validates them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html_join
+
+from plans import services
+from plans.models import Charge, Meter, Plan
+from plans.money import format_price
+
+
+@admin.register(Meter)
+class MeterAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "aggregation", "property", "tenant", "created_at"]
+    list_filter = ["aggregation", "tenant"]
+    search_fields = ["code", "name", "tenant__name"]
+    fields = readonly_fields = ("id", "tenant", "code", "name", "aggregation", "property", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ChargeInline(admin.TabularInline):
+    model = Charge
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "position",
+        "meter",
+        "model",
+        "unit_amount",
+        "package_size",
+        "package_amount",
+        "tier_table",
+    )
+    ordering = ["position"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="tiers")
+    def tier_table(self, charge: Charge) -> str:
+        """One line per tier: "up to 1000: 0.00 per unit + 0.00", "above 10000: 0.001 per unit + 0.00"."""
+        currency = charge.currency
+        rows = []
+        start = 0
+        for tier in charge.to_spec().tiers:
+            lower = f"above {start}" if start else ""
+            upper = "" if tier.up_to is None else f"up to {tier.up_to}"
+            bounds = " ".join(part for part in (lower, upper) if part) or "all units"
+            rows.append((bounds, format_price(tier.unit_amount, currency), format_price(tier.flat_amount, currency)))
+            start = tier.up_to or start
+        return format_html_join("", "<div>{}: {} per unit + {}</div>", rows) or "-"
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "tenant", "currency", "interval", "amount", "trial_days", "active", "created_at"]
+    list_filter = ["active", "interval", "currency", "tenant"]
+    search_fields = ["code", "name", "tenant__name"]
+    fields = [
+        "id",
+        "tenant",
+        "code",
+        "name",
+        "description",
+        "currency",
+        "interval",
+        "amount",
+        "trial_days",
+        "active",
+        "created_at",
+    ]
+    readonly_fields = ["id", "tenant", "code", "currency", "interval", "amount", "trial_days", "created_at"]
+    inlines = [ChargeInline]
+    actions = ["deactivate"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Plan, form: Any, change: bool) -> None:
+        stored = Plan.objects.get(pk=obj.pk)
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        services.plan_update(tenant=stored.tenant, plan=stored, data=changes)
+
+    @admin.action(description="Deactivate selected plans (no new subscriptions)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
+        for plan in queryset.select_related("tenant"):
+            services.plan_update(tenant=plan.tenant, plan=plan, data={"active": False})
+        self.message_user(request, f"Deactivated {queryset.count()} plan(s).", messages.SUCCESS)

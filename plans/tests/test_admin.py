@@ -1,0 +1,96 @@
+"""The catalog in the Django admin: readable, searchable, prices read-only."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from plans.models import Plan
+from plans.pricing import ChargeSpec, TierSpec
+from plans.tests.factories import MeterFactory, PlanFactory, add_charge
+from tenants.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client():
+    client = Client()
+    client.force_login(UserFactory(tenant=None, is_staff=True, is_superuser=True, email="support@billing.test"))
+    return client
+
+
+@pytest.fixture
+def plan(tenant):
+    plan = PlanFactory(tenant=tenant, code="pro", name="Pro")
+    add_charge(
+        plan,
+        ChargeSpec.tiered([TierSpec(1000), TierSpec(10000, Decimal("0.002")), TierSpec(None, Decimal("0.001"))]),
+        meter="api_calls",
+    )
+    return plan
+
+
+def test_plan_change_page_shows_the_tiers_of_its_charges(staff_client, plan):
+    response = staff_client.get(f"/admin/plans/plan/{plan.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "up to 1000: 0.00 per unit + 0.00" in page
+    assert "above 1000 up to 10000: 0.002 per unit + 0.00" in page
+    assert "above 10000: 0.001 per unit + 0.00" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "codes"),
+    [("?q=pro", ["pro"]), ("?active__exact=0", ["old"]), ("", ["old", "pro"])],
+)
+def test_plan_list_is_searchable_and_filterable(staff_client, plan, tenant, query, codes):
+    PlanFactory(tenant=tenant, code="old", active=False)
+    response = staff_client.get(f"/admin/plans/plan/{query}")
+    assert response.status_code == 200
+    assert sorted(p.code for p in response.context["cl"].result_list) == codes
+
+
+def test_meter_list_is_searchable(staff_client, tenant):
+    MeterFactory(tenant=tenant, code="api_calls", name="API calls")
+    MeterFactory(tenant=tenant, code="seats", name="Seats")
+    response = staff_client.get("/admin/plans/meter/?q=seat")
+    assert [m.code for m in response.context["cl"].result_list] == ["seats"]
+
+
+def test_admin_edits_only_name_description_and_active(staff_client, plan):
+    response = staff_client.post(
+        f"/admin/plans/plan/{plan.pk}/change/",
+        {
+            "name": "Pro 2026",
+            "description": "Renamed",
+            "amount": "1.00",
+            "currency": "EUR",
+            "charges-TOTAL_FORMS": "1",
+            "charges-INITIAL_FORMS": "1",
+            "charges-MIN_NUM_FORMS": "0",
+            "charges-MAX_NUM_FORMS": "1000",
+            "charges-0-id": str(plan.charges.get().pk),
+            "charges-0-plan": str(plan.pk),
+        },
+    )
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.name, plan.description, plan.active, plan.amount, plan.currency) == (
+        "Pro 2026",
+        "Renamed",
+        False,
+        Decimal("49.00"),
+        "USD",
+    )
+
+
+def test_deactivate_action_uses_the_service(staff_client, plan):
+    response = staff_client.post("/admin/plans/plan/", {"action": "deactivate", "_selected_action": [str(plan.pk)]})
+    assert response.status_code == 302
+    assert Plan.objects.get(pk=plan.pk).active is False
+
+
+def test_staff_cannot_add_plans_or_meters_in_the_admin(staff_client):
+    assert staff_client.get("/admin/plans/plan/add/").status_code == 403
+    assert staff_client.get("/admin/plans/meter/add/").status_code == 403
