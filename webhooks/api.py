@@ -8,7 +8,9 @@ and receivers' error answers.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -53,6 +55,12 @@ class WebhookEndpointListCreateApi(TenantScopedApi):
     write_role = Role.ADMIN
     serializer_class = WebhookEndpointOutput
 
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no tenant in the path
+            return WebhookEndpoint.objects.none()
+        return super().get_queryset()
+
+    @extend_schema(operation_id="webhook_endpoints_list", responses=WebhookEndpointOutput(many=True))
     def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(WebhookEndpointOutput(page, many=True).data)
@@ -137,8 +145,14 @@ class WebhookDeliveryListApi(TenantScopedApi):
     serializer_class = WebhookDeliveryOutput
     filterset_class = WebhookDeliveryFilterSet
 
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no tenant in the path
+            return WebhookDelivery.objects.none()
+        return selectors.webhook_delivery_list(tenant=self.tenant_id)
+
+    @extend_schema(operation_id="webhook_deliveries_list", responses=WebhookDeliveryOutput(many=True))
     def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        deliveries = self.filter_queryset(selectors.webhook_delivery_list(tenant=self.tenant_id))
+        deliveries = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(deliveries)
         return self.get_paginated_response(WebhookDeliveryOutput(page, many=True).data)
 
