@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
-from plans.models import Charge, Plan
-from subscriptions import periods
+from plans import selectors as plan_selectors
+from plans.models import Plan
+from subscriptions import periods, selectors
 from subscriptions.models import Customer, Subscription
 from subscriptions.serializers import SubscriptionOutput
 from subscriptions.validators import validate_metadata
@@ -102,6 +103,7 @@ SUBSCRIPTION_METER_TAKEN = (
 )
 START_AT_OUT_OF_RANGE = "start_at must be from 1970-01-01 to 2999-12-31 (UTC)."
 TRIAL_DAYS_MAX = 730
+TRIAL_DAYS_OUT_OF_RANGE = "trial_days must be from 0 to 730."
 START_AT_MIN = datetime(1970, 1, 1, tzinfo=UTC)
 START_AT_MAX = datetime(3000, 1, 1, tzinfo=UTC)
 
@@ -129,11 +131,12 @@ def subscription_create(
     The customer row is locked for the transaction, so two concurrent requests for the
     same customer are checked one after the other and cannot both pass the meter rule.
     """
+    start = _check_start_at(timezone.now() if start_at is None else start_at)
+    _check_trial_days(trial_days)
     customer, plan = _customer_and_plan(tenant, customer_id, plan_id)
     if not plan.active:
         raise ConflictError({"plan_id": SUBSCRIPTION_PLAN_INACTIVE.format(code=plan.code)}, code="plan_inactive")
     _check_meters_free(tenant, customer, plan)
-    start = _check_start_at(timezone.now() if start_at is None else start_at)
     trial_end = periods.trial_end_for(start, plan.trial_days if trial_days is None else trial_days)
     period_start, period_end = periods.first_period(start, trial_end, plan.interval)
     subscription = Subscription.objects.create(
@@ -155,7 +158,7 @@ def subscription_create(
 def _customer_and_plan(tenant: Tenant, customer_id: uuid.UUID, plan_id: uuid.UUID) -> tuple[Customer, Plan]:
     # Unknown and other tenants' ids get the same answer: nothing leaks across tenants.
     customer = Customer.objects.for_tenant(tenant).select_for_update().filter(pk=customer_id).first()
-    plan = Plan.objects.for_tenant(tenant).filter(pk=plan_id).first()
+    plan = plan_selectors.plan_get(tenant=tenant, plan_id=plan_id)
     errors = {}
     if customer is None:
         errors["customer_id"] = [SUBSCRIPTION_CUSTOMER_NOT_FOUND]
@@ -168,24 +171,25 @@ def _customer_and_plan(tenant: Tenant, customer_id: uuid.UUID, plan_id: uuid.UUI
 
 
 def _check_meters_free(tenant: Tenant, customer: Customer, plan: Plan) -> None:
-    meter_ids = Charge.objects.for_tenant(tenant).filter(plan=plan).values("meter_id")
-    live = Subscription.objects.for_tenant(tenant).filter(customer=customer, status__in=Subscription.LIVE_STATUSES)
-    clash = (
-        Charge.objects.for_tenant(tenant)
-        .filter(plan_id__in=live.values("plan_id"), meter_id__in=meter_ids)
-        .select_related("meter")
-        .order_by("meter__code")
-        .first()
-    )
-    if clash is None:
+    """409 if a live subscription of the customer charges a meter that `plan` charges."""
+    wanted = {charge.meter_id for charge in plan_selectors.plan_charges(tenant=tenant, plan=plan)}
+    if not wanted:
         return
-    other = live.filter(plan_id=clash.plan_id).order_by("created_at").first()
-    assert other is not None
-    message = SUBSCRIPTION_METER_TAKEN.format(subscription_id=other.pk, meter=clash.meter.code)
-    raise ConflictError({"plan_id": message}, code="meter_taken")
+    live = list(selectors.subscription_list_live_for_customer(tenant=tenant, customer=customer).order_by("created_at"))
+    charges = plan_selectors.charges_by_plan(tenant=tenant, plan_ids={s.plan_id for s in live})
+    for other in live:
+        for charge in charges[other.plan_id]:
+            if charge.meter_id in wanted:
+                message = SUBSCRIPTION_METER_TAKEN.format(subscription_id=other.pk, meter=charge.meter.code)
+                raise ConflictError({"plan_id": message}, code="meter_taken")
 
 
 def _check_start_at(start_at: datetime) -> datetime:
     if not START_AT_MIN <= start_at < START_AT_MAX:
         raise ValidationError({"start_at": [START_AT_OUT_OF_RANGE]}, code="out_of_range")
     return start_at.astimezone(UTC)
+
+
+def _check_trial_days(trial_days: int | None) -> None:
+    if trial_days is not None and not 0 <= trial_days <= TRIAL_DAYS_MAX:
+        raise ValidationError({"trial_days": [TRIAL_DAYS_OUT_OF_RANGE]}, code="out_of_range")

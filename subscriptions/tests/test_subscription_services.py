@@ -15,7 +15,12 @@ from plans.models import Plan
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions import selectors
 from subscriptions.models import Subscription
-from subscriptions.services import SUBSCRIPTION_CUSTOMER_NOT_FOUND, subscription_create
+from subscriptions.services import (
+    START_AT_OUT_OF_RANGE,
+    SUBSCRIPTION_CUSTOMER_NOT_FOUND,
+    TRIAL_DAYS_OUT_OF_RANGE,
+    subscription_create,
+)
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.errors import ConflictError
 from tenants.tests.factories import TenantFactory
@@ -148,3 +153,21 @@ def test_concurrent_creates_for_one_customer_cannot_both_take_a_meter():
         thread.join(timeout=30)
     assert sorted(outcomes) == ["conflict", "created"]
     assert Subscription.objects.for_tenant(tenant).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("trial_days", [-1, 731])
+def test_subscription_create_refuses_trial_days_out_of_range(tenant, trial_days):
+    customer, plan = CustomerFactory(tenant=tenant), PlanFactory(tenant=tenant)
+    with pytest.raises(ValidationError) as info:
+        subscription_create(tenant=tenant, customer_id=customer.id, plan_id=plan.id, trial_days=trial_days)
+    assert info.value.detail == {"trial_days": [TRIAL_DAYS_OUT_OF_RANGE]}
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bad_start_at_is_reported_before_any_state_conflict(tenant):
+    customer, plan = CustomerFactory(tenant=tenant), PlanFactory(tenant=tenant, active=False)
+    with pytest.raises(ValidationError) as info:
+        subscription_create(tenant=tenant, customer_id=customer.id, plan_id=plan.id, start_at=utc(1900, 1, 1))
+    assert info.value.detail == {"start_at": [START_AT_OUT_OF_RANGE]}
