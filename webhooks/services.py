@@ -95,14 +95,14 @@ def webhook_endpoint_create(
 
 def webhook_endpoint_update(*, tenant: TenantRef, endpoint_id: uuid.UUID | str, **changes: Any) -> WebhookEndpoint:
     """Change any of `url`, `event_types`, `description`, `active` (the secret stays)."""
+    unknown = set(changes) - {"url", "event_types", "description", "active"}
+    if unknown:
+        raise TypeError(f"webhook_endpoint_update cannot change {sorted(unknown)}")
     endpoint = selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id)
     if "url" in changes:
         _check_url(changes["url"])
     if "event_types" in changes:
         changes["event_types"] = _check_event_types(changes["event_types"])
-    unknown = set(changes) - {"url", "event_types", "description", "active"}
-    if unknown:
-        raise TypeError(f"webhook_endpoint_update cannot change {sorted(unknown)}")
     for field, value in changes.items():
         setattr(endpoint, field, value)
     endpoint.save(update_fields=[*changes, "updated_at"])
