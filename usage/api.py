@@ -24,11 +24,13 @@ from usage.parsing import (
     MISSING_IDEMPOTENCY_KEY,
     BatchUsageEventInput,
     UsageEventInput,
+    parse_event,
     resolve_events,
     validate_idempotency_key,
 )
 
 MAX_BATCH = 1000
+BATCH_SHAPE = "events must be a list of 1 to {max} event objects."
 CUSTOMER_NOT_FOUND = "No such customer."
 RANGE_REVERSED = "from must be before to."
 
@@ -90,14 +92,14 @@ class UsageEventListIngestApi(TenantScopedApi):
         key = request.headers.get("Idempotency-Key")
         if key is None:
             raise _rejected({"Idempotency-Key": [MISSING_IDEMPOTENCY_KEY]})
-        try:
-            validate_idempotency_key(key)
-        except ValidationError as exc:
-            raise _rejected({"Idempotency-Key": exc.detail}) from exc
-        data = UsageEventInput(data=request.data)
-        if not data.is_valid():
-            raise _rejected(data.errors)
-        events, errors = resolve_events(tenant_id=self.tenant_id, items=[(key, data.validated_data)])
+        problem = validate_idempotency_key(key)
+        if problem:
+            raise _rejected({"Idempotency-Key": [problem]})
+        now = timezone.now()
+        data, field_errors = parse_event(request.data, now=now, with_key=False)
+        if field_errors:
+            raise _rejected(field_errors)
+        events, errors = resolve_events(tenant_id=self.tenant_id, items=[(key, data)], now=now)
         if errors[0]:
             raise _rejected(errors[0])
         event = events[0]
@@ -111,6 +113,8 @@ class UsageEventListIngestApi(TenantScopedApi):
 
 class UsageBatchIngestApi(TenantScopedApi):
     class Input(serializers.Serializer):
+        """Documents the body; `parse_batch` validates it."""
+
         events = serializers.ListField(child=BatchUsageEventInput(), min_length=1, max_length=MAX_BATCH)
 
     class Output(serializers.Serializer):
@@ -119,20 +123,25 @@ class UsageBatchIngestApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={200: Output})
     def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input(data=request.data)
-        if not data.is_valid():
-            raise _rejected(data.errors, _batch_len(request.data))
-        items = [(e["idempotency_key"], e) for e in data.validated_data["events"]]
-        events, errors = resolve_events(tenant_id=self.tenant_id, items=items)
+        now = timezone.now()
+        raw_events = _batch_events(request.data)
+        parsed = [parse_event(raw, now=now, with_key=True) for raw in raw_events]
+        invalid = {str(i): errors for i, (_, errors) in enumerate(parsed) if errors}
+        if invalid:
+            raise _rejected({"events": invalid}, len(raw_events))
+        items = [(data["idempotency_key"], data) for data, _ in parsed]
+        events, errors = resolve_events(tenant_id=self.tenant_id, items=items, now=now)
         if any(errors):
             raise _rejected({"events": {str(i): e for i, e in enumerate(errors) if e}}, len(items))
         result = services.usage_events_ingest_batch(tenant_id=self.tenant_id, events=[e for e in events if e])
         return Response(self.Output(result).data)
 
 
-def _batch_len(payload: Any) -> int:
+def _batch_events(payload: Any) -> list[Any]:
     events = payload.get("events") if isinstance(payload, dict) else None
-    return len(events) if isinstance(events, list) else 1
+    if not isinstance(events, list) or not 1 <= len(events) <= MAX_BATCH:
+        raise _rejected({"events": [BATCH_SHAPE.format(max=MAX_BATCH)]})
+    return events
 
 
 class CustomerUsageApi(TenantScopedApi):

@@ -7,6 +7,7 @@ makes an event count once, whatever Redis says or however many requests race.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
@@ -30,32 +30,39 @@ KEY_IN_FLIGHT = "A request with this Idempotency-Key is still being processed; r
 KEY_REUSED = "This Idempotency-Key was already used with a different request body."
 BATCH_KEY_REUSED = "Idempotency key {key!r} was already used with a different event body."
 
+# One statement for any number of events. The rows travel as one JSON document that
+# PostgreSQL unpacks in C (jsonb_to_recordset): adapting 9 arrays of 1000 Python values
+# in the driver cost more than the insert itself.
 _INSERT_SQL = """
 INSERT INTO usage_usageevent
     (tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties, fingerprint, created_at)
-SELECT %(tenant)s, * FROM unnest(
-    %(customers)s::uuid[], %(meters)s::uuid[], %(keys)s::text[], %(values)s::numeric[],
-    %(stamps)s::timestamptz[], %(props)s::jsonb[], %(prints)s::text[], %(created)s::timestamptz[])
+SELECT %(tenant)s, r.c, r.m, r.k, r.v, r.t, coalesce(r.p, '{}'::jsonb), r.f, %(created)s
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(c uuid, m uuid, k text, v numeric, t timestamptz, p jsonb, f text)
 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
 RETURNING idempotency_key, id
 """
 
 
+def insert_params(tenant_id: uuid.UUID, events: Sequence[ParsedEvent], now: datetime) -> dict[str, Any]:
+    rows = [
+        {
+            "c": str(e.customer_id),
+            "m": str(e.meter_id),
+            "k": e.idempotency_key,
+            "v": str(e.value),
+            "t": e.timestamp.isoformat(),
+            "p": e.properties,
+            "f": e.fingerprint,
+        }
+        for e in events
+    ]
+    return {"tenant": tenant_id, "rows": json.dumps(rows, separators=(",", ":")), "created": now}
+
+
 def _insert(tenant_id: uuid.UUID, events: Sequence[ParsedEvent], now: datetime) -> dict[str, int]:
     """Insert the events that are new; returns {idempotency_key: id} of those inserted."""
-    params: dict[str, Any] = {
-        "tenant": tenant_id,
-        "customers": [e.customer_id for e in events],
-        "meters": [e.meter_id for e in events],
-        "keys": [e.idempotency_key for e in events],
-        "values": [e.value for e in events],
-        "stamps": [e.timestamp for e in events],
-        "props": [Jsonb(e.properties) for e in events],
-        "prints": [e.fingerprint for e in events],
-        "created": [now] * len(events),
-    }
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_SQL, params)
+        cursor.execute(_INSERT_SQL, insert_params(tenant_id, events, now))
         return dict(cursor.fetchall())
 
 
@@ -149,11 +156,10 @@ def usage_events_ingest_batch(*, tenant_id: uuid.UUID, events: Sequence[ParsedEv
             raise BatchKeyReused(index, event.idempotency_key)
     unique = list(first_by_key.values())
     with transaction.atomic():
-        _check_stored(tenant_id, events, _stored_fingerprints(tenant_id, list(first_by_key)))
         inserted = _insert(tenant_id, unique, timezone.now())
-        raced = [e.idempotency_key for e in unique if e.idempotency_key not in inserted]
-        if raced:  # stored by a concurrent request since the check above: compare again
-            _check_stored(tenant_id, events, _stored_fingerprints(tenant_id, raced))
+        stored_before = [e.idempotency_key for e in unique if e.idempotency_key not in inserted]
+        if stored_before:  # a body mismatch raises, and the atomic block undoes the insert
+            _check_stored(tenant_id, events, _stored_fingerprints(tenant_id, stored_before))
     USAGE_BATCH_SIZE.observe(len(events))
     USAGE_EVENTS.labels(outcome="accepted").inc(len(inserted))
     USAGE_EVENTS.labels(outcome="duplicate").inc(len(events) - len(inserted))

@@ -474,3 +474,26 @@ def test_concurrent_overlapping_batches_store_each_key_once(tenant, admin_user, 
     assert UsageEvent.objects.count() == 200
     assert sum(r["accepted"] for r in results) == 200
     assert sum(r["duplicates"] for r in results) == 7 * 200
+
+
+@pytest.mark.parametrize("stamp", ["2026-01-15", "2026-01-15T10:00:00", "15/01/2026 10:00", "2026-13-45T10:00:00Z"])
+def test_timestamp_must_be_rfc3339_with_an_offset(key_api, turl, customer, meter, stamp):
+    response = post(key_api, turl, event(timestamp=stamp))
+    assert response.status_code == 400
+    assert [a for a, _ in errors(response)] == ["timestamp"]
+
+
+def test_timestamp_with_an_offset_is_stored_in_utc(key_api, turl, customer, meter):
+    response = post(key_api, turl, event(timestamp="2026-01-15T12:00:00+02:00"))
+    assert response.json()["timestamp"] == "2026-01-15T10:00:00.000000Z"
+
+
+def test_value_keeps_twelve_decimal_places(key_api, turl, customer, meter):
+    assert post(key_api, turl, event(value="0.000000000001"), key="a").json()["value"] == "0.000000000001"
+    assert post(key_api, turl, event(value="0.0000000000001"), key="b").status_code == 400
+
+
+def test_an_event_that_is_not_an_object_is_400(key_api, turl, customer, meter):
+    response = key_api.post(turl("usage"), ["nope"], format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert response.status_code == 400
+    assert UsageEvent.objects.count() == 0

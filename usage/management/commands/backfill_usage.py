@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from tqdm import tqdm
 
 from tenants.models import Tenant
-from usage.parsing import BatchUsageEventInput, ParsedEvent, resolve_events
+from usage.parsing import ParsedEvent, parse_event, resolve_events
 from usage.services import BatchKeyReused, usage_events_ingest_batch
 
 CHUNK = 1000
@@ -89,14 +90,16 @@ class Command(BaseCommand):
         self._summary()
 
     def _load(self, tenant_id: uuid.UUID, chunk: list[tuple[int, dict[str, Any]]]) -> None:
+        now = timezone.now()
         valid: list[tuple[int, dict[str, Any]]] = []
         for number, raw in chunk:
-            data = BatchUsageEventInput(data=raw)
-            if data.is_valid():
-                valid.append((number, data.validated_data))
+            data, problems = parse_event(raw, now=now, with_key=True)
+            if problems:
+                self.rejected.append((number, _describe(problems)))
             else:
-                self.rejected.append((number, _describe(data.errors)))
-        events, errors = resolve_events(tenant_id=tenant_id, items=[(d["idempotency_key"], d) for _, d in valid])
+                valid.append((number, data))
+        items = [(d["idempotency_key"], d) for _, d in valid]
+        events, errors = resolve_events(tenant_id=tenant_id, items=items, now=now)
         ready: list[tuple[int, ParsedEvent]] = []
         for (number, _), event, problems in zip(valid, events, errors, strict=True):
             if event is None:
