@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 # (name shown in the admin, task, every N minutes)
-DEFAULT_SCHEDULES: list[tuple[str, str, int]] = []
+DEFAULT_SCHEDULES: list[tuple[str, str, int]] = [
+    ("Webhook delivery sweeper", "webhooks.tasks.webhook_deliveries_sweep", 1),
+]
 
 
 class Command(BaseCommand):
