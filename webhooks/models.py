@@ -69,6 +69,9 @@ class WebhookEndpoint(TenantOwnedModel):
     def __str__(self) -> str:
         return self.url
 
+    def receives(self, event_type: str) -> bool:
+        return not self.event_types or event_type in self.event_types
+
 
 class Event(TenantOwnedModel):
     """Something that happened in a tenant, with the object it happened to (`data`,

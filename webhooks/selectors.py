@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound
 
 from tenants.models import Tenant
@@ -24,11 +24,9 @@ def webhook_endpoint_get(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> 
     return endpoint
 
 
-def webhook_endpoints_for_event_type(*, tenant: TenantRef, event_type: str) -> QuerySet[Any]:
-    """Active endpoints of the tenant that receive `event_type` (no types listed = all)."""
-    return WebhookEndpoint.objects.for_tenant(tenant).filter(
-        Q(event_types=[]) | Q(event_types__contains=[event_type]), active=True
-    )
+def webhook_endpoints_active(*, tenant: TenantRef) -> QuerySet[Any]:
+    """Active endpoints of the tenant; `endpoint.receives(type)` says which events each takes."""
+    return WebhookEndpoint.objects.for_tenant(tenant).filter(active=True)
 
 
 def webhook_delivery_list(*, tenant: TenantRef) -> QuerySet[Any]:

@@ -108,3 +108,18 @@ def test_every_event_type_of_the_contract_is_known():
         "invoice.payment_failed",
         "invoice.voided",
     }
+
+
+def test_events_publish_stores_many_events_in_three_queries(tenant, django_assert_num_queries):
+    from webhooks.services import events_publish
+
+    WebhookEndpointFactory(tenant=tenant)
+    WebhookEndpointFactory(tenant=tenant, event_types=[EventType.INVOICE_PAID])
+    batch = [(EventType.INVOICE_FINALIZED, {"n": i}) for i in range(10)] + [(EventType.INVOICE_PAID, {"n": 10})]
+    # three statements, plus SAVEPOINT and RELEASE of its atomic block inside the test's transaction
+    with django_assert_num_queries(5):
+        events = events_publish(tenant=tenant, events=batch)
+    assert len(events) == 11
+    assert Event.objects.for_tenant(tenant).count() == 11
+    # 11 to the catch-all endpoint, 1 to the invoice.paid endpoint
+    assert WebhookDelivery.objects.for_tenant(tenant).count() == 12
