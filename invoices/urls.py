@@ -1,3 +1,19 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from invoices import api
+
+urlpatterns = [
+    path("invoices/run", api.InvoiceRunCreateApi.as_view(), name="invoice-run"),
+    path("invoice-runs/<uuid:run_id>", api.InvoiceRunDetailApi.as_view(), name="invoice-run-detail"),
+    path("invoices", api.InvoiceListApi.as_view(), name="invoice-list"),
+    path("invoices/<uuid:invoice_id>", api.InvoiceDetailApi.as_view(), name="invoice-detail"),
+    path("invoices/<uuid:invoice_id>/void", api.InvoiceVoidApi.as_view(), name="invoice-void"),
+    path(
+        "subscriptions/<uuid:subscription_id>/cancel", api.SubscriptionCancelApi.as_view(), name="subscription-cancel"
+    ),
+    path(
+        "subscriptions/<uuid:subscription_id>/upcoming-invoice",
+        api.UpcomingInvoiceApi.as_view(),
+        name="subscription-upcoming-invoice",
+    ),
+]

@@ -1,0 +1,127 @@
+"""Invoice runs, invoices, voiding, and the subscription routes that invoice
+(cancel, upcoming invoice)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from invoices import services
+from invoices.filtersets import InvoiceFilterSet
+from invoices.models import Invoice, InvoiceRun
+from invoices.serializers import InvoiceOutput, InvoiceRunOutput, invoice_body
+from subscriptions.models import Subscription
+from subscriptions.serializers import SubscriptionOutput
+from tenants.models import Role
+from tenants.scoping import TenantScopedApi
+
+INVOICE_RUN_NOT_FOUND = "No such invoice run."
+
+
+class InvoiceRunCreateApi(TenantScopedApi):
+    class RunInput(serializers.Serializer):
+        as_of = serializers.DateTimeField(required=False, help_text="Default: now")
+
+    class RunQueuedOutput(serializers.Serializer):
+        id = serializers.UUIDField()
+        status = serializers.CharField()
+        as_of = serializers.DateTimeField()
+
+    @extend_schema(request=RunInput, responses={202: RunQueuedOutput})
+    def post(self, request: Request, tenant_id: str) -> Response:
+        data = self.RunInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = services.invoice_run_create(tenant=self.tenant_id, as_of=data.validated_data.get("as_of"))
+        return Response(self.RunQueuedOutput(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InvoiceRunDetailApi(TenantScopedApi):
+    model = InvoiceRun
+    serializer_class = InvoiceRunOutput
+
+    def get(self, request: Request, tenant_id: str, run_id: str) -> Response:
+        run = self.get_queryset().filter(pk=run_id).first()
+        if run is None:
+            raise NotFound(INVOICE_RUN_NOT_FOUND)
+        return Response(InvoiceRunOutput(run).data)
+
+
+class InvoiceListApi(TenantScopedApi):
+    model = Invoice
+    filterset_class = InvoiceFilterSet
+    serializer_class = InvoiceOutput
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().prefetch_related("lines")
+
+    def get(self, request: Request, tenant_id: str) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response([invoice_body(invoice) for invoice in page or []])
+
+
+class InvoiceDetailApi(TenantScopedApi):
+    model = Invoice
+    serializer_class = InvoiceOutput
+
+    def get(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
+        invoice = self.get_queryset().prefetch_related("lines").filter(pk=invoice_id).first()
+        if invoice is None:
+            raise NotFound(services.INVOICE_NOT_FOUND)
+        return Response(invoice_body(invoice))
+
+
+class InvoiceVoidApi(TenantScopedApi):
+    write_role = Role.ADMIN
+
+    @extend_schema(request=None, responses={200: InvoiceOutput})
+    def post(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
+        invoice = services.invoice_void(tenant=self.tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
+        return Response(invoice_body(invoice))
+
+
+class SubscriptionCancelApi(TenantScopedApi):
+    class CancelInput(serializers.Serializer):
+        at_period_end = serializers.BooleanField()
+
+    class CanceledOutput(SubscriptionOutput):
+        final_invoice_id = serializers.UUIDField(allow_null=True, read_only=True)
+
+        class Meta(SubscriptionOutput.Meta):
+            fields = [*SubscriptionOutput.Meta.fields, "final_invoice_id"]
+            read_only_fields = fields
+
+    @extend_schema(request=CancelInput, responses={200: CanceledOutput})
+    def post(self, request: Request, tenant_id: str, subscription_id: str) -> Response:
+        data = self.CancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sub, invoices = services.subscription_cancel(
+            tenant=self.tenant_id,
+            subscription_id=subscription_id,  # type: ignore[arg-type]
+            at_period_end=data.validated_data["at_period_end"],
+        )
+        sub.final_invoice_id = invoices[-1].pk if invoices else None  # type: ignore[attr-defined]
+        return Response(self.CanceledOutput(sub).data)
+
+
+class UpcomingInvoiceOutput(InvoiceOutput):
+    id = serializers.UUIDField(allow_null=True, help_text="null: a preview is not stored")
+    number = serializers.CharField(allow_null=True, help_text="null: numbers are given at finalization")
+
+
+class UpcomingInvoiceApi(TenantScopedApi):
+    model = Subscription
+    serializer_class = UpcomingInvoiceOutput
+
+    def get(self, request: Request, tenant_id: str, subscription_id: str) -> Response:
+        sub = self.get_queryset().filter(pk=subscription_id).first()
+        if sub is None:
+            raise NotFound(services.SUBSCRIPTION_NOT_FOUND)
+        preview = services.invoice_preview(tenant=self.tenant_id, subscription=sub)
+        body = invoice_body(preview.invoice, preview.lines)
+        body.update(id=None, number=None)  # nothing is stored: no id, no number yet
+        return Response(body)

@@ -1,0 +1,13 @@
+import django_filters
+
+from invoices.models import Invoice
+
+
+class InvoiceFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Invoice.Status.choices)
+    customer_id = django_filters.UUIDFilter()
+    subscription_id = django_filters.UUIDFilter()
+
+    class Meta:
+        model = Invoice
+        fields = ["status", "customer_id", "subscription_id"]

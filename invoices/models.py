@@ -1,0 +1,173 @@
+"""Invoices, their lines, invoice runs, the per-tenant number sequence, and what usage
+each invoiced period was billed for.
+
+Invariants the database holds: one invoice per (subscription, period_start); numbers
+unique per tenant and gapless (allocated from `InvoiceSequence` under a row lock, in
+the transaction that writes the invoices, so a rollback gives the numbers back).
+A finalized invoice never changes its lines or amounts: only its status moves.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from plans.models import Meter
+from subscriptions.models import Customer, Subscription
+from tenants.models import TenantOwnedModel
+
+
+def money_field() -> models.DecimalField:
+    return models.DecimalField(max_digits=24, decimal_places=12)
+
+
+def quantity_field() -> models.DecimalField:
+    return models.DecimalField(max_digits=32, decimal_places=12)
+
+
+class Invoice(TenantOwnedModel):
+    """What a customer owes for one billing period (or the part of one, when canceled
+    early), issued in arrears: the flat fee plus usage charges plus late usage of
+    earlier periods. `total` is the sum of the lines, each rounded to the currency."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PAID = "paid", "Paid"
+        VOID = "void", "Void"
+        UNCOLLECTIBLE = "uncollectible", "Uncollectible"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=16, help_text="INV- and six digits, gapless per tenant")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="invoices")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    currency = models.CharField(max_length=3)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField(help_text="Exclusive")
+    subtotal = money_field()
+    total = money_field()
+    issued_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-issued_at", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "period_start"], name="invoice_once_per_period"),
+            models.UniqueConstraint(fields=["tenant", "number"], name="invoice_number_unique_per_tenant"),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "paid", "void", "uncollectible"]), name="invoice_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="invoice_tenant_created_idx"),
+            models.Index(fields=["customer", "-period_start"], name="invoice_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(TenantOwnedModel):
+    """One line of an invoice. Usage lines keep the meter, the charge model, the
+    quantity and the tier breakdown they were priced with; late-usage lines also keep
+    the earlier period they correct."""
+
+    class Kind(models.TextChoices):
+        FLAT_FEE = "flat_fee", "Flat fee"
+        USAGE = "usage", "Usage"
+        LATE_USAGE = "late_usage", "Late usage"
+        PRORATION = "proration", "Proration"
+
+    id = models.BigAutoField(primary_key=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    description = models.CharField(max_length=300)
+    meter = models.ForeignKey(Meter, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    meter_code = models.CharField(max_length=100, blank=True, default="")
+    model = models.CharField(max_length=16, blank=True, default="", help_text="The charge model, for usage lines")
+    quantity = quantity_field()
+    amount = money_field()
+    tiers = models.JSONField(default=list, blank=True)
+    period_start = models.DateTimeField(null=True, blank=True, help_text="Late usage: the period it belongs to")
+    period_end = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.amount}"
+
+
+class InvoiceSequence(TenantOwnedModel):
+    """The last invoice number handed out in a tenant. Numbers are taken with
+    `UPDATE … SET last_number = last_number + n RETURNING` in the invoicing
+    transaction: the row lock orders concurrent runs, and a rollback returns them."""
+
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="invoice_sequence_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.last_number}"
+
+
+class BilledUsage(TenantOwnedModel):
+    """The quantity of one meter that an invoiced period of a subscription was billed
+    for. Late usage is priced against it: price(new quantity) − price(billed quantity)
+    goes on the next invoice, and the row moves to the new quantity. `checked_at` is
+    when the quantity was last counted; events stored after it (less a margin for
+    transactions in flight) send the period to be counted again."""
+
+    id = models.BigAutoField(primary_key=True)
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    quantity = quantity_field()
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "meter", "period_start"], name="billed_usage_unique"),
+        ]
+        indexes = [models.Index(fields=["customer", "meter", "period_start"], name="billed_usage_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.meter_id} {self.period_start:%Y-%m-%d}: {self.quantity}"
+
+
+class InvoiceRun(TenantOwnedModel):
+    """One invoicing job of a tenant (from the API, beat, or the command)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    as_of = models.DateTimeField()
+    invoices_created = models.PositiveIntegerField(default=0)
+    subscriptions_processed = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="invoice_run_tenant_idx")]
+
+    def __str__(self) -> str:
+        return f"run {self.id} ({self.status})"

@@ -1,0 +1,115 @@
+"""How invoices and runs look in the API and in webhook events (one shape for both)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rest_framework import serializers
+
+from invoices.models import Invoice, InvoiceLine, InvoiceRun
+from plans.money import format_price
+
+_TIME = serializers.DateTimeField()
+
+
+def _time(value: Any) -> str | None:
+    return None if value is None else _TIME.to_representation(value)
+
+
+def _quantity(value: Any) -> str:
+    return format(value.normalize(), "f") if value else "0"
+
+
+class InvoiceTierOutput(serializers.Serializer):
+    up_to = serializers.IntegerField(allow_null=True)
+    quantity = serializers.CharField()
+    unit_amount = serializers.CharField()
+    flat_amount = serializers.CharField()
+    amount = serializers.CharField()
+
+
+class InvoiceLineOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=InvoiceLine.Kind.choices)
+    description = serializers.CharField()
+    meter = serializers.CharField(allow_null=True, required=False)
+    model = serializers.CharField(allow_null=True, required=False)
+    quantity = serializers.CharField()
+    amount = serializers.CharField()
+    tiers = InvoiceTierOutput(many=True, required=False)
+    period_start = serializers.DateTimeField(allow_null=True, required=False)
+    period_end = serializers.DateTimeField(allow_null=True, required=False)
+
+
+class InvoiceOutput(serializers.Serializer):
+    """Documents the invoice body; `invoice_body` renders it without queries."""
+
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    customer_id = serializers.UUIDField()
+    subscription_id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Invoice.Status.choices)
+    currency = serializers.CharField()
+    period_start = serializers.DateTimeField()
+    period_end = serializers.DateTimeField()
+    subtotal = serializers.CharField()
+    total = serializers.CharField()
+    issued_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    voided_at = serializers.DateTimeField(allow_null=True)
+    lines = InvoiceLineOutput(many=True)
+
+
+def line_body(line: InvoiceLine, currency: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": line.kind,
+        "description": line.description,
+        "quantity": _quantity(line.quantity),
+        "amount": format_price(line.amount, currency),
+    }
+    if line.kind in (InvoiceLine.Kind.USAGE, InvoiceLine.Kind.LATE_USAGE):
+        body.update(meter=line.meter_code, model=line.model, tiers=line.tiers)
+    if line.kind == InvoiceLine.Kind.LATE_USAGE:
+        body.update(period_start=_time(line.period_start), period_end=_time(line.period_end))
+    return body
+
+
+def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None) -> dict[str, Any]:
+    """The invoice as the API and its events show it. Pass `lines` when they are at
+    hand (the run has them in memory); otherwise they are read (prefetch them)."""
+    rows = invoice.lines.all() if lines is None else lines
+    return {
+        "id": str(invoice.id),
+        "number": invoice.number,
+        "customer_id": str(invoice.customer_id),
+        "subscription_id": str(invoice.subscription_id),
+        "status": invoice.status,
+        "currency": invoice.currency,
+        "period_start": _time(invoice.period_start),
+        "period_end": _time(invoice.period_end),
+        "subtotal": format_price(invoice.subtotal, invoice.currency),
+        "total": format_price(invoice.total, invoice.currency),
+        "issued_at": _time(invoice.issued_at),
+        "due_at": _time(invoice.due_at),
+        "paid_at": _time(invoice.paid_at),
+        "voided_at": _time(invoice.voided_at),
+        "lines": [line_body(line, invoice.currency) for line in rows],
+    }
+
+
+class InvoiceRunOutput(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceRun
+        fields = [
+            "id",
+            "status",
+            "as_of",
+            "invoices_created",
+            "subscriptions_processed",
+            "started_at",
+            "finished_at",
+            "error",
+            "created_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,205 @@
+"""Writes of invoicing: runs, cancellation, voiding, and the upcoming-invoice preview.
+
+The API, the beat task, the `run_invoices` command and the preview all go through
+`invoices.billing`, so an invoice is computed the same way wherever it starts.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
+
+from invoices import billing
+from invoices.calculation import lines_total
+from invoices.metrics import INVOICE_RUN_SECONDS
+from invoices.models import Invoice, InvoiceLine, InvoiceRun
+from invoices.serializers import invoice_body
+from subscriptions.models import Subscription
+from tenants.errors import ConflictError
+from tenants.models import Tenant
+from webhooks.models import EventType
+from webhooks.services import event_publish
+
+log = structlog.get_logger(__name__)
+
+INVOICE_NOT_FOUND = "No such invoice."
+INVOICE_NOT_OPEN = "Only open invoices can be voided; this one is {status}."
+SUBSCRIPTION_NOT_FOUND = "No such subscription."
+SUBSCRIPTION_ALREADY_CANCELED = "This subscription is already canceled."
+
+
+# Runs
+
+
+@dataclass
+class RunTotals:
+    subscriptions: int = 0
+    invoices: list[Invoice] = field(default_factory=list)
+
+
+def invoice_due_subscriptions(
+    *,
+    tenant_id: uuid.UUID,
+    as_of: datetime,
+    batch_size: int | None = None,
+    on_batch: Callable[[billing.BatchOutcome], None] | None = None,
+) -> RunTotals:
+    """Invoice every subscription of the tenant whose current period ended at or before
+    `as_of`, batch by batch until none is due. Safe to run twice or concurrently."""
+    totals = RunTotals()
+    size = batch_size or settings.INVOICE_RUN_BATCH_SIZE
+    while True:
+        outcome = billing.bill_due_batch(tenant_id=tenant_id, as_of=as_of, now=timezone.now(), batch_size=size)
+        if outcome is None:
+            return totals
+        totals.subscriptions += outcome.subscriptions
+        totals.invoices += outcome.invoices
+        if on_batch is not None:
+            on_batch(outcome)
+
+
+def invoice_run_create(*, tenant: Tenant | uuid.UUID, as_of: datetime | None = None) -> InvoiceRun:
+    """A queued run; its Celery task is sent once the transaction commits."""
+    from invoices import tasks  # tasks import this module
+
+    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=as_of or timezone.now())
+    run_id = str(run.pk)
+
+    def queue_invoice_run() -> None:
+        tasks.invoice_run_tenant.delay(str(tenant_id), run_id)
+
+    # robust: with the broker down the run stays queued and the API still answers; the
+    # hourly beat run bills whatever this one would have.
+    transaction.on_commit(queue_invoice_run, robust=True)
+    return run
+
+
+def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRun | None:
+    """Carry out a queued (or failed, when retried) run and record its outcome.
+
+    Returns None when the run is unknown or already finished. A failure is recorded
+    on the run and re-raised, so that the task's retry runs it again; whatever the
+    failed attempt committed stays, and the next attempt invoices only what is left.
+    """
+    claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(
+        pk=run_id, status__in=[InvoiceRun.Status.QUEUED, InvoiceRun.Status.FAILED, InvoiceRun.Status.RUNNING]
+    )
+    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=timezone.now(), error=""):
+        return None
+    run = InvoiceRun.objects.get(pk=run_id)
+    started = time.perf_counter()
+    try:
+        totals = invoice_due_subscriptions(tenant_id=tenant_id, as_of=run.as_of)
+    except Exception as exc:
+        run.status, run.error, run.finished_at = (
+            InvoiceRun.Status.FAILED,
+            f"{type(exc).__name__}: {exc}",
+            timezone.now(),
+        )
+        run.save(update_fields=["status", "error", "finished_at"])
+        log.exception("invoice_run_failed", run_id=str(run_id))
+        raise
+    finally:
+        INVOICE_RUN_SECONDS.observe(time.perf_counter() - started)
+    run.status, run.finished_at = InvoiceRun.Status.SUCCEEDED, timezone.now()
+    run.invoices_created += len(totals.invoices)
+    run.subscriptions_processed += totals.subscriptions
+    run.save(update_fields=["status", "finished_at", "invoices_created", "subscriptions_processed"])
+    log.info("invoice_run_succeeded", run_id=str(run_id), invoices=len(totals.invoices))
+    return run
+
+
+# Invoices
+
+
+def invoice_void(*, tenant: Tenant | uuid.UUID, invoice_id: uuid.UUID) -> Invoice:
+    """open → void (a conditional UPDATE, so a payment racing the void cannot both win)."""
+    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    with transaction.atomic():
+        invoice = Invoice.objects.for_tenant(tenant_id).select_for_update().filter(pk=invoice_id).first()
+        if invoice is None:
+            raise NotFound(INVOICE_NOT_FOUND)
+        if invoice.status != Invoice.Status.OPEN:
+            raise ConflictError(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
+        invoice.status, invoice.voided_at = Invoice.Status.VOID, timezone.now()
+        invoice.save(update_fields=["status", "voided_at"])
+        event_publish(tenant=tenant_id, type=EventType.INVOICE_VOIDED, data=invoice_body(invoice))
+    return invoice
+
+
+# Subscriptions: cancel and preview
+
+
+def _locked_subscription(tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Subscription:
+    sub = (
+        Subscription.objects.for_tenant(tenant_id)
+        .select_related("plan")
+        .select_for_update(of=("self",))
+        .filter(pk=subscription_id)
+        .first()
+    )
+    if sub is None:
+        raise NotFound(SUBSCRIPTION_NOT_FOUND)
+    if not sub.is_live:
+        raise ConflictError(SUBSCRIPTION_ALREADY_CANCELED, code="subscription_canceled")
+    return sub
+
+
+def subscription_cancel(
+    *, tenant: Tenant | uuid.UUID, subscription_id: uuid.UUID, at_period_end: bool, now: datetime | None = None
+) -> tuple[Subscription, list[Invoice]]:
+    """At period end: flag it; the run bills the period, then cancels (a trial ends
+    unbilled). Immediately: bill what has ended, then a final invoice for the part of
+    the current period up to now (fee prorated by seconds, usage to now), and cancel."""
+    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    with transaction.atomic():
+        sub = _locked_subscription(tenant_id, subscription_id)
+        if at_period_end:
+            sub.cancel_at_period_end = True
+            sub.save(update_fields=["cancel_at_period_end"])
+            return sub, []
+        invoices = billing.bill_subscription_now(tenant_id=tenant_id, subscription=sub, now=now or timezone.now())
+    return sub, invoices
+
+
+@dataclass
+class InvoicePreview:
+    invoice: Invoice
+    lines: list[InvoiceLine]
+
+
+def invoice_preview(
+    *, tenant: Tenant | uuid.UUID, subscription: Subscription, now: datetime | None = None
+) -> InvoicePreview:
+    """The invoice the current period will produce at its end, with the fee in full and
+    usage (late usage included) counted up to now. Nothing is stored: the same pricing
+    runs inside a transaction that is rolled back. During a trial it is the first
+    billed period's invoice (the trial itself is free)."""
+    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    now = now or timezone.now()
+    sub = Subscription.objects.select_related("plan").get(pk=subscription.pk)
+    if sub.in_trial_window:
+        _, sub.current_period_start, sub.current_period_end = sub.next_period()
+    bill = billing.Bill(sub, sub.current_period_start, sub.current_period_end)
+    with transaction.atomic():
+        # The late-usage check moves billed quantities forward; roll that back.
+        billing.price_bills(tenant_id=tenant_id, bills=[bill], now=now)
+        transaction.set_rollback(True)
+    total = lines_total(bill.lines)
+    invoice = Invoice(
+        id=uuid.uuid4(), tenant_id=tenant_id, number="", customer_id=sub.customer_id, subscription_id=sub.pk,
+        status=Invoice.Status.OPEN, currency=sub.plan.currency, period_start=bill.start, period_end=bill.end,
+        subtotal=total, total=total, issued_at=bill.end, due_at=bill.end + timedelta(days=settings.INVOICE_DUE_DAYS),
+    )  # fmt: skip
+    lines = [billing.line_row(tenant_id, invoice, i, draft) for i, draft in enumerate(bill.lines)]
+    return InvoicePreview(invoice, lines)

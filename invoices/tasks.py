@@ -1,0 +1,37 @@
+"""Thin Celery tasks of invoicing: ids in, one service call, retries here."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from invoices import payments, services
+from tenants.models import Tenant
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=600, max_retries=5)
+def invoice_run_tenant(tenant_id: str, run_id: str) -> int:
+    """Carry out one invoice run; a failure is retried, and the retry bills what is left."""
+    run = services.invoice_run_execute(tenant_id=tenant_id, run_id=run_id)  # type: ignore[arg-type]
+    return run.invoices_created if run else 0
+
+
+@shared_task(acks_late=True)
+def invoice_run_all_tenants() -> int:
+    """The beat job: one queued run per tenant (fan-out by tenant id)."""
+    tenant_ids = list(Tenant.objects.values_list("id", flat=True))
+    for tenant_id in tenant_ids:
+        services.invoice_run_create(tenant=tenant_id)
+    return len(tenant_ids)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(payments.ProviderUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def invoice_collect_payment(tenant_id: str, invoice_id: str) -> str:
+    """Ask the payment provider to charge an open invoice (the invoice id is the
+    idempotency key, so a retried task never charges twice)."""
+    return payments.invoice_collect_payment(tenant_id=tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
