@@ -98,11 +98,6 @@ class MeterListCreateApi(TenantScopedApi):
     serializer_class = MeterOutput
     filterset_class = MeterFilterSet
 
-    def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
-            return Meter.objects.none()
-        return self.scoped()
-
     @extend_schema_serializer(component_name="MeterCreateInput")
     class Input(serializers.Serializer):
         code = serializers.SlugField(max_length=100)
@@ -255,8 +250,6 @@ class PlanListCreateApi(TenantScopedApi):
         charges = ChargeInput(many=True, required=False)
 
     def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
-            return Plan.objects.none()
         return self.scoped().prefetch_related(selectors.charges_prefetch())
 
     @extend_schema(responses=PlanOutput(many=True))
@@ -295,8 +288,6 @@ class PlanDetailApi(TenantScopedApi):
         charges = _immutable()
 
     def get_queryset(self) -> Any:
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no tenant
-            return Plan.objects.none()
         return self.scoped().prefetch_related(selectors.charges_prefetch())
 
     def get(self, request: Request, tenant_id: str, plan_id: str) -> Response:

@@ -6,9 +6,7 @@ Thin: parse, call a service or selector, render. Every class inherits TenantScop
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
 
-from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -22,18 +20,6 @@ from subscriptions.serializers import SubscriptionOutput
 from tenants.scoping import TenantScopedApi
 
 
-class _SchemaQuerysetMixin:
-    """drf-spectacular reads `get_queryset()` (for the filter parameters) on a view
-    built without a request or path; give it an empty queryset of the model then."""
-
-    model: ClassVar[type[Model] | None]
-
-    def get_queryset(self) -> QuerySet[Any]:
-        if getattr(self, "swagger_fake_view", False) and self.model is not None:
-            return self.model._default_manager.none()
-        return super().get_queryset()  # type: ignore[misc]
-
-
 class CustomerOutput(serializers.ModelSerializer):
     email = serializers.SerializerMethodField()
 
@@ -45,7 +31,7 @@ class CustomerOutput(serializers.ModelSerializer):
         return customer.email or None
 
 
-class CustomerListCreateApi(_SchemaQuerysetMixin, TenantScopedApi):
+class CustomerListCreateApi(TenantScopedApi):
     model = Customer
     serializer_class = CustomerOutput
     filterset_class = CustomerFilterSet
@@ -101,7 +87,7 @@ class CustomerDetailApi(TenantScopedApi):
         return Response(CustomerOutput(customer).data)
 
 
-class SubscriptionListCreateApi(_SchemaQuerysetMixin, TenantScopedApi):
+class SubscriptionListCreateApi(TenantScopedApi):
     model = Subscription
     serializer_class = SubscriptionOutput
     filterset_class = SubscriptionFilterSet

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -52,6 +52,7 @@ class TenantSignupApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "signup"
 
+    @extend_schema_serializer(component_name="TenantSignupInput")
     class Input(serializers.Serializer):
         name = serializers.CharField(max_length=200)
         admin_email = serializers.EmailField()
@@ -65,6 +66,7 @@ class TenantSignupApi(APIView):
                 raise serializers.ValidationError({"admin_password": exc.detail}) from exc
             return attrs
 
+    @extend_schema_serializer(component_name="TenantSignupOutput")
     class Output(serializers.Serializer):
         tenant = TenantOutput()
         user = inline_serializer(
@@ -98,10 +100,12 @@ class LoginApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
+    @extend_schema_serializer(component_name="LoginInput")
     class Input(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(write_only=True)
 
+    @extend_schema_serializer(component_name="LoginOutput")
     class Output(serializers.Serializer):
         access = serializers.CharField()
         refresh = serializers.CharField()
@@ -137,6 +141,7 @@ class UserListCreateApi(TenantScopedApi):
     write_role = Role.ADMIN
     serializer_class = UserOutput
 
+    @extend_schema_serializer(component_name="UserCreateInput")
     class Input(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(write_only=True)
@@ -173,9 +178,11 @@ class ApiKeyListCreateApi(TenantScopedApi):
     write_role = Role.ADMIN
     serializer_class = ApiKeyOutput
 
+    @extend_schema_serializer(component_name="ApiKeyCreateInput")
     class Input(serializers.Serializer):
         name = serializers.CharField(max_length=200)
 
+    @extend_schema_serializer(component_name="ApiKeyCreatedOutput")
     class CreatedOutput(serializers.Serializer):
         id = serializers.UUIDField()
         name = serializers.CharField()

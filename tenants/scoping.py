@@ -4,11 +4,17 @@ The path's tenant must be the caller's tenant (else 403, whether or not that ten
 exists), the caller's role must allow the method, and querysets come from
 `scoped()`, which filters by the path tenant. `__init_subclass__` refuses a subclass
 that drops the membership permission, so scoping cannot be bypassed by accident.
+
+Schema generation (drf-spectacular) builds views without a request or a path tenant
+and calls `get_queryset()` only to learn the model: it gets `model.objects.none()`,
+also from a subclass's own `get_queryset` (wrapped by `__init_subclass__`).
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -45,6 +51,18 @@ class HasRole(BasePermission):
         return False
 
 
+def schema_safe(get_queryset: Callable[[Any], QuerySet[Any]]) -> Callable[[Any], QuerySet[Any]]:
+    """`get_queryset` that answers `model.objects.none()` to drf-spectacular's fake view."""
+
+    @functools.wraps(get_queryset)
+    def wrapper(self: Any) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False) and self.model is not None:
+            return self.model._default_manager.none()
+        return get_queryset(self)
+
+    return wrapper
+
+
 class TenantScopedApi(GenericAPIView):
     """Base API class of tenant routes. Set `model` (for `get_queryset`) and, when
     the route is not for every member, `read_role` / `write_role`."""
@@ -58,6 +76,9 @@ class TenantScopedApi(GenericAPIView):
         super().__init_subclass__(**kwargs)
         if IsTenantMember not in cls.permission_classes:
             raise TypeError(f"{cls.__name__} must keep IsTenantMember in permission_classes")
+        own = cls.__dict__.get("get_queryset")
+        if own is not None:
+            cls.get_queryset = schema_safe(own)  # type: ignore[method-assign]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -77,5 +98,6 @@ class TenantScopedApi(GenericAPIView):
             raise TypeError(f"{type(self).__name__} has no model to scope")
         return target._default_manager.filter(tenant_id=self.tenant_id)
 
+    @schema_safe
     def get_queryset(self) -> QuerySet[Any]:
         return self.scoped()

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -112,11 +112,13 @@ class UsageEventListIngestApi(TenantScopedApi):
 
 
 class UsageBatchIngestApi(TenantScopedApi):
+    @extend_schema_serializer(component_name="UsageBatchInput")
     class Input(serializers.Serializer):
         """Documents the body; `parse_batch` validates it."""
 
         events = serializers.ListField(child=BatchUsageEventInput(), min_length=1, max_length=MAX_BATCH)
 
+    @extend_schema_serializer(component_name="UsageBatchOutput")
     class Output(serializers.Serializer):
         accepted = serializers.IntegerField()
         duplicates = serializers.IntegerField()
@@ -154,6 +156,7 @@ class CustomerUsageApi(TenantScopedApi):
         aggregation = serializers.CharField()
         quantity = serializers.CharField()
 
+    @extend_schema_serializer(component_name="CustomerUsageOutput")
     class Output(serializers.Serializer):
         # "from" is a keyword: the field is renamed in to_representation.
         from_ = serializers.DateTimeField()
