@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -34,8 +33,9 @@ from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, bench_environment, machine_line
 
 
 def free_port() -> int:
@@ -44,28 +44,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def setup_database(env: dict[str, str]) -> None:
-    for command in (["ensure_database"], ["migrate", "--noinput", "-v0"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-        )
-
-
 def prepare_tenant() -> tuple[str, str, str]:
     """A fresh tenant with customer `cus_bench`, meter `api_calls` and an API key."""
-    import django
-
-    django.setup()
     from plans.models import Meter
     from subscriptions.models import Customer
     from tenants.models import Tenant
@@ -232,16 +212,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
 
-    import environ
-
-    base_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/billing")
-    parsed = environ.Env.db_url_config(base_url)
-    bench_url = base_url.rsplit("/", 1)[0] + "/" + parsed["NAME"] + "_bench"
     cores = os.cpu_count() or 1
-    env = {**os.environ, "DATABASE_URL": bench_url, "APP_ENV": "development", "LOG_LEVEL": "WARNING",
-           "DJANGO_SETTINGS_MODULE": "billing_project.settings", "REQUEST_LOG_LEVEL": "ERROR"}  # fmt: skip
-    os.environ.update(env)
-    setup_database(env)
+    env = bench_environment()
     tenant_id, key, _ = prepare_tenant()
     port = free_port()
     server = start_server(env, port, workers=2 * cores)
@@ -258,7 +230,7 @@ def main() -> None:
         server.wait(timeout=30)
     raw_rate = bench_raw_insert(tenant_id, args.batches, args.batch_clients)
 
-    print(f"machine: {cores} cores, {cpu_model()}, Python {platform.python_version()}, {platform.system()}")
+    print(machine_line())
     print(f"server: gunicorn, {2 * cores} sync workers; clients: Python threads on the same machine")
     print()
     print("| measure | figure |")

@@ -11,9 +11,11 @@ refuse a second invoice of a period even if the locking were bypassed.
 
 Late usage: each time a subscription is invoiced, events stored since its previous
 invoice (less LATE_USAGE_MARGIN, for ingestion transactions still in flight then)
-whose timestamps fall in periods already billed send those periods to be counted
-again; a changed quantity becomes a `late_usage` line on this invoice, worth
-price(new) − price(billed), and the billed quantity moves to the new one.
+whose timestamps fall in periods already invoiced send those periods to be counted
+again; a quantity that differs from what the period was billed for (its usage line
+plus earlier late-usage lines for it) becomes a `late_usage` line on this invoice,
+worth price(new) − price(billed). Counting again is idempotent: an event seen twice
+(inside the margin) finds the quantity already billed and adds nothing.
 """
 
 from __future__ import annotations
@@ -23,20 +25,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
+from billing_project.bulk import insert_rows
 from invoices.calculation import LateUsage, LineDraft, invoice_lines, lines_total
 from invoices.metrics import INVOICES_TOTAL
-from invoices.models import BilledUsage, Invoice, InvoiceLine
+from invoices.models import Invoice, InvoiceLine
 from invoices.serializers import invoice_body
 from plans.models import Charge
 from plans.selectors import charges_by_plan
 from subscriptions.models import Subscription
 from subscriptions.selectors import subscription_list_due
 from subscriptions.serializers import SubscriptionOutput
+from subscriptions.services import subscriptions_save_state
 from usage.selectors import UsageWindow, usage_totals_for_period
 from webhooks.models import EventType
 from webhooks.services import events_publish
@@ -104,7 +109,7 @@ def partial_bill(sub: Subscription, now: datetime) -> Bill:
     return Bill(sub, sub.current_period_start, now, fraction=min(max(fraction, Decimal(0)), Decimal(1)))
 
 
-def price_bills(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime) -> None:
+def price_bills(*, tenant_id: uuid.UUID, bills: Sequence[Bill]) -> None:
     """Fill each bill's lines: usage of its window (one grouped query for all of them),
     late usage of earlier periods (on a subscription's first bill), the flat fee."""
     if not bills:
@@ -113,7 +118,7 @@ def price_bills(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime) -
     meters = {c.meter_id: c.meter for plan_charges in charges.values() for c in plan_charges}
     windows = [UsageWindow(b.subscription.customer_id, b.start, b.end) for b in bills]
     totals = usage_totals_for_period(tenant_id=tenant_id, windows=windows, meters=list(meters.values()))
-    _attach_late_usage(tenant_id, bills, charges, now)
+    _attach_late_usage(tenant_id, bills, charges)
     for bill, window in zip(bills, windows, strict=True):
         plan_charges = charges[bill.subscription.plan_id]
         quantities = {c.meter_id: totals[(window, c.meter_id)] for c in plan_charges}
@@ -126,57 +131,64 @@ def price_bills(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime) -
         )
 
 
+# Invoiced periods (and meters) of these subscriptions that got events stored since the
+# subscription was last invoiced, with what they were billed so far: the usage line of
+# the period's invoice plus the late-usage lines that later invoices added for it.
 _LATE_CANDIDATES_SQL = """
 WITH w AS (SELECT * FROM unnest(%(subs)s::uuid[], %(customers)s::uuid[], %(since)s::timestamptz[])
-           AS w(subscription_id, customer_id, since))
-SELECT DISTINCT b.id
-FROM w
-JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.created_at > w.since
-JOIN invoices_billedusage b ON b.subscription_id = w.subscription_id AND b.meter_id = e.meter_id
-     AND e.timestamp >= b.period_start AND e.timestamp < b.period_end
+           AS w(subscription_id, customer_id, since)),
+touched AS (
+    SELECT DISTINCT i.id AS invoice_id, e.meter_id
+    FROM w
+    JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.created_at > w.since
+    JOIN invoices_invoice i ON i.subscription_id = w.subscription_id
+         AND e.timestamp >= i.period_start AND e.timestamp < i.period_end
+)
+SELECT t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end,
+       coalesce(sum(l.quantity), 0) AS billed
+FROM touched t
+JOIN invoices_invoice i ON i.id = t.invoice_id
+LEFT JOIN invoices_invoiceline l ON l.meter_id = t.meter_id
+     AND ((l.invoice_id = t.invoice_id AND l.kind = 'usage') OR (l.source_invoice_id = t.invoice_id))
+GROUP BY t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end
+ORDER BY i.period_start
 """
 
 
-def _attach_late_usage(
-    tenant_id: uuid.UUID, bills: Sequence[Bill], charges: dict[uuid.UUID, list[Charge]], now: datetime
-) -> None:
+def _attach_late_usage(tenant_id: uuid.UUID, bills: Sequence[Bill], charges: dict[uuid.UUID, list[Charge]]) -> None:
+    """Count again the invoiced periods that got late events; a changed quantity
+    becomes a late-usage line on the subscription's first bill of this run."""
     first_bill: dict[uuid.UUID, Bill] = {}
     for bill in bills:
         first_bill.setdefault(bill.subscription.pk, bill)
-    last_checked = _last_invoiced_at(list(first_bill))
-    if not last_checked:
+    last_invoiced = _last_invoiced_at(list(first_bill))
+    if not last_invoiced:
         return
-    subs = [first_bill[s].subscription for s in last_checked]
+    subs = [first_bill[s].subscription for s in last_invoiced]
+    params: dict[str, Any] = {
+        "tenant": tenant_id,
+        "subs": [s.pk for s in subs],
+        "customers": [s.customer_id for s in subs],
+        "since": [last_invoiced[s.pk] - LATE_USAGE_MARGIN for s in subs],
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            _LATE_CANDIDATES_SQL,
-            {
-                "tenant": tenant_id,
-                "subs": [s.pk for s in subs],
-                "customers": [s.customer_id for s in subs],
-                "since": [last_checked[s.pk] - LATE_USAGE_MARGIN for s in subs],
-            },
-        )
-        candidate_ids = [row[0] for row in cursor.fetchall()]
-    if not candidate_ids:
+        cursor.execute(_LATE_CANDIDATES_SQL, params)
+        touched = cursor.fetchall()
+    charge_of = {(plan_id, c.meter_id): c for plan_id, cs in charges.items() for c in cs}
+    candidates = []
+    for invoice_id, sub_id, customer_id, meter_id, start, end, billed in touched:
+        charge = charge_of.get((first_bill[sub_id].subscription.plan_id, meter_id))
+        if charge is not None:  # events of a meter the plan does not charge cost nothing
+            candidates.append((invoice_id, sub_id, UsageWindow(customer_id, start, end), charge, billed))
+    if not candidates:
         return
-    billed = list(BilledUsage.objects.for_tenant(tenant_id).filter(pk__in=candidate_ids).select_related("meter"))
-    windows = {b.pk: UsageWindow(b.customer_id, b.period_start, b.period_end) for b in billed}
-    totals = usage_totals_for_period(
-        tenant_id=tenant_id,
-        windows=list(set(windows.values())),
-        meters=list({b.meter_id: b.meter for b in billed}.values()),
-    )
-    for row in sorted(billed, key=lambda b: (b.period_start, b.meter.code)):
-        quantity = totals[(windows[row.pk], row.meter_id)]
-        row.checked_at = now
-        if quantity == row.quantity:
-            continue
-        bill = first_bill[row.subscription_id]
-        charge = next(c for c in charges[bill.subscription.plan_id] if c.meter_id == row.meter_id)
-        bill.late.append(LateUsage(charge, row.period_start, row.period_end, row.quantity, quantity))
-        row.quantity = quantity
-    BilledUsage.objects.bulk_update(billed, ["quantity", "checked_at"])
+    meters = list({c.meter_id: c.meter for _, _, _, c, _ in candidates}.values())
+    totals = usage_totals_for_period(tenant_id=tenant_id, windows=list({c[2] for c in candidates}), meters=meters)
+    for invoice_id, sub_id, window, charge, billed in candidates:
+        quantity = totals[(window, charge.meter_id)]
+        if quantity != billed:
+            late = LateUsage(charge, window.start, window.end, billed, quantity, invoice_id)
+            first_bill[sub_id].late.append(late)
 
 
 def _last_invoiced_at(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
@@ -206,57 +218,66 @@ def _take_numbers(tenant_id: uuid.UUID, count: int) -> list[str]:
     return [f"INV-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
+_INVOICE_COLUMNS = {
+    "id": "uuid", "tenant_id": "uuid", "number": "text", "customer_id": "uuid", "subscription_id": "uuid",
+    "status": "text", "currency": "text", "period_start": "timestamptz", "period_end": "timestamptz",
+    "subtotal": "numeric", "total": "numeric", "issued_at": "timestamptz", "due_at": "timestamptz",
+    "paid_at": "timestamptz", "voided_at": "timestamptz", "created_at": "timestamptz",
+}  # fmt: skip
+_LINE_COLUMNS = {
+    "tenant_id": "uuid", "invoice_id": "uuid", "position": "smallint", "kind": "text", "description": "text",
+    "meter_id": "uuid", "meter_code": "text", "model": "text", "quantity": "numeric", "amount": "numeric",
+    "tiers": "jsonb", "period_start": "timestamptz", "period_end": "timestamptz", "source_invoice_id": "uuid",
+}  # fmt: skip
+
+
+def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: LineDraft) -> dict[str, Any]:
+    """The stored columns of a line (a dict: the run writes thousands with `insert_rows`)."""
+    return {
+        "tenant_id": tenant_id, "invoice_id": invoice_id, "position": position, "kind": draft.kind,
+        "description": draft.description[:300], "meter_id": draft.meter_id, "meter_code": draft.meter_code,
+        "model": draft.model, "quantity": draft.quantity, "amount": draft.amount, "tiers": draft.tiers,
+        "period_start": draft.period_start, "period_end": draft.period_end, "source_invoice_id": draft.source_invoice_id,
+    }  # fmt: skip
+
+
+def build_invoice(*, tenant_id: uuid.UUID, bill: Bill, number: str, now: datetime) -> Invoice:
+    """The finalized invoice of a priced bill: open, or paid at once when its total is 0."""
+    sub, total = bill.subscription, lines_total(bill.lines)
+    return Invoice(
+        id=uuid.uuid4(), tenant_id=tenant_id, number=number, customer_id=sub.customer_id, subscription_id=sub.pk,
+        status=Invoice.Status.OPEN if total > 0 else Invoice.Status.PAID, currency=sub.plan.currency,
+        period_start=bill.start, period_end=bill.end, subtotal=total, total=total, issued_at=now,
+        due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), paid_at=None if total > 0 else now, created_at=now,
+    )  # fmt: skip
+
+
 def write_invoices(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime) -> list[Invoice]:
-    """Store the priced bills as finalized invoices (numbers, lines, billed usage) and
-    publish `invoice.finalized` for each. Runs inside the caller's transaction."""
+    """Store the priced bills as finalized invoices with their lines and publish
+    `invoice.finalized` for each. Runs inside the caller's transaction."""
     if not bills:
         return []
     numbers = _take_numbers(tenant_id, len(bills))
-    due = now + timedelta(days=settings.INVOICE_DUE_DAYS)
-    invoices, lines, billed = [], [], []
-    by_invoice: dict[uuid.UUID, list[InvoiceLine]] = {}
-    for bill, number in zip(bills, numbers, strict=True):
-        sub = bill.subscription
-        total = lines_total(bill.lines)
-        invoice = Invoice(
-            id=uuid.uuid4(), tenant_id=tenant_id, number=number, customer_id=sub.customer_id, subscription_id=sub.pk,
-            status=Invoice.Status.OPEN if total > 0 else Invoice.Status.PAID, currency=sub.plan.currency,
-            period_start=bill.start, period_end=bill.end, subtotal=total, total=total, issued_at=now, due_at=due,
-            paid_at=None if total > 0 else now, created_at=now,
-        )  # fmt: skip
-        invoices.append(invoice)
-        by_invoice[invoice.id] = [line_row(tenant_id, invoice, i, draft) for i, draft in enumerate(bill.lines)]
-        lines += by_invoice[invoice.id]
-        if bill.fraction is None:
-            billed += [_billed_row(tenant_id, bill, draft, now) for draft in bill.lines if draft.kind == "usage"]
-    Invoice.objects.bulk_create(invoices)
-    InvoiceLine.objects.bulk_create(lines)
-    BilledUsage.objects.bulk_create(billed)
+    invoices = [
+        build_invoice(tenant_id=tenant_id, bill=b, number=n, now=now) for b, n in zip(bills, numbers, strict=True)
+    ]
+    lines = [
+        line_row(tenant_id, inv.id, i, d) for inv, b in zip(invoices, bills, strict=True) for i, d in enumerate(b.lines)
+    ]
+    insert_rows(
+        Invoice._meta.db_table, _INVOICE_COLUMNS, [{k: getattr(i, k) for k in _INVOICE_COLUMNS} for i in invoices]
+    )
+    insert_rows(InvoiceLine._meta.db_table, _LINE_COLUMNS, lines)
     events_publish(
         tenant=tenant_id,
-        events=[(EventType.INVOICE_FINALIZED, invoice_body(inv, by_invoice[inv.id])) for inv in invoices],
+        events=[
+            (EventType.INVOICE_FINALIZED, invoice_body(inv, b.lines)) for inv, b in zip(invoices, bills, strict=True)
+        ],
     )
     for invoice in invoices:
         INVOICES_TOTAL.labels(status=invoice.status).inc()
     _collect_on_commit(tenant_id, [inv for inv in invoices if inv.status == Invoice.Status.OPEN])
     return invoices
-
-
-def line_row(tenant_id: uuid.UUID, invoice: Invoice, position: int, draft: LineDraft) -> InvoiceLine:
-    return InvoiceLine(
-        tenant_id=tenant_id, invoice=invoice, position=position, kind=draft.kind, description=draft.description[:300],
-        meter_id=draft.meter_id, meter_code=draft.meter_code, model=draft.model, quantity=draft.quantity,
-        amount=draft.amount, tiers=draft.tiers, period_start=draft.period_start, period_end=draft.period_end,
-    )  # fmt: skip
-
-
-def _billed_row(tenant_id: uuid.UUID, bill: Bill, draft: LineDraft, now: datetime) -> BilledUsage:
-    sub = bill.subscription
-    assert draft.meter_id is not None  # usage lines always have their meter
-    return BilledUsage(
-        tenant_id=tenant_id, subscription_id=sub.pk, customer_id=sub.customer_id, meter_id=draft.meter_id,
-        period_start=bill.start, period_end=bill.end, quantity=draft.quantity, checked_at=now,
-    )  # fmt: skip
 
 
 def _collect_on_commit(tenant_id: uuid.UUID, invoices: list[Invoice]) -> None:
@@ -294,9 +315,9 @@ def bill_due_batch(*, tenant_id: uuid.UUID, as_of: datetime, now: datetime, batc
             return None
         events: list[tuple[str, Subscription]] = []
         bills = [bill for sub in subs for bill in _advance(sub, as_of, events)]
-        price_bills(tenant_id=tenant_id, bills=bills, now=now)
+        price_bills(tenant_id=tenant_id, bills=bills)
         invoices = write_invoices(tenant_id=tenant_id, bills=bills, now=now)
-        Subscription.objects.bulk_update(subs, SUBSCRIPTION_STATE_FIELDS)
+        subscriptions_save_state(tenant=tenant_id, subscriptions=subs)
         publish_subscription_events(tenant_id, events)
     return BatchOutcome(subscriptions=len(subs), invoices=invoices)
 
@@ -310,7 +331,7 @@ def bill_subscription_now(*, tenant_id: uuid.UUID, subscription: Subscription, n
         if not subscription.in_trial_window:
             bills.append(partial_bill(subscription, now))
         _cancel(subscription, now, events)
-    price_bills(tenant_id=tenant_id, bills=bills, now=now)
+    price_bills(tenant_id=tenant_id, bills=bills)
     invoices = write_invoices(tenant_id=tenant_id, bills=bills, now=now)
     subscription.cancel_at_period_end = False
     subscription.save(update_fields=[*SUBSCRIPTION_STATE_FIELDS, "cancel_at_period_end"])

@@ -35,6 +35,7 @@ class LineDraft:
     tiers: list[dict[str, Any]] = field(default_factory=list)
     period_start: datetime | None = None
     period_end: datetime | None = None
+    source_invoice_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class LateUsage:
     period_end: datetime
     billed_quantity: Decimal
     quantity: Decimal
+    source_invoice_id: uuid.UUID | None = None
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -109,6 +111,7 @@ def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
         model=late.charge.model,
         period_start=late.period_start,
         period_end=late.period_end,
+        source_invoice_id=late.source_invoice_id,
     )
 
 

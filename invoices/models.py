@@ -1,5 +1,8 @@
-"""Invoices, their lines, invoice runs, the per-tenant number sequence, and what usage
-each invoiced period was billed for.
+"""Invoices, their lines, invoice runs and the per-tenant number sequence.
+
+What a period was billed for, per meter, is derived, not stored twice: its invoice's
+usage line plus the late-usage lines that later invoices added for it
+(`source_invoice`).
 
 Invariants the database holds: one invoice per (subscription, period_start); numbers
 unique per tenant and gapless (allocated from `InvoiceSequence` under a row lock, in
@@ -97,10 +100,23 @@ class InvoiceLine(TenantOwnedModel):
     tiers = models.JSONField(default=list, blank=True)
     period_start = models.DateTimeField(null=True, blank=True, help_text="Late usage: the period it belongs to")
     period_end = models.DateTimeField(null=True, blank=True)
+    source_invoice = models.ForeignKey(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="late_lines",
+        help_text="Late usage: the earlier invoice whose period it corrects",
+    )
 
     class Meta:
         ordering = ["invoice", "position"]
         constraints = [models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position_unique")]
+        indexes = [
+            models.Index(
+                fields=["source_invoice"], condition=Q(source_invoice__isnull=False), name="invoice_line_source_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.description}: {self.amount}"
@@ -118,32 +134,6 @@ class InvoiceSequence(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.last_number}"
-
-
-class BilledUsage(TenantOwnedModel):
-    """The quantity of one meter that an invoiced period of a subscription was billed
-    for. Late usage is priced against it: price(new quantity) − price(billed quantity)
-    goes on the next invoice, and the row moves to the new quantity. `checked_at` is
-    when the quantity was last counted; events stored after it (less a margin for
-    transactions in flight) send the period to be counted again."""
-
-    id = models.BigAutoField(primary_key=True)
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
-    meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="+")
-    period_start = models.DateTimeField()
-    period_end = models.DateTimeField()
-    quantity = quantity_field()
-    checked_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["subscription", "meter", "period_start"], name="billed_usage_unique"),
-        ]
-        indexes = [models.Index(fields=["customer", "meter", "period_start"], name="billed_usage_lookup_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.subscription_id} {self.meter_id} {self.period_start:%Y-%m-%d}: {self.quantity}"
 
 
 class InvoiceRun(TenantOwnedModel):

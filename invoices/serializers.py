@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from invoices.calculation import LineDraft
 from invoices.models import Invoice, InvoiceLine, InvoiceRun
 from plans.money import format_price
 
@@ -61,7 +62,8 @@ class InvoiceOutput(serializers.Serializer):
     lines = InvoiceLineOutput(many=True)
 
 
-def line_body(line: InvoiceLine, currency: str) -> dict[str, Any]:
+def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:
+    """A stored line, or a draft the run or the preview has not stored (same fields)."""
     body: dict[str, Any] = {
         "kind": line.kind,
         "description": line.description,
@@ -75,7 +77,7 @@ def line_body(line: InvoiceLine, currency: str) -> dict[str, Any]:
     return body
 
 
-def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine] | None = None) -> dict[str, Any]:
+def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine | LineDraft] | None = None) -> dict[str, Any]:
     """The invoice as the API and its events show it. Pass `lines` when they are at
     hand (the run has them in memory); otherwise they are read (prefetch them)."""
     rows = invoice.lines.all() if lines is None else lines

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from django.conf import settings
@@ -19,10 +19,11 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from invoices import billing
-from invoices.calculation import lines_total
+from invoices.calculation import LineDraft
 from invoices.metrics import INVOICE_RUN_SECONDS
-from invoices.models import Invoice, InvoiceLine, InvoiceRun
+from invoices.models import Invoice, InvoiceRun
 from invoices.serializers import invoice_body
+from invoices.signals import invoice_run_finished
 from subscriptions.models import Subscription
 from tenants.errors import ConflictError
 from tenants.models import Tenant
@@ -115,6 +116,7 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
     run.invoices_created += len(totals.invoices)
     run.subscriptions_processed += totals.subscriptions
     run.save(update_fields=["status", "finished_at", "invoices_created", "subscriptions_processed"])
+    invoice_run_finished.send_robust(sender=InvoiceRun, tenant_id=tenant_id, run=run)
     log.info("invoice_run_succeeded", run_id=str(run_id), invoices=len(totals.invoices))
     return run
 
@@ -175,31 +177,20 @@ def subscription_cancel(
 @dataclass
 class InvoicePreview:
     invoice: Invoice
-    lines: list[InvoiceLine]
+    lines: list[LineDraft]
 
 
-def invoice_preview(
-    *, tenant: Tenant | uuid.UUID, subscription: Subscription, now: datetime | None = None
-) -> InvoicePreview:
-    """The invoice the current period will produce at its end, with the fee in full and
-    usage (late usage included) counted up to now. Nothing is stored: the same pricing
-    runs inside a transaction that is rolled back. During a trial it is the first
+def invoice_preview(*, tenant: Tenant | uuid.UUID, subscription: Subscription) -> InvoicePreview:
+    """The invoice the current period will produce at its end: the fee in full, the
+    usage stored so far and late usage of earlier periods, priced by the run's own
+    code; nothing is stored and no number is taken. During a trial it is the first
     billed period's invoice (the trial itself is free)."""
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
-    now = now or timezone.now()
     sub = Subscription.objects.select_related("plan").get(pk=subscription.pk)
     if sub.in_trial_window:
         _, sub.current_period_start, sub.current_period_end = sub.next_period()
     bill = billing.Bill(sub, sub.current_period_start, sub.current_period_end)
-    with transaction.atomic():
-        # The late-usage check moves billed quantities forward; roll that back.
-        billing.price_bills(tenant_id=tenant_id, bills=[bill], now=now)
-        transaction.set_rollback(True)
-    total = lines_total(bill.lines)
-    invoice = Invoice(
-        id=uuid.uuid4(), tenant_id=tenant_id, number="", customer_id=sub.customer_id, subscription_id=sub.pk,
-        status=Invoice.Status.OPEN, currency=sub.plan.currency, period_start=bill.start, period_end=bill.end,
-        subtotal=total, total=total, issued_at=bill.end, due_at=bill.end + timedelta(days=settings.INVOICE_DUE_DAYS),
-    )  # fmt: skip
-    lines = [billing.line_row(tenant_id, invoice, i, draft) for i, draft in enumerate(bill.lines)]
-    return InvoicePreview(invoice, lines)
+    billing.price_bills(tenant_id=tenant_id, bills=[bill])
+    invoice = billing.build_invoice(tenant_id=tenant_id, bill=bill, number="", now=bill.end)
+    invoice.status, invoice.paid_at = Invoice.Status.OPEN, None
+    return InvoicePreview(invoice, bill.lines)

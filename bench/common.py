@@ -1,0 +1,52 @@
+"""What the benchmarks share: the machine line and a database of their own."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine_line() -> str:
+    return f"machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}, {platform.system()}"
+
+
+def bench_environment() -> dict[str, str]:
+    """Point this process (and its children) at `<DATABASE_URL's database>_bench`,
+    created and migrated here, so a benchmark never touches development data."""
+    import environ
+
+    base_url = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/billing")
+    name = environ.Env.db_url_config(base_url)["NAME"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": base_url.rsplit("/", 1)[0] + "/" + name + "_bench",
+        "APP_ENV": "development",
+        "LOG_LEVEL": "WARNING",
+        "REQUEST_LOG_LEVEL": "ERROR",
+        "DJANGO_SETTINGS_MODULE": "billing_project.settings",
+    }
+    os.environ.update(env)
+    for command in (["ensure_database"], ["migrate", "--noinput", "-v0"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    return env

@@ -1,0 +1,168 @@
+"""Invoice-run benchmark: `make bench-invoices` (or `.venv/bin/python bench/invoice_run.py`).
+
+For each size (default 1,000 and 10,000 subscriptions, 100 usage events each in the
+billed month: 100,000 and 1,000,000 events) it builds a fresh tenant in its own
+database (`<DATABASE_URL's name>_bench`): one plan with a flat fee and two usage
+charges (graduated tiers on `api_calls`, per unit on `storage_gb`), one customer and
+subscription per size step, events written with one INSERT … SELECT from
+generate_series, then VACUUM ANALYZE (as autovacuum would). It then measures, in the
+same run:
+
+  - the invoice run itself: `invoice_due_subscriptions` (the service behind the API,
+    the beat job and the command), seconds and milliseconds per subscription;
+  - one raw `GROUP BY customer, meter` over the same events, the floor any invoice
+    run must pay to read the usage.
+
+It prints a table and the machine. Goal: linear growth, and the 10,000-subscription
+run within 20 times the raw query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import bench_environment, machine_line
+
+PERIOD_START = datetime(2026, 1, 1, tzinfo=UTC)
+PERIOD_END = datetime(2026, 2, 1, tzinfo=UTC)
+
+_EVENTS_SQL = """
+INSERT INTO usage_usageevent
+    (tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties, fingerprint, created_at)
+SELECT %(tenant)s, c.id, CASE WHEN g %% 4 = 0 THEN %(storage)s::uuid ELSE %(calls)s::uuid END,
+       c.id::text || '-' || g, (1 + g %% 50)::numeric,
+       %(start)s::timestamptz + (g * interval '1 second') * (2500000.0 / %(per)s), '{}'::jsonb, 'bench',
+       %(start)s::timestamptz + (g * interval '1 second') * (2500000.0 / %(per)s)
+FROM subscriptions_customer c, generate_series(1, %(per)s) AS g
+WHERE c.tenant_id = %(tenant)s
+"""
+
+_RAW_SQL = """
+SELECT customer_id, meter_id, count(*), sum(value), max(value)
+FROM usage_usageevent
+WHERE tenant_id = %s AND timestamp >= %s AND timestamp < %s
+GROUP BY customer_id, meter_id
+"""
+
+
+def build(size: int, per_subscription: int) -> uuid.UUID:
+    from django.db import connection
+
+    from plans.models import Charge, Meter, Plan
+    from plans.pricing import ChargeSpec, TierSpec
+    from subscriptions.models import Customer, Subscription
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.create(name=f"bench invoices {size}")
+    calls = Meter.objects.create(tenant=tenant, code="api_calls", name="API calls", aggregation="sum")
+    storage = Meter.objects.create(tenant=tenant, code="storage_gb", name="Storage", aggregation="sum")
+    plan = Plan.objects.create(
+        tenant=tenant, code="pro", name="Pro", currency="USD", interval="month", amount=Decimal("49.00")
+    )
+    tiers = ChargeSpec.tiered([TierSpec(1000), TierSpec(10000, Decimal("0.002")), TierSpec(None, Decimal("0.001"))])
+    Charge.objects.create(tenant=tenant, plan=plan, meter=calls, position=0, **Charge.fields_from_spec(tiers))
+    Charge.objects.create(
+        tenant=tenant,
+        plan=plan,
+        meter=storage,
+        position=1,
+        **Charge.fields_from_spec(ChargeSpec.per_unit(Decimal("0.10"))),
+    )
+    customers = Customer.objects.bulk_create(
+        [Customer(tenant=tenant, external_id=f"cus_{i}", name=f"Customer {i}") for i in range(size)], batch_size=2000
+    )
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                tenant=tenant,
+                customer=c,
+                plan=plan,
+                status="active",
+                start_at=PERIOD_START,
+                billing_anchor=PERIOD_START,
+                period_index=0,
+                current_period_start=PERIOD_START,
+                current_period_end=PERIOD_END,
+            )
+            for c in customers
+        ],
+        batch_size=2000,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _EVENTS_SQL,
+            {
+                "tenant": tenant.id,
+                "calls": calls.id,
+                "storage": storage.id,
+                "start": PERIOD_START,
+                "per": per_subscription,
+            },
+        )
+    connection.close()
+    with connection.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
+        cursor.execute("VACUUM ANALYZE usage_usageevent")
+    return tenant.id
+
+
+def raw_group_by(tenant_id: uuid.UUID) -> tuple[float, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_RAW_SQL, [tenant_id, PERIOD_START, PERIOD_END])  # warm the cache once
+        started = time.perf_counter()
+        cursor.execute(_RAW_SQL, [tenant_id, PERIOD_START, PERIOD_END])
+        rows = len(cursor.fetchall())
+    return time.perf_counter() - started, rows
+
+
+def invoice(tenant_id: uuid.UUID) -> tuple[float, int]:
+    from invoices.services import invoice_due_subscriptions
+
+    started = time.perf_counter()
+    totals = invoice_due_subscriptions(tenant_id=tenant_id, as_of=PERIOD_END)
+    return time.perf_counter() - started, len(totals.invoices)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--events-per-subscription", type=int, default=100)
+    args = parser.parse_args()
+    bench_environment()
+    from django.conf import settings
+
+    rows = []
+    for size in args.sizes:
+        tenant_id = build(size, args.events_per_subscription)
+        raw_seconds, groups = raw_group_by(tenant_id)
+        run_seconds, invoices = invoice(tenant_id)
+        assert invoices == size, f"expected {size} invoices, got {invoices}"
+        rows.append((size, size * args.events_per_subscription, run_seconds, raw_seconds, groups))
+
+    print(machine_line())
+    print(f"batch size: {settings.INVOICE_RUN_BATCH_SIZE} subscriptions per transaction")
+    print()
+    print("| subscriptions | events | invoice run | per subscription | raw GROUP BY | run / raw |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size, events, run_seconds, raw_seconds, _ in rows:
+        print(
+            f"| {size:,} | {events:,} | {run_seconds:.2f} s | {run_seconds / size * 1000:.2f} ms "
+            f"| {raw_seconds:.2f} s | {run_seconds / raw_seconds:.1f}× |"
+        )
+    if len(rows) > 1:
+        (small, _, small_run, _, _), (large, _, large_run, _, _) = rows[0], rows[-1]
+        print()
+        print(f"growth: {large / small:.0f}× the subscriptions took {large_run / small_run:.1f}× the time")
+
+
+if __name__ == "__main__":
+    main()
