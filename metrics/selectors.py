@@ -1,0 +1,149 @@
+"""Reads of revenue: MRR from the materialized view, and invoiced and paid revenue by
+month from the invoices. Both are per currency: amounts of different currencies are
+never added together.
+
+Amounts come back as Decimals in the currency's minor unit. MRR figures are the view's
+exact sums rounded once, here, with `plans.money.quantize_money`; invoice totals are
+already rounded, so their sums need no rounding.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+
+from invoices.models import Invoice
+from metrics.models import MetricsRefresh, RevenueSnapshot
+from plans.money import quantize_money
+
+# Finalized invoices that were not voided: what the tenant invoiced, paid or not.
+INVOICED_STATUSES = (Invoice.Status.OPEN, Invoice.Status.PAID, Invoice.Status.UNCOLLECTIBLE)
+
+
+@dataclass(frozen=True)
+class CurrencyMrr:
+    currency: str
+    mrr: Decimal
+    arr: Decimal
+    committed_mrr: Decimal
+    usage_mrr: Decimal
+    active_subscriptions: int
+    trialing_subscriptions: int
+
+
+@dataclass(frozen=True)
+class MrrReport:
+    refreshed_at: datetime | None
+    currencies: list[CurrencyMrr]
+
+
+def mrr_for_tenant(*, tenant_id: uuid.UUID) -> MrrReport:
+    """The tenant's MRR per currency as of the last refresh of the view. A currency
+    appears while the tenant has a live (trialing, active or past_due) subscription
+    in it; `refreshed_at` is None only if the view was never refreshed."""
+    refresh = MetricsRefresh.objects.filter(pk=1).first()
+    rows = RevenueSnapshot.objects.for_tenant(tenant_id).order_by("currency")
+    return MrrReport(
+        refreshed_at=refresh.refreshed_at if refresh else None,
+        currencies=[
+            CurrencyMrr(
+                currency=row.currency,
+                mrr=quantize_money(row.mrr, row.currency),
+                arr=quantize_money(row.arr, row.currency),
+                committed_mrr=quantize_money(row.committed_mrr, row.currency),
+                usage_mrr=quantize_money(row.usage_mrr, row.currency),
+                active_subscriptions=row.active_subscriptions,
+                trialing_subscriptions=row.trialing_subscriptions,
+            )
+            for row in rows
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class MonthRevenue:
+    month: datetime  # the first instant of the month, UTC
+    invoiced: Decimal
+    paid: Decimal
+
+
+@dataclass(frozen=True)
+class CurrencyRevenue:
+    currency: str
+    months: list[MonthRevenue]
+
+
+def month_start(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def month_count(start: datetime, end: datetime) -> int:
+    """How many UTC months `[start, end)` touches (`len(months_between(start, end))`,
+    without listing them)."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    return (end.year - start.year) * 12 + end.month - start.month + (1 if end > month_start(end) else 0)
+
+
+def months_between(start: datetime, end: datetime) -> list[datetime]:
+    """The UTC months that `[start, end)` touches, as their first instants.
+
+    >>> months_between(datetime(2026, 1, 15, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC))
+    [datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timezone.utc), datetime.datetime(2026, 2, 1, 0, 0, tzinfo=datetime.timezone.utc)]
+    """
+    months = []
+    month = month_start(start)
+    while month < end:
+        months.append(month)
+        month += relativedelta(months=1)
+    return months
+
+
+def revenue_range_default(end: datetime, months: int = 12) -> tuple[datetime, datetime]:
+    """`[start of the UTC month (months - 1) before end's, end)`: the last `months`
+    months, the current one so far included. Raises ValueError before year 1."""
+    return month_start(end) - relativedelta(months=months - 1), end
+
+
+def revenue_by_month(*, tenant_id: uuid.UUID, start: datetime, end: datetime) -> list[CurrencyRevenue]:
+    """Invoiced and paid revenue per UTC month of `[start, end)`, per currency.
+
+    invoiced: totals of the invoices issued in the month that are not void (open, paid
+    or uncollectible). paid: totals of the invoices paid in the month (by `paid_at`).
+    Every month of the range is listed, with zeros where nothing happened, for each
+    currency that has something in the range. Two grouped queries (date_trunc in SQL).
+    """
+    invoices = Invoice.objects.for_tenant(tenant_id)
+    invoiced = (
+        invoices.filter(status__in=INVOICED_STATUSES, issued_at__gte=start, issued_at__lt=end)
+        .annotate(month=TruncMonth("issued_at", tzinfo=UTC))
+        .values_list("currency", "month")
+        .annotate(amount=Sum("total"))
+        .order_by()
+    )
+    paid = (
+        invoices.filter(status=Invoice.Status.PAID, paid_at__gte=start, paid_at__lt=end)
+        .annotate(month=TruncMonth("paid_at", tzinfo=UTC))
+        .values_list("currency", "month")
+        .annotate(amount=Sum("total"))
+        .order_by()
+    )
+    sums: dict[str, dict[datetime, list[Decimal]]] = defaultdict(dict)
+    for column, rows in enumerate((invoiced, paid)):
+        for currency, month, amount in rows:
+            sums[currency].setdefault(month, [Decimal(0), Decimal(0)])[column] = amount
+    months = months_between(start, end)
+    zero = [Decimal(0), Decimal(0)]
+    return [
+        CurrencyRevenue(
+            currency=currency,
+            months=[MonthRevenue(month, *sums[currency].get(month, zero)) for month in months],
+        )
+        for currency in sorted(sums)
+    ]
