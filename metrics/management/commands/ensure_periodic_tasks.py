@@ -13,6 +13,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 # (name shown in the admin, task, every N minutes)
 DEFAULT_SCHEDULES: list[tuple[str, str, int]] = [
     ("Webhook delivery sweeper", "webhooks.tasks.webhook_deliveries_sweep", 1),
+    ("Revenue metrics refresh", "metrics.tasks.revenue_metrics_refresh", 15),
 ]
 
 
