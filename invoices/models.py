@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from plans.models import Meter
 from subscriptions.models import Customer, Subscription
-from tenants.models import TenantOwnedModel
+from tenants.models import Tenant, TenantOwnedModel
 
 
 def money_field() -> models.DecimalField:
@@ -43,9 +43,12 @@ class Invoice(TenantOwnedModel):
         UNCOLLECTIBLE = "uncollectible", "Uncollectible"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The composite indexes and constraints below lead with these columns; the FKs' own
+    # indexes would only slow the invoice run's inserts.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
     number = models.CharField(max_length=16, help_text="INV- and six digits, gapless per tenant")
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="invoices")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices", db_index=False)
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="invoices", db_index=False)
     status = models.CharField(max_length=16, choices=Status.choices)
     currency = models.CharField(max_length=3)
     period_start = models.DateTimeField()
@@ -88,11 +91,14 @@ class InvoiceLine(TenantOwnedModel):
         PRORATION = "proration", "Proration"
 
     id = models.BigAutoField(primary_key=True)
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # Lines are read by invoice (the unique (invoice, position) index) or, for late usage,
+    # by source invoice (a partial index); other FK indexes would only slow the run.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", db_index=False)
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
     description = models.CharField(max_length=300)
-    meter = models.ForeignKey(Meter, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    meter = models.ForeignKey(Meter, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     meter_code = models.CharField(max_length=100, blank=True, default="")
     model = models.CharField(max_length=16, blank=True, default="", help_text="The charge model, for usage lines")
     quantity = quantity_field()
@@ -104,6 +110,7 @@ class InvoiceLine(TenantOwnedModel):
         Invoice,
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="late_lines",
         help_text="Late usage: the earlier invoice whose period it corrects",

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from plans.models import Meter
 from subscriptions.models import Customer
-from tenants.models import TenantOwnedModel
+from tenants.models import Tenant, TenantOwnedModel
 
 VALUE_MAX_DIGITS = 32
 VALUE_DECIMAL_PLACES = 12
@@ -32,6 +32,8 @@ class UsageEvent(TenantOwnedModel):
     """
 
     id = models.BigAutoField(primary_key=True)
+    # Every index here leads with tenant_id already: the FK's own index would only slow ingestion.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+", db_index=False)
     meter = models.ForeignKey(Meter, on_delete=models.PROTECT, related_name="+", db_index=False)
     idempotency_key = models.CharField(max_length=255)
