@@ -55,6 +55,9 @@ class InvoiceListApi(TenantScopedApi):
     model = Invoice
     filterset_class = InvoiceFilterSet
     serializer_class = InvoiceOutput
+    # A batch gives all its invoices one created_at; the number breaks the tie so that
+    # the cursor's pages neither repeat nor skip any of them.
+    cursor_ordering = ("-created_at", "-number")
 
     def get_queryset(self) -> Any:
         return super().get_queryset().prefetch_related("lines")
