@@ -21,7 +21,7 @@ worth price(new) − price(billed). Counting again is idempotent: an event seen 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -252,6 +252,10 @@ def build_invoice(*, tenant_id: uuid.UUID, bill: Bill, number: str, now: datetim
     )  # fmt: skip
 
 
+def _body(invoice: Invoice, bill: Bill) -> Callable[[], dict[str, Any]]:
+    return lambda: invoice_body(invoice, bill.lines)  # built only if an endpoint receives it
+
+
 def write_invoices(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime) -> list[Invoice]:
     """Store the priced bills as finalized invoices with their lines and publish
     `invoice.finalized` for each. Runs inside the caller's transaction."""
@@ -297,7 +301,11 @@ def _collect_on_commit(tenant_id: uuid.UUID, invoices: list[Invoice]) -> None:
 
 def publish_subscription_events(tenant_id: uuid.UUID, events: list[tuple[str, Subscription]]) -> None:
     if events:
-        events_publish(tenant=tenant_id, events=[(kind, SubscriptionOutput(sub).data) for kind, sub in events])
+        events_publish(tenant=tenant_id, events=[(kind, _subscription_body(sub)) for kind, sub in events])
+
+
+def _subscription_body(sub: Subscription) -> Callable[[], dict[str, Any]]:
+    return lambda: SubscriptionOutput(sub).data
 
 
 SUBSCRIPTION_STATE_FIELDS = ["status", "period_index", "current_period_start", "current_period_end", "canceled_at"]

@@ -118,42 +118,56 @@ def webhook_endpoint_delete(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) 
 # Publishing
 
 
-def event_publish(*, tenant: TenantRef, type: str, data: Mapping[str, Any]) -> Event:
-    """Store an event and queue its delivery to every active endpoint subscribed to it.
-
-    Call it inside the transaction that makes the change, with `data` as the API
-    renders the object (the output serializer's `.data`); nothing is sent unless
-    that transaction commits:
-
-        with transaction.atomic():
-            invoice.save()
-            event_publish(tenant=tenant, type=EventType.INVOICE_PAID, data=InvoiceOutput(invoice).data)
-    """
-    return events_publish(tenant=tenant, events=[(type, data)])[0]
-
-
+EventData = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 _EVENT_COLUMNS = {"id": "uuid", "tenant_id": "uuid", "type": "text", "data": "jsonb", "created_at": "timestamptz"}
 
 
+def event_publish(*, tenant: TenantRef, type: str, data: EventData) -> Event | None:
+    """Store an event and queue its delivery to every active endpoint subscribed to it.
+
+    Call it inside the transaction that makes the change, with `data` as the API
+    renders the object (the output serializer's `.data`, or a function returning it,
+    called only when some endpoint receives the event); nothing is sent unless that
+    transaction commits:
+
+        with transaction.atomic():
+            invoice.save()
+            event_publish(tenant=tenant, type=EventType.INVOICE_PAID, data=lambda: invoice_body(invoice))
+
+    The event table is the outbox of deliveries: an event that no active endpoint
+    receives is not stored (None is returned), as Stripe sends only new events to an
+    endpoint added later.
+    """
+    stored = events_publish(tenant=tenant, events=[(type, data)])
+    return stored[0] if stored else None
+
+
 @transaction.atomic
-def events_publish(*, tenant: TenantRef, events: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Event]:
+def events_publish(*, tenant: TenantRef, events: Sequence[tuple[str, EventData]]) -> list[Event]:
     """`event_publish` for many events of one tenant in three queries, whatever their
     number: the invoice run publishes one `invoice.finalized` per invoice of a batch."""
     for event_type, _ in events:
         if event_type not in EventType.values:
             raise ValueError(UNKNOWN_EVENT_TYPE.format(type=event_type))
     tenant_id = _tenant_id(tenant)
+    endpoints = list(selectors.webhook_endpoints_active(tenant=tenant_id))
     now = timezone.now()
     stored = [
-        Event(id=uuid.uuid4(), tenant_id=tenant_id, type=event_type, data=dict(data), created_at=now)
+        Event(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            type=event_type,
+            data=dict(data() if callable(data) else data),
+            created_at=now,
+        )
         for event_type, data in events
+        if any(endpoint.receives(event_type) for endpoint in endpoints)
     ]
     insert_rows(
         Event._meta.db_table,
         _EVENT_COLUMNS,
         [{"id": e.id, "tenant_id": tenant_id, "type": e.type, "data": e.data, "created_at": now} for e in stored],
     )
-    endpoints = list(selectors.webhook_endpoints_active(tenant=tenant_id))
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(tenant_id=tenant_id, event=event, endpoint=endpoint, next_attempt_at=now)
         for event in stored

@@ -17,6 +17,7 @@ from subscriptions.models import Subscription
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from usage.models import UsageEvent
 from webhooks.models import Event
+from webhooks.tests.factories import WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,12 @@ def pro(tenant):
     add_charge(plan, ChargeSpec.per_unit(Decimal("0.10")), meter="storage_gb", aggregation=Meter.Aggregation.SUM)
     add_charge(plan, ChargeSpec.package(100, Decimal("1.50")), meter="sms", aggregation=Meter.Aggregation.COUNT)
     return plan
+
+
+@pytest.fixture(autouse=True)
+def endpoint(tenant):
+    """Events are stored only when an endpoint receives them (the outbox of deliveries)."""
+    return WebhookEndpointFactory(tenant=tenant)
 
 
 @pytest.fixture

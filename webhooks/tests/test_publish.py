@@ -88,6 +88,7 @@ def test_publish_accepts_a_tenant_id_and_json_friendly_values(tenant):
     from decimal import Decimal
     from uuid import UUID
 
+    WebhookEndpointFactory(tenant=tenant)
     event = event_publish(
         tenant=tenant.id,
         type=EventType.SUBSCRIPTION_CANCELED,
@@ -96,6 +97,21 @@ def test_publish_accepts_a_tenant_id_and_json_friendly_values(tenant):
     event.refresh_from_db()
     assert event.tenant_id == tenant.id
     assert event.data == {"id": "5f0c6a3e-0000-4000-8000-000000000002", "amount": "12.50"}
+
+
+def test_an_event_no_endpoint_receives_is_not_stored_and_its_data_not_built(tenant):
+    WebhookEndpointFactory(tenant=tenant, event_types=[EventType.INVOICE_PAID])
+    built = []
+
+    def data():
+        built.append(1)
+        return {"id": "inv_1"}
+
+    assert event_publish(tenant=tenant, type=EventType.INVOICE_FINALIZED, data=data) is None
+    assert built == []
+    assert not Event.objects.for_tenant(tenant).exists()
+    assert event_publish(tenant=tenant, type=EventType.INVOICE_PAID, data=data) is not None
+    assert built == [1]
 
 
 def test_every_event_type_of_the_contract_is_known():
