@@ -274,9 +274,7 @@ def write_invoices(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime
     insert_rows(InvoiceLine._meta.db_table, _LINE_COLUMNS, lines)
     events_publish(
         tenant=tenant_id,
-        events=[
-            (EventType.INVOICE_FINALIZED, invoice_body(inv, b.lines)) for inv, b in zip(invoices, bills, strict=True)
-        ],
+        events=[(EventType.INVOICE_FINALIZED, _body(inv, b)) for inv, b in zip(invoices, bills, strict=True)],
     )
     for invoice in invoices:
         INVOICES_TOTAL.labels(status=invoice.status).inc()
