@@ -15,6 +15,7 @@ from datetime import datetime
 import structlog
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
@@ -98,9 +99,18 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
     if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=timezone.now(), error=""):
         return None
     run = InvoiceRun.objects.get(pk=run_id)
+
+    def count_batch(outcome: billing.BatchOutcome) -> None:
+        # Counted as each batch commits, so that a retried run reports what all its
+        # attempts created, not only the last one.
+        InvoiceRun.objects.filter(pk=run_id).update(
+            invoices_created=F("invoices_created") + len(outcome.invoices),
+            subscriptions_processed=F("subscriptions_processed") + outcome.subscriptions,
+        )
+
     started = time.perf_counter()
     try:
-        totals = invoice_due_subscriptions(tenant_id=tenant_id, as_of=run.as_of)
+        totals = invoice_due_subscriptions(tenant_id=tenant_id, as_of=run.as_of, on_batch=count_batch)
     except Exception as exc:
         run.status, run.error, run.finished_at = (
             InvoiceRun.Status.FAILED,
@@ -113,9 +123,8 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
     finally:
         INVOICE_RUN_SECONDS.observe(time.perf_counter() - started)
     run.status, run.finished_at = InvoiceRun.Status.SUCCEEDED, timezone.now()
-    run.invoices_created += len(totals.invoices)
-    run.subscriptions_processed += totals.subscriptions
-    run.save(update_fields=["status", "finished_at", "invoices_created", "subscriptions_processed"])
+    run.save(update_fields=["status", "finished_at"])
+    run.refresh_from_db(fields=["invoices_created", "subscriptions_processed"])
     invoice_run_finished.send_robust(sender=InvoiceRun, tenant_id=tenant_id, run=run)
     log.info("invoice_run_succeeded", run_id=str(run_id), invoices=len(totals.invoices))
     return run

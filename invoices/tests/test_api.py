@@ -28,6 +28,7 @@ from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.scoping import ROLE_TOO_LOW
 from usage.models import UsageEvent
 from webhooks.models import Event
+from webhooks.tests.factories import WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -345,7 +346,8 @@ def test_invoice_list_pages_through_invoices_of_one_batch(viewer_api, turl, tena
 # POST /invoices/{id}/void ---------------------------------------------------------------
 
 
-def test_admin_voids_an_open_invoice_and_the_event_is_published(api, turl, invoice):
+def test_admin_voids_an_open_invoice_and_the_event_is_published(api, turl, tenant, invoice):
+    WebhookEndpointFactory(tenant=tenant, event_types=["invoice.voided"])  # events are kept for endpoints only
     response = api.post(turl(f"invoices/{invoice.id}/void"))
     assert response.status_code == 200
     body = response.json()
@@ -366,7 +368,8 @@ def test_a_member_cannot_void(member_api, turl, invoice):
 
 
 @pytest.mark.parametrize("status", [Invoice.Status.PAID, Invoice.Status.VOID, Invoice.Status.UNCOLLECTIBLE])
-def test_only_open_invoices_can_be_voided(api, turl, invoice, status):
+def test_only_open_invoices_can_be_voided(api, turl, tenant, invoice, status):
+    WebhookEndpointFactory(tenant=tenant)
     Invoice.objects.filter(pk=invoice.pk).update(status=status)
     response = api.post(turl(f"invoices/{invoice.id}/void"))
     assert response.status_code == 409
