@@ -1,0 +1,155 @@
+"""Revenue metrics: MRR/ARR from the materialized view, and revenue by month."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from metrics import selectors
+from plans.money import format_price
+from tenants.scoping import TenantScopedApi
+
+RANGE_REVERSED = "from must be before to."
+MAX_MONTHS = 120
+RANGE_TOO_LONG = f"The range may span at most {MAX_MONTHS} months."
+DEFAULT_MONTHS = 12
+TO_TOO_EARLY = "to is too early for the default range; give from as well."
+
+
+@extend_schema_serializer(component_name="MetricsCurrencyMrr")
+class CurrencyMrrOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    mrr = serializers.CharField(help_text="committed_mrr + usage_mrr, a decimal string")
+    arr = serializers.CharField(help_text="12 × mrr")
+    committed_mrr = serializers.CharField(help_text="Flat fees of active and past_due subscriptions, per month")
+    usage_mrr = serializers.CharField(help_text="Usage lines of each one's latest finalized invoice, per month")
+    active_subscriptions = serializers.IntegerField(help_text="active and past_due")
+    trialing_subscriptions = serializers.IntegerField()
+
+
+class MetricsMrrApi(TenantScopedApi):
+    @extend_schema_serializer(component_name="MetricsMrrOutput")
+    class Output(serializers.Serializer):
+        refreshed_at = serializers.DateTimeField(allow_null=True, help_text="When the figures were computed")
+        currencies = CurrencyMrrOutput(many=True)
+
+    @extend_schema(responses={200: Output})
+    def get(self, request: Request, tenant_id: str) -> Response:
+        report = selectors.mrr_for_tenant(tenant_id=self.tenant_id)
+        return Response(
+            {
+                "refreshed_at": _time(report.refreshed_at),
+                "currencies": [currency_mrr_body(row) for row in report.currencies],
+            }
+        )
+
+
+def currency_mrr_body(row: selectors.CurrencyMrr) -> dict[str, Any]:
+    """One currency's MRR as the API (and the admin page) shows it: money as strings."""
+    money = {
+        name: format_price(getattr(row, name), row.currency) for name in ("mrr", "arr", "committed_mrr", "usage_mrr")
+    }
+    return {
+        "currency": row.currency,
+        **money,
+        "active_subscriptions": row.active_subscriptions,
+        "trialing_subscriptions": row.trialing_subscriptions,
+    }
+
+
+class MetricsRevenueApi(TenantScopedApi):
+    class Query(serializers.Serializer):
+        # "from" is a keyword: the parameter is renamed on the way in (see _query_dict).
+        from_ = serializers.DateTimeField(required=False)
+        to = serializers.DateTimeField(required=False)
+
+    @extend_schema_serializer(component_name="MetricsRevenueMonth")
+    class MonthOutput(serializers.Serializer):
+        month = serializers.CharField(help_text="The UTC month, YYYY-MM")
+        invoiced = serializers.CharField(help_text="Totals of the non-void invoices issued in the month")
+        paid = serializers.CharField(help_text="Totals of the invoices paid in the month")
+
+    # "from" is a keyword, so the response body is declared with inline_serializer.
+    Output = inline_serializer(
+        name="MetricsRevenueOutput",
+        fields={
+            "from": serializers.DateTimeField(),
+            "to": serializers.DateTimeField(),
+            "currencies": inline_serializer(
+                name="MetricsCurrencyRevenue",
+                many=True,
+                fields={"currency": serializers.CharField(), "months": MonthOutput(many=True)},
+            ),
+        },
+    )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "from", OpenApiTypes.DATETIME, description="RFC 3339 or a date. Default: the month 11 months ago"
+            ),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, description="Exclusive, RFC 3339 or a date. Default: now"),
+        ],
+        responses={200: Output},
+    )
+    def get(self, request: Request, tenant_id: str) -> Response:
+        start, end = _range(request)
+        currencies = selectors.revenue_by_month(tenant_id=self.tenant_id, start=start, end=end)
+        return Response(
+            {
+                "from": _time(start),
+                "to": _time(end),
+                "currencies": [
+                    {
+                        "currency": row.currency,
+                        "months": [
+                            {
+                                "month": f"{month.month:%Y-%m}",
+                                "invoiced": format_price(month.invoiced, row.currency),
+                                "paid": format_price(month.paid, row.currency),
+                            }
+                            for month in row.months
+                        ],
+                    }
+                    for row in currencies
+                ],
+            }
+        )
+
+
+def _range(request: Request) -> tuple[datetime, datetime]:
+    """`[from, to)`: by default the current UTC month and the eleven before it, to now."""
+    query = MetricsRevenueApi.Query(data=_query_dict(request))
+    if not query.is_valid():
+        raise ValidationError({("from" if k == "from_" else k): v for k, v in query.errors.items()})
+    end = query.validated_data.get("to") or timezone.now()
+    start = query.validated_data.get("from_")
+    if start is None:
+        try:
+            start, _ = selectors.revenue_range_default(end, DEFAULT_MONTHS)
+        except (ValueError, OverflowError):  # before year 1
+            raise ValidationError({"to": [TO_TOO_EARLY]}) from None
+    if start >= end:
+        raise ValidationError({"from": [RANGE_REVERSED]})
+    if selectors.month_count(start, end) > MAX_MONTHS:
+        raise ValidationError({"from": [RANGE_TOO_LONG]})
+    return start, end
+
+
+def _query_dict(request: Request) -> dict[str, str]:
+    params = {k: request.query_params[k] for k in ("from", "to") if k in request.query_params}
+    if "from" in params:
+        params["from_"] = params.pop("from")
+    return params
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else serializers.DateTimeField().to_representation(value)
