@@ -62,6 +62,7 @@ class InvoiceListApi(TenantScopedApi):
     def get_queryset(self) -> Any:
         return super().get_queryset().prefetch_related("lines")
 
+    @extend_schema(operation_id="invoices_list", responses=InvoiceOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response([invoice_body(invoice) for invoice in page or []])
@@ -71,6 +72,7 @@ class InvoiceDetailApi(TenantScopedApi):
     model = Invoice
     serializer_class = InvoiceOutput
 
+    @extend_schema(operation_id="invoices_retrieve")
     def get(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
         invoice = self.get_queryset().prefetch_related("lines").filter(pk=invoice_id).first()
         if invoice is None:
