@@ -1,0 +1,119 @@
+"""`python manage.py run_invoices [--tenant ID] [--as-of TIME] [--dry-run]`: invoice what
+is due from the shell, the same way as the API's run and the hourly beat job.
+
+Without `--tenant`, every tenant in turn. Each tenant goes through
+`invoices.services.invoice_due_subscriptions` (batches, SKIP LOCKED, exactly once), so
+running the command while a worker runs the same tenant is safe. `--dry-run` only
+counts the subscriptions that are due (`subscription_list_due`) and writes nothing.
+A tenant whose run fails is reported and the others still run; the command then exits
+with an error. What the failed run committed stays (each batch is its own
+transaction), and running the command again finishes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from tqdm import tqdm
+
+from invoices import billing
+from invoices.services import invoice_due_subscriptions
+from subscriptions.selectors import subscription_list_due
+from tenants.models import Tenant
+
+BAD_AS_OF = (
+    "--as-of must be an RFC 3339 time (2026-02-01T00:00:00Z) or a date (2026-02-01, midnight UTC); got {value!r}"
+)
+BAD_TENANT = "--tenant must be a tenant's id (a UUID); got {value!r}"
+NO_TENANT = "no tenant {value}"
+RUNS_FAILED = "invoicing failed for {count} tenant(s): {names}"
+
+
+def parse_as_of(value: str) -> datetime:
+    """An aware time from the command line; a naive one or a bare date is UTC."""
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None:
+            day = parse_date(value)
+            parsed = None if day is None else datetime(day.year, day.month, day.day)
+    except ValueError:  # well-formed but impossible, like month 13
+        parsed = None
+    if parsed is None:
+        raise CommandError(BAD_AS_OF.format(value=value))
+    return parsed.astimezone(UTC) if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
+
+
+def tenants_to_run(tenant_arg: str | None) -> list[Tenant]:
+    if tenant_arg is None:
+        return list(Tenant.objects.order_by("created_at", "id"))
+    try:
+        tenant_id = uuid.UUID(tenant_arg)
+    except ValueError:
+        raise CommandError(BAD_TENANT.format(value=tenant_arg)) from None
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        raise CommandError(NO_TENANT.format(value=tenant_id))
+    return [tenant]
+
+
+class Command(BaseCommand):
+    help = "Invoice every subscription whose period ended (all tenants, or one), as the hourly beat job does."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tenant", help="only this tenant (its id); default: every tenant")
+        parser.add_argument("--as-of", help="bill periods that ended at or before this time; default: now")
+        parser.add_argument("--dry-run", action="store_true", help="count what is due; write nothing")
+        parser.add_argument("--batch-size", type=int, help="subscriptions per transaction (INVOICE_RUN_BATCH_SIZE)")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        as_of = timezone.now() if options["as_of"] is None else parse_as_of(options["as_of"])
+        tenants = tenants_to_run(options["tenant"])
+        self.subscriptions = 0
+        self.statuses: Counter[str] = Counter()
+        self.failed: list[tuple[Tenant, str]] = []
+        self.stdout.write(f"{'dry run: ' if options['dry_run'] else ''}as of {as_of.isoformat()}")
+        bar = tqdm(tenants, unit=" tenants", disable=options["no_progress"])
+        for tenant in bar:
+            bar.set_description(tenant.name[:30])
+            if options["dry_run"]:
+                self.subscriptions += subscription_list_due(tenant=tenant, as_of=as_of).count()
+            else:
+                self._run(tenant, as_of, options["batch_size"], bar)
+        bar.close()
+        self._summary(len(tenants), dry_run=options["dry_run"])
+        if self.failed:
+            raise CommandError(
+                RUNS_FAILED.format(count=len(self.failed), names=", ".join(str(t.pk) for t, _ in self.failed))
+            )
+
+    def _run(self, tenant: Tenant, as_of: datetime, batch_size: int | None, bar: Any) -> None:
+        def count(outcome: billing.BatchOutcome) -> None:
+            # Counted per committed batch: a tenant that fails half way still reports its part.
+            self.subscriptions += outcome.subscriptions
+            self.statuses.update(invoice.status for invoice in outcome.invoices)
+            bar.set_postfix(invoices=sum(self.statuses.values()))
+
+        try:
+            invoice_due_subscriptions(tenant_id=tenant.pk, as_of=as_of, batch_size=batch_size, on_batch=count)
+        except Exception as exc:
+            self.failed.append((tenant, f"{type(exc).__name__}: {exc}"))
+
+    def _summary(self, tenants: int, *, dry_run: bool) -> None:
+        self.stdout.write(f"tenants: {tenants}")
+        if dry_run:
+            self.stdout.write(f"subscriptions due: {self.subscriptions}")
+            self.stdout.write("nothing was written (dry run)")
+            return
+        self.stdout.write(f"subscriptions processed: {self.subscriptions}")
+        self.stdout.write(f"invoices created: {sum(self.statuses.values())}")
+        for status, count in sorted(self.statuses.items()):
+            self.stdout.write(f"  {status}: {count}")
+        for tenant, error in self.failed:
+            self.stderr.write(f"failed: tenant {tenant.pk} ({tenant.name}): {error}")
