@@ -14,6 +14,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 DEFAULT_SCHEDULES: list[tuple[str, str, int]] = [
     ("Webhook delivery sweeper", "webhooks.tasks.webhook_deliveries_sweep", 1),
     ("Revenue metrics refresh", "metrics.tasks.revenue_metrics_refresh", 15),
+    ("Invoice run, every tenant", "invoices.tasks.invoice_run_all_tenants", 60),
 ]
 
 
