@@ -1,21 +1,39 @@
-"""Collecting payment: the call to the payment provider.
+"""Collecting payment: the call to the payment provider, and what its webhook does.
 
-An open invoice with a total above 0 is POSTed to `PAYMENT_PROVIDER_URL` once its
+Out: an open invoice with a total above 0 is POSTed to `PAYMENT_PROVIDER_URL` once its
 transaction commits, by a retried task, with the invoice id as `Idempotency-Key`.
-The provider answers later through the signed payment webhook. With the URL empty,
-nothing is sent and invoices wait for a payment webhook or for support staff.
+With the URL empty, nothing is sent and invoices wait for a payment webhook or for
+support staff.
+
+In: the provider answers later through the signed payment webhook
+(`invoices.webhook_api`), which calls `payment_event_receive` once its signature and
+body check out. Each webhook is applied at most once (`PaymentEvent.webhook_id` is
+unique) under a lock of its invoice, so a success and a failure of the same invoice
+arriving together leave it in one consistent state, whatever their order. See
+docs/payments.md.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 import requests
 import structlog
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import NotFound
 
-from invoices.models import Invoice
+from invoices.models import Invoice, PaymentEvent
+from invoices.serializers import invoice_body
 from plans.money import format_price
+from subscriptions.models import Subscription
+from tenants.errors import ConflictError
+from webhooks.models import EventType
+from webhooks.services import event_publish
 
 log = structlog.get_logger(__name__)
 
@@ -49,5 +67,128 @@ def invoice_collect_payment(*, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> s
         raise ProviderUnavailable(str(exc)) from exc
     if response.status_code >= 500 or response.status_code == 429:
         raise ProviderUnavailable(f"provider answered {response.status_code}")
+    if response.status_code >= 400:
+        # Asking again would get the same answer: the invoice waits for support staff.
+        log.warning("payment_request_refused", invoice_id=str(invoice.pk), status=response.status_code)
+        return f"refused: provider answered {response.status_code}"
     log.info("payment_requested", invoice_id=str(invoice.pk), status=response.status_code)
     return f"sent: provider answered {response.status_code}"
+
+
+# The payment webhook
+
+PAYMENT_INVOICE_NOT_FOUND = "No such invoice: {invoice_id}."
+PAYMENT_AMOUNT_MISMATCH = (
+    "The payment is for {amount} {currency} but invoice {number} is for {total} {invoice_currency}; "
+    "nothing was applied, and support staff will look at it."
+)
+PAYMENT_INVOICE_NOT_PAYABLE = (
+    "Invoice {number} is {status}: a payment cannot be applied to it; support staff will look at it."
+)
+PAYMENT_ALREADY_PAID = "Invoice {number} was already paid at {paid_at}; a second charge needs a refund."
+PAYMENT_FAILURE_IGNORED = "Invoice {number} is {status}: a failed payment changes nothing."
+
+
+@dataclass(frozen=True)
+class PaymentNotice:
+    """A verified and validated payment webhook."""
+
+    webhook_id: str
+    type: str
+    invoice_id: uuid.UUID
+    amount: Decimal
+    currency: str
+    failure_reason: str
+    payload: dict[str, Any]
+
+
+def _outcome(notice: PaymentNotice, invoice: Invoice) -> tuple[str, str]:
+    """What the notice does to the invoice as it stands now: (outcome, detail)."""
+    outcome = PaymentEvent.Outcome
+    if notice.currency != invoice.currency or notice.amount != invoice.total:
+        return outcome.AMOUNT_MISMATCH, PAYMENT_AMOUNT_MISMATCH.format(
+            amount=format_price(notice.amount, notice.currency),
+            currency=notice.currency,
+            number=invoice.number,
+            total=format_price(invoice.total, invoice.currency),
+            invoice_currency=invoice.currency,
+        )
+    status = invoice.status
+    if notice.type == PaymentEvent.Type.SUCCEEDED:
+        if status == Invoice.Status.PAID:
+            return outcome.ALREADY_PAID, PAYMENT_ALREADY_PAID.format(number=invoice.number, paid_at=invoice.paid_at)
+        if status == Invoice.Status.VOID:
+            return outcome.INVOICE_NOT_PAYABLE, PAYMENT_INVOICE_NOT_PAYABLE.format(number=invoice.number, status=status)
+        return outcome.PAID, ""  # open, or uncollectible that got paid after all
+    if status != Invoice.Status.OPEN:
+        return outcome.IGNORED, PAYMENT_FAILURE_IGNORED.format(number=invoice.number, status=status)
+    return outcome.PAYMENT_FAILED, ""
+
+
+def _apply(event: PaymentEvent, invoice: Invoice) -> None:
+    """The effects of an outcome: the invoice, its subscription, the tenant's event."""
+    subscriptions = Subscription.objects.for_tenant(invoice.tenant_id).filter(pk=invoice.subscription_id)
+    if event.outcome == PaymentEvent.Outcome.PAID:
+        invoice.status, invoice.paid_at = Invoice.Status.PAID, timezone.now()
+        invoice.save(update_fields=["status", "paid_at"])
+        # Back to active only when no other invoice of the subscription is open after a failure.
+        other_failed = PaymentEvent.objects.for_tenant(invoice.tenant_id).filter(
+            invoice__subscription_id=invoice.subscription_id,
+            invoice__status=Invoice.Status.OPEN,
+            outcome=PaymentEvent.Outcome.PAYMENT_FAILED,
+        )
+        if not other_failed.exists():
+            subscriptions.filter(status=Subscription.Status.PAST_DUE).update(status=Subscription.Status.ACTIVE)
+        event_publish(tenant=invoice.tenant_id, type=EventType.INVOICE_PAID, data=invoice_body(invoice))
+    elif event.outcome == PaymentEvent.Outcome.PAYMENT_FAILED:
+        subscriptions.filter(status=Subscription.Status.ACTIVE).update(status=Subscription.Status.PAST_DUE)
+        event_publish(tenant=invoice.tenant_id, type=EventType.INVOICE_PAYMENT_FAILED, data=invoice_body(invoice))
+
+
+def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]:
+    """Apply one payment webhook, once. Returns (the stored event, whether it is new).
+
+    - A `webhook_id` seen before returns the first event with False: no second effect.
+    - An unknown invoice raises NotFound and stores nothing: there is no invoice (and
+      so no tenant) to attach it to, and the provider gets the same 404 on every retry.
+    - `payment.succeeded` marks an open (or uncollectible) invoice paid, moves its
+      `past_due` subscription back to `active` and publishes `invoice.paid`; on a paid
+      invoice it changes nothing (`already_paid`).
+    - `payment.failed` of an open invoice moves an `active` subscription to `past_due`
+      and publishes `invoice.payment_failed`; the invoice stays open.
+    - An amount or currency that differs from the invoice, or a payment of a void
+      invoice, is stored (for support, in the admin) and then raises ConflictError.
+
+    The invoice row is locked (FOR NO KEY UPDATE, which late-usage lines referencing
+    it do not wait for) before anything is decided, so a success and a failure of
+    the same invoice are applied one after the other.
+    """
+    seen = PaymentEvent.all_tenants.filter(webhook_id=notice.webhook_id).first()
+    if seen is not None:
+        return seen, False
+    with transaction.atomic():
+        invoice = Invoice.all_tenants.select_for_update(no_key=True).filter(pk=notice.invoice_id).first()
+        if invoice is None:
+            raise NotFound(PAYMENT_INVOICE_NOT_FOUND.format(invoice_id=notice.invoice_id))
+        outcome, detail = _outcome(notice, invoice)
+        try:
+            with transaction.atomic():  # a savepoint: the duplicate case goes on below
+                event = PaymentEvent.all_tenants.create(
+                    tenant_id=invoice.tenant_id,
+                    webhook_id=notice.webhook_id,
+                    type=notice.type,
+                    invoice=invoice,
+                    amount=notice.amount,
+                    currency=notice.currency,
+                    failure_reason=notice.failure_reason,
+                    outcome=outcome,
+                    detail=detail,
+                    payload=notice.payload,
+                )
+        except IntegrityError:  # the same webhook, delivered twice at once: the other one won
+            return PaymentEvent.all_tenants.get(webhook_id=notice.webhook_id), False
+        _apply(event, invoice)
+    log.info("payment_webhook_received", webhook_id=notice.webhook_id, invoice_id=str(invoice.pk), outcome=outcome)
+    if outcome in PaymentEvent.NEEDS_SUPPORT:
+        raise ConflictError(detail, code=outcome)
+    return event, True

@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+"""Routes under /v1/webhooks/: inbound webhooks, authenticated by their signatures."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from invoices.webhook_api import PaymentWebhookApi
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("payment", PaymentWebhookApi.as_view(), name="payment-webhook"),
+]

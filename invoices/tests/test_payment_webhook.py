@@ -1,0 +1,493 @@
+"""POST /v1/webhooks/payment: every case of API.md, with real Standard Webhooks signatures."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+from standardwebhooks.webhooks import Webhook
+
+from invoices.models import Invoice, PaymentEvent
+from invoices.payments import PAYMENT_AMOUNT_MISMATCH
+from invoices.serializers import invoice_body
+from invoices.services import invoice_due_subscriptions, invoice_void
+from invoices.webhook_api import (
+    AMOUNT_NOT_A_DECIMAL_STRING,
+    BAD_SIGNATURE,
+    UNREADABLE_SIGNATURE,
+    WEBHOOK_ID_TOO_LONG,
+)
+from subscriptions.models import Subscription
+from subscriptions.tests.factories import SubscriptionFactory
+from webhooks.models import Event, WebhookDelivery
+from webhooks.tests.factories import WebhookEndpointFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/v1/webhooks/payment"
+NOW = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)
+OTHER_SECRET = "whsec_" + "b3RoZXItc2VjcmV0LW5vdC10aGUtcHJvdmlkZXJzIQ=="
+
+
+def at(year, month, day):
+    return datetime(year, month, day, tzinfo=UTC)
+
+
+def sign(raw: str, msg_id: str, when: datetime, secret: str | None = None) -> dict[str, str]:
+    signature = Webhook(secret or settings.PAYMENT_WEBHOOK_SECRET).sign(msg_id=msg_id, timestamp=when, data=raw)
+    return {"webhook-id": msg_id, "webhook-timestamp": str(int(when.timestamp())), "webhook-signature": signature}
+
+
+def body(invoice, type="payment.succeeded", amount=None, currency=None, failure_reason=None):
+    data = {
+        "invoice_id": str(invoice.pk),
+        "amount": amount if amount is not None else f"{invoice.total:.2f}",
+        "currency": currency or invoice.currency,
+        "failure_reason": failure_reason,
+    }
+    return {"type": type, "data": data}
+
+
+def post(payload, msg_id="msg_1", when=None, secret=None, headers=None):
+    """POST `payload` signed as the provider would (at `when`, default now)."""
+    raw = payload if isinstance(payload, str) else json.dumps(payload)
+    signed = sign(raw, msg_id, when or datetime.now(UTC), secret) if headers is None else headers
+    return APIClient().post(URL, data=raw, content_type="application/json", headers=signed)
+
+
+@pytest.fixture(autouse=True)
+def endpoint(tenant, httpserver):
+    """The tenant's webhook endpoint (a real HTTP receiver): events are stored for it."""
+    httpserver.expect_request("/hooks", method="POST").respond_with_data("ok")
+    return WebhookEndpointFactory(
+        tenant=tenant, url=httpserver.url_for("/hooks"), event_types=["invoice.paid", "invoice.payment_failed"]
+    )
+
+
+@pytest.fixture
+def sub(tenant):
+    return SubscriptionFactory(tenant=tenant, start_at=at(2026, 1, 1))  # 49.00 USD a month
+
+
+def invoices_until(tenant, as_of):
+    with time_machine.travel(as_of + timedelta(hours=1), tick=False):
+        invoice_due_subscriptions(tenant_id=tenant.id, as_of=as_of)
+    return list(Invoice.objects.for_tenant(tenant).order_by("period_start"))
+
+
+@pytest.fixture
+def invoice(tenant, sub):
+    (january,) = invoices_until(tenant, at(2026, 2, 1))
+    assert (january.status, january.total, january.currency) == ("open", Decimal("49.00"), "USD")
+    return january
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def events(type):
+    return list(Event.objects.filter(type=type).order_by("created_at"))
+
+
+def assert_nothing_recorded(invoice, sub):
+    invoice.refresh_from_db()
+    sub.refresh_from_db()
+    assert PaymentEvent.all_tenants.count() == 0
+    assert (invoice.status, invoice.paid_at, sub.status) == ("open", None, "active")
+    assert events("invoice.paid") == events("invoice.payment_failed") == []
+
+
+# Signatures
+
+
+def assert_401(response, detail):
+    assert response.status_code == 401
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [{"code": "authentication_failed", "detail": detail, "attr": None}],
+    }
+    assert response.headers["WWW-Authenticate"] == 'StandardWebhooks realm="payments"'
+
+
+def test_a_forged_signature_is_401_and_nothing_is_recorded(invoice, sub):
+    response = post(body(invoice), secret=OTHER_SECRET)
+    assert_401(response, BAD_SIGNATURE.format(reason="no matching signature found"))
+    assert_nothing_recorded(invoice, sub)
+
+
+def test_a_body_changed_after_signing_is_401(invoice, sub):
+    raw = json.dumps(body(invoice))
+    headers = sign(raw, "msg_1", datetime.now(UTC))
+    response = post(raw.replace("payment.succeeded", "payment.failed"), headers=headers)
+    assert_401(response, BAD_SIGNATURE.format(reason="no matching signature found"))
+    assert_nothing_recorded(invoice, sub)
+
+
+def test_an_unsigned_webhook_is_401(invoice, sub):
+    response = post(body(invoice), headers={})
+    assert_401(response, BAD_SIGNATURE.format(reason="missing required headers"))
+    assert_nothing_recorded(invoice, sub)
+
+
+@pytest.mark.parametrize("signature", ["garbage", "v1,not base64!", "v1"])
+def test_an_unreadable_signature_header_is_401_not_500(invoice, sub, signature):
+    raw = json.dumps(body(invoice))
+    headers = {**sign(raw, "msg_1", datetime.now(UTC)), "webhook-signature": signature}
+    response = post(raw, headers=headers)
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["detail"] in {
+        UNREADABLE_SIGNATURE,
+        BAD_SIGNATURE.format(reason="no matching signature found"),
+    }
+    assert_nothing_recorded(invoice, sub)
+
+
+@pytest.mark.parametrize(
+    ("offset", "reason"),
+    [(timedelta(minutes=-6), "message timestamp too old"), (timedelta(minutes=6), "message timestamp too new")],
+)
+def test_a_timestamp_more_than_5_minutes_off_is_401(invoice, sub, clock, offset, reason):
+    response = post(body(invoice), when=NOW + offset)
+    assert_401(response, BAD_SIGNATURE.format(reason=reason))
+    assert_nothing_recorded(invoice, sub)
+
+
+def test_a_webhook_replayed_later_than_5_minutes_is_401(invoice, sub):
+    raw = json.dumps(body(invoice))
+    with time_machine.travel(NOW, tick=False):
+        headers = sign(raw, "msg_1", NOW)
+    with time_machine.travel(NOW + timedelta(minutes=5, seconds=1), tick=False):
+        response = post(raw, headers=headers)
+    assert_401(response, BAD_SIGNATURE.format(reason="message timestamp too old"))
+    assert_nothing_recorded(invoice, sub)
+
+
+def test_a_timestamp_4_minutes_old_is_accepted(invoice, clock):
+    response = post(body(invoice), when=NOW - timedelta(minutes=4))
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "paid"
+
+
+# Validation
+
+
+@pytest.mark.parametrize(
+    ("change", "attr"),
+    [
+        (lambda b: b.pop("type"), "type"),
+        (lambda b: b.update(type="payment.refunded"), "type"),
+        (lambda b: b.pop("data"), "data"),
+        (lambda b: b["data"].pop("invoice_id"), "data.invoice_id"),
+        (lambda b: b["data"].update(invoice_id="INV-000001"), "data.invoice_id"),
+        (lambda b: b["data"].pop("amount"), "data.amount"),
+        (lambda b: b["data"].update(amount=49.0), "data.amount"),
+        (lambda b: b["data"].update(amount="forty-nine"), "data.amount"),
+        (lambda b: b["data"].update(amount="-49.00"), "data.amount"),
+        (lambda b: b["data"].pop("currency"), "data.currency"),
+        (lambda b: b["data"].update(currency="usd"), "data.currency"),
+        (lambda b: b["data"].update(currency="ZZZ"), "data.currency"),
+    ],
+)
+def test_an_invalid_body_is_400_naming_the_field(invoice, sub, change, attr):
+    payload = body(invoice)
+    change(payload)
+    response = post(payload)
+    assert response.status_code == 400
+    assert response.json()["type"] == "validation_error"
+    assert [error["attr"] for error in response.json()["errors"]] == [attr]
+    assert_nothing_recorded(invoice, sub)
+
+
+def test_an_amount_sent_as_a_number_is_refused_with_the_reason(invoice):
+    payload = body(invoice)
+    payload["data"]["amount"] = 49
+    response = post(payload)
+    assert response.json()["errors"] == [
+        {"code": "invalid", "detail": AMOUNT_NOT_A_DECIMAL_STRING, "attr": "data.amount"}
+    ]
+
+
+def test_a_webhook_id_longer_than_255_characters_is_400(invoice, sub):
+    response = post(body(invoice), msg_id="m" * 256)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"code": "invalid", "detail": WEBHOOK_ID_TOO_LONG, "attr": "webhook-id"}]
+    assert_nothing_recorded(invoice, sub)
+
+
+def test_signed_malformed_json_is_400(invoice, sub):
+    response = post('{"type": "payment.succeeded", ')
+    assert response.status_code == 400
+    assert response.json()["type"] == "client_error"
+    assert response.json()["errors"][0]["code"] == "parse_error"
+    assert_nothing_recorded(invoice, sub)
+
+
+# Unknown invoice
+
+
+def test_an_unknown_invoice_is_404_and_not_recorded(invoice, sub):
+    payload = body(invoice)
+    payload["data"]["invoice_id"] = "00000000-0000-4000-8000-000000000000"
+    response = post(payload)
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
+    assert_nothing_recorded(invoice, sub)
+    # Not recorded, so a retry by the provider gets the same answer.
+    assert post(payload).status_code == 404
+
+
+# payment.succeeded
+
+
+def test_a_succeeded_payment_marks_the_invoice_paid_and_publishes_invoice_paid(invoice, sub, clock):
+    response = post(body(invoice), msg_id="msg_paid")
+    assert response.status_code == 200
+    assert response.json() == {
+        "webhook_id": "msg_paid",
+        "invoice_id": str(invoice.pk),
+        "outcome": "paid",
+        "duplicate": False,
+    }
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_at) == ("paid", NOW)
+    (published,) = events("invoice.paid")
+    assert published.tenant_id == invoice.tenant_id
+    assert published.data == invoice_body(invoice)
+    assert published.data["status"] == "paid"
+    assert published.data["paid_at"] == "2026-03-10T12:00:00.000000Z"
+    (stored,) = PaymentEvent.all_tenants.all()
+    assert (stored.tenant_id, stored.invoice_id, stored.type, stored.outcome) == (
+        invoice.tenant_id,
+        invoice.pk,
+        "payment.succeeded",
+        "paid",
+    )
+    assert (stored.amount, stored.currency, stored.payload) == (Decimal("49.00"), "USD", body(invoice))
+
+
+def test_the_tenant_receives_invoice_paid_signed_with_its_secret(
+    invoice, endpoint, httpserver, clock, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(body(invoice)).status_code == 200
+    (request, _response), *_ = httpserver.log
+    received = Webhook(endpoint.secret).verify(request.get_data(), dict(request.headers))
+    invoice.refresh_from_db()
+    assert (received["type"], received["tenant_id"], received["data"]) == (
+        "invoice.paid",
+        str(invoice.tenant_id),
+        invoice_body(invoice),
+    )
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.SUCCEEDED
+
+
+def test_an_amount_with_other_trailing_zeros_is_the_same_amount(invoice):
+    assert post(body(invoice, amount="49")).json()["outcome"] == "paid"
+
+
+def test_a_succeeded_payment_brings_a_past_due_subscription_back_to_active(invoice, sub):
+    assert post(body(invoice, type="payment.failed", failure_reason="card_declined"), msg_id="a").status_code == 200
+    sub.refresh_from_db()
+    assert sub.status == "past_due"
+    assert post(body(invoice), msg_id="b").status_code == 200
+    sub.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (invoice.status, sub.status) == ("paid", "active")
+
+
+def test_the_subscription_stays_past_due_while_another_failed_invoice_is_open(tenant, sub):
+    january, february = invoices_until(tenant, at(2026, 3, 1))
+    post(body(january, type="payment.failed"), msg_id="jan-failed")
+    post(body(february, type="payment.failed"), msg_id="feb-failed")
+    post(body(february), msg_id="feb-paid")
+    sub.refresh_from_db()
+    assert sub.status == "past_due"
+    post(body(january), msg_id="jan-paid")
+    sub.refresh_from_db()
+    assert sub.status == "active"
+
+
+def test_a_second_success_of_a_paid_invoice_is_200_and_changes_nothing(invoice, clock):
+    post(body(invoice), msg_id="first")
+    clock.shift(timedelta(minutes=1))
+    response = post(body(invoice), msg_id="second")
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "already_paid"
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_at) == ("paid", NOW)
+    assert len(events("invoice.paid")) == 1
+    assert PaymentEvent.all_tenants.get(webhook_id="second").detail.startswith(f"Invoice {invoice.number} was already")
+
+
+def test_a_payment_of_a_void_invoice_is_409_and_recorded(invoice, sub):
+    invoice_void(tenant=invoice.tenant_id, invoice_id=invoice.pk)
+    response = post(body(invoice), msg_id="late")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "invoice_not_payable"
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_at) == ("void", None)
+    assert PaymentEvent.all_tenants.get(webhook_id="late").outcome == "invoice_not_payable"
+    assert events("invoice.paid") == []
+
+
+def test_an_uncollectible_invoice_that_gets_paid_is_paid(invoice):
+    Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.UNCOLLECTIBLE)
+    assert post(body(invoice)).json()["outcome"] == "paid"
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"
+
+
+# Amount mismatch
+
+
+@pytest.mark.parametrize(("amount", "currency"), [("48.99", "USD"), ("49.01", "USD"), ("49.00", "EUR")])
+def test_an_amount_or_currency_that_differs_is_409_and_recorded_for_support(invoice, sub, amount, currency):
+    response = post(body(invoice, amount=amount, currency=currency), msg_id="odd")
+    assert response.status_code == 409
+    detail = PAYMENT_AMOUNT_MISMATCH.format(
+        amount=amount, currency=currency, number=invoice.number, total="49.00", invoice_currency="USD"
+    )
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [{"code": "amount_mismatch", "detail": detail, "attr": None}],
+    }
+    stored = PaymentEvent.all_tenants.get(webhook_id="odd")
+    assert (stored.outcome, stored.detail, stored.amount, stored.currency) == (
+        "amount_mismatch",
+        detail,
+        Decimal(amount),
+        currency,
+    )
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_at) == ("open", None)
+    assert events("invoice.paid") == []
+    # The same webhook again is acknowledged: support already has it.
+    again = post(body(invoice, amount=amount, currency=currency), msg_id="odd")
+    assert (again.status_code, again.json()["duplicate"], again.json()["outcome"]) == (200, True, "amount_mismatch")
+
+
+# payment.failed
+
+
+def test_a_failed_payment_makes_the_subscription_past_due_and_publishes_it(invoice, sub):
+    response = post(body(invoice, type="payment.failed", failure_reason="card_declined"), msg_id="f")
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "payment_failed"
+    invoice.refresh_from_db()
+    sub.refresh_from_db()
+    assert (invoice.status, sub.status) == ("open", "past_due")
+    (published,) = events("invoice.payment_failed")
+    assert published.tenant_id == invoice.tenant_id
+    assert published.data == invoice_body(invoice)
+    assert PaymentEvent.all_tenants.get(webhook_id="f").failure_reason == "card_declined"
+
+
+def test_a_failure_reported_after_the_invoice_was_paid_changes_nothing(invoice, sub):
+    post(body(invoice), msg_id="ok")
+    response = post(body(invoice, type="payment.failed", failure_reason="card_declined"), msg_id="stale")
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "ignored"
+    sub.refresh_from_db()
+    assert sub.status == "active"
+    assert events("invoice.payment_failed") == []
+
+
+def test_a_failure_does_not_revive_a_canceled_subscription(invoice, sub):
+    Subscription.objects.filter(pk=sub.pk).update(status=Subscription.Status.CANCELED)
+    post(body(invoice, type="payment.failed"))
+    sub.refresh_from_db()
+    assert sub.status == "canceled"
+
+
+# The same webhook-id again
+
+
+def test_the_same_webhook_id_again_is_200_with_no_second_effect(invoice, sub, clock):
+    first = post(body(invoice), msg_id="msg_dup")
+    clock.shift(timedelta(minutes=2))
+    second = post(body(invoice), msg_id="msg_dup")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert (first.json()["duplicate"], second.json()["duplicate"]) == (False, True)
+    assert second.json()["outcome"] == "paid"
+    invoice.refresh_from_db()
+    assert invoice.paid_at == NOW
+    assert PaymentEvent.all_tenants.count() == 1
+    assert len(events("invoice.paid")) == 1
+
+
+def test_a_redelivered_failure_does_not_undo_a_later_success(invoice, sub):
+    post(body(invoice, type="payment.failed"), msg_id="fail")
+    post(body(invoice), msg_id="paid")
+    post(body(invoice, type="payment.failed"), msg_id="fail")
+    invoice.refresh_from_db()
+    sub.refresh_from_db()
+    assert (invoice.status, sub.status) == ("paid", "active")
+    assert len(events("invoice.payment_failed")) == 1
+
+
+# Concurrency: real transactions, requests released together by a barrier
+
+
+def race(*requests):
+    barrier = threading.Barrier(len(requests))
+    statuses: list[int] = []
+
+    def send(payload, msg_id):
+        try:
+            barrier.wait()
+            statuses.append(post(payload, msg_id=msg_id).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=request) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(statuses)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_webhook_delivered_twice_at_once_has_one_effect(tenant):
+    sub = SubscriptionFactory(tenant=tenant, start_at=at(2026, 1, 1))
+    (invoice,) = invoices_until(tenant, at(2026, 2, 1))
+    assert race((body(invoice), "twice"), (body(invoice), "twice")) == [200, 200]
+    assert PaymentEvent.all_tenants.count() == 1
+    assert len(events("invoice.paid")) == 1
+    sub.refresh_from_db()
+    assert sub.status == "active"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_success_and_a_failure_racing_end_paid_and_active(tenant):
+    sub = SubscriptionFactory(tenant=tenant, start_at=at(2026, 1, 1))
+    (invoice,) = invoices_until(tenant, at(2026, 2, 1))
+    failed = body(invoice, type="payment.failed", failure_reason="card_declined")
+    assert race((body(invoice), "ok"), (failed, "ko")) == [200, 200]
+    invoice.refresh_from_db()
+    sub.refresh_from_db()
+    # Either order ends the same: paid, and the subscription active.
+    assert (invoice.status, sub.status) == ("paid", "active")
+    assert len(events("invoice.paid")) == 1
+
+
+def test_the_schema_documents_the_webhook_without_credentials(client):
+    schema = client.get("/v1/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operation = schema["paths"]["/v1/webhooks/payment"]["post"]
+    assert "security" not in operation
+    assert {"200", "400", "401", "404", "409"} <= set(operation["responses"])
+    assert {p["name"] for p in operation["parameters"] if p["in"] == "header"} == {
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }

@@ -1,0 +1,156 @@
+"""`POST /v1/webhooks/payment`: the payment provider's signed report of a charge.
+
+No user or API key here: the Standard Webhooks signature (secret
+`PAYMENT_WEBHOOK_SECRET`) is the authentication, and the tenant is the invoice's.
+The signature is checked over the raw bytes before anything is parsed; then the body
+is validated and `invoices.payments.payment_event_receive` applies it once.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_standardized_errors.openapi import AutoSchema
+from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed, ParseError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from invoices import payments
+from invoices.models import PaymentEvent
+from tenants.validators import currency_exponent
+
+SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
+BAD_SIGNATURE = "Bad webhook signature: {reason}."
+UNREADABLE_SIGNATURE = "Bad webhook signature: the signature headers cannot be read."
+MALFORMED_JSON = "The body is not valid JSON."
+WEBHOOK_ID_TOO_LONG = "The webhook-id header is longer than 255 characters."
+AMOUNT_NOT_A_DECIMAL_STRING = 'Send the amount as a decimal string, like "73.50".'
+
+
+def verified_body(body: bytes, headers: dict[str, str]) -> Any:
+    """The JSON of `body` once its Standard Webhooks signature checks out, else 401.
+
+    The library refuses missing headers, a bad signature and a timestamp more than
+    5 minutes from now; malformed headers make it raise ValueError, which is a bad
+    signature too. JSON that fails to parse after a good signature is a 400.
+    """
+    try:
+        Webhook(settings.PAYMENT_WEBHOOK_SECRET).verify(body, headers, json_parse=False)
+    except WebhookVerificationError as exc:
+        raise AuthenticationFailed(BAD_SIGNATURE.format(reason=str(exc).lower())) from exc
+    except ValueError as exc:  # a signature without "v1,", bad base64, bytes that are not UTF-8
+        raise AuthenticationFailed(UNREADABLE_SIGNATURE) from exc
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise ParseError(MALFORMED_JSON) from exc
+
+
+class DecimalStringField(serializers.DecimalField):
+    """Money as a decimal string ("73.50"): a JSON number is refused, never rounded."""
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_serializer(component_name="PaymentWebhookData")
+class PaymentWebhookDataInput(serializers.Serializer):
+    invoice_id = serializers.UUIDField()
+    amount = DecimalStringField(
+        max_digits=24,
+        decimal_places=12,
+        min_value=Decimal(0),
+        error_messages={"invalid": AMOUNT_NOT_A_DECIMAL_STRING},
+        help_text='Decimal string, like "73.50"',
+    )
+    currency = serializers.CharField(min_length=3, max_length=3, help_text="ISO 4217, upper case")
+    failure_reason = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
+
+    def validate_currency(self, value: str) -> str:
+        try:
+            currency_exponent(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code="invalid_currency") from exc
+        return value
+
+
+@extend_schema_serializer(component_name="PaymentWebhookInput")
+class PaymentWebhookInput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=PaymentEvent.Type.choices)
+    # DRF's metaclass pops declared fields, so `data` does not shadow Serializer.data.
+    data = PaymentWebhookDataInput()  # type: ignore[assignment]
+
+
+@extend_schema_serializer(component_name="PaymentWebhookOutput")
+class PaymentWebhookOutput(serializers.Serializer):
+    webhook_id = serializers.CharField()
+    invoice_id = serializers.UUIDField()
+    outcome = serializers.ChoiceField(choices=PaymentEvent.Outcome.choices)
+    duplicate = serializers.BooleanField(help_text="True when this webhook-id was received before")
+
+
+class PaymentWebhookSchema(AutoSchema):
+    """Documents the 401 (signature), 404 (unknown invoice) and 409 (amount differs,
+    void invoice) that neither an authentication class nor a path parameter implies;
+    their bodies are the envelope of `DRF_STANDARDIZED_ERRORS["ERROR_SCHEMAS"]`."""
+
+    def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
+        if status_code in {"401", "404", "409"}:
+            return status_code not in responses
+        return bool(super()._should_add_error_response(responses, status_code))
+
+
+# On the class, not the method: a method annotation would be built on the default
+# schema class and hide PaymentWebhookSchema's error responses.
+@extend_schema(
+    summary="Payment webhook (from the payment provider)",
+    description=(
+        "Signed per Standard Webhooks with `PAYMENT_WEBHOOK_SECRET`: 401 for a bad or missing "
+        "signature or a timestamp more than 5 minutes off; the same `webhook-id` again is a 200 "
+        "with no second effect. See docs/payments.md."
+    ),
+    parameters=[OpenApiParameter(name, location=OpenApiParameter.HEADER, required=True) for name in SIGNATURE_HEADERS],
+    request=PaymentWebhookInput,
+    responses={200: PaymentWebhookOutput},
+    auth=[],
+)
+class PaymentWebhookApi(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    schema = PaymentWebhookSchema()
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without authenticators DRF would turn AuthenticationFailed into a 403.
+        return 'StandardWebhooks realm="payments"'
+
+    def post(self, request: Request) -> Response:
+        headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
+        payload = verified_body(request.body, headers)
+        if len(headers["webhook-id"]) > PaymentEvent._meta.get_field("webhook_id").max_length:  # type: ignore[operator]
+            raise serializers.ValidationError({"webhook-id": [WEBHOOK_ID_TOO_LONG]})
+        data = PaymentWebhookInput(data=payload)
+        data.is_valid(raise_exception=True)
+        body = data.validated_data
+        notice = payments.PaymentNotice(
+            webhook_id=headers["webhook-id"],
+            type=body["type"],
+            invoice_id=body["data"]["invoice_id"],
+            amount=body["data"]["amount"],
+            currency=body["data"]["currency"],
+            failure_reason=body["data"].get("failure_reason") or "",
+            payload=payload,
+        )
+        event, created = payments.payment_event_receive(notice=notice)
+        output = {"webhook_id": event.webhook_id, "invoice_id": event.invoice_id, "outcome": event.outcome}
+        return Response(PaymentWebhookOutput({**output, "duplicate": not created}).data)
