@@ -1,0 +1,199 @@
+"""The Django admin for support staff: find invoices, read them with their lines, void
+open ones; invoice runs listed read-only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+
+from invoices.admin import NOT_VOIDED, VOIDED
+from invoices.models import Invoice, InvoiceRun
+from invoices.services import INVOICE_NOT_OPEN, invoice_due_subscriptions
+from plans.models import Meter
+from plans.pricing import ChargeSpec
+from plans.tests.factories import PlanFactory, add_charge
+from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from tenants.models import User
+from usage.models import UsageEvent
+from webhooks.models import Event
+from webhooks.tests.factories import WebhookEndpointFactory
+
+pytestmark = pytest.mark.django_db
+
+JAN_1 = datetime(2026, 1, 1, tzinfo=UTC)
+FEB_1 = datetime(2026, 2, 1, tzinfo=UTC)
+CHANGELIST = reverse("admin:invoices_invoice_changelist")
+
+
+def change_url(invoice: Invoice) -> str:
+    return reverse("admin:invoices_invoice_change", args=[invoice.pk])
+
+
+@pytest.fixture
+def staff() -> Client:
+    user = User.objects.create_superuser(email="support@billing.test", password="correct-horse-battery-staple")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def invoices(tenant, other_tenant):
+    """Acme: Wile E. (open, 51.00 USD, a usage line) and Road Runner (paid, 0 EUR);
+    Globex: one open invoice. Wile's period ends first, so he has the first number."""
+    pro = PlanFactory(tenant=tenant, name="Pro", amount=Decimal("49.00"))
+    add_charge(pro, ChargeSpec.per_unit(Decimal("0.10")), meter="storage_gb", aggregation=Meter.Aggregation.SUM)
+    wile = SubscriptionFactory(
+        tenant=tenant, plan=pro, start_at=datetime(2025, 12, 31, tzinfo=UTC),
+        customer=CustomerFactory(tenant=tenant, external_id="cus_wile", name="Wile E. Coyote"),
+    )  # fmt: skip
+    SubscriptionFactory(
+        tenant=tenant,
+        start_at=JAN_1,
+        plan=PlanFactory(tenant=tenant, currency="EUR", amount=Decimal(0)),
+        customer=CustomerFactory(tenant=tenant, external_id="cus_road", name="Road Runner"),
+    )
+    SubscriptionFactory(tenant=other_tenant, start_at=JAN_1)
+    when = datetime(2026, 1, 9, tzinfo=UTC)
+    UsageEvent.objects.create(
+        tenant=tenant, customer_id=wile.customer_id, meter=Meter.objects.get(tenant=tenant, code="storage_gb"),
+        idempotency_key="k1", value=Decimal(20), timestamp=when, fingerprint="f", created_at=when,
+    )  # fmt: skip
+    with time_machine.travel(FEB_1 + timedelta(hours=1), tick=False):
+        for owner in (tenant, other_tenant):
+            invoice_due_subscriptions(tenant_id=owner.id, as_of=FEB_1)
+    wile_invoice = Invoice.objects.get(customer__external_id="cus_wile")
+    road_invoice = Invoice.objects.get(customer__external_id="cus_road")
+    return wile_invoice, road_invoice, Invoice.objects.for_tenant(other_tenant).get()
+
+
+def listed(response) -> list[str]:
+    assert response.status_code == 200
+    return sorted(str(invoice.pk) for invoice in response.context["cl"].queryset)
+
+
+def test_the_changelist_shows_every_tenants_invoices(staff, invoices):
+    response = staff.get(CHANGELIST)
+    assert listed(response) == sorted(str(i.pk) for i in invoices)
+    page = response.content.decode()
+    assert "51.00 USD" in page
+    assert "0.00 EUR" in page
+
+
+@pytest.mark.parametrize("query", ["cus_wile", "Coyote", "wile e."])
+def test_invoices_are_found_by_customer_external_id_or_name(staff, invoices, query):
+    assert listed(staff.get(CHANGELIST, {"q": query})) == [str(invoices[0].pk)]
+
+
+def test_invoices_are_found_by_number(staff, invoices):
+    wile, road, theirs = invoices
+    assert (wile.number, road.number, theirs.number) == ("INV-000001", "INV-000002", "INV-000001")
+    assert listed(staff.get(CHANGELIST, {"q": "INV-000002"})) == [str(road.pk)]
+    assert listed(staff.get(CHANGELIST, {"q": "INV-000001"})) == sorted([str(wile.pk), str(theirs.pk)])
+
+
+def test_invoices_are_filtered_by_status_and_currency(staff, invoices):
+    wile, road, theirs = invoices
+    assert listed(staff.get(CHANGELIST, {"status__exact": "paid"})) == [str(road.pk)]
+    assert listed(staff.get(CHANGELIST, {"status__exact": "open"})) == sorted([str(wile.pk), str(theirs.pk)])
+    assert listed(staff.get(CHANGELIST, {"currency__exact": "EUR"})) == [str(road.pk)]
+
+
+def test_the_change_view_shows_the_invoice_and_its_lines_read_only(staff, invoices):
+    wile = invoices[0]
+    response = staff.get(change_url(wile))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "INV-000001" in page
+    assert "Pro (month)" in page
+    assert "Storage Gb (per_unit)" in page
+    assert 'name="_save"' not in page
+    assert 'name="total"' not in page
+    assert 'name="lines-0-amount"' not in page
+    assert response.context["adminform"].form.fields == {}
+    [lines] = response.context["inline_admin_formsets"]
+    assert [form.original.description for form in lines] == ["Pro (month)", "Storage Gb (per_unit)"]
+
+
+def test_finalized_invoices_cannot_be_added_changed_or_deleted(staff, invoices):
+    wile = invoices[0]
+    assert staff.get(reverse("admin:invoices_invoice_add")).status_code == 403
+    assert staff.post(change_url(wile), {"total": "1.00", "status": "paid"}).status_code == 403
+    assert staff.post(reverse("admin:invoices_invoice_delete", args=[wile.pk]), {"post": "yes"}).status_code == 403
+    wile.refresh_from_db()
+    assert (wile.total, wile.status, wile.lines.count()) == (Decimal("51.00"), "open", 2)
+    choices = staff.get(CHANGELIST).context["action_form"].fields["action"].choices
+    assert [name for name, _ in choices if name] == ["void_selected"]  # no "delete selected"
+
+
+def test_the_void_action_voids_open_invoices_and_names_those_it_could_not(staff, tenant, other_tenant, invoices):
+    wile, road, theirs = invoices
+    WebhookEndpointFactory(tenant=tenant)
+    WebhookEndpointFactory(tenant=other_tenant)
+
+    response = staff.post(
+        CHANGELIST,
+        {"action": "void_selected", "_selected_action": [str(wile.pk), str(road.pk), str(theirs.pk)]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        NOT_VOIDED.format(number="INV-000002", reason=INVOICE_NOT_OPEN.format(status="paid")),
+        VOIDED.format(count=2),
+    ]
+    for invoice, status in ((wile, "void"), (road, "paid"), (theirs, "void")):
+        invoice.refresh_from_db()
+        assert invoice.status == status
+    assert sorted(e.data["id"] for e in Event.all_tenants.filter(type="invoice.voided")) == sorted(
+        [str(wile.pk), str(theirs.pk)]
+    )
+
+
+def test_staff_who_may_only_view_invoices_get_no_void_action(tenant, invoices):
+    viewer = User.objects.create_user(email="readonly@billing.test", password="correct-horse-battery-staple")
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_invoice", "view_invoiceline"]))
+    client = Client()
+    client.force_login(viewer)
+
+    assert client.get(change_url(invoices[0])).status_code == 200
+    assert client.get(CHANGELIST).context["action_form"] is None
+    response = client.post(CHANGELIST, {"action": "void_selected", "_selected_action": [str(invoices[0].pk)]})
+    assert response.status_code == 200  # the changelist again: no action ran
+    invoices[0].refresh_from_db()
+    assert invoices[0].status == "open"
+
+
+def test_invoice_runs_are_listed_read_only(staff, tenant):
+    run = InvoiceRun.objects.create(
+        tenant=tenant,
+        as_of=FEB_1,
+        status=InvoiceRun.Status.FAILED,
+        invoices_created=3,
+        started_at=FEB_1,
+        finished_at=FEB_1 + timedelta(seconds=5),
+        error="RuntimeError: " + "x" * 200,
+    )
+    response = staff.get(reverse("admin:invoices_invoicerun_changelist"), {"status__exact": "failed"})
+    assert response.status_code == 200
+    assert [r.pk for r in response.context["cl"].queryset] == [run.pk]
+    page = response.content.decode()
+    assert "RuntimeError: xxx" in page
+    assert "x" * 100 not in page  # the long error is cut in the list
+    change = staff.get(reverse("admin:invoices_invoicerun_change", args=[run.pk]))
+    assert change.status_code == 200
+    assert change.context["adminform"].form.fields == {}
+    assert staff.get(reverse("admin:invoices_invoicerun_add")).status_code == 403
+    assert (
+        staff.post(reverse("admin:invoices_invoicerun_change", args=[run.pk]), {"status": "queued"}).status_code == 403
+    )
+    run.refresh_from_db()
+    assert run.status == InvoiceRun.Status.FAILED
