@@ -1,16 +1,20 @@
-"""The Celery tasks of invoicing: the beat fan-out (one queued run per tenant) and the
-run task (ids in, safe to run twice). Celery is eager in the tests."""
+"""The Celery tasks of invoicing: the beat fan-out (one queued run per tenant), the
+run task (ids in, safe to run twice) and the Prometheus instruments a run moves.
+Celery is eager in the tests."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
+from prometheus_client import REGISTRY
 
 from invoices import tasks
 from invoices.models import Invoice, InvoiceRun
+from plans.tests.factories import PlanFactory
 from subscriptions.tests.factories import SubscriptionFactory
 from tenants.tests.factories import TenantFactory
 
@@ -63,3 +67,31 @@ def test_the_run_task_ignores_a_run_of_another_tenant_or_none(tenant, other_tena
     assert tasks.invoice_run_tenant.delay(str(tenant.id), str(uuid.uuid4())).get() == 0
     run.refresh_from_db()
     assert run.status == InvoiceRun.Status.QUEUED
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_a_run_moves_the_prometheus_instruments(tenant, client):
+    SubscriptionFactory(tenant=tenant, start_at=JAN_1)
+    SubscriptionFactory(tenant=tenant, start_at=JAN_1, plan=PlanFactory(tenant=tenant, amount=Decimal(0)))
+    run = InvoiceRun.objects.create(tenant=tenant, as_of=NOW)
+    before = (
+        sample("billing_invoices_total", status="open"),
+        sample("billing_invoices_total", status="paid"),
+        sample("billing_invoice_run_seconds_count"),
+    )
+
+    with time_machine.travel(NOW, tick=False):
+        assert tasks.invoice_run_tenant.delay(str(tenant.id), str(run.id)).get() == 2
+
+    after = (
+        sample("billing_invoices_total", status="open"),
+        sample("billing_invoices_total", status="paid"),
+        sample("billing_invoice_run_seconds_count"),
+    )
+    assert [b - a for a, b in zip(before, after, strict=True)] == [1, 1, 1]
+    exposed = client.get("/metrics").content.decode()
+    assert f'billing_invoices_total{{status="open"}} {after[0]}' in exposed
+    assert f"billing_invoice_run_seconds_count {after[2]}" in exposed
