@@ -6,7 +6,7 @@ A malformed value (say `DEBUG=maybe`) raises ImproperlyConfigured at start-up.
 See `.env.example` for every variable.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import environ
@@ -138,6 +138,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = None if IS_DEVELOPMENT else BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = IS_DEVELOPMENT
 
+# RFC 3339 needs four digits of year, but glibc's strftime renders year 410 as "410"
+# (CPython gh-120713, normalized from Python 3.12 on); glibc's "%4Y" pads it.
+_YEAR = "%Y" if datetime(410, 1, 1).strftime("%Y") == "0410" else "%4Y"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tenants.authentication.ApiKeyAuthentication",
@@ -156,14 +160,14 @@ REST_FRAMEWORK = {
     },
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
+    "DATETIME_FORMAT": f"{_YEAR}-%m-%dT%H:%M:%S.%fZ",
 }
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     # The schema documents the one envelope, not per-field codes (see tenants/openapi.py).
     "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "415", "429", "500"],
     "ERROR_SCHEMAS": {
-        "400": "tenants.openapi.BadRequestResponseSerializer",
+        "400": "tenants.openapi.ErrorResponseSerializer",
         "401": "tenants.openapi.ClientErrorResponseSerializer",
         "409": "tenants.openapi.ClientErrorResponseSerializer",
     },

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -15,10 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from tenants import services
 from tenants.models import ApiKey, Role, Tenant, User
+from tenants.openapi import ClientErrorResponseSerializer
 from tenants.scoping import TenantScopedApi
 from tenants.validators import validate_currency_code
 
@@ -76,7 +78,11 @@ class TenantSignupApi(APIView):
         access = serializers.CharField()
         refresh = serializers.CharField()
 
-    @extend_schema(request=Input, responses={201: Output}, auth=[])
+    @extend_schema(
+        request=Input,
+        responses={201: Output, 403: ClientErrorResponseSerializer, 409: ClientErrorResponseSerializer},
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         expected = settings.TENANT_SIGNUP_TOKEN
         if expected and request.headers.get("X-Signup-Token") != expected:
@@ -116,7 +122,7 @@ class LoginApi(APIView):
         # Without authenticators DRF would turn AuthenticationFailed into a 403.
         return 'Bearer realm="api"'
 
-    @extend_schema(request=Input, responses={200: Output}, auth=[])
+    @extend_schema(request=Input, responses={200: Output, 401: ClientErrorResponseSerializer}, auth=[])
     def post(self, request: Request) -> Response:
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
@@ -131,6 +137,7 @@ class LoginApi(APIView):
         return Response(self.Output(body).data)
 
 
+@extend_schema_view(post=extend_schema(responses={200: TokenRefreshSerializer, 401: ClientErrorResponseSerializer}))
 class RefreshApi(TokenRefreshView):
     """simplejwt's refresh with rotation: the old refresh token is blacklisted."""
 
@@ -154,6 +161,7 @@ class UserListCreateApi(TenantScopedApi):
                 raise serializers.ValidationError({"password": exc.detail}) from exc
             return attrs
 
+    @extend_schema(responses=UserOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(UserOutput(page, many=True).data)
@@ -190,6 +198,7 @@ class ApiKeyListCreateApi(TenantScopedApi):
         key = serializers.CharField(help_text="The secret: shown only in this response")
         created_at = serializers.DateTimeField()
 
+    @extend_schema(responses=ApiKeyOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(ApiKeyOutput(page, many=True).data)

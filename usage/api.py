@@ -8,13 +8,15 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from plans.models import Meter
 from subscriptions.models import Customer
+from tenants.openapi import ErrorResponseSerializer
 from tenants.scoping import TenantScopedApi
 from usage import selectors, services
 from usage.filtersets import UsageEventFilterSet
@@ -85,7 +87,7 @@ class UsageEventListIngestApi(TenantScopedApi):
 
     @extend_schema(
         request=UsageEventInput,
-        responses={201: UsageEventOutput, 200: UsageEventOutput},
+        responses={201: UsageEventOutput, 200: UsageEventOutput, 422: ErrorResponseSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
     )
     def post(self, request: Request, tenant_id: str) -> Response:
@@ -123,7 +125,7 @@ class UsageBatchIngestApi(TenantScopedApi):
         accepted = serializers.IntegerField()
         duplicates = serializers.IntegerField()
 
-    @extend_schema(request=Input, responses={200: Output})
+    @extend_schema(request=Input, responses={200: Output, 422: ErrorResponseSerializer})
     def post(self, request: Request, tenant_id: str) -> Response:
         now = timezone.now()
         raw_events = _batch_events(request.data)
@@ -146,29 +148,34 @@ def _batch_events(payload: Any) -> list[Any]:
     return events
 
 
+class CustomerUsageMeterOutput(serializers.Serializer):
+    meter = serializers.CharField(help_text="The meter's code")
+    aggregation = serializers.ChoiceField(choices=Meter.Aggregation.choices)
+    quantity = serializers.CharField(help_text='A decimal string, like "1234"')
+
+
+# "from" is a Python keyword, so the documented shape is built from a dict of fields.
+CustomerUsageOutput = inline_serializer(
+    "CustomerUsageOutput",
+    {
+        "from": serializers.DateTimeField(),
+        "to": serializers.DateTimeField(),
+        "meters": CustomerUsageMeterOutput(many=True),
+    },
+)
+
+
 class CustomerUsageApi(TenantScopedApi):
     class Query(serializers.Serializer):
         from_ = serializers.DateTimeField(required=False)
         to = serializers.DateTimeField(required=False)
-
-    class MeterTotal(serializers.Serializer):
-        meter = serializers.CharField()
-        aggregation = serializers.CharField()
-        quantity = serializers.CharField()
-
-    @extend_schema_serializer(component_name="CustomerUsageOutput")
-    class Output(serializers.Serializer):
-        # "from" is a keyword: the field is renamed in to_representation.
-        from_ = serializers.DateTimeField()
-        to = serializers.DateTimeField()
-        meters = serializers.ListField(child=serializers.DictField())
 
     @extend_schema(
         parameters=[
             OpenApiParameter("from", OpenApiTypes.DATETIME, description="Default: the start of the current UTC month"),
             OpenApiParameter("to", OpenApiTypes.DATETIME, description="Default: now"),
         ],
-        responses={200: Output},
+        responses={200: CustomerUsageOutput},
     )
     def get(self, request: Request, tenant_id: str, customer_id: str) -> Response:
         customer = self.scoped(Customer).filter(pk=customer_id).first()

@@ -2,7 +2,7 @@
 the backfill command, so that every way in applies the same rules.
 
 Rules (API.md, Usage): `value` a finite, non-negative decimal (default 1); `timestamp`
-RFC 3339, at most USAGE_MAX_FUTURE_SECONDS ahead (default now); `properties` a JSON
+RFC 3339, from 1970-01-01 (UTC) to USAGE_MAX_FUTURE_SECONDS ahead (default now); `properties` a JSON
 object of at most 8 KB; the customer (by external id) and the meter (by code) must
 exist in the tenant; a `unique_count` meter needs its property in `properties`.
 Negative values are refused: a usage correction is not a usage event (Stripe's meter
@@ -39,6 +39,10 @@ NOT_AN_OBJECT = "Each event must be a JSON object."
 BAD_VALUE = "value must be a finite decimal number ≥ 0 with at most 20 digits before and 12 after the point."
 BAD_TIMESTAMP = "timestamp must be an RFC 3339 date-time with a UTC offset, like 2026-01-15T10:00:00Z."
 TIMESTAMP_IN_FUTURE = "timestamp may be at most {seconds} seconds in the future."
+TIMESTAMP_TOO_EARLY = "timestamp must be on or after 1970-01-01T00:00:00Z."
+# Like a subscription's start_at (no subscription bills earlier usage); it also keeps
+# out times that have no UTC datetime, such as 0001-01-01T00:00:00+01:00.
+TIMESTAMP_MIN = datetime(1970, 1, 1, tzinfo=UTC)
 PROPERTIES_NOT_OBJECT = "properties must be a JSON object."
 PROPERTIES_TOO_LARGE = "properties must be at most 8 KB of JSON."
 UNKNOWN_CUSTOMER = "No customer with external_id {value!r} in this tenant."
@@ -91,6 +95,8 @@ def _parse_timestamp(raw: Any, now: datetime) -> tuple[datetime | None, str | No
         return None, BAD_TIMESTAMP
     if stamp.tzinfo is None:
         return None, BAD_TIMESTAMP
+    if stamp < TIMESTAMP_MIN:  # before astimezone(), which would overflow
+        return None, TIMESTAMP_TOO_EARLY
     limit = settings.USAGE_MAX_FUTURE_SECONDS
     if stamp > now + timedelta(seconds=limit):
         return None, TIMESTAMP_IN_FUTURE.format(seconds=limit)
@@ -153,7 +159,9 @@ class UsageEventInput(serializers.Serializer):
     value = serializers.DecimalField(
         max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, min_value=Decimal(0), required=False
     )
-    timestamp = serializers.DateTimeField(required=False, help_text="RFC 3339; default now; at most 5 minutes ahead")
+    timestamp = serializers.DateTimeField(
+        required=False, help_text="RFC 3339; default now; from 1970-01-01T00:00:00Z to 5 minutes ahead"
+    )
     properties = serializers.DictField(required=False, help_text="A JSON object of at most 8 KB")
 
 

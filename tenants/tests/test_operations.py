@@ -169,3 +169,14 @@ def test_schema_generation_gets_an_empty_queryset_without_a_tenant():
         queryset = view.get_queryset()
         assert queryset.model is api_class.model
         assert queryset.query.is_empty()
+
+
+def test_times_render_as_rfc_3339_with_four_digits_of_year():
+    # glibc's %Y gave "410-01-19T…" (found by test_fuzz.py through `from`/`to` and `as_of`).
+    from datetime import UTC, datetime
+
+    from rest_framework import serializers
+
+    field = serializers.DateTimeField()
+    assert field.to_representation(datetime(410, 1, 19, 15, 21, 45, tzinfo=UTC)) == "0410-01-19T15:21:45.000000Z"
+    assert field.to_representation(datetime(2026, 1, 31, tzinfo=UTC)) == "2026-01-31T00:00:00.000000Z"

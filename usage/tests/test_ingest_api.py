@@ -24,6 +24,7 @@ from usage.parsing import (
     MISSING_UNIQUE_PROPERTY,
     PROPERTIES_NOT_OBJECT,
     PROPERTIES_TOO_LARGE,
+    TIMESTAMP_TOO_EARLY,
     UNKNOWN_CUSTOMER,
     UNKNOWN_METER,
 )
@@ -497,3 +498,29 @@ def test_an_event_that_is_not_an_object_is_400(key_api, turl, customer, meter):
     response = key_api.post(turl("usage"), ["nope"], format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert response.status_code == 400
     assert UsageEvent.objects.count() == 0
+
+
+# Timestamps before 1970, like a subscription's start_at. Found by tenants/tests/test_fuzz.py:
+# year 1 with a positive offset has no UTC datetime (it was a 500).
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+01:00", "0410-01-19T15:21:45+15:24", "1969-12-31T23:59:59Z"])
+def test_it_rejects_a_timestamp_before_1970(api, turl, customer, meter, stamp):
+    response = post(api, turl, event(timestamp=stamp))
+    assert response.status_code == 400
+    assert errors(response) == [("timestamp", TIMESTAMP_TOO_EARLY)]
+    assert not UsageEvent.objects.exists()
+
+
+def test_it_rejects_a_batch_event_before_1970_naming_its_position(api, turl, customer, meter):
+    events = [event(idempotency_key="b1"), event(idempotency_key="b2", timestamp="0001-01-01T00:00:00+01:00")]
+    response = api.post(turl("usage/batch"), {"events": events}, format="json")
+    assert response.status_code == 400
+    assert errors(response) == [("events.1.timestamp", TIMESTAMP_TOO_EARLY)]
+    assert not UsageEvent.objects.exists()
+
+
+def test_it_accepts_the_epoch(api, turl, customer, meter):
+    response = post(api, turl, event(timestamp="1970-01-01T00:00:00Z"))
+    assert response.status_code == 201
+    assert response.json()["timestamp"] == "1970-01-01T00:00:00.000000Z"

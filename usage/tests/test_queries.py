@@ -128,6 +128,13 @@ def test_customer_usage_rejects_a_reversed_range(api, turl, alice):
     assert response.json()["errors"] == [{"code": "invalid", "detail": RANGE_REVERSED, "attr": "from"}]
 
 
+def test_customer_usage_renders_a_year_before_1000_with_four_digits(api, turl, alice):
+    # It was echoed as "410-01-01T00:00:00.000000Z": glibc's %Y does not pad the year.
+    response = api.get(turl(f"customers/{alice.id}/usage"), {"from": "0410-01-01T00:00:00Z"})
+    assert response.status_code == 200
+    assert response.json()["from"] == "0410-01-01T00:00:00.000000Z"
+
+
 def test_customer_usage_rejects_a_bad_date(api, turl, alice):
     response = api.get(turl(f"customers/{alice.id}/usage"), {"from": "soon"})
     assert response.status_code == 400
