@@ -10,14 +10,14 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 
 from invoices import billing
 from invoices.calculation import LineDraft
@@ -37,6 +37,11 @@ INVOICE_NOT_FOUND = "No such invoice."
 INVOICE_NOT_OPEN = "Only open invoices can be voided; this one is {status}."
 SUBSCRIPTION_NOT_FOUND = "No such subscription."
 SUBSCRIPTION_ALREADY_CANCELED = "This subscription is already canceled."
+NO_UPCOMING_INVOICE = "This subscription will not be invoiced again: it is canceled, or ends with its trial."
+AS_OF_IN_THE_FUTURE = "as_of may be at most 5 minutes from now: a period is invoiced once it has ended."
+# Room for the caller's clock running ahead of ours (as for usage timestamps); usage of
+# those last minutes is not lost: it becomes late usage on the next invoice.
+AS_OF_MAX_AHEAD = timedelta(minutes=5)
 
 
 # Runs
@@ -69,12 +74,21 @@ def invoice_due_subscriptions(
             on_batch(outcome)
 
 
+def invoice_run_as_of(as_of: datetime | None) -> datetime:
+    """`as_of` of a run, now by default. A later time would invoice periods that have
+    not ended (finalized, with their usage still to come), so it is refused."""
+    now = timezone.now()
+    if as_of is not None and as_of > now + AS_OF_MAX_AHEAD:
+        raise ValidationError({"as_of": [AS_OF_IN_THE_FUTURE]}, code="in_the_future")
+    return now if as_of is None else as_of
+
+
 def invoice_run_create(*, tenant: Tenant | uuid.UUID, as_of: datetime | None = None) -> InvoiceRun:
     """A queued run; its Celery task is sent once the transaction commits."""
     from invoices import tasks  # tasks import this module
 
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
-    run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=as_of or timezone.now())
+    run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=invoice_run_as_of(as_of))
     run_id = str(run.pk)
 
     def queue_invoice_run() -> None:
@@ -196,6 +210,8 @@ def invoice_preview(*, tenant: Tenant | uuid.UUID, subscription: Subscription) -
     billed period's invoice (the trial itself is free)."""
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     sub = Subscription.objects.select_related("plan").get(pk=subscription.pk)
+    if not sub.is_live or (sub.in_trial_window and sub.cancel_at_period_end):
+        raise ConflictError(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
     if sub.in_trial_window:
         _, sub.current_period_start, sub.current_period_end = sub.next_period()
     bill = billing.Bill(sub, sub.current_period_start, sub.current_period_end)

@@ -15,7 +15,9 @@ import time_machine
 
 from invoices.models import Invoice, InvoiceRun, InvoiceSequence
 from invoices.services import (
+    AS_OF_IN_THE_FUTURE,
     INVOICE_NOT_OPEN,
+    NO_UPCOMING_INVOICE,
     SUBSCRIPTION_ALREADY_CANCELED,
     invoice_due_subscriptions,
     invoice_run_create,
@@ -181,6 +183,18 @@ def test_a_bad_as_of_is_400_naming_it_and_queues_nothing(api, turl, as_of, djang
     assert (response.json()["type"], error["attr"]) == ("validation_error", "as_of")
     assert queued == []
     assert not InvoiceRun.objects.exists()
+
+
+def test_an_as_of_in_the_future_is_400(admin_user, client_at, turl):
+    # Invoicing a period before it ends would finalize it without the usage still to come.
+    with client_at(admin_user, at(2026, 1, 31, 23, 50)) as api:
+        response = api.post(turl("invoices/run"), {"as_of": "2026-02-01T00:00:00Z"})
+        assert response.status_code == 400
+        error = only_error(response)
+        assert (error["attr"], error["detail"]) == ("as_of", AS_OF_IN_THE_FUTURE)
+        assert not InvoiceRun.objects.exists()
+        # A caller's clock a few minutes ahead is fine.
+        assert api.post(turl("invoices/run"), {"as_of": "2026-01-31T23:54:00Z"}).status_code == 202
 
 
 def test_a_tenant_in_the_run_payload_is_ignored(api, turl, tenant, other_tenant):
@@ -520,6 +534,25 @@ def test_upcoming_invoice_during_a_trial_is_the_first_billed_period(viewer_user,
         body = api.get(turl(f"subscriptions/{trialing.id}/upcoming-invoice")).json()
     assert (ts(body["period_start"]), ts(body["period_end"])) == (at(2026, 1, 15), at(2026, 2, 15))
     assert body["total"] == "49.00"
+
+
+def test_a_canceled_subscription_has_no_upcoming_invoice(admin_user, client_at, turl, tenant, pro, sub):
+    ends_with_trial = SubscriptionFactory(tenant=tenant, plan=pro, start_at=at(2026, 1, 1), trial_days=14)
+    with client_at(admin_user, at(2026, 1, 5)) as api:
+        api.post(turl(f"subscriptions/{sub.id}/cancel"), {"at_period_end": False})
+        api.post(turl(f"subscriptions/{ends_with_trial.id}/cancel"), {"at_period_end": True})
+        for canceled in (sub, ends_with_trial):
+            response = api.get(turl(f"subscriptions/{canceled.id}/upcoming-invoice"))
+            assert response.status_code == 409
+            error = only_error(response)
+            assert (error["code"], error["detail"]) == ("no_upcoming_invoice", NO_UPCOMING_INVOICE)
+
+
+def test_a_subscription_canceled_at_period_end_still_has_its_last_invoice_ahead(viewer_user, client_at, turl, sub):
+    Subscription.objects.filter(pk=sub.pk).update(cancel_at_period_end=True)
+    with client_at(viewer_user, at(2026, 1, 5)) as api:
+        body = api.get(turl(f"subscriptions/{sub.id}/upcoming-invoice")).json()
+    assert (ts(body["period_end"]), body["total"]) == (at(2026, 2, 1), "49.00")
 
 
 def test_upcoming_invoice_of_an_unknown_subscription_is_404(viewer_api, turl):

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from invoices.management.commands import run_invoices
 from invoices.models import Invoice, InvoiceSequence
+from invoices.services import AS_OF_IN_THE_FUTURE
 from plans.tests.factories import PlanFactory
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import SubscriptionFactory
@@ -145,3 +146,12 @@ def test_a_failing_tenant_is_reported_and_the_others_still_run(due, tenant, othe
 def test_it_shows_a_progress_bar_over_tenants(due, capsys):
     call_command("run_invoices", "--as-of", "2026-02-01", stdout=StringIO())
     assert "2/2" in capsys.readouterr().err
+
+
+def test_an_as_of_in_the_future_is_refused(due):
+    with time_machine.travel(datetime(2026, 1, 31, 23, 50, tzinfo=UTC), tick=False):
+        with pytest.raises(CommandError) as error:
+            command("--as-of", "2026-02-01T00:00:00Z")
+        assert str(error.value) == AS_OF_IN_THE_FUTURE
+        assert not Invoice.all_tenants.exists()
+        command("--as-of", "2026-01-31T23:54:00Z")  # a clock a few minutes ahead is fine

@@ -5,6 +5,8 @@ Without `--tenant`, every tenant in turn. Each tenant goes through
 `invoices.services.invoice_due_subscriptions` (batches, SKIP LOCKED, exactly once), so
 running the command while a worker runs the same tenant is safe. `--dry-run` only
 counts the subscriptions that are due (`subscription_list_due`) and writes nothing.
+An `--as-of` more than a few minutes ahead is refused, as by the API: a period is
+invoiced once it has ended.
 A tenant whose run fails is reported and the others still run; the command then exits
 with an error. What the failed run committed stays (each batch is its own
 transaction), and running the command again finishes it.
@@ -20,10 +22,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
 from invoices import billing
-from invoices.services import invoice_due_subscriptions
+from invoices.services import AS_OF_IN_THE_FUTURE, invoice_due_subscriptions, invoice_run_as_of
 from subscriptions.selectors import subscription_list_due
 from tenants.models import Tenant
 
@@ -73,7 +76,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        as_of = timezone.now() if options["as_of"] is None else parse_as_of(options["as_of"])
+        try:
+            as_of = invoice_run_as_of(None if options["as_of"] is None else parse_as_of(options["as_of"]))
+        except ValidationError:
+            raise CommandError(AS_OF_IN_THE_FUTURE) from None
         tenants = tenants_to_run(options["tenant"])
         self.subscriptions = 0
         self.statuses: Counter[str] = Counter()
