@@ -17,6 +17,12 @@ db: install
 	$(VENV)/python manage.py migrate --noinput
 	$(VENV)/python manage.py ensure_periodic_tasks
 
+# `make run` collects payments through the mock provider (the Procfile's `payments`,
+# docs/payments.md) unless PAYMENT_PROVIDER_URL is already set in the environment
+# (`PAYMENT_PROVIDER_URL= make run` sends nothing; a value in .env wins under honcho).
+# honcho gives every process its own PORT, so the mock learns the web port as WEB_PORT.
+run: export PAYMENT_PROVIDER_URL ?= http://127.0.0.1:8090/charges
+run: export WEB_PORT = $(PORT)
 run: db
 	$(VENV)/honcho start --no-prefix -f Procfile -p $(PORT) || true
 
