@@ -25,4 +25,6 @@ class Command(BaseCommand):
         for name, task, minutes in DEFAULT_SCHEDULES:
             interval, _ = IntervalSchedule.objects.get_or_create(every=minutes, period=IntervalSchedule.MINUTES)
             _, created = PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
-            self.stdout.write(f"{'created' if created else 'kept'} periodic task {name!r} ({task}, every {minutes} min)")
+            self.stdout.write(
+                f"{'created' if created else 'kept'} periodic task {name!r} ({task}, every {minutes} min)"
+            )
