@@ -5,6 +5,9 @@ export PORT
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv/bin
+# Prometheus multiprocess mode for `make run`: web workers and Celery worker processes
+# write their samples here and /metrics adds them up. Set it empty to turn it off.
+PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.run/prometheus
 
 .PHONY: install run test lint typecheck pytest migrate db demo bench-ingest bench-invoices compose-config clean
 
@@ -24,7 +27,9 @@ db: install
 run: export PAYMENT_PROVIDER_URL ?= http://127.0.0.1:8090/charges
 run: export WEB_PORT = $(PORT)
 run: db
-	$(VENV)/honcho start --no-prefix -f Procfile -p $(PORT) || true
+	@# Start from empty files (the samples of the last run would add up with this one's).
+	@if [ -n "$(PROMETHEUS_MULTIPROC_DIR)" ]; then mkdir -p "$(PROMETHEUS_MULTIPROC_DIR)" && rm -f "$(PROMETHEUS_MULTIPROC_DIR)"/*.db; fi
+	PROMETHEUS_MULTIPROC_DIR="$(PROMETHEUS_MULTIPROC_DIR)" $(VENV)/honcho start --no-prefix -f Procfile -p $(PORT) || true
 
 lint: install
 	$(VENV)/ruff check .

@@ -60,8 +60,8 @@ def prepare_tenant() -> tuple[str, str, str]:
 
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "billing_project.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"],
+        [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "billing_project/gunicorn.conf.py"),
+         "billing_project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 30

@@ -4,7 +4,7 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_process_shutdown
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_project.settings")
@@ -23,3 +23,13 @@ def _use_django_logging(**kwargs: object) -> None:
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+
+
+@worker_process_shutdown.connect
+def _mark_prometheus_process_dead(pid: int | None = None, **kwargs: object) -> None:
+    # Prometheus multiprocess mode (settings.PROMETHEUS_MULTIPROC_DIR): a pool process
+    # that exits keeps its counters in the directory and drops its live gauges.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid or os.getpid())

@@ -6,6 +6,7 @@ A malformed value (say `DEBUG=maybe`) raises ImproperlyConfigured at start-up.
 See `.env.example` for every variable.
 """
 
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -241,6 +242,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Prometheus: with PROMETHEUS_MULTIPROC_DIR set, every process (gunicorn workers, Celery
+# worker processes) writes its samples to files there and /metrics adds them all up
+# (billing_project/gunicorn.conf.py). Unset or empty: each process counts on its own.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+else:
+    # django-prometheus tests the variable's presence, prometheus_client its value.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 # Logging: structlog everywhere; JSON lines outside development.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -1,7 +1,8 @@
 """Prometheus instruments of outbound webhooks (incremented by services.py).
 
-Counters live in the process that increments them: deliveries run in Celery workers,
-so scrape the workers (or run prometheus_client in multiprocess mode) to see them.
+Deliveries run in Celery workers: with PROMETHEUS_MULTIPROC_DIR set (`make run`,
+docker-compose) they write their samples next to the web workers' and the web /metrics
+shows them; without it, each process only counts its own.
 """
 
 from prometheus_client import Counter
