@@ -188,7 +188,9 @@ def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]
         except IntegrityError:  # the same webhook, delivered twice at once: the other one won
             return PaymentEvent.all_tenants.get(webhook_id=notice.webhook_id), False
         _apply(event, invoice)
-    log.info("payment_webhook_received", webhook_id=notice.webhook_id, invoice_id=str(invoice.pk), outcome=outcome)
+    fields = {"webhook_id": notice.webhook_id, "invoice_id": str(invoice.pk), "outcome": str(outcome)}
     if outcome in PaymentEvent.NEEDS_SUPPORT:
+        log.warning("payment_webhook_needs_support", detail=detail, **fields)
         raise ConflictError(detail, code=outcome)
+    log.info("payment_webhook_received", **fields)
     return event, True
