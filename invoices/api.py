@@ -109,7 +109,9 @@ class SubscriptionCancelApi(TenantScopedApi):
             subscription_id=subscription_id,  # type: ignore[arg-type]
             at_period_end=data.validated_data["at_period_end"],
         )
-        sub.final_invoice_id = invoices[-1].pk if invoices else None  # type: ignore[attr-defined]
+        # Periods that had ended are billed first either way; only a cancellation now has a final invoice.
+        final = invoices[-1].pk if invoices and not data.validated_data["at_period_end"] else None
+        sub.final_invoice_id = final  # type: ignore[attr-defined]
         return Response(self.CanceledOutput(sub).data)
 
 

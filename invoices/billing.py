@@ -328,18 +328,29 @@ def bill_due_batch(*, tenant_id: uuid.UUID, as_of: datetime, now: datetime, batc
     return BatchOutcome(subscriptions=len(subs), invoices=invoices)
 
 
-def bill_subscription_now(*, tenant_id: uuid.UUID, subscription: Subscription, now: datetime) -> list[Invoice]:
-    """Cancel `subscription` (locked by the caller) at `now`: bill the periods that
-    ended, then the part of the current one up to now; a trial ends without a bill."""
+def bill_subscription_now(
+    *, tenant_id: uuid.UUID, subscription: Subscription, now: datetime, cancel: bool, at_period_end: bool = False
+) -> list[Invoice]:
+    """Bill the periods of `subscription` (locked by the caller) that ended by `now`,
+    as the next run would, then:
+
+    - `cancel` and not `at_period_end`: a final invoice for the part of the current
+      period up to now, and cancel (a trial ends without a bill);
+    - `at_period_end`: flag it, so that the run bills the period the customer is in
+      now (not one that ended unbilled before the run came by) and then cancels.
+    """
     events: list[tuple[str, Subscription]] = []
     bills = _advance(subscription, now, events)
-    if subscription.is_live:
-        if not subscription.in_trial_window:
-            bills.append(partial_bill(subscription, now))
-        _cancel(subscription, now, events)
+    if cancel and subscription.is_live:
+        if at_period_end:
+            subscription.cancel_at_period_end = True
+        else:
+            if not subscription.in_trial_window:
+                bills.append(partial_bill(subscription, now))
+            _cancel(subscription, now, events)
+            subscription.cancel_at_period_end = False
     price_bills(tenant_id=tenant_id, bills=bills)
     invoices = write_invoices(tenant_id=tenant_id, bills=bills, now=now)
-    subscription.cancel_at_period_end = False
     subscription.save(update_fields=[*SUBSCRIPTION_STATE_FIELDS, "cancel_at_period_end"])
     publish_subscription_events(tenant_id, events)
     return invoices

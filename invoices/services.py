@@ -183,17 +183,16 @@ def _locked_subscription(tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Su
 def subscription_cancel(
     *, tenant: Tenant | uuid.UUID, subscription_id: uuid.UUID, at_period_end: bool, now: datetime | None = None
 ) -> tuple[Subscription, list[Invoice]]:
-    """At period end: flag it; the run bills the period, then cancels (a trial ends
-    unbilled). Immediately: bill what has ended, then a final invoice for the part of
-    the current period up to now (fee prorated by seconds, usage to now), and cancel."""
+    """Either way, periods that already ended are billed first (as the next run would).
+    At period end: flag it; the run bills the current period, then cancels (a trial
+    ends unbilled). Immediately: a final invoice for the part of the current period up
+    to now (fee prorated by seconds, usage to now), and cancel."""
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     with transaction.atomic():
         sub = _locked_subscription(tenant_id, subscription_id)
-        if at_period_end:
-            sub.cancel_at_period_end = True
-            sub.save(update_fields=["cancel_at_period_end"])
-            return sub, []
-        invoices = billing.bill_subscription_now(tenant_id=tenant_id, subscription=sub, now=now or timezone.now())
+        invoices = billing.bill_subscription_now(
+            tenant_id=tenant_id, subscription=sub, now=now or timezone.now(), cancel=True, at_period_end=at_period_end
+        )
     return sub, invoices
 
 

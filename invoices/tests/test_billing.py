@@ -167,7 +167,7 @@ def test_an_invoice_of_zero_is_paid_at_once(tenant):
 
 
 def test_cancel_at_period_end_bills_the_period_then_cancels(tenant, sub):
-    subscription_cancel(tenant=tenant, subscription_id=sub.id, at_period_end=True)
+    subscription_cancel(tenant=tenant, subscription_id=sub.id, at_period_end=True, now=at(2026, 1, 20))
     run(tenant, at(2026, 4, 1))
     sub.refresh_from_db()
     assert sub.status == Subscription.Status.CANCELED
