@@ -60,7 +60,7 @@ def acme(tenant):
     use(subs["voided"], "200", at(2026, 1, 3))  # January: 20.00
     use(subs["voided"], "400", at(2026, 2, 3))  # February: 40.00
     use(subs["chf_canceled"], "500", at(2026, 1, 3))
-    subscription_cancel(tenant=tenant, subscription_id=subs["chf_canceled"].id, at_period_end=True)
+    subscription_cancel(tenant=tenant, subscription_id=subs["chf_canceled"].id, at_period_end=True, now=at(2026, 1, 20))
     run(tenant, at(2026, 2, 1))
     # January usage stored after January was invoiced: a late_usage line (3.00) in February.
     use(subs["monthly"], "30", at(2026, 1, 20), stored_at=at(2026, 2, 12))
