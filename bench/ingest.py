@@ -58,10 +58,11 @@ def prepare_tenant() -> tuple[str, str, str]:
     return str(tenant.id), key, os.environ["DATABASE_URL"]
 
 
-def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "billing_project/gunicorn.conf.py"),
-         "billing_project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning"],
+         "billing_project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--threads", str(threads), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     deadline = time.monotonic() + 30
@@ -210,13 +211,14 @@ def main() -> None:
     parser.add_argument("--batch-clients", type=int, default=4)
     parser.add_argument("--singles", type=int, default=5000, help="requests for (b) and (c)")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     args = parser.parse_args()
 
     cores = os.cpu_count() or 1
     env = bench_environment()
     tenant_id, key, _ = prepare_tenant()
     port = free_port()
-    server = start_server(env, port, workers=2 * cores)
+    server = start_server(env, port, workers=2 * cores, threads=args.threads)
     root = f"http://127.0.0.1:{port}"
     base = f"{root}/v1/tenants/{tenant_id}"
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
@@ -231,7 +233,8 @@ def main() -> None:
     raw_rate = bench_raw_insert(tenant_id, args.batches, args.batch_clients)
 
     print(machine_line())
-    print(f"server: gunicorn, {2 * cores} sync workers; clients: Python threads on the same machine")
+    kind = f"gthread workers x {args.threads} threads" if args.threads > 1 else "sync workers"
+    print(f"server: gunicorn, {2 * cores} {kind}; clients: Python threads on the same machine")
     print()
     print("| measure | figure |")
     print("| --- | --- |")
