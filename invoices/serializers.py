@@ -23,11 +23,18 @@ def _quantity(value: Any) -> str:
 
 
 class InvoiceTierOutput(serializers.Serializer):
+    # `from` (a Python keyword) is added below: the tier's exclusive lower bound.
     up_to = serializers.IntegerField(allow_null=True)
     quantity = serializers.CharField()
     unit_amount = serializers.CharField()
     flat_amount = serializers.CharField()
     amount = serializers.CharField()
+
+
+InvoiceTierOutput._declared_fields = {
+    "from": serializers.IntegerField(help_text="Quantities above this (the first tier starts at 0 inclusive)"),
+    **InvoiceTierOutput._declared_fields,
+}
 
 
 class InvoiceLineOutput(serializers.Serializer):
