@@ -7,7 +7,8 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
-RUN APP_ENV=production DJANGO_SECRET_KEY=build-only-not-a-secret .venv/bin/python manage.py collectstatic --noinput
+RUN APP_ENV=production DJANGO_SECRET_KEY=build-only-not-a-secret PAYMENT_WEBHOOK_SECRET=whsec_YnVpbGQtb25seQ== \
+    .venv/bin/python manage.py collectstatic --noinput
 
 FROM python:3.11-slim AS runtime
 # PROMETHEUS_MULTIPROC_DIR: gunicorn's workers (and, on a shared volume, the Celery
