@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from plans.models import Charge, Plan
-from plans.money import quantize_money
+from plans.money import format_quantity, quantize_money
 from plans.pricing import PriceResult, calculate
 
 INTERVAL_WORDS = {"month": "month", "year": "year"}
@@ -50,18 +50,14 @@ class LateUsage:
     source_invoice_id: uuid.UUID | None = None
 
 
-def _decimal_text(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value else "0"
-
-
 def _tiers(result: PriceResult, currency: str) -> list[dict[str, Any]]:
     return [
         {
             "from": tier.from_value,
             "up_to": tier.up_to,
-            "quantity": _decimal_text(tier.quantity),
-            "unit_amount": _decimal_text(tier.unit_amount),
-            "flat_amount": _decimal_text(tier.flat_amount),
+            "quantity": format_quantity(tier.quantity),
+            "unit_amount": format_quantity(tier.unit_amount),
+            "flat_amount": format_quantity(tier.flat_amount),
             "amount": str(quantize_money(tier.amount, currency)),
         }
         for tier in result.tiers

@@ -9,17 +9,13 @@ from rest_framework import serializers
 
 from invoices.calculation import LineDraft
 from invoices.models import Invoice, InvoiceLine, InvoiceRun
-from plans.money import format_price
+from plans.money import format_price, format_quantity
 
 _TIME = serializers.DateTimeField()
 
 
 def _time(value: Any) -> str | None:
     return None if value is None else _TIME.to_representation(value)
-
-
-def _quantity(value: Any) -> str:
-    return format(value.normalize(), "f") if value else "0"
 
 
 class InvoiceTierOutput(serializers.Serializer):
@@ -74,7 +70,7 @@ def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "kind": line.kind,
         "description": line.description,
-        "quantity": _quantity(line.quantity),
+        "quantity": format_quantity(line.quantity),
         "amount": format_price(line.amount, currency),
     }
     if line.kind in (InvoiceLine.Kind.USAGE, InvoiceLine.Kind.LATE_USAGE):

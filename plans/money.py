@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tenants.validators import currency_exponent
 
-__all__ = ["MONEY_ROUNDING", "currency_exponent", "format_price", "minor_unit", "quantize_money"]
+__all__ = ["MONEY_ROUNDING", "currency_exponent", "format_price", "format_quantity", "minor_unit", "quantize_money"]
 
 MONEY_ROUNDING = ROUND_HALF_UP
 # Room for the 24 digits of a stored price and for any realistic invoice amount: the
@@ -50,3 +50,12 @@ def format_price(amount: Decimal, currency: str) -> str:
         # Padding to the minor unit only adds zeros, so this never rounds.
         normalized = normalized.quantize(Decimal(1).scaleb(-places), context=_CONTEXT)
     return f"{normalized if normalized else abs(normalized):f}"
+
+
+def format_quantity(value: Decimal) -> str:
+    """A quantity as the API shows it: no trailing zeros, no exponent, never rounded.
+
+    >>> format_quantity(Decimal("1234.000000000000")), format_quantity(Decimal("0E-12"))
+    ('1234', '0')
+    """
+    return f"{value.normalize(context=_CONTEXT):f}" if value else "0"

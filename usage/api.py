@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -15,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from plans.models import Meter
+from plans.money import format_quantity
 from subscriptions.models import Customer
 from tenants.openapi import ErrorResponseSerializer
 from tenants.scoping import TenantScopedApi
@@ -37,11 +37,6 @@ CUSTOMER_NOT_FOUND = "No such customer."
 RANGE_REVERSED = "from must be before to."
 
 
-def decimal_string(value: Decimal) -> str:
-    """A quantity without trailing zeros: Decimal("1234.000000000000") → "1234"."""
-    return format(value.normalize(), "f") if value else "0"
-
-
 class UsageEventOutput(serializers.Serializer):
     id = serializers.IntegerField()
     idempotency_key = serializers.CharField()
@@ -59,7 +54,7 @@ class UsageEventOutput(serializers.Serializer):
             "idempotency_key": event.idempotency_key,
             "external_customer_id": external_customer_id,
             "meter": meter_code,
-            "value": decimal_string(event.value),
+            "value": format_quantity(event.value),
             "timestamp": serializers.DateTimeField().to_representation(event.timestamp),
             "properties": event.properties,
             "created_at": serializers.DateTimeField().to_representation(event.created_at),
@@ -191,7 +186,7 @@ class CustomerUsageApi(TenantScopedApi):
                 "from": field.to_representation(start),
                 "to": field.to_representation(end),
                 "meters": [
-                    {"meter": m.code, "aggregation": m.aggregation, "quantity": decimal_string(q)} for m, q in totals
+                    {"meter": m.code, "aggregation": m.aggregation, "quantity": format_quantity(q)} for m, q in totals
                 ],
             }
         )
