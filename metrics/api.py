@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from metrics import selectors
 from plans.money import format_price
+from tenants.params import from_to_params
 from tenants.scoping import TenantScopedApi
 
 RANGE_REVERSED = "from must be before to."
@@ -67,7 +68,7 @@ def currency_mrr_body(row: selectors.CurrencyMrr) -> dict[str, Any]:
 
 class MetricsRevenueApi(TenantScopedApi):
     class Query(serializers.Serializer):
-        # "from" is a keyword: the parameter is renamed on the way in (see _query_dict).
+        # "from" is a keyword: the parameter is renamed on the way in (see tenants.params.from_to_params).
         from_ = serializers.DateTimeField(required=False)
         to = serializers.DateTimeField(required=False)
 
@@ -127,11 +128,9 @@ class MetricsRevenueApi(TenantScopedApi):
 
 def _range(request: Request) -> tuple[datetime, datetime]:
     """`[from, to)`: by default the current UTC month and the eleven before it, to now."""
-    query = MetricsRevenueApi.Query(data=_query_dict(request))
-    if not query.is_valid():
-        raise ValidationError({("from" if k == "from_" else k): v for k, v in query.errors.items()})
-    end = query.validated_data.get("to") or timezone.now()
-    start = query.validated_data.get("from_")
+    params = from_to_params(request, MetricsRevenueApi.Query)
+    end = params.get("to") or timezone.now()
+    start = params.get("from_")
     if start is None:
         try:
             start, _ = selectors.revenue_range_default(end, DEFAULT_MONTHS)
@@ -142,13 +141,6 @@ def _range(request: Request) -> tuple[datetime, datetime]:
     if selectors.month_count(start, end) > MAX_MONTHS:
         raise ValidationError({"from": [RANGE_TOO_LONG]})
     return start, end
-
-
-def _query_dict(request: Request) -> dict[str, str]:
-    params = {k: request.query_params[k] for k in ("from", "to") if k in request.query_params}
-    if "from" in params:
-        params["from_"] = params.pop("from")
-    return params
 
 
 def _time(value: datetime | None) -> str | None:

@@ -17,6 +17,7 @@ from plans.models import Meter
 from plans.money import format_quantity
 from subscriptions.models import Customer
 from tenants.openapi import ErrorResponseSerializer
+from tenants.params import from_to_params
 from tenants.scoping import TenantScopedApi
 from usage import selectors, services
 from usage.filtersets import UsageEventFilterSet
@@ -192,19 +193,10 @@ class CustomerUsageApi(TenantScopedApi):
         )
 
     def _range(self, request: Request) -> tuple[datetime, datetime]:
-        query = self.Query(data=_query_dict(request))
-        if not query.is_valid():
-            raise ValidationError({("from" if k == "from_" else k): v for k, v in query.errors.items()})
+        params = from_to_params(request, self.Query)
         now = timezone.now()
-        end = query.validated_data.get("to", now)
-        start = query.validated_data.get("from_", now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
+        end = params.get("to", now)
+        start = params.get("from_", now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
         if start >= end:
             raise ValidationError({"from": [RANGE_REVERSED]})
         return start, end
-
-
-def _query_dict(request: Request) -> dict[str, str]:
-    params = {k: request.query_params[k] for k in ("from", "to") if k in request.query_params}
-    if "from" in params:
-        params["from_"] = params.pop("from")
-    return params

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -38,39 +38,41 @@ def clear_reference_cache() -> None:
     _meter_cache.clear()
 
 
-def customer_ids_by_external_id(*, tenant_id: uuid.UUID, external_ids: Iterable[str]) -> dict[str, uuid.UUID]:
+def _cached_lookup(
+    cache: dict[tuple[uuid.UUID, str], tuple[float, Any]],
+    tenant_id: uuid.UUID,
+    keys: Iterable[str],
+    fetch: Callable[[list[str]], Iterable[tuple[str, Any]]],
+) -> dict[str, Any]:
+    """Found values of `keys` from the cache while fresh, the rest with one `fetch`."""
     now = time.monotonic()
-    found: dict[str, uuid.UUID] = {}
+    found: dict[str, Any] = {}
     missing = []
-    for external_id in external_ids:
-        hit = _customer_cache.get((tenant_id, external_id))
+    for key in keys:
+        hit = cache.get((tenant_id, key))
         if hit and hit[0] > now:
-            found[external_id] = hit[1]
+            found[key] = hit[1]
         else:
-            missing.append(external_id)
+            missing.append(key)
     if missing:
-        rows = Customer.objects.for_tenant(tenant_id).filter(external_id__in=missing).values_list("external_id", "id")
-        for external_id, customer_id in rows:
-            found[external_id] = customer_id
-            _customer_cache[(tenant_id, external_id)] = (now + _REFERENCE_TTL_SECONDS, customer_id)
+        for key, value in fetch(missing):
+            found[key] = value
+            cache[(tenant_id, key)] = (now + _REFERENCE_TTL_SECONDS, value)
     return found
+
+
+def customer_ids_by_external_id(*, tenant_id: uuid.UUID, external_ids: Iterable[str]) -> dict[str, uuid.UUID]:
+    def fetch(missing: list[str]) -> Iterable[tuple[str, Any]]:
+        return Customer.objects.for_tenant(tenant_id).filter(external_id__in=missing).values_list("external_id", "id")
+
+    return _cached_lookup(_customer_cache, tenant_id, external_ids, fetch)
 
 
 def meters_by_code(*, tenant_id: uuid.UUID, codes: Iterable[str]) -> dict[str, Meter]:
-    now = time.monotonic()
-    found: dict[str, Meter] = {}
-    missing = []
-    for code in codes:
-        hit = _meter_cache.get((tenant_id, code))
-        if hit and hit[0] > now:
-            found[code] = hit[1]
-        else:
-            missing.append(code)
-    if missing:
-        for meter in Meter.objects.for_tenant(tenant_id).filter(code__in=missing):
-            found[meter.code] = meter
-            _meter_cache[(tenant_id, meter.code)] = (now + _REFERENCE_TTL_SECONDS, meter)
-    return found
+    def fetch(missing: list[str]) -> Iterable[tuple[str, Any]]:
+        return ((m.code, m) for m in Meter.objects.for_tenant(tenant_id).filter(code__in=missing))
+
+    return _cached_lookup(_meter_cache, tenant_id, codes, fetch)
 
 
 def usage_event_list(
