@@ -1,0 +1,372 @@
+"""`python manage.py seed_demo` (`make demo`): a demo tenant with months of history.
+
+Everything goes through the apps' services, as the API would: the tenant "Demo Co"
+with an admin and an API key, a meter of every aggregation, plans of every charge
+model, a webhook endpoint where nothing listens, ten customers subscribed three to
+four months ago (trials, one still in its trial, one canceled at period end), a few
+thousand usage events over those months (the batch ingestion path), then an invoice
+run as of now, payments of the older invoices through the payment webhook's service
+(one declined), and a refresh of the revenue view.
+
+Safe to run twice: the demo admin's email marks the demo tenant, and a run that finds
+it prints the login and changes nothing. The whole seed is one transaction, so a run
+that fails leaves nothing behind. Development only: the password is fixed and printed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from invoices.models import Invoice
+from invoices.payments import PaymentNotice, payment_event_receive
+from invoices.services import invoice_due_subscriptions, subscription_cancel
+from metrics.selectors import mrr_for_tenant
+from metrics.services import revenue_metrics_refresh
+from plans.models import Meter
+from plans.money import format_price
+from plans.pricing import ChargeSpec, TierSpec
+from plans.selectors import plan_list
+from plans.services import ChargeDraft, meter_create, plan_create
+from subscriptions.models import Subscription
+from subscriptions.services import customer_create, subscription_create
+from tenants.models import ApiKey, Tenant, User
+from tenants.services import api_key_create, tenant_signup
+from usage.parsing import ParsedEvent, parse_event, resolve_events
+from usage.services import usage_events_ingest_batch
+from webhooks.services import webhook_endpoint_create
+from webhooks.url_guard import UnsafeUrlError, check_webhook_url
+
+DEMO_TENANT_NAME = "Demo Co"
+DEMO_ADMIN_EMAIL = "admin@demo.test"
+DEMO_PASSWORD = "demo-only-not-a-secret"  # noqa: S105 - a published development login
+DEMO_WEBHOOK_URL = "http://127.0.0.1:9/demo-webhooks"  # port 9 (discard): nothing listens
+WEBHOOK_DESCRIPTION = "Demo: nothing listens here, so every delivery fails, is retried with backoff, then ends dead"
+DEMO_CURRENCY = "USD"
+# Taken for the seed's transaction, so that two runs at once cannot both create the demo.
+ADVISORY_LOCK_KEY = 0x5EED_DE30
+BATCH = 1000
+
+NOT_IN_DEVELOPMENT = "seed_demo is for development only: it creates a login whose password it prints."
+EMAIL_TAKEN = "{email} belongs to a user outside a {name!r} tenant: remove that user or use another database."
+
+Agg = Meter.Aggregation
+METERS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("api_calls", "API calls", Agg.SUM, None),  # the customers report daily totals
+    ("sms", "SMS sent", Agg.COUNT, None),  # one event per message
+    ("storage_gb", "Storage (GB, peak)", Agg.MAX, None),  # daily readings; the peak is billed
+    ("active_users", "Active users", Agg.UNIQUE_COUNT, "user_id"),
+    ("transfer_gb", "Data transfer (GB)", Agg.SUM, None),
+)
+
+
+def _tiers(*tiers: tuple[int | None, str] | tuple[int | None, str, str]) -> list[TierSpec]:
+    return [TierSpec(t[0], Decimal(t[1]), Decimal(t[2] if len(t) > 2 else "0")) for t in tiers]
+
+
+# code, name, interval, flat fee, trial days, charges
+PLANS: tuple[tuple[str, str, str, str, int, tuple[ChargeDraft, ...]], ...] = (
+    (
+        "starter", "Starter", "month", "19.00", 0, (
+            ChargeDraft("api_calls", ChargeSpec.tiered(_tiers((10_000, "0"), (100_000, "0.001"), (None, "0.0005")))),
+            ChargeDraft("sms", ChargeSpec.package(25, Decimal("1.50"))),
+        ),
+    ),
+    (
+        "pro", "Pro", "month", "49.00", 14, (
+            ChargeDraft("api_calls", ChargeSpec.tiered(_tiers((50_000, "0"), (None, "0.0008")))),
+            ChargeDraft("active_users", ChargeSpec.volume(_tiers((10, "8.00"), (50, "6.00"), (None, "4.00", "20.00")))),
+            ChargeDraft("storage_gb", ChargeSpec.per_unit(Decimal("0.25"))),
+            ChargeDraft("sms", ChargeSpec.package(100, Decimal("4.00"))),
+        ),
+    ),
+    (
+        "enterprise", "Enterprise (yearly)", "year", "4800.00", 0, (
+            ChargeDraft("transfer_gb", ChargeSpec.per_unit(Decimal("0.05"))),
+            ChargeDraft("active_users", ChargeSpec.volume(_tiers((100, "5.00"), (None, "3.00")))),
+        ),
+    ),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    external_id: str
+    name: str
+    plan: str
+    days_ago: int  # the subscription started this many days before the seed, at midnight UTC
+    scale: float  # how much usage it sends
+    trial_days: int | None = None  # None: the plan's
+
+
+CUSTOMERS = (
+    DemoCustomer("cus_globex", "Globex Corporation", "pro", 118, 3.0),
+    DemoCustomer("cus_initech", "Initech", "starter", 121, 1.0),
+    DemoCustomer("cus_umbrella", "Umbrella Corp", "pro", 104, 2.0),
+    DemoCustomer("cus_hooli", "Hooli", "enterprise", 110, 5.0),
+    DemoCustomer("cus_stark", "Stark Industries", "enterprise", 95, 4.0),
+    DemoCustomer("cus_wayne", "Wayne Enterprises", "starter", 112, 0.5),
+    DemoCustomer("cus_wonka", "Wonka Industries", "starter", 99, 1.5),
+    DemoCustomer("cus_cyberdyne", "Cyberdyne Systems", "pro", 100, 1.0, trial_days=120),  # still trialing
+    DemoCustomer("cus_tyrell", "Tyrell Corporation", "starter", 101, 0.8),
+    DemoCustomer("cus_soylent", "Soylent Corp", "pro", 92, 1.2),
+)
+DECLINED_CUSTOMER = "cus_umbrella"  # its latest payment fails: subscription past_due
+CANCELED_CUSTOMER = "cus_tyrell"  # canceled at the end of its current period
+
+
+# Usage
+
+
+def _day_usage(customer: DemoCustomer, meter: str, day: int, rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
+    """(value, properties) of each event of one meter on one day of a customer."""
+    scale = customer.scale
+    if meter == "api_calls":
+        return [(str(int(rng.randint(400, 2500) * scale)), {})]
+    if meter == "sms":
+        return [("1", {}) for _ in range(rng.randint(0, 3))]
+    if meter == "storage_gb":
+        return [(f"{(20 + day * 0.4 + rng.uniform(0, 3)) * scale:.2f}", {})]
+    if meter == "active_users":
+        users = max(3, int(12 * scale))
+        return [("1", {"user_id": f"user_{rng.randint(1, users)}"}) for _ in range(rng.randint(1, 4))]
+    return [(f"{rng.uniform(5, 40) * scale:.3f}", {})]  # transfer_gb
+
+
+def raw_usage(customer: DemoCustomer, meters: list[str], start: datetime, now: datetime) -> Iterator[dict[str, Any]]:
+    """The customer's events from `start` to `now`, as the API would receive them.
+    Deterministic for a given customer, start and now (seeded by the customer)."""
+    rng = random.Random(f"seed_demo:{customer.external_id}")
+    day = 0
+    while start + timedelta(days=day) < now:
+        for meter in meters:
+            for n, (value, properties) in enumerate(_day_usage(customer, meter, day, rng)):
+                at = start + timedelta(days=day, seconds=rng.randrange(86_400))
+                if at >= now:
+                    continue
+                yield {
+                    "idempotency_key": f"demo-{customer.external_id}-{meter}-{day}-{n}",
+                    "external_customer_id": customer.external_id,
+                    "meter": meter,
+                    "value": value,
+                    "timestamp": at.isoformat(),
+                    "properties": properties,
+                }
+        day += 1
+
+
+def parse_usage(tenant_id: uuid.UUID, raw: list[dict[str, Any]], now: datetime) -> list[ParsedEvent]:
+    """The events validated and resolved as the batch endpoint does."""
+    items = []
+    for event in raw:
+        data, problems = parse_event(event, now=now, with_key=True)
+        if problems:
+            raise CommandError(f"bad demo event {event}: {problems}")
+        items.append((data["idempotency_key"], data))
+    parsed, errors = resolve_events(tenant_id=tenant_id, items=items, now=now)
+    for problems in errors:
+        if problems:
+            raise CommandError(f"bad demo event: {problems}")
+    return [event for event in parsed if event is not None]
+
+
+# The seed
+
+
+@dataclass
+class Seeded:
+    tenant: Tenant
+    api_key: str
+    webhook: str  # the endpoint's URL, or why there is none
+    events: int
+    invoices: Counter[str]  # by status, after the payments
+    payments: Counter[str]  # by outcome
+
+
+def existing_demo() -> Tenant | None:
+    """The demo tenant if it was seeded already (its admin's email is the marker)."""
+    user = User.objects.select_related("tenant").filter(email=DEMO_ADMIN_EMAIL).first()
+    if user is None:
+        return None
+    if user.tenant is None or user.tenant.name != DEMO_TENANT_NAME:
+        raise CommandError(EMAIL_TAKEN.format(email=DEMO_ADMIN_EMAIL, name=DEMO_TENANT_NAME))
+    return user.tenant
+
+
+def _catalog(tenant: Tenant) -> None:
+    for code, name, aggregation, prop in METERS:
+        meter_create(tenant=tenant, code=code, name=name, aggregation=aggregation, property=prop)
+    for code, name, interval, amount, trial_days, charges in PLANS:
+        plan_create(
+            tenant=tenant, code=code, name=name, interval=interval, amount=Decimal(amount),
+            currency=DEMO_CURRENCY, trial_days=trial_days, charges=charges,
+        )  # fmt: skip
+
+
+def _webhook_endpoint(tenant: Tenant) -> str:
+    """An endpoint for every event type where nothing listens, or why there is none:
+    the SSRF guard refuses http and loopback addresses unless WEBHOOK_ALLOW_PRIVATE_URLS."""
+    try:
+        check_webhook_url(DEMO_WEBHOOK_URL)
+    except UnsafeUrlError as exc:
+        return f"none: {DEMO_WEBHOOK_URL} refused ({exc}); WEBHOOK_ALLOW_PRIVATE_URLS=true allows it"
+    endpoint = webhook_endpoint_create(tenant=tenant, url=DEMO_WEBHOOK_URL, description=WEBHOOK_DESCRIPTION)
+    return f"{endpoint.url} ({WEBHOOK_DESCRIPTION})"
+
+
+def _subscribe(tenant: Tenant, now: datetime) -> dict[str, tuple[DemoCustomer, Subscription]]:
+    plans = {plan.code: plan for plan in plan_list(tenant=tenant)}
+    subscribed = {}
+    for c in CUSTOMERS:
+        customer = customer_create(
+            tenant=tenant, external_id=c.external_id, name=c.name, email=f"billing@{c.external_id[4:]}.test"
+        )
+        start = (now - timedelta(days=c.days_ago)).replace(hour=0, minute=0, second=0, microsecond=0)
+        subscription = subscription_create(
+            tenant=tenant, customer_id=customer.pk, plan_id=plans[c.plan].pk, start_at=start, trial_days=c.trial_days
+        )
+        subscribed[c.external_id] = (c, subscription)
+    return subscribed
+
+
+def _usage(tenant: Tenant, subscribed: dict[str, tuple[DemoCustomer, Subscription]], now: datetime) -> int:
+    charged = {code: [draft.meter for draft in charges] for code, _, _, _, _, charges in PLANS}
+    raw = [
+        event
+        for customer, subscription in subscribed.values()
+        for event in raw_usage(customer, charged[customer.plan], subscription.start_at, now)
+    ]
+    for first in range(0, len(raw), BATCH):
+        usage_events_ingest_batch(tenant_id=tenant.pk, events=parse_usage(tenant.pk, raw[first : first + BATCH], now))
+    return len(raw)
+
+
+def _pay(invoices: list[Invoice]) -> Counter[str]:
+    """Settle open invoices through the payment webhook's service, as the provider
+    would: each subscription's latest invoice is left open (awaiting payment), except
+    the declined customer's, whose payment fails; every earlier one is paid."""
+    latest: dict[uuid.UUID, uuid.UUID] = {}
+    for invoice in sorted(invoices, key=lambda i: i.period_start):
+        latest[invoice.subscription_id] = invoice.pk
+    outcomes: Counter[str] = Counter()
+    for invoice in invoices:
+        is_latest = latest[invoice.subscription_id] == invoice.pk
+        if invoice.status != Invoice.Status.OPEN or (is_latest and invoice.customer.external_id != DECLINED_CUSTOMER):
+            continue
+        event, _ = payment_event_receive(notice=_notice(invoice, succeeded=not is_latest))
+        outcomes[event.outcome] += 1
+    return outcomes
+
+
+def _notice(invoice: Invoice, *, succeeded: bool) -> PaymentNotice:
+    kind = "payment.succeeded" if succeeded else "payment.failed"
+    amount = format_price(invoice.total, invoice.currency)
+    reason = "" if succeeded else "card_declined"
+    data = {"invoice_id": str(invoice.pk), "amount": amount, "currency": invoice.currency}
+    return PaymentNotice(
+        webhook_id=f"demo_pay_{invoice.pk}",
+        type=kind,
+        invoice_id=invoice.pk,
+        amount=invoice.total,
+        currency=invoice.currency,
+        failure_reason=reason,
+        payload={"type": kind, "data": {**data, "failure_reason": reason or None}},
+    )
+
+
+def seed(now: datetime) -> Seeded:
+    """Create the demo tenant and its history up to `now` (call it in a transaction)."""
+    validate_password(DEMO_PASSWORD)
+    tenant = tenant_signup(
+        name=DEMO_TENANT_NAME,
+        admin_email=DEMO_ADMIN_EMAIL,
+        admin_password=DEMO_PASSWORD,
+        default_currency=DEMO_CURRENCY,
+    )["tenant"]
+    _, raw_key = api_key_create(tenant=tenant, name="demo backend")
+    _catalog(tenant)
+    webhook = _webhook_endpoint(tenant)  # before anything happens, so that it gets every event
+    subscribed = _subscribe(tenant, now)
+    events = _usage(tenant, subscribed, now)
+    invoice_due_subscriptions(tenant_id=tenant.pk, as_of=now)
+    _, canceled = subscribed[CANCELED_CUSTOMER]
+    subscription_cancel(tenant=tenant, subscription_id=canceled.pk, at_period_end=True, now=now)
+    payments: Counter[str] = Counter()
+    if not settings.PAYMENT_PROVIDER_URL:  # else the provider is asked to charge them (on commit)
+        invoices = list(Invoice.objects.for_tenant(tenant).select_related("customer"))
+        payments = _pay(invoices)
+    statuses = Counter(Invoice.objects.for_tenant(tenant).values_list("status", flat=True))
+    return Seeded(tenant, raw_key, webhook, events, statuses, payments)
+
+
+class Command(BaseCommand):
+    help = "Seed a demo tenant (Demo Co) with plans, customers, months of usage, invoices and payments."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.IS_DEVELOPMENT:
+            raise CommandError(NOT_IN_DEVELOPMENT)
+        started = time.monotonic()
+        tenant = existing_demo()
+        if tenant is not None:
+            return self._exists(tenant)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+            tenant = existing_demo()  # a run that held the lock before us may have seeded it
+            if tenant is not None:
+                return self._exists(tenant)
+            seeded = seed(timezone.now())
+        revenue_metrics_refresh()
+        self._report(seeded, time.monotonic() - started)
+
+    def _exists(self, tenant: Tenant) -> None:
+        self.stdout.write(f"demo tenant exists: {tenant.name} (id {tenant.pk}); nothing changed.")
+        self._login(tenant)
+        keys = ", ".join(f"{k.name} ({k.prefix}…)" for k in ApiKey.objects.for_tenant(tenant).order_by("created_at"))
+        self.stdout.write(f"  API keys: {keys or 'none'} (a key is shown only when created: POST …/api-keys)")
+
+    def _login(self, tenant: Tenant) -> None:
+        base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+        self.stdout.write(f"  tenant id: {tenant.pk}")
+        self.stdout.write(f"  admin login: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}  (fake, development only)")
+        body = f'{{"email": "{DEMO_ADMIN_EMAIL}", "password": "{DEMO_PASSWORD}"}}'
+        self.stdout.write(f"    curl -s -X POST {base}/v1/auth/login -H 'content-type: application/json' -d '{body}'")
+        self.stdout.write(f"  API docs: {base}/v1/docs; Django admin: {base}/admin/ (python manage.py createsuperuser)")
+
+    def _report(self, seeded: Seeded, seconds: float) -> None:
+        tenant, write = seeded.tenant, self.stdout.write
+        write(f"demo tenant created: {tenant.name}")
+        self._login(tenant)
+        write(f"  API key (shown once): {seeded.api_key}")
+        write("  meters: " + ", ".join(f"{code} ({aggregation})" for code, _, aggregation, _ in METERS))
+        write("  plans: " + ", ".join(f"{code} ({fee} {DEMO_CURRENCY}/{every})" for code, _, every, fee, *_ in PLANS))
+        statuses = Counter(Subscription.objects.for_tenant(tenant).values_list("status", flat=True))
+        write(f"  subscriptions: {_counts(statuses)}; {CANCELED_CUSTOMER} cancels at its period end")
+        write(f"  usage events: {seeded.events}")
+        write(f"  invoices: {_counts(seeded.invoices)}")
+        if settings.PAYMENT_PROVIDER_URL:
+            write(f"  payments: the Celery worker sends the open invoices to {settings.PAYMENT_PROVIDER_URL}")
+        else:
+            write(f"  payment webhooks applied: {_counts(seeded.payments)}; the latest invoices await payment")
+        write(f"  webhook endpoint: {seeded.webhook}")
+        for row in mrr_for_tenant(tenant_id=tenant.pk).currencies:
+            write(f"  MRR: {row.mrr} {row.currency}, ARR {row.arr}")
+        write(f"done in {seconds:.1f} s")
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{count} {name}" for name, count in sorted(counter.items())) or "none"

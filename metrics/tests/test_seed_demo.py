@@ -1,0 +1,196 @@
+"""`manage.py seed_demo` (`make demo`): the demo tenant with its history, and a second
+run that changes nothing."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from invoices.models import Invoice, InvoiceLine, InvoiceRun, PaymentEvent
+from metrics.management.commands import seed_demo
+from metrics.models import RevenueSnapshot
+from plans.models import Charge, Meter, Plan
+from subscriptions.models import Customer, Subscription
+from tenants.models import ApiKey, Role, Tenant, User, hash_api_key
+from tenants.tests.factories import TenantFactory, UserFactory
+from usage.models import UsageEvent
+from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 15, 12, 30, tzinfo=UTC)
+TENANT_MODELS = (
+    ApiKey, Meter, Plan, Charge, Customer, Subscription, UsageEvent, Invoice, InvoiceLine, InvoiceRun,
+    PaymentEvent, WebhookEndpoint, Event, WebhookDelivery,
+)  # fmt: skip
+
+
+def seed(at: datetime = NOW) -> str:
+    out = StringIO()
+    with time_machine.travel(at, tick=False):
+        call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def demo_tenant() -> Tenant:
+    return Tenant.objects.get(name=seed_demo.DEMO_TENANT_NAME)
+
+
+def state() -> dict[str, Any]:
+    """Everything a run could change: row counts and the states that move."""
+    counts: dict[str, Any] = {model.__name__: model.all_tenants.count() for model in TENANT_MODELS}
+    counts |= {"Tenant": Tenant.objects.count(), "User": User.objects.count()}
+    counts["invoices"] = sorted(Invoice.all_tenants.values_list("number", "status", "total", "paid_at"))
+    counts["subscriptions"] = sorted(
+        Subscription.all_tenants.values_list("id", "status", "current_period_start", "cancel_at_period_end")
+    )
+    return counts
+
+
+def test_it_seeds_a_tenant_with_a_login_an_api_key_and_a_catalog_of_every_kind():
+    out = seed()
+
+    tenant = demo_tenant()
+    admin = User.objects.get(email=seed_demo.DEMO_ADMIN_EMAIL)
+    assert (admin.tenant, admin.role) == (tenant, Role.ADMIN)
+    assert admin.check_password(seed_demo.DEMO_PASSWORD)
+    assert f"{seed_demo.DEMO_ADMIN_EMAIL} / {seed_demo.DEMO_PASSWORD}" in out
+    printed_key = re.search(r"API key \(shown once\): (bk_\S+)", out)
+    assert printed_key is not None
+    assert ApiKey.objects.for_tenant(tenant).get().key_hash == hash_api_key(printed_key.group(1))
+    assert set(Meter.objects.for_tenant(tenant).values_list("aggregation", flat=True)) == {
+        "count", "sum", "max", "unique_count",
+    }  # fmt: skip
+    assert set(Charge.objects.for_tenant(tenant).values_list("model", flat=True)) == {
+        "per_unit", "tiered", "volume", "package",
+    }  # fmt: skip
+    plans = Plan.objects.for_tenant(tenant)
+    assert set(plans.values_list("interval", flat=True)) == {"month", "year"}
+    assert plans.filter(trial_days__gt=0).exists()
+
+
+def test_it_backdates_subscriptions_and_spreads_usage_over_the_months():
+    seed()
+
+    tenant = demo_tenant()
+    subscriptions = Subscription.objects.for_tenant(tenant)
+    assert Customer.objects.for_tenant(tenant).count() == subscriptions.count() == 10
+    for subscription in subscriptions:
+        assert NOW - timedelta(days=125) < subscription.start_at < NOW - timedelta(days=90)
+    assert Counter(subscriptions.values_list("status", flat=True)) == {"active": 8, "past_due": 1, "trialing": 1}
+    assert subscriptions.filter(trial_end__isnull=False).count() == 4  # the Pro plan has a trial
+    canceling = subscriptions.get(cancel_at_period_end=True)
+    assert canceling.customer.external_id == seed_demo.CANCELED_CUSTOMER
+    events = UsageEvent.objects.for_tenant(tenant)
+    assert 2000 <= events.count() <= 6000
+    months = {stamp.month for stamp in events.values_list("timestamp", flat=True)}
+    assert len(months) >= 4
+    assert events.filter(timestamp__gte=NOW).count() == 0
+
+
+def test_it_invoices_pays_the_older_invoices_and_refreshes_the_revenue_view():
+    out = seed()
+
+    tenant = demo_tenant()
+    invoices = Invoice.objects.for_tenant(tenant)
+    statuses = Counter(invoices.values_list("status", flat=True))
+    assert statuses["paid"] > 0
+    assert statuses["open"] > 0
+    assert set(statuses) <= {"paid", "open"}
+    outcomes = Counter(PaymentEvent.objects.for_tenant(tenant).values_list("outcome", flat=True))
+    assert outcomes == {"paid": statuses["paid"], "payment_failed": 1}
+    past_due = Subscription.objects.for_tenant(tenant).get(status="past_due")
+    assert past_due.customer.external_id == seed_demo.DECLINED_CUSTOMER
+    # Each subscription's latest invoice still awaits payment; every earlier one is paid.
+    for subscription_id in invoices.values_list("subscription_id", flat=True).distinct():
+        latest, *earlier = invoices.filter(subscription_id=subscription_id).order_by("-period_start")
+        assert latest.status == "open"
+        assert {invoice.status for invoice in earlier} <= {"paid"}
+    mrr = RevenueSnapshot.objects.for_tenant(tenant).get(currency="USD")
+    assert (mrr.active_subscriptions, mrr.trialing_subscriptions) == (9, 1)
+    assert mrr.mrr > mrr.committed_mrr > 0
+    assert "MRR: " in out
+
+
+def test_it_gives_the_webhook_endpoint_every_event():
+    out = seed()
+
+    tenant = demo_tenant()
+    endpoint = WebhookEndpoint.objects.for_tenant(tenant).get()
+    assert endpoint.url == seed_demo.DEMO_WEBHOOK_URL
+    types = set(Event.objects.for_tenant(tenant).values_list("type", flat=True))
+    assert {"subscription.created", "subscription.trial_ended", "invoice.finalized", "invoice.paid"} <= types
+    assert "invoice.payment_failed" in types
+    assert WebhookDelivery.objects.for_tenant(tenant).count() == Event.objects.for_tenant(tenant).count()
+    assert seed_demo.DEMO_WEBHOOK_URL in out
+
+
+def test_a_second_run_changes_nothing_and_prints_the_login():
+    seed()
+    before = state()
+
+    out = seed(NOW + timedelta(days=40))
+
+    assert state() == before
+    assert Tenant.objects.filter(name=seed_demo.DEMO_TENANT_NAME).count() == 1
+    assert "demo tenant exists" in out
+    assert f"{seed_demo.DEMO_ADMIN_EMAIL} / {seed_demo.DEMO_PASSWORD}" in out
+    assert "bk_" in out  # the key's prefix, not the key
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE_URLS=False)
+def test_without_private_webhook_urls_it_seeds_without_an_endpoint_and_says_why():
+    out = seed()
+
+    tenant = demo_tenant()
+    assert not WebhookEndpoint.objects.for_tenant(tenant).exists()
+    assert "WEBHOOK_ALLOW_PRIVATE_URLS=true" in out
+    assert Invoice.objects.for_tenant(tenant).exists()
+
+
+@override_settings(PAYMENT_PROVIDER_URL="http://127.0.0.1:9/charges")
+def test_with_a_payment_provider_it_leaves_the_payments_to_it():
+    out = seed()
+
+    tenant = demo_tenant()
+    assert not PaymentEvent.objects.for_tenant(tenant).exists()
+    assert set(Invoice.objects.for_tenant(tenant).values_list("status", flat=True)) == {"open"}
+    assert "http://127.0.0.1:9/charges" in out
+
+
+@override_settings(IS_DEVELOPMENT=False)
+def test_it_refuses_to_run_outside_development():
+    with pytest.raises(CommandError, match="development only"):
+        seed()
+
+    assert not Tenant.objects.exists()
+
+
+def test_a_run_that_fails_half_way_leaves_nothing(monkeypatch):
+    def fail(**kwargs: Any) -> None:
+        raise RuntimeError("invoicing broke")
+
+    monkeypatch.setattr(seed_demo, "invoice_due_subscriptions", fail)
+
+    with pytest.raises(RuntimeError):
+        seed()
+
+    assert not Tenant.objects.exists()
+    assert not User.objects.exists()
+
+
+def test_it_refuses_when_the_demo_email_belongs_to_another_tenant():
+    UserFactory(tenant=TenantFactory(name="Acme"), email=seed_demo.DEMO_ADMIN_EMAIL)
+
+    with pytest.raises(CommandError, match="belongs to a user outside"):
+        seed()
+
+    assert not Tenant.objects.filter(name=seed_demo.DEMO_TENANT_NAME).exists()
