@@ -345,7 +345,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  admin login: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}  (fake, development only)")
         body = f'{{"email": "{DEMO_ADMIN_EMAIL}", "password": "{DEMO_PASSWORD}"}}'
         self.stdout.write(f"    curl -s -X POST {base}/v1/auth/login -H 'content-type: application/json' -d '{body}'")
-        self.stdout.write(f"  API docs: {base}/v1/docs; Django admin: {base}/admin/ (python manage.py createsuperuser)")
+        self.stdout.write(
+            f"  API docs: {base}/v1/docs; Django admin: {base}/admin/ (.venv/bin/python manage.py createsuperuser)"
+        )
 
     def _report(self, seeded: Seeded, seconds: float) -> None:
         tenant, write = seeded.tenant, self.stdout.write
