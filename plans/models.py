@@ -202,7 +202,17 @@ class Charge(TenantOwnedModel):
         return self.plan.currency
 
     def to_spec(self) -> ChargeSpec:
-        """The pure pricing definition of this charge (see `plans.pricing.calculate`)."""
+        """The pure pricing definition of this charge (see `plans.pricing.calculate`).
+
+        Built once per instance: a charge's prices never change (a price change is a
+        new plan), and an invoice run prices one charge for hundreds of subscriptions.
+        """
+        cached: ChargeSpec | None = self.__dict__.get("_spec")
+        if cached is None:
+            cached = self.__dict__["_spec"] = self._build_spec()
+        return cached
+
+    def _build_spec(self) -> ChargeSpec:
         return ChargeSpec(
             model=PricingModel(self.model),
             unit_amount=self.unit_amount,
