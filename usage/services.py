@@ -44,10 +44,11 @@ RETURNING idempotency_key, id
 
 
 def insert_params(tenant_id: uuid.UUID, events: Sequence[ParsedEvent], now: datetime) -> dict[str, Any]:
+    text: dict[uuid.UUID, str] = {}  # a batch names few customers and meters: str() each once
     rows = [
         {
-            "c": str(e.customer_id),
-            "m": str(e.meter_id),
+            "c": text.get(e.customer_id) or text.setdefault(e.customer_id, str(e.customer_id)),
+            "m": text.get(e.meter_id) or text.setdefault(e.meter_id, str(e.meter_id)),
             "k": e.idempotency_key,
             "v": str(e.value),
             "t": e.timestamp.isoformat(),
