@@ -393,13 +393,13 @@ def test_batch_size_histogram_moves(key_api, turl, customer, meter):
 # Concurrency on real threads against the real database and Redis
 
 
-@pytest.mark.django_db(transaction=True)
-def test_32_concurrent_identical_requests_store_one_event(tenant, admin_user, turl):
+def concurrently(count, request, tenant, user):
+    """`request(client)` from `count` real threads released at once; their answers."""
     CustomerFactory(tenant=tenant, external_id="cus_42")
     MeterFactory(tenant=tenant, code="api_calls")
-    token = tokens_for_user(admin_user)["access"]
-    barrier = threading.Barrier(32)
-    statuses: list[int] = []
+    token = tokens_for_user(user)["access"]
+    barrier = threading.Barrier(count)
+    answers = []
     lock = threading.Lock()
 
     def send():
@@ -407,17 +407,25 @@ def test_32_concurrent_identical_requests_store_one_event(tenant, admin_user, tu
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         barrier.wait()
         try:
-            code = post(client, turl, event(), key="same-key").status_code
+            answer = request(client)
         finally:
             connection.close()
         with lock:
-            statuses.append(code)
+            answers.append(answer)
 
-    threads = [threading.Thread(target=send) for _ in range(32)]
+    threads = [threading.Thread(target=send) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_32_concurrent_identical_requests_store_one_event(tenant, admin_user, turl):
+    statuses = concurrently(
+        32, lambda client: post(client, turl, event(), key="same-key").status_code, tenant, admin_user
+    )
     assert UsageEvent.objects.filter(idempotency_key="same-key").count() == 1
     assert statuses.count(201) == 1
     assert set(statuses) <= {201, 200, 409}
@@ -426,52 +434,18 @@ def test_32_concurrent_identical_requests_store_one_event(tenant, admin_user, tu
 
 @pytest.mark.django_db(transaction=True)
 def test_32_concurrent_identical_requests_store_one_event_with_redis_down(redis_down, tenant, admin_user, turl):
-    CustomerFactory(tenant=tenant, external_id="cus_42")
-    MeterFactory(tenant=tenant, code="api_calls")
-    token = tokens_for_user(admin_user)["access"]
-    barrier = threading.Barrier(32)
-    statuses: list[int] = []
-
-    def send():
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        barrier.wait()
-        try:
-            statuses.append(post(client, turl, event(), key="same-key").status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(32)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = concurrently(
+        32, lambda client: post(client, turl, event(), key="same-key").status_code, tenant, admin_user
+    )
     assert UsageEvent.objects.filter(idempotency_key="same-key").count() == 1
     assert sorted(statuses) == [200] * 31 + [201]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_overlapping_batches_store_each_key_once(tenant, admin_user, turl):
-    CustomerFactory(tenant=tenant, external_id="cus_42")
-    MeterFactory(tenant=tenant, code="api_calls")
-    token = tokens_for_user(admin_user)["access"]
-    barrier = threading.Barrier(8)
-    results: list[dict] = []
-
-    def send():
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        barrier.wait()
-        try:
-            results.append(post_batch(client, turl, [batch_event(i) for i in range(200)]).json())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = concurrently(
+        8, lambda client: post_batch(client, turl, [batch_event(i) for i in range(200)]).json(), tenant, admin_user
+    )
     assert UsageEvent.objects.count() == 200
     assert sum(r["accepted"] for r in results) == 200
     assert sum(r["duplicates"] for r in results) == 7 * 200
