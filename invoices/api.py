@@ -64,8 +64,7 @@ class InvoiceListApi(TenantScopedApi):
 
     @extend_schema(operation_id="invoices_list", responses=InvoiceOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([invoice_body(invoice) for invoice in page or []])
+        return self.list_response(lambda page: [invoice_body(invoice) for invoice in page])
 
 
 class InvoiceDetailApi(TenantScopedApi):

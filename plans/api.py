@@ -107,8 +107,7 @@ class MeterListCreateApi(TenantScopedApi):
 
     @extend_schema(responses=MeterOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(MeterOutput(page, many=True).data)
+        return self.list_response(lambda page: MeterOutput(page, many=True).data)
 
     @extend_schema(request=Input, responses={201: MeterOutput})
     def post(self, request: Request, tenant_id: str) -> Response:
@@ -254,8 +253,7 @@ class PlanListCreateApi(TenantScopedApi):
 
     @extend_schema(responses=PlanOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(PlanOutput(page, many=True).data)
+        return self.list_response(lambda page: PlanOutput(page, many=True).data)
 
     @extend_schema(request=Input, responses={201: PlanOutput})
     def post(self, request: Request, tenant_id: str) -> Response:

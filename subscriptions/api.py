@@ -45,9 +45,8 @@ class CustomerListCreateApi(TenantScopedApi):
 
     @extend_schema(operation_id="customers_list", responses=CustomerOutput(many=True))
     def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        customers = self.filter_queryset(selectors.customer_list(tenant=self.tenant_id))
-        page = self.paginate_queryset(customers)
-        return self.get_paginated_response(CustomerOutput(page, many=True).data)
+        customers = selectors.customer_list(tenant=self.tenant_id)
+        return self.list_response(lambda page: CustomerOutput(page, many=True).data, customers)
 
     @extend_schema(request=Input, responses={201: CustomerOutput})
     def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
@@ -107,9 +106,8 @@ class SubscriptionListCreateApi(TenantScopedApi):
 
     @extend_schema(operation_id="subscriptions_list", responses=SubscriptionOutput(many=True))
     def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        subscriptions = self.filter_queryset(selectors.subscription_list(tenant=self.tenant_id))
-        page = self.paginate_queryset(subscriptions)
-        return self.get_paginated_response(SubscriptionOutput(page, many=True).data)
+        subscriptions = selectors.subscription_list(tenant=self.tenant_id)
+        return self.list_response(lambda page: SubscriptionOutput(page, many=True).data, subscriptions)
 
     @extend_schema(request=Input, responses={201: SubscriptionOutput})
     def post(self, request: Request, tenant_id: uuid.UUID) -> Response:

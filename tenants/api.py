@@ -163,8 +163,7 @@ class UserListCreateApi(TenantScopedApi):
 
     @extend_schema(responses=UserOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(UserOutput(page, many=True).data)
+        return self.list_response(lambda page: UserOutput(page, many=True).data)
 
     @extend_schema(request=Input, responses={201: UserOutput})
     def post(self, request: Request, tenant_id: str) -> Response:
@@ -200,8 +199,7 @@ class ApiKeyListCreateApi(TenantScopedApi):
 
     @extend_schema(responses=ApiKeyOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ApiKeyOutput(page, many=True).data)
+        return self.list_response(lambda page: ApiKeyOutput(page, many=True).data)
 
     @extend_schema(request=Input, responses={201: CreatedOutput})
     def post(self, request: Request, tenant_id: str) -> Response:

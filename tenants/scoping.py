@@ -23,6 +23,7 @@ from django.db.models import Model, QuerySet
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from tenants.models import Role, Tenant
 
@@ -97,6 +98,12 @@ class TenantScopedApi(GenericAPIView):
         if target is None:
             raise TypeError(f"{type(self).__name__} has no model to scope")
         return target._default_manager.filter(tenant_id=self.tenant_id)
+
+    def list_response(self, render: Callable[[list[Any]], Any], queryset: QuerySet[Any] | None = None) -> Response:
+        """One page of `queryset` (default `get_queryset()`), narrowed by the view's
+        filterset, rendered by `render` in the list envelope of API.md."""
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset() if queryset is None else queryset))
+        return self.get_paginated_response(render(page or []))
 
     @schema_safe
     def get_queryset(self) -> QuerySet[Any]:

@@ -77,9 +77,9 @@ class UsageEventListIngestApi(TenantScopedApi):
 
     @extend_schema(responses={200: UsageEventOutput(many=True)})
     def get(self, request: Request, tenant_id: str) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        rows = [(e, e.customer.external_id, e.meter.code) for e in page or []]
-        return self.get_paginated_response(UsageEventOutput(rows, many=True).data)
+        return self.list_response(
+            lambda page: UsageEventOutput([(e, e.customer.external_id, e.meter.code) for e in page], many=True).data
+        )
 
     @extend_schema(
         request=UsageEventInput,

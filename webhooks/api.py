@@ -57,8 +57,7 @@ class WebhookEndpointListCreateApi(TenantScopedApi):
 
     @extend_schema(operation_id="webhook_endpoints_list", responses=WebhookEndpointOutput(many=True))
     def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(WebhookEndpointOutput(page, many=True).data)
+        return self.list_response(lambda page: WebhookEndpointOutput(page, many=True).data)
 
     @extend_schema(request=WebhookEndpointInput, responses={201: WebhookEndpointCreatedOutput})
     def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
@@ -145,9 +144,7 @@ class WebhookDeliveryListApi(TenantScopedApi):
 
     @extend_schema(operation_id="webhook_deliveries_list", responses=WebhookDeliveryOutput(many=True))
     def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        deliveries = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(deliveries)
-        return self.get_paginated_response(WebhookDeliveryOutput(page, many=True).data)
+        return self.list_response(lambda page: WebhookDeliveryOutput(page, many=True).data)
 
 
 class WebhookDeliveryDetailApi(TenantScopedApi):
