@@ -202,15 +202,13 @@ def fingerprint(data: dict[str, Any]) -> str:
     True
     """
     stamp, value, properties = data.get("timestamp"), data.get("value"), data.get("properties")
-    parts = (
-        data["external_customer_id"],
-        data["meter"],
-        str((Decimal(1) if value is None else value).normalize()),
-        stamp.isoformat() if stamp is not None else "",
-        json.dumps(properties, sort_keys=True, separators=(",", ":")) if properties else "",
-    )
+    c, m = data["external_customer_id"], data["meter"]
+    v = str((Decimal(1) if value is None else value).normalize())
+    t = stamp.isoformat() if stamp is not None else ""
+    p = json.dumps(properties, sort_keys=True, separators=(",", ":")) if properties else ""
     # Length-prefixed, so that no two different bodies can join into the same text.
-    return hashlib.sha256("".join(f"{len(p)}:{p}" for p in parts).encode()).hexdigest()
+    text = f"{len(c)}:{c}{len(m)}:{m}{len(v)}:{v}{len(t)}:{t}{len(p)}:{p}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def resolve_events(
