@@ -9,8 +9,6 @@ Staff see every tenant, so the querysets are read through `all_tenants`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,6 +17,7 @@ from rest_framework.exceptions import APIException
 from invoices import services
 from invoices.models import Invoice, InvoiceLine, InvoiceRun
 from plans.money import format_price
+from tenants.admin_mixins import ReadOnlyAdminMixin
 
 VOIDED = "Voided {count} invoice(s)."
 NOT_VOIDED = "{number} was not voided: {reason}"
@@ -66,19 +65,6 @@ RUN_FIELDS = (
     "error",
     "created_at",
 )
-
-
-class ReadOnlyAdminMixin:
-    """Staff can look, not add, edit or delete."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):

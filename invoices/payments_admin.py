@@ -11,7 +11,6 @@ tenant, so the queryset is read through `all_tenants`. Registered from
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -21,6 +20,7 @@ from django.utils.html import format_html
 
 from invoices.models import PaymentEvent
 from plans.money import format_price
+from tenants.admin_mixins import ReadOnlyAdminMixin
 
 PAYMENT_EVENT_FIELDS = (
     "webhook_id",
@@ -37,7 +37,7 @@ PAYMENT_EVENT_FIELDS = (
 
 
 @admin.register(PaymentEvent)
-class PaymentEventAdmin(admin.ModelAdmin):
+class PaymentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "webhook_id", "type", "outcome", "invoice_link", "paid_amount", "tenant"]
     list_filter = ["outcome", "type"]
     list_select_related = ["invoice", "tenant"]
@@ -64,12 +64,3 @@ class PaymentEventAdmin(admin.ModelAdmin):
     @admin.display(description="payload")
     def pretty_payload(self, event: PaymentEvent) -> str:
         return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, sort_keys=True))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

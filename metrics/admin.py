@@ -20,6 +20,7 @@ from metrics import selectors
 from metrics.api import currency_mrr_body
 from metrics.models import TenantRevenue
 from plans.money import format_price
+from tenants.admin_mixins import ReadOnlyAdminMixin
 
 NO_SUCH_TENANT = "No such tenant."
 PLOT_HEIGHT = 160
@@ -84,18 +85,9 @@ def revenue_chart(revenue: selectors.CurrencyRevenue) -> Chart:
 
 
 @admin.register(TenantRevenue)
-class TenantRevenueAdmin(admin.ModelAdmin):
+class TenantRevenueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "id", "default_currency", "created_at"]
     search_fields = ["name", "id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

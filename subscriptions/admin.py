@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from subscriptions.models import Customer, Subscription
+from tenants.admin_mixins import ReadOnlyAdminMixin
 
 
 @admin.register(Customer)
@@ -26,7 +27,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: subscriptions change only through the services (create, invoicing,
     cancel), which keep the periods, the meter rule and the webhooks consistent."""
 
@@ -36,12 +37,3 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ["customer", "plan", "tenant"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -3,11 +3,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from tenants.admin_mixins import ReadOnlyAdminMixin
 from usage.models import UsageEvent
 
 
 @admin.register(UsageEvent)
-class UsageEventAdmin(admin.ModelAdmin):
+class UsageEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: usage is evidence for invoices; corrections are new events, not edits."""
 
     list_display = ["id", "tenant", "customer", "meter", "value", "timestamp", "idempotency_key", "created_at"]
@@ -19,12 +20,3 @@ class UsageEventAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return UsageEvent.all_tenants.all()
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
