@@ -10,12 +10,7 @@ from rest_framework import serializers
 from invoices.calculation import LineDraft
 from invoices.models import Invoice, InvoiceLine, InvoiceRun
 from plans.money import format_price, format_quantity
-
-_TIME = serializers.DateTimeField()
-
-
-def _time(value: Any) -> str | None:
-    return None if value is None else _TIME.to_representation(value)
+from tenants.formats import format_time
 
 
 class InvoiceTierOutput(serializers.Serializer):
@@ -76,7 +71,7 @@ def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:
     if line.kind in (InvoiceLine.Kind.USAGE, InvoiceLine.Kind.LATE_USAGE):
         body.update(meter=line.meter_code, model=line.model, tiers=line.tiers)
     if line.kind == InvoiceLine.Kind.LATE_USAGE:
-        body.update(period_start=_time(line.period_start), period_end=_time(line.period_end))
+        body.update(period_start=format_time(line.period_start), period_end=format_time(line.period_end))
     return body
 
 
@@ -91,14 +86,14 @@ def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine | LineDraft] | No
         "subscription_id": str(invoice.subscription_id),
         "status": invoice.status,
         "currency": invoice.currency,
-        "period_start": _time(invoice.period_start),
-        "period_end": _time(invoice.period_end),
+        "period_start": format_time(invoice.period_start),
+        "period_end": format_time(invoice.period_end),
         "subtotal": format_price(invoice.subtotal, invoice.currency),
         "total": format_price(invoice.total, invoice.currency),
-        "issued_at": _time(invoice.issued_at),
-        "due_at": _time(invoice.due_at),
-        "paid_at": _time(invoice.paid_at),
-        "voided_at": _time(invoice.voided_at),
+        "issued_at": format_time(invoice.issued_at),
+        "due_at": format_time(invoice.due_at),
+        "paid_at": format_time(invoice.paid_at),
+        "voided_at": format_time(invoice.voided_at),
         "lines": [line_body(line, invoice.currency) for line in rows],
     }
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from metrics import selectors
 from plans.money import format_price
+from tenants.formats import format_time
 from tenants.params import from_to_params
 from tenants.scoping import TenantScopedApi
 
@@ -47,7 +48,7 @@ class MetricsMrrApi(TenantScopedApi):
         report = selectors.mrr_for_tenant(tenant_id=self.tenant_id)
         return Response(
             {
-                "refreshed_at": _time(report.refreshed_at),
+                "refreshed_at": format_time(report.refreshed_at),
                 "currencies": [currency_mrr_body(row) for row in report.currencies],
             }
         )
@@ -106,8 +107,8 @@ class MetricsRevenueApi(TenantScopedApi):
         currencies = selectors.revenue_by_month(tenant_id=self.tenant_id, start=start, end=end)
         return Response(
             {
-                "from": _time(start),
-                "to": _time(end),
+                "from": format_time(start),
+                "to": format_time(end),
                 "currencies": [
                     {
                         "currency": row.currency,
@@ -141,7 +142,3 @@ def _range(request: Request) -> tuple[datetime, datetime]:
     if selectors.month_count(start, end) > MAX_MONTHS:
         raise ValidationError({"from": [RANGE_TOO_LONG]})
     return start, end
-
-
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else serializers.DateTimeField().to_representation(value)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from plans.models import Meter
 from plans.money import format_quantity
 from subscriptions.models import Customer
+from tenants.formats import format_time
 from tenants.openapi import ErrorResponseSerializer
 from tenants.params import from_to_params
 from tenants.scoping import TenantScopedApi
@@ -56,9 +57,9 @@ class UsageEventOutput(serializers.Serializer):
             "external_customer_id": external_customer_id,
             "meter": meter_code,
             "value": format_quantity(event.value),
-            "timestamp": serializers.DateTimeField().to_representation(event.timestamp),
+            "timestamp": format_time(event.timestamp),
             "properties": event.properties,
-            "created_at": serializers.DateTimeField().to_representation(event.created_at),
+            "created_at": format_time(event.created_at),
         }
 
 
@@ -181,11 +182,10 @@ class CustomerUsageApi(TenantScopedApi):
         totals = selectors.usage_totals_for_customer(
             tenant_id=self.tenant_id, customer_id=customer.pk, start=start, end=end
         )
-        field = serializers.DateTimeField()
         return Response(
             {
-                "from": field.to_representation(start),
-                "to": field.to_representation(end),
+                "from": format_time(start),
+                "to": format_time(end),
                 "meters": [
                     {"meter": m.code, "aggregation": m.aggregation, "quantity": format_quantity(q)} for m, q in totals
                 ],
