@@ -25,10 +25,6 @@ def charges_prefetch() -> Prefetch:
     return Prefetch("charges", queryset=Charge.objects.select_related("meter").order_by("position", "created_at"))
 
 
-def meter_list(*, tenant: TenantRef) -> QuerySet[Meter]:
-    return Meter.objects.for_tenant(tenant)
-
-
 def meter_get(*, tenant: TenantRef, meter_id: uuid.UUID) -> Meter | None:
     return Meter.objects.for_tenant(tenant).filter(pk=meter_id).first()
 
