@@ -2,16 +2,20 @@
 
 Every invoice is finalized when it is written, so nothing here can add, change or
 delete one: amounts and lines never change (corrections are late-usage lines on a
-later invoice, or a void). The one write is the "Void selected invoices" action, which
-goes through `services.invoice_void` (open invoices only, `invoice.voided` published).
+later invoice, or a void). The writes are two actions on open invoices: "Void selected
+invoices" (`services.invoice_void`, `invoice.voided` published) and "Mark selected
+invoices uncollectible" (`services.invoice_mark_uncollectible`), which first shows a
+confirmation page, like Django's "delete selected".
 Staff see every tenant, so the querysets are read through `all_tenants`.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from rest_framework.exceptions import APIException
 
 from invoices import services
@@ -21,6 +25,8 @@ from tenants.admin_mixins import ReadOnlyAdminMixin
 
 VOIDED = "Voided {count} invoice(s)."
 NOT_VOIDED = "{number} was not voided: {reason}"
+MARKED_UNCOLLECTIBLE = "Marked {count} invoice(s) uncollectible."
+NOT_MARKED_UNCOLLECTIBLE = "{number} was not marked uncollectible: {reason}"
 
 INVOICE_FIELDS = (
     "id",
@@ -89,7 +95,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     fields = readonly_fields = INVOICE_FIELDS
     inlines = [InvoiceLineInline]
-    actions = ["void_selected"]
+    actions = ["void_selected", "mark_uncollectible_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
         return Invoice.all_tenants.select_related("customer", "subscription", "tenant").order_by(
@@ -118,6 +124,41 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 voided += 1
         if voided:
             self.message_user(request, VOIDED.format(count=voided), messages.SUCCESS)
+
+    def has_mark_uncollectible_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("invoices.change_invoice")
+
+    @admin.action(description="Mark selected invoices uncollectible", permissions=["mark_uncollectible"])
+    def mark_uncollectible_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> TemplateResponse | None:
+        """First a confirmation page (writing off a debt is not a one-click action),
+        then, once confirmed (`post=yes`), the service for each invoice."""
+        invoices = list(queryset.order_by("number"))
+        if request.POST.get("post") != "yes":
+            return self._confirm_uncollectible(request, invoices)
+        marked = 0
+        for invoice in invoices:
+            try:
+                services.invoice_mark_uncollectible(tenant=invoice.tenant_id, invoice_id=invoice.pk)
+            except APIException as exc:  # no longer open (409), or gone meanwhile (404)
+                reason = NOT_MARKED_UNCOLLECTIBLE.format(number=invoice.number, reason=exc.detail)
+                self.message_user(request, reason, messages.WARNING)
+            else:
+                marked += 1
+        if marked:
+            self.message_user(request, MARKED_UNCOLLECTIBLE.format(count=marked), messages.SUCCESS)
+        return None
+
+    def _confirm_uncollectible(self, request: HttpRequest, invoices: list[Invoice]) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mark invoices uncollectible?",
+            "opts": self.model._meta,
+            "media": self.media,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "markable": [i for i in invoices if i.status == Invoice.Status.OPEN],
+            "skipped": [i for i in invoices if i.status != Invoice.Status.OPEN],
+        }
+        return TemplateResponse(request, "admin/invoices/invoice/mark_uncollectible_confirmation.html", context)
 
 
 @admin.register(InvoiceRun)

@@ -1,4 +1,4 @@
-"""Invoice runs, invoices, voiding, and the subscription routes that invoice
+"""Invoice runs, invoices, voiding, marking uncollectible, and the subscription routes that invoice
 (cancel, upcoming invoice)."""
 
 from __future__ import annotations
@@ -85,6 +85,15 @@ class InvoiceVoidApi(TenantScopedApi):
     @extend_schema(request=None, responses={200: InvoiceOutput})
     def post(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
         invoice = services.invoice_void(tenant=self.tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
+        return Response(invoice_body(invoice))
+
+
+class InvoiceMarkUncollectibleApi(TenantScopedApi):
+    write_role = Role.ADMIN
+
+    @extend_schema(request=None, responses={200: InvoiceOutput})
+    def post(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
+        invoice = services.invoice_mark_uncollectible(tenant=self.tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
         return Response(invoice_body(invoice))
 
 

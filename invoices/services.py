@@ -218,3 +218,27 @@ def invoice_preview(*, tenant: Tenant | uuid.UUID, subscription: Subscription) -
     invoice = billing.build_invoice(tenant_id=tenant_id, bill=bill, number="", now=bill.end)
     invoice.status, invoice.paid_at = Invoice.Status.OPEN, None
     return InvoicePreview(invoice, bill.lines)
+
+
+# Uncollectible
+
+INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE = "Only open invoices can be marked uncollectible; this one is {status}."
+
+
+def invoice_mark_uncollectible(*, tenant: Tenant | uuid.UUID, invoice_id: uuid.UUID) -> Invoice:
+    """open → uncollectible: the debt is written off, the invoice and its amounts stay
+    (a payment that arrives after all still marks it paid). Locked like `invoice_void`."""
+    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    with transaction.atomic():
+        invoice = Invoice.objects.for_tenant(tenant_id).select_for_update().filter(pk=invoice_id).first()
+        if invoice is None:
+            raise NotFound(INVOICE_NOT_FOUND)
+        if invoice.status != Invoice.Status.OPEN:
+            message = INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE.format(status=invoice.status)
+            raise ConflictError(message, code="invoice_not_open")
+        invoice.status = Invoice.Status.UNCOLLECTIBLE
+        invoice.save(update_fields=["status"])
+        event_publish(
+            tenant=tenant_id, type=EventType.INVOICE_MARKED_UNCOLLECTIBLE, data=lambda: invoice_body(invoice)
+        )
+    return invoice

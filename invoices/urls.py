@@ -9,6 +9,11 @@ urlpatterns = [
     path("invoices/<uuid:invoice_id>", api.InvoiceDetailApi.as_view(), name="invoice-detail"),
     path("invoices/<uuid:invoice_id>/void", api.InvoiceVoidApi.as_view(), name="invoice-void"),
     path(
+        "invoices/<uuid:invoice_id>/mark-uncollectible",
+        api.InvoiceMarkUncollectibleApi.as_view(),
+        name="invoice-mark-uncollectible",
+    ),
+    path(
         "subscriptions/<uuid:subscription_id>/cancel", api.SubscriptionCancelApi.as_view(), name="subscription-cancel"
     ),
     path(

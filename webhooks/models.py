@@ -34,6 +34,7 @@ class EventType(models.TextChoices):
     INVOICE_PAID = "invoice.paid", "Invoice paid"
     INVOICE_PAYMENT_FAILED = "invoice.payment_failed", "Invoice payment failed"
     INVOICE_VOIDED = "invoice.voided", "Invoice voided"
+    INVOICE_MARKED_UNCOLLECTIBLE = "invoice.marked_uncollectible", "Invoice marked uncollectible"
 
 
 def generate_webhook_secret() -> str:

@@ -1,5 +1,6 @@
 """The Django admin for support staff: find invoices, read them with their lines, void
-open ones; invoice runs listed read-only."""
+open ones or mark them uncollectible (after a confirmation page); invoice runs listed
+read-only."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from invoices.admin import NOT_VOIDED, VOIDED
+from invoices.admin import MARKED_UNCOLLECTIBLE, NOT_MARKED_UNCOLLECTIBLE, NOT_VOIDED, VOIDED
 from invoices.models import Invoice, InvoiceRun
-from invoices.services import INVOICE_NOT_OPEN, invoice_due_subscriptions
+from invoices.services import INVOICE_NOT_OPEN, INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE, invoice_due_subscriptions
 from plans.models import Meter
 from plans.pricing import ChargeSpec
 from plans.tests.factories import PlanFactory, add_charge
@@ -129,7 +130,7 @@ def test_finalized_invoices_cannot_be_added_changed_or_deleted(staff, invoices):
     wile.refresh_from_db()
     assert (wile.total, wile.status, wile.lines.count()) == (Decimal("51.00"), "open", 2)
     choices = staff.get(CHANGELIST).context["action_form"].fields["action"].choices
-    assert [name for name, _ in choices if name] == ["void_selected"]  # no "delete selected"
+    assert [name for name, _ in choices if name] == ["void_selected", "mark_uncollectible_selected"]  # no "delete"
 
 
 def test_the_void_action_voids_open_invoices_and_names_those_it_could_not(staff, tenant, other_tenant, invoices):
@@ -197,3 +198,76 @@ def test_invoice_runs_are_listed_read_only(staff, tenant):
     )
     run.refresh_from_db()
     assert run.status == InvoiceRun.Status.FAILED
+
+
+# Mark uncollectible: a confirmation page first, then the service
+
+
+def test_marking_uncollectible_first_asks_for_confirmation_and_changes_nothing(staff, invoices):
+    wile, road, _ = invoices
+    response = staff.post(
+        CHANGELIST, {"action": "mark_uncollectible_selected", "_selected_action": [str(wile.pk), str(road.pk)]}
+    )
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/invoices/invoice/mark_uncollectible_confirmation.html"
+    assert [i.number for i in response.context["markable"]] == ["INV-000001"]
+    assert [i.number for i in response.context["skipped"]] == ["INV-000002"]
+    page = response.content.decode()
+    assert 'name="post" value="yes"' in page
+    assert f'name="_selected_action" value="{wile.pk}"' in page
+    assert f'value="{road.pk}"' not in page  # a paid invoice is not carried to the confirmation
+    wile.refresh_from_db()
+    assert wile.status == "open"
+    assert not Event.all_tenants.exists()
+
+
+def test_confirming_marks_open_invoices_uncollectible_and_names_those_it_could_not(
+    staff, tenant, other_tenant, invoices
+):
+    wile, road, theirs = invoices
+    WebhookEndpointFactory(tenant=tenant)
+    WebhookEndpointFactory(tenant=other_tenant)
+
+    response = staff.post(
+        CHANGELIST,
+        {
+            "action": "mark_uncollectible_selected",
+            "_selected_action": [str(wile.pk), str(road.pk), str(theirs.pk)],
+            "post": "yes",
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        NOT_MARKED_UNCOLLECTIBLE.format(
+            number="INV-000002", reason=INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE.format(status="paid")
+        ),
+        MARKED_UNCOLLECTIBLE.format(count=2),
+    ]
+    for invoice, status in ((wile, "uncollectible"), (road, "paid"), (theirs, "uncollectible")):
+        invoice.refresh_from_db()
+        assert invoice.status == status
+    events = Event.all_tenants.filter(type="invoice.marked_uncollectible")
+    assert sorted((e.tenant_id, e.data["id"]) for e in events) == sorted(
+        [(tenant.id, str(wile.pk)), (other_tenant.id, str(theirs.pk))]
+    )
+
+
+def test_staff_who_may_only_view_invoices_cannot_mark_them_uncollectible(invoices):
+    viewer = User.objects.create_user(email="readonly@billing.test", password="correct-horse-battery-staple")
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_invoice", "view_invoiceline"]))
+    client = Client()
+    client.force_login(viewer)
+
+    response = client.post(
+        CHANGELIST,
+        {"action": "mark_uncollectible_selected", "_selected_action": [str(invoices[0].pk)], "post": "yes"},
+    )
+    assert response.status_code == 200  # the changelist again: no action ran
+    assert "markable" not in response.context
+    invoices[0].refresh_from_db()
+    assert invoices[0].status == "open"
