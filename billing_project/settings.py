@@ -233,6 +233,11 @@ DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 API_KEY_TOUCH_SECONDS = env.int("API_KEY_TOUCH_SECONDS", default=60)
 IDEMPOTENCY_REDIS_URL = env.str("IDEMPOTENCY_REDIS_URL", default=REDIS_URL)
 USAGE_IDEMPOTENCY_TTL_SECONDS = env.int("USAGE_IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
+# How long an Idempotency-Key of the other POST/DELETE routes is remembered (tenants.idempotency);
+# API.md promises at least 24 hours.
+IDEMPOTENCY_TTL_SECONDS = env.int("IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
+if IDEMPOTENCY_TTL_SECONDS < 24 * 3600:
+    raise ImproperlyConfigured("IDEMPOTENCY_TTL_SECONDS must be at least 86400 (24 hours, API.md)")
 USAGE_MAX_FUTURE_SECONDS = env.int("USAGE_MAX_FUTURE_SECONDS", default=300)
 INVOICE_DUE_DAYS = env.int("INVOICE_DUE_DAYS", default=30)
 INVOICE_RUN_BATCH_SIZE = env.int("INVOICE_RUN_BATCH_SIZE", default=500)

@@ -184,6 +184,8 @@ class ApiKeyListCreateApi(TenantScopedApi):
     read_role = Role.ADMIN
     write_role = Role.ADMIN
     serializer_class = ApiKeyOutput
+    # A replay shows the key again, but the database keeps it only encrypted.
+    idempotency_sealed_fields = ("key",)
 
     @extend_schema_serializer(component_name="ApiKeyCreateInput")
     class Input(serializers.Serializer):

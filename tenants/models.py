@@ -140,3 +140,34 @@ class ApiKey(TenantOwnedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class IdempotencyRecord(TenantOwnedModel):
+    """The first answer to a `POST` or `DELETE` of a tenant route sent with an
+    `Idempotency-Key` (tenants.idempotency): a retry with the same key, method, path and
+    body gets it again. Written in the transaction of the request's own writes, so the
+    record exists exactly when they do (an answer still being made is a lock, not a
+    row: see tenants.idempotency). Usage ingestion keeps its own keys
+    (`UsageEvent.idempotency_key`), which last forever.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # The unique constraint leads with tenant_id: the FK's own index would be a second copy.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=512, help_text="The concrete path, ids included")
+    key = models.CharField(max_length=255, help_text="The Idempotency-Key header")
+    fingerprint = models.CharField(max_length=64, help_text="Keyed SHA-256 of the request body")
+    status_code = models.PositiveSmallIntegerField()
+    # Text, not jsonb: a replay gives the same bytes, keys in their order (jsonb sorts them).
+    body = models.TextField(blank=True, help_text="The answer's JSON body as sent (secrets sealed); empty: none")
+    # Indexed for the purge of expired records (tenants.tasks).
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "method", "path", "key"], name="idempotency_record_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

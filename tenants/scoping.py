@@ -3,7 +3,9 @@
 The path's tenant must be the caller's tenant (else 403, whether or not that tenant
 exists), the caller's role must allow the method, and querysets come from
 `scoped()`, which filters by the path tenant. `__init_subclass__` refuses a subclass
-that drops the membership permission, so scoping cannot be bypassed by accident.
+that drops the membership permission, so scoping cannot be bypassed by accident, and
+wraps its `post` and `delete` in the `Idempotency-Key` handling of tenants.idempotency
+(every tenant route gets it, unless a class opts out with `generic_idempotency = False`).
 
 Schema generation (drf-spectacular) builds views without a request or a path tenant
 and calls `get_queryset()` only to learn the model: it gets `model.objects.none()`,
@@ -25,6 +27,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tenants import idempotency
 from tenants.models import Role, Tenant
 
 ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2}
@@ -64,6 +67,28 @@ def schema_safe(get_queryset: Callable[[Any], QuerySet[Any]]) -> Callable[[Any],
     return wrapper
 
 
+def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """A `post`/`delete` handler that honours `Idempotency-Key` (tenants.idempotency).
+    Runs after authentication and permissions: a refused caller never reaches a record."""
+
+    @functools.wraps(handler)
+    def wrapper(self: TenantScopedApi, request: Request, *args: Any, **kwargs: Any) -> Response:
+        scope = idempotency.scope_for(request, tenant_id=self.tenant_id)
+        if scope is None:
+            return handler(self, request, *args, **kwargs)
+
+        def respond() -> Response:
+            # Rendered here, inside the savepoint, so that the answer can be kept or not.
+            try:
+                return handler(self, request, *args, **kwargs)
+            except Exception as exc:
+                return self.handle_exception(exc)
+
+        return idempotency.run_once(scope, respond, sealed=self.idempotency_sealed_fields)
+
+    return wrapper
+
+
 class TenantScopedApi(GenericAPIView):
     """Base API class of tenant routes. Set `model` (for `get_queryset`) and, when
     the route is not for every member, `read_role` / `write_role`."""
@@ -72,6 +97,9 @@ class TenantScopedApi(GenericAPIView):
     read_role: ClassVar[str] = Role.VIEWER
     write_role: ClassVar[str] = Role.MEMBER
     model: ClassVar[type[Model] | None] = None
+    generic_idempotency: ClassVar[bool] = True
+    # Top-level fields of an answer that are secrets: kept encrypted for replays.
+    idempotency_sealed_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -80,6 +108,10 @@ class TenantScopedApi(GenericAPIView):
         own = cls.__dict__.get("get_queryset")
         if own is not None:
             cls.get_queryset = schema_safe(own)  # type: ignore[method-assign]
+        for method in ("post", "delete"):
+            handler = cls.__dict__.get(method)
+            if handler is not None and cls.generic_idempotency:
+                setattr(cls, method, idempotent(handler))
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

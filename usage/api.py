@@ -70,6 +70,9 @@ def _rejected(errors: Any, count: int = 1) -> ValidationError:
 
 class UsageEventListIngestApi(TenantScopedApi):
     model = UsageEvent
+    # Ingestion has its own, faster mechanism (usage.services): the key is the event's
+    # unique key, required, and remembered forever. The batch route takes the generic one.
+    generic_idempotency = False
     filterset_class = UsageEventFilterSet
     cursor_ordering = ("-timestamp", "-id")
 

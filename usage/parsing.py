@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,14 +24,13 @@ from django.conf import settings
 from rest_framework import serializers
 
 from plans.models import Meter
+from tenants.idempotency import validate_idempotency_key
 from usage.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS
 from usage.selectors import customer_ids_by_external_id, meters_by_code
 
 PROPERTIES_MAX_BYTES = 8 * 1024
-IDEMPOTENCY_KEY_RE = re.compile(r"^[\x20-\x7e]{1,255}$")
 VALUE_MAX_INTEGER_DIGITS = VALUE_MAX_DIGITS - VALUE_DECIMAL_PLACES
 
-BAD_IDEMPOTENCY_KEY = "Idempotency-Key must be 1 to 255 printable ASCII characters."
 MISSING_IDEMPOTENCY_KEY = "The Idempotency-Key header is required."
 REQUIRED = "This field is required."
 NOT_A_STRING = "Must be a string of 1 to {max} characters."
@@ -51,13 +49,6 @@ UNKNOWN_METER = "No meter with code {value!r} in this tenant."
 MISSING_UNIQUE_PROPERTY = "Meter {meter!r} counts distinct values of properties.{prop}: it is missing."
 
 FieldErrors = dict[str, list[str]]
-
-
-def validate_idempotency_key(value: Any) -> str | None:
-    """The error message for a bad key, or None."""
-    if not isinstance(value, str) or not IDEMPOTENCY_KEY_RE.match(value):
-        return BAD_IDEMPOTENCY_KEY
-    return None
 
 
 def _parse_string(data: dict[str, Any], name: str, max_length: int, errors: FieldErrors) -> str | None:

@@ -20,14 +20,13 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
 from tenants.errors import ConflictError, UnprocessableError
+from tenants.idempotency import KEY_IN_FLIGHT, KEY_REUSED
 from usage import idempotency
 from usage.idempotency import ClaimState
 from usage.metrics import USAGE_BATCH_SIZE, USAGE_EVENTS
 from usage.models import UsageEvent
 from usage.parsing import ParsedEvent
 
-KEY_IN_FLIGHT = "A request with this Idempotency-Key is still being processed; retry later."
-KEY_REUSED = "This Idempotency-Key was already used with a different request body."
 BATCH_KEY_REUSED = "Idempotency key {key!r} was already used with a different event body."
 
 # One statement for any number of events. The rows travel as one JSON document that

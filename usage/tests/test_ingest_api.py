@@ -15,11 +15,11 @@ from rest_framework.test import APIClient
 from plans.models import Meter
 from plans.tests.factories import MeterFactory
 from subscriptions.tests.factories import CustomerFactory
+from tenants.idempotency import BAD_IDEMPOTENCY_KEY
 from tenants.services import tokens_for_user
 from usage import idempotency
 from usage.models import UsageEvent
 from usage.parsing import (
-    BAD_IDEMPOTENCY_KEY,
     MISSING_IDEMPOTENCY_KEY,
     MISSING_UNIQUE_PROPERTY,
     PROPERTIES_NOT_OBJECT,

@@ -15,6 +15,7 @@ DEFAULT_SCHEDULES: list[tuple[str, str, int]] = [
     ("Webhook delivery sweeper", "webhooks.tasks.webhook_deliveries_sweep", 1),
     ("Revenue metrics refresh", "metrics.tasks.revenue_metrics_refresh", 15),
     ("Invoice run, every tenant", "invoices.tasks.invoice_run_all_tenants", 60),
+    ("Idempotency records purge", "tenants.tasks.idempotency_records_purge", 60),
 ]
 
 
