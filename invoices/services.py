@@ -238,7 +238,5 @@ def invoice_mark_uncollectible(*, tenant: Tenant | uuid.UUID, invoice_id: uuid.U
             raise ConflictError(message, code="invoice_not_open")
         invoice.status = Invoice.Status.UNCOLLECTIBLE
         invoice.save(update_fields=["status"])
-        event_publish(
-            tenant=tenant_id, type=EventType.INVOICE_MARKED_UNCOLLECTIBLE, data=lambda: invoice_body(invoice)
-        )
+        event_publish(tenant=tenant_id, type=EventType.INVOICE_MARKED_UNCOLLECTIBLE, data=lambda: invoice_body(invoice))
     return invoice
