@@ -29,7 +29,8 @@ class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
         model = Customer
 
     tenant = factory.SubFactory(TenantFactory)
-    external_id = factory.Sequence(lambda n: f"cus_{n}")
+    # Not cus_N: tests pick ids such as cus_42 by hand, and the sequence would meet them.
+    external_id = factory.Sequence(lambda n: f"customer_{n}")
     name = factory.Sequence(lambda n: f"Customer {n}")
     email = factory.LazyAttribute(lambda c: f"{c.external_id}@example.test")
     metadata = factory.LazyFunction(dict)

@@ -123,6 +123,7 @@ def test_every_event_type_of_the_contract_is_known():
         "invoice.paid",
         "invoice.payment_failed",
         "invoice.voided",
+        "invoice.marked_uncollectible",  # issue #11: the way into `uncollectible`
     }
 
 
