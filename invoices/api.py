@@ -17,6 +17,7 @@ from invoices.models import Invoice, InvoiceRun
 from invoices.serializers import InvoiceOutput, InvoiceRunOutput, invoice_body
 from subscriptions.models import Subscription
 from subscriptions.serializers import SubscriptionOutput
+from tenants.inputs import JsonInput
 from tenants.models import Role
 from tenants.scoping import TenantScopedApi
 
@@ -24,7 +25,7 @@ INVOICE_RUN_NOT_FOUND = "No such invoice run."
 
 
 class InvoiceRunCreateApi(TenantScopedApi):
-    class RunInput(serializers.Serializer):
+    class RunInput(JsonInput):
         as_of = serializers.DateTimeField(required=False, help_text="Default: now")
 
     class RunQueuedOutput(serializers.Serializer):
@@ -98,7 +99,7 @@ class InvoiceMarkUncollectibleApi(TenantScopedApi):
 
 
 class SubscriptionCancelApi(TenantScopedApi):
-    class CancelInput(serializers.Serializer):
+    class CancelInput(JsonInput):
         at_period_end = serializers.BooleanField()
 
     class CanceledOutput(SubscriptionOutput):

@@ -1,9 +1,10 @@
 import django_filters
 
 from invoices.models import Invoice
+from tenants.filtersets import StrictFilterSet
 
 
-class InvoiceFilterSet(django_filters.FilterSet):
+class InvoiceFilterSet(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=Invoice.Status.choices)
     customer_id = django_filters.UUIDFilter()
     subscription_id = django_filters.UUIDFilter()

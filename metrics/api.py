@@ -136,9 +136,9 @@ def _range(request: Request) -> tuple[datetime, datetime]:
         try:
             start, _ = selectors.revenue_range_default(end, DEFAULT_MONTHS)
         except (ValueError, OverflowError):  # before year 1
-            raise ValidationError({"to": [TO_TOO_EARLY]}) from None
+            raise ValidationError({"to": [TO_TOO_EARLY]}, code="to_too_early") from None
     if start >= end:
-        raise ValidationError({"from": [RANGE_REVERSED]})
+        raise ValidationError({"from": [RANGE_REVERSED]}, code="range_reversed")
     if selectors.month_count(start, end) > MAX_MONTHS:
-        raise ValidationError({"from": [RANGE_TOO_LONG]})
+        raise ValidationError({"from": [RANGE_TOO_LONG]}, code="range_too_long")
     return start, end

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -23,8 +24,8 @@ from plans.pricing import (
     TierSpec,
 )
 from plans.services import PLAN_PRICES_IMMUTABLE, ChargeDraft
+from tenants.inputs import CurrencyField, JsonInput
 from tenants.scoping import TenantScopedApi
-from tenants.validators import validate_currency_code
 
 AMOUNT_TOO_PRECISE = f"Amounts have at most {MONEY_DECIMAL_PLACES} decimal places."
 AMOUNT_TOO_LARGE = f"Amounts have at most {MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES} digits before the decimal point."
@@ -33,8 +34,17 @@ TRIAL_DAYS_RANGE = "trial_days must be a whole number from 0 to 3650."
 MAX_TRIAL_DAYS = 3650
 
 
+MONEY_WHOLE_DIGITS = MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+# What PriceInput accepts: leading zeros of the whole part and trailing zeros of the
+# fraction do not count towards its 12 + 12 digits.
+PRICE_PATTERN = rf"^0*[0-9]{{1,{MONEY_WHOLE_DIGITS}}}(?:\.[0-9]{{1,{MONEY_DECIMAL_PLACES}}}0*)?$"
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": PRICE_PATTERN, "example": "12.50"})
 class PriceInput(serializers.DecimalField):
-    """An amount ≥ 0 with at most 12 decimal places and 12 digits before the point.
+    """An amount ≥ 0 with at most 12 decimal places and 12 digits before the point, as
+    a decimal string in plain notation ("12.50"; not 12.5, "1e3", "+5" or " 5").
 
     Trailing zeros do not count ("0.10000000000000" is 0.1), and the messages are the
     module's constants.
@@ -55,6 +65,13 @@ class PriceInput(serializers.DecimalField):
             error_messages=messages,
             **kwargs,
         )
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str) or not _PLAIN_DECIMAL.fullmatch(data):
+            self.fail("invalid")
+        if data.startswith("-"):
+            self.fail("min_value", min_value=0)  # "-0" too: the schema has no sign
+        return super().to_internal_value(data)
 
     def validate_precision(self, value: Decimal) -> Decimal:
         _, digits, exponent = value.normalize().as_tuple()
@@ -99,7 +116,7 @@ class MeterListCreateApi(TenantScopedApi):
     filterset_class = MeterFilterSet
 
     @extend_schema_serializer(component_name="MeterCreateInput")
-    class Input(serializers.Serializer):
+    class Input(JsonInput):
         code = serializers.SlugField(max_length=100)
         name = serializers.CharField(max_length=200)
         aggregation = serializers.ChoiceField(choices=Meter.Aggregation.choices)
@@ -181,7 +198,7 @@ class PlanOutput(serializers.ModelSerializer):
         ]
 
 
-class TierInput(serializers.Serializer):
+class TierInput(JsonInput):
     up_to = serializers.IntegerField(
         min_value=1,
         allow_null=True,
@@ -196,7 +213,7 @@ class TierInput(serializers.Serializer):
         return TierSpec(**attrs)
 
 
-class ChargeInput(serializers.Serializer):
+class ChargeInput(JsonInput):
     """Fields beyond the model's are refused by the service (`plans.pricing.spec_problems`)."""
 
     meter = serializers.CharField(max_length=100, help_text="The code of a meter of the tenant")
@@ -230,13 +247,11 @@ class PlanListCreateApi(TenantScopedApi):
     filterset_class = PlanFilterSet
 
     @extend_schema_serializer(component_name="PlanCreateInput")
-    class Input(serializers.Serializer):
+    class Input(JsonInput):
         code = serializers.SlugField(max_length=100)
         name = serializers.CharField(max_length=200)
         description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
-        currency = serializers.CharField(
-            required=False, validators=[validate_currency_code], help_text="ISO 4217; the tenant's default if omitted"
-        )
+        currency = CurrencyField(required=False, help_text="ISO 4217; the tenant's default if omitted")
         interval = serializers.ChoiceField(choices=Plan.Interval.choices)
         amount = PriceInput(required=False, help_text="The flat fee per interval (default 0)")
         trial_days = serializers.IntegerField(
@@ -274,7 +289,7 @@ class PlanDetailApi(TenantScopedApi):
     lookup_url_kwarg = "plan_id"
 
     @extend_schema_serializer(component_name="PlanUpdateInput")
-    class PatchInput(serializers.Serializer):
+    class PatchInput(JsonInput):
         name = serializers.CharField(max_length=200, required=False)
         description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
         active = serializers.BooleanField(required=False)

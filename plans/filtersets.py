@@ -1,17 +1,16 @@
 """List filters of the catalog: `?code=`, `?aggregation=`, `?active=`, `?currency=`, `?interval=`."""
 
-import django_filters
-
 from plans.models import Meter, Plan
+from tenants.filtersets import StrictFilterSet
 
 
-class MeterFilterSet(django_filters.FilterSet):
+class MeterFilterSet(StrictFilterSet):
     class Meta:
         model = Meter
         fields = ["code", "aggregation"]
 
 
-class PlanFilterSet(django_filters.FilterSet):
+class PlanFilterSet(StrictFilterSet):
     class Meta:
         model = Plan
         fields = ["code", "active", "currency", "interval"]

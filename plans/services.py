@@ -62,7 +62,12 @@ def _nested(errors: Iterable[tuple[Path, ErrorDetail]]) -> dict[str, Any]:
         node = root
         for key in path[:-1]:
             node = node.setdefault(key, {})
-        node.setdefault(path[-1], []).append(detail)
+            if isinstance(node, list):
+                break  # the field itself is refused (say, tiers on a package charge): its parts' errors add nothing
+        else:
+            if isinstance(node.get(path[-1]), dict):
+                node[path[-1]] = []  # as above, the other way round
+            node.setdefault(path[-1], []).append(detail)
     return _as_lists(root)
 
 

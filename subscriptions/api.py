@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -17,7 +17,23 @@ from subscriptions import selectors, services
 from subscriptions.filtersets import CustomerFilterSet, SubscriptionFilterSet
 from subscriptions.models import Customer, Subscription
 from subscriptions.serializers import SubscriptionOutput
+from subscriptions.validators import METADATA_MAX_BYTES, METADATA_MAX_KEYS
+from tenants.inputs import JsonInput
 from tenants.scoping import TenantScopedApi
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "maxProperties": METADATA_MAX_KEYS,
+        "description": f"A JSON object: at most {METADATA_MAX_KEYS} keys and {METADATA_MAX_BYTES} bytes "
+        "as compact UTF-8 JSON, without NUL characters",
+    }
+)
+class MetadataInput(serializers.JSONField):
+    """Any JSON on the way in; the service refuses what is not such an object
+    (`subscriptions.validators.validate_metadata`)."""
 
 
 class CustomerOutput(serializers.ModelSerializer):
@@ -37,11 +53,11 @@ class CustomerListCreateApi(TenantScopedApi):
     filterset_class = CustomerFilterSet
 
     @extend_schema_serializer(component_name="CustomerCreateInput")
-    class Input(serializers.Serializer):
+    class Input(JsonInput):
         external_id = serializers.CharField(max_length=255)
         name = serializers.CharField(max_length=200)
         email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
-        metadata = serializers.JSONField(required=False)
+        metadata = MetadataInput(required=False)
 
     @extend_schema(operation_id="customers_list", responses=CustomerOutput(many=True))
     def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
@@ -61,11 +77,11 @@ class CustomerDetailApi(TenantScopedApi):
     serializer_class = CustomerOutput
 
     @extend_schema_serializer(component_name="CustomerUpdateInput")
-    class Input(serializers.Serializer):
+    class Input(JsonInput):
         external_id = serializers.CharField(max_length=255, required=False, help_text="Fixed: only its current value")
         name = serializers.CharField(max_length=200, required=False)
         email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
-        metadata = serializers.JSONField(required=False, help_text="Replaces the whole object")
+        metadata = MetadataInput(required=False, help_text="Replaces the whole object")
 
     def _customer(self, customer_id: uuid.UUID) -> Customer:
         customer = selectors.customer_get(tenant=self.tenant_id, customer_id=customer_id)
@@ -92,7 +108,7 @@ class SubscriptionListCreateApi(TenantScopedApi):
     filterset_class = SubscriptionFilterSet
 
     @extend_schema_serializer(component_name="SubscriptionCreateInput")
-    class Input(serializers.Serializer):
+    class Input(JsonInput):
         customer_id = serializers.UUIDField()
         plan_id = serializers.UUIDField()
         start_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now; may be past")

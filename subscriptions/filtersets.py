@@ -5,9 +5,10 @@ from __future__ import annotations
 import django_filters
 
 from subscriptions.models import Customer, Subscription
+from tenants.filtersets import StrictFilterSet
 
 
-class CustomerFilterSet(django_filters.FilterSet):
+class CustomerFilterSet(StrictFilterSet):
     external_id = django_filters.CharFilter(field_name="external_id", help_text="Exact match")
 
     class Meta:
@@ -15,7 +16,7 @@ class CustomerFilterSet(django_filters.FilterSet):
         fields = ["external_id"]
 
 
-class SubscriptionFilterSet(django_filters.FilterSet):
+class SubscriptionFilterSet(StrictFilterSet):
     customer_id = django_filters.UUIDFilter(field_name="customer_id")
     plan_id = django_filters.UUIDFilter(field_name="plan_id")
     status = django_filters.ChoiceFilter(choices=Subscription.Status.choices)

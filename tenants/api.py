@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, ErrorDetail, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,10 +24,10 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from tenants import services
+from tenants.inputs import CurrencyField, JsonInput
 from tenants.models import ApiKey, Role, Tenant, User
 from tenants.openapi import ClientErrorResponseSerializer
 from tenants.scoping import TenantScopedApi
-from tenants.validators import validate_currency_code
 
 BAD_CREDENTIALS = "No active account found with the given credentials."
 BAD_SIGNUP_TOKEN = "A valid X-Signup-Token header is required to create a tenant."  # noqa: S105
@@ -32,8 +37,35 @@ def _check_password(password: str, email: str) -> str:
     try:
         password_validation.validate_password(password, user=User(email=email))
     except DjangoValidationError as exc:
-        raise serializers.ValidationError(list(exc.messages)) from exc
+        # Django's codes (password_too_short, password_too_common, …) say which rule failed.
+        details = [ErrorDetail(message, code=error.code or "invalid") for error in exc.error_list for message in error]
+        raise serializers.ValidationError(details) from exc
     return password
+
+
+def _minimum_password_length() -> int:
+    lengths = [
+        v.min_length
+        for v in password_validation.get_default_password_validators()
+        if isinstance(v, password_validation.MinimumLengthValidator)
+    ]
+    return max(lengths, default=1)
+
+
+class NewPasswordField(serializers.CharField):
+    """A password being set: taken as typed (not trimmed, as Django's own forms do)."""
+
+    # For the schema (tenants.openapi.AutoSchema): long enough and not only digits, as
+    # Django's validators check; they also refuse common passwords and ones too similar
+    # to the email, which no schema can say.
+    openapi_constraints: ClassVar[dict[str, Any]] = {
+        "minLength": _minimum_password_length(),
+        "pattern": r"^[^\u0000]*[^\u00000-9][^\u0000]*$",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "Checked by Django's password validators")
+        super().__init__(write_only=True, trim_whitespace=False, **kwargs)
 
 
 class TenantOutput(serializers.ModelSerializer):
@@ -55,11 +87,11 @@ class TenantSignupApi(APIView):
     throttle_scope = "signup"
 
     @extend_schema_serializer(component_name="TenantSignupInput")
-    class Input(serializers.Serializer):
+    class Input(JsonInput):
         name = serializers.CharField(max_length=200)
         admin_email = serializers.EmailField()
-        admin_password = serializers.CharField(write_only=True)
-        default_currency = serializers.CharField(default=settings.DEFAULT_CURRENCY, validators=[validate_currency_code])
+        admin_password = NewPasswordField()
+        default_currency = CurrencyField(default=settings.DEFAULT_CURRENCY)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             try:
@@ -107,9 +139,9 @@ class LoginApi(APIView):
     throttle_scope = "login"
 
     @extend_schema_serializer(component_name="LoginInput")
-    class Input(serializers.Serializer):
+    class Input(JsonInput):
         email = serializers.EmailField()
-        password = serializers.CharField(write_only=True)
+        password = serializers.CharField(write_only=True, trim_whitespace=False)
 
     @extend_schema_serializer(component_name="LoginOutput")
     class Output(serializers.Serializer):
@@ -149,9 +181,9 @@ class UserListCreateApi(TenantScopedApi):
     serializer_class = UserOutput
 
     @extend_schema_serializer(component_name="UserCreateInput")
-    class Input(serializers.Serializer):
+    class Input(JsonInput):
         email = serializers.EmailField()
-        password = serializers.CharField(write_only=True)
+        password = NewPasswordField()
         role = serializers.ChoiceField(choices=Role.choices)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -188,7 +220,7 @@ class ApiKeyListCreateApi(TenantScopedApi):
     idempotency_sealed_fields = ("key",)
 
     @extend_schema_serializer(component_name="ApiKeyCreateInput")
-    class Input(serializers.Serializer):
+    class Input(JsonInput):
         name = serializers.CharField(max_length=200)
 
     @extend_schema_serializer(component_name="ApiKeyCreatedOutput")

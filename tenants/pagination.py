@@ -34,6 +34,14 @@ class LimitPagination(CursorPagination):
             raise ValidationError({"limit": [INVALID_LIMIT.format(max=self.max_page_size)]})
         return value
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """DRF's two parameters, with the bounds that `get_page_size` enforces."""
+        cursor, limit = super().get_schema_operation_parameters(view)
+        cursor["description"] = "Opaque: the `next` or `previous` link of the page before"
+        limit["description"] = f"Page size, {self.page_size} by default"
+        limit["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size, "default": self.page_size}
+        return [cursor, limit]
+
     def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
         ordering = getattr(view, "cursor_ordering", self.ordering)
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)

@@ -1,9 +1,13 @@
 """Validators that several apps share; tenants is the top of the app order, so they live here."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from iso4217 import Currency
 
 UNKNOWN_CURRENCY = "Unknown currency {code!r}: use an upper-case ISO 4217 code with a minor unit, like USD."
+# What `currency_exponent` accepts, for the OpenAPI schema's enum.
+CURRENCY_CODES: tuple[str, ...] = tuple(sorted(c.code for c in Currency if c.exponent is not None))
 
 
 def currency_exponent(code: str) -> int:
@@ -22,3 +26,16 @@ def currency_exponent(code: str) -> int:
 
 def validate_currency_code(code: str) -> None:
     currency_exponent(code)
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether a JSON value has a NUL character in any string or key. PostgreSQL stores
+    it neither in text nor in jsonb, so such input must be refused (400), not reach the
+    database (a 500)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False

@@ -17,7 +17,7 @@ from plans.models import Meter
 from plans.money import format_quantity
 from subscriptions.models import Customer
 from tenants.formats import format_time
-from tenants.openapi import ErrorResponseSerializer
+from tenants.openapi import ErrorResponseSerializer, idempotency_key_parameter
 from tenants.params import from_to_params
 from tenants.scoping import TenantScopedApi
 from usage import selectors, services
@@ -37,6 +37,11 @@ MAX_BATCH = 1000
 BATCH_SHAPE = "events must be a list of 1 to {max} event objects."
 CUSTOMER_NOT_FOUND = "No such customer."
 RANGE_REVERSED = "from must be before to."
+EVENT_KEY_DESCRIPTION = (
+    "Required: the event's key, unique in the tenant forever (1 to 255 printable ASCII characters). "
+    "The same key and body again answer 200 with the stored event (header `Idempotent-Replayed: true`); "
+    "another body is a 422; while the first request still runs, a 409."
+)
 
 
 class UsageEventOutput(serializers.Serializer):
@@ -88,7 +93,7 @@ class UsageEventListIngestApi(TenantScopedApi):
     @extend_schema(
         request=UsageEventInput,
         responses={201: UsageEventOutput, 200: UsageEventOutput, 422: ErrorResponseSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)],
+        parameters=[idempotency_key_parameter(required=True, description=EVENT_KEY_DESCRIPTION)],
     )
     def post(self, request: Request, tenant_id: str) -> Response:
         key = request.headers.get("Idempotency-Key")
@@ -201,5 +206,5 @@ class CustomerUsageApi(TenantScopedApi):
         end = params.get("to", now)
         start = params.get("from_", now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
         if start >= end:
-            raise ValidationError({"from": [RANGE_REVERSED]})
+            raise ValidationError({"from": [RANGE_REVERSED]}, code="range_reversed")
         return start, end

@@ -1,9 +1,10 @@
 import django_filters
 
+from tenants.filtersets import StrictFilterSet
 from usage.models import UsageEvent
 
 
-class UsageEventFilterSet(django_filters.FilterSet):
+class UsageEventFilterSet(StrictFilterSet):
     external_customer_id = django_filters.CharFilter(field_name="customer__external_id")
     meter = django_filters.CharFilter(field_name="meter__code")
     # `from`/`to` bound the event timestamps, half-open: [from, to)

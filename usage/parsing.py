@@ -13,29 +13,49 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from plans.models import Meter
-from tenants.idempotency import validate_idempotency_key
+from tenants.idempotency import IDEMPOTENCY_KEY_RE, validate_idempotency_key
+from tenants.validators import contains_nul
 from usage.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS
 from usage.selectors import customer_ids_by_external_id, meters_by_code
 
 PROPERTIES_MAX_BYTES = 8 * 1024
 VALUE_MAX_INTEGER_DIGITS = VALUE_MAX_DIGITS - VALUE_DECIMAL_PLACES
+PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# The values `_parse_value` accepts, for the OpenAPI schema.
+VALUE_SCHEMA = {
+    "oneOf": [
+        {
+            "type": "string",
+            "pattern": rf"^0*[0-9]{{1,{VALUE_MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{VALUE_DECIMAL_PLACES}}})?$",
+        },
+        {"type": "integer", "minimum": 0, "maximum": 10**VALUE_MAX_INTEGER_DIGITS - 1},
+    ],
+    "description": 'Default "1". A decimal string (at most 20 digits before the point and 12 after) or a whole number',
+}
 
 MISSING_IDEMPOTENCY_KEY = "The Idempotency-Key header is required."
 REQUIRED = "This field is required."
 NOT_A_STRING = "Must be a string of 1 to {max} characters."
 NOT_AN_OBJECT = "Each event must be a JSON object."
-BAD_VALUE = "value must be a finite decimal number ≥ 0 with at most 20 digits before and 12 after the point."
+BAD_VALUE = (
+    'value must be a decimal string like "2.5" (or a whole number) ≥ 0, with at most 20 digits before '
+    "and 12 after the point."
+)
 BAD_TIMESTAMP = "timestamp must be an RFC 3339 date-time with a UTC offset, like 2026-01-15T10:00:00Z."
 TIMESTAMP_IN_FUTURE = "timestamp may be at most {seconds} seconds in the future."
 TIMESTAMP_TOO_EARLY = "timestamp must be on or after 1970-01-01T00:00:00Z."
@@ -44,6 +64,8 @@ TIMESTAMP_TOO_EARLY = "timestamp must be on or after 1970-01-01T00:00:00Z."
 TIMESTAMP_MIN = datetime(1970, 1, 1, tzinfo=UTC)
 PROPERTIES_NOT_OBJECT = "properties must be a JSON object."
 PROPERTIES_TOO_LARGE = "properties must be at most 8 KB of JSON."
+PROPERTIES_NUL = "properties may not contain NUL characters (\\u0000)."
+TEXT_NUL = "Must not contain NUL characters (\\u0000)."
 UNKNOWN_CUSTOMER = "No customer with external_id {value!r} in this tenant."
 UNKNOWN_METER = "No meter with code {value!r} in this tenant."
 MISSING_UNIQUE_PROPERTY = "Meter {meter!r} counts distinct values of properties.{prop}: it is missing."
@@ -57,19 +79,23 @@ def _parse_string(data: dict[str, Any], name: str, max_length: int, errors: Fiel
         errors[name] = [REQUIRED]
     elif not isinstance(value, str) or not 0 < len(value) <= max_length:
         errors[name] = [NOT_A_STRING.format(max=max_length)]
+    elif "\x00" in value:
+        errors[name] = [TEXT_NUL]
     else:
         return value
     return None
 
 
 def _parse_value(raw: Any) -> Decimal | None:
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+    # A decimal string in plain notation, or a whole JSON number: a float has already
+    # lost digits on its way here (DESIGN.md: no float in JSON), and "1e3", "+1", " 1"
+    # or "1_000" are not the decimal strings the schema documents.
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
         return None
-    try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
+    if isinstance(raw, str) and not PLAIN_DECIMAL.fullmatch(raw):
         return None
-    if not value.is_finite() or value < 0:
+    value = Decimal(raw)
+    if value < 0:
         return None
     shape = value.as_tuple()
     exponent = int(shape.exponent)
@@ -89,10 +115,10 @@ def _parse_timestamp(raw: Any, now: datetime) -> tuple[datetime | None, str | No
     if stamp.tzinfo is None:
         return None, BAD_TIMESTAMP
     if stamp < TIMESTAMP_MIN:  # before astimezone(), which would overflow
-        return None, TIMESTAMP_TOO_EARLY
+        return None, ErrorDetail(TIMESTAMP_TOO_EARLY, code="too_early")
     limit = settings.USAGE_MAX_FUTURE_SECONDS
     if stamp > _latest(now, limit):
-        return None, TIMESTAMP_IN_FUTURE.format(seconds=limit)
+        return None, ErrorDetail(TIMESTAMP_IN_FUTURE.format(seconds=limit), code="in_the_future")
     return stamp.astimezone(UTC), None
 
 
@@ -106,7 +132,9 @@ def _parse_properties(raw: Any) -> tuple[dict[str, Any], str | None]:
     if not isinstance(raw, dict):
         return {}, PROPERTIES_NOT_OBJECT
     if len(raw) and len(json.dumps(raw, separators=(",", ":")).encode()) > PROPERTIES_MAX_BYTES:
-        return {}, PROPERTIES_TOO_LARGE
+        return {}, ErrorDetail(PROPERTIES_TOO_LARGE, code="too_large")
+    if contains_nul(raw):
+        return {}, ErrorDetail(PROPERTIES_NUL, code="contains_nul")
     return raw, None
 
 
@@ -150,22 +178,30 @@ def parse_event(raw: Any, *, now: datetime, with_key: bool) -> tuple[dict[str, A
     return data, errors
 
 
-class UsageEventInput(serializers.Serializer):
-    """The documented shape of one event (OpenAPI only: `parse_event` validates)."""
+@extend_schema_field(VALUE_SCHEMA)
+class _ValueDoc(serializers.Field):
+    pass
 
-    external_customer_id = serializers.CharField(max_length=255)
-    meter = serializers.CharField(max_length=100)
-    value = serializers.DecimalField(
-        max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, min_value=Decimal(0), required=False
-    )
+
+class UsageEventInput(serializers.Serializer):
+    """The documented shape of one event (OpenAPI only: `parse_event` validates). Text is
+    taken as sent (not trimmed); null is the same as leaving a field out."""
+
+    external_customer_id = serializers.CharField(max_length=255, trim_whitespace=False)
+    meter = serializers.CharField(max_length=100, trim_whitespace=False)
+    value = _ValueDoc(required=False, allow_null=True)
     timestamp = serializers.DateTimeField(
-        required=False, help_text="RFC 3339; default now; from 1970-01-01T00:00:00Z to 5 minutes ahead"
+        required=False, allow_null=True, help_text="RFC 3339; default now; from 1970-01-01T00:00:00Z to 5 minutes ahead"
     )
-    properties = serializers.DictField(required=False, help_text="A JSON object of at most 8 KB")
+    properties = serializers.DictField(
+        required=False, allow_null=True, help_text="A JSON object of at most 8 KB, without NUL characters"
+    )
 
 
 class BatchUsageEventInput(UsageEventInput):
-    idempotency_key = serializers.CharField(max_length=255)
+    idempotency_key = serializers.CharField(
+        min_length=1, max_length=255, trim_whitespace=False, validators=[RegexValidator(IDEMPOTENCY_KEY_RE)]
+    )
 
 
 @dataclass(frozen=True)
@@ -245,10 +281,12 @@ def _reference_errors(
 ) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     if data["external_customer_id"] not in customers:
-        problems["external_customer_id"] = [UNKNOWN_CUSTOMER.format(value=data["external_customer_id"])]
+        message = UNKNOWN_CUSTOMER.format(value=data["external_customer_id"])
+        problems["external_customer_id"] = [ErrorDetail(message, code="does_not_exist")]
     meter = meters.get(data["meter"])
     if meter is None:
-        problems["meter"] = [UNKNOWN_METER.format(value=data["meter"])]
+        problems["meter"] = [ErrorDetail(UNKNOWN_METER.format(value=data["meter"]), code="does_not_exist")]
     elif meter.aggregation == Meter.Aggregation.UNIQUE_COUNT and meter.property not in (data.get("properties") or {}):
-        problems["properties"] = [MISSING_UNIQUE_PROPERTY.format(meter=meter.code, prop=meter.property)]
+        message = MISSING_UNIQUE_PROPERTY.format(meter=meter.code, prop=meter.property)
+        problems["properties"] = [ErrorDetail(message, code="required")]
     return problems

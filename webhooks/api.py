@@ -10,12 +10,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tenants.inputs import JsonInput
 from tenants.models import Role
 from tenants.scoping import TenantScopedApi
 from webhooks import selectors, services
@@ -37,8 +39,18 @@ class WebhookEndpointCreatedOutput(serializers.ModelSerializer):
         fields = ["id", "url", "event_types", "secret", "description", "active", "created_at", "updated_at"]
 
 
-class WebhookEndpointInput(serializers.Serializer):
-    url = serializers.URLField(max_length=2048)
+# The schemes url_guard lets through (any case: URLs' schemes are case-insensitive).
+_URL_SCHEME = r"^[Hh][Tt][Tt][Pp][Ss]?://" if settings.WEBHOOK_ALLOW_PRIVATE_URLS else r"^[Hh][Tt][Tt][Pp][Ss]://"
+
+
+@extend_schema_field({"type": "string", "format": "uri", "maxLength": 2048, "pattern": _URL_SCHEME})
+class WebhookUrlInput(serializers.URLField):
+    """https only (http too with WEBHOOK_ALLOW_PRIVATE_URLS); `webhooks.url_guard` also
+    refuses hosts that do not resolve to public addresses."""
+
+
+class WebhookEndpointInput(JsonInput):
+    url = WebhookUrlInput(max_length=2048)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices),
         required=False,

@@ -596,3 +596,34 @@ def test_a_tenant_in_the_plan_payload_is_ignored(api, turl, tenant, other_tenant
     plan = Plan.all_tenants.get(code="pro")
     assert plan.tenant_id == tenant.id
     assert {c.tenant_id for c in Charge.all_tenants.filter(plan=plan)} == {tenant.id}
+
+
+# -- amounts are plain decimal strings (issue #11, item 20) ---------------------------
+
+
+@pytest.mark.parametrize("amount", ["1e3", "+5", " 5", "5 ", ".5", "5.", "1_000", "\u0665", 49.5, 49])
+def test_an_amount_that_is_not_a_plain_decimal_string_is_400(api, turl, tenant, amount):
+    response = api.post(turl("plans"), pro(amount=amount, charges=[]), format="json")
+    assert response.status_code == 400
+    assert errors_of(response) == [("amount", AMOUNT_INVALID)]
+    assert not Plan.objects.for_tenant(tenant).exists()
+
+
+def test_minus_zero_is_a_negative_amount(api, turl, tenant):
+    response = api.post(turl("plans"), pro(amount="-0", charges=[]), format="json")
+    assert errors_of(response) == [("amount", AMOUNT_NEGATIVE)]
+
+
+def test_tiers_on_a_package_charge_are_refused_whatever_they_hold(api, turl, tenant, meters):
+    """Refused tiers with broken bounds of their own used to crash the error report (500)."""
+    charge = {"meter": "sms", "model": "package", "package_size": 100, "package_amount": "1.50"}
+    charge["tiers"] = [{"up_to": 10}, {"up_to": 5}]
+    response = api.post(turl("plans"), pro(charges=[charge]), format="json")
+    assert response.status_code == 400
+    assert errors_of(response) == [("charges.0.tiers", FIELD_NOT_ALLOWED.format(field="tiers", model="package"))]
+    assert not Plan.objects.for_tenant(tenant).exists()
+
+
+def test_a_currency_is_taken_as_sent(api, turl, tenant):
+    response = api.post(turl("plans"), pro(currency=" USD", charges=[]), format="json")
+    assert errors_of(response) == [("currency", UNKNOWN_CURRENCY.format(code=" USD"))]

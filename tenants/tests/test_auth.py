@@ -311,3 +311,29 @@ def test_createsuperuser_works_with_the_email_user():
     user = User.objects.get(email="root@billing.test")
     assert user.is_superuser and user.is_staff and user.tenant_id is None
     assert user.role == Role.MEMBER
+
+
+# Passwords are taken as typed, and the failed rule is named by Django's code (issue #11)
+
+
+def test_a_new_password_keeps_its_surrounding_spaces(api, turl):
+    body = {"email": "spaces@acme.test", "password": "  a-long-passphrase  ", "role": "member"}
+    assert api.post(turl("users"), body, format="json").status_code == 201
+    trimmed = {"email": "spaces@acme.test", "password": "a-long-passphrase"}
+    assert APIClient().post("/v1/auth/login", trimmed, format="json").status_code == 401
+    as_typed = {"email": "spaces@acme.test", "password": "  a-long-passphrase  "}
+    assert APIClient().post("/v1/auth/login", as_typed, format="json").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("password", "codes"),
+    [
+        ("x7!qZ", ["password_too_short"]),
+        ("12345678901", ["password_too_common", "password_entirely_numeric"]),
+        ("boss@initech.test", ["password_too_similar"]),
+    ],
+)
+def test_a_weak_password_names_the_rule_it_breaks(password, codes):
+    response = APIClient().post("/v1/tenants", {**SIGNUP, "admin_password": password}, format="json")
+    assert response.status_code == 400
+    assert errors_of(response) == [("admin_password", code) for code in codes]

@@ -1,8 +1,10 @@
-"""The OpenAPI document (tenants.openapi): error envelopes, statuses and list shapes.
+"""The OpenAPI document (tenants.openapi): error envelopes, statuses, list shapes and limits.
 
 Each of these was a difference between the schema and the answers that the
 schemathesis run (test_fuzz.py) found.
 """
+
+import re
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
@@ -70,3 +72,124 @@ def test_customer_usage_documents_from_not_from_underscore(schema):
     assert output["required"] == ["from", "meters", "to"]
     meter = output["properties"]["meters"]["items"]["$ref"].rsplit("/", 1)[1]
     assert schema["components"]["schemas"][meter]["required"] == ["aggregation", "meter", "quantity"]
+
+
+# Every limit the code enforces is stated (issue #11, item 20)
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def parameter(operation, name):
+    return next((p for p in operation.get("parameters", []) if p["name"] == name), None)
+
+
+def component(schema, name):
+    return schema["components"]["schemas"][name]
+
+
+def test_every_list_states_the_limit_bounds(schema):
+    lists = [(path, op) for path, method, op in operations(schema) if parameter(op, "cursor")]
+    assert len(lists) == 10
+    for path, operation in lists:
+        assert parameter(operation, "limit")["schema"] == {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 500,
+            "default": 50,
+        }, path
+
+
+def test_every_tenant_post_and_delete_takes_an_optional_idempotency_key_and_documents_its_422(schema):
+    writes = [
+        (path, method, op)
+        for path, method, op in operations(schema)
+        if path.startswith("/v1/tenants/{tenant_id}/") and method in ("post", "delete")
+    ]
+    assert len(writes) == 16
+    for path, _method, operation in writes:
+        header = parameter(operation, "Idempotency-Key")
+        assert header["in"] == "header", path
+        assert header["schema"] == {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 255,
+            "pattern": "^[\\u0020-\\u007e]{1,255}$",
+        }
+        assert header.get("required", False) is (path == "/v1/tenants/{tenant_id}/usage"), path
+        assert ref(operation["responses"]["422"]) == "ErrorResponse", path
+    for path, method, operation in operations(schema):
+        if method in ("get", "patch") or not path.startswith("/v1/tenants/{tenant_id}/"):
+            assert parameter(operation, "Idempotency-Key") is None, (method, path)
+
+
+def test_metadata_is_a_json_object_of_at_most_50_keys(schema):
+    for name in ("CustomerCreateInputRequest", "PatchedCustomerUpdateInputRequest"):
+        metadata = component(schema, name)["properties"]["metadata"]
+        assert (metadata["type"], metadata["maxProperties"]) == ("object", 50)
+
+
+def test_currencies_are_the_iso_4217_codes_with_a_minor_unit(schema):
+    codes = component(schema, "CurrencyCode")["enum"]
+    assert {"USD", "EUR", "JPY", "KWD"} <= set(codes)
+    assert "XAU" not in codes and "usd" not in codes
+    plan_currency = component(schema, "PlanCreateInputRequest")["properties"]["currency"]
+    signup_currency = component(schema, "TenantSignupInputRequest")["properties"]["default_currency"]
+    assert plan_currency["allOf"] == signup_currency["allOf"] == [{"$ref": "#/components/schemas/CurrencyCode"}]
+
+
+def test_text_fields_state_their_length_and_refuse_nul_and_blank(schema):
+    name = component(schema, "CustomerCreateInputRequest")["properties"]["name"]
+    assert (name["minLength"], name["maxLength"]) == (1, 200)
+    assert re.fullmatch(name["pattern"], "Acme")
+    for refused in ("", "   ", "\x1c", "Ac\x00me"):
+        assert not re.search(name["pattern"], refused), repr(refused)
+    description = component(schema, "PlanCreateInputRequest")["properties"]["description"]
+    assert re.search(description["pattern"], "") and not re.search(description["pattern"], "a\x00")
+    usage_filter = parameter(schema["paths"]["/v1/tenants/{tenant_id}/usage"]["get"], "external_customer_id")
+    assert usage_filter["schema"] == {"type": "string", "pattern": "^[^\\u0000]*$"}
+
+
+def test_amounts_are_plain_non_negative_decimal_strings(schema):
+    pattern = component(schema, "PlanCreateInputRequest")["properties"]["amount"]["pattern"]
+    for accepted in ("49.00", "0", "0.000000000001", "0.10000000000000", "999999999999", "000049"):
+        assert re.search(pattern, accepted), accepted
+    for refused in ("-1", "1e3", "+5", " 5", ".5", "5.", "0.0000000000001", "1000000000000", ""):
+        assert not re.search(pattern, refused), refused
+
+
+def test_usage_values_are_decimal_strings_or_whole_numbers(schema):
+    value = component(schema, "UsageEventInputRequest")["properties"]["value"]
+    string, number = value["oneOf"]
+    assert re.search(string["pattern"], "2.5") and not re.search(string["pattern"], "2.5e1")
+    assert number == {"type": "integer", "minimum": 0, "maximum": 10**20 - 1}
+    assert value["nullable"] is True
+
+
+def test_numeric_bounds_are_stated(schema):
+    plan = component(schema, "PlanCreateInputRequest")["properties"]
+    assert (plan["trial_days"]["minimum"], plan["trial_days"]["maximum"]) == (0, 3650)
+    subscription = component(schema, "SubscriptionCreateInputRequest")["properties"]
+    assert (subscription["trial_days"]["minimum"], subscription["trial_days"]["maximum"]) == (0, 730)
+    charge = component(schema, "ChargeInputRequest")["properties"]
+    assert (charge["package_size"]["minimum"], charge["package_size"]["maximum"]) == (1, 2_147_483_647)
+    batch = component(schema, "UsageBatchInputRequest")["properties"]["events"]
+    assert (batch["minItems"], batch["maxItems"]) == (1, 1000)
+
+
+def test_new_passwords_state_django_s_length_and_not_only_digits(schema):
+    for name, field in (("TenantSignupInputRequest", "admin_password"), ("UserCreateInputRequest", "password")):
+        password = component(schema, name)["properties"][field]
+        assert password["minLength"] == 8
+        assert re.search(password["pattern"], "12345678a")
+        assert not re.search(password["pattern"], "12345678")
+
+
+def test_webhook_urls_state_their_scheme(schema):
+    url = component(schema, "WebhookEndpointInputRequest")["properties"]["url"]
+    assert (url["format"], url["maxLength"]) == ("uri", 2048)
+    assert re.search(url["pattern"], "https://hooks.example.com/x")
+    assert not re.search(url["pattern"], "ftp://hooks.example.com/x")

@@ -20,10 +20,13 @@ from tenants.services import tokens_for_user
 from usage import idempotency
 from usage.models import UsageEvent
 from usage.parsing import (
+    BAD_VALUE,
     MISSING_IDEMPOTENCY_KEY,
     MISSING_UNIQUE_PROPERTY,
     PROPERTIES_NOT_OBJECT,
+    PROPERTIES_NUL,
     PROPERTIES_TOO_LARGE,
+    TEXT_NUL,
     TIMESTAMP_TOO_EARLY,
     UNKNOWN_CUSTOMER,
     UNKNOWN_METER,
@@ -498,3 +501,45 @@ def test_it_accepts_the_epoch(api, turl, customer, meter):
     response = post(api, turl, event(timestamp="1970-01-01T00:00:00Z"))
     assert response.status_code == 201
     assert response.json()["timestamp"] == "1970-01-01T00:00:00.000000Z"
+
+
+# Values the schema does not document are refused (issue #11, item 20)
+
+
+@pytest.mark.parametrize("value", [2.5, 1.0, "1e3", "+1", " 1", "1_000", ".5", "5.", "\u0665", True])
+def test_a_value_that_is_not_a_decimal_string_or_a_whole_number_is_400(key_api, turl, customer, meter, value):
+    response = post(key_api, turl, event(value=value))
+    assert response.status_code == 400
+    assert errors(response) == [("value", BAD_VALUE)]
+    assert not UsageEvent.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["2.5", "0002.500", 7, 0])
+def test_decimal_strings_and_whole_numbers_are_values(key_api, turl, customer, meter, value):
+    response = post(key_api, turl, event(value=value))
+    assert response.status_code == 201, response.json()
+    assert UsageEvent.objects.get().value == Decimal(str(value))
+
+
+@pytest.mark.parametrize("properties", [{"region": "eu\x00"}, {"a\x00": 1}, {"deep": [{"list": ["x", "\x00"]}]}])
+def test_nul_anywhere_in_properties_is_400_not_500(key_api, turl, customer, meter, properties):
+    response = post(key_api, turl, event(properties=properties))
+    assert response.status_code == 400
+    assert errors(response) == [("properties", PROPERTIES_NUL)]
+    assert response.json()["errors"][0]["code"] == "contains_nul"
+
+
+def test_nul_in_a_reference_is_400_not_500(key_api, turl, customer, meter):
+    response = post(key_api, turl, event(external_customer_id="cus\x0042"))
+    assert errors(response) == [("external_customer_id", TEXT_NUL)]
+    response = post_batch(key_api, turl, [batch_event(1, meter="api\x00calls")])
+    assert errors(response) == [("events.0.meter", TEXT_NUL)]
+    assert not UsageEvent.objects.exists()
+
+
+def test_reference_errors_carry_a_code(key_api, turl, customer, meter):
+    response = post(key_api, turl, event(external_customer_id="nobody", meter="nothing"))
+    assert [(e["attr"], e["code"]) for e in response.json()["errors"]] == [
+        ("external_customer_id", "does_not_exist"),
+        ("meter", "does_not_exist"),
+    ]

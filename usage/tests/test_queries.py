@@ -125,7 +125,7 @@ def test_customer_usage_rejects_a_reversed_range(api, turl, alice):
         turl(f"customers/{alice.id}/usage"), {"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"code": "invalid", "detail": RANGE_REVERSED, "attr": "from"}]
+    assert response.json()["errors"] == [{"code": "range_reversed", "detail": RANGE_REVERSED, "attr": "from"}]
 
 
 def test_customer_usage_renders_a_year_before_1000_with_four_digits(api, turl, alice):
