@@ -18,7 +18,7 @@ from subscriptions.filtersets import CustomerFilterSet, SubscriptionFilterSet
 from subscriptions.models import Customer, Subscription
 from subscriptions.serializers import SubscriptionOutput
 from subscriptions.validators import METADATA_MAX_BYTES, METADATA_MAX_KEYS
-from tenants.inputs import JsonInput
+from tenants.inputs import EMAIL_MAX_LENGTH, JsonInput
 from tenants.scoping import TenantScopedApi
 
 
@@ -56,7 +56,7 @@ class CustomerListCreateApi(TenantScopedApi):
     class Input(JsonInput):
         external_id = serializers.CharField(max_length=255)
         name = serializers.CharField(max_length=200)
-        email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
+        email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True, allow_null=True)
         metadata = MetadataInput(required=False)
 
     @extend_schema(operation_id="customers_list", responses=CustomerOutput(many=True))
@@ -80,7 +80,7 @@ class CustomerDetailApi(TenantScopedApi):
     class Input(JsonInput):
         external_id = serializers.CharField(max_length=255, required=False, help_text="Fixed: only its current value")
         name = serializers.CharField(max_length=200, required=False)
-        email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
+        email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True, allow_null=True)
         metadata = MetadataInput(required=False, help_text="Replaces the whole object")
 
     def _customer(self, customer_id: uuid.UUID) -> Customer:

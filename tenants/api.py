@@ -24,7 +24,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from tenants import services
-from tenants.inputs import CurrencyField, JsonInput
+from tenants.inputs import EMAIL_MAX_LENGTH, CurrencyField, JsonInput
 from tenants.models import ApiKey, Role, Tenant, User
 from tenants.openapi import ClientErrorResponseSerializer
 from tenants.scoping import TenantScopedApi
@@ -38,7 +38,9 @@ def _check_password(password: str, email: str) -> str:
         password_validation.validate_password(password, user=User(email=email))
     except DjangoValidationError as exc:
         # Django's codes (password_too_short, password_too_common, …) say which rule failed.
-        details = [ErrorDetail(message, code=error.code or "invalid") for error in exc.error_list for message in error]
+        details = [
+            ErrorDetail(message, code=error.code or "invalid") for error in exc.error_list for message in error.messages
+        ]
         raise serializers.ValidationError(details) from exc
     return password
 
@@ -89,7 +91,7 @@ class TenantSignupApi(APIView):
     @extend_schema_serializer(component_name="TenantSignupInput")
     class Input(JsonInput):
         name = serializers.CharField(max_length=200)
-        admin_email = serializers.EmailField()
+        admin_email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
         admin_password = NewPasswordField()
         default_currency = CurrencyField(default=settings.DEFAULT_CURRENCY)
 
@@ -182,7 +184,7 @@ class UserListCreateApi(TenantScopedApi):
 
     @extend_schema_serializer(component_name="UserCreateInput")
     class Input(JsonInput):
-        email = serializers.EmailField()
+        email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
         password = NewPasswordField()
         role = serializers.ChoiceField(choices=Role.choices)
 

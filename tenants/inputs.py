@@ -21,6 +21,9 @@ from rest_framework.exceptions import ErrorDetail
 
 from tenants.validators import CURRENCY_CODES, validate_currency_code
 
+# The column of every stored email (Django's EmailField); the validator alone lets 320 through.
+EMAIL_MAX_LENGTH = 254
+
 # Checked in this order: EmailField, SlugField and URLField are CharFields.
 _JSON_TYPES: tuple[tuple[type[serializers.Field], tuple[type, ...]], ...] = (
     (serializers.BooleanField, (bool,)),

@@ -141,3 +141,17 @@ def test_good_filter_values_and_an_empty_text_filter_still_work(api, turl, tenan
     CustomerFactory(tenant=tenant, external_id="cus_1")
     everyone = api.get(f"{turl('customers')}?external_id=").json()["results"]
     assert [c["external_id"] for c in everyone] == ["cus_1"]
+
+
+def test_an_email_longer_than_its_column_is_400_not_500(api, turl, tenant, client):
+    email = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".com"  # valid, and 312 characters
+    too_long = [("email", "max_length", "Ensure this field has no more than 254 characters.")]
+    response = api.post(turl("customers"), {"external_id": "cus_1", "name": "Ada", "email": email}, format="json")
+    assert errors(response) == too_long
+    customer = CustomerFactory(tenant=tenant)
+    assert errors(api.patch(turl(f"customers/{customer.id}"), {"email": email}, format="json")) == too_long
+    body = {"email": email, "password": "a-long-passphrase", "role": "member"}
+    assert errors(api.post(turl("users"), body, format="json")) == too_long
+    signup = {"name": "Initech", "admin_email": email, "admin_password": "a-long-passphrase"}
+    response = client.post("/v1/tenants", signup, content_type="application/json")
+    assert errors(response) == [("admin_email", *too_long[0][1:])]
