@@ -66,7 +66,8 @@ PURGE_BATCH = 5000
 
 def validate_idempotency_key(value: Any) -> str | None:
     """The error message for a bad key, or None."""
-    if not isinstance(value, str) or not IDEMPOTENCY_KEY_RE.match(value):
+    # fullmatch: with match, "$" would also let a key end in a newline.
+    if not isinstance(value, str) or not IDEMPOTENCY_KEY_RE.fullmatch(value):
         return BAD_IDEMPOTENCY_KEY
     return None
 

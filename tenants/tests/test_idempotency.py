@@ -590,3 +590,16 @@ def test_records_do_not_outlive_their_tenant(api, turl, tenant):
     assert IdempotencyRecord.objects.count() == 1
     tenant.delete()
     assert not IdempotencyRecord.all_tenants.exists()
+
+
+def test_every_post_and_delete_of_the_urlconf_honours_the_key_but_usage_ingestion():
+    from tenants.tests.test_scoping import tenant_routes
+
+    plain = set()
+    for route, pattern in tenant_routes():
+        view = pattern.callback.view_class
+        for name in ("post", "delete"):
+            handler = getattr(view, name, None)
+            if handler is not None and getattr(handler, "__wrapped__", None) is None:
+                plain.add((route, name))
+    assert plain == {("v1/tenants/<uuid:tenant_id>/usage", "post")}

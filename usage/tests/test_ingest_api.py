@@ -543,3 +543,9 @@ def test_reference_errors_carry_a_code(key_api, turl, customer, meter):
         ("external_customer_id", "does_not_exist"),
         ("meter", "does_not_exist"),
     ]
+
+
+def test_a_batch_event_key_ending_in_a_newline_is_400(key_api, turl, customer, meter):
+    response = post_batch(key_api, turl, [batch_event(1, idempotency_key="key-1\n")])
+    assert errors(response) == [("events.0.idempotency_key", BAD_IDEMPOTENCY_KEY)]
+    assert not UsageEvent.objects.exists()
