@@ -271,7 +271,13 @@ else:
 # Logging: structlog everywhere; JSON lines outside development.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_JSON = env_bool("LOG_JSON", not IS_DEVELOPMENT)
+# django-structlog's request_started/request_finished lines (and Celery's task_* ones):
+# every request in development, only 4xx/5xx answers elsewhere.
+REQUEST_LOG_LEVEL = env.str("REQUEST_LOG_LEVEL", default="INFO" if APP_ENV == "development" else "WARNING")
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# tenants.middleware.RequestIdMiddleware has checked the caller's X-Request-ID (or made
+# one) before django-structlog reads it: one id in the response and in every log line.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -292,7 +298,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "django_structlog": {"level": env.str("REQUEST_LOG_LEVEL", default="WARNING")},
+        "django_structlog": {"level": REQUEST_LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
     },
 }

@@ -1,14 +1,30 @@
-"""Request ids: the caller's `X-Request-ID` (if sane) or a new one, echoed on every response."""
+"""Request ids: the caller's `X-Request-ID` (if sane) or a new one, echoed on every
+response and carried by every log line of the request.
+
+django-structlog's RequestMiddleware binds `request_id` for the lines logged inside the
+middleware chain (it trusts the header, which this middleware has made sane first,
+`DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID`), and Celery tasks queued meanwhile carry
+it to the worker. It clears the context when the response leaves it, but Django logs
+a 4xx/5xx answer ("Unauthorized: /v1/…") after the whole chain: so the id is bound
+again here until the request finishes.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
+import structlog
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 _SANE_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def _forget_request(**kwargs: Any) -> None:
+    structlog.contextvars.clear_contextvars()
 
 
 class RequestIdMiddleware:
@@ -16,11 +32,16 @@ class RequestIdMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        request_finished.connect(_forget_request, dispatch_uid="tenants.middleware.forget_request")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         given = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = given if _SANE_ID.match(given) else str(uuid.uuid4())
         request.META["HTTP_X_REQUEST_ID"] = request_id
+        request.__dict__.pop("headers", None)  # a cached request.headers would keep the caller's value
+        structlog.contextvars.clear_contextvars()  # nothing of a previous request on this thread
+        structlog.contextvars.bind_contextvars(request_id=request_id)
         response = self.get_response(request)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
         response["X-Request-ID"] = request_id
         return response
