@@ -236,6 +236,9 @@ USAGE_IDEMPOTENCY_TTL_SECONDS = env.int("USAGE_IDEMPOTENCY_TTL_SECONDS", default
 USAGE_MAX_FUTURE_SECONDS = env.int("USAGE_MAX_FUTURE_SECONDS", default=300)
 INVOICE_DUE_DAYS = env.int("INVOICE_DUE_DAYS", default=30)
 INVOICE_RUN_BATCH_SIZE = env.int("INVOICE_RUN_BATCH_SIZE", default=500)
+# A run queued or running for longer than this lost its task (broker down, worker
+# killed): the beat sweeper sends it again. Keep it above the longest run.
+INVOICE_RUN_STALE_SECONDS = env.int("INVOICE_RUN_STALE_SECONDS", default=15 * 60)
 PAYMENT_PROVIDER_URL = env.str("PAYMENT_PROVIDER_URL", default="")
 DEV_PAYMENT_WEBHOOK_SECRET = "whsec_ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQ="  # noqa: S105 - fake dev default
 PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default=DEV_PAYMENT_WEBHOOK_SECRET if IS_DEVELOPMENT else "")
@@ -250,7 +253,16 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Every task is safe to run twice (README, Operations: runs and deliveries are claimed in
+# the database, payments carry an idempotency key), so a task is acknowledged when it
+# ends, and one whose worker process died goes back to the queue instead of being lost.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands an unacknowledged message to another worker after this long: above the
+# longest task and the longest retry countdown (payments: 1 h), else a task waiting for
+# its countdown is sent twice; a message of a worker that died whole waits this long
+# (invoice runs and webhook deliveries have their own sweepers).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import structlog
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -42,6 +42,7 @@ AS_OF_IN_THE_FUTURE = "as_of may be at most 5 minutes from now: a period is invo
 # Room for the caller's clock running ahead of ours (as for usage timestamps); usage of
 # those last minutes is not lost: it becomes late usage on the next invoice.
 AS_OF_MAX_AHEAD = timedelta(minutes=5)
+RUN_SWEEP_BATCH = 1000
 
 
 # Runs
@@ -85,32 +86,69 @@ def invoice_run_as_of(as_of: datetime | None) -> datetime:
 
 def invoice_run_create(*, tenant: Tenant | uuid.UUID, as_of: datetime | None = None) -> InvoiceRun:
     """A queued run; its Celery task is sent once the transaction commits."""
-    from invoices import tasks  # tasks import this module
-
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=invoice_run_as_of(as_of))
-    run_id = str(run.pk)
-
-    def queue_invoice_run() -> None:
-        tasks.invoice_run_tenant.delay(str(tenant_id), run_id)
-
-    # robust: with the broker down the run stays queued and the API still answers; the
-    # hourly beat run bills whatever this one would have.
-    transaction.on_commit(queue_invoice_run, robust=True)
+    _queue_run_on_commit(tenant_id, run.pk)
     return run
 
 
-def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRun | None:
-    """Carry out a queued (or failed, when retried) run and record its outcome.
+def _queue_run_on_commit(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
+    from invoices import tasks  # tasks import this module
 
-    Returns None when the run is unknown or already finished. A failure is recorded
-    on the run and re-raised, so that the task's retry runs it again; whatever the
-    failed attempt committed stays, and the next attempt invoices only what is left.
+    def queue_invoice_run() -> None:
+        tasks.invoice_run_tenant.delay(str(tenant_id), str(run_id))
+
+    # robust: with the broker down the run stays queued and the API still answers;
+    # invoice_runs_sweep sends it again once it is INVOICE_RUN_STALE_SECONDS old.
+    transaction.on_commit(queue_invoice_run, robust=True)
+
+
+def _stale_before(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.INVOICE_RUN_STALE_SECONDS)
+
+
+def _claimable(now: datetime) -> Q:
+    """Runs a task may take: queued, failed (the task's retry), or running since longer
+    than INVOICE_RUN_STALE_SECONDS (its worker died). A run that started since then
+    belongs to a live worker, so a second message for it (a sweeper's, a redelivered
+    one) does nothing instead of running it twice at once."""
+    live = [InvoiceRun.Status.QUEUED, InvoiceRun.Status.FAILED]
+    return Q(status__in=live) | Q(status=InvoiceRun.Status.RUNNING, started_at__lt=_stale_before(now))
+
+
+def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BATCH) -> int:
+    """Send again, for every tenant, the task of each run whose task was lost: queued
+    for longer than INVOICE_RUN_STALE_SECONDS (the broker was down when it was sent) or
+    running for that long (its worker was killed mid-run). Returns how many it sent.
+
+    Safe to send twice: only one task claims a run, and a run is exactly once (what a
+    dead worker committed stays, the next attempt bills what is left). A failed run is
+    left to its task's retries.
     """
-    claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(
-        pk=run_id, status__in=[InvoiceRun.Status.QUEUED, InvoiceRun.Status.FAILED, InvoiceRun.Status.RUNNING]
-    )
-    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=timezone.now(), error=""):
+    stale_before = _stale_before(now or timezone.now())
+    stale = InvoiceRun.all_tenants.filter(
+        Q(status=InvoiceRun.Status.QUEUED, created_at__lt=stale_before)
+        | Q(status=InvoiceRun.Status.RUNNING, started_at__lt=stale_before)
+    ).order_by("created_at")
+    runs = list(stale.values_list("tenant_id", "pk")[:limit])
+    for tenant_id, run_id in runs:
+        _queue_run_on_commit(tenant_id, run_id)
+    if runs:
+        log.warning("invoice_runs_requeued", runs=[str(run_id) for _, run_id in runs])
+    return len(runs)
+
+
+def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRun | None:
+    """Carry out a queued (or failed, when retried, or stale) run and record its outcome.
+
+    Returns None when the run is unknown, already finished, or running in a live worker
+    (`_claimable`). A failure is recorded on the run and re-raised, so that the task's
+    retry runs it again; whatever the failed attempt committed stays, and the next
+    attempt invoices only what is left.
+    """
+    now = timezone.now()
+    claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(_claimable(now), pk=run_id)
+    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, error=""):
         return None
     run = InvoiceRun.objects.get(pk=run_id)
 
