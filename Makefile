@@ -13,7 +13,7 @@ VENV := .venv/bin
 # write their samples here and /metrics adds them up. Set it empty to turn it off.
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.run/prometheus
 
-.PHONY: install run test lint typecheck pytest migrate db demo bench-ingest bench-invoices compose-config clean
+.PHONY: install run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-invoices compose-config clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -51,6 +51,10 @@ test: lint typecheck pytest
 
 demo: db
 	$(VENV)/python manage.py seed_demo
+
+# Delete the demo tenant and everything it owns, then seed it again (APP_ENV=development).
+demo-reset: db
+	$(VENV)/python manage.py seed_demo --reset
 
 bench-ingest: db
 	$(VENV)/python bench/ingest.py
