@@ -111,6 +111,9 @@ class Invoice(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "-created_at"], name="invoice_tenant_created_idx"),
             models.Index(fields=["customer", "-period_start"], name="invoice_customer_idx"),
+            # Late usage and adjustments look invoices up by subscription, whatever the
+            # reason (the unique index above only covers the window reasons).
+            models.Index(fields=["subscription", "period_start"], name="invoice_subscription_idx"),
         ]
 
     def __str__(self) -> str:

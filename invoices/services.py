@@ -161,7 +161,7 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
         INVOICE_RUN_SECONDS.observe(time.perf_counter() - started)
     run.status, run.finished_at = InvoiceRun.Status.SUCCEEDED, timezone.now()
     run.save(update_fields=["status", "finished_at"])
-    run.refresh_from_db(fields=["invoices_created", "subscriptions_processed"])
+    run.refresh_from_db(fields=["invoices_created", "subscriptions_processed", "errors"])
     invoice_run_finished.send_robust(sender=InvoiceRun, tenant_id=tenant_id, run=run)
     log.info("invoice_run_succeeded", run_id=str(run_id), invoices=len(totals.invoices))
     return run

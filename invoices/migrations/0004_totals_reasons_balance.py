@@ -173,6 +173,10 @@ class Migration(migrations.Migration):
             model_name='balancetransaction',
             index=models.Index(fields=['tenant', 'customer', 'currency'], name='balance_customer_idx'),
         ),
+        migrations.AddIndex(
+            model_name='invoice',
+            index=models.Index(fields=['subscription', 'period_start'], name='invoice_subscription_idx'),
+        ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
         migrations.AddConstraint(
             model_name='invoice',
