@@ -306,7 +306,7 @@ def test_a_subscription_that_cannot_be_billed_is_recorded_and_the_others_are_bil
             value=Decimal("99999999999999999999"),
             timestamp=at(2026, 1, 5),
             fingerprint="f",
-        )  # fmt: skip
+        )
         for i in range(20_000)
     )
     invoice_run = InvoiceRun.objects.create(tenant=tenant, as_of=at(2026, 3, 1))
