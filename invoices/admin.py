@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from rest_framework.exceptions import APIException
 
 from invoices import services
-from invoices.models import Invoice, InvoiceLine, InvoiceRun
+from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
 from plans.money import format_price
 from tenants.admin_mixins import ReadOnlyAdminMixin
 
@@ -157,3 +157,26 @@ class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="error")
     def short_error(self, run: InvoiceRun) -> str:
         return run.error if len(run.error) <= 80 else f"{run.error[:79]}…"
+
+
+@admin.register(BalanceTransaction)
+class BalanceTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The customer balance ledger, read only: entries are written by the services
+    that cause them (finalization, voids), in the same transaction."""
+
+    list_display = ["created_at", "customer", "kind", "signed_amount", "invoice", "tenant"]
+    list_filter = ["kind", "currency"]
+    list_select_related = ["customer", "invoice", "tenant"]
+    search_fields = ["customer__external_id", "customer__name", "invoice__number"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = readonly_fields = (
+        "id", "tenant", "customer", "currency", "amount", "kind", "invoice", "description", "created_at",
+    )  # fmt: skip
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:
+        return BalanceTransaction.all_tenants.select_related("customer", "invoice", "tenant")
+
+    @admin.display(description="amount", ordering="amount")
+    def signed_amount(self, entry: BalanceTransaction) -> str:
+        return f"{format_price(entry.amount, entry.currency)} {entry.currency}"
