@@ -155,6 +155,10 @@ WHITENOISE_USE_FINDERS = IS_DEVELOPMENT
 # (CPython gh-120713, normalized from Python 3.12 on); glibc's "%4Y" pads it.
 _YEAR = "%Y" if datetime(410, 1, 1).strftime("%Y") == "0410" else "%4Y"
 
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, not {NUM_PROXIES}")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tenants.authentication.ApiKeyAuthentication",
@@ -171,6 +175,11 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "signup": env.str("THROTTLE_SIGNUP", default="5/hour"),
     },
+    # Throttles count per client address. 0: the socket's address (REMOTE_ADDR), the
+    # client can't choose it; N: the N-th address from the right of X-Forwarded-For, the
+    # one our N trusted proxies saw. DRF's own default (None) would trust the whole
+    # header, which any client can set to a new value per request.
+    "NUM_PROXIES": NUM_PROXIES,
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DATETIME_FORMAT": f"{_YEAR}-%m-%dT%H:%M:%S.%fZ",

@@ -47,3 +47,9 @@ def test_a_malformed_boolean_stops_start_up():
     result = load_settings(APP_ENV="development", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be true or false, not 'maybe'" in result.stderr
+
+
+def test_a_negative_num_proxies_stops_start_up():
+    result = load_settings(APP_ENV="development", NUM_PROXIES="-1")
+    assert result.returncode != 0
+    assert "NUM_PROXIES must be 0 or more, not -1" in result.stderr
