@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from rest_framework.exceptions import APIException
 
 from invoices import services
-from invoices.models import Invoice, InvoiceLine, InvoiceRun
+from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
 from plans.money import format_price
 from tenants.admin_mixins import ReadOnlyAdminMixin
 
@@ -29,11 +29,15 @@ INVOICE_FIELDS = (
     "customer",
     "subscription",
     "status",
+    "billing_reason",
     "currency",
     "period_start",
     "period_end",
     "subtotal",
     "total",
+    "credits_applied",
+    "amount_paid",
+    "amount_due",
     "issued_at",
     "due_at",
     "paid_at",
@@ -63,6 +67,7 @@ RUN_FIELDS = (
     "started_at",
     "finished_at",
     "error",
+    "errors",
     "created_at",
 )
 
@@ -82,7 +87,7 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "customer", "status", "amount", "period_start", "period_end", "issued_at", "tenant"]
-    list_filter = ["status", "currency"]
+    list_filter = ["status", "billing_reason", "currency"]
     list_select_related = ["customer", "tenant"]
     search_fields = ["number", "customer__external_id", "customer__name", "=id"]
     date_hierarchy = "issued_at"
@@ -132,6 +137,7 @@ class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "started_at",
         "finished_at",
         "short_error",
+        "not_billed",
     ]
     list_filter = ["status"]
     list_select_related = ["tenant"]
@@ -143,6 +149,34 @@ class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[InvoiceRun]:
         return InvoiceRun.all_tenants.select_related("tenant").order_by("-created_at")
 
+    @admin.display(description="not billed")
+    def not_billed(self, run: InvoiceRun) -> int:
+        """Subscriptions the run skipped because their invoice could not be priced or stored."""
+        return len(run.errors)
+
     @admin.display(description="error")
     def short_error(self, run: InvoiceRun) -> str:
         return run.error if len(run.error) <= 80 else f"{run.error[:79]}…"
+
+
+@admin.register(BalanceTransaction)
+class BalanceTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The customer balance ledger, read only: entries are written by the services
+    that cause them (finalization, voids), in the same transaction."""
+
+    list_display = ["created_at", "customer", "kind", "signed_amount", "invoice", "tenant"]
+    list_filter = ["kind", "currency"]
+    list_select_related = ["customer", "invoice", "tenant"]
+    search_fields = ["customer__external_id", "customer__name", "invoice__number"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = readonly_fields = (
+        "id", "tenant", "customer", "currency", "amount", "kind", "invoice", "description", "created_at",
+    )  # fmt: skip
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:
+        return BalanceTransaction.all_tenants.select_related("customer", "invoice", "tenant")
+
+    @admin.display(description="amount", ordering="amount")
+    def signed_amount(self, entry: BalanceTransaction) -> str:
+        return f"{format_price(entry.amount, entry.currency)} {entry.currency}"

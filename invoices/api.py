@@ -108,8 +108,9 @@ class SubscriptionCancelApi(TenantScopedApi):
             subscription_id=subscription_id,  # type: ignore[arg-type]
             at_period_end=data.validated_data["at_period_end"],
         )
-        # Periods that had ended are billed first either way; only a cancellation now has a final invoice.
-        final = invoices[-1].pk if invoices and not data.validated_data["at_period_end"] else None
+        # Periods that had ended are billed first either way; only a cancellation now has a
+        # final invoice, and not even then when the window it would bill is empty.
+        final = next((i.pk for i in invoices if i.billing_reason == Invoice.BillingReason.CANCELLATION), None)
         sub.final_invoice_id = final  # type: ignore[attr-defined]
         return Response(self.CanceledOutput(sub).data)
 

@@ -50,13 +50,13 @@ def invoice_collect_payment(*, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> s
     if not url:
         return "skipped: no PAYMENT_PROVIDER_URL"
     invoice = Invoice.objects.for_tenant(tenant_id).filter(pk=invoice_id).first()
-    if invoice is None or invoice.status != Invoice.Status.OPEN or invoice.total <= 0:
-        return "skipped: not an open invoice with a total above 0"
+    if invoice is None or invoice.status != Invoice.Status.OPEN or invoice.amount_due <= 0:
+        return "skipped: not an open invoice with an amount due"
     body = {
         "invoice_id": str(invoice.pk),
         "tenant_id": str(tenant_id),
         "customer_id": str(invoice.customer_id),
-        "amount": format_price(invoice.total, invoice.currency),
+        "amount": format_price(invoice.charge_amount, invoice.currency),
         "currency": invoice.currency,
     }
     try:
@@ -105,12 +105,12 @@ class PaymentNotice:
 def _outcome(notice: PaymentNotice, invoice: Invoice) -> tuple[str, str]:
     """What the notice does to the invoice as it stands now: (outcome, detail)."""
     outcome = PaymentEvent.Outcome
-    if notice.currency != invoice.currency or notice.amount != invoice.total:
+    if notice.currency != invoice.currency or notice.amount != invoice.charge_amount:
         return outcome.AMOUNT_MISMATCH, PAYMENT_AMOUNT_MISMATCH.format(
             amount=format_price(notice.amount, notice.currency),
             currency=notice.currency,
             number=invoice.number,
-            total=format_price(invoice.total, invoice.currency),
+            total=format_price(invoice.charge_amount, invoice.currency),
             invoice_currency=invoice.currency,
         )
     status = invoice.status
@@ -130,7 +130,8 @@ def _apply(event: PaymentEvent, invoice: Invoice) -> None:
     subscriptions = Subscription.objects.for_tenant(invoice.tenant_id).filter(pk=invoice.subscription_id)
     if event.outcome == PaymentEvent.Outcome.PAID:
         invoice.status, invoice.paid_at = Invoice.Status.PAID, timezone.now()
-        invoice.save(update_fields=["status", "paid_at"])
+        invoice.amount_paid, invoice.amount_due = event.amount, Decimal(0)
+        invoice.save(update_fields=["status", "paid_at", "amount_paid", "amount_due"])
         # Back to active only when no other invoice of the subscription is open after a failure.
         other_failed = PaymentEvent.objects.for_tenant(invoice.tenant_id).filter(
             invoice__subscription_id=invoice.subscription_id,

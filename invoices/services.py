@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import structlog
 from django.conf import settings
@@ -22,10 +23,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from invoices import billing
 from invoices.calculation import LineDraft
 from invoices.metrics import INVOICE_RUN_SECONDS
-from invoices.models import Invoice, InvoiceRun
+from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
-from subscriptions.models import Subscription
+from invoices.totals import invoice_totals
+from subscriptions.models import Customer, Subscription
 from tenants.errors import ConflictError
 from tenants.models import Tenant
 from webhooks.models import EventType
@@ -38,6 +40,7 @@ INVOICE_NOT_OPEN = "Only open invoices can be voided; this one is {status}."
 SUBSCRIPTION_NOT_FOUND = "No such subscription."
 SUBSCRIPTION_ALREADY_CANCELED = "This subscription is already canceled."
 NO_UPCOMING_INVOICE = "This subscription will not be invoiced again: it is canceled, or ends with its trial."
+SUBSCRIPTION_NOT_BILLABLE = "This subscription cannot be billed, so it was not canceled: {error}"
 AS_OF_IN_THE_FUTURE = "as_of may be at most 5 minutes from now: a period is invoiced once it has ended."
 # Room for the caller's clock running ahead of ours (as for usage timestamps); usage of
 # those last minutes is not lost: it becomes late usage on the next invoice.
@@ -52,6 +55,12 @@ RUN_SWEEP_BATCH = 1000
 class RunTotals:
     subscriptions: int = 0
     invoices: list[Invoice] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, outcome: billing.BatchOutcome) -> None:
+        self.subscriptions += outcome.subscriptions
+        self.invoices += outcome.invoices
+        self.failures += outcome.failures
 
 
 def invoice_due_subscriptions(
@@ -62,17 +71,29 @@ def invoice_due_subscriptions(
     on_batch: Callable[[billing.BatchOutcome], None] | None = None,
 ) -> RunTotals:
     """Invoice every subscription of the tenant whose current period ended at or before
-    `as_of`, batch by batch until none is due. Safe to run twice or concurrently."""
+    `as_of`, batch by batch until none is due, then the late usage of canceled
+    subscriptions on adjustment invoices. Safe to run twice or concurrently. A
+    subscription that cannot be billed is reported in `failures` and skipped for the
+    rest of the run; the others are billed."""
     totals = RunTotals()
     size = batch_size or settings.INVOICE_RUN_BATCH_SIZE
-    while True:
-        outcome = billing.bill_due_batch(tenant_id=tenant_id, as_of=as_of, now=timezone.now(), batch_size=size)
-        if outcome is None:
-            return totals
-        totals.subscriptions += outcome.subscriptions
-        totals.invoices += outcome.invoices
+    failed: set[uuid.UUID] = set()
+    while outcome := billing.bill_due_batch(
+        tenant_id=tenant_id, as_of=as_of, now=timezone.now(), batch_size=size, skip=failed
+    ):
+        failed |= {uuid.UUID(f["subscription_id"]) for f in outcome.failures}
+        totals.add(outcome)
         if on_batch is not None:
             on_batch(outcome)
+    cursor = billing.ZERO_UUID
+    while found := billing.bill_adjustments_batch(
+        tenant_id=tenant_id, now=timezone.now(), batch_size=size, after=cursor
+    ):
+        outcome, cursor = found
+        totals.add(outcome)
+        if on_batch is not None:
+            on_batch(outcome)
+    return totals
 
 
 def invoice_run_as_of(as_of: datetime | None) -> datetime:
@@ -148,7 +169,7 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
     """
     now = timezone.now()
     claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(_claimable(now), pk=run_id)
-    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, error=""):
+    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, error="", errors=[]):
         return None
     run = InvoiceRun.objects.get(pk=run_id)
 
@@ -159,6 +180,8 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
             invoices_created=F("invoices_created") + len(outcome.invoices),
             subscriptions_processed=F("subscriptions_processed") + outcome.subscriptions,
         )
+        if outcome.failures:
+            _record_failures(run_id, outcome.failures)
 
     started = time.perf_counter()
     try:
@@ -176,10 +199,18 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
         INVOICE_RUN_SECONDS.observe(time.perf_counter() - started)
     run.status, run.finished_at = InvoiceRun.Status.SUCCEEDED, timezone.now()
     run.save(update_fields=["status", "finished_at"])
-    run.refresh_from_db(fields=["invoices_created", "subscriptions_processed"])
+    run.refresh_from_db(fields=["invoices_created", "subscriptions_processed", "errors"])
     invoice_run_finished.send_robust(sender=InvoiceRun, tenant_id=tenant_id, run=run)
     log.info("invoice_run_succeeded", run_id=str(run_id), invoices=len(totals.invoices))
     return run
+
+
+def _record_failures(run_id: uuid.UUID, failures: list[dict[str, str]]) -> None:
+    """Add the subscriptions a batch could not bill to the run's `errors`."""
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        run.errors = [*run.errors, *failures]
+        run.save(update_fields=["errors"])
 
 
 # Invoices
@@ -196,8 +227,26 @@ def invoice_void(*, tenant: Tenant | uuid.UUID, invoice_id: uuid.UUID) -> Invoic
             raise ConflictError(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
         invoice.status, invoice.voided_at = Invoice.Status.VOID, timezone.now()
         invoice.save(update_fields=["status", "voided_at"])
+        _give_back_credits(invoice)
         event_publish(tenant=tenant_id, type=EventType.INVOICE_VOIDED, data=invoice_body(invoice))
     return invoice
+
+
+def _give_back_credits(invoice: Invoice) -> None:
+    """A voided invoice returns what the customer balance paid of it (ledger
+    `invoice_voided`), under the customer's lock like every balance write."""
+    if not invoice.credits_applied:
+        return
+    Customer.objects.select_for_update().filter(pk=invoice.customer_id).first()
+    BalanceTransaction.objects.create(
+        tenant_id=invoice.tenant_id,
+        customer_id=invoice.customer_id,
+        currency=invoice.currency,
+        amount=invoice.credits_applied,
+        kind=BalanceTransaction.Kind.INVOICE_VOIDED,
+        invoice=invoice,
+        description=f"Invoice {invoice.number} voided",
+    )
 
 
 # Subscriptions: cancel and preview
@@ -228,9 +277,12 @@ def subscription_cancel(
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     with transaction.atomic():
         sub = _locked_subscription(tenant_id, subscription_id)
-        invoices = billing.bill_subscription_now(
-            tenant_id=tenant_id, subscription=sub, now=now or timezone.now(), cancel=True, at_period_end=at_period_end
-        )
+        try:
+            invoices = billing.bill_subscription_now(
+                tenant_id=tenant_id, subscription=sub, now=now or timezone.now(), at_period_end=at_period_end
+            )
+        except billing.BillingFailed as exc:
+            raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
     return sub, invoices
 
 
@@ -253,6 +305,11 @@ def invoice_preview(*, tenant: Tenant | uuid.UUID, subscription: Subscription) -
         _, sub.current_period_start, sub.current_period_end = sub.next_period()
     bill = billing.Bill(sub, sub.current_period_start, sub.current_period_end)
     billing.price_bills(tenant_id=tenant_id, bills=[bill])
-    invoice = billing.build_invoice(tenant_id=tenant_id, bill=bill, number="", now=bill.end)
+    if bill.error:
+        raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
+    balances = billing.customer_balances(tenant_id=tenant_id, bills=[bill], lock=False)
+    balance = balances.get((sub.customer_id, sub.plan.currency), Decimal(0))
+    totals = invoice_totals((line.amount for line in bill.lines), balance=balance)
+    invoice = billing.build_invoice(tenant_id=tenant_id, bill=bill, number="", now=bill.end, totals=totals)
     invoice.status, invoice.paid_at = Invoice.Status.OPEN, None
     return InvoicePreview(invoice, bill.lines)

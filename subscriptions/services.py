@@ -98,8 +98,8 @@ SUBSCRIPTION_CUSTOMER_NOT_FOUND = "No customer with this id in this tenant."
 SUBSCRIPTION_PLAN_NOT_FOUND = "No plan with this id in this tenant."
 SUBSCRIPTION_PLAN_INACTIVE = "Plan {code!r} is inactive and takes no new subscriptions."
 SUBSCRIPTION_METER_TAKEN = (
-    "The customer already has live subscription {subscription_id} charging meter {meter!r}; "
-    "a customer may hold only one live subscription per meter."
+    "Subscription {subscription_id} of the customer charges meter {meter!r} during the time this one "
+    "would cover; a usage event belongs to one subscription, so lives on a meter may not overlap."
 )
 START_AT_OUT_OF_RANGE = "start_at must be from 1970-01-01 to 2999-12-31 (UTC)."
 TRIAL_DAYS_MAX = 730
@@ -136,7 +136,7 @@ def subscription_create(
     customer, plan = _customer_and_plan(tenant, customer_id, plan_id)
     if not plan.active:
         raise ConflictError({"plan_id": SUBSCRIPTION_PLAN_INACTIVE.format(code=plan.code)}, code="plan_inactive")
-    _check_meters_free(tenant, customer, plan)
+    _check_meters_free(tenant, customer, plan, start)
     trial_end = periods.trial_end_for(start, plan.trial_days if trial_days is None else trial_days)
     period_start, period_end = periods.first_period(start, trial_end, plan.interval)
     subscription = Subscription.objects.create(
@@ -170,14 +170,18 @@ def _customer_and_plan(tenant: Tenant, customer_id: uuid.UUID, plan_id: uuid.UUI
     return customer, plan
 
 
-def _check_meters_free(tenant: Tenant, customer: Customer, plan: Plan) -> None:
-    """409 if a live subscription of the customer charges a meter that `plan` charges."""
+def _check_meters_free(tenant: Tenant, customer: Customer, plan: Plan, start: datetime) -> None:
+    """409 if a subscription of the customer, whatever its status, charges a meter that
+    `plan` charges during the life [start, ∞) of the new one: every usage event then
+    belongs to exactly one subscription, and a backdated subscription cannot bill the
+    events that another one billed (`selectors.subscription_list_overlapping`)."""
     wanted = {charge.meter_id for charge in plan_selectors.plan_charges(tenant=tenant, plan=plan)}
     if not wanted:
         return
-    live = list(selectors.subscription_list_live_for_customer(tenant=tenant, customer=customer).order_by("created_at"))
-    charges = plan_selectors.charges_by_plan(tenant=tenant, plan_ids={s.plan_id for s in live})
-    for other in live:
+    overlapping = selectors.subscription_list_overlapping(tenant=tenant, customer=customer, start=start)
+    others = list(overlapping.order_by("created_at"))
+    charges = plan_selectors.charges_by_plan(tenant=tenant, plan_ids={s.plan_id for s in others})
+    for other in others:
         for charge in charges[other.plan_id]:
             if charge.meter_id in wanted:
                 message = SUBSCRIPTION_METER_TAKEN.format(subscription_id=other.pk, meter=charge.meter.code)

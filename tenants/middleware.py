@@ -1,5 +1,6 @@
 """Request ids: the caller's `X-Request-ID` (if sane) or a new one, echoed on every
-response and carried by every log line of the request.
+response and carried by every log line of the request; and the caller's address on
+every log line, as the throttles count it.
 
 django-structlog's RequestMiddleware binds `request_id` for the lines logged inside the
 middleware chain (it trusts the header, which this middleware has made sane first,
@@ -18,7 +19,10 @@ from typing import Any
 
 import structlog
 from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django_structlog.signals import bind_extra_request_metadata
+from rest_framework.throttling import BaseThrottle
 
 _SANE_ID = re.compile(r"^[\x21-\x7e]{1,200}$")
 
@@ -45,3 +49,12 @@ class RequestIdMiddleware:
         structlog.contextvars.bind_contextvars(request_id=request_id)
         response["X-Request-ID"] = request_id
         return response
+
+
+@receiver(bind_extra_request_metadata)
+def bind_client_address(request: HttpRequest, **kwargs: object) -> None:
+    """Log the address the throttles count (the socket's, or with NUM_PROXIES the one our
+    proxies saw): django-structlog's own `ip` (django-ipware) believes X-Forwarded-For
+    as the client wrote it, which would let a guesser sign the log with any address."""
+    # get_ident reads only request.META, which a Django request has as a DRF one does.
+    structlog.contextvars.bind_contextvars(ip=BaseThrottle().get_ident(request))  # type: ignore[arg-type]

@@ -32,7 +32,8 @@ from tenants.models import Tenant
 from webhooks import metrics, selectors
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import event_body, signed_headers
-from webhooks.url_guard import UnsafeUrlError, check_webhook_url
+from webhooks.transport import post_pinned
+from webhooks.url_guard import UnsafeUrlError, check_webhook_url, webhook_target
 
 log = structlog.get_logger(__name__)
 
@@ -276,22 +277,18 @@ def _delivery_send(delivery: WebhookDelivery) -> AttemptOutcome:
     if not endpoint.active:
         return AttemptOutcome(None, ATTEMPT_ENDPOINT_INACTIVE)
     try:
-        check_webhook_url(endpoint.url)  # again: DNS may have changed since the endpoint was saved
+        # Checked again, DNS may have changed since the endpoint was saved; the request
+        # then goes to the addresses this check resolved, never to a second answer.
+        target = webhook_target(endpoint.url)
     except UnsafeUrlError as exc:
         return AttemptOutcome(None, ATTEMPT_URL_BLOCKED.format(reason=exc))
     body = event_body(delivery.event)
     headers = signed_headers(secret=endpoint.secret, msg_id=delivery.event.public_id, body=body, at=timezone.now())
     headers["user-agent"] = USER_AGENT
     try:
-        # No redirects: a redirect could lead past the SSRF guard. Only the status
-        # and the start of the body are read.
-        with requests.post(
-            endpoint.url,
-            data=body.encode(),
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
-            stream=True,
+        # Only the status and the start of the body are read.
+        with post_pinned(
+            target, body=body.encode(), headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
         ) as response:
             if 200 <= response.status_code < 300:
                 return AttemptOutcome(response.status_code, "")

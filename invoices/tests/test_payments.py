@@ -74,7 +74,7 @@ def test_a_zero_invoice_left_open_is_skipped_by_the_service(tenant, provider):
     invoice = Invoice.objects.for_tenant(tenant).get()
     Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.OPEN)
     result = invoice_collect_payment(tenant_id=tenant.id, invoice_id=invoice.pk)
-    assert result == "skipped: not an open invoice with a total above 0"
+    assert result == "skipped: not an open invoice with an amount due"
     assert requests_to(provider) == []
 
 
@@ -140,11 +140,11 @@ def test_the_task_retries_only_provider_unavailability():
 def test_an_invoice_no_longer_open_is_not_sent(open_invoice, provider, status):
     Invoice.objects.filter(pk=open_invoice.pk).update(status=status)
     result = invoice_collect_payment(tenant_id=open_invoice.tenant_id, invoice_id=open_invoice.pk)
-    assert result == "skipped: not an open invoice with a total above 0"
+    assert result == "skipped: not an open invoice with an amount due"
     assert requests_to(provider) == []
 
 
 def test_another_tenants_invoice_is_not_sent(open_invoice, other_tenant, provider):
     result = invoice_collect_payment(tenant_id=other_tenant.id, invoice_id=open_invoice.pk)
-    assert result == "skipped: not an open invoice with a total above 0"
+    assert result == "skipped: not an open invoice with an amount due"
     assert requests_to(provider) == []

@@ -14,6 +14,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from invoices.billing import BatchOutcome
 from invoices.models import Invoice, InvoiceLine, InvoiceRun, PaymentEvent
 from metrics.management.commands import seed_demo
 from metrics.models import RevenueSnapshot
@@ -187,6 +188,17 @@ def test_a_run_that_fails_half_way_leaves_nothing(monkeypatch):
 
     assert not Tenant.objects.exists()
     assert not User.objects.exists()
+
+
+def test_a_subscription_that_cannot_be_billed_stops_the_seed_and_leaves_nothing(monkeypatch):
+    failure = {"subscription_id": "s", "error": "RuntimeError: no price"}
+    monkeypatch.setattr(seed_demo, "bill_due_batch", lambda **kwargs: BatchOutcome(failures=[failure]))
+
+    with pytest.raises(CommandError) as raised:
+        seed()
+
+    assert str(raised.value) == seed_demo.NOT_BILLED.format(failures=[failure])
+    assert not Tenant.objects.exists()
 
 
 def test_it_refuses_when_the_demo_email_belongs_to_another_tenant():

@@ -96,7 +96,10 @@ def test_selectors_are_scoped_and_list_live_and_due_subscriptions(tenant, other_
     SubscriptionFactory(tenant=other_tenant, start_at=utc(2025, 1, 1))
 
     assert list(selectors.subscription_list_due(tenant=tenant, as_of=utc(2026, 2, 1))) == [trial_due, due]
-    assert list(selectors.subscription_list_live_for_customer(tenant=tenant, customer=customer)) == [due]
+    overlapping = selectors.subscription_list_overlapping
+    assert list(overlapping(tenant=tenant, customer=customer, start=utc(2026, 1, 1))) == [due]
+    assert set(overlapping(tenant=tenant, customer=customer, start=utc(2025, 1, 15))) == {due, canceled}
+    assert list(overlapping(tenant=tenant, customer=customer, start=utc(2025, 2, 1))) == [due]
     assert selectors.subscription_get(tenant=tenant, subscription_id=canceled.id) == canceled
     assert selectors.subscription_get(tenant=other_tenant, subscription_id=canceled.id) is None
     assert selectors.subscription_list(tenant=tenant).count() == 4

@@ -72,6 +72,7 @@ BATCH = 1000
 
 NOT_IN_DEVELOPMENT = "seed_demo is for development only: it creates a login whose password it prints."
 RESET_NOT_IN_DEVELOPMENT = "seed_demo --reset deletes a tenant and all its data: it runs only with APP_ENV=development."
+NOT_BILLED = "A demo subscription could not be billed, so nothing was seeded: {failures}"
 EMAIL_TAKEN = "{email} belongs to a user outside a {name!r} tenant: remove that user or use another database."
 
 Agg = Meter.Aggregation
@@ -275,8 +276,9 @@ def _invoice_history(tenant_id: uuid.UUID, now: datetime) -> int:
         if due["first"] is None:
             return ends
         ends += 1
-        while bill_due_batch(tenant_id=tenant_id, as_of=due["first"], now=due["first"], batch_size=BATCH):
-            pass
+        while outcome := bill_due_batch(tenant_id=tenant_id, as_of=due["first"], now=due["first"], batch_size=BATCH):
+            if outcome.failures:  # it would stay due, and this loop would never end
+                raise CommandError(NOT_BILLED.format(failures=outcome.failures))
 
 
 def _pay(invoices: list[Invoice]) -> Counter[str]:
