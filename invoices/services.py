@@ -129,18 +129,20 @@ def _stale_before(now: datetime) -> datetime:
 
 
 def _claimable(now: datetime) -> Q:
-    """Runs a task may take: queued, failed (the task's retry), or running since longer
-    than INVOICE_RUN_STALE_SECONDS (its worker died). A run that started since then
-    belongs to a live worker, so a second message for it (a sweeper's, a redelivered
+    """Runs a task may take: queued, failed (the task's retry), or running without a
+    heartbeat (set at the start and after each batch) for INVOICE_RUN_STALE_SECONDS
+    (its worker died). A run with a fresher heartbeat belongs to a live worker, however
+    long it has been running, so a second message for it (a sweeper's, a redelivered
     one) does nothing instead of running it twice at once."""
     live = [InvoiceRun.Status.QUEUED, InvoiceRun.Status.FAILED]
-    return Q(status__in=live) | Q(status=InvoiceRun.Status.RUNNING, started_at__lt=_stale_before(now))
+    return Q(status__in=live) | Q(status=InvoiceRun.Status.RUNNING, heartbeat_at__lt=_stale_before(now))
 
 
 def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BATCH) -> int:
     """Send again, for every tenant, the task of each run whose task was lost: queued
     for longer than INVOICE_RUN_STALE_SECONDS (the broker was down when it was sent) or
-    running for that long (its worker was killed mid-run). Returns how many it sent.
+    running without a heartbeat for that long (its worker was killed mid-run). Returns
+    how many it sent.
 
     Safe to send twice: only one task claims a run, and a run is exactly once (what a
     dead worker committed stays, the next attempt bills what is left). A failed run is
@@ -149,7 +151,7 @@ def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BA
     stale_before = _stale_before(now or timezone.now())
     stale = InvoiceRun.all_tenants.filter(
         Q(status=InvoiceRun.Status.QUEUED, created_at__lt=stale_before)
-        | Q(status=InvoiceRun.Status.RUNNING, started_at__lt=stale_before)
+        | Q(status=InvoiceRun.Status.RUNNING, heartbeat_at__lt=stale_before)
     ).order_by("created_at")
     runs = list(stale.values_list("tenant_id", "pk")[:limit])
     for tenant_id, run_id in runs:
@@ -169,7 +171,7 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
     """
     now = timezone.now()
     claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(_claimable(now), pk=run_id)
-    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, error="", errors=[]):
+    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, heartbeat_at=now, error="", errors=[]):
         return None
     run = InvoiceRun.objects.get(pk=run_id)
 
@@ -179,6 +181,7 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
         InvoiceRun.objects.filter(pk=run_id).update(
             invoices_created=F("invoices_created") + len(outcome.invoices),
             subscriptions_processed=F("subscriptions_processed") + outcome.subscriptions,
+            heartbeat_at=timezone.now(),
         )
         if outcome.failures:
             _record_failures(run_id, outcome.failures)

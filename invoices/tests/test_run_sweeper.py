@@ -37,24 +37,31 @@ def sweep(at: datetime, capture) -> int:
 
 def test_a_run_left_running_by_a_killed_worker_is_sent_again_and_succeeds(tenant, django_capture_on_commit_callbacks):
     subscription = SubscriptionFactory(tenant=tenant, start_at=JAN_1)
-    # What a worker killed mid-run leaves: running, started more than 15 minutes ago.
+    # What a worker killed mid-run leaves: running, no heartbeat for more than 15 minutes.
+    then = NOW - STALE - timedelta(seconds=1)
     run = InvoiceRun.objects.create(
-        tenant=tenant, as_of=NOW, status=InvoiceRun.Status.RUNNING, started_at=NOW - STALE - timedelta(seconds=1)
+        tenant=tenant, as_of=NOW, status=InvoiceRun.Status.RUNNING, started_at=then, heartbeat_at=then
     )
 
     assert sweep(NOW, django_capture_on_commit_callbacks) == 1
 
     run.refresh_from_db()
     assert (run.status, run.invoices_created, run.subscriptions_processed) == (InvoiceRun.Status.SUCCEEDED, 1, 1)
-    assert (run.started_at, run.finished_at, run.error) == (NOW, NOW, "")
+    assert (run.started_at, run.heartbeat_at, run.finished_at, run.error) == (NOW, NOW, NOW, "")
     assert list(Invoice.objects.for_tenant(tenant).values_list("subscription_id", flat=True)) == [subscription.id]
     assert sweep(NOW + STALE * 2, django_capture_on_commit_callbacks) == 0  # finished: nothing to send
 
 
-def test_a_run_of_a_live_worker_is_left_alone(tenant, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("started", [STALE - timedelta(seconds=1), STALE * 10])
+def test_a_run_of_a_live_worker_is_left_alone(tenant, django_capture_on_commit_callbacks, started):
+    """Alive: a heartbeat within the timeout, however long ago the run started."""
     SubscriptionFactory(tenant=tenant, start_at=JAN_1)
     run = InvoiceRun.objects.create(
-        tenant=tenant, as_of=NOW, status=InvoiceRun.Status.RUNNING, started_at=NOW - STALE + timedelta(seconds=1)
+        tenant=tenant,
+        as_of=NOW,
+        status=InvoiceRun.Status.RUNNING,
+        started_at=NOW - started,
+        heartbeat_at=NOW - STALE + timedelta(seconds=1),
     )
 
     assert sweep(NOW, django_capture_on_commit_callbacks) == 0
@@ -63,7 +70,7 @@ def test_a_run_of_a_live_worker_is_left_alone(tenant, django_capture_on_commit_c
         assert tasks.invoice_run_tenant.delay(str(tenant.id), str(run.id)).get() == 0
 
     run.refresh_from_db()
-    assert (run.status, run.started_at) == (InvoiceRun.Status.RUNNING, NOW - STALE + timedelta(seconds=1))
+    assert (run.status, run.started_at) == (InvoiceRun.Status.RUNNING, NOW - started)
     assert not Invoice.objects.for_tenant(tenant).exists()
 
 

@@ -300,14 +300,14 @@ def _pay(invoices: list[Invoice]) -> Counter[str]:
 
 def _notice(invoice: Invoice, *, succeeded: bool) -> PaymentNotice:
     kind = "payment.succeeded" if succeeded else "payment.failed"
-    amount = format_price(invoice.total, invoice.currency)
+    amount = format_price(invoice.charge_amount, invoice.currency)
     reason = "" if succeeded else "card_declined"
     data = {"invoice_id": str(invoice.pk), "amount": amount, "currency": invoice.currency}
     return PaymentNotice(
         webhook_id=f"demo_pay_{invoice.pk}",
         type=kind,
         invoice_id=invoice.pk,
-        amount=invoice.total,
+        amount=invoice.charge_amount,
         currency=invoice.currency,
         failure_reason=reason,
         payload={"type": kind, "data": {**data, "failure_reason": reason or None}},
