@@ -70,3 +70,10 @@ def test_customer_usage_documents_from_not_from_underscore(schema):
     assert output["required"] == ["from", "meters", "to"]
     meter = output["properties"]["meters"]["items"]["$ref"].rsplit("/", 1)[1]
     assert schema["components"]["schemas"][meter]["required"] == ["aggregation", "meter", "quantity"]
+
+
+def test_writes_document_the_413_of_a_body_over_the_limit_and_reads_do_not(schema):
+    assert ref(responses(schema, "post", "/v1/tenants/{tenant_id}/usage/batch")["413"]) == "ClientErrorResponse"
+    assert "413" in responses(schema, "patch", "/v1/tenants/{tenant_id}/customers/{customer_id}")
+    assert "413" in responses(schema, "post", "/v1/webhooks/payment")
+    assert "413" not in responses(schema, "get", "/v1/tenants/{tenant_id}/usage")
