@@ -12,7 +12,7 @@ checked on the digits, without arithmetic. `-0` is 0. Pure: no Django, no DRF
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
@@ -45,7 +45,10 @@ def parse_decimal(raw: Any, *, integer_digits: int, decimal_places: int) -> Deci
         raise DecimalInputError("invalid") from None
     if len(text) > MAX_DECIMAL_TEXT or not _DECIMAL.fullmatch(text):
         raise DecimalInputError("invalid")
-    value = Decimal(text)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # an exponent beyond Decimal's own (10^18): beyond any bound
+        raise DecimalInputError("max_decimal_places" if "-" in text.lstrip("-") else "max_whole_digits") from None
     problem = decimal_problem(value, integer_digits=integer_digits, decimal_places=decimal_places)
     if problem:
         raise DecimalInputError(problem)

@@ -437,6 +437,7 @@ PRICE_PLACES = {
 }
 BAD_PRICES = [
     ("1e1000000", AMOUNT_TOO_LARGE),
+    ("1e250331866695369004172", AMOUNT_TOO_LARGE),  # an exponent beyond Decimal's (found by test_fuzz)
     ("1000000000", AMOUNT_TOO_LARGE),
     ("1e9", AMOUNT_TOO_LARGE),
     ("1e-1000000", AMOUNT_TOO_PRECISE),

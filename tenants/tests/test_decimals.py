@@ -46,6 +46,9 @@ def test_it_takes_plain_decimal_numbers(raw, expected):
         (1e16, "max_whole_digits"),
         (10**15, "max_whole_digits"),
         ("1e-1000000", "max_decimal_places"),
+        ("1e250331866695369004172", "max_whole_digits"),  # beyond Decimal's exponents (found by test_fuzz)
+        ("-1.5e250331866695369004172", "max_whole_digits"),
+        ("1e-250331866695369004172", "max_decimal_places"),
         ("0.0000000000001", "max_decimal_places"),
         ("NaN", "invalid"),
         ("sNaN", "invalid"),
