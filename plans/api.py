@@ -29,7 +29,7 @@ from plans.pricing import (
     TierSpec,
 )
 from plans.services import PLAN_PRICES_IMMUTABLE, ChargeDraft
-from tenants.fields import StrictDecimalField
+from tenants.fields import StrictDecimalField, StrictIntegerField
 from tenants.scoping import TenantScopedApi
 from tenants.validators import validate_currency_code
 
@@ -175,7 +175,7 @@ class PlanOutput(serializers.ModelSerializer):
 
 
 class TierInput(serializers.Serializer):
-    up_to = serializers.IntegerField(
+    up_to = StrictIntegerField(
         min_value=1,
         max_value=MAX_TIER_UP_TO,
         allow_null=True,
@@ -200,7 +200,7 @@ class ChargeInput(serializers.Serializer):
     meter = serializers.CharField(max_length=100, help_text="The code of a meter of the tenant")
     model = serializers.ChoiceField(choices=Charge.Model.choices)
     unit_amount = PriceInput(required=False, allow_null=True, help_text="per_unit")
-    package_size = serializers.IntegerField(
+    package_size = StrictIntegerField(
         min_value=1,
         max_value=MAX_PACKAGE_SIZE,
         required=False,
@@ -241,7 +241,7 @@ class PlanListCreateApi(TenantScopedApi):
         )
         interval = serializers.ChoiceField(choices=Plan.Interval.choices)
         amount = PriceInput(required=False, help_text="The flat fee per interval (default 0)")
-        trial_days = serializers.IntegerField(
+        trial_days = StrictIntegerField(
             min_value=0,
             max_value=MAX_TRIAL_DAYS,
             required=False,

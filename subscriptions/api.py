@@ -17,7 +17,7 @@ from subscriptions import selectors, services
 from subscriptions.filtersets import CustomerFilterSet, SubscriptionFilterSet
 from subscriptions.models import Customer, Subscription
 from subscriptions.serializers import SubscriptionOutput
-from tenants.fields import AwareDateTimeField
+from tenants.fields import AwareDateTimeField, StrictIntegerField
 from tenants.scoping import TenantScopedApi
 
 
@@ -99,7 +99,7 @@ class SubscriptionListCreateApi(TenantScopedApi):
         start_at = AwareDateTimeField(
             required=False, allow_null=True, help_text="RFC 3339 with its offset; default: now; may be past"
         )
-        trial_days = serializers.IntegerField(
+        trial_days = StrictIntegerField(
             required=False,
             allow_null=True,
             min_value=0,

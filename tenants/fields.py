@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from rest_framework import serializers
 
 from tenants.decimals import DECIMAL_PATTERN, DecimalInputError, parse_decimal
 
+_INTEGER = re.compile(r"-?[0-9]{1,100}")
 TIME_WITHOUT_OFFSET = "Give the time in RFC 3339 with its UTC offset, like 2026-02-01T00:00:00Z."
 
 
@@ -34,6 +36,16 @@ class StrictDecimalField(serializers.DecimalField):
         except DecimalInputError as exc:
             self.fail(exc.code, max_whole_digits=self.integer_digits, max_decimal_places=places)
         return self.quantize(value)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """DRF's IntegerField without what only Python's int() reads in a string: `" 1"`,
+    `"1_000"`, `"+1"`, `"١"`. JSON numbers are read as DRF reads them."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str) and not _INTEGER.fullmatch(data):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
 
 
 class AwareDateTimeField(serializers.DateTimeField):

@@ -411,6 +411,16 @@ INVALID = {
     "unknown_currency": ([(("currency",), "XYZ")], [("currency", UNKNOWN_CURRENCY.format(code="XYZ"))]),
     "lower_case_currency": ([(("currency",), "usd")], [("currency", UNKNOWN_CURRENCY.format(code="usd"))]),
     "trial_days_negative": ([(("trial_days",), -1)], [("trial_days", TRIAL_DAYS_RANGE)]),
+    # Whole numbers in the spelling of JSON, not of Python's int() (issue #11, item 16).
+    "trial_days_underscore": ([(("trial_days",), "1_4")], [("trial_days", TRIAL_DAYS_RANGE)]),
+    "tier_bound_spaced": (
+        [(("charges", 0, "tiers", 1, "up_to"), " 10000")],
+        [("charges.0.tiers.1.up_to", TIER_BOUND_INVALID)],
+    ),
+    "package_size_plus": (
+        [(("charges", 3, "package_size"), "+100")],
+        [("charges.3.package_size", PACKAGE_SIZE_NOT_POSITIVE)],
+    ),
 }
 
 

@@ -156,6 +156,14 @@ def test_a_null_trial_days_means_the_plans(api_at, turl, customer, tenant):
     assert ts(response.json()["start_at"]) == utc(2026, 3, 1)
 
 
+@pytest.mark.parametrize("trial_days", ["1_4", " 14", "+14"])
+def test_trial_days_in_a_python_only_spelling_is_400(api, turl, customer, plan, trial_days):
+    response = create(api, turl, customer, plan, trial_days=trial_days)
+    assert response.status_code == 400
+    assert [(e["attr"], e["code"]) for e in response.json()["errors"]] == [("trial_days", "invalid")]
+    assert not Subscription.objects.exists()
+
+
 @pytest.mark.parametrize("start_at", ["2026-01-31T00:00:00", "2026-01-31"])
 def test_a_start_at_without_an_offset_is_400(api_at, turl, customer, plan, start_at):
     with api_at(utc(2026, 6, 15)) as api:
