@@ -116,6 +116,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "tenants.middleware.RequestIdMiddleware",
+    "tenants.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -205,7 +206,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tenants.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": "tenants.metadata.RouteMetadata",
     "DEFAULT_PAGINATION_CLASS": "tenants.pagination.LimitPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "tenants.openapi.AutoSchema",
@@ -226,11 +228,12 @@ REST_FRAMEWORK = {
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     # The schema documents the one envelope, not per-field codes (see tenants/openapi.py).
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "415", "429", "500"],
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "429", "500"],
     "ERROR_SCHEMAS": {
         "400": "tenants.openapi.ErrorResponseSerializer",
         "401": "tenants.openapi.ClientErrorResponseSerializer",
         "409": "tenants.openapi.ClientErrorResponseSerializer",
+        "413": "tenants.openapi.ClientErrorResponseSerializer",
     },
 }
 
@@ -274,6 +277,11 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
+
+# The largest request body read (bytes; larger is a 413 before anything reads it). The
+# default fits a batch of 1,000 events with 3 KB of properties each.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=4 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES  # Django's own bound on request.body, the same
 
 # Billing behaviour
 TENANT_SIGNUP_TOKEN = env.str("TENANT_SIGNUP_TOKEN", default="")

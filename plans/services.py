@@ -107,6 +107,10 @@ def _charge_errors(charges: Sequence[ChargeDraft], meters: Mapping[str, Meter]) 
     return errors
 
 
+def _flat_fee_errors(amount: Decimal) -> list[tuple[Path, ErrorDetail]]:
+    return [(("amount",), ErrorDetail(p.message, code=p.code)) for p in spec_problems(ChargeSpec.flat(amount))]
+
+
 def _check_currency(currency: str) -> None:
     try:
         validate_currency_code(currency)
@@ -136,7 +140,7 @@ def plan_create(
     currency = currency or tenant.default_currency
     _check_currency(currency)
     meters = selectors.meters_by_code(tenant=tenant, codes=[draft.meter for draft in charges])
-    errors = _charge_errors(charges, meters)
+    errors = [*_flat_fee_errors(amount), *_charge_errors(charges, meters)]
     if errors:
         raise ValidationError(_nested(errors))
     try:

@@ -1,5 +1,7 @@
-"""API errors with statuses that DRF does not ship (rendered by drf-standardized-errors)."""
+"""API errors with statuses that DRF does not ship (rendered by drf-standardized-errors),
+and the same envelope for the answers that middleware gives before DRF runs."""
 
+from django.http import JsonResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
@@ -18,3 +20,18 @@ class UnprocessableError(APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "The request cannot be processed."
     default_code = "unprocessable"
+
+
+class RequestTooLarge(APIException):
+    """413: the body is larger than the service reads (settings.MAX_REQUEST_BODY_BYTES)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+def error_response(status_code: int, code: str, detail: str, attr: str | None = None) -> JsonResponse:
+    """The error envelope for answers given outside DRF (middleware, Django's error pages)."""
+    kind = "server_error" if status_code >= 500 else "validation_error" if attr else "client_error"
+    body = {"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}
+    return JsonResponse(body, status=status_code)

@@ -6,7 +6,15 @@ import pytest
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 
 from plans.models import Plan
-from plans.pricing import FIELD_REQUIRED, ChargeSpec, PricingModel, TierSpec
+from plans.pricing import (
+    AMOUNT_TOO_LARGE,
+    AMOUNT_TOO_PRECISE,
+    FIELD_REQUIRED,
+    TIER_BOUND_INVALID,
+    ChargeSpec,
+    PricingModel,
+    TierSpec,
+)
 from plans.services import (
     CHARGE_MODEL_INVALID,
     DUPLICATE_CHARGE_METER,
@@ -74,6 +82,18 @@ def test_plan_create_errors_have_the_shape_of_nested_serializer_errors(tenant):
             },
             {"model": [CHARGE_MODEL_INVALID], "meter": [UNKNOWN_METER.format(code="nope")]},
         ]
+    }
+    assert not Plan.objects.for_tenant(tenant).exists()
+
+
+def test_plan_create_bounds_prices_for_every_caller_not_only_the_api(tenant):
+    MeterFactory(tenant=tenant, code="calls")
+    drafts = [ChargeDraft("calls", ChargeSpec.tiered([TierSpec(10**15), TierSpec(None, Decimal("1e-13"))]))]
+    with pytest.raises(ValidationError) as exc:
+        plan_create(tenant=tenant, code="pro", name="Pro", interval="month", amount=Decimal("1e9"), charges=drafts)
+    assert exc.value.detail == {
+        "amount": [AMOUNT_TOO_LARGE],
+        "charges": [{"tiers": [{"up_to": [TIER_BOUND_INVALID]}, {"unit_amount": [AMOUNT_TOO_PRECISE]}]}],
     }
     assert not Plan.objects.for_tenant(tenant).exists()
 
