@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
 
 from invoices import billing
 from invoices.calculation import LineDraft
@@ -28,7 +27,7 @@ from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
 from invoices.totals import invoice_totals
 from subscriptions.models import Customer, Subscription
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Tenant
 from webhooks.models import EventType
 from webhooks.services import event_publish
@@ -101,7 +100,7 @@ def invoice_run_as_of(as_of: datetime | None) -> datetime:
     not ended (finalized, with their usage still to come), so it is refused."""
     now = timezone.now()
     if as_of is not None and as_of > now + AS_OF_MAX_AHEAD:
-        raise ValidationError({"as_of": [AS_OF_IN_THE_FUTURE]}, code="in_the_future")
+        raise Invalid({"as_of": [AS_OF_IN_THE_FUTURE]}, code="in_the_future")
     return now if as_of is None else as_of
 
 
@@ -227,7 +226,7 @@ def invoice_void(*, tenant: Tenant | uuid.UUID, invoice_id: uuid.UUID) -> Invoic
         if invoice is None:
             raise NotFound(INVOICE_NOT_FOUND)
         if invoice.status != Invoice.Status.OPEN:
-            raise ConflictError(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
+            raise Conflict(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
         invoice.status, invoice.voided_at = Invoice.Status.VOID, timezone.now()
         invoice.save(update_fields=["status", "voided_at"])
         _give_back_credits(invoice)
@@ -266,7 +265,7 @@ def _locked_subscription(tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Su
     if sub is None:
         raise NotFound(SUBSCRIPTION_NOT_FOUND)
     if not sub.is_live:
-        raise ConflictError(SUBSCRIPTION_ALREADY_CANCELED, code="subscription_canceled")
+        raise Conflict(SUBSCRIPTION_ALREADY_CANCELED, code="subscription_canceled")
     return sub
 
 
@@ -285,7 +284,7 @@ def subscription_cancel(
                 tenant_id=tenant_id, subscription=sub, now=now or timezone.now(), at_period_end=at_period_end
             )
         except billing.BillingFailed as exc:
-            raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
+            raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
     return sub, invoices
 
 
@@ -303,13 +302,13 @@ def invoice_preview(*, tenant: Tenant | uuid.UUID, subscription: Subscription) -
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     sub = Subscription.objects.select_related("plan").get(pk=subscription.pk)
     if not sub.is_live or (sub.in_trial_window and sub.cancel_at_period_end):
-        raise ConflictError(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
+        raise Conflict(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
     if sub.in_trial_window:
         _, sub.current_period_start, sub.current_period_end = sub.next_period()
     bill = billing.Bill(sub, sub.current_period_start, sub.current_period_end)
     billing.price_bills(tenant_id=tenant_id, bills=[bill])
     if bill.error:
-        raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
+        raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
     balances = billing.customer_balances(tenant_id=tenant_id, bills=[bill], lock=False)
     balance = balances.get((sub.customer_id, sub.plan.currency), Decimal(0))
     totals = invoice_totals((line.amount for line in bill.lines), balance=balance)

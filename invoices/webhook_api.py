@@ -25,7 +25,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from invoices import models, payments
 from invoices.models import PaymentEvent
-from tenants.errors import RequestTooLarge
+from tenants.api_errors import RequestTooLarge
 from tenants.fields import StrictDecimalField
 from tenants.parsers import JsonBodyError, declared_length, loads
 from tenants.validators import currency_exponent

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
-from tenants.errors import RequestTooLarge
+from tenants.api_errors import RequestTooLarge
 from tenants.models import User
 from tenants.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH, NULL_CHARACTER, REQUEST_TOO_LARGE, JSONParser
 from tenants.services import api_key_create

@@ -22,12 +22,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
 from invoices import billing
 from invoices.services import AS_OF_IN_THE_FUTURE, invoice_due_subscriptions, invoice_run_as_of
 from subscriptions.selectors import subscription_list_due
+from tenants.errors import Invalid
 from tenants.models import Tenant
 
 BAD_AS_OF = (
@@ -80,7 +80,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             as_of = invoice_run_as_of(None if options["as_of"] is None else parse_as_of(options["as_of"]))
-        except ValidationError:
+        except Invalid:
             raise CommandError(AS_OF_IN_THE_FUTURE) from None
         tenants = tenants_to_run(options["tenant"])
         self.subscriptions = 0
