@@ -49,7 +49,7 @@ from django.db.models import Max
 
 from billing_project.bulk import insert_rows
 from invoices.calculation import LateUsage, LineDraft, Proration, invoice_lines
-from invoices.metrics import BILLING_FAILURES, INVOICES_TOTAL
+from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
 from invoices.models import AMOUNT_LIMIT, WINDOW_REASONS, BalanceTransaction, Invoice, InvoiceLine
 from invoices.serializers import invoice_body
 from invoices.totals import Totals, invoice_totals

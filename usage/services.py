@@ -22,7 +22,7 @@ from rest_framework.exceptions import ValidationError
 from tenants.errors import ConflictError, UnprocessableError
 from usage import idempotency
 from usage.idempotency import ClaimState
-from usage.metrics import USAGE_BATCH_SIZE, USAGE_EVENTS
+from usage.instruments import USAGE_BATCH_SIZE, USAGE_EVENTS
 from usage.models import UsageEvent
 from usage.parsing import ParsedEvent
 
