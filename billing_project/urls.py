@@ -21,7 +21,7 @@ v1: list[URLPattern | URLResolver] = [
     path("tenants/<uuid:tenant_id>/", include(tenant_routes)),
     path("auth/login", tenants_api.LoginApi.as_view(), name="auth-login"),
     path("auth/refresh", tenants_api.RefreshApi.as_view(), name="auth-refresh"),
-    path("webhooks/", include("invoices.webhook_urls")),
+    path("webhooks/", include("payments.urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     # An HTML page: no OPTIONS metadata (its template renderer cannot show it): a 405.
     path("docs", SpectacularSwaggerView.as_view(url_name="schema", metadata_class=None), name="docs"),
