@@ -10,6 +10,9 @@ tenant_routes: list[URLPattern | URLResolver] = [
     path("", include("webhooks.urls")),
     path("", include("plans.urls")),
     path("", include("subscriptions.urls")),
+    # Subscription routes that invoice (cancel, upcoming-invoice): in invoices, which
+    # subscriptions may not import (docs/DESIGN.md, Layout).
+    path("", include("invoices.subscription_urls")),
     path("", include("usage.urls")),
     path("", include("invoices.urls")),
     path("", include("metrics.urls")),
