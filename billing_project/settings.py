@@ -1,12 +1,14 @@
 """Settings: one base, every value from the environment (django-environ).
 
-`APP_ENV` is `development` (the default: fake secret allowed, console logs),
-`test` (used by pytest) or `production` (no secret defaults, JSON logs).
+`APP_ENV` is `development` (the default: fake payment secret allowed, a secret key
+generated once per installation, console logs), `test` (used by pytest) or
+`production` (no secret defaults, JSON logs).
 A malformed value (say `DEBUG=maybe`) raises ImproperlyConfigured at start-up.
 See `.env.example` for every variable.
 """
 
 import os
+import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -36,13 +38,50 @@ if APP_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured(f"APP_ENV must be development, test or production, not {APP_ENV!r}")
 IS_DEVELOPMENT = APP_ENV in {"development", "test"}
 
-DEV_SECRET_KEY = "django-insecure-development-only-not-a-secret"  # noqa: S105 - fake dev default
-if IS_DEVELOPMENT:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
-else:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
-    if not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set outside development")
+# Keys this repository has published (old defaults and examples): anyone can sign tokens
+# with them, so they are refused in every APP_ENV.
+PUBLISHED_SECRET_KEYS = frozenset(
+    {
+        "django-insecure-development-only-not-a-secret",
+        "change-me-in-production",
+        "compose-development-only-not-a-secret",
+    }
+)
+
+
+def development_secret_key(path: Path) -> str:
+    """This installation's own random key: made at the first start, then read from `path`
+    (mode 0600), so that tokens and sessions survive restarts without a shared constant."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.unlink(missing_ok=True)  # a crashed start's leftover; O_EXCL below sets the mode
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            # A link, not a write in place: the processes of `make run` start together,
+            # and none may read a half-written key or replace the one another made first.
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise ImproperlyConfigured(f"{path} is empty: delete it and a new key is made at the next start")
+    return key
+
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if SECRET_KEY in PUBLISHED_SECRET_KEYS:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is a published example value: set a secret of your own")
+if not SECRET_KEY and APP_ENV == "test":
+    SECRET_KEY = secrets.token_urlsafe(50)  # nothing signed in one test process outlives it
+elif not SECRET_KEY and APP_ENV == "development":
+    # A relative path is under the project root, whatever the working directory.
+    SECRET_KEY = development_secret_key(BASE_DIR / env.str("DEV_SECRET_KEY_FILE", default=".run/secret_key"))
+elif not SECRET_KEY:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set outside development")
 
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -71,12 +110,15 @@ INSTALLED_APPS = [
     "subscriptions",
     "usage",
     "invoices",
+    "payments",
     "metrics",
+    "ops",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "tenants.middleware.RequestIdMiddleware",
+    "tenants.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -155,6 +197,10 @@ WHITENOISE_USE_FINDERS = IS_DEVELOPMENT
 # (CPython gh-120713, normalized from Python 3.12 on); glibc's "%4Y" pads it.
 _YEAR = "%Y" if datetime(410, 1, 1).strftime("%Y") == "0410" else "%4Y"
 
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more, not {NUM_PROXIES}")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tenants.authentication.ApiKeyAuthentication",
@@ -162,7 +208,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tenants.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": "tenants.metadata.RouteMetadata",
     "DEFAULT_PAGINATION_CLASS": "tenants.pagination.LimitPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "tenants.openapi.AutoSchema",
@@ -171,18 +218,26 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "signup": env.str("THROTTLE_SIGNUP", default="5/hour"),
     },
+    # Throttles count per client address. 0: the socket's address (REMOTE_ADDR), the
+    # client can't choose it; N: the N-th address from the right of X-Forwarded-For, the
+    # one our N trusted proxies saw. DRF's own default (None) would trust the whole
+    # header, which any client can set to a new value per request.
+    "NUM_PROXIES": NUM_PROXIES,
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DATETIME_FORMAT": f"{_YEAR}-%m-%dT%H:%M:%S.%fZ",
 }
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # Services raise the domain errors of tenants.errors; this class maps them, once.
+    "EXCEPTION_HANDLER_CLASS": "tenants.exception_handler.DomainExceptionHandler",
     # The schema documents the one envelope, not per-field codes (see tenants/openapi.py).
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "415", "429", "500"],
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "429", "500"],
     "ERROR_SCHEMAS": {
         "400": "tenants.openapi.ErrorResponseSerializer",
         "401": "tenants.openapi.ClientErrorResponseSerializer",
         "409": "tenants.openapi.ClientErrorResponseSerializer",
+        "413": "tenants.openapi.ClientErrorResponseSerializer",
     },
 }
 
@@ -227,6 +282,11 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
 
+# The largest request body read (bytes; larger is a 413 before anything reads it). The
+# default fits a batch of 1,000 events with 3 KB of properties each.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=4 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES  # Django's own bound on request.body, the same
+
 # Billing behaviour
 TENANT_SIGNUP_TOKEN = env.str("TENANT_SIGNUP_TOKEN", default="")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
@@ -241,10 +301,15 @@ if IDEMPOTENCY_TTL_SECONDS < 24 * 3600:
 USAGE_MAX_FUTURE_SECONDS = env.int("USAGE_MAX_FUTURE_SECONDS", default=300)
 INVOICE_DUE_DAYS = env.int("INVOICE_DUE_DAYS", default=30)
 INVOICE_RUN_BATCH_SIZE = env.int("INVOICE_RUN_BATCH_SIZE", default=500)
+# A run queued or running for longer than this lost its task (broker down, worker
+# killed): the beat sweeper sends it again. Keep it above the longest run.
+INVOICE_RUN_STALE_SECONDS = env.int("INVOICE_RUN_STALE_SECONDS", default=15 * 60)
 PAYMENT_PROVIDER_URL = env.str("PAYMENT_PROVIDER_URL", default="")
 DEV_PAYMENT_WEBHOOK_SECRET = "whsec_ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQ="  # noqa: S105 - fake dev default
 PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default=DEV_PAYMENT_WEBHOOK_SECRET if IS_DEVELOPMENT else "")
-if not IS_DEVELOPMENT and PAYMENT_WEBHOOK_SECRET in ("", DEV_PAYMENT_WEBHOOK_SECRET):
+# The last one is docker-compose.yml's old default, published like the development one.
+_COMPOSE_PAYMENT_WEBHOOK_SECRET = "whsec_Y29tcG9zZS1kZXZlbG9wbWVudC1vbmx5LW5vdC1hLXNlY3JldA=="  # noqa: S105
+if not IS_DEVELOPMENT and PAYMENT_WEBHOOK_SECRET in ("", DEV_PAYMENT_WEBHOOK_SECRET, _COMPOSE_PAYMENT_WEBHOOK_SECRET):
     raise ImproperlyConfigured("PAYMENT_WEBHOOK_SECRET must be set (a whsec_… secret) outside development")
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
@@ -255,7 +320,16 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Every task is safe to run twice (README, Operations: runs and deliveries are claimed in
+# the database, payments carry an idempotency key), so a task is acknowledged when it
+# ends, and one whose worker process died goes back to the queue instead of being lost.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands an unacknowledged message to another worker after this long: above the
+# longest task and the longest retry countdown (payments: 1 h), else a task waiting for
+# its countdown is sent twice; a message of a worker that died whole waits this long
+# (invoice runs and webhook deliveries have their own sweepers).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -276,7 +350,13 @@ else:
 # Logging: structlog everywhere; JSON lines outside development.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_JSON = env_bool("LOG_JSON", not IS_DEVELOPMENT)
+# django-structlog's request_started/request_finished lines (and Celery's task_* ones):
+# every request in development, only 4xx/5xx answers elsewhere.
+REQUEST_LOG_LEVEL = env.str("REQUEST_LOG_LEVEL", default="INFO" if APP_ENV == "development" else "WARNING")
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# tenants.middleware.RequestIdMiddleware has checked the caller's X-Request-ID (or made
+# one) before django-structlog reads it: one id in the response and in every log line.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -297,7 +377,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "django_structlog": {"level": env.str("REQUEST_LOG_LEVEL", default="WARNING")},
+        "django_structlog": {"level": REQUEST_LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
     },
 }

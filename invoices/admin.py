@@ -16,12 +16,12 @@ from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from rest_framework.exceptions import APIException
 
 from invoices import services
-from invoices.models import Invoice, InvoiceLine, InvoiceRun
+from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
 from plans.money import format_price
 from tenants.admin_mixins import ReadOnlyAdminMixin
+from tenants.errors import DomainError
 
 VOIDED = "Voided {count} invoice(s)."
 NOT_VOIDED = "{number} was not voided: {reason}"
@@ -35,11 +35,15 @@ INVOICE_FIELDS = (
     "customer",
     "subscription",
     "status",
+    "billing_reason",
     "currency",
     "period_start",
     "period_end",
     "subtotal",
     "total",
+    "credits_applied",
+    "amount_paid",
+    "amount_due",
     "issued_at",
     "due_at",
     "paid_at",
@@ -69,6 +73,7 @@ RUN_FIELDS = (
     "started_at",
     "finished_at",
     "error",
+    "errors",
     "created_at",
 )
 
@@ -88,7 +93,7 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "customer", "status", "amount", "period_start", "period_end", "issued_at", "tenant"]
-    list_filter = ["status", "currency"]
+    list_filter = ["status", "billing_reason", "currency"]
     list_select_related = ["customer", "tenant"]
     search_fields = ["number", "customer__external_id", "customer__name", "=id"]
     date_hierarchy = "issued_at"
@@ -116,10 +121,8 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for invoice in queryset.order_by("number"):
             try:
                 services.invoice_void(tenant=invoice.tenant_id, invoice_id=invoice.pk)
-            except APIException as exc:  # not open (409), or gone meanwhile (404)
-                self.message_user(
-                    request, NOT_VOIDED.format(number=invoice.number, reason=exc.detail), messages.WARNING
-                )
+            except DomainError as exc:  # not open (409), or gone meanwhile (404)
+                self.message_user(request, NOT_VOIDED.format(number=invoice.number, reason=exc), messages.WARNING)
             else:
                 voided += 1
         if voided:
@@ -139,8 +142,8 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for invoice in invoices:
             try:
                 services.invoice_mark_uncollectible(tenant=invoice.tenant_id, invoice_id=invoice.pk)
-            except APIException as exc:  # no longer open (409), or gone meanwhile (404)
-                reason = NOT_MARKED_UNCOLLECTIBLE.format(number=invoice.number, reason=exc.detail)
+            except DomainError as exc:  # no longer open (409), or gone meanwhile (404)
+                reason = NOT_MARKED_UNCOLLECTIBLE.format(number=invoice.number, reason=exc)
                 self.message_user(request, reason, messages.WARNING)
             else:
                 marked += 1
@@ -173,6 +176,7 @@ class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "started_at",
         "finished_at",
         "short_error",
+        "not_billed",
     ]
     list_filter = ["status"]
     list_select_related = ["tenant"]
@@ -184,6 +188,34 @@ class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[InvoiceRun]:
         return InvoiceRun.all_tenants.select_related("tenant").order_by("-created_at")
 
+    @admin.display(description="not billed")
+    def not_billed(self, run: InvoiceRun) -> int:
+        """Subscriptions the run skipped because their invoice could not be priced or stored."""
+        return len(run.errors)
+
     @admin.display(description="error")
     def short_error(self, run: InvoiceRun) -> str:
         return run.error if len(run.error) <= 80 else f"{run.error[:79]}…"
+
+
+@admin.register(BalanceTransaction)
+class BalanceTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The customer balance ledger, read only: entries are written by the services
+    that cause them (finalization, voids), in the same transaction."""
+
+    list_display = ["created_at", "customer", "kind", "signed_amount", "invoice", "tenant"]
+    list_filter = ["kind", "currency"]
+    list_select_related = ["customer", "invoice", "tenant"]
+    search_fields = ["customer__external_id", "customer__name", "invoice__number"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = readonly_fields = (
+        "id", "tenant", "customer", "currency", "amount", "kind", "invoice", "description", "created_at",
+    )  # fmt: skip
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:
+        return BalanceTransaction.all_tenants.select_related("customer", "invoice", "tenant")
+
+    @admin.display(description="amount", ordering="amount")
+    def signed_amount(self, entry: BalanceTransaction) -> str:
+        return f"{format_price(entry.amount, entry.currency)} {entry.currency}"

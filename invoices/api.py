@@ -1,5 +1,5 @@
-"""Invoice runs, invoices, voiding, marking uncollectible, and the subscription routes that invoice
-(cancel, upcoming invoice)."""
+"""Invoice runs, invoices, voiding, marking uncollectible. The subscription routes
+that invoice (cancel, upcoming invoice) are in `invoices.subscription_api`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from invoices import services
 from invoices.filtersets import InvoiceFilterSet
 from invoices.models import Invoice, InvoiceRun
 from invoices.serializers import InvoiceOutput, InvoiceRunOutput, invoice_body
-from subscriptions.models import Subscription
-from subscriptions.serializers import SubscriptionOutput
+from tenants.fields import AwareDateTimeField
 from tenants.inputs import JsonInput
 from tenants.models import Role
 from tenants.scoping import TenantScopedApi
@@ -26,7 +25,7 @@ INVOICE_RUN_NOT_FOUND = "No such invoice run."
 
 class InvoiceRunCreateApi(TenantScopedApi):
     class RunInput(JsonInput):
-        as_of = serializers.DateTimeField(required=False, help_text="Default: now")
+        as_of = AwareDateTimeField(required=False, help_text="RFC 3339 with its offset; default: now")
 
     class RunQueuedOutput(serializers.Serializer):
         id = serializers.UUIDField()
@@ -96,48 +95,3 @@ class InvoiceMarkUncollectibleApi(TenantScopedApi):
     def post(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
         invoice = services.invoice_mark_uncollectible(tenant=self.tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
         return Response(invoice_body(invoice))
-
-
-class SubscriptionCancelApi(TenantScopedApi):
-    class CancelInput(JsonInput):
-        at_period_end = serializers.BooleanField()
-
-    class CanceledOutput(SubscriptionOutput):
-        final_invoice_id = serializers.UUIDField(allow_null=True, read_only=True)
-
-        class Meta(SubscriptionOutput.Meta):
-            fields = [*SubscriptionOutput.Meta.fields, "final_invoice_id"]
-            read_only_fields = fields
-
-    @extend_schema(request=CancelInput, responses={200: CanceledOutput})
-    def post(self, request: Request, tenant_id: str, subscription_id: str) -> Response:
-        data = self.CancelInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        sub, invoices = services.subscription_cancel(
-            tenant=self.tenant_id,
-            subscription_id=subscription_id,  # type: ignore[arg-type]
-            at_period_end=data.validated_data["at_period_end"],
-        )
-        # Periods that had ended are billed first either way; only a cancellation now has a final invoice.
-        final = invoices[-1].pk if invoices and not data.validated_data["at_period_end"] else None
-        sub.final_invoice_id = final  # type: ignore[attr-defined]
-        return Response(self.CanceledOutput(sub).data)
-
-
-class UpcomingInvoiceOutput(InvoiceOutput):
-    id = serializers.UUIDField(allow_null=True, help_text="null: a preview is not stored")
-    number = serializers.CharField(allow_null=True, help_text="null: numbers are given at finalization")
-
-
-class UpcomingInvoiceApi(TenantScopedApi):
-    model = Subscription
-    serializer_class = UpcomingInvoiceOutput
-
-    def get(self, request: Request, tenant_id: str, subscription_id: str) -> Response:
-        sub = self.get_queryset().filter(pk=subscription_id).first()
-        if sub is None:
-            raise NotFound(services.SUBSCRIPTION_NOT_FOUND)
-        preview = services.invoice_preview(tenant=self.tenant_id, subscription=sub)
-        body = invoice_body(preview.invoice, preview.lines)
-        body.update(id=None, number=None)  # nothing is stored: no id, no number yet
-        return Response(body)

@@ -9,42 +9,62 @@ billed quantities and the rolled subscriptions with bulk statements. A crash any
 rolls the whole batch back; the unique (subscription, period_start) constraint would
 refuse a second invoice of a period even if the locking were bypassed.
 
+Whose usage: an event belongs to the one subscription that charges its meter and is
+live at its timestamp (`subscriptions.services` refuses a subscription whose life
+would overlap another's on a meter), and a bill's usage window is clipped to its
+subscription's life [start_at, canceled_at). Windows are counted once each however
+many subscriptions share their bounds. Empty windows are never billed.
+
 Late usage: each time a subscription is invoiced, events stored since its previous
 invoice (less LATE_USAGE_MARGIN, for ingestion transactions still in flight then)
-whose timestamps fall in periods already invoiced send those periods to be counted
-again; a quantity that differs from what the period was billed for (its usage line
+whose timestamps fall in windows already invoiced send those windows to be counted
+again; a quantity that differs from what the window was billed for (its usage line
 plus earlier late-usage lines for it) becomes a `late_usage` line on this invoice,
-worth price(new) − price(billed). Counting again is idempotent: an event seen twice
-(inside the margin) finds the quantity already billed and adds nothing.
+worth round(price(new)) − Σ already billed for that window. Counting again is
+idempotent: an event seen twice (inside the margin) finds the quantity already billed
+and adds nothing. A canceled subscription has no next invoice: its late usage goes on
+an `adjustment` invoice from the next run (`bill_adjustments_batch`).
+
+Totals: `invoices.totals.invoice_totals` turns the lines and the customer's balance
+into the amounts; a negative subtotal is credited to the balance (ledger
+`negative_invoice`), a positive balance pays what it can (`applied_to_invoice`).
+
+A subscription that cannot be billed (an amount beyond the columns, a pricing error)
+is left as it was and reported in the batch's `failures`; the others are billed.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
 from billing_project.bulk import insert_rows
-from invoices.calculation import LateUsage, LineDraft, invoice_lines, lines_total
-from invoices.metrics import INVOICES_TOTAL
-from invoices.models import Invoice, InvoiceLine
+from invoices.calculation import LateUsage, LineDraft, Proration, invoice_lines
+from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
+from invoices.models import AMOUNT_LIMIT, WINDOW_REASONS, BalanceTransaction, Invoice, InvoiceLine
 from invoices.serializers import invoice_body
+from invoices.signals import invoices_finalized
+from invoices.totals import Totals, invoice_totals
 from plans.models import Charge
 from plans.selectors import charges_by_plan
-from subscriptions.models import Subscription
+from subscriptions.models import Customer, Subscription
+from subscriptions.payloads import subscription_body
 from subscriptions.selectors import subscription_list_due
-from subscriptions.serializers import SubscriptionOutput
 from subscriptions.services import subscriptions_save_state
 from usage.selectors import UsageWindow, usage_totals_for_period
 from webhooks.models import EventType
 from webhooks.services import events_publish
+
+log = structlog.get_logger(__name__)
 
 LATE_USAGE_MARGIN = timedelta(minutes=10)
 # A subscription backdated by decades still finishes in one run; the cap only stops
@@ -52,22 +72,37 @@ LATE_USAGE_MARGIN = timedelta(minutes=10)
 MAX_PERIODS_PER_RUN = 1200
 
 
+Reason = Invoice.BillingReason
+AMOUNT_TOO_LARGE = "An amount of this invoice does not fit the invoice columns (|amount| < 10^36)."
+
+
 @dataclass
 class Bill:
-    """One invoice to write: a subscription's period (or the part of it, `fraction`)."""
+    """One invoice to write: a window of a subscription's life (a period, or the part
+    of one with its `proration`), or an adjustment's late usage of earlier windows."""
 
     subscription: Subscription
     start: datetime
     end: datetime
-    fraction: Decimal | None = None
+    reason: str = Reason.PERIOD
+    proration: Proration | None = None
     late: list[LateUsage] = field(default_factory=list)
     lines: list[LineDraft] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def window(self) -> UsageWindow:
+        """The usage window: [start, end) clipped to the subscription's life."""
+        sub = self.subscription
+        end = self.end if sub.canceled_at is None else min(self.end, sub.canceled_at)
+        return UsageWindow(sub.customer_id, max(self.start, sub.start_at), end)
 
 
 @dataclass
 class BatchOutcome:
     subscriptions: int = 0
     invoices: list[Invoice] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
 
 
 def _advance(sub: Subscription, as_of: datetime, events: list[tuple[str, Subscription]]) -> list[Bill]:
@@ -100,35 +135,57 @@ def _cancel(sub: Subscription, at: datetime, events: list[tuple[str, Subscriptio
     events.append((EventType.SUBSCRIPTION_CANCELED, sub))
 
 
-def partial_bill(sub: Subscription, now: datetime) -> Bill:
-    """The bill of the current period up to `now`: the fee prorated by elapsed
-    seconds over the period's seconds, usage to `now` (a cancellation's final invoice)."""
-    elapsed = (now - sub.current_period_start).total_seconds()
-    length = (sub.current_period_end - sub.current_period_start).total_seconds()
-    fraction = (Decimal(str(elapsed)) / Decimal(str(length))).quantize(Decimal("0.000001"))
-    return Bill(sub, sub.current_period_start, now, fraction=min(max(fraction, Decimal(0)), Decimal(1)))
+def partial_bill(sub: Subscription, now: datetime) -> Bill | None:
+    """The bill of the current period up to `now` (a cancellation's final invoice):
+    the fee × elapsed / period length in microseconds, usage to `now`. None when the
+    window is empty (canceled at the very start of the period, or before it began)."""
+    start, end = sub.current_period_start, sub.current_period_end
+    if now <= start:
+        return None
+    return Bill(sub, start, now, reason=Reason.CANCELLATION, proration=Proration.of(start, now, start, end))
 
 
-def price_bills(*, tenant_id: uuid.UUID, bills: Sequence[Bill]) -> None:
+def line_fits(line: LineDraft) -> bool:
+    return abs(line.amount) < AMOUNT_LIMIT and abs(line.quantity) < AMOUNT_LIMIT
+
+
+def _price(bill: Bill, charges: list[Charge], quantities: dict[uuid.UUID, Decimal]) -> None:
+    """Fill the bill's lines, or its `error` when they cannot be priced or stored."""
+    plan = bill.subscription.plan
+    try:
+        lines = invoice_lines(
+            plan=plan,
+            charges=charges,
+            quantities=quantities,
+            late=bill.late,
+            proration=bill.proration,
+            fee=bill.reason != Reason.ADJUSTMENT,
+        )
+    except (ArithmeticError, ValueError) as exc:
+        bill.error = f"{type(exc).__name__}: {exc}"
+        return
+    if not all(line_fits(line) for line in lines) or abs(sum(line.amount for line in lines)) >= AMOUNT_LIMIT:
+        bill.error = AMOUNT_TOO_LARGE
+        return
+    bill.lines = lines
+
+
+def price_bills(*, tenant_id: uuid.UUID, bills: Sequence[Bill], late: bool = True) -> None:
     """Fill each bill's lines: usage of its window (one grouped query for all of them),
-    late usage of earlier periods (on a subscription's first bill), the flat fee."""
+    late usage of earlier windows (on a subscription's first bill, unless the bills
+    carry theirs already), the flat fee."""
     if not bills:
         return
     charges = charges_by_plan(tenant=tenant_id, plan_ids={b.subscription.plan_id for b in bills})
     meters = {c.meter_id: c.meter for plan_charges in charges.values() for c in plan_charges}
-    windows = [UsageWindow(b.subscription.customer_id, b.start, b.end) for b in bills]
-    totals = usage_totals_for_period(tenant_id=tenant_id, windows=windows, meters=list(meters.values()))
-    _attach_late_usage(tenant_id, bills, charges)
-    for bill, window in zip(bills, windows, strict=True):
+    windows = {b.window for b in bills if b.reason != Reason.ADJUSTMENT}
+    totals = usage_totals_for_period(tenant_id=tenant_id, windows=list(windows), meters=list(meters.values()))
+    if late:
+        _attach_late_usage(tenant_id, bills, charges)
+    for bill in bills:
         plan_charges = charges[bill.subscription.plan_id]
-        quantities = {c.meter_id: totals[(window, c.meter_id)] for c in plan_charges}
-        bill.lines = invoice_lines(
-            plan=bill.subscription.plan,
-            charges=plan_charges,
-            quantities=quantities,
-            late=bill.late,
-            fraction=bill.fraction,
-        )
+        quantities = {c.meter_id: totals.get((bill.window, c.meter_id), Decimal(0)) for c in plan_charges}
+        _price(bill, plan_charges, quantities)
 
 
 # Invoiced periods (and meters) of these subscriptions that got events stored since the
@@ -142,10 +199,11 @@ touched AS (
     FROM w
     JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.created_at > w.since
     JOIN invoices_invoice i ON i.subscription_id = w.subscription_id
+         AND i.billing_reason = ANY(%(reasons)s::text[])
          AND e.timestamp >= i.period_start AND e.timestamp < i.period_end
 )
 SELECT t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end,
-       coalesce(sum(l.quantity), 0) AS billed
+       coalesce(sum(l.quantity), 0) AS billed, coalesce(sum(l.amount), 0) AS billed_amount
 FROM touched t
 JOIN invoices_invoice i ON i.id = t.invoice_id
 LEFT JOIN invoices_invoiceline l ON l.meter_id = t.meter_id
@@ -156,17 +214,28 @@ ORDER BY i.period_start
 
 
 def _attach_late_usage(tenant_id: uuid.UUID, bills: Sequence[Bill], charges: dict[uuid.UUID, list[Charge]]) -> None:
-    """Count again the invoiced periods that got late events; a changed quantity
+    """Count again the invoiced windows that got late events; a changed quantity
     becomes a late-usage line on the subscription's first bill of this run."""
     first_bill: dict[uuid.UUID, Bill] = {}
     for bill in bills:
         first_bill.setdefault(bill.subscription.pk, bill)
-    last_invoiced = _last_invoiced_at(list(first_bill))
-    if not last_invoiced:
-        return
-    subs = [first_bill[s].subscription for s in last_invoiced]
+    subs = [bill.subscription for bill in first_bill.values()]
+    for sub_id, items in late_usage_for(tenant_id=tenant_id, subscriptions=subs, charges=charges).items():
+        first_bill[sub_id].late.extend(items)
+
+
+def late_usage_for(
+    *, tenant_id: uuid.UUID, subscriptions: Sequence[Subscription], charges: dict[uuid.UUID, list[Charge]]
+) -> dict[uuid.UUID, list[LateUsage]]:
+    """The invoiced windows of each subscription whose quantity of a charged meter
+    changed since it was billed, with what they were billed so far."""
+    last_invoiced = _last_invoiced_at([s.pk for s in subscriptions])
+    subs = [s for s in subscriptions if s.pk in last_invoiced]
+    if not subs:
+        return {}
     params: dict[str, Any] = {
         "tenant": tenant_id,
+        "reasons": list(WINDOW_REASONS),
         "subs": [s.pk for s in subs],
         "customers": [s.customer_id for s in subs],
         "since": [last_invoiced[s.pk] - LATE_USAGE_MARGIN for s in subs],
@@ -174,21 +243,25 @@ def _attach_late_usage(tenant_id: uuid.UUID, bills: Sequence[Bill], charges: dic
     with connection.cursor() as cursor:
         cursor.execute(_LATE_CANDIDATES_SQL, params)
         touched = cursor.fetchall()
+    plan_of = {s.pk: s.plan_id for s in subs}
     charge_of = {(plan_id, c.meter_id): c for plan_id, cs in charges.items() for c in cs}
     candidates = []
-    for invoice_id, sub_id, customer_id, meter_id, start, end, billed in touched:
-        charge = charge_of.get((first_bill[sub_id].subscription.plan_id, meter_id))
+    for invoice_id, sub_id, customer_id, meter_id, start, end, billed, billed_amount in touched:
+        charge = charge_of.get((plan_of[sub_id], meter_id))
         if charge is not None:  # events of a meter the plan does not charge cost nothing
-            candidates.append((invoice_id, sub_id, UsageWindow(customer_id, start, end), charge, billed))
+            window = UsageWindow(customer_id, start, end)
+            candidates.append((invoice_id, sub_id, window, charge, billed, billed_amount))
     if not candidates:
-        return
-    meters = list({c.meter_id: c.meter for _, _, _, c, _ in candidates}.values())
+        return {}
+    meters = list({c[3].meter_id: c[3].meter for c in candidates}.values())
     totals = usage_totals_for_period(tenant_id=tenant_id, windows=list({c[2] for c in candidates}), meters=meters)
-    for invoice_id, sub_id, window, charge, billed in candidates:
+    found: dict[uuid.UUID, list[LateUsage]] = {}
+    for invoice_id, sub_id, window, charge, billed, billed_amount in candidates:
         quantity = totals[(window, charge.meter_id)]
         if quantity != billed:
-            late = LateUsage(charge, window.start, window.end, billed, quantity, invoice_id)
-            first_bill[sub_id].late.append(late)
+            late = LateUsage(charge, window.start, window.end, billed, quantity, invoice_id, billed_amount)
+            found.setdefault(sub_id, []).append(late)
+    return found
 
 
 def _last_invoiced_at(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
@@ -220,8 +293,9 @@ def _take_numbers(tenant_id: uuid.UUID, count: int) -> list[str]:
 
 _INVOICE_COLUMNS = {
     "id": "uuid", "tenant_id": "uuid", "number": "text", "customer_id": "uuid", "subscription_id": "uuid",
-    "status": "text", "currency": "text", "period_start": "timestamptz", "period_end": "timestamptz",
-    "subtotal": "numeric", "total": "numeric", "issued_at": "timestamptz", "due_at": "timestamptz",
+    "status": "text", "billing_reason": "text", "currency": "text", "period_start": "timestamptz",
+    "period_end": "timestamptz", "subtotal": "numeric", "total": "numeric", "credits_applied": "numeric",
+    "amount_paid": "numeric", "amount_due": "numeric", "issued_at": "timestamptz", "due_at": "timestamptz",
     "paid_at": "timestamptz", "voided_at": "timestamptz", "created_at": "timestamptz",
 }  # fmt: skip
 _LINE_COLUMNS = {
@@ -241,14 +315,16 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
     }  # fmt: skip
 
 
-def build_invoice(*, tenant_id: uuid.UUID, bill: Bill, number: str, now: datetime) -> Invoice:
-    """The finalized invoice of a priced bill: open, or paid at once when its total is 0."""
-    sub, total = bill.subscription, lines_total(bill.lines)
+def build_invoice(*, tenant_id: uuid.UUID, bill: Bill, number: str, now: datetime, totals: Totals) -> Invoice:
+    """The finalized invoice of a priced bill: open, or paid at once when nothing is due."""
+    sub, due = bill.subscription, totals.amount_due
     return Invoice(
         id=uuid.uuid4(), tenant_id=tenant_id, number=number, customer_id=sub.customer_id, subscription_id=sub.pk,
-        status=Invoice.Status.OPEN if total > 0 else Invoice.Status.PAID, currency=sub.plan.currency,
-        period_start=bill.start, period_end=bill.end, subtotal=total, total=total, issued_at=now,
-        due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), paid_at=None if total > 0 else now, created_at=now,
+        status=Invoice.Status.OPEN if due > 0 else Invoice.Status.PAID, billing_reason=bill.reason,
+        currency=sub.plan.currency, period_start=bill.start, period_end=bill.end, subtotal=totals.subtotal,
+        total=totals.total, credits_applied=totals.credits_applied, amount_paid=Decimal(0), amount_due=due,
+        issued_at=now, due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), paid_at=None if due > 0 else now,
+        created_at=now,
     )  # fmt: skip
 
 
@@ -256,15 +332,65 @@ def _body(invoice: Invoice, bill: Bill) -> Callable[[], dict[str, Any]]:
     return lambda: invoice_body(invoice, bill.lines)  # built only if an endpoint receives it
 
 
+_BALANCES_SQL = """
+SELECT customer_id, currency, sum(amount) FROM invoices_balancetransaction
+WHERE tenant_id = %(tenant)s AND customer_id = ANY(%(customers)s::uuid[])
+GROUP BY customer_id, currency
+"""
+
+
+def _read_balances(tenant_id: uuid.UUID, customer_ids: set[uuid.UUID]) -> dict[tuple[uuid.UUID, str], Decimal]:
+    with connection.cursor() as cursor:
+        cursor.execute(_BALANCES_SQL, {"tenant": tenant_id, "customers": list(customer_ids)})
+        return {(customer, currency): amount for customer, currency, amount in cursor.fetchall()}
+
+
+def customer_balances(
+    *, tenant_id: uuid.UUID, bills: Sequence[Bill], lock: bool = True
+) -> dict[tuple[uuid.UUID, str], Decimal]:
+    """The balance per (customer, currency) of the bills' customers. With `lock`, the
+    customers whose balance these invoices use or credit are locked first (in id
+    order, so concurrent runs cannot deadlock) and their balances read again: two
+    invoices of one customer finalized at once never use the same credit."""
+    customers = {b.subscription.customer_id for b in bills}
+    balances = _read_balances(tenant_id, customers)
+    touched = {c for (c, _), amount in balances.items() if amount > 0}
+    touched |= {b.subscription.customer_id for b in bills if sum(line.amount for line in b.lines) < 0}
+    if lock and touched:
+        list(Customer.objects.filter(pk__in=touched).order_by("pk").select_for_update().values_list("pk", flat=True))
+        balances.update(_read_balances(tenant_id, touched))
+    return balances
+
+
+def _ledger_rows(invoice: Invoice, totals: Totals) -> list[BalanceTransaction]:
+    entries = [
+        (totals.to_balance, BalanceTransaction.Kind.NEGATIVE_INVOICE, f"Negative invoice {invoice.number}"),
+        (-totals.credits_applied, BalanceTransaction.Kind.APPLIED_TO_INVOICE, f"Applied to invoice {invoice.number}"),
+    ]
+    common = {"tenant_id": invoice.tenant_id, "customer_id": invoice.customer_id, "currency": invoice.currency}
+    return [
+        BalanceTransaction(**common, amount=amount, kind=kind, invoice_id=invoice.pk, description=text)
+        for amount, kind, text in entries
+        if amount
+    ]
+
+
 def write_invoices(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime) -> list[Invoice]:
-    """Store the priced bills as finalized invoices with their lines and publish
-    `invoice.finalized` for each. Runs inside the caller's transaction."""
+    """Store the priced bills as finalized invoices with their lines and balance
+    entries, and publish `invoice.finalized` for each. Runs inside the caller's
+    transaction."""
     if not bills:
         return []
+    balances = customer_balances(tenant_id=tenant_id, bills=bills)
     numbers = _take_numbers(tenant_id, len(bills))
-    invoices = [
-        build_invoice(tenant_id=tenant_id, bill=b, number=n, now=now) for b, n in zip(bills, numbers, strict=True)
-    ]
+    invoices, ledger = [], []
+    for bill, number in zip(bills, numbers, strict=True):
+        key = (bill.subscription.customer_id, bill.subscription.plan.currency)
+        totals = invoice_totals((line.amount for line in bill.lines), balance=balances.get(key, Decimal(0)))
+        balances[key] = balances.get(key, Decimal(0)) + totals.balance_change
+        invoice = build_invoice(tenant_id=tenant_id, bill=bill, number=number, now=now, totals=totals)
+        invoices.append(invoice)
+        ledger += _ledger_rows(invoice, totals)
     lines = [
         line_row(tenant_id, inv.id, i, d) for inv, b in zip(invoices, bills, strict=True) for i, d in enumerate(b.lines)
     ]
@@ -272,29 +398,16 @@ def write_invoices(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime
         Invoice._meta.db_table, _INVOICE_COLUMNS, [{k: getattr(i, k) for k in _INVOICE_COLUMNS} for i in invoices]
     )
     insert_rows(InvoiceLine._meta.db_table, _LINE_COLUMNS, lines)
+    BalanceTransaction.objects.bulk_create(ledger)
     events_publish(
         tenant=tenant_id,
         events=[(EventType.INVOICE_FINALIZED, _body(inv, b)) for inv, b in zip(invoices, bills, strict=True)],
     )
     for invoice in invoices:
         INVOICES_TOTAL.labels(status=invoice.status).inc()
-    _collect_on_commit(tenant_id, [inv for inv in invoices if inv.status == Invoice.Status.OPEN])
+    # Payments (a later app) collects the open ones once this transaction commits.
+    invoices_finalized.send(sender=Invoice, tenant_id=tenant_id, invoices=invoices)
     return invoices
-
-
-def _collect_on_commit(tenant_id: uuid.UUID, invoices: list[Invoice]) -> None:
-    """Send open invoices to the payment provider once the transaction commits."""
-    if not invoices or not settings.PAYMENT_PROVIDER_URL:
-        return
-    from invoices import tasks  # tasks import the services
-
-    ids = [str(inv.pk) for inv in invoices]
-
-    def queue_payment_collection() -> None:
-        for invoice_id in ids:
-            tasks.invoice_collect_payment.delay(str(tenant_id), invoice_id)
-
-    transaction.on_commit(queue_payment_collection, robust=True)
 
 
 def publish_subscription_events(tenant_id: uuid.UUID, events: list[tuple[str, Subscription]]) -> None:
@@ -303,54 +416,151 @@ def publish_subscription_events(tenant_id: uuid.UUID, events: list[tuple[str, Su
 
 
 def _subscription_body(sub: Subscription) -> Callable[[], dict[str, Any]]:
-    return lambda: SubscriptionOutput(sub).data
+    return lambda: subscription_body(sub)
 
 
 SUBSCRIPTION_STATE_FIELDS = ["status", "period_index", "current_period_start", "current_period_end", "canceled_at"]
 
 
-def bill_due_batch(*, tenant_id: uuid.UUID, as_of: datetime, now: datetime, batch_size: int) -> BatchOutcome | None:
-    """Bill one batch of due subscriptions in one transaction; None when none is left."""
+def _failure(sub: Subscription, error: str) -> dict[str, str]:
+    log.error("subscription_not_billed", subscription_id=str(sub.pk), error=error)
+    BILLING_FAILURES.inc()
+    return {"subscription_id": str(sub.pk), "error": error}
+
+
+def _drop_failed(
+    bills: list[Bill], events: list[tuple[str, Subscription]], states: dict[uuid.UUID, dict[str, Any]]
+) -> tuple[list[Bill], list[tuple[str, Subscription]], list[dict[str, str]]]:
+    """Put subscriptions with a bill that cannot be written back as they were, and
+    keep only the others' bills and events."""
+    failed = {b.subscription.pk: b for b in bills if b.error}
+    for sub_id, bill in failed.items():
+        for name, value in states[sub_id].items():
+            setattr(bill.subscription, name, value)
+    kept = [b for b in bills if b.subscription.pk not in failed]
+    kept_events = [(kind, sub) for kind, sub in events if sub.pk not in failed]
+    return kept, kept_events, [_failure(b.subscription, b.error) for b in failed.values()]
+
+
+def _state(sub: Subscription) -> dict[str, Any]:
+    return {name: getattr(sub, name) for name in [*SUBSCRIPTION_STATE_FIELDS, "cancel_at_period_end"]}
+
+
+def bill_due_batch(
+    *, tenant_id: uuid.UUID, as_of: datetime, now: datetime, batch_size: int, skip: Collection[uuid.UUID] = ()
+) -> BatchOutcome | None:
+    """Bill one batch of due subscriptions in one transaction; None when none is left.
+    Subscriptions in `skip` (failed earlier in the run) are not taken again."""
     with transaction.atomic():
         subs = list(
             subscription_list_due(tenant=tenant_id, as_of=as_of)
+            .exclude(pk__in=list(skip))
             .select_related("plan")
             .select_for_update(skip_locked=True, of=("self",))[:batch_size]
         )
         if not subs:
             return None
+        states = {sub.pk: _state(sub) for sub in subs}
         events: list[tuple[str, Subscription]] = []
         bills = [bill for sub in subs for bill in _advance(sub, as_of, events)]
         price_bills(tenant_id=tenant_id, bills=bills)
+        bills, events, failures = _drop_failed(bills, events, states)
         invoices = write_invoices(tenant_id=tenant_id, bills=bills, now=now)
-        subscriptions_save_state(tenant=tenant_id, subscriptions=subs)
+        failed = {f["subscription_id"] for f in failures}
+        subscriptions_save_state(tenant=tenant_id, subscriptions=[s for s in subs if str(s.pk) not in failed])
         publish_subscription_events(tenant_id, events)
-    return BatchOutcome(subscriptions=len(subs), invoices=invoices)
+    return BatchOutcome(subscriptions=len(subs), invoices=invoices, failures=failures)
+
+
+# Canceled subscriptions whose customer has events stored since the subscription was
+# last invoiced: their late usage has no next invoice to go on. An index probe each
+# (usage_cust_created_idx), after the id cursor so that a run pages through them once.
+_ADJUSTMENT_CANDIDATES_SQL = """
+SELECT s.id FROM subscriptions_subscription s
+JOIN LATERAL (SELECT max(i.issued_at) AS last FROM invoices_invoice i WHERE i.subscription_id = s.id) li
+     ON li.last IS NOT NULL
+WHERE s.tenant_id = %(tenant)s AND s.status = 'canceled' AND s.id > %(after)s
+  AND EXISTS (SELECT 1 FROM usage_usageevent e WHERE e.tenant_id = s.tenant_id AND e.customer_id = s.customer_id
+              AND e.created_at > li.last - %(margin)s)
+ORDER BY s.id
+LIMIT %(limit)s
+"""
+
+
+def _adjustment_candidates(tenant_id: uuid.UUID, after: uuid.UUID, limit: int) -> list[uuid.UUID]:
+    params: dict[str, Any] = {"tenant": tenant_id, "after": after, "margin": LATE_USAGE_MARGIN, "limit": limit}
+    with connection.cursor() as cursor:
+        cursor.execute(_ADJUSTMENT_CANDIDATES_SQL, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def adjustment_bills(*, tenant_id: uuid.UUID, subscriptions: Sequence[Subscription]) -> list[Bill]:
+    """An `adjustment` bill per subscription whose billed windows changed since, over
+    the span of those windows, with their late usage."""
+    charges = charges_by_plan(tenant=tenant_id, plan_ids={s.plan_id for s in subscriptions})
+    found = late_usage_for(tenant_id=tenant_id, subscriptions=subscriptions, charges=charges)
+    bills = []
+    for sub in subscriptions:
+        if items := found.get(sub.pk):
+            start, end = min(i.period_start for i in items), max(i.period_end for i in items)
+            bills.append(Bill(sub, start, end, reason=Reason.ADJUSTMENT, late=items))
+    return bills
+
+
+ZERO_UUID = uuid.UUID(int=0)
+
+
+def bill_adjustments_batch(
+    *, tenant_id: uuid.UUID, now: datetime, batch_size: int, after: uuid.UUID = ZERO_UUID
+) -> tuple[BatchOutcome, uuid.UUID] | None:
+    """Bill the late usage of one batch of canceled subscriptions (ids after `after`)
+    on adjustment invoices; returns the outcome and the cursor, None when done."""
+    with transaction.atomic():
+        ids = _adjustment_candidates(tenant_id, after, batch_size)
+        if not ids:
+            return None
+        subs = list(
+            Subscription.objects.filter(pk__in=ids, tenant_id=tenant_id)
+            .select_related("plan")
+            .select_for_update(skip_locked=True, of=("self",))
+        )
+        bills = adjustment_bills(tenant_id=tenant_id, subscriptions=subs)
+        price_bills(tenant_id=tenant_id, bills=bills, late=False)
+        bills, _, failures = _drop_failed(bills, [], {s.pk: {} for s in subs})
+        invoices = write_invoices(tenant_id=tenant_id, bills=bills, now=now)
+    return BatchOutcome(subscriptions=len(subs), invoices=invoices, failures=failures), ids[-1]
 
 
 def bill_subscription_now(
-    *, tenant_id: uuid.UUID, subscription: Subscription, now: datetime, cancel: bool, at_period_end: bool = False
+    *, tenant_id: uuid.UUID, subscription: Subscription, now: datetime, at_period_end: bool = False
 ) -> list[Invoice]:
     """Bill the periods of `subscription` (locked by the caller) that ended by `now`,
-    as the next run would, then:
+    as the next run would, then cancel it:
 
-    - `cancel` and not `at_period_end`: a final invoice for the part of the current
-      period up to now, and cancel (a trial ends without a bill);
+    - not `at_period_end`: a final invoice for the part of the current period up to
+      now, and cancel (a trial ends without a bill; so does a subscription canceled
+      before its start or exactly at a period's end: an empty window is never billed);
     - `at_period_end`: flag it, so that the run bills the period the customer is in
       now (not one that ended unbilled before the run came by) and then cancels.
     """
     events: list[tuple[str, Subscription]] = []
     bills = _advance(subscription, now, events)
-    if cancel and subscription.is_live:
+    if subscription.is_live:
         if at_period_end:
             subscription.cancel_at_period_end = True
         else:
-            if not subscription.in_trial_window:
-                bills.append(partial_bill(subscription, now))
+            if not subscription.in_trial_window and (final := partial_bill(subscription, now)):
+                bills.append(final)
             _cancel(subscription, now, events)
             subscription.cancel_at_period_end = False
     price_bills(tenant_id=tenant_id, bills=bills)
+    if failed := [b for b in bills if b.error]:
+        raise BillingFailed(failed[0].error)
     invoices = write_invoices(tenant_id=tenant_id, bills=bills, now=now)
     subscription.save(update_fields=[*SUBSCRIPTION_STATE_FIELDS, "cancel_at_period_end"])
     publish_subscription_events(tenant_id, events)
     return invoices
+
+
+class BillingFailed(Exception):
+    """The subscription cannot be billed (an amount beyond what an invoice can hold)."""

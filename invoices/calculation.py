@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from plans.models import Charge, Plan
-from plans.money import format_quantity, quantize_money
+from plans.money import format_quantity, prorate_money, proration_display, quantize_money
 from plans.pricing import PriceResult, calculate
 
 INTERVAL_WORDS = {"month": "month", "year": "year"}
@@ -40,7 +40,9 @@ class LineDraft:
 
 @dataclass(frozen=True)
 class LateUsage:
-    """An earlier, invoiced period whose quantity of one meter grew (or shrank) since."""
+    """An earlier, invoiced window whose quantity of one meter grew (or shrank) since:
+    what it was billed for so far (its usage line plus earlier late-usage lines), in
+    quantity and in money, and its quantity now."""
 
     charge: Charge
     period_start: datetime
@@ -48,6 +50,23 @@ class LateUsage:
     billed_quantity: Decimal
     quantity: Decimal
     source_invoice_id: uuid.UUID | None = None
+    billed_amount: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Proration:
+    """The part of a period a partial window covers, in microseconds: never rounded."""
+
+    part: int
+    whole: int
+
+    @classmethod
+    def of(cls, start: datetime, end: datetime, period_start: datetime, period_end: datetime) -> Proration:
+        return cls(_microseconds(end - start), _microseconds(period_end - period_start))
+
+
+def _microseconds(delta: Any) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _tiers(result: PriceResult, currency: str) -> list[dict[str, Any]]:
@@ -64,17 +83,19 @@ def _tiers(result: PriceResult, currency: str) -> list[dict[str, Any]]:
     ]
 
 
-def flat_fee_line(plan: Plan, fraction: Decimal | None = None) -> LineDraft | None:
-    """The plan's fee for a period, or `fraction` of it (a cancellation's proration).
-    None when the plan has no fee."""
+def flat_fee_line(plan: Plan, proration: Proration | None = None) -> LineDraft | None:
+    """The plan's fee for a period, or the part of it a partial window covers (a
+    cancellation's proration: round(fee × part / whole), the fraction shown to 6
+    places as the quantity). None when the plan has no fee."""
     if not plan.amount:
         return None
     interval = INTERVAL_WORDS.get(plan.interval, plan.interval)
-    if fraction is None:
-        amount = quantize_money(calculate(plan.flat_spec(), Decimal(1)).amount, plan.currency)
-        return LineDraft("flat_fee", f"{plan.name} ({interval})", Decimal(1), amount)
-    amount = quantize_money(calculate(plan.flat_spec(), fraction).amount, plan.currency)
-    return LineDraft("proration", f"{plan.name} ({interval}), prorated", fraction, amount)
+    fee = calculate(plan.flat_spec(), Decimal(1)).amount
+    if proration is None:
+        return LineDraft("flat_fee", f"{plan.name} ({interval})", Decimal(1), quantize_money(fee, plan.currency))
+    amount = prorate_money(fee, proration.part, proration.whole, plan.currency)
+    quantity = proration_display(proration.part, proration.whole)
+    return LineDraft("proration", f"{plan.name} ({interval}), prorated", quantity, amount)
 
 
 def usage_line(charge: Charge, quantity: Decimal, currency: str) -> LineDraft:
@@ -92,16 +113,17 @@ def usage_line(charge: Charge, quantity: Decimal, currency: str) -> LineDraft:
 
 
 def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
-    """price(billed + late) − price(billed) of the earlier period, rounded once."""
-    spec = late.charge.to_spec()
-    delta = calculate(spec, late.quantity).amount - calculate(spec, late.billed_quantity).amount
+    """round(price(new quantity)) − Σ already billed for that window and charge, so that
+    many small late pieces never round to more than the whole (4 late units at 0.005
+    arriving one at a time bill 0.01, 0.00, 0.01, 0.00: 0.02 in all, as the whole)."""
+    delta = quantize_money(calculate(late.charge.to_spec(), late.quantity).amount, currency) - late.billed_amount
     return LineDraft(
         kind="late_usage",
         description=(
             f"{late.charge.meter.name}: late usage for {late.period_start:%Y-%m-%d} – {late.period_end:%Y-%m-%d}"
         ),
         quantity=late.quantity - late.billed_quantity,
-        amount=quantize_money(delta, currency),
+        amount=delta,
         meter_id=late.charge.meter_id,
         meter_code=late.charge.meter.code,
         model=late.charge.model,
@@ -117,14 +139,18 @@ def invoice_lines(
     charges: Sequence[Charge],
     quantities: dict[uuid.UUID, Decimal],
     late: Sequence[LateUsage] = (),
-    fraction: Decimal | None = None,
+    proration: Proration | None = None,
+    fee: bool = True,
 ) -> list[LineDraft]:
     """Flat fee (or its proration), one usage line per charge, then late usage.
+    Without `fee` (an adjustment invoice) only the late usage.
 
     >>> [line.amount for line in invoice_lines(plan=pro, charges=[api_calls], quantities={api_calls.meter_id: Decimal(13250)})]
     [Decimal('49.00'), Decimal('21.25')]
     """
-    lines = [line for line in [flat_fee_line(plan, fraction)] if line is not None]
+    if not fee:
+        return [late_usage_line(item, plan.currency) for item in late]
+    lines = [line for line in [flat_fee_line(plan, proration)] if line is not None]
     lines += [usage_line(c, quantities.get(c.meter_id, Decimal(0)), plan.currency) for c in charges]
     lines += [late_usage_line(item, plan.currency) for item in late]
     return lines

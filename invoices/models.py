@@ -13,6 +13,7 @@ A finalized invoice never changes its lines or amounts: only its status moves.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
@@ -22,19 +23,47 @@ from plans.models import Meter
 from subscriptions.models import Customer, Subscription
 from tenants.models import Tenant, TenantOwnedModel
 
+# Wide enough for any accepted usage times any accepted price: an event's value is
+# below 10^15 (usage.parsing), a period adds up at most ~10^9 of them and a unit price
+# is below 10^9, so amounts stay below 10^33; 36 integer digits leave room. A product
+# that still does not fit is refused by the run for that subscription alone
+# (`invoices.billing.line_fits`), never by the database for a whole batch.
+AMOUNT_MAX_DIGITS = 48
+AMOUNT_DECIMAL_PLACES = 12
+AMOUNT_LIMIT = 10 ** (AMOUNT_MAX_DIGITS - AMOUNT_DECIMAL_PLACES)
 
-def money_field() -> models.DecimalField:
-    return models.DecimalField(max_digits=24, decimal_places=12)
+
+def money_field(**kwargs: object) -> models.DecimalField:
+    return models.DecimalField(max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES, **kwargs)  # type: ignore[arg-type]
 
 
 def quantity_field() -> models.DecimalField:
-    return models.DecimalField(max_digits=32, decimal_places=12)
+    return models.DecimalField(max_digits=AMOUNT_MAX_DIGITS, decimal_places=AMOUNT_DECIMAL_PLACES)
+
+
+# The invoices that bill a window of a subscription's life (at most one per start);
+# other reasons (adjustment, threshold, credit purchase) may share a start.
+WINDOW_REASONS = ("period", "cancellation", "plan_change")
 
 
 class Invoice(TenantOwnedModel):
     """What a customer owes for one billing period (or the part of one, when canceled
     early), issued in arrears: the flat fee plus usage charges plus late usage of
-    earlier periods. `total` is the sum of the lines, each rounded to the currency."""
+    earlier periods. `subtotal` is the sum of the lines, each rounded to the currency;
+    `total` is the subtotal, never below 0 (a negative subtotal is credited to the
+    customer balance); `amount_due` is what is left after the balance paid its part.
+
+    `billing_reason` says why the invoice exists (API.md Part 2): `period` (a period's
+    end), `cancellation` (cancel now), `adjustment` (late usage of a subscription that
+    has no next invoice); the others come with plan changes, thresholds and credits."""
+
+    class BillingReason(models.TextChoices):
+        PERIOD = "period", "Period"
+        CANCELLATION = "cancellation", "Cancellation"
+        PLAN_CHANGE = "plan_change", "Plan change"
+        THRESHOLD = "threshold", "Threshold"
+        ADJUSTMENT = "adjustment", "Adjustment"
+        CREDIT_PURCHASE = "credit_purchase", "Credit purchase"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -50,11 +79,15 @@ class Invoice(TenantOwnedModel):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices", db_index=False)
     subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="invoices", db_index=False)
     status = models.CharField(max_length=16, choices=Status.choices)
+    billing_reason = models.CharField(max_length=16, choices=BillingReason.choices, default=BillingReason.PERIOD)
     currency = models.CharField(max_length=3)
     period_start = models.DateTimeField()
     period_end = models.DateTimeField(help_text="Exclusive")
     subtotal = money_field()
-    total = money_field()
+    total = money_field(help_text="The subtotal, never below 0")
+    credits_applied = money_field(default=0, help_text="Paid from the customer balance at finalization")
+    amount_paid = money_field(default=0, help_text="Collected by the payment provider")
+    amount_due = money_field(default=0, help_text="total − credits_applied − amount_paid")
     issued_at = models.DateTimeField()
     due_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -64,19 +97,32 @@ class Invoice(TenantOwnedModel):
     class Meta:
         ordering = ["-issued_at", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["subscription", "period_start"], name="invoice_once_per_period"),
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"],
+                condition=Q(billing_reason__in=WINDOW_REASONS),
+                name="invoice_once_per_period",
+            ),
             models.UniqueConstraint(fields=["tenant", "number"], name="invoice_number_unique_per_tenant"),
             models.CheckConstraint(
                 condition=Q(status__in=["open", "paid", "void", "uncollectible"]), name="invoice_status_valid"
             ),
+            models.CheckConstraint(condition=Q(total__gte=0, amount_due__gte=0), name="invoice_amounts_not_negative"),
         ]
         indexes = [
             models.Index(fields=["tenant", "-created_at"], name="invoice_tenant_created_idx"),
             models.Index(fields=["customer", "-period_start"], name="invoice_customer_idx"),
+            # Late usage and adjustments look invoices up by subscription, whatever the
+            # reason (the unique index above only covers the window reasons).
+            models.Index(fields=["subscription", "period_start"], name="invoice_subscription_idx"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def charge_amount(self) -> Decimal:
+        """What the payment provider is asked for: the total less what the balance paid."""
+        return self.total - self.credits_applied
 
 
 class InvoiceLine(TenantOwnedModel):
@@ -129,6 +175,42 @@ class InvoiceLine(TenantOwnedModel):
         return f"{self.description}: {self.amount}"
 
 
+class BalanceTransaction(TenantOwnedModel):
+    """One entry of a customer's balance ledger: money the tenant owes the customer,
+    per currency (API.md Part 2, "Customer balance"). The balance is the sum of the
+    entries, always; it is never stored elsewhere and never below 0. Entries are
+    written in the transaction of the invoice that causes them, under a row lock on
+    the customer, so two invoices finalized at once never use the same credit.
+    """
+
+    class Kind(models.TextChoices):
+        ADJUSTMENT = "adjustment", "Manual adjustment"
+        CREDIT_NOTE = "credit_note", "Credit note"
+        NEGATIVE_INVOICE = "negative_invoice", "Negative invoice"
+        OVERPAYMENT = "overpayment", "Overpayment"
+        REFUND_FAILED = "refund_failed", "Refund failed"
+        APPLIED_TO_INVOICE = "applied_to_invoice", "Applied to an invoice"
+        INVOICE_VOIDED = "invoice_voided", "Invoice voided"
+
+    id = models.BigAutoField(primary_key=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="balance_transactions")
+    currency = models.CharField(max_length=3)
+    amount = money_field(help_text="Positive: a credit to the customer; negative: a use of it")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="balance_transactions"
+    )
+    description = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "customer", "currency"], name="balance_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.kind} {self.amount} {self.currency}"
+
+
 class InvoiceSequence(TenantOwnedModel):
     """The last invoice number handed out in a tenant. Numbers are taken with
     `UPDATE … SET last_number = last_number + n RETURNING` in the invoicing
@@ -158,8 +240,14 @@ class InvoiceRun(TenantOwnedModel):
     invoices_created = models.PositiveIntegerField(default=0)
     subscriptions_processed = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of its worker: set at start and after each batch"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
+    errors = models.JSONField(
+        default=list, blank=True, help_text="Subscriptions that could not be billed: [{subscription_id, error}]"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -168,46 +256,3 @@ class InvoiceRun(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"run {self.id} ({self.status})"
-
-
-class PaymentEvent(TenantOwnedModel):
-    """One payment webhook received from the provider, stored once per `webhook_id`:
-    the unique constraint is what makes a redelivered webhook a no-op. It keeps the
-    verified payload, what it did to its invoice (`outcome`) and, for the outcomes that
-    need a person (an amount that differs, money for a void invoice), a sentence for
-    support. Webhooks that fail the signature, fail validation or name an unknown
-    invoice are not stored: there is nothing (and no tenant) to attach them to."""
-
-    class Type(models.TextChoices):
-        SUCCEEDED = "payment.succeeded", "Payment succeeded"
-        FAILED = "payment.failed", "Payment failed"
-
-    class Outcome(models.TextChoices):
-        PAID = "paid", "Invoice paid"
-        ALREADY_PAID = "already_paid", "Invoice already paid (no change)"
-        PAYMENT_FAILED = "payment_failed", "Payment failed (subscription past due)"
-        IGNORED = "ignored", "Failure of an invoice no longer open (no change)"
-        AMOUNT_MISMATCH = "amount_mismatch", "Amount or currency differs from the invoice"
-        INVOICE_NOT_PAYABLE = "invoice_not_payable", "Paid, but the invoice is void"
-
-    NEEDS_SUPPORT = (Outcome.AMOUNT_MISMATCH, Outcome.INVOICE_NOT_PAYABLE)
-
-    id = models.BigAutoField(primary_key=True)
-    webhook_id = models.CharField(max_length=255, help_text="The provider's `webhook-id` header")
-    type = models.CharField(max_length=32, choices=Type.choices)
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payment_events")
-    amount = money_field()
-    currency = models.CharField(max_length=3)
-    failure_reason = models.CharField(max_length=255, blank=True, default="")
-    outcome = models.CharField(max_length=32, choices=Outcome.choices)
-    detail = models.CharField(max_length=500, blank=True, default="", help_text="For support: why nothing changed")
-    payload = models.JSONField(help_text="The verified body as received")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["webhook_id"], name="payment_event_webhook_id_unique")]
-        indexes = [models.Index(fields=["tenant", "-created_at"], name="payment_event_tenant_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.webhook_id} {self.type}: {self.outcome}"

@@ -48,11 +48,15 @@ class InvoiceOutput(serializers.Serializer):
     customer_id = serializers.UUIDField()
     subscription_id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=Invoice.Status.choices)
+    billing_reason = serializers.ChoiceField(choices=Invoice.BillingReason.choices)
     currency = serializers.CharField()
     period_start = serializers.DateTimeField()
     period_end = serializers.DateTimeField()
     subtotal = serializers.CharField()
-    total = serializers.CharField()
+    total = serializers.CharField(help_text="The subtotal, never below 0 (a negative part goes to the balance)")
+    credits_applied = serializers.CharField(help_text="Paid from the customer balance")
+    amount_paid = serializers.CharField()
+    amount_due = serializers.CharField()
     issued_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
@@ -85,11 +89,15 @@ def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine | LineDraft] | No
         "customer_id": str(invoice.customer_id),
         "subscription_id": str(invoice.subscription_id),
         "status": invoice.status,
+        "billing_reason": invoice.billing_reason,
         "currency": invoice.currency,
         "period_start": format_time(invoice.period_start),
         "period_end": format_time(invoice.period_end),
         "subtotal": format_price(invoice.subtotal, invoice.currency),
         "total": format_price(invoice.total, invoice.currency),
+        "credits_applied": format_price(invoice.credits_applied, invoice.currency),
+        "amount_paid": format_price(invoice.amount_paid, invoice.currency),
+        "amount_due": format_price(invoice.amount_due, invoice.currency),
         "issued_at": format_time(invoice.issued_at),
         "due_at": format_time(invoice.due_at),
         "paid_at": format_time(invoice.paid_at),
@@ -110,6 +118,7 @@ class InvoiceRunOutput(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "error",
+            "errors",
             "created_at",
         ]
         read_only_fields = fields

@@ -13,12 +13,4 @@ urlpatterns = [
         api.InvoiceMarkUncollectibleApi.as_view(),
         name="invoice-mark-uncollectible",
     ),
-    path(
-        "subscriptions/<uuid:subscription_id>/cancel", api.SubscriptionCancelApi.as_view(), name="subscription-cancel"
-    ),
-    path(
-        "subscriptions/<uuid:subscription_id>/upcoming-invoice",
-        api.UpcomingInvoiceApi.as_view(),
-        name="subscription-upcoming-invoice",
-    ),
 ]

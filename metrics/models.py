@@ -1,7 +1,7 @@
 """Revenue metrics: the materialized view of MRR per tenant and currency, when it was
 last refreshed, and the support staff's per-tenant revenue page.
 
-`metrics_revenue` is created by raw SQL in migration 0001 (see `metrics.sql`);
+`metrics_revenue` is created by raw SQL in migration 0001 and again, wider, in invoices 0004;
 `RevenueSnapshot` only reads it. What counts, exactly, is in docs/metrics.md.
 """
 
@@ -12,7 +12,7 @@ from django.db import models
 from tenants.models import Tenant, TenantQuerySet
 
 REVENUE_VIEW = "metrics_revenue"
-SUM_MAX_DIGITS = 30  # a tenant's sum of many 24-digit prices, times 12 for ARR
+SUM_MAX_DIGITS = 60  # a tenant's sum of many 48-digit invoice amounts, times 12 for ARR (migration invoices 0004)
 SUM_DECIMAL_PLACES = 12
 
 

@@ -12,7 +12,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tenants.validators import currency_exponent
 
-__all__ = ["MONEY_ROUNDING", "currency_exponent", "format_price", "format_quantity", "minor_unit", "quantize_money"]
+__all__ = [
+    "MONEY_ROUNDING",
+    "currency_exponent",
+    "format_price",
+    "format_quantity",
+    "minor_unit",
+    "prorate_money",
+    "proration_display",
+    "quantize_money",
+]
 
 MONEY_ROUNDING = ROUND_HALF_UP
 # Room for the 24 digits of a stored price and for any realistic invoice amount: the
@@ -35,6 +44,26 @@ def quantize_money(amount: Decimal, currency: str) -> Decimal:
     (Decimal('0.13'), Decimal('3'))
     """
     return amount.quantize(minor_unit(currency), rounding=MONEY_ROUNDING, context=_CONTEXT)
+
+
+def prorate_money(amount: Decimal, part: int, whole: int, currency: str) -> Decimal:
+    """`amount` × part / whole, rounded once to the minor unit (half up).
+
+    The fraction itself is never rounded (API.md: proration by microseconds), so a
+    large fee is not off by the fraction's rounding: 99,999.00 for 1 of 3 parts is
+    33,333.00, not 33,332.97 as with a fraction rounded to 6 places.
+
+    >>> prorate_money(Decimal("99999.00"), 1, 3, "USD")
+    Decimal('33333.00')
+    """
+    exact = _CONTEXT.divide(_CONTEXT.multiply(amount, Decimal(part)), Decimal(whole))
+    return quantize_money(exact, currency)
+
+
+def proration_display(part: int, whole: int) -> Decimal:
+    """The fraction part / whole to 6 places, as a proration line shows it (never used
+    to compute an amount)."""
+    return _CONTEXT.divide(Decimal(part), Decimal(whole)).quantize(Decimal("0.000001"), context=_CONTEXT)
 
 
 def format_price(amount: Decimal, currency: str) -> str:

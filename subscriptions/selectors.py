@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
 from subscriptions.models import Customer, Subscription
 from tenants.models import Tenant
@@ -34,9 +34,17 @@ def subscription_get(*, tenant: TenantRef, subscription_id: uuid.UUID | str) -> 
     return Subscription.objects.for_tenant(tenant).select_related("plan").filter(pk=subscription_id).first()
 
 
-def subscription_list_live_for_customer(*, tenant: TenantRef, customer: Customer) -> QuerySet[Subscription]:
-    """The customer's subscriptions that are not canceled (trialing, active, past_due)."""
-    return Subscription.objects.for_tenant(tenant).filter(customer=customer, status__in=Subscription.LIVE_STATUSES)
+def subscription_list_overlapping(*, tenant: TenantRef, customer: Customer, start: datetime) -> QuerySet[Subscription]:
+    """The customer's subscriptions, whatever their status, whose life overlaps
+    [start, ∞). A life is [start_at, end): `end` is `canceled_at` once canceled, the
+    current period's end when it cancels at period end, else open. A subscription
+    canceled before it began has an empty life and overlaps nothing."""
+    ends_later = (
+        Q(status=Subscription.Status.CANCELED, canceled_at__gt=start) & Q(canceled_at__gt=F("start_at"))
+        | Q(status__in=Subscription.LIVE_STATUSES, cancel_at_period_end=False)
+        | Q(status__in=Subscription.LIVE_STATUSES, cancel_at_period_end=True, current_period_end__gt=start)
+    )
+    return Subscription.objects.for_tenant(tenant).filter(ends_later, customer=customer)
 
 
 def subscription_list_due(*, tenant: TenantRef, as_of: datetime) -> QuerySet[Subscription]:

@@ -6,4 +6,4 @@ class TenantsConfig(AppConfig):
     name = "tenants"
 
     def ready(self) -> None:
-        from tenants import openapi  # noqa: F401 - registers the schema extensions
+        from tenants import middleware, openapi  # noqa: F401 - the log address receiver, the schema extensions

@@ -45,7 +45,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tenants import sealing
-from tenants.errors import ConflictError, UnprocessableError
+from tenants.errors import Conflict, Unprocessable
 from tenants.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -118,7 +118,7 @@ def run_once(scope: Scope, respond: Callable[[], Response], *, sealed: tuple[str
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [scope.lock_id])
             if not cursor.fetchone()[0]:
-                raise ConflictError(KEY_IN_FLIGHT, code="idempotency_key_in_flight")
+                raise Conflict(KEY_IN_FLIGHT, code="idempotency_key_in_flight")
         stored = _stored(scope)
         if stored is not None:
             return _replay(stored, scope, sealed)
@@ -142,7 +142,7 @@ def _stored(scope: Scope) -> IdempotencyRecord | None:
 
 def _replay(record: IdempotencyRecord, scope: Scope, sealed: tuple[str, ...]) -> Response:
     if record.fingerprint != scope.fingerprint:
-        raise UnprocessableError(KEY_REUSED, code="idempotency_key_reused")
+        raise Unprocessable(KEY_REUSED, code="idempotency_key_reused")
     body = json.loads(record.body) if record.body else None
     if isinstance(body, dict) and sealed:
         body = {name: sealing.unseal(value) if name in sealed else value for name, value in body.items()}
@@ -180,7 +180,7 @@ def _store(scope: Scope, response: Response, sealed: tuple[str, ...]) -> None:
                 body=text,
             )
     except IntegrityError as exc:  # the lock makes this unreachable; the constraint still decides
-        raise ConflictError(KEY_IN_FLIGHT, code="idempotency_key_in_flight") from exc
+        raise Conflict(KEY_IN_FLIGHT, code="idempotency_key_in_flight") from exc
 
 
 def expiry_cutoff(now: datetime) -> datetime:

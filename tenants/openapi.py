@@ -101,8 +101,9 @@ class ClientErrorResponseSerializer(serializers.Serializer):
 
 class AutoSchema(StandardizedErrorsAutoSchema):
     """drf-standardized-errors' schema, plus a 409 on every write of a tenant route
-    (services raise `ConflictError` for duplicates and state conflicts), the
-    `Idempotency-Key` header and its 422, and the text patterns of request fields."""
+    (services raise `Conflict` for duplicates and state conflicts), a 413 on every write
+    (a body over MAX_REQUEST_BODY_BYTES) and on no read, the `Idempotency-Key` header
+    and its 422, and the text patterns of request fields."""
 
     _direction = "response"
 
@@ -154,6 +155,8 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         schema.update(getattr(field, "openapi_constraints", {}))
 
     def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
+        if status_code == "413":
+            return status_code not in responses and self.method not in SAFE_METHODS
         if status_code == "409":
             from tenants.scoping import TenantScopedApi  # scoping imports the models
 

@@ -1,6 +1,7 @@
 import django_filters
 
 from tenants.filtersets import StrictFilterSet
+from tenants.params import validate_time_param
 from usage.models import UsageEvent
 
 
@@ -8,8 +9,10 @@ class UsageEventFilterSet(StrictFilterSet):
     external_customer_id = django_filters.CharFilter(field_name="customer__external_id")
     meter = django_filters.CharFilter(field_name="meter__code")
     # `from`/`to` bound the event timestamps, half-open: [from, to)
-    from_ = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte", label="from")
-    to = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
+    from_ = django_filters.IsoDateTimeFilter(
+        field_name="timestamp", lookup_expr="gte", label="from", validators=[validate_time_param]
+    )
+    to = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt", validators=[validate_time_param])
 
     class Meta:
         model = UsageEvent

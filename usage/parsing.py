@@ -1,7 +1,8 @@
 """Parsing and validating usage events: shared by the single and batch endpoints and
 the backfill command, so that every way in applies the same rules.
 
-Rules (API.md, Usage): `value` a finite, non-negative decimal (default 1); `timestamp`
+Rules (API.md, Usage): `value` a decimal string (or a whole number, never a float) ≥ 0 below 10^15 with at most 12 decimal
+places (default 1; parsed by `tenants.decimals`, the API's one decimal parser); `timestamp`
 RFC 3339, from 1970-01-01 (UTC) to USAGE_MAX_FUTURE_SECONDS ahead (default now); `properties` a JSON
 object of at most 8 KB; the customer (by external id) and the meter (by code) must
 exist in the tenant; a `unique_count` meter needs its property in `properties`.
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,24 +28,31 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from plans.models import Meter
+from tenants.decimals import MAX_DECIMAL_TEXT, DecimalInputError, decimal_pattern, parse_decimal
 from tenants.idempotency import IDEMPOTENCY_KEY_RE, validate_idempotency_key
+from tenants.parsers import NULL_CHARACTER
 from tenants.validators import contains_nul
-from usage.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS
+from usage.models import VALUE_DECIMAL_PLACES
 from usage.selectors import customer_ids_by_external_id, meters_by_code
 
 PROPERTIES_MAX_BYTES = 8 * 1024
-VALUE_MAX_INTEGER_DIGITS = VALUE_MAX_DIGITS - VALUE_DECIMAL_PLACES
-PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# |value| < 10^15: a sum of such events still fits an invoice's quantity and amount
+# columns; the column (usage.models) is wider, for what older versions stored.
+VALUE_MAX_INTEGER_DIGITS = 15
 # The values `_parse_value` accepts, for the OpenAPI schema.
 VALUE_SCHEMA = {
     "oneOf": [
         {
             "type": "string",
-            "pattern": rf"^0*[0-9]{{1,{VALUE_MAX_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{VALUE_DECIMAL_PLACES}}})?$",
+            "pattern": decimal_pattern(integer_digits=VALUE_MAX_INTEGER_DIGITS, decimal_places=VALUE_DECIMAL_PLACES),
+            "maxLength": MAX_DECIMAL_TEXT,
         },
         {"type": "integer", "minimum": 0, "maximum": 10**VALUE_MAX_INTEGER_DIGITS - 1},
     ],
-    "description": 'Default "1". A decimal string (at most 20 digits before the point and 12 after) or a whole number',
+    "description": (
+        f'Default "1". A decimal string ≥ 0 below 10^{VALUE_MAX_INTEGER_DIGITS} with at most '
+        f"{VALUE_DECIMAL_PLACES} decimal places, or a whole number"
+    ),
 }
 
 MISSING_IDEMPOTENCY_KEY = "The Idempotency-Key header is required."
@@ -53,8 +60,8 @@ REQUIRED = "This field is required."
 NOT_A_STRING = "Must be a string of 1 to {max} characters."
 NOT_AN_OBJECT = "Each event must be a JSON object."
 BAD_VALUE = (
-    'value must be a decimal string like "2.5" (or a whole number) ≥ 0, with at most 20 digits before '
-    "and 12 after the point."
+    f'value must be a decimal string ≥ 0 like "12.5" (or a whole number), with at most {VALUE_MAX_INTEGER_DIGITS} '
+    f"digits before the point and {VALUE_DECIMAL_PLACES} after it."
 )
 BAD_TIMESTAMP = "timestamp must be an RFC 3339 date-time with a UTC offset, like 2026-01-15T10:00:00Z."
 TIMESTAMP_IN_FUTURE = "timestamp may be at most {seconds} seconds in the future."
@@ -65,7 +72,6 @@ TIMESTAMP_MIN = datetime(1970, 1, 1, tzinfo=UTC)
 PROPERTIES_NOT_OBJECT = "properties must be a JSON object."
 PROPERTIES_TOO_LARGE = "properties must be at most 8 KB of JSON."
 PROPERTIES_NUL = "properties may not contain NUL characters (\\u0000)."
-TEXT_NUL = "Must not contain NUL characters (\\u0000)."
 UNKNOWN_CUSTOMER = "No customer with external_id {value!r} in this tenant."
 UNKNOWN_METER = "No meter with code {value!r} in this tenant."
 MISSING_UNIQUE_PROPERTY = "Meter {meter!r} counts distinct values of properties.{prop}: it is missing."
@@ -79,30 +85,23 @@ def _parse_string(data: dict[str, Any], name: str, max_length: int, errors: Fiel
         errors[name] = [REQUIRED]
     elif not isinstance(value, str) or not 0 < len(value) <= max_length:
         errors[name] = [NOT_A_STRING.format(max=max_length)]
-    elif "\x00" in value:
-        errors[name] = [TEXT_NUL]
+    elif "\x00" in value:  # the API's JSON reader refuses it first; a CSV backfill line does not
+        errors[name] = [NULL_CHARACTER]
     else:
         return value
     return None
 
 
 def _parse_value(raw: Any) -> Decimal | None:
-    # A decimal string in plain notation, or a whole JSON number: a float has already
-    # lost digits on its way here (DESIGN.md: no float in JSON), and "1e3", "+1", " 1"
-    # or "1_000" are not the decimal strings the schema documents.
+    # A decimal string, or a whole JSON number: a float has already lost digits on its
+    # way here (docs/DESIGN.md: no float in JSON). The text is read by the one decimal parser.
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         return None
-    if isinstance(raw, str) and not PLAIN_DECIMAL.fullmatch(raw):
+    try:
+        value = parse_decimal(raw, integer_digits=VALUE_MAX_INTEGER_DIGITS, decimal_places=VALUE_DECIMAL_PLACES)
+    except DecimalInputError:
         return None
-    value = Decimal(raw)
-    if value < 0:
-        return None
-    shape = value.as_tuple()
-    exponent = int(shape.exponent)
-    integer_digits = len(shape.digits) + exponent
-    if exponent < -VALUE_DECIMAL_PLACES or integer_digits > VALUE_MAX_INTEGER_DIGITS:
-        return None
-    return value
+    return None if value < 0 else value
 
 
 def _parse_timestamp(raw: Any, now: datetime) -> tuple[datetime | None, str | None]:
@@ -221,7 +220,8 @@ class ParsedEvent:
 
 def fingerprint(data: dict[str, Any]) -> str:
     """SHA-256 of the request's fields as sent, with defaults filled in (a missing
-    `value` is 1, missing `properties` are {}) and decimals normalized ("1.0" == "1").
+    `value` is 1, missing `properties` are {}) and numerically equal values equal
+    ("1.0" == "1", "-0" == "0").
     A missing timestamp stays missing, so a retry without one matches the original.
 
     >>> fingerprint({"external_customer_id": "c", "meter": "m", "value": Decimal("1.0")}) == \\
@@ -230,7 +230,9 @@ def fingerprint(data: dict[str, Any]) -> str:
     """
     stamp, value, properties = data.get("timestamp"), data.get("value"), data.get("properties")
     c, m = data["external_customer_id"], data["meter"]
-    v = str((Decimal(1) if value is None else value).normalize())
+    number = Decimal(1) if value is None else value
+    # Numerically equal values are one body: 1 == 1.0 == 1E+0, and 0 == -0 == 0.00.
+    v = str(number.normalize()) if number else "0"
     t = stamp.isoformat() if stamp is not None else ""
     p = json.dumps(properties, sort_keys=True, separators=(",", ":")) if properties else ""
     # Length-prefixed, so that no two different bodies can join into the same text.

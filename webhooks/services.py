@@ -24,15 +24,16 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
 
 from billing_project.bulk import insert_rows
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Tenant
-from webhooks import metrics, selectors
+from tenants.updates import model_update
+from webhooks import instruments, selectors
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import event_body, signed_headers
-from webhooks.url_guard import UnsafeUrlError, check_webhook_url
+from webhooks.transport import post_pinned
+from webhooks.url_guard import UnsafeUrlError, check_webhook_url, webhook_target
 
 log = structlog.get_logger(__name__)
 
@@ -69,14 +70,14 @@ def _check_url(url: str) -> None:
     try:
         check_webhook_url(url)
     except UnsafeUrlError as exc:
-        raise ValidationError({"url": [str(exc)]}, code="unsafe_url") from exc
+        raise Invalid({"url": [str(exc)]}, code="unsafe_url") from exc
 
 
 def _check_event_types(event_types: Iterable[str]) -> list[str]:
     types = list(dict.fromkeys(event_types))  # de-duplicated, order kept
     for index, event_type in enumerate(types):
         if event_type not in EventType.values:
-            raise ValidationError({"event_types": {str(index): [UNKNOWN_EVENT_TYPE.format(type=event_type)]}})
+            raise Invalid({"event_types": {str(index): [UNKNOWN_EVENT_TYPE.format(type=event_type)]}})
     return types
 
 
@@ -94,20 +95,17 @@ def webhook_endpoint_create(
     )
 
 
+WEBHOOK_ENDPOINT_EDITABLE_FIELDS = ("url", "event_types", "description", "active")
+
+
 def webhook_endpoint_update(*, tenant: TenantRef, endpoint_id: uuid.UUID | str, **changes: Any) -> WebhookEndpoint:
     """Change any of `url`, `event_types`, `description`, `active` (the secret stays)."""
-    unknown = set(changes) - {"url", "event_types", "description", "active"}
-    if unknown:
-        raise TypeError(f"webhook_endpoint_update cannot change {sorted(unknown)}")
     endpoint = selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id)
     if "url" in changes:
         _check_url(changes["url"])
     if "event_types" in changes:
         changes["event_types"] = _check_event_types(changes["event_types"])
-    for field, value in changes.items():
-        setattr(endpoint, field, value)
-    endpoint.save(update_fields=[*changes, "updated_at"])
-    return endpoint
+    return model_update(instance=endpoint, fields=WEBHOOK_ENDPOINT_EDITABLE_FIELDS, data=changes)[0]
 
 
 def webhook_endpoint_delete(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> None:
@@ -260,7 +258,7 @@ def _delivery_claim(*, tenant_id: Any, delivery_id: uuid.UUID | str) -> WebhookD
         # The last allowed attempt was claimed but never recorded: its worker died.
         delivery.status, delivery.next_attempt_at, delivery.last_error = WebhookDelivery.Status.DEAD, None, ATTEMPT_LOST
         delivery.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
-        metrics.DELIVERIES.labels(outcome="dead").inc()
+        instruments.DELIVERIES.labels(outcome="dead").inc()
         return None
     delivery.attempts += 1
     delivery.last_attempt_at = now
@@ -276,22 +274,18 @@ def _delivery_send(delivery: WebhookDelivery) -> AttemptOutcome:
     if not endpoint.active:
         return AttemptOutcome(None, ATTEMPT_ENDPOINT_INACTIVE)
     try:
-        check_webhook_url(endpoint.url)  # again: DNS may have changed since the endpoint was saved
+        # Checked again, DNS may have changed since the endpoint was saved; the request
+        # then goes to the addresses this check resolved, never to a second answer.
+        target = webhook_target(endpoint.url)
     except UnsafeUrlError as exc:
         return AttemptOutcome(None, ATTEMPT_URL_BLOCKED.format(reason=exc))
     body = event_body(delivery.event)
     headers = signed_headers(secret=endpoint.secret, msg_id=delivery.event.public_id, body=body, at=timezone.now())
     headers["user-agent"] = USER_AGENT
     try:
-        # No redirects: a redirect could lead past the SSRF guard. Only the status
-        # and the start of the body are read.
-        with requests.post(
-            endpoint.url,
-            data=body.encode(),
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
-            stream=True,
+        # Only the status and the start of the body are read.
+        with post_pinned(
+            target, body=body.encode(), headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
         ) as response:
             if 200 <= response.status_code < 300:
                 return AttemptOutcome(response.status_code, "")
@@ -322,9 +316,9 @@ def _delivery_record(claimed: WebhookDelivery, outcome: AttemptOutcome) -> Webho
 
 
 def _count(delivery: WebhookDelivery) -> None:
-    metrics.DELIVERIES.labels(outcome=delivery.status).inc()
+    instruments.DELIVERIES.labels(outcome=delivery.status).inc()
     if delivery.status == WebhookDelivery.Status.FAILED:
-        metrics.RETRIES.inc()
+        instruments.RETRIES.inc()
 
 
 # Retries by hand and the sweeper
@@ -341,12 +335,12 @@ def webhook_delivery_retry(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -
     if delivery is None:
         raise NotFound(selectors.DELIVERY_NOT_FOUND)
     if delivery.status == WebhookDelivery.Status.PENDING:
-        raise ConflictError(DELIVERY_ALREADY_PENDING, code="already_pending")
+        raise Conflict(DELIVERY_ALREADY_PENDING, code="already_pending")
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
-    metrics.RETRIES.inc()
+    instruments.RETRIES.inc()
     _queue_on_commit(delivery)
     return delivery
 

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from invoices.admin import MARKED_UNCOLLECTIBLE, NOT_MARKED_UNCOLLECTIBLE, NOT_VOIDED, VOIDED
-from invoices.models import Invoice, InvoiceRun
+from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.services import INVOICE_NOT_OPEN, INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE, invoice_due_subscriptions
 from plans.models import Meter
 from plans.pricing import ChargeSpec
@@ -198,6 +198,30 @@ def test_invoice_runs_are_listed_read_only(staff, tenant):
     )
     run.refresh_from_db()
     assert run.status == InvoiceRun.Status.FAILED
+
+
+def test_the_balance_ledger_is_listed_read_only_with_signed_amounts(staff, tenant):
+    customer = CustomerFactory(tenant=tenant, external_id="cus_credit")
+    entry = BalanceTransaction.objects.create(
+        tenant=tenant, customer=customer, currency="USD", amount=Decimal("-12.5"), kind="applied_to_invoice"
+    )
+    response = staff.get(reverse("admin:invoices_balancetransaction_changelist") + "?q=cus_credit")
+    assert response.status_code == 200
+    assert [e.pk for e in response.context["cl"].queryset] == [entry.pk]
+    assert "-12.50 USD" in response.content.decode()
+    detail = staff.get(reverse("admin:invoices_balancetransaction_change", args=[entry.pk]))
+    assert detail.status_code == 200
+    assert not detail.context["has_change_permission"] and not detail.context["has_delete_permission"]
+    assert staff.get(reverse("admin:invoices_balancetransaction_add")).status_code == 403
+
+
+def test_a_run_that_could_not_bill_a_subscription_shows_it(staff, tenant):
+    failure = {"subscription_id": "5f0c1f7e-0000-4000-8000-000000000001", "error": "too large"}
+    run = InvoiceRun.objects.create(tenant=tenant, as_of=JAN_1, status="succeeded", errors=[failure])
+    listing = staff.get(reverse("admin:invoices_invoicerun_changelist"))
+    assert listing.context["cl"].result_list[0].pk == run.pk
+    detail = staff.get(reverse("admin:invoices_invoicerun_change", args=[run.pk])).content.decode()
+    assert "5f0c1f7e-0000-4000-8000-000000000001" in detail and "too large" in detail
 
 
 # Mark uncollectible: a confirmation page first, then the service

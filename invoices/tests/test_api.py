@@ -27,6 +27,7 @@ from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from tenants.fields import TIME_WITHOUT_OFFSET
 from tenants.scoping import ROLE_TOO_LOW
 from usage.models import UsageEvent
 from webhooks.models import Event
@@ -40,6 +41,10 @@ INVOICE_FIELDS = {
     "customer_id",
     "subscription_id",
     "status",
+    "billing_reason",
+    "credits_applied",
+    "amount_paid",
+    "amount_due",
     "currency",
     "period_start",
     "period_end",
@@ -166,6 +171,16 @@ def test_run_as_of_defaults_to_now(admin_user, client_at, turl, tenant):
     assert InvoiceRun.objects.get(pk=response.json()["id"]).as_of == at(2026, 3, 4, 5, 6)
 
 
+@pytest.mark.parametrize("as_of", ["2026-02-01T00:00:00", "2026-02-01 00:00", "2026-02-01"])
+def test_run_as_of_without_an_offset_is_400(admin_user, client_at, turl, as_of):
+    # As usage timestamps: a time without its offset could mean any zone.
+    with client_at(admin_user, at(2026, 2, 1, 1)) as api:
+        response = api.post(turl("invoices/run"), {"as_of": as_of})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"code": "naive", "detail": TIME_WITHOUT_OFFSET, "attr": "as_of"}]
+    assert not InvoiceRun.objects.exists()
+
+
 def test_run_that_is_not_yet_due_creates_nothing(admin_user, client_at, turl, sub, django_capture_on_commit_callbacks):
     with client_at(admin_user, at(2026, 1, 31, 23)) as api, django_capture_on_commit_callbacks(execute=True):
         response = api.post(turl("invoices/run"), {})
@@ -251,11 +266,15 @@ def test_invoice_detail_is_the_api_md_shape_to_the_cent(viewer_api, turl, invoic
         "customer_id": str(sub.customer_id),
         "subscription_id": str(sub.id),
         "status": "open",
+        "billing_reason": "period",
         "currency": "USD",
         "period_start": "2026-01-01T00:00:00.000000Z",
         "period_end": "2026-02-01T00:00:00.000000Z",
         "subtotal": "70.25",
         "total": "70.25",
+        "credits_applied": "0.00",
+        "amount_paid": "0.00",
+        "amount_due": "70.25",
         "issued_at": "2026-02-01T01:00:00.000000Z",
         "due_at": "2026-03-03T01:00:00.000000Z",
         "paid_at": None,

@@ -20,7 +20,7 @@ from invoices.services import (
 )
 from plans.tests.factories import PlanFactory
 from subscriptions.tests.factories import SubscriptionFactory
-from tenants.errors import ConflictError
+from tenants.errors import Conflict
 from tenants.scoping import ROLE_TOO_LOW
 from webhooks.models import Event, EventType
 from webhooks.tests.factories import WebhookEndpointFactory
@@ -77,10 +77,10 @@ def test_the_service_marks_an_open_invoice_uncollectible_and_publishes(tenant, i
 def test_the_service_refuses_an_invoice_that_is_not_open(tenant, invoice, status):
     WebhookEndpointFactory(tenant=tenant)
     Invoice.objects.filter(pk=invoice.pk).update(status=status)
-    with pytest.raises(ConflictError) as raised:
+    with pytest.raises(Conflict) as raised:
         invoice_mark_uncollectible(tenant=tenant, invoice_id=invoice.pk)
     assert raised.value.detail == INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE.format(status=status)
-    assert raised.value.detail.code == "invoice_not_open"
+    assert raised.value.code == "invoice_not_open"
     invoice.refresh_from_db()
     assert invoice.status == status
     assert not Event.objects.exists()

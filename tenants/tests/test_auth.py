@@ -97,6 +97,18 @@ def test_signup_is_throttled():
     assert Tenant.objects.count() == 5
 
 
+def test_signup_throttle_ignores_a_forged_x_forwarded_for():
+    # NUM_PROXIES=0 (the default): the header is the client's own text, not an address.
+    client = APIClient()
+    responses = [
+        client.post("/v1/tenants", {**SIGNUP, "admin_email": f"a{i}@x.test"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+        for i in range(30)
+    ]
+    assert [r.status_code for r in responses] == [201] * 5 + [429] * 25
+    assert responses[-1].json()["errors"][0]["code"] == "throttled"
+    assert Tenant.objects.count() == 5
+
+
 def test_malformed_json_is_400_in_the_envelope():
     response = APIClient().post("/v1/tenants", "{not json", content_type="application/json")
     assert response.status_code == 400
@@ -138,6 +150,28 @@ def test_login_is_throttled(member_user):
     body = {"email": member_user.email, "password": "wrong"}
     codes = [client.post("/v1/auth/login", body, format="json").status_code for _ in range(11)]
     assert codes == [401] * 10 + [429]
+
+
+def test_login_throttle_ignores_a_forged_x_forwarded_for(member_user):
+    client = APIClient()
+    body = {"email": member_user.email, "password": "wrong"}
+    responses = [client.post("/v1/auth/login", body, HTTP_X_FORWARDED_FOR=f"203.0.113.{i}") for i in range(30)]
+    assert [r.status_code for r in responses] == [401] * 10 + [429] * 20
+    assert responses[-1].json()["errors"][0]["code"] == "throttled"
+
+
+def test_behind_one_proxy_the_client_address_comes_from_x_forwarded_for(member_user, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client = APIClient()  # REMOTE_ADDR is the proxy's, 127.0.0.1, for every request
+    body = {"email": member_user.email, "password": "wrong"}
+
+    def login(forwarded_for):
+        return client.post("/v1/auth/login", body, HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    assert [login("198.51.100.7") for _ in range(11)] == [401] * 10 + [429]
+    # Our proxy appends the address it saw: what the client wrote before it is ignored.
+    assert login("203.0.113.9, 198.51.100.7") == 429
+    assert login("198.51.100.8") == 401
 
 
 def test_login_missing_password_names_the_field():

@@ -27,7 +27,7 @@ from subscriptions.models import Customer, Subscription
 from subscriptions.services import CUSTOMER_EXTERNAL_ID_TAKEN
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants import idempotency, sealing
-from tenants.errors import ConflictError
+from tenants.errors import Conflict
 from tenants.idempotency import BAD_IDEMPOTENCY_KEY, KEY_IN_FLIGHT, KEY_REUSED, idempotency_records_purge
 from tenants.models import ApiKey, IdempotencyRecord, User, hash_api_key
 from tenants.services import tokens_for_user
@@ -397,7 +397,7 @@ def test_a_failed_answer_keeps_none_of_the_handlers_writes(api, turl, monkeypatc
 
     def create_then_conflict(**kwargs):
         create(**kwargs)
-        raise ConflictError("Late conflict.", code="late")
+        raise Conflict("Late conflict.", code="late")
 
     monkeypatch.setattr(subscription_services, "customer_create", create_then_conflict)
     response = send(api, "POST", turl("customers"), {"external_id": "cus_1", "name": "Acme"}, key="k")
@@ -473,7 +473,7 @@ def test_the_purge_deletes_expired_records_only(tenant, other_tenant):
 
 
 def test_the_purge_task_is_scheduled_hourly():
-    from metrics.management.commands.ensure_periodic_tasks import DEFAULT_SCHEDULES
+    from ops.management.commands.ensure_periodic_tasks import DEFAULT_SCHEDULES
     from tenants.tasks import idempotency_records_purge as task
 
     assert ("Idempotency records purge", task.name, 60) in DEFAULT_SCHEDULES

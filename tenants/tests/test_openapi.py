@@ -9,6 +9,8 @@ import re
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from tenants.decimals import DECIMAL_PATTERN, MAX_DECIMAL_TEXT
+
 
 @pytest.fixture(scope="module")
 def schema():
@@ -72,6 +74,31 @@ def test_customer_usage_documents_from_not_from_underscore(schema):
     assert output["required"] == ["from", "meters", "to"]
     meter = output["properties"]["meters"]["items"]["$ref"].rsplit("/", 1)[1]
     assert schema["components"]["schemas"][meter]["required"] == ["aggregation", "meter", "quantity"]
+
+
+def test_writes_document_the_413_of_a_body_over_the_limit_and_reads_do_not(schema):
+    assert ref(responses(schema, "post", "/v1/tenants/{tenant_id}/usage/batch")["413"]) == "ClientErrorResponse"
+    assert "413" in responses(schema, "patch", "/v1/tenants/{tenant_id}/customers/{customer_id}")
+    assert "413" in responses(schema, "post", "/v1/webhooks/payment")
+    assert "413" not in responses(schema, "get", "/v1/tenants/{tenant_id}/usage")
+
+
+DECIMAL_TEXTS = ["0", "-0", "12.50", "1E+3", "1e-05", "-3", "1_000", " 1", "+1", ".5", "NaN", "١", "0x10"]
+
+
+def test_decimal_inputs_document_the_one_spelling_they_accept(schema):
+    """Every decimal input's pattern accepts only what the one parser reads (and, in
+    plain notation, exactly what it accepts within the field's bounds)."""
+    properties = component(schema, "UsageEventInputRequest")["properties"]
+    patterns = [
+        component(schema, "PlanCreateInputRequest")["properties"]["amount"]["pattern"],
+        component(schema, "TierInputRequest")["properties"]["unit_amount"]["pattern"],
+        properties["value"]["oneOf"][0]["pattern"],
+    ]
+    for pattern in patterns:
+        for text in DECIMAL_TEXTS:
+            if re.search(pattern, text):
+                assert re.fullmatch(DECIMAL_PATTERN, text), (pattern, text)
 
 
 # Every limit the code enforces is stated (issue #11, item 20)
@@ -153,19 +180,22 @@ def test_text_fields_state_their_length_and_refuse_nul_and_blank(schema):
     assert usage_filter["schema"] == {"type": "string", "pattern": "^[^\\u0000]*$"}
 
 
-def test_amounts_are_plain_non_negative_decimal_strings(schema):
-    pattern = component(schema, "PlanCreateInputRequest")["properties"]["amount"]["pattern"]
-    for accepted in ("49.00", "0", "0.000000000001", "0.10000000000000", "999999999999", "000049"):
+def test_amounts_are_non_negative_decimal_strings_below_10_to_the_9(schema):
+    amount = component(schema, "PlanCreateInputRequest")["properties"]["amount"]
+    pattern = amount["pattern"]
+    assert (amount["type"], amount["maxLength"]) == ("string", MAX_DECIMAL_TEXT)
+    for accepted in ("49.00", "0", "-0", "0.000000000001", "0.10000000000000", "999999999", "000049", "1E+3"):
         assert re.search(pattern, accepted), accepted
-    for refused in ("-1", "1e3", "+5", " 5", ".5", "5.", "0.0000000000001", "1000000000000", ""):
+    for refused in ("-1", "-1e3", "+5", " 5", ".5", "5.", "0.0000000000001", "1000000000", "", "NaN", "1_000"):
         assert not re.search(pattern, refused), refused
 
 
 def test_usage_values_are_decimal_strings_or_whole_numbers(schema):
     value = component(schema, "UsageEventInputRequest")["properties"]["value"]
     string, number = value["oneOf"]
-    assert re.search(string["pattern"], "2.5") and not re.search(string["pattern"], "2.5e1")
-    assert number == {"type": "integer", "minimum": 0, "maximum": 10**20 - 1}
+    assert re.search(string["pattern"], "2.5") and re.search(string["pattern"], "2.5e1")
+    assert not re.search(string["pattern"], "1000000000000000") and not re.search(string["pattern"], "-2.5")
+    assert number == {"type": "integer", "minimum": 0, "maximum": 10**15 - 1}
     assert value["nullable"] is True
 
 
@@ -175,7 +205,7 @@ def test_numeric_bounds_are_stated(schema):
     subscription = component(schema, "SubscriptionCreateInputRequest")["properties"]
     assert (subscription["trial_days"]["minimum"], subscription["trial_days"]["maximum"]) == (0, 730)
     charge = component(schema, "ChargeInputRequest")["properties"]
-    assert (charge["package_size"]["minimum"], charge["package_size"]["maximum"]) == (1, 2_147_483_647)
+    assert (charge["package_size"]["minimum"], charge["package_size"]["maximum"]) == (1, 1_000_000_000)
     batch = component(schema, "UsageBatchInputRequest")["properties"]["events"]
     assert (batch["minItems"], batch["maxItems"]) == (1, 1000)
 

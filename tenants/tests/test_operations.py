@@ -1,7 +1,9 @@
 """Envelope, request ids, health, readiness, metrics, schema and docs."""
 
 import pytest
+import structlog
 from django.core.cache import cache
+from django_structlog.signals import bind_extra_request_metadata
 from rest_framework.test import APIClient
 
 
@@ -53,6 +55,30 @@ def test_request_id_is_generated_when_missing(client):
 def test_request_id_is_echoed_when_given(client):
     response = client.get("/healthz", HTTP_X_REQUEST_ID="req-abc-123")
     assert response["X-Request-ID"] == "req-abc-123"
+
+
+@pytest.fixture
+def logged_ips():
+    """The `ip` every request's log lines carry (read after our receiver has bound it)."""
+    seen = []
+
+    def record(**kwargs):
+        seen.append(structlog.contextvars.get_contextvars().get("ip"))
+
+    bind_extra_request_metadata.connect(record)
+    yield seen
+    bind_extra_request_metadata.disconnect(record)
+
+
+def test_logs_carry_the_socket_address_not_a_forged_x_forwarded_for(client, logged_ips):
+    client.get("/healthz", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert logged_ips == ["127.0.0.1"]
+
+
+def test_behind_one_proxy_logs_carry_the_address_it_saw(client, logged_ips, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client.get("/healthz", HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7")
+    assert logged_ips == ["198.51.100.7"]
 
 
 @pytest.mark.django_db

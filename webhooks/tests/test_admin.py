@@ -10,6 +10,7 @@ from webhooks.admin import mask_secret
 from webhooks.models import WebhookDelivery
 from webhooks.tests.conftest import requests_to
 from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
+from webhooks.url_guard import URL_BACKSLASH
 
 
 @pytest.fixture
@@ -105,3 +106,17 @@ def test_events_are_read_only(staff, tenant):
     assert staff.post(url, {"type": "invoice.voided"}).status_code == 403
     delivery.event.refresh_from_db()
     assert delivery.event.type == "invoice.paid"
+
+
+def test_the_admin_form_refuses_a_url_that_parsers_read_differently(staff, tenant):
+    endpoint = WebhookEndpointFactory(tenant=tenant, url="https://93.184.215.14/hook")
+
+    response = staff.post(
+        reverse("admin:webhooks_webhookendpoint_change", args=[endpoint.pk]),
+        {"url": "https://127.0.0.1:8594\\@8.8.8.8/hook", "event_types": "", "description": "", "active": "on"},
+    )
+
+    assert response.status_code == 200
+    assert URL_BACKSLASH in response.content.decode()
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://93.184.215.14/hook"

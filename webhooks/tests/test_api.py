@@ -8,6 +8,7 @@ import pytest
 from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.tests.conftest import requests_to, verify
 from webhooks.tests.factories import EventFactory, WebhookDeliveryFactory, WebhookEndpointFactory
+from webhooks.url_guard import URL_BACKSLASH, URL_USERINFO
 
 # Endpoints
 
@@ -89,6 +90,10 @@ def guard_on(settings):
         ),
         ("https://[::1]/hook", "The host ::1 resolves to ::1, which is not a public address."),
         ("http://93.184.215.14/hook", "The URL must use https."),
+        ("https://127.0.0.1:8594\\@8.8.8.8/hook", URL_BACKSLASH),
+        ("https://admin:secret@hooks.example.com/hook", URL_USERINFO),
+        ("https://[fec0::1]/hook", "The host fec0::1 resolves to fec0::1, which is not a public address."),
+        ("https://192.0.0.9/hook", "The host 192.0.0.9 resolves to 192.0.0.9, which is not a public address."),
     ],
 )
 def test_the_ssrf_guard_refuses_unsafe_urls_with_400_on_url(guard_on, api, turl, tenant, url, detail):
@@ -97,6 +102,31 @@ def test_the_ssrf_guard_refuses_unsafe_urls_with_400_on_url(guard_on, api, turl,
     assert response.status_code == 400
     assert response.json()["errors"] == [{"code": "unsafe_url", "detail": detail, "attr": "url"}]
     assert not WebhookEndpoint.objects.for_tenant(tenant).exists()
+
+
+@pytest.mark.parametrize("url", ["https://2130706433/hook", "https://0177.0.0.1/hook", "https://0x7f.1/hook"])
+def test_decimal_octal_and_hex_ip_forms_are_refused_on_url(guard_on, api, turl, tenant, url):
+    # DRF's URLField already refuses these; the guard does too (admin, services).
+    response = api.post(turl("webhook-endpoints"), {"url": url}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"code": "invalid", "detail": "Enter a valid URL.", "attr": "url"}]
+    assert not WebhookEndpoint.objects.for_tenant(tenant).exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [("http://127.0.0.1:8594\\@8.8.8.8/hook", URL_BACKSLASH), ("http://user:pass@127.0.0.1/hook", URL_USERINFO)],
+)
+def test_urls_that_parsers_read_differently_are_refused_even_with_private_urls_allowed(api, turl, tenant, url, detail):
+    created = api.post(turl("webhook-endpoints"), {"url": url}, format="json")
+    endpoint = WebhookEndpointFactory(tenant=tenant, url="http://127.0.0.1:9/hook")
+    patched = api.patch(turl(f"webhook-endpoints/{endpoint.id}"), {"url": url}, format="json")
+
+    for response in (created, patched):
+        assert response.status_code == 400
+        assert response.json()["errors"] == [{"code": "unsafe_url", "detail": detail, "attr": "url"}]
+    assert list(WebhookEndpoint.objects.for_tenant(tenant).values_list("url", flat=True)) == [endpoint.url]
 
 
 def test_the_ssrf_guard_refuses_localhost(guard_on, api, turl):

@@ -1,6 +1,7 @@
 """Delivery against a real HTTP receiver: signing, body, retries with backoff, dead
 letters, the SSRF guard at delivery time, and running an attempt twice."""
 
+import ipaddress
 import json
 import socket
 import threading
@@ -13,11 +14,12 @@ from django.db import connection, transaction
 from prometheus_client import REGISTRY
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from webhooks import services, tasks
+from webhooks import services, tasks, url_guard
 from webhooks.models import EventType, WebhookDelivery
 from webhooks.services import retry_delay, webhook_delivery_attempt
 from webhooks.tests.conftest import INVOICE, T0, requests_to, verify
 from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
+from webhooks.transport import PinnedAddressAdapter
 
 
 def _delivery(event):
@@ -182,13 +184,13 @@ def test_redirects_are_not_followed(tenant, httpserver, publish):
 def test_the_request_uses_the_configured_timeout(endpoint, publish, settings, monkeypatch):
     settings.WEBHOOK_TIMEOUT_SECONDS = 3.5
     seen = []
-    real_post = requests.post
+    real_send = PinnedAddressAdapter.send
 
-    def spy(url, **kwargs):
+    def spy(adapter, request, **kwargs):
         seen.append(kwargs["timeout"])
-        return real_post(url, **kwargs)
+        return real_send(adapter, request, **kwargs)
 
-    monkeypatch.setattr(services.requests, "post", spy)
+    monkeypatch.setattr(PinnedAddressAdapter, "send", spy)
     assert _delivery(publish()).status == WebhookDelivery.Status.SUCCEEDED
     assert seen == [3.5]
 
@@ -218,23 +220,76 @@ def test_the_guard_blocks_a_private_address_at_delivery_time(tenant, receiver, p
     assert receiver.log == []
 
 
-def test_the_guard_blocks_a_host_whose_dns_changed_to_a_private_address(tenant, publish, settings, monkeypatch):
+@pytest.fixture
+def sent(monkeypatch):
+    """Every request that leaves through requests (any session): recorded, not sent."""
+    calls = []
+    monkeypatch.setattr(requests.Session, "send", lambda session, request, **kwargs: calls.append(request.url))
+    return calls
+
+
+def test_a_host_whose_dns_changed_to_a_private_address_gets_nothing(
+    tenant, receiver, publish, settings, monkeypatch, sent
+):
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
-    WebhookEndpointFactory(tenant=tenant, url="https://hooks.example.com/in")
-    monkeypatch.setattr(
-        socket, "getaddrinfo", lambda *args, **kwargs: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 443))]
-    )
-    sent = []
-    monkeypatch.setattr(services.requests, "post", lambda *args, **kwargs: sent.append(args))
+    url = f"https://hooks.example.com:{receiver.port}/hook"
+    monkeypatch.setattr(url_guard, "resolve_host", lambda host, port: [ipaddress.ip_address("93.184.215.14")])
+    services.webhook_endpoint_create(tenant=tenant, url=url)  # public when saved
+    # Rebinding: the same name now points at this machine, where the receiver listens.
+    monkeypatch.setattr(url_guard, "resolve_host", lambda host, port: [ipaddress.ip_address("127.0.0.1")])
 
     delivery = _delivery(publish())
 
-    assert (
-        delivery.last_error
-        == "Not sent: The host hooks.example.com resolves to 10.0.0.7, which is not a public address."
+    assert delivery.last_error == (
+        "Not sent: The host hooks.example.com resolves to 127.0.0.1, which is not a public address."
     )
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert sent == []
+    assert receiver.log == []
+
+
+def test_the_sender_connects_to_the_address_the_guard_resolved(tenant, receiver, publish, monkeypatch):
+    # The guard's resolver is the only DNS answer: the name itself resolves nowhere here,
+    # so a sender that looked it up again (as requests did on its own) would fail.
+    monkeypatch.setattr(url_guard, "resolve_host", lambda host, port: [ipaddress.ip_address("127.0.0.1")])
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, *args, **kwargs):
+        if host == "hooks.example.test":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    WebhookEndpointFactory(tenant=tenant, url=f"http://hooks.example.test:{receiver.port}/hook")
+
+    delivery = _delivery(publish())
+
+    assert delivery.status == WebhookDelivery.Status.SUCCEEDED
+    [request] = requests_to(receiver, "/hook")
+    assert request.headers["Host"] == f"hooks.example.test:{receiver.port}"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://127.0.0.1:{port}\\@8.8.8.8/hook", url_guard.URL_BACKSLASH),
+        ("http://127.0.0.1:{port}\\@8.8.8.8/hook", url_guard.URL_BACKSLASH),
+        ("http://user:pass@127.0.0.1:{port}/hook", url_guard.URL_USERINFO),
+        ("http://2130706433:{port}/hook", url_guard.URL_BAD_IPV4.format(host="2130706433")),
+        ("http://0177.0.0.1:{port}/hook", url_guard.URL_BAD_IPV4.format(host="0177.0.0.1")),
+    ],
+)
+def test_a_stored_url_that_parsers_read_differently_is_not_sent(tenant, receiver, publish, sent, url, reason):
+    # Saved before the guard refused such URLs: the attempt refuses it as well, even
+    # with private URLs allowed (the test settings).
+    WebhookEndpointFactory(tenant=tenant, url=url.format(port=receiver.port))
+
+    delivery = _delivery(publish())
+
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert delivery.last_error == f"Not sent: {reason}"
+    assert sent == []
+    assert receiver.log == []
 
 
 def test_metrics_count_outcomes_and_retries(endpoint, broken_endpoint, publish, settings):

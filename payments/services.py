@@ -6,7 +6,7 @@ With the URL empty, nothing is sent and invoices wait for a payment webhook or f
 support staff.
 
 In: the provider answers later through the signed payment webhook
-(`invoices.webhook_api`), which calls `payment_event_receive` once its signature and
+(`payments.api`), which calls `payment_event_receive` once its signature and
 body check out. Each webhook is applied at most once (`PaymentEvent.webhook_id` is
 unique) under a lock of its invoice, so a success and a failure of the same invoice
 arriving together leave it in one consistent state, whatever their order. See
@@ -25,13 +25,13 @@ import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
-from invoices.models import Invoice, PaymentEvent
+from invoices.models import Invoice
 from invoices.serializers import invoice_body
+from payments.models import PaymentEvent
 from plans.money import format_price
 from subscriptions.models import Subscription
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, NotFound
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
@@ -50,13 +50,13 @@ def invoice_collect_payment(*, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> s
     if not url:
         return "skipped: no PAYMENT_PROVIDER_URL"
     invoice = Invoice.objects.for_tenant(tenant_id).filter(pk=invoice_id).first()
-    if invoice is None or invoice.status != Invoice.Status.OPEN or invoice.total <= 0:
-        return "skipped: not an open invoice with a total above 0"
+    if invoice is None or invoice.status != Invoice.Status.OPEN or invoice.amount_due <= 0:
+        return "skipped: not an open invoice with an amount due"
     body = {
         "invoice_id": str(invoice.pk),
         "tenant_id": str(tenant_id),
         "customer_id": str(invoice.customer_id),
-        "amount": format_price(invoice.total, invoice.currency),
+        "amount": format_price(invoice.charge_amount, invoice.currency),
         "currency": invoice.currency,
     }
     try:
@@ -105,12 +105,12 @@ class PaymentNotice:
 def _outcome(notice: PaymentNotice, invoice: Invoice) -> tuple[str, str]:
     """What the notice does to the invoice as it stands now: (outcome, detail)."""
     outcome = PaymentEvent.Outcome
-    if notice.currency != invoice.currency or notice.amount != invoice.total:
+    if notice.currency != invoice.currency or notice.amount != invoice.charge_amount:
         return outcome.AMOUNT_MISMATCH, PAYMENT_AMOUNT_MISMATCH.format(
             amount=format_price(notice.amount, notice.currency),
             currency=notice.currency,
             number=invoice.number,
-            total=format_price(invoice.total, invoice.currency),
+            total=format_price(invoice.charge_amount, invoice.currency),
             invoice_currency=invoice.currency,
         )
     status = invoice.status
@@ -130,7 +130,8 @@ def _apply(event: PaymentEvent, invoice: Invoice) -> None:
     subscriptions = Subscription.objects.for_tenant(invoice.tenant_id).filter(pk=invoice.subscription_id)
     if event.outcome == PaymentEvent.Outcome.PAID:
         invoice.status, invoice.paid_at = Invoice.Status.PAID, timezone.now()
-        invoice.save(update_fields=["status", "paid_at"])
+        invoice.amount_paid, invoice.amount_due = event.amount, Decimal(0)
+        invoice.save(update_fields=["status", "paid_at", "amount_paid", "amount_due"])
         # Back to active only when no other invoice of the subscription is open after a failure.
         other_failed = PaymentEvent.objects.for_tenant(invoice.tenant_id).filter(
             invoice__subscription_id=invoice.subscription_id,
@@ -157,7 +158,7 @@ def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]
     - `payment.failed` of an open invoice moves an `active` subscription to `past_due`
       and publishes `invoice.payment_failed`; the invoice stays open.
     - An amount or currency that differs from the invoice, or a payment of a void
-      invoice, is stored (for support, in the admin) and then raises ConflictError.
+      invoice, is stored (for support, in the admin) and then raises Conflict.
 
     The invoice row is locked (FOR NO KEY UPDATE, which late-usage lines referencing
     it do not wait for) before anything is decided, so a success and a failure of
@@ -191,6 +192,6 @@ def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]
     fields = {"webhook_id": notice.webhook_id, "invoice_id": str(invoice.pk), "outcome": str(outcome)}
     if outcome in PaymentEvent.NEEDS_SUPPORT:
         log.warning("payment_webhook_needs_support", detail=detail, **fields)
-        raise ConflictError(detail, code=outcome)
+        raise Conflict(detail, code=outcome)
     log.info("payment_webhook_received", **fields)
     return event, True
