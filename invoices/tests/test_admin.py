@@ -20,7 +20,8 @@ from plans.pricing import ChargeSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.models import User
-from usage.models import UsageEvent
+from tenants.tests.utils import at
+from usage.tests.factories import use
 from webhooks.models import Event
 from webhooks.tests.factories import WebhookEndpointFactory
 
@@ -60,11 +61,7 @@ def invoices(tenant, other_tenant):
         customer=CustomerFactory(tenant=tenant, external_id="cus_road", name="Road Runner"),
     )
     SubscriptionFactory(tenant=other_tenant, start_at=JAN_1)
-    when = datetime(2026, 1, 9, tzinfo=UTC)
-    UsageEvent.objects.create(
-        tenant=tenant, customer_id=wile.customer_id, meter=Meter.objects.get(tenant=tenant, code="storage_gb"),
-        idempotency_key="k1", value=Decimal(20), timestamp=when, fingerprint="f", created_at=when,
-    )  # fmt: skip
+    use(wile, "storage_gb", "20", at(2026, 1, 9), created_at=at(2026, 1, 9))
     with time_machine.travel(FEB_1 + timedelta(hours=1), tick=False):
         for owner in (tenant, other_tenant):
             invoice_due_subscriptions(tenant_id=owner.id, as_of=FEB_1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -19,16 +19,17 @@ from invoices.services import (
     INVOICE_NOT_OPEN,
     NO_UPCOMING_INVOICE,
     SUBSCRIPTION_ALREADY_CANCELED,
-    invoice_due_subscriptions,
     invoice_run_create,
 )
+from invoices.tests.factories import bill
 from plans.models import Meter
 from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.scoping import ROLE_TOO_LOW
-from usage.models import UsageEvent
+from tenants.tests.utils import at, ts
+from usage.tests.factories import use
 from webhooks.models import Event
 from webhooks.tests.factories import WebhookEndpointFactory
 
@@ -56,29 +57,6 @@ INVOICE_FIELDS = {
     "lines",
 }
 RUN_FIELDS = {"id", "status", "as_of", "invoices_created", "started_at", "finished_at", "error"}
-
-
-def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-def ts(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def use(sub, meter_code, value, when, created_at=None):
-    """An event of `sub`'s customer that happened at `when`, stored a second later."""
-    meter = Meter.objects.get(tenant_id=sub.tenant_id, code=meter_code)
-    return UsageEvent.objects.create(
-        tenant_id=sub.tenant_id, customer_id=sub.customer_id, meter=meter, idempotency_key=str(uuid.uuid4()),
-        value=Decimal(value), timestamp=when, fingerprint="f", created_at=created_at or when + timedelta(seconds=1),
-    )  # fmt: skip
-
-
-def bill(tenant, as_of):
-    """A run as of `as_of` through the service, on a clock an hour later."""
-    with time_machine.travel(as_of + timedelta(hours=1), tick=False):
-        return invoice_due_subscriptions(tenant_id=tenant.id, as_of=as_of).invoices
 
 
 def only_error(response) -> dict:

@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from invoices.models import Invoice, InvoiceLine, InvoiceSequence
 from invoices.services import invoice_due_subscriptions, invoice_preview, subscription_cancel
+from invoices.tests.factories import run
 from plans.models import Meter
 from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
-from usage.models import UsageEvent
+from tenants.tests.utils import at
+from usage.tests.factories import use
 from webhooks.models import Event
 from webhooks.tests.factories import WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def at(year, month, day, hour=0, minute=0, second=0):
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-
-
-def use(sub, meter_code, value, when, created_at=None, **properties):
-    """An event that happened at `when` and was stored a second later (or at `created_at`)."""
-    meter = Meter.objects.get(tenant_id=sub.tenant_id, code=meter_code)
-    return UsageEvent.objects.create(
-        tenant_id=sub.tenant_id, customer_id=sub.customer_id, meter=meter,
-        idempotency_key=f"e{UsageEvent.objects.count()}", value=Decimal(value), timestamp=when,
-        properties=properties, fingerprint="f", created_at=created_at or when + timedelta(seconds=1),
-    )  # fmt: skip
-
-
-def run(tenant, as_of):
-    """An invoice run as of `as_of`, on a clock an hour past it (as the hourly beat job)."""
-    with time_machine.travel(as_of + timedelta(hours=1), tick=False):
-        return invoice_due_subscriptions(tenant_id=tenant.id, as_of=as_of)
 
 
 def lines_of(invoice):

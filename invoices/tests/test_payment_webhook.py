@@ -29,6 +29,7 @@ from invoices.webhook_api import (
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import SubscriptionFactory
 from tenants.models import User
+from tenants.tests.utils import at
 from webhooks.models import Event, WebhookDelivery
 from webhooks.tests.factories import WebhookEndpointFactory
 
@@ -37,10 +38,6 @@ pytestmark = pytest.mark.django_db
 URL = "/v1/webhooks/payment"
 NOW = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)
 OTHER_SECRET = "whsec_" + "b3RoZXItc2VjcmV0LW5vdC10aGUtcHJvdmlkZXJzIQ=="
-
-
-def at(year, month, day):
-    return datetime(year, month, day, tzinfo=UTC)
 
 
 def sign(raw: str, msg_id: str, when: datetime, secret: str | None = None) -> dict[str, str]:

@@ -9,10 +9,13 @@ import time_machine
 
 from invoices.models import Invoice
 from invoices.services import invoice_void
+from invoices.tests.factories import run
 from metrics.api import MAX_MONTHS, RANGE_REVERSED, RANGE_TOO_LONG, TO_TOO_EARLY
 from subscriptions.tests.factories import SubscriptionFactory
+from tenants.tests.utils import at
+from usage.tests.factories import use
 
-from .helpers import at, invoice_of, plan_with_usage, refresh, run, use
+from .helpers import invoice_of, plan_with_usage, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +39,7 @@ def book(tenant, other_tenant):
     SubscriptionFactory(
         tenant=other_tenant, plan=plan_with_usage(other_tenant, code="m", amount="999.00"), start_at=at(2026, 1, 1)
     )
-    use(monthly, "70", at(2026, 1, 10))  # 7.00
+    use(monthly, "storage_gb", "70", at(2026, 1, 10))  # 7.00
     run(tenant, at(2026, 2, 1))
     run(other_tenant, at(2026, 2, 1))
     refresh(at(2026, 2, 1, 2))
@@ -98,7 +101,7 @@ def invoiced(tenant, other_tenant):
     SubscriptionFactory(
         tenant=other_tenant, plan=plan_with_usage(other_tenant, code="usd", amount="999.00"), start_at=at(2026, 1, 1)
     )
-    use(usd, "100", at(2026, 1, 10))
+    use(usd, "storage_gb", "100", at(2026, 1, 10))
     for month in (2, 3, 4):
         run(tenant, at(2026, month, 1))
         run(other_tenant, at(2026, month, 1))

@@ -21,7 +21,7 @@ from django.utils import timezone
 from plans.tests.factories import PlanFactory
 from subscriptions import periods
 from subscriptions.models import Customer, Subscription
-from tenants.tests.factories import TenantFactory
+from tenants.tests.factories import TenantFactory, TenantSharedFactory
 
 
 class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
@@ -40,9 +40,11 @@ def _first_period(o: Any) -> tuple[Any, Any]:
     return periods.first_period(o.start_at, o.trial_end, o.plan.interval)
 
 
-class SubscriptionFactory(factory.django.DjangoModelFactory[Subscription]):
+class SubscriptionFactory(TenantSharedFactory[Subscription]):
     class Meta:
         model = Subscription
+
+    _tenant_from = ("customer", "plan")
 
     class Params:
         trial_days = 0
@@ -62,20 +64,3 @@ class SubscriptionFactory(factory.django.DjangoModelFactory[Subscription]):
     cancel_at_period_end = False
     canceled_at = None
     created_at = factory.LazyFunction(timezone.now)
-
-    @classmethod
-    def _shared_tenant(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
-        # A given customer or plan decides the tenant of the rest.
-        if "tenant" not in kwargs:
-            for related in ("customer", "plan"):
-                if kwargs.get(related) is not None:
-                    return {**kwargs, "tenant": kwargs[related].tenant}
-        return kwargs
-
-    @classmethod
-    def create(cls, **kwargs: Any) -> Subscription:
-        return super().create(**cls._shared_tenant(kwargs))
-
-    @classmethod
-    def build(cls, **kwargs: Any) -> Subscription:
-        return super().build(**cls._shared_tenant(kwargs))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -23,6 +23,7 @@ from subscriptions.services import (
 )
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.scoping import ROLE_TOO_LOW
+from tenants.tests.utils import at, ts
 from webhooks.models import Event, EventType, WebhookDelivery
 from webhooks.tests.factories import WebhookEndpointFactory
 
@@ -40,14 +41,6 @@ API_FIELDS = {
     "cancel_at_period_end",
     "canceled_at",
 }
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
-
-
-def ts(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 def period(body: dict) -> tuple[datetime | None, datetime | None]:
@@ -90,80 +83,80 @@ def create(api, turl, customer, plan, **extra):
 
 
 def test_create_without_a_trial_is_active_from_now(api_at, turl, customer, plan):
-    with api_at(utc(2026, 1, 31, 10, 30)) as api:
+    with api_at(at(2026, 1, 31, 10, 30)) as api:
         response = create(api, turl, customer, plan)
     assert response.status_code == 201
     body = response.json()
     assert set(body) == API_FIELDS | {"created_at"}
     assert (body["customer_id"], body["plan_id"], body["status"]) == (str(customer.id), str(plan.id), "active")
-    assert ts(body["start_at"]) == utc(2026, 1, 31, 10, 30)
+    assert ts(body["start_at"]) == at(2026, 1, 31, 10, 30)
     assert body["trial_end"] is None
-    assert period(body) == (utc(2026, 1, 31, 10, 30), utc(2026, 2, 28, 10, 30))
+    assert period(body) == (at(2026, 1, 31, 10, 30), at(2026, 2, 28, 10, 30))
     assert (body["cancel_at_period_end"], body["canceled_at"]) == (False, None)
     assert body["start_at"] == "2026-01-31T10:30:00.000000Z"
 
 
 def test_create_stores_the_anchor_and_the_period_index(api_at, turl, customer, plan):
-    with api_at(utc(2026, 1, 31)) as api:
+    with api_at(at(2026, 1, 31)) as api:
         response = create(api, turl, customer, plan)
     subscription = Subscription.objects.get(pk=response.json()["id"])
-    assert (subscription.billing_anchor, subscription.period_index) == (utc(2026, 1, 31), 0)
+    assert (subscription.billing_anchor, subscription.period_index) == (at(2026, 1, 31), 0)
     assert subscription.tenant_id == customer.tenant_id
     # The invoice run rolls forward from the anchor: Feb 28, then Mar 31 (no drift to Mar 28).
-    assert subscription.next_period() == (1, utc(2026, 2, 28), utc(2026, 3, 31))
-    assert subscription.period_bounds(2) == (utc(2026, 3, 31), utc(2026, 4, 30))
+    assert subscription.next_period() == (1, at(2026, 2, 28), at(2026, 3, 31))
+    assert subscription.period_bounds(2) == (at(2026, 3, 31), at(2026, 4, 30))
 
 
 def test_the_plans_trial_makes_a_trialing_subscription(api_at, turl, customer, tenant):
     plan = PlanFactory(tenant=tenant, trial_days=14)
-    with api_at(utc(2026, 1, 17, 9)) as api:
+    with api_at(at(2026, 1, 17, 9)) as api:
         response = create(api, turl, customer, plan)
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "trialing"
-    assert ts(body["trial_end"]) == utc(2026, 1, 31, 9)
+    assert ts(body["trial_end"]) == at(2026, 1, 31, 9)
     # During the trial the current period is the trial window.
-    assert period(body) == (utc(2026, 1, 17, 9), utc(2026, 1, 31, 9))
+    assert period(body) == (at(2026, 1, 17, 9), at(2026, 1, 31, 9))
     subscription = Subscription.objects.get(pk=body["id"])
-    assert (subscription.billing_anchor, subscription.period_index) == (utc(2026, 1, 31, 9), None)
+    assert (subscription.billing_anchor, subscription.period_index) == (at(2026, 1, 31, 9), None)
     # The first billed period starts at trial_end and follows it by calendar months.
-    assert subscription.next_period() == (0, utc(2026, 1, 31, 9), utc(2026, 2, 28, 9))
-    assert subscription.period_bounds(1) == (utc(2026, 2, 28, 9), utc(2026, 3, 31, 9))
+    assert subscription.next_period() == (0, at(2026, 1, 31, 9), at(2026, 2, 28, 9))
+    assert subscription.period_bounds(1) == (at(2026, 2, 28, 9), at(2026, 3, 31, 9))
 
 
 def test_trial_days_overrides_the_plans(api_at, turl, customer, tenant):
     plan = PlanFactory(tenant=tenant, trial_days=14)
-    with api_at(utc(2026, 3, 1)) as api:
+    with api_at(at(2026, 3, 1)) as api:
         response = create(api, turl, customer, plan, trial_days=30)
-    assert (response.json()["status"], ts(response.json()["trial_end"])) == ("trialing", utc(2026, 3, 31))
+    assert (response.json()["status"], ts(response.json()["trial_end"])) == ("trialing", at(2026, 3, 31))
 
 
 def test_trial_days_zero_is_active_at_once_even_if_the_plan_has_a_trial(api_at, turl, customer, tenant):
     plan = PlanFactory(tenant=tenant, trial_days=14)
-    with api_at(utc(2026, 3, 1)) as api:
+    with api_at(at(2026, 3, 1)) as api:
         response = create(api, turl, customer, plan, trial_days=0)
     body = response.json()
     assert (body["status"], body["trial_end"]) == ("active", None)
-    assert period(body) == (utc(2026, 3, 1), utc(2026, 4, 1))
+    assert period(body) == (at(2026, 3, 1), at(2026, 4, 1))
 
 
 def test_a_null_trial_days_means_the_plans(api_at, turl, customer, tenant):
     plan = PlanFactory(tenant=tenant, trial_days=7)
-    with api_at(utc(2026, 3, 1)) as api:
+    with api_at(at(2026, 3, 1)) as api:
         response = create(api, turl, customer, plan, trial_days=None, start_at=None)
-    assert ts(response.json()["trial_end"]) == utc(2026, 3, 8)
-    assert ts(response.json()["start_at"]) == utc(2026, 3, 1)
+    assert ts(response.json()["trial_end"]) == at(2026, 3, 8)
+    assert ts(response.json()["start_at"]) == at(2026, 3, 1)
 
 
 def test_a_past_start_at_is_a_backfill_from_the_first_period(api_at, turl, customer, plan):
-    with api_at(utc(2026, 6, 15)) as api:
+    with api_at(at(2026, 6, 15)) as api:
         response = create(api, turl, customer, plan, start_at="2026-01-31T00:00:00Z")
     assert response.status_code == 201
     body = response.json()
-    assert (body["status"], ts(body["start_at"])) == ("active", utc(2026, 1, 31))
+    assert (body["status"], ts(body["start_at"])) == ("active", at(2026, 1, 31))
     # The current period is the first one, not the one containing now: the invoice
     # run then catches up Jan 31 → Feb 28 → Mar 31 → Apr 30 → May 31 → ... one by one.
-    assert period(body) == (utc(2026, 1, 31), utc(2026, 2, 28))
+    assert period(body) == (at(2026, 1, 31), at(2026, 2, 28))
     subscription = Subscription.objects.get(pk=body["id"])
     assert [subscription.period_bounds(n)[0].date().isoformat() for n in range(5)] == [
         "2026-01-31",
@@ -176,26 +169,26 @@ def test_a_past_start_at_is_a_backfill_from_the_first_period(api_at, turl, custo
 
 def test_a_past_start_at_with_a_trial_starts_in_the_trial_window(api_at, turl, customer, tenant):
     plan = PlanFactory(tenant=tenant, trial_days=14)
-    with api_at(utc(2026, 6, 15)) as api:
+    with api_at(at(2026, 6, 15)) as api:
         response = create(api, turl, customer, plan, start_at="2026-01-01T00:00:00Z")
     body = response.json()
-    assert (body["status"], ts(body["trial_end"])) == ("trialing", utc(2026, 1, 15))
-    assert period(body) == (utc(2026, 1, 1), utc(2026, 1, 15))
+    assert (body["status"], ts(body["trial_end"])) == ("trialing", at(2026, 1, 15))
+    assert period(body) == (at(2026, 1, 1), at(2026, 1, 15))
 
 
 def test_start_at_with_an_offset_is_stored_in_utc(api, turl, customer, plan):
     response = create(api, turl, customer, plan, start_at="2026-02-01T01:00:00+02:00")
     body = response.json()
     assert body["start_at"] == "2026-01-31T23:00:00.000000Z"
-    assert period(body) == (utc(2026, 1, 31, 23), utc(2026, 2, 28, 23))
+    assert period(body) == (at(2026, 1, 31, 23), at(2026, 2, 28, 23))
 
 
 def test_a_yearly_plan_on_feb_29_clamps_to_feb_28(api, turl, customer, tenant):
     plan = PlanFactory(tenant=tenant, interval=Plan.Interval.YEAR)
     response = create(api, turl, customer, plan, start_at="2024-02-29T00:00:00Z")
-    assert period(response.json()) == (utc(2024, 2, 29), utc(2025, 2, 28))
+    assert period(response.json()) == (at(2024, 2, 29), at(2025, 2, 28))
     subscription = Subscription.objects.get(pk=response.json()["id"])
-    assert subscription.period_bounds(4) == (utc(2028, 2, 29), utc(2029, 2, 28))
+    assert subscription.period_bounds(4) == (at(2028, 2, 29), at(2029, 2, 28))
 
 
 # Create: validation and rules ---------------------------------------------------------
@@ -318,7 +311,7 @@ def test_trialing_and_past_due_subscriptions_are_live_for_the_meter_rule(api, tu
 def test_a_canceled_subscription_frees_its_meters(api, turl, customer, tenant):
     plan = PlanFactory(tenant=tenant)
     add_charge(plan, meter="api_calls")
-    SubscriptionFactory(customer=customer, plan=plan, status=Subscription.Status.CANCELED, canceled_at=utc(2026, 1, 1))
+    SubscriptionFactory(customer=customer, plan=plan, status=Subscription.Status.CANCELED, canceled_at=at(2026, 1, 1))
     assert create(api, turl, customer, plan).status_code == 201
 
 
@@ -359,7 +352,7 @@ def test_a_refused_subscription_publishes_nothing(api, turl, customer, tenant):
 
 
 def test_detail(api, turl, tenant):
-    subscription = SubscriptionFactory(tenant=tenant, start_at=utc(2026, 1, 31))
+    subscription = SubscriptionFactory(tenant=tenant, start_at=at(2026, 1, 31))
     response = api.get(turl(f"subscriptions/{subscription.id}"))
     assert response.status_code == 200
     body = response.json()
@@ -368,7 +361,7 @@ def test_detail(api, turl, tenant):
         str(subscription.customer_id),
         str(subscription.plan_id),
     )
-    assert period(body) == (utc(2026, 1, 31), utc(2026, 2, 28))
+    assert period(body) == (at(2026, 1, 31), at(2026, 2, 28))
 
 
 def test_another_tenants_subscription_is_not_found(api, turl, other_tenant):
@@ -455,9 +448,9 @@ def test_a_caller_of_another_tenant_is_forbidden(other_api, turl, customer, plan
 
 
 def test_the_clock_moving_on_does_not_change_a_stored_period(api_at, turl, customer, plan):
-    with api_at(utc(2026, 1, 31)) as api:
+    with api_at(at(2026, 1, 31)) as api:
         subscription_id = create(api, turl, customer, plan).json()["id"]
-    with api_at(utc(2026, 5, 1) + timedelta(hours=1)) as api:
+    with api_at(at(2026, 5, 1) + timedelta(hours=1)) as api:
         body = api.get(turl(f"subscriptions/{subscription_id}")).json()
     # Rolling periods forward is the invoice run's job, not a side effect of reading.
-    assert period(body) == (utc(2026, 1, 31), utc(2026, 2, 28))
+    assert period(body) == (at(2026, 1, 31), at(2026, 2, 28))

@@ -30,6 +30,7 @@ from usage.parsing import (
 )
 from usage.selectors import clear_reference_cache
 from usage.services import BATCH_KEY_REUSED, KEY_IN_FLIGHT, KEY_REUSED
+from usage.tests.factories import UsageEventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -157,15 +158,7 @@ def test_key_in_flight_is_409(key_api, turl, customer, meter, tenant):
 def test_keys_are_per_tenant(key_api, turl, customer, meter, other_tenant):
     other_customer = CustomerFactory(tenant=other_tenant, external_id="cus_42")
     other_meter = MeterFactory(tenant=other_tenant, code="api_calls")
-    UsageEvent.objects.create(
-        tenant=other_tenant,
-        customer=other_customer,
-        meter=other_meter,
-        idempotency_key="key-1",
-        value=5,
-        timestamp=timezone.now(),
-        fingerprint="x",
-    )
+    UsageEventFactory(customer=other_customer, meter=other_meter, idempotency_key="key-1", value=5)
     assert post(key_api, turl, event()).status_code == 201
     assert UsageEvent.objects.for_tenant(other_tenant).get().value == 5
 

@@ -1,7 +1,7 @@
 import factory
 from django.utils import timezone
 
-from tenants.tests.factories import TenantFactory
+from tenants.tests.factories import TenantFactory, TenantSharedFactory
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
 
 
@@ -27,9 +27,11 @@ class EventFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
 
 
-class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+class WebhookDeliveryFactory(TenantSharedFactory[WebhookDelivery]):
     class Meta:
         model = WebhookDelivery
+
+    _tenant_from = ("endpoint", "event")
 
     tenant = factory.SubFactory(TenantFactory)
     event = factory.SubFactory(EventFactory, tenant=factory.SelfAttribute("..tenant"))
