@@ -199,12 +199,5 @@ def test_every_role_and_api_keys_may_read_metrics(request, turl, caller, path):
 
 
 @pytest.mark.parametrize("path", ["metrics/mrr", "metrics/revenue"])
-def test_another_tenants_caller_is_refused(other_api, turl, path, book):
-    response = other_api.get(turl(path))
-    assert response.status_code == 403
-    assert "currencies" not in response.json()
-
-
-@pytest.mark.parametrize("path", ["metrics/mrr", "metrics/revenue"])
 def test_metrics_are_read_only(api, turl, path):
     assert api.post(turl(path), {}).status_code == 405

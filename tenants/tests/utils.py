@@ -36,3 +36,9 @@ def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
 def tenant_routes() -> list[tuple[str, URLPattern]]:
     """Every route under /v1/tenants/{tenant_id} (and that path itself), as Django spells it."""
     return [(route, p) for route, p in _walk(get_resolver().url_patterns) if route.startswith(TENANT_PREFIX)]
+
+
+def route_methods(pattern: URLPattern) -> list[str]:
+    """The HTTP methods a route's view answers, lower case (OPTIONS and HEAD aside)."""
+    view_class = pattern.callback.view_class
+    return [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)]
