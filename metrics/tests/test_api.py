@@ -10,8 +10,9 @@ import time_machine
 from invoices.models import Invoice
 from invoices.services import invoice_void
 from invoices.tests.factories import run
-from metrics.api import MAX_MONTHS, RANGE_REVERSED, RANGE_TOO_LONG, TO_TOO_EARLY
+from metrics.api import MAX_MONTHS, RANGE_TOO_LONG, TO_TOO_EARLY
 from subscriptions.tests.factories import SubscriptionFactory
+from tenants.params import RANGE_REVERSED
 from tenants.tests.utils import at
 from usage.tests.factories import use
 

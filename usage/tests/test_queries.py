@@ -9,8 +9,8 @@ import pytest
 from plans.models import Meter
 from plans.tests.factories import MeterFactory
 from subscriptions.tests.factories import CustomerFactory
+from tenants.params import RANGE_REVERSED
 from tenants.tests.utils import at
-from usage.api import RANGE_REVERSED
 from usage.selectors import UsageWindow, usage_totals_for_period
 from usage.tests.factories import UsageEventFactory
 
