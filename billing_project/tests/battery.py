@@ -7,8 +7,8 @@ It lives in the project, not in an app: it needs the factories of every app, and
 apps depend one way (DESIGN.md).
 
 An entry says, for one route:
-- `make(tenant)`: an object of `tenant` the route names in its path or lists;
-- `kwargs(obj)`: the path's other parameters for that object;
+- `make(tenant=)`: an object of `tenant` the route names in its path or lists;
+- `names`: the path parameter that names that object (by its primary key);
 - `listed`: its GET lists such objects, each under its `id`;
 - `missing`: the 404 text when the path names an object of another tenant;
 - `bodies`: for each write method, `body(tenant)`, a valid body for that tenant (it
@@ -46,31 +46,31 @@ Body = Callable[[Tenant], dict[str, Any]]
 # What `get_object()`'s Http404 says (the meter and plan detail routes).
 GET_OBJECT_NOT_FOUND = str(NotFound.default_detail)
 
-_names = itertools.count()
+_serial = itertools.count()
 
 
 def _unique(prefix: str) -> str:
-    return f"{prefix}_{next(_names)}"
+    return f"{prefix}_{next(_serial)}"
 
 
 def _empty(tenant: Tenant) -> dict[str, Any]:
     return {}
 
 
-def _no_kwargs(obj: Any) -> dict[str, Any]:
-    return {}
-
-
 @dataclass(frozen=True)
 class Route:
     make: Callable[[Tenant], Any] | None = None
-    kwargs: Callable[[Any], dict[str, Any]] = _no_kwargs
+    names: str | None = None
     listed: bool = False
     missing: str | None = None
     bodies: dict[str, Body] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     read_role: Role = Role.VIEWER
     write_role: Role = Role.MEMBER
+
+    def kwargs(self, obj: Any) -> dict[str, Any]:
+        """The path's parameters (besides the tenant) for `obj`."""
+        return {self.names: obj.pk} if self.names else {}
 
 
 def _api_key(tenant: Tenant) -> Any:
@@ -111,120 +111,81 @@ ADMIN_ONLY: dict[str, Any] = {"read_role": Role.ADMIN, "write_role": Role.ADMIN}
 ROUTES: dict[str, Route] = {
     "tenant-detail": Route(),
     # Users and API keys
-    "user-list": Route(make=lambda t: UserFactory(tenant=t), listed=True, bodies={"post": _user}, **ADMIN_ONLY),
+    "user-list": Route(make=UserFactory, listed=True, bodies={"post": _user}, **ADMIN_ONLY),
     "api-key-list": Route(make=_api_key, listed=True, bodies={"post": lambda t: {"name": "battery"}}, **ADMIN_ONLY),
     "api-key-revoke": Route(
-        make=_api_key,
-        kwargs=lambda key: {"key_id": key.id},
-        missing=API_KEY_NOT_FOUND,
-        bodies={"delete": _empty},
-        **ADMIN_ONLY,
+        make=_api_key, names="key_id", missing=API_KEY_NOT_FOUND, bodies={"delete": _empty}, **ADMIN_ONLY
     ),
     # Outbound webhooks
     "webhook-endpoint-list": Route(
-        make=lambda t: WebhookEndpointFactory(tenant=t),
+        make=WebhookEndpointFactory,
         listed=True,
         bodies={"post": lambda t: {"url": f"https://hooks.example.com/{_unique('hook')}"}},
         **ADMIN_ONLY,
     ),
     "webhook-endpoint-detail": Route(
-        make=lambda t: WebhookEndpointFactory(tenant=t),
-        kwargs=lambda endpoint: {"endpoint_id": endpoint.id},
+        make=WebhookEndpointFactory,
+        names="endpoint_id",
         missing=ENDPOINT_NOT_FOUND,
         bodies={"patch": lambda t: {"description": "Changed"}, "delete": _empty},
         **ADMIN_ONLY,
     ),
     "webhook-delivery-list": Route(make=_dead_delivery, listed=True, **ADMIN_ONLY),
     "webhook-delivery-detail": Route(
-        make=_dead_delivery,
-        kwargs=lambda delivery: {"delivery_id": delivery.id},
-        missing=DELIVERY_NOT_FOUND,
-        **ADMIN_ONLY,
+        make=_dead_delivery, names="delivery_id", missing=DELIVERY_NOT_FOUND, **ADMIN_ONLY
     ),
     "webhook-delivery-retry": Route(
-        make=_dead_delivery,
-        kwargs=lambda delivery: {"delivery_id": delivery.id},
-        missing=DELIVERY_NOT_FOUND,
-        bodies={"post": _empty},
-        **ADMIN_ONLY,
+        make=_dead_delivery, names="delivery_id", missing=DELIVERY_NOT_FOUND, bodies={"post": _empty}, **ADMIN_ONLY
     ),
     # Catalog
     "meter-list": Route(
-        make=lambda t: MeterFactory(tenant=t),
+        make=MeterFactory,
         listed=True,
         bodies={"post": lambda t: {"code": _unique("meter"), "name": "Battery", "aggregation": "count"}},
     ),
-    "meter-detail": Route(
-        make=lambda t: MeterFactory(tenant=t), kwargs=lambda meter: {"meter_id": meter.id}, missing=GET_OBJECT_NOT_FOUND
-    ),
+    "meter-detail": Route(make=MeterFactory, names="meter_id", missing=GET_OBJECT_NOT_FOUND),
     "plan-list": Route(make=_plan, listed=True, bodies={"post": _plan_body}),
     "plan-detail": Route(
-        make=_plan,
-        kwargs=lambda plan: {"plan_id": plan.id},
-        missing=GET_OBJECT_NOT_FOUND,
-        bodies={"patch": lambda t: {"name": "Renamed"}},
+        make=_plan, names="plan_id", missing=GET_OBJECT_NOT_FOUND, bodies={"patch": lambda t: {"name": "Renamed"}}
     ),
     # Customers and subscriptions
     "customer-list": Route(
-        make=lambda t: CustomerFactory(tenant=t),
-        listed=True,
-        bodies={"post": lambda t: {"external_id": _unique("cus"), "name": "Battery"}},
+        make=CustomerFactory, listed=True, bodies={"post": lambda t: {"external_id": _unique("cus"), "name": "Battery"}}
     ),
     "customer-detail": Route(
-        make=lambda t: CustomerFactory(tenant=t),
-        kwargs=lambda customer: {"customer_id": customer.id},
+        make=CustomerFactory,
+        names="customer_id",
         missing=CUSTOMER_NOT_FOUND,
         bodies={"patch": lambda t: {"name": "Renamed"}},
     ),
-    "subscription-list": Route(
-        make=lambda t: SubscriptionFactory(tenant=t), listed=True, bodies={"post": _subscription_body}
-    ),
-    "subscription-detail": Route(
-        make=lambda t: SubscriptionFactory(tenant=t),
-        kwargs=lambda sub: {"subscription_id": sub.id},
-        missing=SUBSCRIPTION_NOT_FOUND,
-    ),
+    "subscription-list": Route(make=SubscriptionFactory, listed=True, bodies={"post": _subscription_body}),
+    "subscription-detail": Route(make=SubscriptionFactory, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND),
     # Usage
     "usage-list": Route(
-        make=lambda t: UsageEventFactory(tenant=t),
-        listed=True,
-        bodies={"post": _event},
-        headers={"Idempotency-Key": "battery-1"},
+        make=UsageEventFactory, listed=True, bodies={"post": _event}, headers={"Idempotency-Key": "battery-1"}
     ),
     "usage-batch": Route(bodies={"post": lambda t: {"events": [{"idempotency_key": "battery-1", **_event(t)}]}}),
-    "customer-usage": Route(
-        make=lambda t: CustomerFactory(tenant=t),
-        kwargs=lambda customer: {"customer_id": customer.id},
-        missing=USAGE_CUSTOMER_NOT_FOUND,
-    ),
+    "customer-usage": Route(make=CustomerFactory, names="customer_id", missing=USAGE_CUSTOMER_NOT_FOUND),
     # Invoicing
     "invoice-run": Route(bodies={"post": _empty}),
-    "invoice-run-detail": Route(
-        make=lambda t: InvoiceRunFactory(tenant=t), kwargs=lambda run: {"run_id": run.id}, missing=INVOICE_RUN_NOT_FOUND
-    ),
-    "invoice-list": Route(make=lambda t: InvoiceFactory(tenant=t), listed=True),
-    "invoice-detail": Route(
-        make=lambda t: InvoiceFactory(tenant=t),
-        kwargs=lambda invoice: {"invoice_id": invoice.id},
-        missing=INVOICE_NOT_FOUND,
-    ),
+    "invoice-run-detail": Route(make=InvoiceRunFactory, names="run_id", missing=INVOICE_RUN_NOT_FOUND),
+    "invoice-list": Route(make=InvoiceFactory, listed=True),
+    "invoice-detail": Route(make=InvoiceFactory, names="invoice_id", missing=INVOICE_NOT_FOUND),
     "invoice-void": Route(
-        make=lambda t: InvoiceFactory(tenant=t),
-        kwargs=lambda invoice: {"invoice_id": invoice.id},
+        make=InvoiceFactory,
+        names="invoice_id",
         missing=INVOICE_NOT_FOUND,
         bodies={"post": _empty},
         write_role=Role.ADMIN,
     ),
     "subscription-cancel": Route(
-        make=lambda t: SubscriptionFactory(tenant=t),
-        kwargs=lambda sub: {"subscription_id": sub.id},
+        make=SubscriptionFactory,
+        names="subscription_id",
         missing=INVOICING_SUBSCRIPTION_NOT_FOUND,
         bodies={"post": lambda t: {"at_period_end": False}},
     ),
     "subscription-upcoming-invoice": Route(
-        make=lambda t: SubscriptionFactory(tenant=t),
-        kwargs=lambda sub: {"subscription_id": sub.id},
-        missing=INVOICING_SUBSCRIPTION_NOT_FOUND,
+        make=SubscriptionFactory, names="subscription_id", missing=INVOICING_SUBSCRIPTION_NOT_FOUND
     ),
     # Metrics
     "metrics-mrr": Route(),

@@ -100,9 +100,9 @@ def test_every_tenant_route_has_a_battery_entry():
 def test_every_entry_fits_its_route(name):
     route, pattern = ROUTES[name], PATTERNS[name]
     assert set(route.bodies) == {m for m in route_methods(pattern) if is_write(m)}, "one body per write method"
-    names_an_object = set(pattern.pattern.converters) - {"tenant_id"}
-    assert bool(names_an_object) == (route.missing is not None), "a path that names an object has a 404 text"
-    assert (route.make is not None) >= (route.listed or bool(names_an_object)), "lists and paths need objects"
+    assert set(pattern.pattern.converters) - {"tenant_id"} == ({route.names} if route.names else set())
+    assert (route.names is None) == (route.missing is None), "a path that names an object has a 404 text"
+    assert (route.make is not None) >= (route.listed or route.names is not None), "lists and paths need objects"
 
 
 # A caller of another tenant -----------------------------------------------------------------
@@ -113,7 +113,7 @@ def test_a_caller_of_another_tenant_is_403_and_changes_nothing(
     name, method, tenant, other_tenant, caller, client_for_key
 ):
     route = ROUTES[name]
-    path = path_of(name, tenant, route.make(tenant) if route.make else None)
+    path = path_of(name, tenant, route.make(tenant=tenant) if route.make else None)
     body = body_for(route, method, tenant)
     intruders = {
         "admin": caller(other_tenant, Role.ADMIN),
@@ -136,7 +136,7 @@ OBJECT_CASES = [(name, m) for name, m in CASES if ROUTES[name].missing is not No
 def test_another_tenants_object_on_your_path_is_404_and_unchanged(name, method, tenant, other_tenant, caller):
     route = ROUTES[name]
     assert route.make is not None
-    path = path_of(name, tenant, route.make(other_tenant))
+    path = path_of(name, tenant, route.make(tenant=other_tenant))
     body = body_for(route, method, tenant)
     before = rows_of(other_tenant)
     response = send(caller(tenant, needed_role(route, method)), name, method, path, body)
@@ -155,7 +155,7 @@ LISTS = sorted(name for name, route in ROUTES.items() if route.listed)
 def test_a_list_never_shows_another_tenants_rows(name, tenant, other_tenant, caller):
     route = ROUTES[name]
     assert route.make is not None
-    mine, theirs = route.make(tenant), route.make(other_tenant)
+    mine, theirs = route.make(tenant=tenant), route.make(tenant=other_tenant)
     response = caller(tenant, route.read_role).get(path_of(name, tenant), {"limit": 500})
     assert response.status_code == 200, response.content
     listed = {str(row["id"]) for row in response.json()["results"]}
@@ -181,7 +181,7 @@ def with_tenant(body: dict[str, Any], tenant: Tenant) -> dict[str, Any]:
 @pytest.mark.parametrize(("name", "method"), WRITES, ids=ids(WRITES))
 def test_a_tenant_in_the_body_is_ignored(name, method, tenant, other_tenant, caller):
     route = ROUTES[name]
-    path = path_of(name, tenant, route.make(tenant) if route.make else None)
+    path = path_of(name, tenant, route.make(tenant=tenant) if route.make else None)
     body = with_tenant(route.bodies[method](tenant), other_tenant)
     client = caller(tenant, route.write_role)
     mine, theirs = rows_of(tenant), rows_of(other_tenant)
@@ -203,7 +203,7 @@ ROLE_CASES = [
 )
 def test_a_role_below_the_routes_is_403_and_changes_nothing(name, method, role, tenant, caller):
     route = ROUTES[name]
-    path = path_of(name, tenant, route.make(tenant) if route.make else None)
+    path = path_of(name, tenant, route.make(tenant=tenant) if route.make else None)
     body = body_for(route, method, tenant)
     client = caller(tenant, role)
     before = rows_of(tenant)

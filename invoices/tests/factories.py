@@ -35,7 +35,7 @@ from invoices.services import invoice_due_subscriptions
 from plans.tests.factories import MeterFactory
 from subscriptions.tests.factories import SubscriptionFactory
 from tenants.models import Tenant
-from tenants.tests.factories import TenantFactory, TenantSharedFactory
+from tenants.tests.factories import TenantOwnedFactory, in_tenant
 
 
 def next_number(tenant: Tenant) -> str:
@@ -51,14 +51,11 @@ def _fee(o: Any) -> list[Decimal]:
     return [plan.amount] if plan.amount else []
 
 
-class InvoiceFactory(TenantSharedFactory[Invoice]):
+class InvoiceFactory(TenantOwnedFactory[Invoice]):
     class Meta:
         model = Invoice
 
-    _tenant_from = ("subscription", "customer")
-
-    tenant = factory.SubFactory(TenantFactory)
-    subscription = factory.SubFactory(SubscriptionFactory, tenant=factory.SelfAttribute("..tenant"))
+    subscription = in_tenant(SubscriptionFactory)
     customer = factory.SelfAttribute("subscription.customer")
     # Not a field: `_create` turns it into the lines.
     line_amounts = factory.LazyAttribute(_fee)
@@ -95,7 +92,7 @@ class InvoiceFactory(TenantSharedFactory[Invoice]):
         return super()._build(model_class, *args, **kwargs)
 
 
-class InvoiceLineFactory(TenantSharedFactory[InvoiceLine]):
+class InvoiceLineFactory(TenantOwnedFactory[InvoiceLine]):
     """A usage line (one unit, 0.10, per_unit) on a new meter; `flat_fee=True` gives the
     plan's fee line. A line made alone does not change its invoice's totals: give
     `InvoiceFactory` the amounts instead."""
@@ -113,13 +110,10 @@ class InvoiceLineFactory(TenantSharedFactory[InvoiceLine]):
             ),
         )
 
-    _tenant_from = ("invoice",)
-
-    tenant = factory.SubFactory(TenantFactory)
-    invoice = factory.SubFactory(InvoiceFactory, tenant=factory.SelfAttribute("..tenant"), line_amounts=())
+    invoice = in_tenant(InvoiceFactory, line_amounts=())
     position = factory.LazyAttribute(lambda o: o.invoice.lines.count())
     kind = InvoiceLine.Kind.USAGE
-    meter = factory.SubFactory(MeterFactory, tenant=factory.SelfAttribute("..tenant"))
+    meter = in_tenant(MeterFactory)
     meter_code = factory.LazyAttribute(lambda o: o.meter.code if o.meter else "")
     model = "per_unit"
     description = factory.LazyAttribute(lambda o: f"{o.meter.name} ({o.model})")
@@ -128,13 +122,12 @@ class InvoiceLineFactory(TenantSharedFactory[InvoiceLine]):
     tiers = factory.LazyFunction(list)
 
 
-class InvoiceRunFactory(factory.django.DjangoModelFactory[InvoiceRun]):
+class InvoiceRunFactory(TenantOwnedFactory[InvoiceRun]):
     """A queued run as of now (its task never sent)."""
 
     class Meta:
         model = InvoiceRun
 
-    tenant = factory.SubFactory(TenantFactory)
     status = InvoiceRun.Status.QUEUED
     as_of = factory.LazyFunction(timezone.now)
     created_at = factory.LazyFunction(timezone.now)

@@ -22,11 +22,9 @@ from invoices.services import (
     invoice_run_create,
 )
 from invoices.tests.factories import bill
-from plans.models import Meter
-from plans.pricing import ChargeSpec, TierSpec
-from plans.tests.factories import PlanFactory, add_charge
+from plans.tests.factories import PlanFactory
 from subscriptions.models import Subscription
-from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from subscriptions.tests.factories import SubscriptionFactory
 from tenants.tests.utils import at, ts
 from usage.tests.factories import use
 from webhooks.models import Event
@@ -74,25 +72,6 @@ def client_at(client_for):
             yield client_for(user)
 
     return travel
-
-
-@pytest.fixture
-def pro(tenant):
-    plan = PlanFactory(tenant=tenant, code="pro", name="Pro", amount=Decimal("49.00"))
-    add_charge(
-        plan,
-        ChargeSpec.tiered([TierSpec(1000), TierSpec(10000, Decimal("0.002")), TierSpec(None, Decimal("0.001"))]),
-        meter="api_calls",
-        name="API calls",
-        aggregation=Meter.Aggregation.SUM,
-    )
-    return plan
-
-
-@pytest.fixture
-def sub(tenant, pro):
-    customer = CustomerFactory(tenant=tenant, external_id="cus_42")
-    return SubscriptionFactory(tenant=tenant, customer=customer, plan=pro, start_at=at(2026, 1, 1))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from plans.models import Meter
 from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.models import Subscription
-from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from subscriptions.tests.factories import SubscriptionFactory
 from tenants.tests.utils import at
 from usage.tests.factories import use
 from webhooks.models import Event
@@ -27,14 +27,9 @@ def lines_of(invoice):
 
 
 @pytest.fixture
-def pro(tenant):
-    plan = PlanFactory(tenant=tenant, code="pro", name="Pro", amount=Decimal("49.00"))
-    add_charge(
-        plan,
-        ChargeSpec.tiered([TierSpec(1000), TierSpec(10000, Decimal("0.002")), TierSpec(None, Decimal("0.001"))]),
-        meter="api_calls",
-        aggregation=Meter.Aggregation.SUM,
-    )
+def pro(pro):
+    """The Pro plan (invoices/tests/conftest.py) with seats, storage and SMS as well."""
+    plan = pro
     add_charge(
         plan,
         ChargeSpec.volume([TierSpec(10, Decimal("8.00")), TierSpec(None, Decimal("6.00"), Decimal("20.00"))]),
@@ -50,12 +45,6 @@ def pro(tenant):
 def endpoint(tenant):
     """Events are stored only when an endpoint receives them (the outbox of deliveries)."""
     return WebhookEndpointFactory(tenant=tenant)
-
-
-@pytest.fixture
-def sub(tenant, pro):
-    customer = CustomerFactory(tenant=tenant, external_id="cus_42")
-    return SubscriptionFactory(tenant=tenant, customer=customer, plan=pro, start_at=at(2026, 1, 1))
 
 
 def test_a_period_is_invoiced_with_every_charge_model(tenant, sub):

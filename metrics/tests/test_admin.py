@@ -6,25 +6,16 @@ import re
 
 import pytest
 import time_machine
-from django.test import Client
 
 from invoices.models import Invoice
 from invoices.tests.factories import run
 from subscriptions.tests.factories import SubscriptionFactory
-from tenants.tests.factories import UserFactory
 from tenants.tests.utils import at
 from usage.tests.factories import use
 
 from .helpers import plan_with_usage, refresh
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client():
-    client = Client()
-    client.force_login(UserFactory(tenant=None, is_staff=True, is_superuser=True, email="support@billing.test"))
-    return client
 
 
 def bar_heights(page):

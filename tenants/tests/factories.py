@@ -1,9 +1,9 @@
-"""Factories of tenants and users, and `TenantSharedFactory`, the base of every factory
+"""Factories of tenants and users, and `TenantOwnedFactory`, the base of every factory
 whose related objects must share one tenant."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import factory
 from django.db.models import Model
@@ -41,22 +41,30 @@ class UserFactory(factory.django.DjangoModelFactory):
             instance.save()
 
 
-class TenantSharedFactory(factory.django.DjangoModelFactory[T], Generic[T]):
-    """A factory whose related objects live in one tenant. Declare `tenant` and give
-    the SubFactories `tenant=factory.SelfAttribute("..tenant")`; when a caller passes no
-    tenant, the first related object it passes among `_tenant_from` decides it:
-    `SubscriptionFactory(customer=c)` puts the new plan in `c.tenant`."""
+class InTenant(factory.SubFactory):
+    """A related object made in the tenant of the object being made (`in_tenant`)."""
+
+
+def in_tenant(factory_class: type[factory.Factory], **kwargs: Any) -> InTenant:
+    return InTenant(factory_class, tenant=factory.SelfAttribute("..tenant"), **kwargs)
+
+
+class TenantOwnedFactory(factory.django.DjangoModelFactory[T], Generic[T]):
+    """A factory of a tenant-owned model: a new tenant by default, and related objects
+    (declared with `in_tenant`) in the same tenant. When a caller passes no tenant,
+    the first related object it passes decides it: `SubscriptionFactory(customer=c)`
+    puts the new plan in `c.tenant`."""
 
     class Meta:
         abstract = True
 
-    # A leading underscore keeps it out of the model's fields (factory_boy's rule).
-    _tenant_from: ClassVar[tuple[str, ...]] = ()
+    tenant = factory.SubFactory(TenantFactory)
 
     @classmethod
     def _generate(cls, strategy: str, params: dict[str, Any]) -> T:
         if "tenant" not in params:
-            given = (params[name] for name in cls._tenant_from if params.get(name) is not None)
+            declarations = cls._meta.declarations.items()
+            given = (params[n] for n, d in declarations if isinstance(d, InTenant) and params.get(n) is not None)
             related = next(given, None)
             if related is not None:
                 params = {**params, "tenant": related.tenant}

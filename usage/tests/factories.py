@@ -22,21 +22,18 @@ from plans.models import Meter
 from plans.tests.factories import MeterFactory
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import CustomerFactory
-from tenants.tests.factories import TenantFactory, TenantSharedFactory
+from tenants.tests.factories import TenantOwnedFactory, in_tenant
 from usage.models import UsageEvent
 
 
-class UsageEventFactory(TenantSharedFactory[UsageEvent]):
+class UsageEventFactory(TenantOwnedFactory[UsageEvent]):
     """One event of value 1, with no properties, on a new customer and a new count meter."""
 
     class Meta:
         model = UsageEvent
 
-    _tenant_from = ("customer", "meter")
-
-    tenant = factory.SubFactory(TenantFactory)
-    customer = factory.SubFactory(CustomerFactory, tenant=factory.SelfAttribute("..tenant"))
-    meter = factory.SubFactory(MeterFactory, tenant=factory.SelfAttribute("..tenant"))
+    customer = in_tenant(CustomerFactory)
+    meter = in_tenant(MeterFactory)
     idempotency_key = factory.Sequence(lambda n: f"evt_{n}")
     value = Decimal(1)
     timestamp = factory.LazyFunction(timezone.now)

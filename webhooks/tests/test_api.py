@@ -2,8 +2,6 @@
 rule on `url`. Other tenants and lower roles are the battery's
 (billing_project/tests/test_battery.py)."""
 
-import socket
-
 import pytest
 
 from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
@@ -130,12 +128,8 @@ def test_the_ssrf_guard_refuses_localhost(guard_on, api, turl):
     assert error["detail"].startswith("The host localhost resolves to ")
 
 
-def test_the_ssrf_guard_refuses_a_hostname_resolving_to_a_private_address(guard_on, api, turl, monkeypatch):
-    monkeypatch.setattr(
-        socket,
-        "getaddrinfo",
-        lambda *args, **kwargs: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.10.20", 443))],
-    )
+def test_the_ssrf_guard_refuses_a_hostname_resolving_to_a_private_address(guard_on, api, turl, dns):
+    dns("192.168.10.20")
     response = api.post(turl("webhook-endpoints"), {"url": "https://intranet.example.com/hook"}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["detail"] == (
@@ -143,12 +137,8 @@ def test_the_ssrf_guard_refuses_a_hostname_resolving_to_a_private_address(guard_
     )
 
 
-def test_the_ssrf_guard_accepts_a_public_https_url(guard_on, api, turl, monkeypatch):
-    monkeypatch.setattr(
-        socket,
-        "getaddrinfo",
-        lambda *args, **kwargs: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))],
-    )
+def test_the_ssrf_guard_accepts_a_public_https_url(guard_on, api, turl, dns):
+    dns("93.184.215.14")
     response = api.post(turl("webhook-endpoints"), {"url": "https://hooks.example.com/hook"}, format="json")
     assert response.status_code == 201
 
