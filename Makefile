@@ -2,6 +2,10 @@
 SHELL := /bin/bash
 PORT ?= 8000
 export PORT
+# Port of the mock payment provider (the Procfile's `payments`); `make run` derives
+# PAYMENT_PROVIDER_URL from it. Set it here or in the shell, not in .env (see .env.example).
+MOCK_PROVIDER_PORT ?= 8090
+export MOCK_PROVIDER_PORT
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv/bin
@@ -9,7 +13,7 @@ VENV := .venv/bin
 # write their samples here and /metrics adds them up. Set it empty to turn it off.
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.run/prometheus
 
-.PHONY: install run test lint typecheck pytest migrate db demo bench-ingest bench-invoices compose-config clean
+.PHONY: install run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-invoices compose-config clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -24,9 +28,10 @@ db: install
 # docs/payments.md) unless PAYMENT_PROVIDER_URL is already set in the environment
 # (`PAYMENT_PROVIDER_URL= make run` sends nothing; a value in .env wins under honcho).
 # honcho gives every process its own PORT, so the mock learns the web port as WEB_PORT.
-run: export PAYMENT_PROVIDER_URL ?= http://127.0.0.1:8090/charges
+run: export PAYMENT_PROVIDER_URL ?= http://127.0.0.1:$(MOCK_PROVIDER_PORT)/charges
 run: export WEB_PORT = $(PORT)
 run: db
+	@echo "make run: web on port $(PORT), mock payment provider on port $(MOCK_PROVIDER_PORT), charges to $(or $(PAYMENT_PROVIDER_URL),nowhere (PAYMENT_PROVIDER_URL is empty))"
 	@# Start from empty files (the samples of the last run would add up with this one's).
 	@if [ -n "$(PROMETHEUS_MULTIPROC_DIR)" ]; then mkdir -p "$(PROMETHEUS_MULTIPROC_DIR)" && rm -f "$(PROMETHEUS_MULTIPROC_DIR)"/*.db; fi
 	PROMETHEUS_MULTIPROC_DIR="$(PROMETHEUS_MULTIPROC_DIR)" $(VENV)/honcho start --no-prefix -f Procfile -p $(PORT) || true
@@ -46,6 +51,10 @@ test: lint typecheck pytest
 
 demo: db
 	$(VENV)/python manage.py seed_demo
+
+# Delete the demo tenant and everything it owns, then seed it again (APP_ENV=development).
+demo-reset: db
+	$(VENV)/python manage.py seed_demo --reset
 
 bench-ingest: db
 	$(VENV)/python bench/ingest.py

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "tenants.middleware.RequestIdMiddleware",
+    "tenants.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -205,7 +206,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tenants.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": "tenants.metadata.RouteMetadata",
     "DEFAULT_PAGINATION_CLASS": "tenants.pagination.LimitPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "tenants.openapi.AutoSchema",
@@ -225,12 +227,15 @@ REST_FRAMEWORK = {
 }
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # Services raise the domain errors of tenants.errors; this class maps them, once.
+    "EXCEPTION_HANDLER_CLASS": "tenants.exception_handler.DomainExceptionHandler",
     # The schema documents the one envelope, not per-field codes (see tenants/openapi.py).
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "415", "429", "500"],
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "429", "500"],
     "ERROR_SCHEMAS": {
         "400": "tenants.openapi.ErrorResponseSerializer",
         "401": "tenants.openapi.ClientErrorResponseSerializer",
         "409": "tenants.openapi.ClientErrorResponseSerializer",
+        "413": "tenants.openapi.ClientErrorResponseSerializer",
     },
 }
 
@@ -275,6 +280,11 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
 
+# The largest request body read (bytes; larger is a 413 before anything reads it). The
+# default fits a batch of 1,000 events with 3 KB of properties each.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=4 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES  # Django's own bound on request.body, the same
+
 # Billing behaviour
 TENANT_SIGNUP_TOKEN = env.str("TENANT_SIGNUP_TOKEN", default="")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
@@ -284,6 +294,9 @@ USAGE_IDEMPOTENCY_TTL_SECONDS = env.int("USAGE_IDEMPOTENCY_TTL_SECONDS", default
 USAGE_MAX_FUTURE_SECONDS = env.int("USAGE_MAX_FUTURE_SECONDS", default=300)
 INVOICE_DUE_DAYS = env.int("INVOICE_DUE_DAYS", default=30)
 INVOICE_RUN_BATCH_SIZE = env.int("INVOICE_RUN_BATCH_SIZE", default=500)
+# A run queued or running for longer than this lost its task (broker down, worker
+# killed): the beat sweeper sends it again. Keep it above the longest run.
+INVOICE_RUN_STALE_SECONDS = env.int("INVOICE_RUN_STALE_SECONDS", default=15 * 60)
 PAYMENT_PROVIDER_URL = env.str("PAYMENT_PROVIDER_URL", default="")
 DEV_PAYMENT_WEBHOOK_SECRET = "whsec_ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQ="  # noqa: S105 - fake dev default
 PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default=DEV_PAYMENT_WEBHOOK_SECRET if IS_DEVELOPMENT else "")
@@ -300,7 +313,16 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Every task is safe to run twice (README, Operations: runs and deliveries are claimed in
+# the database, payments carry an idempotency key), so a task is acknowledged when it
+# ends, and one whose worker process died goes back to the queue instead of being lost.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands an unacknowledged message to another worker after this long: above the
+# longest task and the longest retry countdown (payments: 1 h), else a task waiting for
+# its countdown is sent twice; a message of a worker that died whole waits this long
+# (invoice runs and webhook deliveries have their own sweepers).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -321,7 +343,13 @@ else:
 # Logging: structlog everywhere; JSON lines outside development.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_JSON = env_bool("LOG_JSON", not IS_DEVELOPMENT)
+# django-structlog's request_started/request_finished lines (and Celery's task_* ones):
+# every request in development, only 4xx/5xx answers elsewhere.
+REQUEST_LOG_LEVEL = env.str("REQUEST_LOG_LEVEL", default="INFO" if APP_ENV == "development" else "WARNING")
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# tenants.middleware.RequestIdMiddleware has checked the caller's X-Request-ID (or made
+# one) before django-structlog reads it: one id in the response and in every log line.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -342,7 +370,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "django_structlog": {"level": env.str("REQUEST_LOG_LEVEL", default="WARNING")},
+        "django_structlog": {"level": REQUEST_LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
     },
 }

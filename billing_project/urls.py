@@ -23,7 +23,8 @@ v1: list[URLPattern | URLResolver] = [
     path("auth/refresh", tenants_api.RefreshApi.as_view(), name="auth-refresh"),
     path("webhooks/", include("invoices.webhook_urls")),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # An HTML page: no OPTIONS metadata (its template renderer cannot show it): a 405.
+    path("docs", SpectacularSwaggerView.as_view(url_name="schema", metadata_class=None), name="docs"),
 ]
 
 urlpatterns = [

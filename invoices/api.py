@@ -17,6 +17,7 @@ from invoices.models import Invoice, InvoiceRun
 from invoices.serializers import InvoiceOutput, InvoiceRunOutput, invoice_body
 from subscriptions.models import Subscription
 from subscriptions.serializers import SubscriptionOutput
+from tenants.fields import AwareDateTimeField
 from tenants.models import Role
 from tenants.scoping import TenantScopedApi
 
@@ -25,7 +26,7 @@ INVOICE_RUN_NOT_FOUND = "No such invoice run."
 
 class InvoiceRunCreateApi(TenantScopedApi):
     class RunInput(serializers.Serializer):
-        as_of = serializers.DateTimeField(required=False, help_text="Default: now")
+        as_of = AwareDateTimeField(required=False, help_text="RFC 3339 with its offset; default: now")
 
     class RunQueuedOutput(serializers.Serializer):
         id = serializers.UUIDField()

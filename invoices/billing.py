@@ -56,8 +56,8 @@ from invoices.totals import Totals, invoice_totals
 from plans.models import Charge
 from plans.selectors import charges_by_plan
 from subscriptions.models import Customer, Subscription
+from subscriptions.payloads import subscription_body
 from subscriptions.selectors import subscription_list_due
-from subscriptions.serializers import SubscriptionOutput
 from subscriptions.services import subscriptions_save_state
 from usage.selectors import UsageWindow, usage_totals_for_period
 from webhooks.models import EventType
@@ -429,7 +429,7 @@ def publish_subscription_events(tenant_id: uuid.UUID, events: list[tuple[str, Su
 
 
 def _subscription_body(sub: Subscription) -> Callable[[], dict[str, Any]]:
-    return lambda: SubscriptionOutput(sub).data
+    return lambda: subscription_body(sub)
 
 
 SUBSCRIPTION_STATE_FIELDS = ["status", "period_index", "current_period_start", "current_period_end", "canceled_at"]

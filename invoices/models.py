@@ -240,6 +240,9 @@ class InvoiceRun(TenantOwnedModel):
     invoices_created = models.PositiveIntegerField(default=0)
     subscriptions_processed = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of its worker: set at start and after each batch"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
     errors = models.JSONField(

@@ -25,13 +25,12 @@ import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 
 from invoices.models import Invoice, PaymentEvent
 from invoices.serializers import invoice_body
 from plans.money import format_price
 from subscriptions.models import Subscription
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, NotFound
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
@@ -158,7 +157,7 @@ def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]
     - `payment.failed` of an open invoice moves an `active` subscription to `past_due`
       and publishes `invoice.payment_failed`; the invoice stays open.
     - An amount or currency that differs from the invoice, or a payment of a void
-      invoice, is stored (for support, in the admin) and then raises ConflictError.
+      invoice, is stored (for support, in the admin) and then raises Conflict.
 
     The invoice row is locked (FOR NO KEY UPDATE, which late-usage lines referencing
     it do not wait for) before anything is decided, so a success and a failure of
@@ -192,6 +191,6 @@ def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]
     fields = {"webhook_id": notice.webhook_id, "invoice_id": str(invoice.pk), "outcome": str(outcome)}
     if outcome in PaymentEvent.NEEDS_SUPPORT:
         log.warning("payment_webhook_needs_support", detail=detail, **fields)
-        raise ConflictError(detail, code=outcome)
+        raise Conflict(detail, code=outcome)
     log.info("payment_webhook_received", **fields)
     return event, True

@@ -16,9 +16,8 @@ from decimal import Decimal
 import structlog
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
 
 from invoices import billing
 from invoices.calculation import LineDraft
@@ -28,7 +27,7 @@ from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
 from invoices.totals import invoice_totals
 from subscriptions.models import Customer, Subscription
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Tenant
 from webhooks.models import EventType
 from webhooks.services import event_publish
@@ -45,6 +44,7 @@ AS_OF_IN_THE_FUTURE = "as_of may be at most 5 minutes from now: a period is invo
 # Room for the caller's clock running ahead of ours (as for usage timestamps); usage of
 # those last minutes is not lost: it becomes late usage on the next invoice.
 AS_OF_MAX_AHEAD = timedelta(minutes=5)
+RUN_SWEEP_BATCH = 1000
 
 
 # Runs
@@ -100,38 +100,77 @@ def invoice_run_as_of(as_of: datetime | None) -> datetime:
     not ended (finalized, with their usage still to come), so it is refused."""
     now = timezone.now()
     if as_of is not None and as_of > now + AS_OF_MAX_AHEAD:
-        raise ValidationError({"as_of": [AS_OF_IN_THE_FUTURE]}, code="in_the_future")
+        raise Invalid({"as_of": [AS_OF_IN_THE_FUTURE]}, code="in_the_future")
     return now if as_of is None else as_of
 
 
 def invoice_run_create(*, tenant: Tenant | uuid.UUID, as_of: datetime | None = None) -> InvoiceRun:
     """A queued run; its Celery task is sent once the transaction commits."""
-    from invoices import tasks  # tasks import this module
-
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=invoice_run_as_of(as_of))
-    run_id = str(run.pk)
-
-    def queue_invoice_run() -> None:
-        tasks.invoice_run_tenant.delay(str(tenant_id), run_id)
-
-    # robust: with the broker down the run stays queued and the API still answers; the
-    # hourly beat run bills whatever this one would have.
-    transaction.on_commit(queue_invoice_run, robust=True)
+    _queue_run_on_commit(tenant_id, run.pk)
     return run
 
 
-def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRun | None:
-    """Carry out a queued (or failed, when retried) run and record its outcome.
+def _queue_run_on_commit(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
+    from invoices import tasks  # tasks import this module
 
-    Returns None when the run is unknown or already finished. A failure is recorded
-    on the run and re-raised, so that the task's retry runs it again; whatever the
-    failed attempt committed stays, and the next attempt invoices only what is left.
+    def queue_invoice_run() -> None:
+        tasks.invoice_run_tenant.delay(str(tenant_id), str(run_id))
+
+    # robust: with the broker down the run stays queued and the API still answers;
+    # invoice_runs_sweep sends it again once it is INVOICE_RUN_STALE_SECONDS old.
+    transaction.on_commit(queue_invoice_run, robust=True)
+
+
+def _stale_before(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.INVOICE_RUN_STALE_SECONDS)
+
+
+def _claimable(now: datetime) -> Q:
+    """Runs a task may take: queued, failed (the task's retry), or running without a
+    heartbeat (set at the start and after each batch) for INVOICE_RUN_STALE_SECONDS
+    (its worker died). A run with a fresher heartbeat belongs to a live worker, however
+    long it has been running, so a second message for it (a sweeper's, a redelivered
+    one) does nothing instead of running it twice at once."""
+    live = [InvoiceRun.Status.QUEUED, InvoiceRun.Status.FAILED]
+    return Q(status__in=live) | Q(status=InvoiceRun.Status.RUNNING, heartbeat_at__lt=_stale_before(now))
+
+
+def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BATCH) -> int:
+    """Send again, for every tenant, the task of each run whose task was lost: queued
+    for longer than INVOICE_RUN_STALE_SECONDS (the broker was down when it was sent) or
+    running without a heartbeat for that long (its worker was killed mid-run). Returns
+    how many it sent.
+
+    Safe to send twice: only one task claims a run, and a run is exactly once (what a
+    dead worker committed stays, the next attempt bills what is left). A failed run is
+    left to its task's retries.
     """
-    claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(
-        pk=run_id, status__in=[InvoiceRun.Status.QUEUED, InvoiceRun.Status.FAILED, InvoiceRun.Status.RUNNING]
-    )
-    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=timezone.now(), error="", errors=[]):
+    stale_before = _stale_before(now or timezone.now())
+    stale = InvoiceRun.all_tenants.filter(
+        Q(status=InvoiceRun.Status.QUEUED, created_at__lt=stale_before)
+        | Q(status=InvoiceRun.Status.RUNNING, heartbeat_at__lt=stale_before)
+    ).order_by("created_at")
+    runs = list(stale.values_list("tenant_id", "pk")[:limit])
+    for tenant_id, run_id in runs:
+        _queue_run_on_commit(tenant_id, run_id)
+    if runs:
+        log.warning("invoice_runs_requeued", runs=[str(run_id) for _, run_id in runs])
+    return len(runs)
+
+
+def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRun | None:
+    """Carry out a queued (or failed, when retried, or stale) run and record its outcome.
+
+    Returns None when the run is unknown, already finished, or running in a live worker
+    (`_claimable`). A failure is recorded on the run and re-raised, so that the task's
+    retry runs it again; whatever the failed attempt committed stays, and the next
+    attempt invoices only what is left.
+    """
+    now = timezone.now()
+    claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(_claimable(now), pk=run_id)
+    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, heartbeat_at=now, error="", errors=[]):
         return None
     run = InvoiceRun.objects.get(pk=run_id)
 
@@ -141,6 +180,7 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
         InvoiceRun.objects.filter(pk=run_id).update(
             invoices_created=F("invoices_created") + len(outcome.invoices),
             subscriptions_processed=F("subscriptions_processed") + outcome.subscriptions,
+            heartbeat_at=timezone.now(),
         )
         if outcome.failures:
             _record_failures(run_id, outcome.failures)
@@ -186,7 +226,7 @@ def invoice_void(*, tenant: Tenant | uuid.UUID, invoice_id: uuid.UUID) -> Invoic
         if invoice is None:
             raise NotFound(INVOICE_NOT_FOUND)
         if invoice.status != Invoice.Status.OPEN:
-            raise ConflictError(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
+            raise Conflict(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
         invoice.status, invoice.voided_at = Invoice.Status.VOID, timezone.now()
         invoice.save(update_fields=["status", "voided_at"])
         _give_back_credits(invoice)
@@ -225,7 +265,7 @@ def _locked_subscription(tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Su
     if sub is None:
         raise NotFound(SUBSCRIPTION_NOT_FOUND)
     if not sub.is_live:
-        raise ConflictError(SUBSCRIPTION_ALREADY_CANCELED, code="subscription_canceled")
+        raise Conflict(SUBSCRIPTION_ALREADY_CANCELED, code="subscription_canceled")
     return sub
 
 
@@ -244,7 +284,7 @@ def subscription_cancel(
                 tenant_id=tenant_id, subscription=sub, now=now or timezone.now(), at_period_end=at_period_end
             )
         except billing.BillingFailed as exc:
-            raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
+            raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
     return sub, invoices
 
 
@@ -262,13 +302,13 @@ def invoice_preview(*, tenant: Tenant | uuid.UUID, subscription: Subscription) -
     tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     sub = Subscription.objects.select_related("plan").get(pk=subscription.pk)
     if not sub.is_live or (sub.in_trial_window and sub.cancel_at_period_end):
-        raise ConflictError(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
+        raise Conflict(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
     if sub.in_trial_window:
         _, sub.current_period_start, sub.current_period_end = sub.next_period()
     bill = billing.Bill(sub, sub.current_period_start, sub.current_period_end)
     billing.price_bills(tenant_id=tenant_id, bills=[bill])
     if bill.error:
-        raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
+        raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
     balances = billing.customer_balances(tenant_id=tenant_id, bills=[bill], lock=False)
     balance = balances.get((sub.customer_id, sub.plan.currency), Decimal(0))
     totals = invoice_totals((line.amount for line in bill.lines), balance=balance)

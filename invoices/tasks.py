@@ -24,6 +24,12 @@ def invoice_run_all_tenants() -> int:
     return len(tenant_ids)
 
 
+@shared_task(ignore_result=True)
+def invoice_runs_sweep() -> int:
+    """Periodic: send again the runs whose task was lost (broker down, worker killed)."""
+    return services.invoice_runs_sweep()
+
+
 @shared_task(
     acks_late=True,
     autoretry_for=(payments.ProviderUnavailable,),

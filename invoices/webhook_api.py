@@ -8,7 +8,6 @@ is validated and `invoices.payments.payment_event_receive` applies it once.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -17,32 +16,44 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from drf_standardized_errors.openapi import AutoSchema
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed, ParseError
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from invoices import payments
+from invoices import models, payments
 from invoices.models import PaymentEvent
+from tenants.api_errors import RequestTooLarge
+from tenants.fields import StrictDecimalField
+from tenants.parsers import JsonBodyError, declared_length, loads
 from tenants.validators import currency_exponent
 
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 BAD_SIGNATURE = "Bad webhook signature: {reason}."
 UNREADABLE_SIGNATURE = "Bad webhook signature: the signature headers cannot be read."
-MALFORMED_JSON = "The body is not valid JSON."
+PAYMENT_WEBHOOK_MAX_BYTES = 64 * 1024  # a provider's notice is a few hundred bytes
+WEBHOOK_TOO_LARGE = f"A payment webhook body may be at most {PAYMENT_WEBHOOK_MAX_BYTES} bytes."
 WEBHOOK_ID_TOO_LONG = "The webhook-id header is longer than 255 characters."
 AMOUNT_NOT_A_DECIMAL_STRING = 'Send the amount as a decimal string, like "73.50".'
+# An invoice's amounts: numeric(48, 12) (invoices.models).
+AMOUNT_MAX_INTEGER_DIGITS = models.AMOUNT_MAX_DIGITS - models.AMOUNT_DECIMAL_PLACES
+AMOUNT_DECIMAL_PLACES = models.AMOUNT_DECIMAL_PLACES
 
 
-def verified_body(body: bytes, headers: dict[str, str]) -> Any:
-    """The JSON of `body` once its Standard Webhooks signature checks out, else 401.
+def verified_body(request: Request, headers: dict[str, str]) -> Any:
+    """The JSON of the body once its Standard Webhooks signature checks out, else 401.
 
-    The library refuses missing headers, a bad signature and a timestamp more than
-    5 minutes from now; malformed headers make it raise ValueError, which is a bad
-    signature too. JSON that fails to parse after a good signature is a 400.
+    A body over PAYMENT_WEBHOOK_MAX_BYTES is a 413 before it is read. The library
+    refuses missing headers, a bad signature and a timestamp more than 5 minutes from
+    now; malformed headers make it raise ValueError, which is a bad signature too. Only
+    a signed body is parsed (by the API's one JSON reader, `tenants.parsers`): JSON
+    that fails there is a 400.
     """
+    if declared_length(request) > PAYMENT_WEBHOOK_MAX_BYTES:
+        raise RequestTooLarge(WEBHOOK_TOO_LARGE)
+    body = request.body
     try:
         Webhook(settings.PAYMENT_WEBHOOK_SECRET).verify(body, headers, json_parse=False)
     except WebhookVerificationError as exc:
@@ -50,26 +61,18 @@ def verified_body(body: bytes, headers: dict[str, str]) -> Any:
     except ValueError as exc:  # a signature without "v1,", bad base64, bytes that are not UTF-8
         raise AuthenticationFailed(UNREADABLE_SIGNATURE) from exc
     try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise ParseError(MALFORMED_JSON) from exc
-
-
-class DecimalStringField(serializers.DecimalField):
-    """Money as a decimal string ("73.50"): a JSON number is refused, never rounded."""
-
-    def to_internal_value(self, data: Any) -> Decimal:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+        return loads(body.decode())  # UTF-8: the signature check has decoded it already
+    except JsonBodyError as exc:
+        raise exc.as_api_error() from None
 
 
 @extend_schema_serializer(component_name="PaymentWebhookData")
 class PaymentWebhookDataInput(serializers.Serializer):
     invoice_id = serializers.UUIDField()
-    amount = DecimalStringField(
-        max_digits=24,
-        decimal_places=12,
+    amount = StrictDecimalField(
+        strings_only=True,
+        integer_digits=AMOUNT_MAX_INTEGER_DIGITS,
+        decimal_places=AMOUNT_DECIMAL_PLACES,
         min_value=Decimal(0),
         error_messages={"invalid": AMOUNT_NOT_A_DECIMAL_STRING},
         help_text='Decimal string, like "73.50"',
@@ -136,7 +139,7 @@ class PaymentWebhookApi(APIView):
 
     def post(self, request: Request) -> Response:
         headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
-        payload = verified_body(request.body, headers)
+        payload = verified_body(request, headers)
         if len(headers["webhook-id"]) > PaymentEvent._meta.get_field("webhook_id").max_length:  # type: ignore[operator]
             raise serializers.ValidationError({"webhook-id": [WEBHOOK_ID_TOO_LONG]})
         data = PaymentWebhookInput(data=payload)

@@ -12,33 +12,36 @@ from rest_framework.response import Response
 
 from plans import selectors, services
 from plans.filtersets import MeterFilterSet, PlanFilterSet
-from plans.models import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, Charge, Meter, Plan
+from plans.models import Charge, Meter, Plan
 from plans.money import format_price
 from plans.pricing import (
     AMOUNT_NEGATIVE,
+    AMOUNT_TOO_LARGE,
+    AMOUNT_TOO_PRECISE,
+    MAX_PACKAGE_SIZE,
+    MAX_TIER_UP_TO,
     PACKAGE_SIZE_NOT_POSITIVE,
+    PRICE_DECIMAL_PLACES,
+    PRICE_MAX_INTEGER_DIGITS,
     TIER_BOUND_INVALID,
     ChargeSpec,
     PricingModel,
     TierSpec,
 )
 from plans.services import PLAN_PRICES_IMMUTABLE, ChargeDraft
+from tenants.fields import StrictDecimalField, StrictIntegerField
 from tenants.scoping import TenantScopedApi
 from tenants.validators import validate_currency_code
 
-AMOUNT_TOO_PRECISE = f"Amounts have at most {MONEY_DECIMAL_PLACES} decimal places."
-AMOUNT_TOO_LARGE = f"Amounts have at most {MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES} digits before the decimal point."
 AMOUNT_INVALID = 'Amounts are decimal strings, like "12.50".'
 TRIAL_DAYS_RANGE = "trial_days must be a whole number from 0 to 3650."
 MAX_TRIAL_DAYS = 3650
 
 
-class PriceInput(serializers.DecimalField):
-    """An amount ≥ 0 with at most 12 decimal places and 12 digits before the point.
-
-    Trailing zeros do not count ("0.10000000000000" is 0.1), and the messages are the
-    module's constants.
-    """
+class PriceInput(StrictDecimalField):
+    """An amount ≥ 0 below 10^9 with at most 12 decimal places (trailing zeros do not
+    count: "0.10000000000000" is 0.1), parsed by the one decimal parser
+    (`tenants.decimals`), with the module's messages."""
 
     def __init__(self, **kwargs: Any) -> None:
         messages: dict[str, Any] = {
@@ -46,24 +49,14 @@ class PriceInput(serializers.DecimalField):
             "min_value": AMOUNT_NEGATIVE,
             "max_decimal_places": AMOUNT_TOO_PRECISE,
             "max_whole_digits": AMOUNT_TOO_LARGE,
-            "max_digits": AMOUNT_TOO_LARGE,
         }
         super().__init__(
-            max_digits=MONEY_MAX_DIGITS,
-            decimal_places=MONEY_DECIMAL_PLACES,
+            integer_digits=PRICE_MAX_INTEGER_DIGITS,
+            decimal_places=PRICE_DECIMAL_PLACES,
             min_value=Decimal(0),
             error_messages=messages,
             **kwargs,
         )
-
-    def validate_precision(self, value: Decimal) -> Decimal:
-        _, digits, exponent = value.normalize().as_tuple()
-        assert isinstance(exponent, int)  # finite: to_internal_value refuses NaN and infinities
-        if -exponent > MONEY_DECIMAL_PLACES:
-            self.fail("max_decimal_places")
-        if len(digits) + exponent > MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES:
-            self.fail("max_whole_digits")
-        return value
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "0.10"})
@@ -182,11 +175,16 @@ class PlanOutput(serializers.ModelSerializer):
 
 
 class TierInput(serializers.Serializer):
-    up_to = serializers.IntegerField(
+    up_to = StrictIntegerField(
         min_value=1,
+        max_value=MAX_TIER_UP_TO,
         allow_null=True,
         default=None,
-        error_messages={"invalid": TIER_BOUND_INVALID, "min_value": TIER_BOUND_INVALID},
+        error_messages={
+            "invalid": TIER_BOUND_INVALID,
+            "min_value": TIER_BOUND_INVALID,
+            "max_value": TIER_BOUND_INVALID,
+        },
         help_text="Inclusive upper bound; null for the last tier only",
     )
     unit_amount = PriceInput(default=Decimal(0))
@@ -202,12 +200,16 @@ class ChargeInput(serializers.Serializer):
     meter = serializers.CharField(max_length=100, help_text="The code of a meter of the tenant")
     model = serializers.ChoiceField(choices=Charge.Model.choices)
     unit_amount = PriceInput(required=False, allow_null=True, help_text="per_unit")
-    package_size = serializers.IntegerField(
+    package_size = StrictIntegerField(
         min_value=1,
-        max_value=2_147_483_647,
+        max_value=MAX_PACKAGE_SIZE,
         required=False,
         allow_null=True,
-        error_messages={"invalid": PACKAGE_SIZE_NOT_POSITIVE, "min_value": PACKAGE_SIZE_NOT_POSITIVE},
+        error_messages={
+            "invalid": PACKAGE_SIZE_NOT_POSITIVE,
+            "min_value": PACKAGE_SIZE_NOT_POSITIVE,
+            "max_value": PACKAGE_SIZE_NOT_POSITIVE,
+        },
         help_text="package",
     )
     package_amount = PriceInput(required=False, allow_null=True, help_text="package")
@@ -239,7 +241,7 @@ class PlanListCreateApi(TenantScopedApi):
         )
         interval = serializers.ChoiceField(choices=Plan.Interval.choices)
         amount = PriceInput(required=False, help_text="The flat fee per interval (default 0)")
-        trial_days = serializers.IntegerField(
+        trial_days = StrictIntegerField(
             min_value=0,
             max_value=MAX_TRIAL_DAYS,
             required=False,

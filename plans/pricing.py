@@ -29,15 +29,28 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from tenants.decimals import decimal_problem
+
+# Bounds of what a plan may say: prices below 10^9 with at most 12 decimal places (so
+# that a price times a quantity of usage fits an invoice line), whole-number bounds of
+# at most 15 digits, like a usage event's value.
+PRICE_MAX_INTEGER_DIGITS = 9
+PRICE_DECIMAL_PLACES = 12
+MAX_PACKAGE_SIZE = 1_000_000_000
+MAX_TIER_UP_TO = 999_999_999_999_999
+
 FIELD_REQUIRED = "{field} is required for {model} charges."
 FIELD_NOT_ALLOWED = "{field} does not apply to {model} charges."
 AMOUNT_NEGATIVE = "Amounts must be zero or more."
-PACKAGE_SIZE_NOT_POSITIVE = "package_size must be a whole number of 1 or more."
-TIER_BOUND_INVALID = "up_to must be a whole number of 1 or more, or null for the last tier."
+AMOUNT_TOO_PRECISE = f"Amounts have at most {PRICE_DECIMAL_PLACES} decimal places."
+AMOUNT_TOO_LARGE = f"Amounts have at most {PRICE_MAX_INTEGER_DIGITS} digits before the decimal point."
+PACKAGE_SIZE_NOT_POSITIVE = f"package_size must be a whole number from 1 to {MAX_PACKAGE_SIZE}."
+TIER_BOUND_INVALID = f"up_to must be a whole number from 1 to {MAX_TIER_UP_TO}, or null for the last tier."
 TIERS_NOT_INCREASING = "Each tier's up_to must be greater than the previous tier's."
 ONLY_LAST_TIER_OPEN = "Only the last tier may have up_to: null."
 LAST_TIER_MUST_BE_OPEN = "The last tier must have up_to: null, so that every quantity has a price."
 
+_AMOUNT_PROBLEMS = {"max_decimal_places": AMOUNT_TOO_PRECISE, "max_whole_digits": AMOUNT_TOO_LARGE}
 # Wide enough that no product of a 24-digit price and a realistic quantity is rounded;
 # Inexact is trapped, so an amount is either exact or an error, never silently rounded.
 _PRECISION = 100
@@ -180,8 +193,18 @@ def _amount_problems(spec: ChargeSpec) -> Iterator[SpecProblem]:
     for path, amount in amounts:
         if amount is not None and not (amount.is_finite() and amount >= 0):
             yield SpecProblem(path, AMOUNT_NEGATIVE, "min_value")
-    if spec.package_size is not None and spec.package_size < 1:
-        yield SpecProblem(("package_size",), PACKAGE_SIZE_NOT_POSITIVE, "min_value")
+        elif amount is not None:
+            problem = decimal_problem(
+                amount, integer_digits=PRICE_MAX_INTEGER_DIGITS, decimal_places=PRICE_DECIMAL_PLACES
+            )
+            if problem:
+                yield SpecProblem(path, _AMOUNT_PROBLEMS[problem], problem)
+    if spec.package_size is not None and not 1 <= spec.package_size <= MAX_PACKAGE_SIZE:
+        yield SpecProblem(("package_size",), PACKAGE_SIZE_NOT_POSITIVE, _range_code(spec.package_size))
+
+
+def _range_code(bound: int) -> str:
+    return "min_value" if bound < 1 else "max_value"
 
 
 def _tier_problems(tiers: tuple[TierSpec, ...]) -> Iterator[SpecProblem]:
@@ -195,8 +218,8 @@ def _tier_problems(tiers: tuple[TierSpec, ...]) -> Iterator[SpecProblem]:
             continue
         if index == last:
             yield SpecProblem(path, LAST_TIER_MUST_BE_OPEN, "last_tier_not_open")
-        if tier.up_to < 1:
-            yield SpecProblem(path, TIER_BOUND_INVALID, "min_value")
+        if not 1 <= tier.up_to <= MAX_TIER_UP_TO:
+            yield SpecProblem(path, TIER_BOUND_INVALID, _range_code(tier.up_to))
         elif previous is not None and tier.up_to <= previous:
             yield SpecProblem(path, TIERS_NOT_INCREASING, "not_increasing")
         previous = tier.up_to if previous is None else max(previous, tier.up_to)

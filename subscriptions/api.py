@@ -17,6 +17,7 @@ from subscriptions import selectors, services
 from subscriptions.filtersets import CustomerFilterSet, SubscriptionFilterSet
 from subscriptions.models import Customer, Subscription
 from subscriptions.serializers import SubscriptionOutput
+from tenants.fields import AwareDateTimeField, StrictIntegerField
 from tenants.scoping import TenantScopedApi
 
 
@@ -95,8 +96,10 @@ class SubscriptionListCreateApi(TenantScopedApi):
     class Input(serializers.Serializer):
         customer_id = serializers.UUIDField()
         plan_id = serializers.UUIDField()
-        start_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now; may be past")
-        trial_days = serializers.IntegerField(
+        start_at = AwareDateTimeField(
+            required=False, allow_null=True, help_text="RFC 3339 with its offset; default: now; may be past"
+        )
+        trial_days = StrictIntegerField(
             required=False,
             allow_null=True,
             min_value=0,

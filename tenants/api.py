@@ -14,7 +14,6 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView
@@ -23,6 +22,7 @@ from tenants import services
 from tenants.models import ApiKey, Role, Tenant, User
 from tenants.openapi import ClientErrorResponseSerializer
 from tenants.scoping import TenantScopedApi
+from tenants.throttling import FailOpenScopedRateThrottle
 from tenants.validators import validate_currency_code
 
 BAD_CREDENTIALS = "No active account found with the given credentials."
@@ -52,7 +52,7 @@ class UserOutput(serializers.ModelSerializer):
 class TenantSignupApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [FailOpenScopedRateThrottle]
     throttle_scope = "signup"
 
     @extend_schema_serializer(component_name="TenantSignupInput")
@@ -106,7 +106,7 @@ class TenantDetailApi(TenantScopedApi):
 class LoginApi(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [FailOpenScopedRateThrottle]
     throttle_scope = "login"
 
     @extend_schema_serializer(component_name="LoginInput")

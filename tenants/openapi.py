@@ -68,9 +68,12 @@ class ClientErrorResponseSerializer(serializers.Serializer):
 
 class AutoSchema(StandardizedErrorsAutoSchema):
     """drf-standardized-errors' schema, plus a 409 on every write of a tenant route:
-    services raise `ConflictError` for duplicates and state conflicts."""
+    services raise `ConflictError` for duplicates and state conflicts; and a 413 on
+    every write (a body over MAX_REQUEST_BODY_BYTES), on no read."""
 
     def _should_add_error_response(self, responses: dict[str, Any], status_code: str) -> bool:
+        if status_code == "413":
+            return status_code not in responses and self.method not in SAFE_METHODS
         if status_code == "409":
             from tenants.scoping import TenantScopedApi  # scoping imports the models
 

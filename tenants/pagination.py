@@ -1,5 +1,6 @@
 """The list envelope of API.md: `{"results", "next", "previous"}` with `?limit=`."""
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,6 +8,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
+_DIGITS = re.compile(r"[0-9]{1,4}")
 INVALID_LIMIT = "limit must be a whole number from 1 to {max}."
 INVALID_CURSOR = "cursor is not one this API returned in next or previous."
 
@@ -26,10 +28,8 @@ class LimitPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
+        # ASCII digits only: int() would also read " 10", "1_0" and "١٠".
+        value = int(raw) if _DIGITS.fullmatch(raw) else 0
         if not 1 <= value <= self.max_page_size:
             raise ValidationError({"limit": [INVALID_LIMIT.format(max=self.max_page_size)]})
         return value

@@ -7,10 +7,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, NotFound
 from tenants.models import ApiKey, Role, Tenant, User, generate_api_key, hash_api_key
 
 EMAIL_TAKEN = "A user with this email already exists."
@@ -33,7 +32,7 @@ def user_create(*, tenant: Tenant, email: str, password: str, role: str) -> User
         with transaction.atomic():
             return User.objects.create_user(email=email, password=password, tenant=tenant, role=role)
     except IntegrityError as exc:
-        raise ConflictError(EMAIL_TAKEN, code="email_taken") from exc
+        raise Conflict(EMAIL_TAKEN, code="email_taken") from exc
 
 
 @transaction.atomic

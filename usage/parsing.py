@@ -1,7 +1,8 @@
 """Parsing and validating usage events: shared by the single and batch endpoints and
 the backfill command, so that every way in applies the same rules.
 
-Rules (API.md, Usage): `value` a finite, non-negative decimal (default 1); `timestamp`
+Rules (API.md, Usage): `value` a decimal ≥ 0 below 10^15 with at most 12 decimal
+places (default 1; parsed by `tenants.decimals`, the API's one decimal parser); `timestamp`
 RFC 3339, from 1970-01-01 (UTC) to USAGE_MAX_FUTURE_SECONDS ahead (default now); `properties` a JSON
 object of at most 8 KB; the customer (by external id) and the meter (by code) must
 exist in the tenant; a `unique_count` meter needs its property in `properties`.
@@ -17,7 +18,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -25,19 +26,27 @@ from django.conf import settings
 from rest_framework import serializers
 
 from plans.models import Meter
-from usage.models import VALUE_DECIMAL_PLACES, VALUE_MAX_DIGITS
+from tenants.decimals import DecimalInputError, parse_decimal
+from tenants.fields import StrictDecimalField
+from tenants.parsers import NULL_CHARACTER
+from usage.models import VALUE_DECIMAL_PLACES
 from usage.selectors import customer_ids_by_external_id, meters_by_code
 
 PROPERTIES_MAX_BYTES = 8 * 1024
 IDEMPOTENCY_KEY_RE = re.compile(r"^[\x20-\x7e]{1,255}$")
-VALUE_MAX_INTEGER_DIGITS = VALUE_MAX_DIGITS - VALUE_DECIMAL_PLACES
+# |value| < 10^15: a sum of such events still fits an invoice's quantity and amount
+# columns; the column (usage.models) is wider, for what older versions stored.
+VALUE_MAX_INTEGER_DIGITS = 15
 
 BAD_IDEMPOTENCY_KEY = "Idempotency-Key must be 1 to 255 printable ASCII characters."
 MISSING_IDEMPOTENCY_KEY = "The Idempotency-Key header is required."
 REQUIRED = "This field is required."
 NOT_A_STRING = "Must be a string of 1 to {max} characters."
 NOT_AN_OBJECT = "Each event must be a JSON object."
-BAD_VALUE = "value must be a finite decimal number ≥ 0 with at most 20 digits before and 12 after the point."
+BAD_VALUE = (
+    f'value must be a decimal number ≥ 0, like "12.5", with at most {VALUE_MAX_INTEGER_DIGITS} digits '
+    f"before the point and {VALUE_DECIMAL_PLACES} after it."
+)
 BAD_TIMESTAMP = "timestamp must be an RFC 3339 date-time with a UTC offset, like 2026-01-15T10:00:00Z."
 TIMESTAMP_IN_FUTURE = "timestamp may be at most {seconds} seconds in the future."
 TIMESTAMP_TOO_EARLY = "timestamp must be on or after 1970-01-01T00:00:00Z."
@@ -66,26 +75,19 @@ def _parse_string(data: dict[str, Any], name: str, max_length: int, errors: Fiel
         errors[name] = [REQUIRED]
     elif not isinstance(value, str) or not 0 < len(value) <= max_length:
         errors[name] = [NOT_A_STRING.format(max=max_length)]
+    elif "\x00" in value:  # the API's JSON reader refuses it first; a CSV backfill line does not
+        errors[name] = [NULL_CHARACTER]
     else:
         return value
     return None
 
 
 def _parse_value(raw: Any) -> Decimal | None:
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        return None
     try:
-        value = Decimal(str(raw))
-    except InvalidOperation:
+        value = parse_decimal(raw, integer_digits=VALUE_MAX_INTEGER_DIGITS, decimal_places=VALUE_DECIMAL_PLACES)
+    except DecimalInputError:
         return None
-    if not value.is_finite() or value < 0:
-        return None
-    shape = value.as_tuple()
-    exponent = int(shape.exponent)
-    integer_digits = len(shape.digits) + exponent
-    if exponent < -VALUE_DECIMAL_PLACES or integer_digits > VALUE_MAX_INTEGER_DIGITS:
-        return None
-    return value
+    return None if value < 0 else value
 
 
 def _parse_timestamp(raw: Any, now: datetime) -> tuple[datetime | None, str | None]:
@@ -164,8 +166,12 @@ class UsageEventInput(serializers.Serializer):
 
     external_customer_id = serializers.CharField(max_length=255)
     meter = serializers.CharField(max_length=100)
-    value = serializers.DecimalField(
-        max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES, min_value=Decimal(0), required=False
+    value = StrictDecimalField(
+        integer_digits=VALUE_MAX_INTEGER_DIGITS,
+        decimal_places=VALUE_DECIMAL_PLACES,
+        min_value=Decimal(0),
+        required=False,
+        help_text="Default 1; below 10^15, at most 12 decimal places",
     )
     timestamp = serializers.DateTimeField(
         required=False, help_text="RFC 3339; default now; from 1970-01-01T00:00:00Z to 5 minutes ahead"
@@ -194,7 +200,8 @@ class ParsedEvent:
 
 def fingerprint(data: dict[str, Any]) -> str:
     """SHA-256 of the request's fields as sent, with defaults filled in (a missing
-    `value` is 1, missing `properties` are {}) and decimals normalized ("1.0" == "1").
+    `value` is 1, missing `properties` are {}) and numerically equal values equal
+    ("1.0" == "1", "-0" == "0").
     A missing timestamp stays missing, so a retry without one matches the original.
 
     >>> fingerprint({"external_customer_id": "c", "meter": "m", "value": Decimal("1.0")}) == \\
@@ -203,7 +210,9 @@ def fingerprint(data: dict[str, Any]) -> str:
     """
     stamp, value, properties = data.get("timestamp"), data.get("value"), data.get("properties")
     c, m = data["external_customer_id"], data["meter"]
-    v = str((Decimal(1) if value is None else value).normalize())
+    number = Decimal(1) if value is None else value
+    # Numerically equal values are one body: 1 == 1.0 == 1E+0, and 0 == -0 == 0.00.
+    v = str(number.normalize()) if number else "0"
     t = stamp.isoformat() if stamp is not None else ""
     p = json.dumps(properties, sort_keys=True, separators=(",", ":")) if properties else ""
     # Length-prefixed, so that no two different bodies can join into the same text.

@@ -16,10 +16,8 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import ValidationError
 
-from tenants.errors import ConflictError, UnprocessableError
+from tenants.errors import Conflict, Unprocessable
 from usage import idempotency
 from usage.idempotency import ClaimState
 from usage.metrics import USAGE_BATCH_SIZE, USAGE_EVENTS
@@ -83,10 +81,10 @@ def usage_event_ingest(*, tenant_id: uuid.UUID, event: ParsedEvent) -> IngestRes
     not created. Same key, other body: 422. Same key still in flight: 409."""
     claim = idempotency.claim(tenant_id, event.idempotency_key, event.fingerprint)
     if claim.state is ClaimState.IN_FLIGHT:
-        raise ConflictError(KEY_IN_FLIGHT, code="idempotency_key_in_flight")
+        raise Conflict(KEY_IN_FLIGHT, code="idempotency_key_in_flight")
     if claim.state is ClaimState.DONE:
         if claim.fingerprint != event.fingerprint:
-            raise UnprocessableError(KEY_REUSED, code="idempotency_key_reused")
+            raise Unprocessable(KEY_REUSED, code="idempotency_key_reused")
         stored = UsageEvent.objects.for_tenant(tenant_id).filter(pk=claim.event_id).first()
         if stored is not None:
             USAGE_EVENTS.labels(outcome="duplicate").inc()
@@ -122,7 +120,7 @@ def _ingest_in_database(tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResul
         return IngestResult(stored, created=True)
     existing = UsageEvent.objects.for_tenant(tenant_id).get(idempotency_key=event.idempotency_key)
     if existing.fingerprint != event.fingerprint:
-        raise UnprocessableError(KEY_REUSED, code="idempotency_key_reused")
+        raise Unprocessable(KEY_REUSED, code="idempotency_key_reused")
     USAGE_EVENTS.labels(outcome="duplicate").inc()
     return IngestResult(existing, created=False)
 
@@ -133,11 +131,9 @@ class BatchResult:
     duplicates: int
 
 
-class BatchKeyReused(ValidationError):
+class BatchKeyReused(Unprocessable):
     """422 naming the batch position (`events.N.idempotency_key`) whose key was already
     stored, or repeated in the batch, with another body."""
-
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
     def __init__(self, index: int, key: str) -> None:
         message = BATCH_KEY_REUSED.format(key=key)

@@ -24,10 +24,9 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
 
 from billing_project.bulk import insert_rows
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Tenant
 from webhooks import metrics, selectors
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
@@ -70,14 +69,14 @@ def _check_url(url: str) -> None:
     try:
         check_webhook_url(url)
     except UnsafeUrlError as exc:
-        raise ValidationError({"url": [str(exc)]}, code="unsafe_url") from exc
+        raise Invalid({"url": [str(exc)]}, code="unsafe_url") from exc
 
 
 def _check_event_types(event_types: Iterable[str]) -> list[str]:
     types = list(dict.fromkeys(event_types))  # de-duplicated, order kept
     for index, event_type in enumerate(types):
         if event_type not in EventType.values:
-            raise ValidationError({"event_types": {str(index): [UNKNOWN_EVENT_TYPE.format(type=event_type)]}})
+            raise Invalid({"event_types": {str(index): [UNKNOWN_EVENT_TYPE.format(type=event_type)]}})
     return types
 
 
@@ -338,7 +337,7 @@ def webhook_delivery_retry(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -
     if delivery is None:
         raise NotFound(selectors.DELIVERY_NOT_FOUND)
     if delivery.status == WebhookDelivery.Status.PENDING:
-        raise ConflictError(DELIVERY_ALREADY_PENDING, code="already_pending")
+        raise Conflict(DELIVERY_ALREADY_PENDING, code="already_pending")
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()

@@ -122,6 +122,12 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='invoicerun',
+            name='heartbeat_at',
+            field=models.DateTimeField(blank=True, help_text='Last sign of life of its worker: set at start and after each batch', null=True),
+        ),
+        migrations.RunSQL("UPDATE invoices_invoicerun SET heartbeat_at = started_at", migrations.RunSQL.noop),
+        migrations.AddField(
+            model_name='invoicerun',
             name='errors',
             field=models.JSONField(blank=True, default=list, help_text='Subscriptions that could not be billed: [{subscription_id, error}]'),
         ),

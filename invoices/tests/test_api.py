@@ -25,6 +25,7 @@ from invoices.tests.factories import bill
 from plans.tests.factories import PlanFactory
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import SubscriptionFactory
+from tenants.fields import TIME_WITHOUT_OFFSET
 from tenants.tests.utils import at, ts
 from usage.tests.factories import use
 from webhooks.models import Event
@@ -124,6 +125,16 @@ def test_run_as_of_defaults_to_now(admin_user, client_at, turl, tenant):
     assert response.status_code == 202
     assert ts(response.json()["as_of"]) == at(2026, 3, 4, 5, 6)
     assert InvoiceRun.objects.get(pk=response.json()["id"]).as_of == at(2026, 3, 4, 5, 6)
+
+
+@pytest.mark.parametrize("as_of", ["2026-02-01T00:00:00", "2026-02-01 00:00", "2026-02-01"])
+def test_run_as_of_without_an_offset_is_400(admin_user, client_at, turl, as_of):
+    # As usage timestamps: a time without its offset could mean any zone.
+    with client_at(admin_user, at(2026, 2, 1, 1)) as api:
+        response = api.post(turl("invoices/run"), {"as_of": as_of})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"code": "naive", "detail": TIME_WITHOUT_OFFSET, "attr": "as_of"}]
+    assert not InvoiceRun.objects.exists()
 
 
 def test_run_that_is_not_yet_due_creates_nothing(admin_user, client_at, turl, sub, django_capture_on_commit_callbacks):

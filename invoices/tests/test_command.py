@@ -82,11 +82,20 @@ def test_as_of_defaults_to_now(due, tenant):
     assert Invoice.objects.for_tenant(tenant).count() == 2
 
 
-@pytest.mark.parametrize("value", ["2026-02-01", "2026-02-01T00:00:00", "2026-02-01T01:00:00+01:00"])
-def test_a_date_or_a_naive_time_is_utc(due, tenant, value):
+@pytest.mark.parametrize("value", ["2026-02-01", "2026-02-01T01:00:00+01:00"])
+def test_a_date_is_midnight_utc_and_an_offset_is_kept(due, tenant, value):
     out, _ = command("--tenant", str(tenant.id), "--as-of", value)
     assert out.splitlines()[0] == "as of 2026-02-01T00:00:00+00:00"
     assert Invoice.objects.for_tenant(tenant).count() == 2
+
+
+@pytest.mark.parametrize("value", ["2026-02-01T00:00:00", "2026-02-01 00:00"])
+def test_a_time_without_an_offset_is_refused(due, value):
+    # As the API's as_of and usage timestamps: which zone was meant is not ours to guess.
+    with pytest.raises(CommandError) as error:
+        command("--as-of", value)
+    assert str(error.value) == run_invoices.AS_OF_WITHOUT_OFFSET.format(value=value)
+    assert not Invoice.all_tenants.exists()
 
 
 def test_dry_run_counts_what_is_due_and_writes_nothing(due, tenant):

@@ -22,11 +22,14 @@ from invoices.services import invoice_due_subscriptions, invoice_void
 from invoices.webhook_api import (
     AMOUNT_NOT_A_DECIMAL_STRING,
     BAD_SIGNATURE,
+    PAYMENT_WEBHOOK_MAX_BYTES,
     UNREADABLE_SIGNATURE,
     WEBHOOK_ID_TOO_LONG,
+    WEBHOOK_TOO_LARGE,
 )
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import SubscriptionFactory
+from tenants.parsers import JSON_TOO_DEEP, NULL_CHARACTER
 from tenants.tests.utils import at
 from webhooks.models import Event, WebhookDelivery
 from webhooks.tests.factories import WebhookEndpointFactory
@@ -227,6 +230,66 @@ def test_signed_malformed_json_is_400(invoice, sub):
     assert response.status_code == 400
     assert response.json()["type"] == "client_error"
     assert response.json()["errors"][0]["code"] == "parse_error"
+    assert_nothing_recorded(invoice, sub)
+
+
+# What a signed body may not hold, and what is refused before the signature is checked
+# (issue #11, item 14).
+
+
+@pytest.mark.parametrize(
+    ("change", "attr"),
+    [
+        (lambda b: b["data"].update(failure_reason="card\x00declined"), "data.failure_reason"),
+        (lambda b: b["data"].update({"note\x00": "x"}), "data"),
+        (lambda b: b.update(extra={"tags": ["ok", "\x00"]}), "extra.tags.1"),
+    ],
+)
+def test_a_nul_character_in_a_signed_body_is_400_naming_its_place(invoice, sub, change, attr):
+    payload = body(invoice)
+    change(payload)
+    response = post(payload)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"code": "null_characters_not_allowed", "detail": NULL_CHARACTER, "attr": attr}
+    ]
+    assert_nothing_recorded(invoice, sub)
+
+
+def test_signed_json_nested_1000_deep_is_400(invoice, sub):
+    response = post('{"type": "payment.succeeded", "data": ' + "[" * 1000 + "]" * 1000 + "}")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"code": "parse_error", "detail": JSON_TOO_DEEP, "attr": None}]
+    assert_nothing_recorded(invoice, sub)
+
+
+def test_the_signature_is_checked_before_the_body_is_parsed(invoice, sub):
+    deep = "[" * 30_000 + "]" * 30_000  # under the size limit, so that the signature answers
+    forged = sign(deep, "msg_1", datetime.now(UTC), secret=OTHER_SECRET)
+    assert_401(post(deep, headers=forged), BAD_SIGNATURE.format(reason="no matching signature found"))
+    assert_nothing_recorded(invoice, sub)
+
+
+def test_a_body_over_the_webhook_limit_is_413_before_the_signature_is_checked(invoice, sub):
+    payload = body(invoice, failure_reason="x" * PAYMENT_WEBHOOK_MAX_BYTES)
+    response = post(payload, headers={})  # unsigned: the size answers first
+    assert response.status_code == 413
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [{"code": "request_too_large", "detail": WEBHOOK_TOO_LARGE, "attr": None}],
+    }
+    assert_nothing_recorded(invoice, sub)
+
+
+@pytest.mark.parametrize("amount", ["1e1000000", "1e-1000000", "NaN", "Infinity", "1_000", " 49.00", "+49.00"])
+def test_an_amount_out_of_bounds_or_in_a_python_only_spelling_is_400(invoice, sub, amount):
+    response = post(body(invoice, amount=amount))
+    assert response.status_code == 400
+    assert [(e["attr"], e["code"]) for e in response.json()["errors"]] in (
+        [("data.amount", "invalid")],
+        [("data.amount", "max_whole_digits")],
+        [("data.amount", "max_decimal_places")],
+    )
     assert_nothing_recorded(invoice, sub)
 
 

@@ -1,5 +1,5 @@
-"""`manage.py seed_demo` (`make demo`): the demo tenant with its history, and a second
-run that changes nothing."""
+"""`manage.py seed_demo` (`make demo`): the demo tenant with its history, a second
+run that changes nothing, and `--reset`, which seeds it afresh."""
 
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from invoices.billing import BatchOutcome
 from invoices.models import Invoice, InvoiceLine, InvoiceRun, PaymentEvent
 from metrics.management.commands import seed_demo
 from metrics.models import RevenueSnapshot
+from metrics.selectors import revenue_by_month
 from plans.models import Charge, Meter, Plan
 from subscriptions.models import Customer, Subscription
+from subscriptions.tests.factories import SubscriptionFactory
 from tenants.models import ApiKey, Role, Tenant, User, hash_api_key
 from tenants.tests.factories import TenantFactory, UserFactory
 from usage.models import UsageEvent
@@ -33,10 +36,10 @@ TENANT_MODELS = (
 )  # fmt: skip
 
 
-def seed(at: datetime = NOW) -> str:
+def seed(at: datetime = NOW, *args: str) -> str:
     out = StringIO()
     with time_machine.travel(at, tick=False):
-        call_command("seed_demo", stdout=out)
+        call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
 
 
@@ -178,13 +181,24 @@ def test_a_run_that_fails_half_way_leaves_nothing(monkeypatch):
     def fail(**kwargs: Any) -> None:
         raise RuntimeError("invoicing broke")
 
-    monkeypatch.setattr(seed_demo, "invoice_due_subscriptions", fail)
+    monkeypatch.setattr(seed_demo, "bill_due_batch", fail)
 
     with pytest.raises(RuntimeError):
         seed()
 
     assert not Tenant.objects.exists()
     assert not User.objects.exists()
+
+
+def test_a_subscription_that_cannot_be_billed_stops_the_seed_and_leaves_nothing(monkeypatch):
+    failure = {"subscription_id": "s", "error": "RuntimeError: no price"}
+    monkeypatch.setattr(seed_demo, "bill_due_batch", lambda **kwargs: BatchOutcome(failures=[failure]))
+
+    with pytest.raises(CommandError) as raised:
+        seed()
+
+    assert str(raised.value) == seed_demo.NOT_BILLED.format(failures=[failure])
+    assert not Tenant.objects.exists()
 
 
 def test_it_refuses_when_the_demo_email_belongs_to_another_tenant():
@@ -194,3 +208,99 @@ def test_it_refuses_when_the_demo_email_belongs_to_another_tenant():
         seed()
 
     assert not Tenant.objects.filter(name=seed_demo.DEMO_TENANT_NAME).exists()
+
+
+def test_each_invoice_is_issued_at_its_period_end_so_the_chart_shows_the_months():
+    seed()
+
+    tenant = demo_tenant()
+    invoices = list(Invoice.objects.for_tenant(tenant).order_by("number"))
+    assert len(invoices) > 20
+    assert all(invoice.issued_at == invoice.period_end < NOW for invoice in invoices)
+    # Issued oldest first, as the hourly beat job would have: numbers follow the dates.
+    assert [i.issued_at for i in invoices] == sorted(i.issued_at for i in invoices)
+    assert all(i.due_at == i.issued_at + timedelta(days=30) for i in invoices)
+    [usd] = revenue_by_month(tenant_id=tenant.pk, start=datetime(2025, 11, 1, tzinfo=UTC), end=NOW)
+    invoiced = {month.month.strftime("%Y-%m"): month.invoiced for month in usd.months}
+    assert [m for m, amount in invoiced.items() if amount > 0] == ["2025-12", "2026-01", "2026-02", "2026-03"]
+    assert invoiced["2025-11"] == 0  # the subscriptions started then: nothing had ended
+
+
+def rows_of(tenant_id: Any) -> dict[str, int]:
+    """The rows that name `tenant_id`, by model, of every model with a tenant key."""
+    return {m.__name__: m._base_manager.filter(tenant_id=tenant_id).count() for m in seed_demo._owned_models()}
+
+
+def test_reset_deletes_the_demo_and_all_it_owns_then_seeds_it_afresh(settings):
+    settings.APP_ENV = "development"
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
+    seed()  # without private URLs: no webhook endpoint, and a second run would change nothing
+    old = demo_tenant()
+    other = TenantFactory(name="Acme")
+    SubscriptionFactory(tenant=other)
+    UserFactory(tenant=other, email="admin@acme.test")
+    others_before = rows_of(other.pk)
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+
+    out = seed(NOW + timedelta(days=1), "--reset")
+
+    new = demo_tenant()
+    assert new.pk != old.pk
+    assert not Tenant.objects.filter(pk=old.pk).exists()
+    assert set(rows_of(old.pk).values()) == {0}
+    assert WebhookEndpoint.objects.for_tenant(new).get().url == seed_demo.DEMO_WEBHOOK_URL
+    assert User.objects.get(email=seed_demo.DEMO_ADMIN_EMAIL).tenant == new
+    assert rows_of(other.pk) == others_before  # other tenants are left alone
+    assert f"demo tenant deleted: Demo Co (id {old.pk})" in out
+    assert re.search(r"\d+ usage events", out)
+    assert "demo tenant created: Demo Co" in out
+    assert re.search(r"API key \(shown once\): bk_", out)
+    assert RevenueSnapshot.objects.filter(tenant_id=old.pk).count() == 0
+
+
+def test_owned_models_cover_every_model_with_a_tenant_key():
+    from django.apps import apps
+
+    with_tenant = {m for m in apps.get_models() if any(f.name == "tenant" for f in m._meta.fields)}
+    assert set(seed_demo._owned_models()) == with_tenant - {RevenueSnapshot}  # a view, refreshed after
+    order = [m.__name__ for m in seed_demo._owned_models()]
+    assert order.index("PaymentEvent") < order.index("Invoice") < order.index("Customer")
+    assert order.index("UsageEvent") < order.index("Meter")
+    assert order.index("Charge") < order.index("Plan")
+
+
+def test_reset_without_a_demo_seeds_it(settings):
+    settings.APP_ENV = "development"
+
+    out = seed(NOW, "--reset")
+
+    assert "demo tenant deleted" not in out
+    assert Invoice.objects.for_tenant(demo_tenant()).exists()
+
+
+@pytest.mark.parametrize(("app_env", "message"), [("test", "APP_ENV=development"), ("production", "development only")])
+def test_reset_refuses_outside_development(settings, app_env, message):
+    seed()
+    before = state()
+    settings.APP_ENV = app_env
+    settings.IS_DEVELOPMENT = app_env == "test"
+
+    with pytest.raises(CommandError, match=message):
+        seed(NOW, "--reset")
+
+    assert state() == before
+
+
+def test_a_reset_that_fails_half_way_keeps_the_old_demo(settings, monkeypatch):
+    settings.APP_ENV = "development"
+    seed()
+    before = state()
+
+    def fail(**kwargs: Any) -> None:
+        raise RuntimeError("invoicing broke")
+
+    monkeypatch.setattr(seed_demo, "bill_due_batch", fail)
+    with pytest.raises(RuntimeError):
+        seed(NOW, "--reset")
+
+    assert state() == before

@@ -405,6 +405,16 @@ INVALID = {
     "unknown_currency": ([(("currency",), "XYZ")], [("currency", UNKNOWN_CURRENCY.format(code="XYZ"))]),
     "lower_case_currency": ([(("currency",), "usd")], [("currency", UNKNOWN_CURRENCY.format(code="usd"))]),
     "trial_days_negative": ([(("trial_days",), -1)], [("trial_days", TRIAL_DAYS_RANGE)]),
+    # Whole numbers in the spelling of JSON, not of Python's int() (issue #11, item 16).
+    "trial_days_underscore": ([(("trial_days",), "1_4")], [("trial_days", TRIAL_DAYS_RANGE)]),
+    "tier_bound_spaced": (
+        [(("charges", 0, "tiers", 1, "up_to"), " 10000")],
+        [("charges.0.tiers.1.up_to", TIER_BOUND_INVALID)],
+    ),
+    "package_size_plus": (
+        [(("charges", 3, "package_size"), "+100")],
+        [("charges.3.package_size", PACKAGE_SIZE_NOT_POSITIVE)],
+    ),
 }
 
 
@@ -418,6 +428,82 @@ def test_plan_validation_names_the_place(api, turl, tenant, meters, changes, exp
     assert response.json()["type"] == "validation_error"
     assert sorted(errors_of(response)) == sorted(expected)
     assert not Plan.objects.for_tenant(tenant).exists()
+
+
+# Every price of a plan, in every charge model (issue #11, items 6, 14 and 16): one
+# decimal parser (tenants.decimals), prices below 10^9 with at most 12 decimal places.
+PRICE_PLACES = {
+    "amount": ("amount",),
+    "charges.2.unit_amount": ("charges", 2, "unit_amount"),
+    "charges.3.package_amount": ("charges", 3, "package_amount"),
+    "charges.0.tiers.1.unit_amount": ("charges", 0, "tiers", 1, "unit_amount"),
+    "charges.1.tiers.1.flat_amount": ("charges", 1, "tiers", 1, "flat_amount"),
+}
+BAD_PRICES = [
+    ("1e1000000", AMOUNT_TOO_LARGE),
+    ("1e250331866695369004172", AMOUNT_TOO_LARGE),  # an exponent beyond Decimal's (found by test_fuzz)
+    ("1000000000", AMOUNT_TOO_LARGE),
+    ("1e9", AMOUNT_TOO_LARGE),
+    ("1e-1000000", AMOUNT_TOO_PRECISE),
+    ("NaN", AMOUNT_INVALID),
+    ("Infinity", AMOUNT_INVALID),
+    ("-Infinity", AMOUNT_INVALID),
+    ("1_000", AMOUNT_INVALID),
+    (" 1", AMOUNT_INVALID),
+    ("+1", AMOUNT_INVALID),
+    (".5", AMOUNT_INVALID),
+]
+
+
+@pytest.mark.parametrize("attr", PRICE_PLACES)
+@pytest.mark.parametrize(("price", "message"), BAD_PRICES, ids=[p for p, _ in BAD_PRICES])
+def test_a_price_out_of_bounds_or_in_a_python_only_spelling_is_400(api, turl, tenant, meters, attr, price, message):
+    body = pro()
+    set_path(body, PRICE_PLACES[attr], price)
+    response = api.post(turl("plans"), body, format="json")
+    assert response.status_code == 400
+    assert errors_of(response) == [(attr, message)]
+    assert not Plan.objects.for_tenant(tenant).exists()
+
+
+@pytest.mark.parametrize("attr", PRICE_PLACES)
+@pytest.mark.parametrize(("price", "shown"), [("-0", "0.00"), ("999999999.999999999999", "999999999.999999999999")])
+def test_a_price_at_the_bounds_is_kept(api, turl, meters, attr, price, shown):
+    body = pro()
+    set_path(body, PRICE_PLACES[attr], price)
+    response = api.post(turl("plans"), body, format="json")
+    assert response.status_code == 201, response.json()
+    node = response.json()
+    for key in PRICE_PLACES[attr]:
+        node = node[key]
+    assert node == shown
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "attr", "message"),
+    [
+        (("charges", 3, "package_size"), 1_000_000_001, "charges.3.package_size", PACKAGE_SIZE_NOT_POSITIVE),
+        (("charges", 0, "tiers", 1, "up_to"), 10**15, "charges.0.tiers.1.up_to", TIER_BOUND_INVALID),
+        (("charges", 0, "tiers", 1, "up_to"), 10**400, "charges.0.tiers.1.up_to", TIER_BOUND_INVALID),
+    ],
+    ids=["package_size", "up_to", "up_to_400_digits"],
+)
+def test_package_size_and_tier_bounds_have_a_ceiling(api, turl, tenant, meters, path, value, attr, message):
+    body = pro()
+    set_path(body, path, value)
+    response = api.post(turl("plans"), body, format="json")
+    assert response.status_code == 400
+    assert errors_of(response) == [(attr, message)]
+
+
+def test_the_largest_package_size_and_tier_bound_are_accepted(api, turl, meters):
+    body = pro()
+    set_path(body, ("charges", 3, "package_size"), 1_000_000_000)
+    set_path(body, ("charges", 0, "tiers", 1, "up_to"), 999_999_999_999_999)
+    response = api.post(turl("plans"), body, format="json")
+    assert response.status_code == 201
+    charges = response.json()["charges"]
+    assert (charges[3]["package_size"], charges[0]["tiers"][1]["up_to"]) == (1_000_000_000, 999_999_999_999_999)
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from plans.pricing import (
     AMOUNT_NEGATIVE,
+    AMOUNT_TOO_LARGE,
+    AMOUNT_TOO_PRECISE,
     FIELD_NOT_ALLOWED,
     FIELD_REQUIRED,
     LAST_TIER_MUST_BE_OPEN,
@@ -256,10 +258,31 @@ def test_valid_specs_have_no_problems(spec):
         (ChargeSpec.tiered([TierSpec(None), TierSpec(None)]), [(("tiers", 0, "up_to"), ONLY_LAST_TIER_OPEN)]),
         (ChargeSpec.tiered([TierSpec(10), TierSpec(20)]), [(("tiers", 1, "up_to"), LAST_TIER_MUST_BE_OPEN)]),
         (ChargeSpec.tiered([TierSpec(0), TierSpec(None)]), [(("tiers", 0, "up_to"), TIER_BOUND_INVALID)]),
+        # Bounds (issue #11, item 6): prices below 10^9 with at most 12 decimal places,
+        # package sizes up to 10^9 and tier bounds of at most 15 digits.
+        (ChargeSpec.per_unit(D("1e9")), [(("unit_amount",), AMOUNT_TOO_LARGE)]),
+        (ChargeSpec.per_unit(D("1e1000000")), [(("unit_amount",), AMOUNT_TOO_LARGE)]),
+        (ChargeSpec.per_unit(D("1e-1000000")), [(("unit_amount",), AMOUNT_TOO_PRECISE)]),
+        (ChargeSpec.per_unit(D("NaN")), [(("unit_amount",), AMOUNT_NEGATIVE)]),
+        (ChargeSpec.package(10, D("1000000000.5")), [(("package_amount",), AMOUNT_TOO_LARGE)]),
+        (ChargeSpec.package(1_000_000_001, D(1)), [(("package_size",), PACKAGE_SIZE_NOT_POSITIVE)]),
+        (
+            ChargeSpec.volume([TierSpec(10), TierSpec(None, flat_amount=D("0.0000000000001"))]),
+            [(("tiers", 1, "flat_amount"), AMOUNT_TOO_PRECISE)],
+        ),
+        (ChargeSpec.tiered([TierSpec(10**15), TierSpec(None)]), [(("tiers", 0, "up_to"), TIER_BOUND_INVALID)]),
     ],
 )
 def test_spec_problems_name_the_place_and_the_rule(spec, expected):
     assert problems(spec) == expected
+
+
+def test_the_largest_prices_and_bounds_are_fine():
+    top = D("999999999.999999999999")
+    assert spec_problems(ChargeSpec.per_unit(top)) == []
+    assert spec_problems(ChargeSpec.package(1_000_000_000, top)) == []
+    assert spec_problems(ChargeSpec.tiered([TierSpec(999_999_999_999_999, top, top), TierSpec(None)])) == []
+    assert spec_problems(ChargeSpec.per_unit(D("1.500000000000000000000"))) == []  # trailing zeros do not count
 
 
 def test_spec_problems_reports_every_problem():

@@ -8,7 +8,6 @@ import threading
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
-from rest_framework.exceptions import ValidationError
 
 from plans.models import Plan
 from plans.tests.factories import PlanFactory, add_charge
@@ -21,7 +20,7 @@ from subscriptions.services import (
     subscription_create,
 )
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
-from tenants.errors import ConflictError
+from tenants.errors import ConflictError, Invalid
 from tenants.tests.factories import TenantFactory
 from tenants.tests.utils import at
 
@@ -43,7 +42,7 @@ def test_subscription_create_uses_the_clock_for_a_missing_start(tenant):
 @pytest.mark.django_db
 def test_subscription_create_refuses_another_tenants_customer(tenant, other_tenant):
     theirs = CustomerFactory(tenant=other_tenant)
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(Invalid) as info:
         subscription_create(tenant=tenant, customer_id=theirs.id, plan_id=PlanFactory(tenant=tenant).id)
     assert info.value.detail == {"customer_id": [SUBSCRIPTION_CUSTOMER_NOT_FOUND]}
 
@@ -158,7 +157,7 @@ def test_concurrent_creates_for_one_customer_cannot_both_take_a_meter():
 @pytest.mark.parametrize("trial_days", [-1, 731])
 def test_subscription_create_refuses_trial_days_out_of_range(tenant, trial_days):
     customer, plan = CustomerFactory(tenant=tenant), PlanFactory(tenant=tenant)
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(Invalid) as info:
         subscription_create(tenant=tenant, customer_id=customer.id, plan_id=plan.id, trial_days=trial_days)
     assert info.value.detail == {"trial_days": [TRIAL_DAYS_OUT_OF_RANGE]}
     assert not Subscription.objects.exists()
@@ -167,6 +166,18 @@ def test_subscription_create_refuses_trial_days_out_of_range(tenant, trial_days)
 @pytest.mark.django_db
 def test_a_bad_start_at_is_reported_before_any_state_conflict(tenant):
     customer, plan = CustomerFactory(tenant=tenant), PlanFactory(tenant=tenant, active=False)
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(Invalid) as info:
         subscription_create(tenant=tenant, customer_id=customer.id, plan_id=plan.id, start_at=at(1900, 1, 1))
     assert info.value.detail == {"start_at": [START_AT_OUT_OF_RANGE]}
+
+
+def test_the_webhook_body_of_a_subscription_is_what_the_api_renders(tenant):
+    from subscriptions.payloads import subscription_body
+    from subscriptions.serializers import SubscriptionOutput
+
+    trialing = SubscriptionFactory(tenant=tenant, start_at=at(2026, 1, 31), trial_days=3)
+    canceled = SubscriptionFactory(
+        tenant=tenant, start_at=at(2025, 1, 1), status=Subscription.Status.CANCELED, canceled_at=at(2025, 2, 1)
+    )
+    for sub in (trialing, canceled):
+        assert subscription_body(sub) == SubscriptionOutput(sub).data

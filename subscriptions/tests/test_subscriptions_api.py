@@ -22,6 +22,7 @@ from subscriptions.services import (
     SUBSCRIPTION_PLAN_NOT_FOUND,
 )
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from tenants.fields import TIME_WITHOUT_OFFSET
 from tenants.tests.utils import at, ts
 from webhooks.models import Event, EventType, WebhookDelivery
 from webhooks.tests.factories import WebhookEndpointFactory
@@ -139,6 +140,23 @@ def test_a_null_trial_days_means_the_plans(api_at, turl, customer, tenant):
         response = create(api, turl, customer, plan, trial_days=None, start_at=None)
     assert ts(response.json()["trial_end"]) == at(2026, 3, 8)
     assert ts(response.json()["start_at"]) == at(2026, 3, 1)
+
+
+@pytest.mark.parametrize("trial_days", ["1_4", " 14", "+14"])
+def test_trial_days_in_a_python_only_spelling_is_400(api, turl, customer, plan, trial_days):
+    response = create(api, turl, customer, plan, trial_days=trial_days)
+    assert response.status_code == 400
+    assert [(e["attr"], e["code"]) for e in response.json()["errors"]] == [("trial_days", "invalid")]
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize("start_at", ["2026-01-31T00:00:00", "2026-01-31"])
+def test_a_start_at_without_an_offset_is_400(api_at, turl, customer, plan, start_at):
+    with api_at(at(2026, 6, 15)) as api:
+        response = create(api, turl, customer, plan, start_at=start_at)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"code": "naive", "detail": TIME_WITHOUT_OFFSET, "attr": "start_at"}]
+    assert not Subscription.objects.exists()
 
 
 def test_a_past_start_at_is_a_backfill_from_the_first_period(api_at, turl, customer, plan):

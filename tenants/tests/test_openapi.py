@@ -7,6 +7,8 @@ schemathesis run (test_fuzz.py) found.
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from tenants.decimals import DECIMAL_PATTERN
+
 
 @pytest.fixture(scope="module")
 def schema():
@@ -70,3 +72,15 @@ def test_customer_usage_documents_from_not_from_underscore(schema):
     assert output["required"] == ["from", "meters", "to"]
     meter = output["properties"]["meters"]["items"]["$ref"].rsplit("/", 1)[1]
     assert schema["components"]["schemas"][meter]["required"] == ["aggregation", "meter", "quantity"]
+
+
+def test_writes_document_the_413_of_a_body_over_the_limit_and_reads_do_not(schema):
+    assert ref(responses(schema, "post", "/v1/tenants/{tenant_id}/usage/batch")["413"]) == "ClientErrorResponse"
+    assert "413" in responses(schema, "patch", "/v1/tenants/{tenant_id}/customers/{customer_id}")
+    assert "413" in responses(schema, "post", "/v1/webhooks/payment")
+    assert "413" not in responses(schema, "get", "/v1/tenants/{tenant_id}/usage")
+
+
+def test_decimal_inputs_document_the_one_spelling_they_accept(schema):
+    components = schema["components"]["schemas"]
+    assert components["UsageEventInputRequest"]["properties"]["value"]["pattern"] == DECIMAL_PATTERN

@@ -24,7 +24,7 @@ def test_limit_pages_and_next_cursor_continues(api, turl, tenant):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("limit", ["0", "501", "ten"])
+@pytest.mark.parametrize("limit", ["0", "501", "ten", " 10", "1_0", "+10", "١٠"])
 def test_limit_out_of_range_is_a_400_naming_limit(api, turl, limit):
     response = api.get(turl("users"), {"limit": limit})
     assert response.status_code == 400

@@ -1,11 +1,12 @@
 """`?from=&to=` (tenants.params): every route that takes a time range reads it the
-same way, with the same errors."""
+same way, with the same errors; a time the calendar cannot step through is a 400
+naming the parameter, never a 500 (issue #11, item 14)."""
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from subscriptions.tests.factories import CustomerFactory
-from tenants.params import RANGE_REVERSED
+from tenants.params import RANGE_REVERSED, TIME_PARAM_TOO_LATE
 from tenants.tests.utils import at
 from usage.tests.factories import UsageEventFactory
 
@@ -52,6 +53,41 @@ def test_a_malformed_bound_is_the_same_400_on_every_route(api, urls, name, value
 def test_from_not_before_to_is_400_on_every_route(api, urls, params):
     expected = [{"code": "invalid", "detail": RANGE_REVERSED, "attr": "from"}]
     assert errors(api, urls, params) == [expected] * len(urls)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["from", "to"])
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59Z", "9999-01-01T00:00:00Z", "9999-06-01"])
+def test_a_time_at_the_end_of_the_calendar_is_400_naming_it_on_every_route(api, urls, name, value):
+    expected = [{"code": "max_value", "detail": TIME_PARAM_TOO_LATE, "attr": name}]
+    assert errors(api, urls, {name: value}) == [expected] * len(urls)
+
+
+@pytest.mark.django_db
+def test_both_bounds_too_late_are_both_named_on_every_route(api, urls):
+    params = {"from": "9999-12-01T00:00:00Z", "to": "9999-12-31T23:59:59Z"}
+    for found in errors(api, urls, params):
+        assert sorted((e["attr"], e["code"], e["detail"]) for e in found) == [
+            ("from", "max_value", TIME_PARAM_TOO_LATE),
+            ("to", "max_value", TIME_PARAM_TOO_LATE),
+        ]
+
+
+@pytest.mark.django_db
+def test_the_last_year_before_the_bound_is_fine_on_every_route(api, urls):
+    for url in urls:
+        response = api.get(url, {"from": "9998-01-01T00:00:00Z", "to": "9998-12-31T23:59:59.999999Z"})
+        assert response.status_code == 200, response.json()
+
+
+@pytest.mark.django_db
+def test_the_revenue_report_lists_the_months_up_to_the_bound(api, turl):
+    response = api.get(turl("metrics/revenue"), {"from": "9998-01-01T00:00:00Z", "to": "9998-12-31T23:59:59Z"})
+    assert response.json() == {
+        "from": "9998-01-01T00:00:00.000000Z",
+        "to": "9998-12-31T23:59:59.000000Z",
+        "currencies": [],
+    }
 
 
 @pytest.mark.django_db

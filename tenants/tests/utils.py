@@ -33,9 +33,14 @@ def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
             yield route, entry
 
 
+def all_routes() -> list[tuple[str, URLPattern]]:
+    """Every route of the URLconf (the admin's too), as Django spells it."""
+    return list(_walk(get_resolver().url_patterns))
+
+
 def tenant_routes() -> list[tuple[str, URLPattern]]:
     """Every route under /v1/tenants/{tenant_id} (and that path itself), as Django spells it."""
-    return [(route, p) for route, p in _walk(get_resolver().url_patterns) if route.startswith(TENANT_PREFIX)]
+    return [(route, p) for route, p in all_routes() if route.startswith(TENANT_PREFIX)]
 
 
 def route_methods(pattern: URLPattern) -> list[str]:

@@ -7,8 +7,9 @@ from django.core.management import CommandError, call_command
 
 from plans.tests.factories import MeterFactory
 from subscriptions.tests.factories import CustomerFactory
+from tenants.parsers import JSON_TOO_DEEP, NULL_CHARACTER
 from usage.models import UsageEvent
-from usage.parsing import UNKNOWN_METER
+from usage.parsing import BAD_VALUE, UNKNOWN_METER
 from usage.selectors import clear_reference_cache
 from usage.services import BATCH_KEY_REUSED
 
@@ -109,3 +110,44 @@ def test_backfill_of_an_unknown_tenant_fails(tmp_path):
     path.write_text("")
     with pytest.raises(CommandError, match="no tenant"):
         call_command("backfill_usage", "--tenant", "00000000-0000-0000-0000-000000000000", str(path))
+
+
+def line(key, **fields):
+    return {"idempotency_key": key, "external_customer_id": "cus_1", "meter": "api_calls", **fields}
+
+
+def test_backfill_applies_the_api_bounds_and_refuses_what_postgresql_cannot_store(tenant, tmp_path):
+    path = tmp_path / "usage.jsonl"
+    lines = [
+        json.dumps(line("big", value="1000000000000000")),  # 10^15
+        json.dumps(line("python", value="1_000")),
+        json.dumps(line("nul", properties={"region": "e\x00u"})),
+        '{"idempotency_key": "deep", "properties": ' + '{"a": ' * 1000 + "1" + "}" * 1001,
+        json.dumps(line("ok", value="999999999999999.999999999999")),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    out = run(tenant, path)
+    assert "accepted: 1" in out
+    assert "rejected: 4" in out
+    assert f"line 1: value: {BAD_VALUE}" in out
+    assert f"line 2: value: {BAD_VALUE}" in out
+    assert f"line 3: properties.region: {NULL_CHARACTER}" in out
+    assert f"line 4: invalid JSON: {JSON_TOO_DEEP}" in out
+    assert list(UsageEvent.objects.values_list("idempotency_key", "value")) == [
+        ("ok", Decimal("999999999999999.999999999999"))
+    ]
+
+
+def test_csv_backfill_refuses_nul_in_any_column(tenant, tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text(
+        "idempotency_key,external_customer_id,meter,value,timestamp,properties\n"
+        "k1,cus\x001,api_calls,1,,\n"
+        'k2,cus_1,api_calls,1,,"{""region"": ""e\\u0000u""}"\n'
+        "k3,cus_1,api_calls,1,,\n"
+    )
+    out = run(tenant, path)
+    assert "accepted: 1" in out
+    assert f"line 2: external_customer_id: {NULL_CHARACTER}" in out
+    assert f"line 3: properties.region: {NULL_CHARACTER}" in out
+    assert list(UsageEvent.objects.values_list("idempotency_key", flat=True)) == ["k3"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -13,15 +14,19 @@ from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from plans.models import Meter
+from plans.money import format_quantity
 from plans.tests.factories import MeterFactory
 from subscriptions.tests.factories import CustomerFactory
+from tenants.parsers import JSON_TOO_DEEP, NULL_CHARACTER, REQUEST_TOO_LARGE
 from tenants.services import tokens_for_user
 from usage import idempotency
 from usage.models import UsageEvent
 from usage.parsing import (
     BAD_IDEMPOTENCY_KEY,
+    BAD_VALUE,
     MISSING_IDEMPOTENCY_KEY,
     MISSING_UNIQUE_PROPERTY,
+    PROPERTIES_MAX_BYTES,
     PROPERTIES_NOT_OBJECT,
     PROPERTIES_TOO_LARGE,
     TIMESTAMP_TOO_EARLY,
@@ -486,3 +491,155 @@ def test_it_accepts_the_epoch(api, turl, customer, meter):
     response = post(api, turl, event(timestamp="1970-01-01T00:00:00Z"))
     assert response.status_code == 201
     assert response.json()["timestamp"] == "1970-01-01T00:00:00.000000Z"
+
+
+# Values: one decimal parser (tenants.decimals), |value| < 10^15 with at most 12
+# decimal places, so that sums of events fit an invoice (issue #11, items 6 and 16).
+
+BAD_VALUES = [
+    "1e1000000",
+    "1e-1000000",
+    "1e250331866695369004172",
+    "NaN",
+    "-Infinity",
+    "1000000000000000",  # 10^15: 16 integer digits
+    "1e15",
+    "0.0000000000001",
+    "1_000",
+    " 1",
+    "1 ",
+    "+1",
+    ".5",
+    "5.",
+    "0x10",
+    "١",  # an Arabic-Indic digit one, which Decimal() takes
+    "",
+    True,
+    1e16,
+]
+
+
+@pytest.mark.parametrize("value", BAD_VALUES, ids=[repr(v) for v in BAD_VALUES])
+def test_a_value_beyond_the_bounds_or_in_a_python_only_spelling_is_400(key_api, turl, customer, meter, value):
+    response = post(key_api, turl, event(value=value))
+    assert response.status_code == 400
+    assert errors(response) == [("value", BAD_VALUE)]
+    assert not UsageEvent.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["1e1000000", "1_000", "1000000000000000"])
+def test_a_batch_value_beyond_the_bounds_is_400_naming_its_position(key_api, turl, customer, meter, value):
+    response = post_batch(key_api, turl, [batch_event(1), batch_event(2, value=value)])
+    assert response.status_code == 400
+    assert errors(response) == [("events.1.value", BAD_VALUE)]
+    assert not UsageEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ("999999999999999.999999999999", "999999999999999.999999999999"),
+        ("1E+3", "1000"),
+        ("2.50e1", "25"),
+        (1e-05, "0.00001"),
+        (7, "7"),
+        ("-0", "0"),
+        ("-0.000", "0"),
+    ],
+)
+def test_a_value_within_the_bounds_is_stored(key_api, turl, customer, meter, value, stored):
+    response = post(key_api, turl, event(value=value))
+    assert (response.status_code, response.json()["value"]) == (201, stored)
+    assert format_quantity(UsageEvent.objects.get().value) == stored
+
+
+@pytest.mark.parametrize(("first", "second"), [("0", "-0"), ("1", "1.00"), ("1", 1), ("1000", "1E+3"), ("2.5", 2.5)])
+def test_numerically_equal_values_under_one_key_are_a_replay(key_api, turl, customer, meter, first, second):
+    created = post(key_api, turl, event(value=first))
+    replayed = post(key_api, turl, event(value=second))
+    assert (created.status_code, replayed.status_code) == (201, 200)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.json()["id"] == created.json()["id"]
+    assert UsageEvent.objects.count() == 1
+
+
+def test_numerically_equal_values_are_a_duplicate_in_a_batch(key_api, turl, customer, meter):
+    post_batch(key_api, turl, [batch_event(0, value="0")])
+    response = post_batch(key_api, turl, [batch_event(0, value="-0")])
+    assert (response.status_code, response.json()) == (200, {"accepted": 0, "duplicates": 1})
+
+
+# NUL characters (PostgreSQL text and jsonb refuse them): refused by the JSON reader
+# (tenants.parsers) with the place named, before anything reaches the database.
+
+NUL_FIELDS = [
+    ({"external_customer_id": "cus\x00"}, "external_customer_id"),
+    ({"meter": "api\x00calls"}, "meter"),
+    ({"properties": {"region": "e\x00u"}}, "properties.region"),
+    ({"properties": {"reg\x00ion": "eu"}}, "properties"),
+    ({"properties": {"nested": {"list": ["ok", "\x00"]}}}, "properties.nested.list.1"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "attr"), NUL_FIELDS, ids=[a for _, a in NUL_FIELDS])
+def test_a_nul_character_in_any_field_is_400_naming_it(key_api, turl, customer, meter, overrides, attr):
+    response = post(key_api, turl, event(**overrides))
+    assert response.status_code == 400
+    assert errors(response) == [(attr, NULL_CHARACTER)]
+    assert not UsageEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "attr"),
+    [*NUL_FIELDS, ({"idempotency_key": "b\x00"}, "idempotency_key")],
+    ids=[a for _, a in NUL_FIELDS] + ["idempotency_key"],
+)
+def test_a_nul_character_in_a_batch_event_is_400_naming_its_position(key_api, turl, customer, meter, overrides, attr):
+    response = post_batch(key_api, turl, [batch_event(0), batch_event(1, **overrides)])
+    assert response.status_code == 400
+    assert errors(response) == [(f"events.1.{attr}", NULL_CHARACTER)]
+    assert not UsageEvent.objects.exists()
+
+
+def test_properties_nested_1000_deep_are_400(key_api, turl, customer, meter):
+    body = (
+        '{"external_customer_id": "cus_42", "meter": "api_calls", "properties": ' + '{"a": ' * 1000 + "1" + "}" * 1001
+    )
+    response = key_api.post(turl("usage"), body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="deep")
+    assert response.status_code == 400
+    assert errors(response) == [(None, JSON_TOO_DEEP)]
+
+
+# Body size: the default MAX_REQUEST_BODY_BYTES fits the largest batch a client should
+# send in one piece, 1,000 events with 3 KB of properties each.
+
+
+def big_batch(properties_bytes: int) -> list[dict[str, object]]:
+    blob = "x" * (properties_bytes - len('{"blob":""}'))
+    return [batch_event(i, value="1", properties={"blob": blob}) for i in range(1000)]
+
+
+def test_a_batch_of_1000_events_with_3kb_of_properties_each_is_accepted(key_api, turl, customer, meter, settings):
+    events = big_batch(3 * 1024)
+    assert len(json.dumps({"events": events})) < settings.MAX_REQUEST_BODY_BYTES
+    response = post_batch(key_api, turl, events)
+    assert (response.status_code, response.json()) == (200, {"accepted": 1000, "duplicates": 0})
+    assert UsageEvent.objects.count() == 1000
+
+
+def test_a_batch_over_the_body_limit_is_413_and_stores_nothing(key_api, turl, customer, meter, settings):
+    events = big_batch(PROPERTIES_MAX_BYTES)  # allowed per event, but 8 MB in all
+    assert len(json.dumps({"events": events})) > settings.MAX_REQUEST_BODY_BYTES
+    response = post_batch(key_api, turl, events)
+    assert response.status_code == 413
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [
+            {
+                "code": "request_too_large",
+                "detail": REQUEST_TOO_LARGE.format(limit=settings.MAX_REQUEST_BODY_BYTES),
+                "attr": None,
+            }
+        ],
+    }
+    assert not UsageEvent.objects.exists()

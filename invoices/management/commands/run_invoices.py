@@ -5,8 +5,8 @@ Without `--tenant`, every tenant in turn. Each tenant goes through
 `invoices.services.invoice_due_subscriptions` (batches, SKIP LOCKED, exactly once), so
 running the command while a worker runs the same tenant is safe. `--dry-run` only
 counts the subscriptions that are due (`subscription_list_due`) and writes nothing.
-An `--as-of` more than a few minutes ahead is refused, as by the API: a period is
-invoiced once it has ended.
+`--as-of` is an RFC 3339 time with its offset or a date (midnight UTC); one more than a
+few minutes ahead is refused, as by the API: a period is invoiced once it has ended.
 A tenant whose run fails is reported and the others still run; the command then exits
 with an error. What the failed run committed stays (each batch is its own
 transaction), and running the command again finishes it.
@@ -22,34 +22,36 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
 from invoices import billing
 from invoices.services import AS_OF_IN_THE_FUTURE, invoice_due_subscriptions, invoice_run_as_of
 from subscriptions.selectors import subscription_list_due
+from tenants.errors import Invalid
 from tenants.models import Tenant
 
 BAD_AS_OF = (
     "--as-of must be an RFC 3339 time (2026-02-01T00:00:00Z) or a date (2026-02-01, midnight UTC); got {value!r}"
 )
+AS_OF_WITHOUT_OFFSET = "--as-of needs the time's UTC offset, like 2026-02-01T00:00:00Z; got {value!r}"
 BAD_TENANT = "--tenant must be a tenant's id (a UUID); got {value!r}"
 NO_TENANT = "no tenant {value}"
 RUNS_FAILED = "invoicing failed for {count} tenant(s): {names}"
 
 
 def parse_as_of(value: str) -> datetime:
-    """An aware time from the command line; a naive one or a bare date is UTC."""
+    """A time with its offset, or a bare date (midnight UTC), from the command line. A
+    time without an offset is refused, as by the API's `as_of` and usage timestamps."""
     try:
-        parsed = parse_datetime(value)
-        if parsed is None:
-            day = parse_date(value)
-            parsed = None if day is None else datetime(day.year, day.month, day.day)
+        day = parse_date(value)
+        parsed = datetime(day.year, day.month, day.day, tzinfo=UTC) if day else parse_datetime(value)
     except ValueError:  # well-formed but impossible, like month 13
         parsed = None
     if parsed is None:
         raise CommandError(BAD_AS_OF.format(value=value))
-    return parsed.astimezone(UTC) if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
+    if timezone.is_naive(parsed):
+        raise CommandError(AS_OF_WITHOUT_OFFSET.format(value=value))
+    return parsed.astimezone(UTC)
 
 
 def tenants_to_run(tenant_arg: str | None) -> list[Tenant]:
@@ -78,7 +80,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             as_of = invoice_run_as_of(None if options["as_of"] is None else parse_as_of(options["as_of"]))
-        except ValidationError:
+        except Invalid:
             raise CommandError(AS_OF_IN_THE_FUTURE) from None
         tenants = tenants_to_run(options["tenant"])
         self.subscriptions = 0

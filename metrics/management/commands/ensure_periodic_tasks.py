@@ -15,11 +15,12 @@ DEFAULT_SCHEDULES: list[tuple[str, str, int]] = [
     ("Webhook delivery sweeper", "webhooks.tasks.webhook_deliveries_sweep", 1),
     ("Revenue metrics refresh", "metrics.tasks.revenue_metrics_refresh", 15),
     ("Invoice run, every tenant", "invoices.tasks.invoice_run_all_tenants", 60),
+    ("Invoice run sweeper", "invoices.tasks.invoice_runs_sweep", 5),
 ]
 
 
 class Command(BaseCommand):
-    help = "Create the default periodic tasks (invoicing, revenue refresh) if they are missing."
+    help = "Create the default periodic tasks (invoicing, sweepers, revenue refresh) if they are missing."
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name, task, minutes in DEFAULT_SCHEDULES:

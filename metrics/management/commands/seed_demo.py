@@ -1,16 +1,20 @@
-"""`python manage.py seed_demo` (`make demo`): a demo tenant with months of history.
+"""`python manage.py seed_demo [--reset]` (`make demo`): a demo tenant with months of history.
 
 Everything goes through the apps' services, as the API would: the tenant "Demo Co"
 with an admin and an API key, a meter of every aggregation, plans of every charge
 model, a webhook endpoint where nothing listens, ten customers subscribed three to
 four months ago (trials, one still in its trial, one canceled at period end), a few
-thousand usage events over those months (the batch ingestion path), then an invoice
-run as of now, payments of the older invoices through the payment webhook's service
-(one declined), and a refresh of the revenue view.
+thousand usage events over those months (the batch ingestion path), then the invoices
+of every period that ended, each issued at its period's end as the hourly beat job
+would have (oldest first), payments of the older invoices through the payment
+webhook's service (one declined), and a refresh of the revenue view.
 
 Safe to run twice: the demo admin's email marks the demo tenant, and a run that finds
-it prints the login and changes nothing. The whole seed is one transaction, so a run
-that fails leaves nothing behind. Development only: the password is fixed and printed.
+it prints the login and changes nothing. `--reset` (APP_ENV=development only) deletes
+the demo tenant and everything it owns, then seeds it afresh: how a demo seeded
+without WEBHOOK_ALLOW_PRIVATE_URLS gets its webhook endpoint. The whole seed is one
+transaction, so a run that fails leaves nothing behind (nor deletes anything).
+Development only: the password is fixed and printed.
 """
 
 from __future__ import annotations
@@ -24,17 +28,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from graphlib import TopologicalSorter
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, models, transaction
+from django.db.models import Min
 from django.utils import timezone
 
+from invoices.billing import bill_due_batch
 from invoices.models import Invoice
 from invoices.payments import PaymentNotice, payment_event_receive
-from invoices.services import invoice_due_subscriptions, subscription_cancel
+from invoices.services import subscription_cancel
 from metrics.selectors import mrr_for_tenant
 from metrics.services import revenue_metrics_refresh
 from plans.models import Meter
@@ -43,6 +51,7 @@ from plans.pricing import ChargeSpec, TierSpec
 from plans.selectors import plan_list
 from plans.services import ChargeDraft, meter_create, plan_create
 from subscriptions.models import Subscription
+from subscriptions.selectors import subscription_list_due
 from subscriptions.services import customer_create, subscription_create
 from tenants.models import ApiKey, Tenant, User
 from tenants.services import api_key_create, tenant_signup
@@ -62,6 +71,8 @@ ADVISORY_LOCK_KEY = 0x5EED_DE30
 BATCH = 1000
 
 NOT_IN_DEVELOPMENT = "seed_demo is for development only: it creates a login whose password it prints."
+RESET_NOT_IN_DEVELOPMENT = "seed_demo --reset deletes a tenant and all its data: it runs only with APP_ENV=development."
+NOT_BILLED = "A demo subscription could not be billed, so nothing was seeded: {failures}"
 EMAIL_TAKEN = "{email} belongs to a user outside a {name!r} tenant: remove that user or use another database."
 
 Agg = Meter.Aggregation
@@ -255,6 +266,21 @@ def _usage(tenant: Tenant, subscribed: dict[str, tuple[DemoCustomer, Subscriptio
     return len(raw)
 
 
+def _invoice_history(tenant_id: uuid.UUID, now: datetime) -> int:
+    """Invoice every period that ended by `now` as the hourly beat job would have: at
+    each period's end in turn, oldest first, so that each invoice is issued when its
+    period ended and the revenue chart shows the months. Returns how many ends."""
+    ends = 0
+    while True:
+        due = subscription_list_due(tenant=tenant_id, as_of=now).aggregate(first=Min("current_period_end"))
+        if due["first"] is None:
+            return ends
+        ends += 1
+        while outcome := bill_due_batch(tenant_id=tenant_id, as_of=due["first"], now=due["first"], batch_size=BATCH):
+            if outcome.failures:  # it would stay due, and this loop would never end
+                raise CommandError(NOT_BILLED.format(failures=outcome.failures))
+
+
 def _pay(invoices: list[Invoice]) -> Counter[str]:
     """Settle open invoices through the payment webhook's service, as the provider
     would: each subscription's latest invoice is left open (awaiting payment), except
@@ -274,14 +300,14 @@ def _pay(invoices: list[Invoice]) -> Counter[str]:
 
 def _notice(invoice: Invoice, *, succeeded: bool) -> PaymentNotice:
     kind = "payment.succeeded" if succeeded else "payment.failed"
-    amount = format_price(invoice.total, invoice.currency)
+    amount = format_price(invoice.charge_amount, invoice.currency)
     reason = "" if succeeded else "card_declined"
     data = {"invoice_id": str(invoice.pk), "amount": amount, "currency": invoice.currency}
     return PaymentNotice(
         webhook_id=f"demo_pay_{invoice.pk}",
         type=kind,
         invoice_id=invoice.pk,
-        amount=invoice.total,
+        amount=invoice.charge_amount,
         currency=invoice.currency,
         failure_reason=reason,
         payload={"type": kind, "data": {**data, "failure_reason": reason or None}},
@@ -302,7 +328,7 @@ def seed(now: datetime) -> Seeded:
     webhook = _webhook_endpoint(tenant)  # before anything happens, so that it gets every event
     subscribed = _subscribe(tenant, now)
     events = _usage(tenant, subscribed, now)
-    invoice_due_subscriptions(tenant_id=tenant.pk, as_of=now)
+    _invoice_history(tenant.pk, now)
     _, canceled = subscribed[CANCELED_CUSTOMER]
     subscription_cancel(tenant=tenant, subscription_id=canceled.pk, at_period_end=True, now=now)
     payments: Counter[str] = Counter()
@@ -313,28 +339,73 @@ def seed(now: datetime) -> Seeded:
     return Seeded(tenant, raw_key, webhook, events, statuses, payments)
 
 
+# Reset
+
+
+def _owned_models() -> list[type[models.Model]]:
+    """Every stored model with rows of a tenant (a `tenant` key), those that refer to
+    others first: their protected keys forbid deleting the referred rows before."""
+    owned = [
+        model
+        for model in apps.get_models()
+        if model._meta.managed and any(f.name == "tenant" and f.related_model is Tenant for f in model._meta.fields)
+    ]
+    referred_by: dict[type[models.Model], set[type[models.Model]]] = {model: set() for model in owned}
+    for model in owned:
+        for field in model._meta.fields:
+            if field.related_model in referred_by and field.related_model is not model:
+                referred_by[field.related_model].add(model)
+    return list(TopologicalSorter(referred_by).static_order())
+
+
+def demo_delete(tenant: Tenant) -> Counter[str]:
+    """Delete `tenant` and every row it owns (users included); the counts by model."""
+    deleted: Counter[str] = Counter()
+    for model in _owned_models():
+        count, _ = model._base_manager.filter(tenant=tenant).delete()
+        deleted[str(model._meta.verbose_name_plural)] += count
+    tenant.delete()
+    return +deleted
+
+
 class Command(BaseCommand):
     help = "Seed a demo tenant (Demo Co) with plans, customers, months of usage, invoices and payments."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo tenant and everything it owns, then seed it again (APP_ENV=development only).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        reset = options["reset"]
         if not settings.IS_DEVELOPMENT:
             raise CommandError(NOT_IN_DEVELOPMENT)
+        if reset and settings.APP_ENV != "development":
+            raise CommandError(RESET_NOT_IN_DEVELOPMENT)
         started = time.monotonic()
         tenant = existing_demo()
-        if tenant is not None:
+        if tenant is not None and not reset:
             return self._exists(tenant)
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
             tenant = existing_demo()  # a run that held the lock before us may have seeded it
-            if tenant is not None:
+            if tenant is not None and not reset:
                 return self._exists(tenant)
+            if tenant is not None:
+                self.stdout.write(
+                    f"demo tenant deleted: {tenant.name} (id {tenant.pk}): {_counts(demo_delete(tenant))}"
+                )
             seeded = seed(timezone.now())
         revenue_metrics_refresh()
         self._report(seeded, time.monotonic() - started)
 
     def _exists(self, tenant: Tenant) -> None:
-        self.stdout.write(f"demo tenant exists: {tenant.name} (id {tenant.pk}); nothing changed.")
+        self.stdout.write(
+            f"demo tenant exists: {tenant.name} (id {tenant.pk}); nothing changed (--reset seeds it afresh)."
+        )
         self._login(tenant)
         keys = ", ".join(f"{k.name} ({k.prefix}…)" for k in ApiKey.objects.for_tenant(tenant).order_by("created_at"))
         self.stdout.write(f"  API keys: {keys or 'none'} (a key is shown only when created: POST …/api-keys)")

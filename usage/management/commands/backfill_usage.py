@@ -11,7 +11,6 @@ invalid lines do not stop the load: they are reported with their line numbers.
 from __future__ import annotations
 
 import csv
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from tenants.models import Tenant
+from tenants.parsers import JsonBodyError, loads
 from usage.parsing import ParsedEvent, parse_event, resolve_events
 from usage.services import BatchKeyReused, usage_events_ingest_batch
 
@@ -40,20 +40,26 @@ def read_lines(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any] | str
             if not line.strip():
                 continue
             try:
-                parsed = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, f"invalid JSON: {exc.msg}"
+                parsed = loads(line)
+            except JsonBodyError as exc:
+                yield number, _json_problem(exc, within="")
                 continue
             yield number, parsed if isinstance(parsed, dict) else "a line must be a JSON object"
+
+
+def _json_problem(exc: JsonBodyError, within: str) -> str:
+    """What the API would answer (`tenants.parsers`), as a line of the summary."""
+    place = ".".join(part for part in (within, exc.attr) if part)
+    return f"{place}: {exc.message}" if place else f"invalid JSON: {exc.message}"
 
 
 def _csv_event(row: dict[str, str]) -> dict[str, Any] | str:
     event: dict[str, Any] = {k: v for k, v in row.items() if k in CSV_COLUMNS and v not in ("", None)}
     if "properties" in event:
         try:
-            event["properties"] = json.loads(event["properties"])
-        except json.JSONDecodeError:
-            return "properties must be a JSON object"
+            event["properties"] = loads(event["properties"])
+        except JsonBodyError as exc:
+            return _json_problem(exc, within="properties")
     return event
 
 
