@@ -110,7 +110,9 @@ INSTALLED_APPS = [
     "subscriptions",
     "usage",
     "invoices",
+    "payments",
     "metrics",
+    "ops",
 ]
 
 MIDDLEWARE = [

@@ -49,9 +49,10 @@ from django.db.models import Max
 
 from billing_project.bulk import insert_rows
 from invoices.calculation import LateUsage, LineDraft, Proration, invoice_lines
-from invoices.metrics import BILLING_FAILURES, INVOICES_TOTAL
+from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
 from invoices.models import AMOUNT_LIMIT, WINDOW_REASONS, BalanceTransaction, Invoice, InvoiceLine
 from invoices.serializers import invoice_body
+from invoices.signals import invoices_finalized
 from invoices.totals import Totals, invoice_totals
 from plans.models import Charge
 from plans.selectors import charges_by_plan
@@ -404,23 +405,9 @@ def write_invoices(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime
     )
     for invoice in invoices:
         INVOICES_TOTAL.labels(status=invoice.status).inc()
-    _collect_on_commit(tenant_id, [inv for inv in invoices if inv.status == Invoice.Status.OPEN])
+    # Payments (a later app) collects the open ones once this transaction commits.
+    invoices_finalized.send(sender=Invoice, tenant_id=tenant_id, invoices=invoices)
     return invoices
-
-
-def _collect_on_commit(tenant_id: uuid.UUID, invoices: list[Invoice]) -> None:
-    """Send open invoices to the payment provider once the transaction commits."""
-    if not invoices or not settings.PAYMENT_PROVIDER_URL:
-        return
-    from invoices import tasks  # tasks import the services
-
-    ids = [str(inv.pk) for inv in invoices]
-
-    def queue_payment_collection() -> None:
-        for invoice_id in ids:
-            tasks.invoice_collect_payment.delay(str(tenant_id), invoice_id)
-
-    transaction.on_commit(queue_payment_collection, robust=True)
 
 
 def publish_subscription_events(tenant_id: uuid.UUID, events: list[tuple[str, Subscription]]) -> None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from invoices import billing
 from invoices.calculation import LineDraft
-from invoices.metrics import INVOICE_RUN_SECONDS
+from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished

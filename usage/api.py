@@ -22,7 +22,7 @@ from tenants.params import from_to_parameters, from_to_params, from_to_range
 from tenants.scoping import TenantScopedApi
 from usage import selectors, services
 from usage.filtersets import UsageEventFilterSet
-from usage.metrics import USAGE_EVENTS
+from usage.instruments import USAGE_EVENTS
 from usage.models import UsageEvent
 from usage.parsing import (
     MISSING_IDEMPOTENCY_KEY,

@@ -20,7 +20,7 @@ from django.utils import timezone
 from tenants.errors import Conflict, Unprocessable
 from usage import idempotency
 from usage.idempotency import ClaimState
-from usage.metrics import USAGE_BATCH_SIZE, USAGE_EVENTS
+from usage.instruments import USAGE_BATCH_SIZE, USAGE_EVENTS
 from usage.models import UsageEvent
 from usage.parsing import ParsedEvent
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 from billing_project.bulk import insert_rows
 from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Tenant
-from webhooks import metrics, selectors
+from webhooks import instruments, selectors
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import event_body, signed_headers
 from webhooks.transport import post_pinned
@@ -260,7 +260,7 @@ def _delivery_claim(*, tenant_id: Any, delivery_id: uuid.UUID | str) -> WebhookD
         # The last allowed attempt was claimed but never recorded: its worker died.
         delivery.status, delivery.next_attempt_at, delivery.last_error = WebhookDelivery.Status.DEAD, None, ATTEMPT_LOST
         delivery.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
-        metrics.DELIVERIES.labels(outcome="dead").inc()
+        instruments.DELIVERIES.labels(outcome="dead").inc()
         return None
     delivery.attempts += 1
     delivery.last_attempt_at = now
@@ -318,9 +318,9 @@ def _delivery_record(claimed: WebhookDelivery, outcome: AttemptOutcome) -> Webho
 
 
 def _count(delivery: WebhookDelivery) -> None:
-    metrics.DELIVERIES.labels(outcome=delivery.status).inc()
+    instruments.DELIVERIES.labels(outcome=delivery.status).inc()
     if delivery.status == WebhookDelivery.Status.FAILED:
-        metrics.RETRIES.inc()
+        instruments.RETRIES.inc()
 
 
 # Retries by hand and the sweeper
@@ -342,7 +342,7 @@ def webhook_delivery_retry(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
-    metrics.RETRIES.inc()
+    instruments.RETRIES.inc()
     _queue_on_commit(delivery)
     return delivery
 

@@ -34,7 +34,7 @@ BODYLESS = {
 
 def api_writes() -> list[tuple[str, str]]:
     """(method, route) of every write of the JSON API, but the signed payment webhook
-    (invoices/tests/test_payment_webhook.py covers it with a signature)."""
+    (payments/tests/test_api.py covers it with a signature)."""
     return [
         (method, route)
         for route, pattern in all_routes()

@@ -6,7 +6,7 @@ With the URL empty, nothing is sent and invoices wait for a payment webhook or f
 support staff.
 
 In: the provider answers later through the signed payment webhook
-(`invoices.webhook_api`), which calls `payment_event_receive` once its signature and
+(`payments.api`), which calls `payment_event_receive` once its signature and
 body check out. Each webhook is applied at most once (`PaymentEvent.webhook_id` is
 unique) under a lock of its invoice, so a success and a failure of the same invoice
 arriving together leave it in one consistent state, whatever their order. See
@@ -26,8 +26,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from invoices.models import Invoice, PaymentEvent
+from invoices.models import Invoice
 from invoices.serializers import invoice_body
+from payments.models import PaymentEvent
 from plans.money import format_price
 from subscriptions.models import Subscription
 from tenants.errors import Conflict, NotFound

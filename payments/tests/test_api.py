@@ -15,11 +15,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
 
-from invoices.models import Invoice, PaymentEvent
-from invoices.payments import PAYMENT_AMOUNT_MISMATCH
+from invoices.models import Invoice
 from invoices.serializers import invoice_body
 from invoices.services import invoice_due_subscriptions, invoice_void
-from invoices.webhook_api import (
+from payments.api import (
     AMOUNT_NOT_A_DECIMAL_STRING,
     BAD_SIGNATURE,
     PAYMENT_WEBHOOK_MAX_BYTES,
@@ -27,6 +26,8 @@ from invoices.webhook_api import (
     WEBHOOK_ID_TOO_LONG,
     WEBHOOK_TOO_LARGE,
 )
+from payments.models import PaymentEvent
+from payments.services import PAYMENT_AMOUNT_MISMATCH
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import SubscriptionFactory
 from tenants.parsers import JSON_TOO_DEEP, NULL_CHARACTER
@@ -573,7 +574,7 @@ def listed(response) -> list[str]:
     return sorted(event.webhook_id for event in response.context["cl"].queryset)
 
 
-PAYMENT_EVENTS = reverse("admin:invoices_paymentevent_changelist")
+PAYMENT_EVENTS = reverse("admin:payments_paymentevent_changelist")
 
 
 def test_the_admin_lists_every_tenants_payment_events(staff_client, recorded):
@@ -595,7 +596,7 @@ def test_the_admin_finds_payment_events_by_webhook_id_or_invoice_number(staff_cl
 
 def test_a_payment_event_is_shown_read_only_with_its_detail_and_payload(staff_client, recorded):
     event = PaymentEvent.all_tenants.get(webhook_id="acme-odd")
-    url = reverse("admin:invoices_paymentevent_change", args=[event.pk])
+    url = reverse("admin:payments_paymentevent_change", args=[event.pk])
     page = staff_client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
@@ -603,9 +604,9 @@ def test_a_payment_event_is_shown_read_only_with_its_detail_and_payload(staff_cl
     assert "48.00 USD" in html
     assert "&quot;amount&quot;: &quot;48.00&quot;" in html
     assert staff_client.post(url, {"outcome": "paid"}).status_code == 403
-    assert staff_client.get(reverse("admin:invoices_paymentevent_add")).status_code == 403
+    assert staff_client.get(reverse("admin:payments_paymentevent_add")).status_code == 403
     assert (
-        staff_client.post(reverse("admin:invoices_paymentevent_delete", args=[event.pk]), {"post": "yes"}).status_code
+        staff_client.post(reverse("admin:payments_paymentevent_delete", args=[event.pk]), {"post": "yes"}).status_code
         == 403
     )
     event.refresh_from_db()
