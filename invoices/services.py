@@ -288,6 +288,13 @@ def subscription_cancel(
     return sub, invoices
 
 
+def final_invoice(invoices: list[Invoice]) -> Invoice | None:
+    """The final invoice of a cancellation among the invoices it issued: periods that
+    had ended are billed first either way, and only a cancellation now has one (not
+    even then when the window it would bill is empty)."""
+    return next((i for i in invoices if i.billing_reason == Invoice.BillingReason.CANCELLATION), None)
+
+
 @dataclass
 class InvoicePreview:
     invoice: Invoice

@@ -19,6 +19,7 @@ from plans.models import Charge, Meter, Plan
 from plans.pricing import ChargeSpec, spec_problems
 from tenants.errors import Conflict, Invalid, Message, NotFound
 from tenants.models import Tenant
+from tenants.updates import model_update
 from tenants.validators import validate_currency_code
 
 METER_CODE_TAKEN = "A meter with this code already exists in this tenant."
@@ -182,12 +183,4 @@ def plan_update(*, tenant: Tenant, plan: Plan, data: Mapping[str, Any]) -> Plan:
         raise NotFound(PLAN_NOT_FOUND)
     if any(field in data for field in PLAN_PRICE_FIELDS):
         raise Conflict(PLAN_PRICES_IMMUTABLE, code="plan_prices_immutable")
-    unknown = set(data) - set(PLAN_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"plan_update got unknown fields {sorted(unknown)}")
-    changed = [field for field in PLAN_EDITABLE_FIELDS if field in data and getattr(plan, field) != data[field]]
-    for field in changed:
-        setattr(plan, field, data[field])
-    if changed:
-        plan.save(update_fields=changed)
-    return plan
+    return model_update(instance=plan, fields=PLAN_EDITABLE_FIELDS, data=data)[0]

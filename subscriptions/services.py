@@ -24,13 +24,14 @@ from subscriptions.payloads import subscription_body
 from subscriptions.validators import validate_metadata
 from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Tenant
+from tenants.updates import model_update
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
 CUSTOMER_NOT_FOUND = "No customer with this id in this tenant."
 CUSTOMER_EXTERNAL_ID_TAKEN = "A customer with external_id {external_id!r} already exists in this tenant."
 CUSTOMER_EXTERNAL_ID_IMMUTABLE = "external_id cannot change once the customer exists; create another customer."
-CUSTOMER_UPDATABLE_FIELDS = frozenset({"name", "email", "metadata"})
+CUSTOMER_UPDATABLE_FIELDS = ("name", "email", "metadata")
 
 
 def _check_metadata(metadata: Any) -> dict[str, Any]:
@@ -78,16 +79,13 @@ def customer_update(*, tenant: Tenant, customer: Customer, data: Mapping[str, An
     _check_owned(tenant, customer)
     if "external_id" in data and data["external_id"] != customer.external_id:
         raise Invalid({"external_id": CUSTOMER_EXTERNAL_ID_IMMUTABLE}, code="immutable")
+    # A body's other keys (a tenant_id, say) are the caller's noise: ignored, never written.
     changes = {key: value for key, value in data.items() if key in CUSTOMER_UPDATABLE_FIELDS}
     if "metadata" in changes:
         _check_metadata(changes["metadata"])
     if "email" in changes:
         changes["email"] = changes["email"] or ""
-    for key, value in changes.items():
-        setattr(customer, key, value)
-    if changes:
-        customer.save(update_fields=sorted(changes))
-    return customer
+    return model_update(instance=customer, fields=CUSTOMER_UPDATABLE_FIELDS, data=changes)[0]
 
 
 # Subscriptions

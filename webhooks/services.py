@@ -28,6 +28,7 @@ from django.utils import timezone
 from billing_project.bulk import insert_rows
 from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Tenant
+from tenants.updates import model_update
 from webhooks import instruments, selectors
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import event_body, signed_headers
@@ -94,20 +95,17 @@ def webhook_endpoint_create(
     )
 
 
+WEBHOOK_ENDPOINT_EDITABLE_FIELDS = ("url", "event_types", "description", "active")
+
+
 def webhook_endpoint_update(*, tenant: TenantRef, endpoint_id: uuid.UUID | str, **changes: Any) -> WebhookEndpoint:
     """Change any of `url`, `event_types`, `description`, `active` (the secret stays)."""
-    unknown = set(changes) - {"url", "event_types", "description", "active"}
-    if unknown:
-        raise TypeError(f"webhook_endpoint_update cannot change {sorted(unknown)}")
     endpoint = selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id)
     if "url" in changes:
         _check_url(changes["url"])
     if "event_types" in changes:
         changes["event_types"] = _check_event_types(changes["event_types"])
-    for field, value in changes.items():
-        setattr(endpoint, field, value)
-    endpoint.save(update_fields=[*changes, "updated_at"])
-    return endpoint
+    return model_update(instance=endpoint, fields=WEBHOOK_ENDPOINT_EDITABLE_FIELDS, data=changes)[0]
 
 
 def webhook_endpoint_delete(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> None:
