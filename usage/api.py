@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from plans.models import Meter
 from plans.money import format_quantity
 from subscriptions.models import Customer
+from subscriptions.services import CUSTOMER_NOT_FOUND
 from tenants.formats import format_time
 from tenants.openapi import ErrorResponseSerializer
 from tenants.params import from_to_parameters, from_to_params, from_to_range
@@ -35,7 +36,6 @@ from usage.parsing import (
 
 MAX_BATCH = 1000
 BATCH_SHAPE = "events must be a list of 1 to {max} event objects."
-CUSTOMER_NOT_FOUND = "No such customer."
 
 
 class UsageEventOutput(serializers.Serializer):

@@ -24,19 +24,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rest_framework.exceptions import NotFound
-
 from invoices.api import INVOICE_RUN_NOT_FOUND
 from invoices.services import INVOICE_NOT_FOUND
-from invoices.services import SUBSCRIPTION_NOT_FOUND as INVOICING_SUBSCRIPTION_NOT_FOUND
 from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory
+from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND
 from plans.tests.factories import MeterFactory, PlanFactory, add_charge
 from subscriptions.services import CUSTOMER_NOT_FOUND, SUBSCRIPTION_NOT_FOUND
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.models import Role, Tenant
 from tenants.services import API_KEY_NOT_FOUND, api_key_create
 from tenants.tests.factories import PASSWORD, UserFactory
-from usage.api import CUSTOMER_NOT_FOUND as USAGE_CUSTOMER_NOT_FOUND
 from usage.tests.factories import UsageEventFactory
 from webhooks.models import WebhookDelivery
 from webhooks.selectors import DELIVERY_NOT_FOUND, ENDPOINT_NOT_FOUND
@@ -44,7 +41,6 @@ from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFact
 
 Body = Callable[[Tenant], dict[str, Any]]
 # What `get_object()`'s Http404 says (the meter and plan detail routes).
-GET_OBJECT_NOT_FOUND = str(NotFound.default_detail)
 
 _serial = itertools.count()
 
@@ -143,10 +139,10 @@ ROUTES: dict[str, Route] = {
         listed=True,
         bodies={"post": lambda t: {"code": _unique("meter"), "name": "Battery", "aggregation": "count"}},
     ),
-    "meter-detail": Route(make=MeterFactory, names="meter_id", missing=GET_OBJECT_NOT_FOUND),
+    "meter-detail": Route(make=MeterFactory, names="meter_id", missing=METER_NOT_FOUND),
     "plan-list": Route(make=_plan, listed=True, bodies={"post": _plan_body}),
     "plan-detail": Route(
-        make=_plan, names="plan_id", missing=GET_OBJECT_NOT_FOUND, bodies={"patch": lambda t: {"name": "Renamed"}}
+        make=_plan, names="plan_id", missing=PLAN_NOT_FOUND, bodies={"patch": lambda t: {"name": "Renamed"}}
     ),
     # Customers and subscriptions
     "customer-list": Route(
@@ -165,7 +161,7 @@ ROUTES: dict[str, Route] = {
         make=UsageEventFactory, listed=True, bodies={"post": _event}, headers={"Idempotency-Key": "battery-1"}
     ),
     "usage-batch": Route(bodies={"post": lambda t: {"events": [{"idempotency_key": "battery-1", **_event(t)}]}}),
-    "customer-usage": Route(make=CustomerFactory, names="customer_id", missing=USAGE_CUSTOMER_NOT_FOUND),
+    "customer-usage": Route(make=CustomerFactory, names="customer_id", missing=CUSTOMER_NOT_FOUND),
     # Invoicing
     "invoice-run": Route(bodies={"post": _empty}),
     "invoice-run-detail": Route(make=InvoiceRunFactory, names="run_id", missing=INVOICE_RUN_NOT_FOUND),
@@ -181,11 +177,11 @@ ROUTES: dict[str, Route] = {
     "subscription-cancel": Route(
         make=SubscriptionFactory,
         names="subscription_id",
-        missing=INVOICING_SUBSCRIPTION_NOT_FOUND,
+        missing=SUBSCRIPTION_NOT_FOUND,
         bodies={"post": lambda t: {"at_period_end": False}},
     ),
     "subscription-upcoming-invoice": Route(
-        make=SubscriptionFactory, names="subscription_id", missing=INVOICING_SUBSCRIPTION_NOT_FOUND
+        make=SubscriptionFactory, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND
     ),
     # Metrics
     "metrics-mrr": Route(),
