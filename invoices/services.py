@@ -27,6 +27,7 @@ from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
 from invoices.totals import invoice_totals
 from subscriptions.models import Customer, Subscription
+from subscriptions.services import SUBSCRIPTION_NOT_FOUND
 from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Tenant
 from webhooks.models import EventType
@@ -36,7 +37,6 @@ log = structlog.get_logger(__name__)
 
 INVOICE_NOT_FOUND = "No such invoice."
 INVOICE_NOT_OPEN = "Only open invoices can be voided; this one is {status}."
-SUBSCRIPTION_NOT_FOUND = "No such subscription."
 SUBSCRIPTION_ALREADY_CANCELED = "This subscription is already canceled."
 NO_UPCOMING_INVOICE = "This subscription will not be invoiced again: it is canceled, or ends with its trial."
 SUBSCRIPTION_NOT_BILLABLE = "This subscription cannot be billed, so it was not canceled: {error}"
@@ -286,6 +286,13 @@ def subscription_cancel(
         except billing.BillingFailed as exc:
             raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
     return sub, invoices
+
+
+def final_invoice(invoices: list[Invoice]) -> Invoice | None:
+    """The final invoice of a cancellation among the invoices it issued: periods that
+    had ended are billed first either way, and only a cancellation now has one (not
+    even then when the window it would bill is empty)."""
+    return next((i for i in invoices if i.billing_reason == Invoice.BillingReason.CANCELLATION), None)
 
 
 @dataclass

@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from invoices import services
-from invoices.models import Invoice
 from invoices.serializers import InvoiceOutput, invoice_body
 from subscriptions.models import Subscription
 from subscriptions.serializers import SubscriptionOutput
@@ -44,10 +43,8 @@ class SubscriptionCancelApi(TenantScopedApi):
             subscription_id=subscription_id,  # type: ignore[arg-type]
             at_period_end=data.validated_data["at_period_end"],
         )
-        # Periods that had ended are billed first either way; only a cancellation now has a
-        # final invoice, and not even then when the window it would bill is empty.
-        final = next((i.pk for i in invoices if i.billing_reason == Invoice.BillingReason.CANCELLATION), None)
-        sub.final_invoice_id = final  # type: ignore[attr-defined]
+        final = services.final_invoice(invoices)
+        sub.final_invoice_id = final.pk if final else None  # type: ignore[attr-defined]
         return Response(self.CanceledOutput(sub).data)
 
 

@@ -111,6 +111,10 @@ def test_the_right_types_are_still_accepted(api, turl, tenant):
 
 # List filters
 
+WRONG_TIME_FORMAT = (
+    "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
+)
+
 
 @pytest.mark.parametrize(
     ("path", "query", "attr", "message"),
@@ -119,7 +123,7 @@ def test_the_right_types_are_still_accepted(api, turl, tenant):
         ("invoices", "customer_id=", "customer_id", EMPTY_FILTER.format(name="customer_id")),
         ("subscriptions", "plan_id=", "plan_id", EMPTY_FILTER.format(name="plan_id")),
         ("meters", "aggregation=", "aggregation", EMPTY_FILTER.format(name="aggregation")),
-        ("usage", "from=", "from", EMPTY_FILTER.format(name="from")),
+        ("usage", "meter=&from=", "from", WRONG_TIME_FORMAT),  # read by tenants.params
         ("webhook-deliveries", "event_type=", "event_type", EMPTY_FILTER.format(name="event_type")),
         ("plans", "active=yes", "active", BAD_BOOLEAN.format(name="active")),
         ("plans", "active=1", "active", BAD_BOOLEAN.format(name="active")),
