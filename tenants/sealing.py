@@ -2,12 +2,12 @@
 such as a new API key's raw secret inside an idempotent replay (tenants.idempotency).
 The key itself is stored as a hash, so a database dump must not reveal it this way.
 
-Encrypt-then-MAC from HMAC-SHA256 alone (the standard library has no block cipher, and
-a dependency for one field is not worth it): the keystream is HMAC(k_enc, nonce ‖ block
-number), HMAC being the PRF of counter mode, and the tag is HMAC(k_mac, nonce ‖
-ciphertext). Both keys come from SECRET_KEY (`salted_hmac`), so opening needs the
-application's secret as well as the row; a token sealed under another SECRET_KEY, or
-altered, opens to None.
+A sealed value is a Fernet token (the `cryptography` library: AES-128-CBC with
+HMAC-SHA256, encrypt-then-MAC, a random IV each time) behind PREFIX. The Fernet key is
+derived from SECRET_KEY with HKDF-SHA256 and a context string of its own, so opening
+needs the application's secret as well as the row, and no other use of SECRET_KEY
+shares the key. Tokens sealed under a key of SECRET_KEY_FALLBACKS still open (Django's
+key rotation); a token sealed under another key, or altered, opens to None.
 
 >>> unseal(seal("bk_secret")) == "bk_secret"
 True
@@ -16,48 +16,40 @@ True
 from __future__ import annotations
 
 import base64
-import binascii
-import hmac
-import secrets
+from functools import lru_cache
 
-from django.utils.crypto import salted_hmac
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
 
 PREFIX = "sealed:v1:"
-_NONCE_BYTES = 16
-_TAG_BYTES = 32
-_STREAM_SALT = "tenants.sealing.stream"
-_TAG_SALT = "tenants.sealing.tag"
+_CONTEXT = b"billing tenants.sealing v1"
 
 
-def _keystream(nonce: bytes, length: int) -> bytes:
-    blocks = (length + 31) // 32
-    stream = b"".join(
-        salted_hmac(_STREAM_SALT, nonce + n.to_bytes(8, "big"), algorithm="sha256").digest() for n in range(blocks)
-    )
-    return stream[:length]
+@lru_cache(maxsize=8)
+def _fernet(secret_key: str) -> Fernet:
+    """The Fernet of `secret_key`: 32 bytes from HKDF-SHA256, urlsafe base64 as Fernet takes them."""
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CONTEXT).derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
 
 
-def _tag(nonce: bytes, ciphertext: bytes) -> bytes:
-    return salted_hmac(_TAG_SALT, nonce + ciphertext, algorithm="sha256").digest()
+def _keys() -> MultiFernet:
+    """Seals with SECRET_KEY; opens with it or any of SECRET_KEY_FALLBACKS."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([_fernet(secret) for secret in secrets])
 
 
 def seal(plaintext: str) -> str:
-    nonce = secrets.token_bytes(_NONCE_BYTES)
-    data = plaintext.encode()
-    ciphertext = bytes(a ^ b for a, b in zip(data, _keystream(nonce, len(data)), strict=True))
-    return PREFIX + base64.urlsafe_b64encode(nonce + ciphertext + _tag(nonce, ciphertext)).decode()
+    return PREFIX + _keys().encrypt(plaintext.encode()).decode()
 
 
 def unseal(token: str) -> str | None:
-    """The sealed text, or None when `token` is not one `seal` made under this SECRET_KEY."""
+    """The sealed text, or None when `token` is not one `seal` made under this SECRET_KEY
+    (or one of its fallbacks), unaltered."""
     if not token.startswith(PREFIX):
         return None
     try:
-        raw = base64.urlsafe_b64decode(token[len(PREFIX) :])
-    except (binascii.Error, ValueError):
+        return _keys().decrypt(token[len(PREFIX) :].encode()).decode()
+    except (InvalidToken, UnicodeError):
         return None
-    nonce, ciphertext, tag = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:-_TAG_BYTES], raw[-_TAG_BYTES:]
-    if len(raw) < _NONCE_BYTES + _TAG_BYTES or not hmac.compare_digest(tag, _tag(nonce, ciphertext)):
-        return None
-    data = bytes(a ^ b for a, b in zip(ciphertext, _keystream(nonce, len(ciphertext)), strict=True))
-    return data.decode()

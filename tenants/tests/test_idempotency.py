@@ -305,6 +305,14 @@ def test_a_sealed_value_opens_only_unaltered_and_under_the_same_secret(settings)
     assert sealing.unseal(token) is None
 
 
+def test_a_sealed_value_still_opens_after_the_secret_key_is_rotated(settings):
+    token = sealing.seal("bk_secret")
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "the-next-secret-key-for-this-test"
+    assert sealing.unseal(token) == "bk_secret"
+    assert sealing.unseal(sealing.seal("bk_other")) == "bk_other"  # sealed under the new key
+
+
 def test_the_invoice_run_replays_the_same_run_and_queues_it_once(api, turl, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as queued:
         first = send(api, "POST", turl("invoices/run"), {}, key="run-1")
