@@ -365,7 +365,7 @@ def customer_balances(
 def _ledger_rows(invoice: Invoice, totals: Totals) -> list[BalanceTransaction]:
     entries = [
         (totals.to_balance, BalanceTransaction.Kind.NEGATIVE_INVOICE, f"Negative invoice {invoice.number}"),
-        (-totals.credits_applied, BalanceTransaction.Kind.APPLIED_TO_INVOICE, f"Applied to invoice {invoice.number}"),
+        (-totals.balance_applied, BalanceTransaction.Kind.APPLIED_TO_INVOICE, f"Applied to invoice {invoice.number}"),
     ]
     common = {"tenant_id": invoice.tenant_id, "customer_id": invoice.customer_id, "currency": invoice.currency}
     return [
@@ -386,7 +386,9 @@ def write_invoices(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime
     invoices, ledger = [], []
     for bill, number in zip(bills, numbers, strict=True):
         key = (bill.subscription.customer_id, bill.subscription.plan.currency)
-        totals = invoice_totals((line.amount for line in bill.lines), balance=balances.get(key, Decimal(0)))
+        totals = invoice_totals(
+            bill.lines, currency=bill.subscription.plan.currency, balance=balances.get(key, Decimal(0))
+        )
         balances[key] = balances.get(key, Decimal(0)) + totals.balance_change
         invoice = build_invoice(tenant_id=tenant_id, bill=bill, number=number, now=now, totals=totals)
         invoices.append(invoice)

@@ -318,7 +318,7 @@ def invoice_preview(*, tenant: Tenant | uuid.UUID, subscription: Subscription) -
         raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
     balances = billing.customer_balances(tenant_id=tenant_id, bills=[bill], lock=False)
     balance = balances.get((sub.customer_id, sub.plan.currency), Decimal(0))
-    totals = invoice_totals((line.amount for line in bill.lines), balance=balance)
+    totals = invoice_totals(bill.lines, currency=sub.plan.currency, balance=balance)
     invoice = billing.build_invoice(tenant_id=tenant_id, bill=bill, number="", now=bill.end, totals=totals)
     invoice.status, invoice.paid_at = Invoice.Status.OPEN, None
     return InvoicePreview(invoice, bill.lines)
