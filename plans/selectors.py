@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
-from plans.models import Charge, Meter, Plan
+from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
 from plans.pricing import ChargeSpec
 from tenants.models import Tenant
 
@@ -78,3 +78,17 @@ def charge_spec(charge: Charge) -> ChargeSpec:
     amount = plans.money.quantize_money(result.amount, plan.currency)
     """
     return charge.to_spec()
+
+
+def tax_rate_list(*, tenant: TenantRef) -> QuerySet[TaxRate]:
+    return TaxRate.objects.for_tenant(tenant).order_by("-created_at")
+
+
+def tax_rate_get(*, tenant: TenantRef, tax_rate_id: uuid.UUID | str) -> TaxRate | None:
+    return TaxRate.objects.for_tenant(tenant).filter(pk=tax_rate_id).first()
+
+
+def tenant_default_tax_rates(*, tenant: TenantRef) -> list[TaxRate]:
+    """The tenant's default tax rates, in order."""
+    links = DefaultTaxRate.objects.for_tenant(tenant).select_related("tax_rate").order_by("position")
+    return [link.tax_rate for link in links]
