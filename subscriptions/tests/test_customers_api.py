@@ -26,7 +26,7 @@ def test_create_returns_the_customer(api, turl, tenant):
     response = api.post(turl("customers"), payload)
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "external_id", "name", "email", "metadata", "created_at"}
+    assert set(body) == {"id", "external_id", "name", "email", "metadata", "tax_rates", "tax_exempt", "created_at"}
     assert (body["external_id"], body["name"], body["email"], body["metadata"]) == (
         "cus_42",
         "Ada",
