@@ -41,7 +41,10 @@ class PercentageOutput(serializers.Field):
 
 def _codes_input(help_text: str) -> serializers.ListField:
     return serializers.ListField(
-        child=serializers.SlugField(max_length=100), max_length=services.MAX_TAX_RATES, help_text=help_text
+        child=serializers.SlugField(max_length=100),
+        max_length=services.MAX_TAX_RATES,
+        required=False,
+        help_text=help_text,
     )
 
 
