@@ -117,7 +117,10 @@ class TaxRateDetailApi(TenantScopedApi):
         return Response(TaxRateOutput(rate).data)
 
 
+@extend_schema_serializer(component_name="TenantDetail")
 class TenantOutput(tenants_api.TenantOutput):
+    """The tenant as `GET /v1/tenants/{tid}` shows it: sign-up's, with the default tax rates."""
+
     default_tax_rates = serializers.SerializerMethodField(
         help_text="Codes of the rates that tax customers without rates of their own, in order"
     )
