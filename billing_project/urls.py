@@ -21,7 +21,7 @@ tenant_routes: list[URLPattern | URLResolver] = [
 
 v1: list[URLPattern | URLResolver] = [
     path("tenants", tenants_api.TenantSignupApi.as_view(), name="tenant-signup"),
-    # tenants' own view, extended by the catalog with the default tax rates (GET, PATCH).
+    # In the catalog: the tenant's settings include its default tax rates (docs/DESIGN.md).
     path("tenants/<uuid:tenant_id>", tax_api.TenantDetailApi.as_view(), name="tenant-detail"),
     path("tenants/<uuid:tenant_id>/", include(tenant_routes)),
     path("auth/login", tenants_api.LoginApi.as_view(), name="auth-login"),

@@ -1,8 +1,9 @@
 """Tax rates and the tenant's default tax rates (API.md Part 2, "Taxes").
 
-`PATCH /v1/tenants/{tid}` sets `default_tax_rates`; it is served from here because the
-rates are the catalog's and tenants, the first app, may not import it (docs/DESIGN.md,
-Layout). `TenantDetailApi` extends tenants' own view and is mounted in its place.
+`GET/PATCH /v1/tenants/{tid}` (`TenantDetailApi`) is served from here: the tenant's
+settings include its default tax rates, which are the catalog's, and tenants, the
+first app, may not import the catalog (docs/DESIGN.md, Layout). It renders the tenant
+as sign-up does (`tenants.serializers.TenantOutput`) plus `default_tax_rates`.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from plans.filtersets import TaxRateFilterSet
 from plans.models import TaxRate
 from plans.money import format_quantity
 from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX
-from tenants import api as tenants_api
 from tenants.fields import StrictDecimalField
 from tenants.models import Role
 from tenants.scoping import TenantScopedApi
+from tenants.serializers import TenantOutput as TenantBaseOutput
 
 PERCENTAGE_INVALID = 'percentage is a decimal string from 0 to 100 with at most 4 decimal places, like "8.875".'
 
@@ -118,22 +119,22 @@ class TaxRateDetailApi(TenantScopedApi):
 
 
 @extend_schema_serializer(component_name="TenantDetail")
-class TenantOutput(tenants_api.TenantOutput):
+class TenantOutput(TenantBaseOutput):
     """The tenant as `GET /v1/tenants/{tid}` shows it: sign-up's, with the default tax rates."""
 
     default_tax_rates = serializers.SerializerMethodField(
         help_text="Codes of the rates that tax customers without rates of their own, in order"
     )
 
-    class Meta(tenants_api.TenantOutput.Meta):
-        fields = [*tenants_api.TenantOutput.Meta.fields, "default_tax_rates"]
+    class Meta(TenantBaseOutput.Meta):
+        fields = [*TenantBaseOutput.Meta.fields, "default_tax_rates"]
 
     def get_default_tax_rates(self, tenant: Any) -> list[str]:
         return [rate.code for rate in selectors.tenant_default_tax_rates(tenant=tenant)]
 
 
-class TenantDetailApi(tenants_api.TenantDetailApi):
-    """`GET /v1/tenants/{tid}` with the default tax rates; `PATCH` (admins) sets them."""
+class TenantDetailApi(TenantScopedApi):
+    """`GET /v1/tenants/{tid}` (members) with the default tax rates; `PATCH` (admins) sets them."""
 
     serializer_class = TenantOutput
     write_role = Role.ADMIN

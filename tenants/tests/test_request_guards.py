@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, get_resolver
 from rest_framework.test import APIClient
 
+from plans.services import tax_rate_create
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.api_errors import RequestTooLarge
@@ -73,6 +75,7 @@ def seeded(tenant) -> dict[str, str]:
         "endpoint_id": str(endpoint.id),
         "delivery_id": str(WebhookDeliveryFactory(tenant=tenant, endpoint=endpoint).id),
         "key_id": str(key.id),
+        "tax_rate_id": str(tax_rate_create(tenant=tenant, code="vat", name="VAT", percentage=Decimal(20)).id),
     }
 
 
