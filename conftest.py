@@ -2,6 +2,7 @@
 
 `api` is an APIClient logged in (JWT) as an admin of `tenant`; `client_for(user)` or
 `client_for_key(raw_key)` give others. `other_tenant` exists for isolation tests.
+`staff_client` is a Django test client logged in to the admin as support staff.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tenants.models import Role, Tenant, User
 from tenants.services import api_key_create, tokens_for_user
-from tenants.tests.factories import TenantFactory, UserFactory
+from tenants.tests.factories import PASSWORD, TenantFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -109,3 +111,11 @@ def turl(tenant: Tenant) -> Callable[[str], str]:
         return f"/v1/tenants/{tenant.id}/{path}".rstrip("/")
 
     return make
+
+
+@pytest.fixture
+def staff_client(db: Any) -> Client:
+    """Support staff in the Django admin: a superuser of no tenant."""
+    client = Client()
+    client.force_login(User.objects.create_superuser(email="support@billing.test", password=PASSWORD))
+    return client

@@ -86,8 +86,8 @@ class Invoice(TenantOwnedModel):
     period_start = models.DateTimeField()
     period_end = models.DateTimeField(help_text="Exclusive")
     subtotal = money_field()
-    discount = money_field(default=0, help_text="Σ of the discounts (positive)")
-    tax = money_field(default=0, help_text="Σ of taxes[].amount")
+    discount = money_field(default=Decimal(0), help_text="Σ of the discounts (positive)")
+    tax = money_field(default=Decimal(0), help_text="Σ of taxes[].amount")
     taxes = models.JSONField(
         default=list,
         blank=True,

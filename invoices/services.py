@@ -27,6 +27,7 @@ from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
 from subscriptions.models import Customer, Subscription
 from subscriptions.selectors import tax_rates_for_customers
+from subscriptions.services import SUBSCRIPTION_NOT_FOUND
 from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Tenant
 from webhooks.models import EventType
@@ -36,7 +37,6 @@ log = structlog.get_logger(__name__)
 
 INVOICE_NOT_FOUND = "No such invoice."
 INVOICE_NOT_OPEN = "Only open invoices can be voided; this one is {status}."
-SUBSCRIPTION_NOT_FOUND = "No such subscription."
 SUBSCRIPTION_ALREADY_CANCELED = "This subscription is already canceled."
 NO_UPCOMING_INVOICE = "This subscription will not be invoiced again: it is canceled, or ends with its trial."
 SUBSCRIPTION_NOT_BILLABLE = "This subscription cannot be billed, so it was not canceled: {error}"

@@ -28,6 +28,7 @@ METER_CODE_TAKEN = "A meter with this code already exists in this tenant."
 METER_PROPERTY_REQUIRED = "property is required for unique_count meters: it names the event property to count."
 METER_PROPERTY_NOT_ALLOWED = "property applies only to unique_count meters."
 PLAN_CODE_TAKEN = "A plan with this code already exists in this tenant."
+METER_NOT_FOUND = "No such meter."
 PLAN_NOT_FOUND = "No such plan."
 PLAN_PRICES_IMMUTABLE = (
     "The prices of a plan cannot change (code, currency, interval, amount, trial_days and charges are fixed): "

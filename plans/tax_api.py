@@ -96,7 +96,6 @@ class TaxRateListCreateApi(TenantScopedApi):
 class TaxRateDetailApi(TenantScopedApi):
     model = TaxRate
     serializer_class = TaxRateOutput
-    lookup_url_kwarg = "tax_rate_id"
 
     @extend_schema_serializer(component_name="TaxRateUpdateInput")
     class PatchInput(serializers.Serializer):
@@ -107,11 +106,11 @@ class TaxRateDetailApi(TenantScopedApi):
         percentage = serializers.JSONField(required=False, write_only=True, help_text=services.TAX_RATE_IMMUTABLE)
 
     def get(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
-        return Response(TaxRateOutput(self.get_object()).data)
+        return Response(TaxRateOutput(self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)).data)
 
     @extend_schema(request=PatchInput, responses={200: TaxRateOutput})
     def patch(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
-        rate = self.get_object()
+        rate = self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)
         data = self.PatchInput(data=request.data)
         data.is_valid(raise_exception=True)
         rate = services.tax_rate_update(tenant=self.tenant, tax_rate=rate, data=data.validated_data)

@@ -63,11 +63,6 @@ def tax_rates_for_customers(
     return found
 
 
-def customer_get_by_external_id(*, tenant: TenantRef, external_id: str) -> Customer | None:
-    """The customer a usage event names (`external_customer_id`), or None."""
-    return Customer.objects.for_tenant(tenant).filter(external_id=external_id).first()
-
-
 def subscription_list(*, tenant: TenantRef) -> QuerySet[Subscription]:
     return Subscription.objects.for_tenant(tenant).order_by("-created_at")
 

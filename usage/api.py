@@ -16,9 +16,10 @@ from rest_framework.response import Response
 from plans.models import Meter
 from plans.money import format_quantity
 from subscriptions.models import Customer
+from subscriptions.services import CUSTOMER_NOT_FOUND
 from tenants.formats import format_time
 from tenants.openapi import ErrorResponseSerializer
-from tenants.params import from_to_params
+from tenants.params import from_to_parameters, from_to_params, from_to_range
 from tenants.scoping import TenantScopedApi
 from usage import selectors, services
 from usage.filtersets import UsageEventFilterSet
@@ -35,8 +36,6 @@ from usage.parsing import (
 
 MAX_BATCH = 1000
 BATCH_SHAPE = "events must be a list of 1 to {max} event objects."
-CUSTOMER_NOT_FOUND = "No such customer."
-RANGE_REVERSED = "from must be before to."
 
 
 class UsageEventOutput(serializers.Serializer):
@@ -74,9 +73,13 @@ class UsageEventListIngestApi(TenantScopedApi):
     cursor_ordering = ("-timestamp", "-id")
 
     def get_queryset(self) -> Any:
-        return selectors.usage_event_list(tenant_id=self.tenant_id)
+        start, end = from_to_params(self.request)
+        return selectors.usage_event_list(tenant_id=self.tenant_id, start=start, end=end)
 
-    @extend_schema(responses={200: UsageEventOutput(many=True)})
+    @extend_schema(
+        parameters=from_to_parameters("Default: no lower bound.", "Default: no upper bound."),
+        responses={200: UsageEventOutput(many=True)},
+    )
     def get(self, request: Request, tenant_id: str) -> Response:
         return self.list_response(
             lambda page: UsageEventOutput([(e, e.customer.external_id, e.meter.code) for e in page], many=True).data
@@ -163,22 +166,15 @@ CustomerUsageOutput = inline_serializer(
 
 
 class CustomerUsageApi(TenantScopedApi):
-    class Query(serializers.Serializer):
-        from_ = serializers.DateTimeField(required=False)
-        to = serializers.DateTimeField(required=False)
-
     @extend_schema(
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATETIME, description="Default: the start of the current UTC month"),
-            OpenApiParameter("to", OpenApiTypes.DATETIME, description="Default: now"),
-        ],
+        parameters=from_to_parameters("Default: the start of the current UTC month.", "Default: now."),
         responses={200: CustomerUsageOutput},
     )
     def get(self, request: Request, tenant_id: str, customer_id: str) -> Response:
         customer = self.scoped(Customer).filter(pk=customer_id).first()
         if customer is None:
             raise NotFound(CUSTOMER_NOT_FOUND)
-        start, end = self._range(request)
+        start, end = from_to_range(request, default_from=_month_start)
         totals = selectors.usage_totals_for_customer(
             tenant_id=self.tenant_id, customer_id=customer.pk, start=start, end=end
         )
@@ -192,11 +188,7 @@ class CustomerUsageApi(TenantScopedApi):
             }
         )
 
-    def _range(self, request: Request) -> tuple[datetime, datetime]:
-        params = from_to_params(request, self.Query)
-        now = timezone.now()
-        end = params.get("to", now)
-        start = params.get("from_", now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
-        if start >= end:
-            raise ValidationError({"from": [RANGE_REVERSED]})
-        return start, end
+
+def _month_start(end: datetime) -> datetime:
+    """The start of the current UTC month (whatever `to` is: a `to` before it is an error)."""
+    return timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -79,18 +79,10 @@ def meters_by_code(*, tenant_id: uuid.UUID, codes: Iterable[str]) -> dict[str, M
 
 
 def usage_event_list(
-    *,
-    tenant_id: uuid.UUID,
-    external_customer_id: str | None = None,
-    meter: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    *, tenant_id: uuid.UUID, start: datetime | None = None, end: datetime | None = None
 ) -> QuerySet[UsageEvent]:
+    """The tenant's events with a timestamp in `[start, end)` (each bound optional)."""
     events = UsageEvent.objects.for_tenant(tenant_id).select_related("customer", "meter")
-    if external_customer_id is not None:
-        events = events.filter(customer__external_id=external_customer_id)
-    if meter is not None:
-        events = events.filter(meter__code=meter)
     if start is not None:
         events = events.filter(timestamp__gte=start)
     if end is not None:

@@ -7,24 +7,23 @@ from __future__ import annotations
 
 import json
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from invoices.models import BalanceTransaction, Invoice
 from invoices.services import invoice_due_subscriptions
-from invoices.tests.test_api import at, use
 from plans.models import Meter
 from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.models import Customer
 from subscriptions.tests.factories import SubscriptionFactory
+from tenants.tests.utils import at
+from usage.tests.factories import use
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,7 @@ def rates(api, turl):
 
 
 @pytest.fixture
-def pro(tenant):
+def storage_pro(tenant):
     """docs/invoicing.md's Pro plan, with one charge: storage at 0.10 a GB."""
     plan = PlanFactory(tenant=tenant, code="pro", name="Pro", amount=Decimal("49.00"))
     add_charge(plan, ChargeSpec.per_unit(Decimal("0.10")), meter="storage_gb", aggregation=Meter.Aggregation.SUM)
@@ -65,18 +64,6 @@ def run(api_at, turl, as_of, django_capture_on_commit_callbacks):
     """`POST …/invoices/run` an hour after `as_of`; the task runs on commit."""
     with api_at(as_of + timedelta(hours=1)) as api, django_capture_on_commit_callbacks(execute=True):
         assert api.post(turl("invoices/run"), {"as_of": as_of.isoformat()}).status_code == 202
-
-
-@pytest.fixture
-def client_at(client_for):
-    """`with client_at(user, moment) as api:` a client whose clock (and token) is at `moment`."""
-
-    @contextmanager
-    def travel(user, moment):
-        with time_machine.travel(moment, tick=False):
-            yield client_for(user)
-
-    return travel
 
 
 @pytest.fixture
@@ -104,11 +91,11 @@ def amounts(body):
 
 
 def test_two_rates_round_separately_the_worked_example(
-    api, turl, tenant, rates, pro, api_at, django_capture_on_commit_callbacks
+    api, turl, tenant, rates, storage_pro, api_at, django_capture_on_commit_callbacks
 ):
     """docs/invoicing.md, "Taxes": 49.00 + 50 GB × 0.10 = 54.00; the state's 3.375 and the
     city's 1.4175 round on their own to 3.38 + 1.42 = 4.80 (one rate of 8.875 % would be 4.79)."""
-    sub = subscribe(tenant, pro, customer(api, turl))
+    sub = subscribe(tenant, storage_pro, customer(api, turl))
     run(api_at, turl, at(2026, 2, 1), django_capture_on_commit_callbacks)
     body = api.get(turl(f"invoices/{Invoice.objects.get(subscription=sub).id}")).json()
     assert [(line["kind"], line["amount"]) for line in body["lines"]] == [("flat_fee", "49.00"), ("usage", "5.00")]
@@ -119,9 +106,9 @@ def test_two_rates_round_separately_the_worked_example(
 
 
 def test_the_preview_equals_the_invoice(
-    api, turl, tenant, rates, pro, api_at, django_capture_on_commit_callbacks, viewer_user, client_at
+    api, turl, tenant, rates, storage_pro, api_at, django_capture_on_commit_callbacks, viewer_user, client_at
 ):
-    sub = subscribe(tenant, pro, customer(api, turl))
+    sub = subscribe(tenant, storage_pro, customer(api, turl))
     BalanceTransaction.objects.create(
         tenant=tenant, customer=sub.customer, currency="USD", amount=Decimal("8.80"), kind="adjustment"
     )
@@ -135,9 +122,9 @@ def test_the_preview_equals_the_invoice(
 
 
 def test_a_customers_own_rates_replace_the_tenants(
-    api, turl, tenant, rates, pro, api_at, django_capture_on_commit_callbacks
+    api, turl, tenant, rates, storage_pro, api_at, django_capture_on_commit_callbacks
 ):
-    sub = subscribe(tenant, pro, customer(api, turl, tax_rates=["vat"]))
+    sub = subscribe(tenant, storage_pro, customer(api, turl, tax_rates=["vat"]))
     run(api_at, turl, at(2026, 2, 1), django_capture_on_commit_callbacks)
     body = api.get(turl(f"invoices/{Invoice.objects.get(subscription=sub).id}")).json()
     assert body["taxes"] == [{"code": "vat", "name": "VAT", "percentage": "20", "taxable": "54.00", "amount": "10.80"}]
@@ -145,16 +132,18 @@ def test_a_customers_own_rates_replace_the_tenants(
 
 
 def test_an_exempt_customer_pays_no_tax_whatever_its_rates(
-    api, turl, tenant, rates, pro, api_at, django_capture_on_commit_callbacks
+    api, turl, tenant, rates, storage_pro, api_at, django_capture_on_commit_callbacks
 ):
-    sub = subscribe(tenant, pro, customer(api, turl, tax_rates=["vat"], tax_exempt=True))
+    sub = subscribe(tenant, storage_pro, customer(api, turl, tax_rates=["vat"], tax_exempt=True))
     run(api_at, turl, at(2026, 2, 1), django_capture_on_commit_callbacks)
     body = api.get(turl(f"invoices/{Invoice.objects.get(subscription=sub).id}")).json()
     assert (body["taxes"], body["tax"], body["total"]) == ([], "0.00", "54.00")
 
 
-def test_without_any_rate_an_invoice_has_no_taxes(api, turl, tenant, pro, api_at, django_capture_on_commit_callbacks):
-    sub = subscribe(tenant, pro, customer(api, turl))
+def test_without_any_rate_an_invoice_has_no_taxes(
+    api, turl, tenant, storage_pro, api_at, django_capture_on_commit_callbacks
+):
+    sub = subscribe(tenant, storage_pro, customer(api, turl))
     run(api_at, turl, at(2026, 2, 1), django_capture_on_commit_callbacks)
     body = api.get(turl(f"invoices/{Invoice.objects.get(subscription=sub).id}")).json()
     assert (body["taxes"], body["tax"], body["total"]) == ([], "0.00", "54.00")
@@ -200,8 +189,10 @@ def test_a_negative_invoice_is_taxed_on_its_signed_base_and_the_balance_gets_it_
     assert list(ledger) == [("negative_invoice", Decimal("43.55")), ("applied_to_invoice", Decimal("-43.55"))]
 
 
-def test_taxes_are_frozen_at_finalization(api, turl, tenant, rates, pro, api_at, django_capture_on_commit_callbacks):
-    sub = subscribe(tenant, pro, customer(api, turl))
+def test_taxes_are_frozen_at_finalization(
+    api, turl, tenant, rates, storage_pro, api_at, django_capture_on_commit_callbacks
+):
+    sub = subscribe(tenant, storage_pro, customer(api, turl))
     run(api_at, turl, at(2026, 2, 1), django_capture_on_commit_callbacks)
     url = turl(f"invoices/{Invoice.objects.get(subscription=sub).id}")
     before = api.get(url).json()
@@ -216,9 +207,9 @@ def test_taxes_are_frozen_at_finalization(api, turl, tenant, rates, pro, api_at,
 
 
 def test_a_deactivated_rate_still_applies_where_it_is_listed(
-    api, turl, tenant, rates, pro, api_at, django_capture_on_commit_callbacks
+    api, turl, tenant, rates, storage_pro, api_at, django_capture_on_commit_callbacks
 ):
-    sub = subscribe(tenant, pro, customer(api, turl))
+    sub = subscribe(tenant, storage_pro, customer(api, turl))
     city_id = api.get(turl("tax-rates?code=us-il-chicago")).json()["results"][0]["id"]
     api.patch(turl(f"tax-rates/{city_id}"), {"active": False})
     run(api_at, turl, at(2026, 2, 1), django_capture_on_commit_callbacks)
@@ -226,8 +217,8 @@ def test_a_deactivated_rate_still_applies_where_it_is_listed(
     assert [t["code"] for t in body["taxes"]] == ["us-il", "us-il-chicago"]
 
 
-def test_a_cancellations_final_invoice_is_taxed(api, turl, tenant, rates, pro, api_at):
-    sub = subscribe(tenant, pro, customer(api, turl), gb="0")
+def test_a_cancellations_final_invoice_is_taxed(api, turl, tenant, rates, storage_pro, api_at):
+    sub = subscribe(tenant, storage_pro, customer(api, turl), gb="0")
     with api_at(at(2026, 1, 16, 12)) as admin:  # half of January: 24.50
         final_id = admin.post(turl(f"subscriptions/{sub.id}/cancel"), {"at_period_end": False}).json()[
             "final_invoice_id"
@@ -238,10 +229,10 @@ def test_a_cancellations_final_invoice_is_taxed(api, turl, tenant, rates, pro, a
     assert (body["subtotal"], body["tax"], body["total"]) == ("24.50", "2.17", "26.67")
 
 
-def test_a_batch_reads_every_customers_rates_in_one_query(api, turl, tenant, rates, pro):
+def test_a_batch_reads_every_customers_rates_in_one_query(api, turl, tenant, rates, storage_pro):
     expected = {}
     for n, taxes in enumerate([{}, {"tax_rates": ["vat"]}, {"tax_exempt": True}, {}, {"tax_rates": ["us-il"]}]):
-        sub = subscribe(tenant, pro, customer(api, turl, external_id=f"cus_{n}", **taxes))
+        sub = subscribe(tenant, storage_pro, customer(api, turl, external_id=f"cus_{n}", **taxes))
         expected[sub.id] = {
             0: ["us-il", "us-il-chicago"],
             1: ["vat"],

@@ -53,6 +53,4 @@ def test_selectors_are_scoped_to_the_tenant(tenant, other_tenant):
     assert list(selectors.customer_list(tenant=tenant)) == [mine]
     assert selectors.customer_get(tenant=tenant, customer_id=theirs.id) is None
     assert selectors.customer_get(tenant=tenant, customer_id=mine.id) == mine
-    assert selectors.customer_get_by_external_id(tenant=tenant, external_id="cus_1") == mine
-    assert selectors.customer_get_by_external_id(tenant=other_tenant.id, external_id="cus_1") == theirs
-    assert selectors.customer_get_by_external_id(tenant=tenant, external_id="nobody") is None
+    assert selectors.customer_get(tenant=other_tenant.id, customer_id=theirs.id) == theirs

@@ -32,8 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from plans.pricing import ChargeSpec
-from plans.services import tax_rate_create
-from plans.tests.factories import MeterFactory, PlanFactory, add_charge
+from plans.tests.factories import MeterFactory, PlanFactory, TaxRateFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.services import api_key_create, tokens_for_user
 from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
@@ -72,7 +71,7 @@ def seeded(tenant, admin_user, monkeypatch) -> dict[str, Any]:
     endpoint = WebhookEndpointFactory(tenant=tenant)
     delivery = WebhookDeliveryFactory(tenant=tenant, endpoint=endpoint)
     key, _ = api_key_create(tenant=tenant, name="backend")
-    tax_rate = tax_rate_create(tenant=tenant, code="vat", name="VAT", percentage=Decimal("20"))
+    tax_rate = TaxRateFactory(tenant=tenant)
     return {
         "headers": {"Authorization": f"Bearer {tokens_for_user(admin_user)['access']}"},
         # Body fields that name another object; acme_2 may still take a subscription.
