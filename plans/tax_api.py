@@ -26,6 +26,7 @@ from tenants.models import Role
 from tenants.scoping import TenantScopedApi
 from tenants.serializers import TenantOutput as TenantBaseOutput
 
+FIXED = "Never changes (400 naming it): create a new tax rate instead."
 PERCENTAGE_INVALID = 'percentage is a decimal string from 0 to 100 with at most 4 decimal places, like "8.875".'
 
 
@@ -102,8 +103,8 @@ class TaxRateDetailApi(TenantScopedApi):
         name = serializers.CharField(max_length=200, required=False)
         active = serializers.BooleanField(required=False)
         # Declared only so that the service sees the attempt and names the field (400).
-        code = serializers.JSONField(required=False, write_only=True, help_text=services.TAX_RATE_IMMUTABLE)
-        percentage = serializers.JSONField(required=False, write_only=True, help_text=services.TAX_RATE_IMMUTABLE)
+        code = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
+        percentage = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
 
     def get(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
         return Response(TaxRateOutput(self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)).data)
