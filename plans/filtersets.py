@@ -1,6 +1,6 @@
 """List filters of the catalog: `?code=`, `?aggregation=`, `?active=`, `?currency=`, `?interval=`."""
 
-from plans.models import Meter, Plan
+from plans.models import Meter, Plan, TaxRate
 from tenants.filtersets import StrictFilterSet
 
 
@@ -14,3 +14,9 @@ class PlanFilterSet(StrictFilterSet):
     class Meta:
         model = Plan
         fields = ["code", "active", "currency", "interval"]
+
+
+class TaxRateFilterSet(StrictFilterSet):
+    class Meta:
+        model = TaxRate
+        fields = ["code", "active"]

@@ -25,9 +25,10 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from tenants import services
 from tenants.inputs import EMAIL_MAX_LENGTH, CurrencyField, JsonInput
-from tenants.models import ApiKey, Role, Tenant, User
+from tenants.models import ApiKey, Role, User
 from tenants.openapi import ClientErrorResponseSerializer
 from tenants.scoping import TenantScopedApi
+from tenants.serializers import TenantOutput
 from tenants.throttling import FailOpenScopedRateThrottle
 
 BAD_CREDENTIALS = "No active account found with the given credentials."
@@ -69,12 +70,6 @@ class NewPasswordField(serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "Checked by Django's password validators")
         super().__init__(write_only=True, trim_whitespace=False, **kwargs)
-
-
-class TenantOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Tenant
-        fields = ["id", "name", "default_currency", "created_at"]
 
 
 class UserOutput(serializers.ModelSerializer):
@@ -128,13 +123,6 @@ class TenantSignupApi(APIView):
         data.is_valid(raise_exception=True)
         result = services.tenant_signup(**data.validated_data)
         return Response(self.Output(result).data, status=status.HTTP_201_CREATED)
-
-
-class TenantDetailApi(TenantScopedApi):
-    serializer_class = TenantOutput
-
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return Response(TenantOutput(self.tenant).data)
 
 
 class LoginApi(APIView):

@@ -55,17 +55,22 @@ def parse_decimal(raw: Any, *, integer_digits: int, decimal_places: int) -> Deci
     return value if value else value.copy_abs()  # "-0" is 0
 
 
-def decimal_pattern(*, integer_digits: int, decimal_places: int, signed: bool = False) -> str:
+def decimal_pattern(*, integer_digits: int, decimal_places: int, signed: bool = False, top: bool = False) -> str:
     """A regular expression (ECMAScript and Python) of the texts `parse_decimal` accepts
     within the bounds, for the OpenAPI schema; not `signed`: the values ≥ 0 ("-0" too).
 
     Plain notation is stated exactly (leading zeros and the fraction's trailing zeros do
     not count). In exponent notation the bounds depend on the exponent, so the pattern
-    states the syntax only and the value is checked on arrival.
+    states the syntax only and the value is checked on arrival. `top`: the values go up
+    to 10^(integer_digits - 1) inclusive (a percentage: 0 to 100), not to 10^integer_digits.
     """
     fraction = rf"(?:\.[0-9]{{1,{decimal_places}}}0*)?" if decimal_places else r"(?:\.0+)?"
     sign = "-?" if signed else ""
     plain = rf"{sign}0*[0-9]{{1,{integer_digits}}}{fraction}"
+    if top:
+        below = integer_digits - 1
+        zeros = "0" * below
+        plain = rf"{sign}0*(?:[0-9]{{1,{below}}}{fraction}|1{zeros}(?:\.0+)?)"
     mantissa = r"-?[0-9]+(?:\.[0-9]+)?" if signed else r"(?:[0-9]+(?:\.[0-9]+)?|-0+(?:\.0+)?)"
     zero = "" if signed else r"|-0+(?:\.0+)?"
     return rf"^(?:{plain}{zero}|{mantissa}[eE][-+]?[0-9]+)$"

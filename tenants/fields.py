@@ -34,8 +34,10 @@ class StrictDecimalField(serializers.DecimalField):
     @property
     def openapi_constraints(self) -> dict[str, Any]:
         signed = self.min_value is None or self.min_value < 0
+        # A maximum other than the digits' own is stated when it is the next power of ten (100%).
+        top = self.max_value is not None and self.max_value == 10 ** (self.integer_digits - 1)
         pattern = decimal_pattern(
-            integer_digits=self.integer_digits, decimal_places=self.decimal_places or 0, signed=signed
+            integer_digits=self.integer_digits, decimal_places=self.decimal_places or 0, signed=signed, top=top
         )
         return {"pattern": pattern, "maxLength": MAX_DECIMAL_TEXT}
 

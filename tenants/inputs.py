@@ -13,7 +13,7 @@ Query parameters are text by nature and keep DRF's parsing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -37,11 +37,20 @@ _JSON_TYPES: tuple[tuple[type[serializers.Field], tuple[type, ...]], ...] = (
 def _wrong_type(field: serializers.Field, value: Any) -> bool:
     if value is None:
         return False  # allow_null decides, with DRF's own message
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        return any(_wrong_type(field.child, item) for item in value)  # a list of codes: no 42 for "42"
     for kind, allowed in _JSON_TYPES:
         if isinstance(field, kind):
             # bool is an int in Python, not in JSON.
             return not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)
     return False
+
+
+def _invalid(field: serializers.Field) -> str:
+    """The field's own "invalid" message; a list's is its items'."""
+    if isinstance(field, serializers.ListField):
+        return _invalid(field.child)
+    return str(field.error_messages["invalid"])
 
 
 class JsonInput(serializers.Serializer):
@@ -50,13 +59,20 @@ class JsonInput(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             errors = {
-                name: [ErrorDetail(str(field.error_messages["invalid"]), code="invalid")]
+                name: [ErrorDetail(str(_invalid(field)), code="invalid")]
                 for name, field in self.fields.items()
                 if not field.read_only and name in data and _wrong_type(field, data[name])
             }
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+
+class UniqueListField(serializers.ListField):
+    """A list whose items the service takes once each (codes of tax rates): the schema
+    says `uniqueItems` (tenants.openapi reads `openapi_constraints`)."""
+
+    openapi_constraints: ClassVar[dict[str, Any]] = {"uniqueItems": True}
 
 
 @extend_schema_field({"type": "string", "enum": list(CURRENCY_CODES)}, component_name="CurrencyCode")

@@ -41,7 +41,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from plans.pricing import ChargeSpec
-from plans.tests.factories import MeterFactory, PlanFactory, add_charge
+from plans.tests.factories import MeterFactory, PlanFactory, TaxRateFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.decimals import DECIMAL_PATTERN
 from tenants.services import api_key_create, tokens_for_user
@@ -66,6 +66,12 @@ BEYOND_THE_SCHEMA: dict[tuple[str | None, str], str] = {
     ("properties", "required"): "a unique_count meter (stored) needs its property in the event",
     ("events.*.properties", "required"): "as above, in a batch",
     ("external_id", "immutable"): "PATCH may repeat a customer's stored external_id, not change it",
+    ("code", "immutable"): "a tax rate's code never changes: PATCH declares it only to name it in the 400",
+    ("percentage", "immutable"): "as above, a tax rate's percentage",
+    ("tax_rates.*", "unknown_tax_rate"): "a customer's tax rates are active rates of the tenant, by code",
+    ("tax_rates.*", "tax_rate_inactive"): "as above",
+    ("default_tax_rates.*", "unknown_tax_rate"): "as above, the tenant's default rates",
+    ("default_tax_rates.*", "tax_rate_inactive"): "as above",
     (None, "idempotency_key_reused"): "the fuzzer draws the same key for two bodies: 422 is the contract",
     ("events.*.idempotency_key", "idempotency_key_reused"): "an event key stored earlier with another body",
     # The clock: JSON Schema has no bounds for date-times, fixed or relative to now.
@@ -108,7 +114,7 @@ BEYOND_THE_SCHEMA: dict[tuple[str | None, str], str] = {
 # A decimal in exponent notation ("1e50"): the schema's pattern states its spelling but
 # not its bounds, which depend on the exponent (tenants.decimals.decimal_pattern); the
 # value's bounds are checked on arrival. Only these codes, only for such a value.
-EXPONENT_BOUND_CODES = frozenset({"max_whole_digits", "max_decimal_places", "invalid"})
+EXPONENT_BOUND_CODES = frozenset({"max_whole_digits", "max_decimal_places", "max_value", "invalid"})
 
 
 def _sent(body: Any, attr: str | None) -> Any:
@@ -193,6 +199,7 @@ def seeded(tenant, admin_user, monkeypatch) -> dict[str, Any]:
     endpoint = WebhookEndpointFactory(tenant=tenant)
     delivery = WebhookDeliveryFactory(tenant=tenant, endpoint=endpoint)
     key, _ = api_key_create(tenant=tenant, name="backend")
+    tax_rate = TaxRateFactory(tenant=tenant)
     return {
         "headers": {"Authorization": f"Bearer {tokens_for_user(admin_user)['access']}"},
         # Body fields that name another object; acme_2 may still take a subscription.
@@ -211,6 +218,7 @@ def seeded(tenant, admin_user, monkeypatch) -> dict[str, Any]:
             "endpoint_id": str(endpoint.id),
             "delivery_id": str(delivery.id),
             "key_id": str(key.id),
+            "tax_rate_id": str(tax_rate.id),
         },
     }
 

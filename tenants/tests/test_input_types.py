@@ -9,8 +9,9 @@ import pytest
 from rest_framework import serializers
 
 from plans.api import AMOUNT_INVALID, TRIAL_DAYS_RANGE
-from plans.models import Meter, Plan
+from plans.models import Meter, Plan, TaxRate
 from plans.pricing import TIER_BOUND_INVALID
+from plans.tax_api import PERCENTAGE_INVALID
 from plans.tests.factories import MeterFactory, PlanFactory
 from subscriptions.models import Customer, Subscription
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
@@ -25,6 +26,7 @@ NOT_INTEGER = str(serializers.IntegerField.default_error_messages["invalid"])
 NOT_BOOLEAN = str(serializers.BooleanField.default_error_messages["invalid"])
 NOT_UUID = str(serializers.UUIDField.default_error_messages["invalid"])
 NOT_EMAIL = str(serializers.EmailField.default_error_messages["invalid"])
+NOT_SLUG = str(serializers.SlugField.default_error_messages["invalid"])
 
 
 def errors(response):
@@ -58,6 +60,9 @@ CASES = [
         Plan,
     ),
     ("customers", {"external_id": 7, "name": "Acme"}, "external_id", NOT_TEXT, Customer),
+    ("customers", {"external_id": "c", "name": "Acme", "tax_rates": [42]}, "tax_rates", NOT_SLUG, Customer),
+    ("customers", {"external_id": "c", "name": "Acme", "tax_exempt": "yes"}, "tax_exempt", NOT_BOOLEAN, Customer),
+    ("tax-rates", {"code": "vat", "name": "VAT", "percentage": 20}, "percentage", PERCENTAGE_INVALID, TaxRate),
     ("webhook-endpoints", {"url": "https://hooks.example.com/a", "active": 1}, "active", NOT_BOOLEAN, WebhookEndpoint),
     ("webhook-endpoints", {"url": "https://hooks.example.com/a", "description": 5}, "description", NOT_TEXT, None),
 ]
