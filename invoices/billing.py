@@ -266,7 +266,7 @@ def late_usage_for(
 def _last_invoiced_at(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
     """When each subscription was last invoiced (its usage last counted), if ever."""
     rows = (
-        Invoice.all_tenants.filter(subscription_id__in=subscription_ids)
+        Invoice.objects.filter(subscription_id__in=subscription_ids)
         .values("subscription_id")
         .order_by()
         .annotate(last=Max("issued_at"))

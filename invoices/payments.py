@@ -32,6 +32,7 @@ from invoices.serializers import invoice_body
 from plans.money import format_price
 from subscriptions.models import Subscription
 from tenants.errors import ConflictError
+from tenants.isolation import tenant_scope
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
@@ -146,6 +147,26 @@ def _apply(event: PaymentEvent, invoice: Invoice) -> None:
         event_publish(tenant=invoice.tenant_id, type=EventType.INVOICE_PAYMENT_FAILED, data=invoice_body(invoice))
 
 
+def _store(notice: PaymentNotice, invoice: Invoice, outcome: str, detail: str) -> PaymentEvent | None:
+    """The notice as a PaymentEvent; None when the same webhook was stored meanwhile."""
+    try:
+        with transaction.atomic():  # a savepoint: the caller goes on after a duplicate
+            return PaymentEvent.objects.create(
+                tenant_id=invoice.tenant_id,
+                webhook_id=notice.webhook_id,
+                type=notice.type,
+                invoice=invoice,
+                amount=notice.amount,
+                currency=notice.currency,
+                failure_reason=notice.failure_reason,
+                outcome=outcome,
+                detail=detail,
+                payload=notice.payload,
+            )
+    except IntegrityError:
+        return None
+
+
 def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]:
     """Apply one payment webhook, once. Returns (the stored event, whether it is new).
 
@@ -164,31 +185,20 @@ def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]
     it do not wait for) before anything is decided, so a success and a failure of
     the same invoice are applied one after the other.
     """
-    seen = PaymentEvent.all_tenants.filter(webhook_id=notice.webhook_id).first()
+    seen = PaymentEvent.unscoped().filter(webhook_id=notice.webhook_id).first()
     if seen is not None:
         return seen, False
     with transaction.atomic():
-        invoice = Invoice.all_tenants.select_for_update(no_key=True).filter(pk=notice.invoice_id).first()
+        # Unscoped until the invoice says whose payment this is.
+        invoice = Invoice.unscoped().select_for_update(no_key=True).filter(pk=notice.invoice_id).first()
         if invoice is None:
             raise NotFound(PAYMENT_INVOICE_NOT_FOUND.format(invoice_id=notice.invoice_id))
-        outcome, detail = _outcome(notice, invoice)
-        try:
-            with transaction.atomic():  # a savepoint: the duplicate case goes on below
-                event = PaymentEvent.all_tenants.create(
-                    tenant_id=invoice.tenant_id,
-                    webhook_id=notice.webhook_id,
-                    type=notice.type,
-                    invoice=invoice,
-                    amount=notice.amount,
-                    currency=notice.currency,
-                    failure_reason=notice.failure_reason,
-                    outcome=outcome,
-                    detail=detail,
-                    payload=notice.payload,
-                )
-        except IntegrityError:  # the same webhook, delivered twice at once: the other one won
-            return PaymentEvent.all_tenants.get(webhook_id=notice.webhook_id), False
-        _apply(event, invoice)
+        with tenant_scope(invoice.tenant_id):
+            outcome, detail = _outcome(notice, invoice)
+            event = _store(notice, invoice, outcome, detail)
+            if event is None:  # the same webhook, delivered twice at once: the other one won
+                return PaymentEvent.objects.get(webhook_id=notice.webhook_id), False
+            _apply(event, invoice)
     fields = {"webhook_id": notice.webhook_id, "invoice_id": str(invoice.pk), "outcome": str(outcome)}
     if outcome in PaymentEvent.NEEDS_SUPPORT:
         log.warning("payment_webhook_needs_support", detail=detail, **fields)

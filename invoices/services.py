@@ -149,10 +149,14 @@ def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BA
     left to its task's retries.
     """
     stale_before = _stale_before(now or timezone.now())
-    stale = InvoiceRun.all_tenants.filter(
-        Q(status=InvoiceRun.Status.QUEUED, created_at__lt=stale_before)
-        | Q(status=InvoiceRun.Status.RUNNING, heartbeat_at__lt=stale_before)
-    ).order_by("created_at")
+    stale = (
+        InvoiceRun.unscoped()
+        .filter(
+            Q(status=InvoiceRun.Status.QUEUED, created_at__lt=stale_before)
+            | Q(status=InvoiceRun.Status.RUNNING, heartbeat_at__lt=stale_before)
+        )
+        .order_by("created_at")
+    )
     runs = list(stale.values_list("tenant_id", "pk")[:limit])
     for tenant_id, run_id in runs:
         _queue_run_on_commit(tenant_id, run_id)

@@ -3,7 +3,9 @@
 The path's tenant must be the caller's tenant (else 403, whether or not that tenant
 exists), the caller's role must allow the method, and querysets come from
 `scoped()`, which filters by the path tenant. `__init_subclass__` refuses a subclass
-that drops the membership permission, so scoping cannot be bypassed by accident.
+that drops the membership permission, so scoping cannot be bypassed by accident. The
+request runs in the path tenant's scope (`tenants.isolation`): a query of a
+tenant-owned model sees that tenant's rows only, whatever filter it forgot.
 
 Schema generation (drf-spectacular) builds views without a request or a path tenant
 and calls `get_queryset()` only to learn the model: it gets `model.objects.none()`,
@@ -20,11 +22,13 @@ from typing import Any, ClassVar
 
 import structlog
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tenants.isolation import tenant_scope
 from tenants.models import Role, Tenant
 
 ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2}
@@ -80,6 +84,13 @@ class TenantScopedApi(GenericAPIView):
         own = cls.__dict__.get("get_queryset")
         if own is not None:
             cls.get_queryset = schema_safe(own)  # type: ignore[method-assign]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Authentication and permissions run inside too: they read no tenant-owned rows
+        # of the path tenant (the API key lookup is unscoped), and a caller of another
+        # tenant is refused before any handler runs.
+        with tenant_scope(kwargs["tenant_id"]):
+            return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -357,7 +357,8 @@ def webhook_deliveries_sweep(*, now: datetime | None = None, limit: int = SWEEP_
     """
     cutoff = (now or timezone.now()) - SWEEP_GRACE
     overdue = list(
-        WebhookDelivery.all_tenants.select_for_update(skip_locked=True)
+        WebhookDelivery.unscoped()
+        .select_for_update(skip_locked=True)
         .filter(status__in=IN_PLAY, next_attempt_at__lte=cutoff)
         .order_by("next_attempt_at")[:limit]
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from tenants.isolation import tenant_task
 from webhooks import services
 from webhooks.models import WebhookDelivery
 
 
 @shared_task(ignore_result=True)
+@tenant_task
 def webhook_delivery_attempt(tenant_id: str, delivery_id: str) -> None:
     """One attempt; after a failure that will be retried, the next one is scheduled for
     `next_attempt_at`. A copy that runs early or twice does nothing (see the service)."""

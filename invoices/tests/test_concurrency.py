@@ -26,6 +26,7 @@ from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from tenants.isolation import tenant_scope
 from usage.models import UsageEvent
 
 AS_OF = datetime(2026, 3, 1, tzinfo=UTC)
@@ -101,7 +102,8 @@ def run_at_once(tenant_id: uuid.UUID, runs: int = RUNS) -> list[RunTotals]:
     def work() -> None:
         try:
             start.wait()
-            results.append(invoice_due_subscriptions(tenant_id=tenant_id, as_of=AS_OF, batch_size=BATCH))
+            with tenant_scope(tenant_id):  # as the run's task does; a thread starts with no scope
+                results.append(invoice_due_subscriptions(tenant_id=tenant_id, as_of=AS_OF, batch_size=BATCH))
         except BaseException as exc:
             errors.append(exc)
         finally:

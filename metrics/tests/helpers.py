@@ -34,7 +34,7 @@ def use(sub: Subscription, value: str, when: datetime, stored_at: datetime | Non
     meter = Meter.objects.get(tenant_id=sub.tenant_id, code="storage_gb")
     return UsageEvent.objects.create(
         tenant_id=sub.tenant_id, customer_id=sub.customer_id, meter=meter,
-        idempotency_key=f"m{UsageEvent.all_tenants.count()}", value=Decimal(value), timestamp=when,
+        idempotency_key=f"m{UsageEvent.unscoped().count()}", value=Decimal(value), timestamp=when,
         properties={}, fingerprint="f", created_at=stored_at or when + timedelta(seconds=1),
     )  # fmt: skip
 

@@ -28,6 +28,7 @@ from tqdm import tqdm
 from invoices import billing
 from invoices.services import AS_OF_IN_THE_FUTURE, invoice_due_subscriptions, invoice_run_as_of
 from subscriptions.selectors import subscription_list_due
+from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import Tenant
 
 BAD_AS_OF = (
@@ -77,6 +78,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, help="subscriptions per transaction (INVOICE_RUN_BATCH_SIZE)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    @scope_boundary()
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             as_of = invoice_run_as_of(None if options["as_of"] is None else parse_as_of(options["as_of"]))
@@ -90,10 +92,11 @@ class Command(BaseCommand):
         bar = tqdm(tenants, unit=" tenants", disable=options["no_progress"])
         for tenant in bar:
             bar.set_description(tenant.name[:30])
-            if options["dry_run"]:
-                self.subscriptions += subscription_list_due(tenant=tenant, as_of=as_of).count()
-            else:
-                self._run(tenant, as_of, options["batch_size"], bar)
+            with tenant_scope(tenant):
+                if options["dry_run"]:
+                    self.subscriptions += subscription_list_due(tenant=tenant, as_of=as_of).count()
+                else:
+                    self._run(tenant, as_of, options["batch_size"], bar)
         bar.close()
         self._summary(len(tenants), dry_run=options["dry_run"])
         if self.failed:

@@ -53,6 +53,7 @@ from plans.services import ChargeDraft, meter_create, plan_create
 from subscriptions.models import Subscription
 from subscriptions.selectors import subscription_list_due
 from subscriptions.services import customer_create, subscription_create
+from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import ApiKey, Tenant, User
 from tenants.services import api_key_create, tenant_signup
 from usage.parsing import ParsedEvent, parse_event, resolve_events
@@ -323,6 +324,11 @@ def seed(now: datetime) -> Seeded:
         admin_password=DEMO_PASSWORD,
         default_currency=DEMO_CURRENCY,
     )["tenant"]
+    with tenant_scope(tenant):
+        return _history(tenant, now)
+
+
+def _history(tenant: Tenant, now: datetime) -> Seeded:
     _, raw_key = api_key_create(tenant=tenant, name="demo backend")
     _catalog(tenant)
     webhook = _webhook_endpoint(tenant)  # before anything happens, so that it gets every event
@@ -378,6 +384,7 @@ class Command(BaseCommand):
             help="Delete the demo tenant and everything it owns, then seed it again (APP_ENV=development only).",
         )
 
+    @scope_boundary()
     def handle(self, *args: Any, **options: Any) -> None:
         reset = options["reset"]
         if not settings.IS_DEVELOPMENT:
@@ -407,7 +414,8 @@ class Command(BaseCommand):
             f"demo tenant exists: {tenant.name} (id {tenant.pk}); nothing changed (--reset seeds it afresh)."
         )
         self._login(tenant)
-        keys = ", ".join(f"{k.name} ({k.prefix}…)" for k in ApiKey.objects.for_tenant(tenant).order_by("created_at"))
+        with tenant_scope(tenant):
+            keys = ", ".join(f"{k.name} ({k.prefix}…)" for k in ApiKey.objects.order_by("created_at"))
         self.stdout.write(f"  API keys: {keys or 'none'} (a key is shown only when created: POST …/api-keys)")
 
     def _login(self, tenant: Tenant) -> None:
@@ -427,7 +435,9 @@ class Command(BaseCommand):
         write(f"  API key (shown once): {seeded.api_key}")
         write("  meters: " + ", ".join(f"{code} ({aggregation})" for code, _, aggregation, _ in METERS))
         write("  plans: " + ", ".join(f"{code} ({fee} {DEMO_CURRENCY}/{every})" for code, _, every, fee, *_ in PLANS))
-        statuses = Counter(Subscription.objects.for_tenant(tenant).values_list("status", flat=True))
+        with tenant_scope(tenant):
+            statuses = Counter(Subscription.objects.values_list("status", flat=True))
+            mrr = mrr_for_tenant(tenant_id=tenant.pk).currencies
         write(f"  subscriptions: {_counts(statuses)}; {CANCELED_CUSTOMER} cancels at its period end")
         write(f"  usage events: {seeded.events}")
         write(f"  invoices: {_counts(seeded.invoices)}")
@@ -436,7 +446,7 @@ class Command(BaseCommand):
         else:
             write(f"  payment webhooks applied: {_counts(seeded.payments)}; the latest invoices await payment")
         write(f"  webhook endpoint: {seeded.webhook}")
-        for row in mrr_for_tenant(tenant_id=tenant.pk).currencies:
+        for row in mrr:
             write(f"  MRR: {row.mrr} {row.currency}, ARR {row.arr}")
         write(f"done in {seconds:.1f} s")
 

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import Tenant
 from tenants.parsers import JsonBodyError, loads
 from usage.parsing import ParsedEvent, parse_event, resolve_events
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file's extension")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    @scope_boundary()
     def handle(self, *args: Any, **options: Any) -> None:
         tenant = Tenant.objects.filter(pk=options["tenant"]).first()
         if tenant is None:
@@ -82,18 +84,24 @@ class Command(BaseCommand):
         fmt = options["format"] or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
         self.accepted = self.duplicates = 0
         self.rejected: list[tuple[int, str]] = []
+        with tenant_scope(tenant):
+            self._load_file(tenant.pk, read_lines(path, fmt), progress=not options["no_progress"])
+        self._summary()
+
+    def _load_file(
+        self, tenant_id: uuid.UUID, lines: Iterator[tuple[int, dict[str, Any] | str]], progress: bool
+    ) -> None:
         chunk: list[tuple[int, dict[str, Any]]] = []
-        for number, item in tqdm(read_lines(path, fmt), unit=" lines", disable=options["no_progress"]):
+        for number, item in tqdm(lines, unit=" lines", disable=not progress):
             if isinstance(item, str):
                 self.rejected.append((number, item))
                 continue
             chunk.append((number, item))
             if len(chunk) == CHUNK:
-                self._load(tenant.pk, chunk)
+                self._load(tenant_id, chunk)
                 chunk = []
         if chunk:
-            self._load(tenant.pk, chunk)
-        self._summary()
+            self._load(tenant_id, chunk)
 
     def _load(self, tenant_id: uuid.UUID, chunk: list[tuple[int, dict[str, Any]]]) -> None:
         now = timezone.now()
