@@ -130,7 +130,7 @@ def invoice(tenant_id: uuid.UUID) -> tuple[float, int]:
 
     started = time.perf_counter()
     with tenant_scope(tenant_id):  # as the run's task does
-        totals = invoice_due_subscriptions(tenant_id=tenant_id, as_of=PERIOD_END)
+        totals = invoice_due_subscriptions(tenant=tenant_id, as_of=PERIOD_END)
     return time.perf_counter() - started, len(totals.invoices)
 
 

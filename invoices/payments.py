@@ -33,6 +33,7 @@ from plans.money import format_price
 from subscriptions.models import Subscription
 from tenants.errors import ConflictError
 from tenants.isolation import tenant_scope
+from tenants.models import TenantRef
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
@@ -45,17 +46,17 @@ class ProviderUnavailable(Exception):
     """The provider could not be reached or answered 5xx/429: retry later."""
 
 
-def invoice_collect_payment(*, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> str:
+def invoice_collect_payment(*, tenant: TenantRef, invoice_id: uuid.UUID) -> str:
     """Send the charge request; returns what happened (for the task result and logs)."""
     url = settings.PAYMENT_PROVIDER_URL
     if not url:
         return "skipped: no PAYMENT_PROVIDER_URL"
-    invoice = Invoice.objects.for_tenant(tenant_id).filter(pk=invoice_id).first()
+    invoice = Invoice.objects.for_tenant(tenant).filter(pk=invoice_id).first()
     if invoice is None or invoice.status != Invoice.Status.OPEN or invoice.amount_due <= 0:
         return "skipped: not an open invoice with an amount due"
     body = {
         "invoice_id": str(invoice.pk),
-        "tenant_id": str(tenant_id),
+        "tenant_id": str(invoice.tenant_id),
         "customer_id": str(invoice.customer_id),
         "amount": format_price(invoice.charge_amount, invoice.currency),
         "currency": invoice.currency,

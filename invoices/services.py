@@ -29,7 +29,7 @@ from invoices.signals import invoice_run_finished
 from invoices.totals import invoice_totals
 from subscriptions.models import Customer, Subscription
 from tenants.errors import ConflictError
-from tenants.models import Tenant
+from tenants.models import TenantRef, tenant_pk
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
@@ -65,7 +65,7 @@ class RunTotals:
 
 def invoice_due_subscriptions(
     *,
-    tenant_id: uuid.UUID,
+    tenant: TenantRef,
     as_of: datetime,
     batch_size: int | None = None,
     on_batch: Callable[[billing.BatchOutcome], None] | None = None,
@@ -79,16 +79,14 @@ def invoice_due_subscriptions(
     size = batch_size or settings.INVOICE_RUN_BATCH_SIZE
     failed: set[uuid.UUID] = set()
     while outcome := billing.bill_due_batch(
-        tenant_id=tenant_id, as_of=as_of, now=timezone.now(), batch_size=size, skip=failed
+        tenant=tenant, as_of=as_of, now=timezone.now(), batch_size=size, skip=failed
     ):
         failed |= {uuid.UUID(f["subscription_id"]) for f in outcome.failures}
         totals.add(outcome)
         if on_batch is not None:
             on_batch(outcome)
     cursor = billing.ZERO_UUID
-    while found := billing.bill_adjustments_batch(
-        tenant_id=tenant_id, now=timezone.now(), batch_size=size, after=cursor
-    ):
+    while found := billing.bill_adjustments_batch(tenant=tenant, now=timezone.now(), batch_size=size, after=cursor):
         outcome, cursor = found
         totals.add(outcome)
         if on_batch is not None:
@@ -105,9 +103,9 @@ def invoice_run_as_of(as_of: datetime | None) -> datetime:
     return now if as_of is None else as_of
 
 
-def invoice_run_create(*, tenant: Tenant | uuid.UUID, as_of: datetime | None = None) -> InvoiceRun:
+def invoice_run_create(*, tenant: TenantRef, as_of: datetime | None = None) -> InvoiceRun:
     """A queued run; its Celery task is sent once the transaction commits."""
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    tenant_id = tenant_pk(tenant)
     run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=invoice_run_as_of(as_of))
     _queue_run_on_commit(tenant_id, run.pk)
     return run
@@ -165,7 +163,7 @@ def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BA
     return len(runs)
 
 
-def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRun | None:
+def invoice_run_execute(*, tenant: TenantRef, run_id: uuid.UUID) -> InvoiceRun | None:
     """Carry out a queued (or failed, when retried, or stale) run and record its outcome.
 
     Returns None when the run is unknown, already finished, or running in a live worker
@@ -173,6 +171,7 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
     retry runs it again; whatever the failed attempt committed stays, and the next
     attempt invoices only what is left.
     """
+    tenant_id = tenant_pk(tenant)
     now = timezone.now()
     claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(_claimable(now), pk=run_id)
     if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, heartbeat_at=now, error="", errors=[]):
@@ -192,7 +191,7 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
 
     started = time.perf_counter()
     try:
-        totals = invoice_due_subscriptions(tenant_id=tenant_id, as_of=run.as_of, on_batch=count_batch)
+        totals = invoice_due_subscriptions(tenant=tenant_id, as_of=run.as_of, on_batch=count_batch)
     except Exception as exc:
         run.status, run.error, run.finished_at = (
             InvoiceRun.Status.FAILED,
@@ -223,9 +222,9 @@ def _record_failures(run_id: uuid.UUID, failures: list[dict[str, str]]) -> None:
 # Invoices
 
 
-def invoice_void(*, tenant: Tenant | uuid.UUID, invoice_id: uuid.UUID) -> Invoice:
+def invoice_void(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
     """open → void (a conditional UPDATE, so a payment racing the void cannot both win)."""
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    tenant_id = tenant_pk(tenant)
     with transaction.atomic():
         invoice = Invoice.objects.for_tenant(tenant_id).select_for_update().filter(pk=invoice_id).first()
         if invoice is None:
@@ -275,18 +274,18 @@ def _locked_subscription(tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Su
 
 
 def subscription_cancel(
-    *, tenant: Tenant | uuid.UUID, subscription_id: uuid.UUID, at_period_end: bool, now: datetime | None = None
+    *, tenant: TenantRef, subscription_id: uuid.UUID, at_period_end: bool, now: datetime | None = None
 ) -> tuple[Subscription, list[Invoice]]:
     """Either way, periods that already ended are billed first (as the next run would).
     At period end: flag it; the run bills the current period, then cancels (a trial
     ends unbilled). Immediately: a final invoice for the part of the current period up
     to now (fee prorated by seconds, usage to now), and cancel."""
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    tenant_id = tenant_pk(tenant)
     with transaction.atomic():
         sub = _locked_subscription(tenant_id, subscription_id)
         try:
             invoices = billing.bill_subscription_now(
-                tenant_id=tenant_id, subscription=sub, now=now or timezone.now(), at_period_end=at_period_end
+                tenant=tenant_id, subscription=sub, now=now or timezone.now(), at_period_end=at_period_end
             )
         except billing.BillingFailed as exc:
             raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
@@ -299,24 +298,23 @@ class InvoicePreview:
     lines: list[LineDraft]
 
 
-def invoice_preview(*, tenant: Tenant | uuid.UUID, subscription: Subscription) -> InvoicePreview:
+def invoice_preview(*, tenant: TenantRef, subscription: Subscription) -> InvoicePreview:
     """The invoice the current period will produce at its end: the fee in full, the
     usage stored so far and late usage of earlier periods, priced by the run's own
     code; nothing is stored and no number is taken. During a trial it is the first
     billed period's invoice (the trial itself is free)."""
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     sub = Subscription.objects.select_related("plan").get(pk=subscription.pk)
     if not sub.is_live or (sub.in_trial_window and sub.cancel_at_period_end):
         raise ConflictError(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
     if sub.in_trial_window:
         _, sub.current_period_start, sub.current_period_end = sub.next_period()
     bill = billing.Bill(sub, sub.current_period_start, sub.current_period_end)
-    billing.price_bills(tenant_id=tenant_id, bills=[bill])
+    billing.price_bills(tenant=tenant, bills=[bill])
     if bill.error:
         raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
-    balances = billing.customer_balances(tenant_id=tenant_id, bills=[bill], lock=False)
+    balances = billing.customer_balances(tenant=tenant, bills=[bill], lock=False)
     balance = balances.get((sub.customer_id, sub.plan.currency), Decimal(0))
     totals = invoice_totals((line.amount for line in bill.lines), balance=balance)
-    invoice = billing.build_invoice(tenant_id=tenant_id, bill=bill, number="", now=bill.end, totals=totals)
+    invoice = billing.build_invoice(tenant=tenant, bill=bill, number="", now=bill.end, totals=totals)
     invoice.status, invoice.paid_at = Invoice.Status.OPEN, None
     return InvoicePreview(invoice, bill.lines)

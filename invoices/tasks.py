@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from celery import shared_task
 
 from invoices import payments, services
@@ -13,7 +15,7 @@ from tenants.models import Tenant
 @tenant_task
 def invoice_run_tenant(tenant_id: str, run_id: str) -> int:
     """Carry out one invoice run; a failure is retried, and the retry bills what is left."""
-    run = services.invoice_run_execute(tenant_id=tenant_id, run_id=run_id)  # type: ignore[arg-type]
+    run = services.invoice_run_execute(tenant=uuid.UUID(tenant_id), run_id=uuid.UUID(run_id))
     return run.invoices_created if run else 0
 
 
@@ -44,4 +46,4 @@ def invoice_runs_sweep() -> int:
 def invoice_collect_payment(tenant_id: str, invoice_id: str) -> str:
     """Ask the payment provider to charge an open invoice (the invoice id is the
     idempotency key, so a retried task never charges twice)."""
-    return payments.invoice_collect_payment(tenant_id=tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
+    return payments.invoice_collect_payment(tenant=uuid.UUID(tenant_id), invoice_id=uuid.UUID(invoice_id))

@@ -108,9 +108,9 @@ class TenantRevenueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/metrics/tenantrevenue/revenue.html", context)
 
     def _revenue_context(self, tenant: TenantRevenue) -> dict[str, Any]:
-        report = selectors.mrr_for_tenant(tenant_id=tenant.pk)
+        report = selectors.mrr_for_tenant(tenant=tenant)
         start, end = selectors.revenue_range_default(timezone.now())
-        revenue = selectors.revenue_by_month(tenant_id=tenant.pk, start=start, end=end)
+        revenue = selectors.revenue_by_month(tenant=tenant, start=start, end=end)
         charted = {row.currency for row in revenue}
         # A currency with subscriptions but nothing invoiced yet still gets its (empty) chart.
         wanted = {row.currency for row in report.currencies} or {tenant.default_currency}

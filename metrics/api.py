@@ -45,7 +45,7 @@ class MetricsMrrApi(TenantScopedApi):
 
     @extend_schema(responses={200: Output})
     def get(self, request: Request, tenant_id: str) -> Response:
-        report = selectors.mrr_for_tenant(tenant_id=self.tenant_id)
+        report = selectors.mrr_for_tenant(tenant=self.tenant_id)
         return Response(
             {
                 "refreshed_at": format_time(report.refreshed_at),
@@ -104,7 +104,7 @@ class MetricsRevenueApi(TenantScopedApi):
     )
     def get(self, request: Request, tenant_id: str) -> Response:
         start, end = _range(request)
-        currencies = selectors.revenue_by_month(tenant_id=self.tenant_id, start=start, end=end)
+        currencies = selectors.revenue_by_month(tenant=self.tenant_id, start=start, end=end)
         return Response(
             {
                 "from": format_time(start),

@@ -15,9 +15,7 @@ from django.db.models import Prefetch, QuerySet
 
 from plans.models import Charge, Meter, Plan
 from plans.pricing import ChargeSpec
-from tenants.models import Tenant
-
-TenantRef = Tenant | uuid.UUID
+from tenants.models import TenantRef
 
 
 def charges_prefetch() -> Prefetch:

@@ -19,7 +19,7 @@ from plans import selectors
 from plans.models import Charge, Meter, Plan
 from plans.pricing import ChargeSpec, spec_problems
 from tenants.errors import ConflictError
-from tenants.models import Tenant
+from tenants.models import TenantRef, tenant_get, tenant_pk
 from tenants.validators import validate_currency_code
 
 METER_CODE_TAKEN = "A meter with this code already exists in this tenant."
@@ -74,7 +74,7 @@ def _as_lists(node: Any) -> Any:
     return {key: _as_lists(value) for key, value in node.items()}
 
 
-def meter_create(*, tenant: Tenant, code: str, name: str, aggregation: str, property: str | None = None) -> Meter:
+def meter_create(*, tenant: TenantRef, code: str, name: str, aggregation: str, property: str | None = None) -> Meter:
     """Create a meter; `property` is required for (and only for) `unique_count`."""
     property = property or ""
     if aggregation == Meter.Aggregation.UNIQUE_COUNT and not property:
@@ -83,7 +83,9 @@ def meter_create(*, tenant: Tenant, code: str, name: str, aggregation: str, prop
         raise ValidationError({"property": [ErrorDetail(METER_PROPERTY_NOT_ALLOWED, code="not_allowed")]})
     try:
         with transaction.atomic():
-            return Meter.objects.create(tenant=tenant, code=code, name=name, aggregation=aggregation, property=property)
+            return Meter.objects.create(
+                tenant_id=tenant_pk(tenant), code=code, name=name, aggregation=aggregation, property=property
+            )
     except IntegrityError as exc:
         if _violates(exc, "plans_meter_unique_code"):
             raise ConflictError(METER_CODE_TAKEN, code="meter_code_taken") from exc
@@ -120,7 +122,7 @@ def _check_currency(currency: str) -> None:
 
 def plan_create(
     *,
-    tenant: Tenant,
+    tenant: TenantRef,
     code: str,
     name: str,
     interval: str,
@@ -137,7 +139,7 @@ def plan_create(
     code, at most one charge per meter; every broken rule is reported at once, at its
     place (`charges.1.tiers.2.up_to`).
     """
-    currency = currency or tenant.default_currency
+    currency = currency or tenant_get(tenant).default_currency
     _check_currency(currency)
     meters = selectors.meters_by_code(tenant=tenant, codes=[draft.meter for draft in charges])
     errors = [*_flat_fee_errors(amount), *_charge_errors(charges, meters)]
@@ -146,7 +148,7 @@ def plan_create(
     try:
         with transaction.atomic():
             plan = Plan.objects.create(
-                tenant=tenant,
+                tenant_id=tenant_pk(tenant),
                 code=code,
                 name=name,
                 description=description,
@@ -158,7 +160,7 @@ def plan_create(
             )
             Charge.objects.bulk_create(
                 Charge(
-                    tenant=tenant,
+                    tenant_id=plan.tenant_id,
                     plan=plan,
                     meter=meters[draft.meter],
                     position=position,
@@ -173,13 +175,13 @@ def plan_create(
     return selectors.plan_list(tenant=tenant).get(pk=plan.pk)
 
 
-def plan_update(*, tenant: Tenant, plan: Plan, data: Mapping[str, Any]) -> Plan:
+def plan_update(*, tenant: TenantRef, plan: Plan, data: Mapping[str, Any]) -> Plan:
     """Change `name`, `description` and `active` (the keys present in `data`).
 
     Prices never change once a plan exists: any price field in `data` (even with its
     current value) is a 409 that says to create a new plan.
     """
-    if plan.tenant_id != tenant.pk:
+    if plan.tenant_id != tenant_pk(tenant):
         raise NotFound(PLAN_NOT_FOUND)
     if any(field in data for field in PLAN_PRICE_FIELDS):
         raise ConflictError(PLAN_PRICES_IMMUTABLE, code="plan_prices_immutable")

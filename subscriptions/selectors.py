@@ -8,9 +8,7 @@ from datetime import datetime
 from django.db.models import F, Q, QuerySet
 
 from subscriptions.models import Customer, Subscription
-from tenants.models import Tenant
-
-TenantRef = Tenant | uuid.UUID
+from tenants.models import TenantRef
 
 
 def customer_list(*, tenant: TenantRef) -> QuerySet[Customer]:

@@ -24,7 +24,7 @@ from subscriptions.models import Customer, Subscription
 from subscriptions.serializers import SubscriptionOutput
 from subscriptions.validators import validate_metadata
 from tenants.errors import ConflictError
-from tenants.models import Tenant
+from tenants.models import TenantRef, tenant_pk
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
@@ -42,21 +42,21 @@ def _check_metadata(metadata: Any) -> dict[str, Any]:
     return metadata
 
 
-def _check_owned(tenant: Tenant, customer: Customer) -> None:
+def _check_owned(tenant: TenantRef, customer: Customer) -> None:
     # Fail closed: a caller that fetched the customer without scoping gets a 404, not a write.
-    if customer.tenant_id != tenant.pk:
+    if customer.tenant_id != tenant_pk(tenant):
         raise NotFound(CUSTOMER_NOT_FOUND)
 
 
 def customer_create(
-    *, tenant: Tenant, external_id: str, name: str, email: str | None = "", metadata: dict[str, Any] | None = None
+    *, tenant: TenantRef, external_id: str, name: str, email: str | None = "", metadata: dict[str, Any] | None = None
 ) -> Customer:
     """Create a customer; 409 (on `external_id`) if the tenant already has that external_id.
 
     The unique constraint decides, so two concurrent creates give one 201 and one 409.
     """
     customer = Customer(
-        tenant=tenant,
+        tenant_id=tenant_pk(tenant),
         external_id=external_id,
         name=name,
         email=email or "",
@@ -71,7 +71,7 @@ def customer_create(
     return customer
 
 
-def customer_update(*, tenant: Tenant, customer: Customer, data: Mapping[str, Any]) -> Customer:
+def customer_update(*, tenant: TenantRef, customer: Customer, data: Mapping[str, Any]) -> Customer:
     """Change `name`, `email` and/or `metadata` (replaced whole, not merged).
 
     `external_id` is fixed: usage events already name the customer by it.
@@ -111,7 +111,7 @@ START_AT_MAX = datetime(3000, 1, 1, tzinfo=UTC)
 @transaction.atomic
 def subscription_create(
     *,
-    tenant: Tenant,
+    tenant: TenantRef,
     customer_id: uuid.UUID,
     plan_id: uuid.UUID,
     start_at: datetime | None = None,
@@ -140,7 +140,7 @@ def subscription_create(
     trial_end = periods.trial_end_for(start, plan.trial_days if trial_days is None else trial_days)
     period_start, period_end = periods.first_period(start, trial_end, plan.interval)
     subscription = Subscription.objects.create(
-        tenant=tenant,
+        tenant_id=tenant_pk(tenant),
         customer=customer,
         plan=plan,
         status=Subscription.Status.ACTIVE if trial_end is None else Subscription.Status.TRIALING,
@@ -155,7 +155,7 @@ def subscription_create(
     return subscription
 
 
-def _customer_and_plan(tenant: Tenant, customer_id: uuid.UUID, plan_id: uuid.UUID) -> tuple[Customer, Plan]:
+def _customer_and_plan(tenant: TenantRef, customer_id: uuid.UUID, plan_id: uuid.UUID) -> tuple[Customer, Plan]:
     # Unknown and other tenants' ids get the same answer: nothing leaks across tenants.
     customer = Customer.objects.for_tenant(tenant).select_for_update().filter(pk=customer_id).first()
     plan = plan_selectors.plan_get(tenant=tenant, plan_id=plan_id)
@@ -170,7 +170,7 @@ def _customer_and_plan(tenant: Tenant, customer_id: uuid.UUID, plan_id: uuid.UUI
     return customer, plan
 
 
-def _check_meters_free(tenant: Tenant, customer: Customer, plan: Plan, start: datetime) -> None:
+def _check_meters_free(tenant: TenantRef, customer: Customer, plan: Plan, start: datetime) -> None:
     """409 if a subscription of the customer, whatever its status, charges a meter that
     `plan` charges during the life [start, ∞) of the new one: every usage event then
     belongs to exactly one subscription, and a backdated subscription cannot bill the
@@ -210,7 +210,7 @@ WHERE s.id = v.id AND s.tenant_id = %(tenant)s
 """
 
 
-def subscriptions_save_state(*, tenant: Tenant | uuid.UUID, subscriptions: list[Subscription]) -> int:
+def subscriptions_save_state(*, tenant: TenantRef, subscriptions: list[Subscription]) -> int:
     """Store the billing state (status, current period, cancellation) of many
     subscriptions that the invoice run moved forward, in one UPDATE.
 
@@ -219,9 +219,8 @@ def subscriptions_save_state(*, tenant: Tenant | uuid.UUID, subscriptions: list[
     """
     if not subscriptions:
         return 0
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     params: dict[str, Any] = {
-        "tenant": tenant_id,
+        "tenant": tenant_pk(tenant),
         "ids": [s.pk for s in subscriptions],
         "statuses": [s.status for s in subscriptions],
         "indexes": [s.period_index for s in subscriptions],

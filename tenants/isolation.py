@@ -84,7 +84,7 @@ def tenant_task(task: Callable[P, R]) -> Callable[P, R]:
     return in_scope
 
 
-class ScopedTask(Task):  # type: ignore[misc]
+class ScopedTask(Task):
     """The Celery app's task class: a task runs from a `scope_boundary()`, in a worker
     as in an eager call from a test that runs unscoped."""
 

@@ -56,6 +56,11 @@ def tenant_pk(tenant: TenantRef) -> uuid.UUID:
     return tenant.pk if isinstance(tenant, Tenant) else tenant
 
 
+def tenant_get(tenant: TenantRef) -> Tenant:
+    """The tenant itself (one query when given its id), for what only the row knows."""
+    return tenant if isinstance(tenant, Tenant) else Tenant.objects.get(pk=tenant)
+
+
 class TenantQuerySet(models.QuerySet):
     def for_tenant(self, tenant: TenantRef) -> QuerySet[Any]:
         """The rows of `tenant`: inside its scope, what the manager gives anyway; inside

@@ -74,7 +74,7 @@ class UsageEventListIngestApi(TenantScopedApi):
     cursor_ordering = ("-timestamp", "-id")
 
     def get_queryset(self) -> Any:
-        return selectors.usage_event_list(tenant_id=self.tenant_id)
+        return selectors.usage_event_list(tenant=self.tenant_id)
 
     @extend_schema(responses={200: UsageEventOutput(many=True)})
     def get(self, request: Request, tenant_id: str) -> Response:
@@ -98,12 +98,12 @@ class UsageEventListIngestApi(TenantScopedApi):
         data, field_errors = parse_event(request.data, now=now, with_key=False)
         if field_errors:
             raise _rejected(field_errors)
-        events, errors = resolve_events(tenant_id=self.tenant_id, items=[(key, data)], now=now)
+        events, errors = resolve_events(tenant=self.tenant_id, items=[(key, data)], now=now)
         if errors[0]:
             raise _rejected(errors[0])
         event = events[0]
         assert event is not None
-        result = services.usage_event_ingest(tenant_id=self.tenant_id, event=event)
+        result = services.usage_event_ingest(tenant=self.tenant_id, event=event)
         body = UsageEventOutput((result.event, event.external_customer_id, event.meter_code)).data
         if result.created:
             return Response(body, status=status.HTTP_201_CREATED)
@@ -131,10 +131,10 @@ class UsageBatchIngestApi(TenantScopedApi):
         if invalid:
             raise _rejected({"events": invalid}, len(raw_events))
         items = [(data["idempotency_key"], data) for data, _ in parsed]
-        events, errors = resolve_events(tenant_id=self.tenant_id, items=items, now=now)
+        events, errors = resolve_events(tenant=self.tenant_id, items=items, now=now)
         if any(errors):
             raise _rejected({"events": {str(i): e for i, e in enumerate(errors) if e}}, len(items))
-        result = services.usage_events_ingest_batch(tenant_id=self.tenant_id, events=[e for e in events if e])
+        result = services.usage_events_ingest_batch(tenant=self.tenant_id, events=[e for e in events if e])
         return Response(self.Output(result).data)
 
 
@@ -180,7 +180,7 @@ class CustomerUsageApi(TenantScopedApi):
             raise NotFound(CUSTOMER_NOT_FOUND)
         start, end = self._range(request)
         totals = selectors.usage_totals_for_customer(
-            tenant_id=self.tenant_id, customer_id=customer.pk, start=start, end=end
+            tenant=self.tenant_id, customer_id=customer.pk, start=start, end=end
         )
         return Response(
             {

@@ -20,6 +20,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
 from tenants.errors import ConflictError, UnprocessableError
+from tenants.models import TenantRef, tenant_pk
 from usage import idempotency
 from usage.idempotency import ClaimState
 from usage.metrics import USAGE_BATCH_SIZE, USAGE_EVENTS
@@ -78,9 +79,10 @@ class IngestResult:
     created: bool
 
 
-def usage_event_ingest(*, tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResult:
+def usage_event_ingest(*, tenant: TenantRef, event: ParsedEvent) -> IngestResult:
     """Store one event once. First time: created. Same key and body: the stored event,
     not created. Same key, other body: 422. Same key still in flight: 409."""
+    tenant_id = tenant_pk(tenant)
     claim = idempotency.claim(tenant_id, event.idempotency_key, event.fingerprint)
     if claim.state is ClaimState.IN_FLIGHT:
         raise ConflictError(KEY_IN_FLIGHT, code="idempotency_key_in_flight")
@@ -146,10 +148,11 @@ class BatchKeyReused(ValidationError):
         self.message = message
 
 
-def usage_events_ingest_batch(*, tenant_id: uuid.UUID, events: Sequence[ParsedEvent]) -> BatchResult:
+def usage_events_ingest_batch(*, tenant: TenantRef, events: Sequence[ParsedEvent]) -> BatchResult:
     """Store a validated batch with one INSERT. Keys already stored (or repeated in the
     batch) with the same body count as duplicates; with another body the whole batch is
     refused (BatchKeyReused) and nothing is stored."""
+    tenant_id = tenant_pk(tenant)
     first_by_key: dict[str, ParsedEvent] = {}
     for index, event in enumerate(events):
         seen = first_by_key.setdefault(event.idempotency_key, event)

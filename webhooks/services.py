@@ -28,7 +28,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from billing_project.bulk import insert_rows
 from tenants.errors import ConflictError
-from tenants.models import Tenant
+from tenants.models import TenantRef, tenant_pk
 from webhooks import metrics, selectors
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import event_body, signed_headers
@@ -55,12 +55,7 @@ SWEEP_BATCH = 1000
 RESPONSE_SNIPPET_BYTES = 500
 USER_AGENT = "billing-webhooks/1.0"
 
-TenantRef = selectors.TenantRef
 IN_PLAY = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED)
-
-
-def _tenant_id(tenant: TenantRef) -> Any:
-    return tenant.pk if isinstance(tenant, Tenant) else tenant
 
 
 # Endpoints
@@ -87,7 +82,7 @@ def webhook_endpoint_create(
     """A new endpoint with a fresh `whsec_` secret; the URL must pass the SSRF guard."""
     _check_url(url)
     return WebhookEndpoint.objects.create(
-        tenant_id=_tenant_id(tenant),
+        tenant_id=tenant_pk(tenant),
         url=url,
         event_types=_check_event_types(event_types),
         description=description,
@@ -150,7 +145,7 @@ def events_publish(*, tenant: TenantRef, events: Sequence[tuple[str, EventData]]
     for event_type, _ in events:
         if event_type not in EventType.values:
             raise ValueError(UNKNOWN_EVENT_TYPE.format(type=event_type))
-    tenant_id = _tenant_id(tenant)
+    tenant_id = tenant_pk(tenant)
     endpoints = list(selectors.webhook_endpoints_active(tenant=tenant_id))
     now = timezone.now()
     stored = [
@@ -227,7 +222,7 @@ def webhook_delivery_attempt(*, tenant: TenantRef, delivery_id: uuid.UUID | str)
     worker. Otherwise it returns the delivery as recorded (`succeeded`, `failed` with
     `next_attempt_at`, or `dead`).
     """
-    claimed = _delivery_claim(tenant_id=_tenant_id(tenant), delivery_id=delivery_id)
+    claimed = _delivery_claim(tenant_id=tenant_pk(tenant), delivery_id=delivery_id)
     if claimed is None:
         return None
     outcome = _delivery_send(claimed)
@@ -246,7 +241,7 @@ def webhook_delivery_attempt(*, tenant: TenantRef, delivery_id: uuid.UUID | str)
 
 
 @transaction.atomic
-def _delivery_claim(*, tenant_id: Any, delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
+def _delivery_claim(*, tenant_id: uuid.UUID, delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
     now = timezone.now()
     delivery = (
         WebhookDelivery.objects.for_tenant(tenant_id)

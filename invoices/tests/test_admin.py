@@ -67,7 +67,7 @@ def invoices(tenant, other_tenant):
     )  # fmt: skip
     with time_machine.travel(FEB_1 + timedelta(hours=1), tick=False):
         for owner in (tenant, other_tenant):
-            invoice_due_subscriptions(tenant_id=owner.id, as_of=FEB_1)
+            invoice_due_subscriptions(tenant=owner.id, as_of=FEB_1)
     wile_invoice = Invoice.objects.get(customer__external_id="cus_wile")
     road_invoice = Invoice.objects.get(customer__external_id="cus_road")
     return wile_invoice, road_invoice, Invoice.objects.for_tenant(other_tenant).get()

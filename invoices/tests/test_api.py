@@ -79,7 +79,7 @@ def use(sub, meter_code, value, when, created_at=None):
 def bill(tenant, as_of):
     """A run as of `as_of` through the service, on a clock an hour later."""
     with time_machine.travel(as_of + timedelta(hours=1), tick=False):
-        return invoice_due_subscriptions(tenant_id=tenant.id, as_of=as_of).invoices
+        return invoice_due_subscriptions(tenant=tenant.id, as_of=as_of).invoices
 
 
 def only_error(response) -> dict:

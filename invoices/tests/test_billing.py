@@ -39,7 +39,7 @@ def use(sub, meter_code, value, when, created_at=None, **properties):
 def run(tenant, as_of):
     """An invoice run as of `as_of`, on a clock an hour past it (as the hourly beat job)."""
     with time_machine.travel(as_of + timedelta(hours=1), tick=False):
-        return invoice_due_subscriptions(tenant_id=tenant.id, as_of=as_of)
+        return invoice_due_subscriptions(tenant=tenant.id, as_of=as_of)
 
 
 def lines_of(invoice):
@@ -271,10 +271,10 @@ def test_a_run_that_fails_mid_way_loses_nothing_and_the_rerun_finishes(tenant, p
 
     monkeypatch.setattr(billing, "write_invoices", flaky)
     with pytest.raises(RuntimeError):
-        invoice_due_subscriptions(tenant_id=tenant.id, as_of=at(2026, 2, 1), batch_size=2)
+        invoice_due_subscriptions(tenant=tenant.id, as_of=at(2026, 2, 1), batch_size=2)
     assert Invoice.objects.count() == 2  # the first batch committed, the second rolled back
     monkeypatch.setattr(billing, "write_invoices", real)
-    invoice_due_subscriptions(tenant_id=tenant.id, as_of=at(2026, 2, 1), batch_size=2)
+    invoice_due_subscriptions(tenant=tenant.id, as_of=at(2026, 2, 1), batch_size=2)
     assert Invoice.objects.count() == 5
     assert sorted(Invoice.objects.values_list("number", flat=True)) == [f"INV-{n:06d}" for n in range(1, 6)]
     assert {i.subscription_id for i in Invoice.objects.all()} == {s.id for s in subs}

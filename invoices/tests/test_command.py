@@ -134,11 +134,12 @@ def test_an_unknown_or_malformed_tenant_is_refused(due):
 
 def test_a_failing_tenant_is_reported_and_the_others_still_run(due, tenant, other_tenant, monkeypatch):
     real = run_invoices.invoice_due_subscriptions
+    failing = tenant
 
-    def broken_for_tenant(*, tenant_id, **kwargs):
-        if tenant_id == tenant.id:
+    def broken_for_tenant(*, tenant, **kwargs):
+        if tenant.pk == failing.pk:
             raise RuntimeError("database went away")
-        return real(tenant_id=tenant_id, **kwargs)
+        return real(tenant=tenant, **kwargs)
 
     monkeypatch.setattr(run_invoices, "invoice_due_subscriptions", broken_for_tenant)
     out, err = StringIO(), StringIO()

@@ -289,7 +289,7 @@ def test_an_invoice_is_collected_through_the_mock_provider(
     # On the real clock (the webhook is signed and verified on it): a month has ended.
     plan = PlanFactory(tenant=tenant, amount=Decimal(amount))
     sub = SubscriptionFactory(tenant=tenant, plan=plan, start_at=timezone.now() - timedelta(days=40))
-    invoice_due_subscriptions(tenant_id=tenant.id, as_of=timezone.now())  # commits, then sends the charge
+    invoice_due_subscriptions(tenant=tenant.id, as_of=timezone.now())  # commits, then sends the charge
     deadline = time.monotonic() + WAIT_SECONDS
     while not PaymentEvent.unscoped().exists() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -84,7 +84,7 @@ def sub(tenant):
 
 def invoices_until(tenant, as_of):
     with time_machine.travel(as_of + timedelta(hours=1), tick=False):
-        invoice_due_subscriptions(tenant_id=tenant.id, as_of=as_of)
+        invoice_due_subscriptions(tenant=tenant.id, as_of=as_of)
     return list(Invoice.objects.for_tenant(tenant).order_by("period_start"))
 
 

@@ -42,7 +42,7 @@ def use(sub: Subscription, value: str, when: datetime, stored_at: datetime | Non
 def run(tenant, as_of: datetime) -> list[Invoice]:
     """An invoice run as of `as_of`, on a clock an hour past it (as the hourly beat job)."""
     with time_machine.travel(as_of + timedelta(hours=1), tick=False):
-        return invoice_due_subscriptions(tenant_id=tenant.id, as_of=as_of).invoices
+        return invoice_due_subscriptions(tenant=tenant.id, as_of=as_of).invoices
 
 
 def refresh(when: datetime) -> datetime:

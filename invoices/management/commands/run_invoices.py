@@ -112,7 +112,7 @@ class Command(BaseCommand):
             bar.set_postfix(invoices=sum(self.statuses.values()))
 
         try:
-            invoice_due_subscriptions(tenant_id=tenant.pk, as_of=as_of, batch_size=batch_size, on_batch=count)
+            invoice_due_subscriptions(tenant=tenant, as_of=as_of, batch_size=batch_size, on_batch=count)
         except Exception as exc:
             self.failed.append((tenant, f"{type(exc).__name__}: {exc}"))
 

@@ -181,7 +181,7 @@ def raw_usage(customer: DemoCustomer, meters: list[str], start: datetime, now: d
         day += 1
 
 
-def parse_usage(tenant_id: uuid.UUID, raw: list[dict[str, Any]], now: datetime) -> list[ParsedEvent]:
+def parse_usage(tenant: Tenant, raw: list[dict[str, Any]], now: datetime) -> list[ParsedEvent]:
     """The events validated and resolved as the batch endpoint does."""
     items = []
     for event in raw:
@@ -189,7 +189,7 @@ def parse_usage(tenant_id: uuid.UUID, raw: list[dict[str, Any]], now: datetime) 
         if problems:
             raise CommandError(f"bad demo event {event}: {problems}")
         items.append((data["idempotency_key"], data))
-    parsed, errors = resolve_events(tenant_id=tenant_id, items=items, now=now)
+    parsed, errors = resolve_events(tenant=tenant, items=items, now=now)
     for problems in errors:
         if problems:
             raise CommandError(f"bad demo event: {problems}")
@@ -263,21 +263,21 @@ def _usage(tenant: Tenant, subscribed: dict[str, tuple[DemoCustomer, Subscriptio
         for event in raw_usage(customer, charged[customer.plan], subscription.start_at, now)
     ]
     for first in range(0, len(raw), BATCH):
-        usage_events_ingest_batch(tenant_id=tenant.pk, events=parse_usage(tenant.pk, raw[first : first + BATCH], now))
+        usage_events_ingest_batch(tenant=tenant, events=parse_usage(tenant, raw[first : first + BATCH], now))
     return len(raw)
 
 
-def _invoice_history(tenant_id: uuid.UUID, now: datetime) -> int:
+def _invoice_history(tenant: Tenant, now: datetime) -> int:
     """Invoice every period that ended by `now` as the hourly beat job would have: at
     each period's end in turn, oldest first, so that each invoice is issued when its
     period ended and the revenue chart shows the months. Returns how many ends."""
     ends = 0
     while True:
-        due = subscription_list_due(tenant=tenant_id, as_of=now).aggregate(first=Min("current_period_end"))
+        due = subscription_list_due(tenant=tenant, as_of=now).aggregate(first=Min("current_period_end"))
         if due["first"] is None:
             return ends
         ends += 1
-        while outcome := bill_due_batch(tenant_id=tenant_id, as_of=due["first"], now=due["first"], batch_size=BATCH):
+        while outcome := bill_due_batch(tenant=tenant, as_of=due["first"], now=due["first"], batch_size=BATCH):
             if outcome.failures:  # it would stay due, and this loop would never end
                 raise CommandError(NOT_BILLED.format(failures=outcome.failures))
 
@@ -334,7 +334,7 @@ def _history(tenant: Tenant, now: datetime) -> Seeded:
     webhook = _webhook_endpoint(tenant)  # before anything happens, so that it gets every event
     subscribed = _subscribe(tenant, now)
     events = _usage(tenant, subscribed, now)
-    _invoice_history(tenant.pk, now)
+    _invoice_history(tenant, now)
     _, canceled = subscribed[CANCELED_CUSTOMER]
     subscription_cancel(tenant=tenant, subscription_id=canceled.pk, at_period_end=True, now=now)
     payments: Counter[str] = Counter()
@@ -437,7 +437,7 @@ class Command(BaseCommand):
         write("  plans: " + ", ".join(f"{code} ({fee} {DEMO_CURRENCY}/{every})" for code, _, every, fee, *_ in PLANS))
         with tenant_scope(tenant):
             statuses = Counter(Subscription.objects.values_list("status", flat=True))
-            mrr = mrr_for_tenant(tenant_id=tenant.pk).currencies
+            mrr = mrr_for_tenant(tenant=tenant).currencies
         write(f"  subscriptions: {_counts(statuses)}; {CANCELED_CUSTOMER} cancels at its period end")
         write(f"  usage events: {seeded.events}")
         write(f"  invoices: {_counts(seeded.invoices)}")

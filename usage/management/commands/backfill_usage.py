@@ -113,7 +113,7 @@ class Command(BaseCommand):
             else:
                 valid.append((number, data))
         items = [(d["idempotency_key"], d) for _, d in valid]
-        events, errors = resolve_events(tenant_id=tenant_id, items=items, now=now)
+        events, errors = resolve_events(tenant=tenant_id, items=items, now=now)
         ready: list[tuple[int, ParsedEvent]] = []
         for (number, _), event, problems in zip(valid, events, errors, strict=True):
             if event is None:
@@ -125,7 +125,7 @@ class Command(BaseCommand):
     def _store(self, tenant_id: uuid.UUID, ready: list[tuple[int, ParsedEvent]]) -> None:
         while ready:
             try:
-                result = usage_events_ingest_batch(tenant_id=tenant_id, events=[e for _, e in ready])
+                result = usage_events_ingest_batch(tenant=tenant_id, events=[e for _, e in ready])
             except BatchKeyReused as exc:
                 # Drop the line whose key was used with another body; store the rest.
                 number, _ = ready.pop(exc.index)
