@@ -24,13 +24,13 @@ import requests
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from rest_framework.exceptions import NotFound
 
 from invoices.models import Invoice, PaymentEvent
 from invoices.serializers import invoice_body
 from plans.money import format_price
 from subscriptions.models import Subscription
+from tenants import clock
 from tenants.errors import ConflictError
 from tenants.isolation import tenant_scope
 from tenants.models import TenantRef
@@ -131,7 +131,7 @@ def _apply(event: PaymentEvent, invoice: Invoice) -> None:
     """The effects of an outcome: the invoice, its subscription, the tenant's event."""
     subscriptions = Subscription.objects.for_tenant(invoice.tenant_id).filter(pk=invoice.subscription_id)
     if event.outcome == PaymentEvent.Outcome.PAID:
-        invoice.status, invoice.paid_at = Invoice.Status.PAID, timezone.now()
+        invoice.status, invoice.paid_at = Invoice.Status.PAID, clock.now(invoice.tenant_id)
         invoice.amount_paid, invoice.amount_due = event.amount, Decimal(0)
         invoice.save(update_fields=["status", "paid_at", "amount_paid", "amount_due"])
         # Back to active only when no other invoice of the subscription is open after a failure.

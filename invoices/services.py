@@ -17,7 +17,6 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
 from invoices import billing
@@ -28,6 +27,7 @@ from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
 from invoices.totals import invoice_totals
 from subscriptions.models import Customer, Subscription
+from tenants import clock
 from tenants.errors import ConflictError
 from tenants.models import TenantRef, tenant_pk
 from webhooks.models import EventType
@@ -79,14 +79,14 @@ def invoice_due_subscriptions(
     size = batch_size or settings.INVOICE_RUN_BATCH_SIZE
     failed: set[uuid.UUID] = set()
     while outcome := billing.bill_due_batch(
-        tenant=tenant, as_of=as_of, now=timezone.now(), batch_size=size, skip=failed
+        tenant=tenant, as_of=as_of, now=clock.now(tenant), batch_size=size, skip=failed
     ):
         failed |= {uuid.UUID(f["subscription_id"]) for f in outcome.failures}
         totals.add(outcome)
         if on_batch is not None:
             on_batch(outcome)
     cursor = billing.ZERO_UUID
-    while found := billing.bill_adjustments_batch(tenant=tenant, now=timezone.now(), batch_size=size, after=cursor):
+    while found := billing.bill_adjustments_batch(tenant=tenant, now=clock.now(tenant), batch_size=size, after=cursor):
         outcome, cursor = found
         totals.add(outcome)
         if on_batch is not None:
@@ -94,10 +94,11 @@ def invoice_due_subscriptions(
     return totals
 
 
-def invoice_run_as_of(as_of: datetime | None) -> datetime:
-    """`as_of` of a run, now by default. A later time would invoice periods that have
-    not ended (finalized, with their usage still to come), so it is refused."""
-    now = timezone.now()
+def invoice_run_as_of(*, tenant: TenantRef, as_of: datetime | None) -> datetime:
+    """`as_of` of a run, the tenant's now by default. A later time would invoice
+    periods that have not ended (finalized, with their usage still to come), so it is
+    refused."""
+    now = clock.now(tenant)
     if as_of is not None and as_of > now + AS_OF_MAX_AHEAD:
         raise ValidationError({"as_of": [AS_OF_IN_THE_FUTURE]}, code="in_the_future")
     return now if as_of is None else as_of
@@ -106,7 +107,7 @@ def invoice_run_as_of(as_of: datetime | None) -> datetime:
 def invoice_run_create(*, tenant: TenantRef, as_of: datetime | None = None) -> InvoiceRun:
     """A queued run; its Celery task is sent once the transaction commits."""
     tenant_id = tenant_pk(tenant)
-    run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=invoice_run_as_of(as_of))
+    run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=invoice_run_as_of(tenant=tenant_id, as_of=as_of))
     _queue_run_on_commit(tenant_id, run.pk)
     return run
 
@@ -146,7 +147,7 @@ def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BA
     dead worker committed stays, the next attempt bills what is left). A failed run is
     left to its task's retries.
     """
-    stale_before = _stale_before(now or timezone.now())
+    stale_before = _stale_before(now or clock.real_now())
     stale = (
         InvoiceRun.unscoped()
         .filter(
@@ -172,7 +173,7 @@ def invoice_run_execute(*, tenant: TenantRef, run_id: uuid.UUID) -> InvoiceRun |
     attempt invoices only what is left.
     """
     tenant_id = tenant_pk(tenant)
-    now = timezone.now()
+    now = clock.real_now()  # the run's own bookkeeping (started, heartbeat, finished) is real time
     claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(_claimable(now), pk=run_id)
     if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, heartbeat_at=now, error="", errors=[]):
         return None
@@ -184,7 +185,7 @@ def invoice_run_execute(*, tenant: TenantRef, run_id: uuid.UUID) -> InvoiceRun |
         InvoiceRun.objects.filter(pk=run_id).update(
             invoices_created=F("invoices_created") + len(outcome.invoices),
             subscriptions_processed=F("subscriptions_processed") + outcome.subscriptions,
-            heartbeat_at=timezone.now(),
+            heartbeat_at=clock.real_now(),
         )
         if outcome.failures:
             _record_failures(run_id, outcome.failures)
@@ -196,14 +197,14 @@ def invoice_run_execute(*, tenant: TenantRef, run_id: uuid.UUID) -> InvoiceRun |
         run.status, run.error, run.finished_at = (
             InvoiceRun.Status.FAILED,
             f"{type(exc).__name__}: {exc}",
-            timezone.now(),
+            clock.real_now(),
         )
         run.save(update_fields=["status", "error", "finished_at"])
         log.exception("invoice_run_failed", run_id=str(run_id))
         raise
     finally:
         INVOICE_RUN_SECONDS.observe(time.perf_counter() - started)
-    run.status, run.finished_at = InvoiceRun.Status.SUCCEEDED, timezone.now()
+    run.status, run.finished_at = InvoiceRun.Status.SUCCEEDED, clock.real_now()
     run.save(update_fields=["status", "finished_at"])
     run.refresh_from_db(fields=["invoices_created", "subscriptions_processed", "errors"])
     invoice_run_finished.send_robust(sender=InvoiceRun, tenant_id=tenant_id, run=run)
@@ -231,7 +232,7 @@ def invoice_void(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
             raise NotFound(INVOICE_NOT_FOUND)
         if invoice.status != Invoice.Status.OPEN:
             raise ConflictError(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
-        invoice.status, invoice.voided_at = Invoice.Status.VOID, timezone.now()
+        invoice.status, invoice.voided_at = Invoice.Status.VOID, clock.now(tenant_id)
         invoice.save(update_fields=["status", "voided_at"])
         _give_back_credits(invoice)
         event_publish(tenant=tenant_id, type=EventType.INVOICE_VOIDED, data=invoice_body(invoice))
@@ -285,7 +286,7 @@ def subscription_cancel(
         sub = _locked_subscription(tenant_id, subscription_id)
         try:
             invoices = billing.bill_subscription_now(
-                tenant=tenant_id, subscription=sub, now=now or timezone.now(), at_period_end=at_period_end
+                tenant=tenant_id, subscription=sub, now=now or clock.now(tenant_id), at_period_end=at_period_end
             )
         except billing.BillingFailed as exc:
             raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc

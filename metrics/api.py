@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 
 from metrics import selectors
 from plans.money import format_price
+from tenants import clock
 from tenants.formats import format_time
 from tenants.params import from_to_params
 from tenants.scoping import TenantScopedApi
@@ -103,7 +103,7 @@ class MetricsRevenueApi(TenantScopedApi):
         responses={200: Output},
     )
     def get(self, request: Request, tenant_id: str) -> Response:
-        start, end = _range(request)
+        start, end = _range(request, now=clock.now(self.tenant_id))
         currencies = selectors.revenue_by_month(tenant=self.tenant_id, start=start, end=end)
         return Response(
             {
@@ -127,10 +127,10 @@ class MetricsRevenueApi(TenantScopedApi):
         )
 
 
-def _range(request: Request) -> tuple[datetime, datetime]:
+def _range(request: Request, *, now: datetime) -> tuple[datetime, datetime]:
     """`[from, to)`: by default the current UTC month and the eleven before it, to now."""
     params = from_to_params(request, MetricsRevenueApi.Query)
-    end = params.get("to") or timezone.now()
+    end = params.get("to") or now
     start = params.get("from_")
     if start is None:
         try:

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
 from plans import selectors as plan_selectors
@@ -23,6 +22,7 @@ from subscriptions import periods, selectors
 from subscriptions.models import Customer, Subscription
 from subscriptions.serializers import SubscriptionOutput
 from subscriptions.validators import validate_metadata
+from tenants import clock
 from tenants.errors import ConflictError
 from tenants.models import TenantRef, tenant_pk
 from webhooks.models import EventType
@@ -131,7 +131,7 @@ def subscription_create(
     The customer row is locked for the transaction, so two concurrent requests for the
     same customer are checked one after the other and cannot both pass the meter rule.
     """
-    start = _check_start_at(timezone.now() if start_at is None else start_at)
+    start = _check_start_at(clock.now(tenant) if start_at is None else start_at)
     _check_trial_days(trial_days)
     customer, plan = _customer_and_plan(tenant, customer_id, plan_id)
     if not plan.active:

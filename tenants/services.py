@@ -6,10 +6,10 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from rest_framework.exceptions import NotFound
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from tenants import clock
 from tenants.errors import ConflictError
 from tenants.models import ApiKey, Role, Tenant, TenantRef, User, generate_api_key, hash_api_key, tenant_pk
 
@@ -56,6 +56,6 @@ def api_key_revoke(*, tenant: TenantRef, key_id: uuid.UUID) -> ApiKey:
     if key is None:
         raise NotFound(API_KEY_NOT_FOUND)
     if key.revoked_at is None:
-        key.revoked_at = timezone.now()
+        key.revoked_at = clock.real_now()  # a credential's time, like tokens
         key.save(update_fields=["revoked_at"])
     return key

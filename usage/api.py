@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 from plans.models import Meter
 from plans.money import format_quantity
 from subscriptions.models import Customer
+from tenants import clock
 from tenants.formats import format_time
 from tenants.openapi import ErrorResponseSerializer
 from tenants.params import from_to_params
@@ -94,7 +94,7 @@ class UsageEventListIngestApi(TenantScopedApi):
         problem = validate_idempotency_key(key)
         if problem:
             raise _rejected({"Idempotency-Key": [problem]})
-        now = timezone.now()
+        now = clock.now(self.tenant_id)
         data, field_errors = parse_event(request.data, now=now, with_key=False)
         if field_errors:
             raise _rejected(field_errors)
@@ -124,7 +124,7 @@ class UsageBatchIngestApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={200: Output, 422: ErrorResponseSerializer})
     def post(self, request: Request, tenant_id: str) -> Response:
-        now = timezone.now()
+        now = clock.now(self.tenant_id)
         raw_events = _batch_events(request.data)
         parsed = [parse_event(raw, now=now, with_key=True) for raw in raw_events]
         invalid = {str(i): errors for i, (_, errors) in enumerate(parsed) if errors}
@@ -194,7 +194,7 @@ class CustomerUsageApi(TenantScopedApi):
 
     def _range(self, request: Request) -> tuple[datetime, datetime]:
         params = from_to_params(request, self.Query)
-        now = timezone.now()
+        now = clock.now(self.tenant_id)
         end = params.get("to", now)
         start = params.get("from_", now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
         if start >= end:

@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 
+from tenants import clock
 from tenants.errors import ConflictError, UnprocessableError
 from tenants.models import TenantRef, tenant_pk
 from usage import idempotency
@@ -105,7 +105,7 @@ def usage_event_ingest(*, tenant: TenantRef, event: ParsedEvent) -> IngestResult
 
 
 def _ingest_in_database(tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResult:
-    now = timezone.now()
+    now = clock.real_now()  # created_at: when it was stored (its timestamp is business time)
     inserted = _insert(tenant_id, [event], now)
     if inserted:
         USAGE_EVENTS.labels(outcome="accepted").inc()
@@ -160,7 +160,7 @@ def usage_events_ingest_batch(*, tenant: TenantRef, events: Sequence[ParsedEvent
             raise BatchKeyReused(index, event.idempotency_key)
     unique = list(first_by_key.values())
     with transaction.atomic():
-        inserted = _insert(tenant_id, unique, timezone.now())
+        inserted = _insert(tenant_id, unique, clock.real_now())  # created_at
         stored_before = [e.idempotency_key for e in unique if e.idempotency_key not in inserted]
         if stored_before:  # a body mismatch raises, and the atomic block undoes the insert
             _check_stored(tenant_id, events, _stored_fingerprints(tenant_id, stored_before))

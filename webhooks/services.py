@@ -23,10 +23,10 @@ import requests
 import structlog
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
 from billing_project.bulk import insert_rows
+from tenants import clock
 from tenants.errors import ConflictError
 from tenants.models import TenantRef, tenant_pk
 from webhooks import metrics, selectors
@@ -147,7 +147,7 @@ def events_publish(*, tenant: TenantRef, events: Sequence[tuple[str, EventData]]
             raise ValueError(UNKNOWN_EVENT_TYPE.format(type=event_type))
     tenant_id = tenant_pk(tenant)
     endpoints = list(selectors.webhook_endpoints_active(tenant=tenant_id))
-    now = timezone.now()
+    now = clock.real_now()  # webhook delivery runs on real time
     stored = [
         Event(
             id=uuid.uuid4(),
@@ -242,7 +242,7 @@ def webhook_delivery_attempt(*, tenant: TenantRef, delivery_id: uuid.UUID | str)
 
 @transaction.atomic
 def _delivery_claim(*, tenant_id: uuid.UUID, delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
-    now = timezone.now()
+    now = clock.real_now()
     delivery = (
         WebhookDelivery.objects.for_tenant(tenant_id)
         .select_for_update(skip_locked=True, of=("self",))
@@ -278,7 +278,7 @@ def _delivery_send(delivery: WebhookDelivery) -> AttemptOutcome:
     except UnsafeUrlError as exc:
         return AttemptOutcome(None, ATTEMPT_URL_BLOCKED.format(reason=exc))
     body = event_body(delivery.event)
-    headers = signed_headers(secret=endpoint.secret, msg_id=delivery.event.public_id, body=body, at=timezone.now())
+    headers = signed_headers(secret=endpoint.secret, msg_id=delivery.event.public_id, body=body, at=clock.real_now())
     headers["user-agent"] = USER_AGENT
     try:
         # Only the status and the start of the body are read.
@@ -299,7 +299,7 @@ def _delivery_record(claimed: WebhookDelivery, outcome: AttemptOutcome) -> Webho
     delivery = WebhookDelivery.objects.select_for_update().filter(pk=claimed.pk).first()
     if delivery is None or delivery.status not in IN_PLAY or delivery.attempts != claimed.attempts:
         return None  # deleted, or retried by hand while this attempt was in flight
-    now = timezone.now()
+    now = clock.real_now()
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
     if outcome.succeeded:
@@ -336,7 +336,7 @@ def webhook_delivery_retry(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -
         raise ConflictError(DELIVERY_ALREADY_PENDING, code="already_pending")
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.attempts = 0
-    delivery.next_attempt_at = timezone.now()
+    delivery.next_attempt_at = clock.real_now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
     metrics.RETRIES.inc()
     _queue_on_commit(delivery)
@@ -350,7 +350,7 @@ def webhook_deliveries_sweep(*, now: datetime | None = None, limit: int = SWEEP_
     The safety net under the queued messages: it finds deliveries whose message was
     lost. Returns how many it queued.
     """
-    cutoff = (now or timezone.now()) - SWEEP_GRACE
+    cutoff = (now or clock.real_now()) - SWEEP_GRACE
     overdue = list(
         WebhookDelivery.unscoped()
         .select_for_update(skip_locked=True)

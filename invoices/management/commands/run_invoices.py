@@ -68,6 +68,19 @@ def tenants_to_run(tenant_arg: str | None) -> list[Tenant]:
     return [tenant]
 
 
+def _as_of(tenant: Tenant, given: datetime | None) -> datetime:
+    """The tenant's as_of: `given`, or its now (`tenants.clock`)."""
+    try:
+        return invoice_run_as_of(tenant=tenant, as_of=given)
+    except ValidationError:
+        raise CommandError(AS_OF_IN_THE_FUTURE) from None
+
+
+def _shown(given: datetime | None, as_of: dict[uuid.UUID, datetime]) -> str:
+    times = {given} if given is not None else set(as_of.values())
+    return times.pop().isoformat() if len(times) == 1 else "now, each tenant's"
+
+
 class Command(BaseCommand):
     help = "Invoice every subscription whose period ended (all tenants, or one), as the hourly beat job does."
 
@@ -80,23 +93,21 @@ class Command(BaseCommand):
 
     @scope_boundary()
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            as_of = invoice_run_as_of(None if options["as_of"] is None else parse_as_of(options["as_of"]))
-        except ValidationError:
-            raise CommandError(AS_OF_IN_THE_FUTURE) from None
+        given = None if options["as_of"] is None else parse_as_of(options["as_of"])
         tenants = tenants_to_run(options["tenant"])
+        as_of = {tenant.pk: _as_of(tenant, given) for tenant in tenants}  # all checked before any run
         self.subscriptions = 0
         self.statuses: Counter[str] = Counter()
         self.failed: list[tuple[Tenant, str]] = []
-        self.stdout.write(f"{'dry run: ' if options['dry_run'] else ''}as of {as_of.isoformat()}")
+        self.stdout.write(f"{'dry run: ' if options['dry_run'] else ''}as of {_shown(given, as_of)}")
         bar = tqdm(tenants, unit=" tenants", disable=options["no_progress"])
         for tenant in bar:
             bar.set_description(tenant.name[:30])
             with tenant_scope(tenant):
                 if options["dry_run"]:
-                    self.subscriptions += subscription_list_due(tenant=tenant, as_of=as_of).count()
+                    self.subscriptions += subscription_list_due(tenant=tenant, as_of=as_of[tenant.pk]).count()
                 else:
-                    self._run(tenant, as_of, options["batch_size"], bar)
+                    self._run(tenant, as_of[tenant.pk], options["batch_size"], bar)
         bar.close()
         self._summary(len(tenants), dry_run=options["dry_run"])
         if self.failed:

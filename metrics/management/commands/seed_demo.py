@@ -37,7 +37,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.db.models import Min
-from django.utils import timezone
 
 from invoices.billing import bill_due_batch
 from invoices.models import Invoice
@@ -53,6 +52,7 @@ from plans.services import ChargeDraft, meter_create, plan_create
 from subscriptions.models import Subscription
 from subscriptions.selectors import subscription_list_due
 from subscriptions.services import customer_create, subscription_create
+from tenants import clock
 from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import ApiKey, Tenant, User
 from tenants.services import api_key_create, tenant_signup
@@ -405,7 +405,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"demo tenant deleted: {tenant.name} (id {tenant.pk}): {_counts(demo_delete(tenant))}"
                 )
-            seeded = seed(timezone.now())
+            seeded = seed(clock.real_now())  # a new tenant's clock starts at real time
         revenue_metrics_refresh()
         self._report(seeded, time.monotonic() - started)
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 from tqdm import tqdm
 
+from tenants import clock
 from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import Tenant
 from tenants.parsers import JsonBodyError, loads
@@ -104,7 +104,7 @@ class Command(BaseCommand):
             self._load(tenant_id, chunk)
 
     def _load(self, tenant_id: uuid.UUID, chunk: list[tuple[int, dict[str, Any]]]) -> None:
-        now = timezone.now()
+        now = clock.now(tenant_id)
         valid: list[tuple[int, dict[str, Any]]] = []
         for number, raw in chunk:
             data, problems = parse_event(raw, now=now, with_key=True)
