@@ -7,6 +7,7 @@ Test code itself runs `unscoped()`: factories and assertions read and write any
 tenant's rows. The code under test does not inherit that: a request, a task and a
 command enter their own scopes, and fail as they would in production without one
 (tenants/tests/test_isolation.py).
+`staff_client` is a Django test client logged in to the admin as support staff.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tenants.isolation import unscoped
 from tenants.models import Role, Tenant, User
 from tenants.services import api_key_create, tokens_for_user
-from tenants.tests.factories import TenantFactory, UserFactory
+from tenants.tests.factories import PASSWORD, TenantFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -121,3 +123,11 @@ def turl(tenant: Tenant) -> Callable[[str], str]:
         return f"/v1/tenants/{tenant.id}/{path}".rstrip("/")
 
     return make
+
+
+@pytest.fixture
+def staff_client(db: Any) -> Client:
+    """Support staff in the Django admin: a superuser of no tenant."""
+    client = Client()
+    client.force_login(User.objects.create_superuser(email="support@billing.test", password=PASSWORD))
+    return client

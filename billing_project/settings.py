@@ -110,7 +110,9 @@ INSTALLED_APPS = [
     "subscriptions",
     "usage",
     "invoices",
+    "payments",
     "metrics",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +230,8 @@ REST_FRAMEWORK = {
 }
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # Services raise the domain errors of tenants.errors; this class maps them, once.
+    "EXCEPTION_HANDLER_CLASS": "tenants.exception_handler.DomainExceptionHandler",
     # The schema documents the one envelope, not per-field codes (see tenants/openapi.py).
     "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "429", "500"],
     "ERROR_SCHEMAS": {

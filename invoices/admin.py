@@ -12,12 +12,12 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from rest_framework.exceptions import APIException
 
 from invoices import services
 from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
 from plans.money import format_price
 from tenants.admin_mixins import ReadOnlyAdminMixin
+from tenants.errors import DomainError
 
 VOIDED = "Voided {count} invoice(s)."
 NOT_VOIDED = "{number} was not voided: {reason}"
@@ -113,10 +113,8 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for invoice in queryset.order_by("number"):
             try:
                 services.invoice_void(tenant=invoice.tenant_id, invoice_id=invoice.pk)
-            except APIException as exc:  # not open (409), or gone meanwhile (404)
-                self.message_user(
-                    request, NOT_VOIDED.format(number=invoice.number, reason=exc.detail), messages.WARNING
-                )
+            except DomainError as exc:  # not open (409), or gone meanwhile (404)
+                self.message_user(request, NOT_VOIDED.format(number=invoice.number, reason=exc), messages.WARNING)
             else:
                 voided += 1
         if voided:

@@ -1,5 +1,5 @@
-"""Invoice runs, invoices, voiding, and the subscription routes that invoice
-(cancel, upcoming invoice)."""
+"""Invoice runs, invoices, voiding. The subscription routes that invoice (cancel,
+upcoming invoice) are in `invoices.subscription_api`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from invoices import services
 from invoices.filtersets import InvoiceFilterSet
 from invoices.models import Invoice, InvoiceRun
 from invoices.serializers import InvoiceOutput, InvoiceRunOutput, invoice_body
-from subscriptions.models import Subscription
-from subscriptions.serializers import SubscriptionOutput
 from tenants.fields import AwareDateTimeField
 from tenants.models import Role
 from tenants.scoping import TenantScopedApi
@@ -87,49 +85,3 @@ class InvoiceVoidApi(TenantScopedApi):
     def post(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
         invoice = services.invoice_void(tenant=self.tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
         return Response(invoice_body(invoice))
-
-
-class SubscriptionCancelApi(TenantScopedApi):
-    class CancelInput(serializers.Serializer):
-        at_period_end = serializers.BooleanField()
-
-    class CanceledOutput(SubscriptionOutput):
-        final_invoice_id = serializers.UUIDField(allow_null=True, read_only=True)
-
-        class Meta(SubscriptionOutput.Meta):
-            fields = [*SubscriptionOutput.Meta.fields, "final_invoice_id"]
-            read_only_fields = fields
-
-    @extend_schema(request=CancelInput, responses={200: CanceledOutput})
-    def post(self, request: Request, tenant_id: str, subscription_id: str) -> Response:
-        data = self.CancelInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        sub, invoices = services.subscription_cancel(
-            tenant=self.tenant_id,
-            subscription_id=subscription_id,  # type: ignore[arg-type]
-            at_period_end=data.validated_data["at_period_end"],
-        )
-        # Periods that had ended are billed first either way; only a cancellation now has a
-        # final invoice, and not even then when the window it would bill is empty.
-        final = next((i.pk for i in invoices if i.billing_reason == Invoice.BillingReason.CANCELLATION), None)
-        sub.final_invoice_id = final  # type: ignore[attr-defined]
-        return Response(self.CanceledOutput(sub).data)
-
-
-class UpcomingInvoiceOutput(InvoiceOutput):
-    id = serializers.UUIDField(allow_null=True, help_text="null: a preview is not stored")
-    number = serializers.CharField(allow_null=True, help_text="null: numbers are given at finalization")
-
-
-class UpcomingInvoiceApi(TenantScopedApi):
-    model = Subscription
-    serializer_class = UpcomingInvoiceOutput
-
-    def get(self, request: Request, tenant_id: str, subscription_id: str) -> Response:
-        sub = self.get_queryset().filter(pk=subscription_id).first()
-        if sub is None:
-            raise NotFound(services.SUBSCRIPTION_NOT_FOUND)
-        preview = services.invoice_preview(tenant=self.tenant_id, subscription=sub)
-        body = invoice_body(preview.invoice, preview.lines)
-        body.update(id=None, number=None)  # nothing is stored: no id, no number yet
-        return Response(body)

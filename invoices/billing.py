@@ -49,15 +49,16 @@ from django.db.models import Max
 
 from billing_project.bulk import insert_rows
 from invoices.calculation import LateUsage, LineDraft, Proration, invoice_lines
-from invoices.metrics import BILLING_FAILURES, INVOICES_TOTAL
+from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
 from invoices.models import AMOUNT_LIMIT, WINDOW_REASONS, BalanceTransaction, Invoice, InvoiceLine
 from invoices.serializers import invoice_body
+from invoices.signals import invoices_finalized
 from invoices.totals import Totals, invoice_totals
 from plans.models import Charge
 from plans.selectors import charges_by_plan
 from subscriptions.models import Customer, Subscription
+from subscriptions.payloads import subscription_body
 from subscriptions.selectors import subscription_list_due
-from subscriptions.serializers import SubscriptionOutput
 from subscriptions.services import subscriptions_save_state
 from tenants.models import TenantRef, tenant_pk
 from usage.selectors import UsageWindow, usage_totals_for_period
@@ -407,23 +408,9 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -
     )
     for invoice in invoices:
         INVOICES_TOTAL.labels(status=invoice.status).inc()
-    _collect_on_commit(tenant_id, [inv for inv in invoices if inv.status == Invoice.Status.OPEN])
+    # Payments (a later app) collects the open ones once this transaction commits.
+    invoices_finalized.send(sender=Invoice, tenant_id=tenant_id, invoices=invoices)
     return invoices
-
-
-def _collect_on_commit(tenant_id: uuid.UUID, invoices: list[Invoice]) -> None:
-    """Send open invoices to the payment provider once the transaction commits."""
-    if not invoices or not settings.PAYMENT_PROVIDER_URL:
-        return
-    from invoices import tasks  # tasks import the services
-
-    ids = [str(inv.pk) for inv in invoices]
-
-    def queue_payment_collection() -> None:
-        for invoice_id in ids:
-            tasks.invoice_collect_payment.delay(str(tenant_id), invoice_id)
-
-    transaction.on_commit(queue_payment_collection, robust=True)
 
 
 def publish_subscription_events(tenant_id: uuid.UUID, events: list[tuple[str, Subscription]]) -> None:
@@ -432,7 +419,7 @@ def publish_subscription_events(tenant_id: uuid.UUID, events: list[tuple[str, Su
 
 
 def _subscription_body(sub: Subscription) -> Callable[[], dict[str, Any]]:
-    return lambda: SubscriptionOutput(sub).data
+    return lambda: subscription_body(sub)
 
 
 SUBSCRIPTION_STATE_FIELDS = ["status", "period_index", "current_period_start", "current_period_end", "canceled_at"]

@@ -20,8 +20,6 @@ from plans.models import Charge, Plan
 from plans.money import format_quantity, prorate_money, proration_display, quantize_money
 from plans.pricing import PriceResult, calculate
 
-INTERVAL_WORDS = {"month": "month", "year": "year"}
-
 
 @dataclass(frozen=True)
 class LineDraft:
@@ -89,13 +87,12 @@ def flat_fee_line(plan: Plan, proration: Proration | None = None) -> LineDraft |
     places as the quantity). None when the plan has no fee."""
     if not plan.amount:
         return None
-    interval = INTERVAL_WORDS.get(plan.interval, plan.interval)
     fee = calculate(plan.flat_spec(), Decimal(1)).amount
     if proration is None:
-        return LineDraft("flat_fee", f"{plan.name} ({interval})", Decimal(1), quantize_money(fee, plan.currency))
+        return LineDraft("flat_fee", f"{plan.name} ({plan.interval})", Decimal(1), quantize_money(fee, plan.currency))
     amount = prorate_money(fee, proration.part, proration.whole, plan.currency)
     quantity = proration_display(proration.part, proration.whole)
-    return LineDraft("proration", f"{plan.name} ({interval}), prorated", quantity, amount)
+    return LineDraft("proration", f"{plan.name} ({plan.interval}), prorated", quantity, amount)
 
 
 def usage_line(charge: Charge, quantity: Decimal, currency: str) -> LineDraft:

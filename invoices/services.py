@@ -17,18 +17,18 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from rest_framework.exceptions import NotFound, ValidationError
 
 from invoices import billing
 from invoices.calculation import LineDraft
-from invoices.metrics import INVOICE_RUN_SECONDS
+from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
 from invoices.totals import invoice_totals
 from subscriptions.models import Customer, Subscription
+from subscriptions.services import SUBSCRIPTION_NOT_FOUND
 from tenants import clock
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import TenantRef, tenant_pk
 from webhooks.models import EventType
 from webhooks.services import event_publish
@@ -37,7 +37,6 @@ log = structlog.get_logger(__name__)
 
 INVOICE_NOT_FOUND = "No such invoice."
 INVOICE_NOT_OPEN = "Only open invoices can be voided; this one is {status}."
-SUBSCRIPTION_NOT_FOUND = "No such subscription."
 SUBSCRIPTION_ALREADY_CANCELED = "This subscription is already canceled."
 NO_UPCOMING_INVOICE = "This subscription will not be invoiced again: it is canceled, or ends with its trial."
 SUBSCRIPTION_NOT_BILLABLE = "This subscription cannot be billed, so it was not canceled: {error}"
@@ -100,7 +99,7 @@ def invoice_run_as_of(*, tenant: TenantRef, as_of: datetime | None) -> datetime:
     refused."""
     now = clock.now(tenant)
     if as_of is not None and as_of > now + AS_OF_MAX_AHEAD:
-        raise ValidationError({"as_of": [AS_OF_IN_THE_FUTURE]}, code="in_the_future")
+        raise Invalid({"as_of": [AS_OF_IN_THE_FUTURE]}, code="in_the_future")
     return now if as_of is None else as_of
 
 
@@ -231,7 +230,7 @@ def invoice_void(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
         if invoice is None:
             raise NotFound(INVOICE_NOT_FOUND)
         if invoice.status != Invoice.Status.OPEN:
-            raise ConflictError(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
+            raise Conflict(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
         invoice.status, invoice.voided_at = Invoice.Status.VOID, clock.now(tenant_id)
         invoice.save(update_fields=["status", "voided_at"])
         _give_back_credits(invoice)
@@ -270,7 +269,7 @@ def _locked_subscription(tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Su
     if sub is None:
         raise NotFound(SUBSCRIPTION_NOT_FOUND)
     if not sub.is_live:
-        raise ConflictError(SUBSCRIPTION_ALREADY_CANCELED, code="subscription_canceled")
+        raise Conflict(SUBSCRIPTION_ALREADY_CANCELED, code="subscription_canceled")
     return sub
 
 
@@ -289,8 +288,15 @@ def subscription_cancel(
                 tenant=tenant_id, subscription=sub, now=now or clock.now(tenant_id), at_period_end=at_period_end
             )
         except billing.BillingFailed as exc:
-            raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
+            raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
     return sub, invoices
+
+
+def final_invoice(invoices: list[Invoice]) -> Invoice | None:
+    """The final invoice of a cancellation among the invoices it issued: periods that
+    had ended are billed first either way, and only a cancellation now has one (not
+    even then when the window it would bill is empty)."""
+    return next((i for i in invoices if i.billing_reason == Invoice.BillingReason.CANCELLATION), None)
 
 
 @dataclass
@@ -306,13 +312,13 @@ def invoice_preview(*, tenant: TenantRef, subscription: Subscription) -> Invoice
     billed period's invoice (the trial itself is free)."""
     sub = Subscription.objects.select_related("plan").get(pk=subscription.pk)
     if not sub.is_live or (sub.in_trial_window and sub.cancel_at_period_end):
-        raise ConflictError(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
+        raise Conflict(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
     if sub.in_trial_window:
         _, sub.current_period_start, sub.current_period_end = sub.next_period()
     bill = billing.Bill(sub, sub.current_period_start, sub.current_period_end)
     billing.price_bills(tenant=tenant, bills=[bill])
     if bill.error:
-        raise ConflictError(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
+        raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
     balances = billing.customer_balances(tenant=tenant, bills=[bill], lock=False)
     balance = balances.get((sub.customer_id, sub.plan.currency), Decimal(0))
     totals = invoice_totals((line.amount for line in bill.lines), balance=balance)

@@ -1,5 +1,11 @@
 """Signals of invoicing, for the apps that come after invoices in the dependency order
-(metrics): they listen, and invoices never imports them.
+(payments, metrics): they listen, and invoices never imports them.
+
+`invoices_finalized` is sent by `invoices.billing.write_invoices` inside the batch's
+transaction, with `tenant_id` and `invoices` (the Invoice rows just written, of every
+status). It is sent with `send`: a receiver that raises rolls the batch back, so a
+receiver only registers its work with `transaction.on_commit` (payments queues the
+collection of the open ones that way).
 
 `invoice_run_finished` is sent by `invoices.services.invoice_run_execute` after a run
 succeeded, with `tenant_id` and `run` (the InvoiceRun, already saved as succeeded).
@@ -9,4 +15,5 @@ A receiver that starts work elsewhere should do it on commit.
 
 from django.dispatch import Signal
 
+invoices_finalized = Signal()
 invoice_run_finished = Signal()

@@ -6,7 +6,7 @@ import uuid
 
 from celery import shared_task
 
-from invoices import payments, services
+from invoices import services
 from tenants.isolation import tenant_scope, tenant_task
 from tenants.models import Tenant
 
@@ -33,17 +33,3 @@ def invoice_run_all_tenants() -> int:
 def invoice_runs_sweep() -> int:
     """Periodic: send again the runs whose task was lost (broker down, worker killed)."""
     return services.invoice_runs_sweep()
-
-
-@shared_task(
-    acks_late=True,
-    autoretry_for=(payments.ProviderUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
-@tenant_task
-def invoice_collect_payment(tenant_id: str, invoice_id: str) -> str:
-    """Ask the payment provider to charge an open invoice (the invoice id is the
-    idempotency key, so a retried task never charges twice)."""
-    return payments.invoice_collect_payment(tenant=uuid.UUID(tenant_id), invoice_id=uuid.UUID(invoice_id))

@@ -8,12 +8,4 @@ urlpatterns = [
     path("invoices", api.InvoiceListApi.as_view(), name="invoice-list"),
     path("invoices/<uuid:invoice_id>", api.InvoiceDetailApi.as_view(), name="invoice-detail"),
     path("invoices/<uuid:invoice_id>/void", api.InvoiceVoidApi.as_view(), name="invoice-void"),
-    path(
-        "subscriptions/<uuid:subscription_id>/cancel", api.SubscriptionCancelApi.as_view(), name="subscription-cancel"
-    ),
-    path(
-        "subscriptions/<uuid:subscription_id>/upcoming-invoice",
-        api.UpcomingInvoiceApi.as_view(),
-        name="subscription-upcoming-invoice",
-    ),
 ]

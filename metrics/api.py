@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -16,10 +15,9 @@ from metrics import selectors
 from plans.money import format_price
 from tenants import clock
 from tenants.formats import format_time
-from tenants.params import from_to_params
+from tenants.params import from_to_parameters, from_to_range
 from tenants.scoping import TenantScopedApi
 
-RANGE_REVERSED = "from must be before to."
 MAX_MONTHS = 120
 RANGE_TOO_LONG = f"The range may span at most {MAX_MONTHS} months."
 DEFAULT_MONTHS = 12
@@ -68,11 +66,6 @@ def currency_mrr_body(row: selectors.CurrencyMrr) -> dict[str, Any]:
 
 
 class MetricsRevenueApi(TenantScopedApi):
-    class Query(serializers.Serializer):
-        # "from" is a keyword: the parameter is renamed on the way in (see tenants.params.from_to_params).
-        from_ = serializers.DateTimeField(required=False)
-        to = serializers.DateTimeField(required=False)
-
     @extend_schema_serializer(component_name="MetricsRevenueMonth")
     class MonthOutput(serializers.Serializer):
         month = serializers.CharField(help_text="The UTC month, YYYY-MM")
@@ -94,12 +87,7 @@ class MetricsRevenueApi(TenantScopedApi):
     )
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "from", OpenApiTypes.DATETIME, description="RFC 3339 or a date. Default: the month 11 months ago"
-            ),
-            OpenApiParameter("to", OpenApiTypes.DATETIME, description="Exclusive, RFC 3339 or a date. Default: now"),
-        ],
+        parameters=from_to_parameters("Default: the month 11 months ago.", "Default: now."),
         responses={200: Output},
     )
     def get(self, request: Request, tenant_id: str) -> Response:
@@ -129,16 +117,15 @@ class MetricsRevenueApi(TenantScopedApi):
 
 def _range(request: Request, *, now: datetime) -> tuple[datetime, datetime]:
     """`[from, to)`: by default the current UTC month and the eleven before it, to now."""
-    params = from_to_params(request, MetricsRevenueApi.Query)
-    end = params.get("to") or now
-    start = params.get("from_")
-    if start is None:
-        try:
-            start, _ = selectors.revenue_range_default(end, DEFAULT_MONTHS)
-        except (ValueError, OverflowError):  # before year 1
-            raise ValidationError({"to": [TO_TOO_EARLY]}) from None
-    if start >= end:
-        raise ValidationError({"from": [RANGE_REVERSED]})
+    start, end = from_to_range(request, now=now, default_from=_default_start)
     if selectors.month_count(start, end) > MAX_MONTHS:
         raise ValidationError({"from": [RANGE_TOO_LONG]})
     return start, end
+
+
+def _default_start(end: datetime) -> datetime:
+    try:
+        start, _ = selectors.revenue_range_default(end, DEFAULT_MONTHS)
+    except (ValueError, OverflowError):  # before year 1
+        raise ValidationError({"to": [TO_TOO_EARLY]}) from None
+    return start

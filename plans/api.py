@@ -113,10 +113,9 @@ class MeterListCreateApi(TenantScopedApi):
 class MeterDetailApi(TenantScopedApi):
     model = Meter
     serializer_class = MeterOutput
-    lookup_url_kwarg = "meter_id"
 
     def get(self, request: Request, tenant_id: str, meter_id: str) -> Response:
-        return Response(MeterOutput(self.get_object()).data)
+        return Response(MeterOutput(self.found(meter_id, services.METER_NOT_FOUND)).data)
 
 
 # -- plans --------------------------------------------------------------------------
@@ -273,7 +272,6 @@ def _immutable() -> serializers.JSONField:
 class PlanDetailApi(TenantScopedApi):
     model = Plan
     serializer_class = PlanOutput
-    lookup_url_kwarg = "plan_id"
 
     @extend_schema_serializer(component_name="PlanUpdateInput")
     class PatchInput(serializers.Serializer):
@@ -291,11 +289,11 @@ class PlanDetailApi(TenantScopedApi):
         return self.scoped().prefetch_related(selectors.charges_prefetch())
 
     def get(self, request: Request, tenant_id: str, plan_id: str) -> Response:
-        return Response(PlanOutput(self.get_object()).data)
+        return Response(PlanOutput(self.found(plan_id, services.PLAN_NOT_FOUND)).data)
 
     @extend_schema(request=PatchInput, responses={200: PlanOutput})
     def patch(self, request: Request, tenant_id: str, plan_id: str) -> Response:
-        plan = self.get_object()
+        plan = self.found(plan_id, services.PLAN_NOT_FOUND)
         data = self.PatchInput(data=request.data)
         data.is_valid(raise_exception=True)
         plan = services.plan_update(tenant=self.tenant, plan=plan, data=data.validated_data)

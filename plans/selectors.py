@@ -1,8 +1,8 @@
 """Reads of the catalog. Every function takes `*, tenant` first and queries through it.
 
 For other apps: `plan_charges` / `charges_by_plan` give charges with their meters, and
-`charge_spec(charge)` (the same as `charge.to_spec()`) turns one into the pure pricing
-definition that `plans.pricing.calculate` prices.
+`charge.to_spec()` turns one into the pure pricing definition that
+`plans.pricing.calculate` prices.
 """
 
 from __future__ import annotations
@@ -14,17 +14,12 @@ from collections.abc import Iterable
 from django.db.models import Prefetch, QuerySet
 
 from plans.models import Charge, Meter, Plan
-from plans.pricing import ChargeSpec
 from tenants.models import TenantRef
 
 
 def charges_prefetch() -> Prefetch:
     """Prefetch of a plan's charges, in order, with their meters (one query for any number of plans)."""
     return Prefetch("charges", queryset=Charge.objects.select_related("meter").order_by("position", "created_at"))
-
-
-def meter_get(*, tenant: TenantRef, meter_id: uuid.UUID) -> Meter | None:
-    return Meter.objects.for_tenant(tenant).filter(pk=meter_id).first()
 
 
 def meters_by_code(*, tenant: TenantRef, codes: Iterable[str]) -> dict[str, Meter]:
@@ -67,12 +62,3 @@ def charges_by_plan(*, tenant: TenantRef, plan_ids: Iterable[uuid.UUID]) -> dict
     ):
         result[charge.plan_id].append(charge)
     return {plan_id: result.get(plan_id, []) for plan_id in ids}
-
-
-def charge_spec(charge: Charge) -> ChargeSpec:
-    """The pure pricing definition of `charge`. An invoice line is then
-
-    result = plans.pricing.calculate(charge_spec(charge), quantity)
-    amount = plans.money.quantize_money(result.amount, plan.currency)
-    """
-    return charge.to_spec()

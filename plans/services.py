@@ -1,6 +1,6 @@
 """Writes of the catalog: meters and plans (API.md, "Catalog: meters and plans").
 
-Rule violations are DRF errors shaped like a nested serializer's, so the error
+Rule violations are `Invalid` errors shaped like a nested serializer's, so the error
 envelope names the place: `charges.1.tiers.2.up_to`. Duplicate codes are 409.
 """
 
@@ -13,19 +13,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 
 from plans import selectors
 from plans.models import Charge, Meter, Plan
 from plans.pricing import ChargeSpec, spec_problems
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, Invalid, Message, NotFound
 from tenants.models import TenantRef, tenant_get, tenant_pk
+from tenants.updates import model_update
 from tenants.validators import validate_currency_code
 
 METER_CODE_TAKEN = "A meter with this code already exists in this tenant."
 METER_PROPERTY_REQUIRED = "property is required for unique_count meters: it names the event property to count."
 METER_PROPERTY_NOT_ALLOWED = "property applies only to unique_count meters."
 PLAN_CODE_TAKEN = "A plan with this code already exists in this tenant."
+METER_NOT_FOUND = "No such meter."
 PLAN_NOT_FOUND = "No such plan."
 PLAN_PRICES_IMMUTABLE = (
     "The prices of a plan cannot change (code, currency, interval, amount, trial_days and charges are fixed): "
@@ -54,7 +55,7 @@ def _violates(exc: IntegrityError, constraint: str) -> bool:
     return getattr(diag, "constraint_name", None) == constraint
 
 
-def _nested(errors: Iterable[tuple[Path, ErrorDetail]]) -> dict[str, Any]:
+def _nested(errors: Iterable[tuple[Path, Message]]) -> dict[str, Any]:
     """`[(("charges", 1, "meter"), detail)]` → `{"charges": [{}, {"meter": [detail]}]}`,
     the shape of a nested serializer's errors."""
     root: dict[Any, Any] = {}
@@ -78,9 +79,9 @@ def meter_create(*, tenant: TenantRef, code: str, name: str, aggregation: str, p
     """Create a meter; `property` is required for (and only for) `unique_count`."""
     property = property or ""
     if aggregation == Meter.Aggregation.UNIQUE_COUNT and not property:
-        raise ValidationError({"property": [ErrorDetail(METER_PROPERTY_REQUIRED, code="required")]})
+        raise Invalid({"property": [Message(METER_PROPERTY_REQUIRED, code="required")]})
     if aggregation != Meter.Aggregation.UNIQUE_COUNT and property:
-        raise ValidationError({"property": [ErrorDetail(METER_PROPERTY_NOT_ALLOWED, code="not_allowed")]})
+        raise Invalid({"property": [Message(METER_PROPERTY_NOT_ALLOWED, code="not_allowed")]})
     try:
         with transaction.atomic():
             return Meter.objects.create(
@@ -88,36 +89,36 @@ def meter_create(*, tenant: TenantRef, code: str, name: str, aggregation: str, p
             )
     except IntegrityError as exc:
         if _violates(exc, "plans_meter_unique_code"):
-            raise ConflictError(METER_CODE_TAKEN, code="meter_code_taken") from exc
+            raise Conflict(METER_CODE_TAKEN, code="meter_code_taken") from exc
         raise
 
 
-def _charge_errors(charges: Sequence[ChargeDraft], meters: Mapping[str, Meter]) -> list[tuple[Path, ErrorDetail]]:
-    errors: list[tuple[Path, ErrorDetail]] = []
+def _charge_errors(charges: Sequence[ChargeDraft], meters: Mapping[str, Meter]) -> list[tuple[Path, Message]]:
+    errors: list[tuple[Path, Message]] = []
     seen: set[str] = set()
     for index, draft in enumerate(charges):
         at: Path = ("charges", index)
         if draft.spec.model not in Charge.Model.values:
-            errors.append(((*at, "model"), ErrorDetail(CHARGE_MODEL_INVALID, code="invalid_choice")))
-        errors += [((*at, *p.path), ErrorDetail(p.message, code=p.code)) for p in spec_problems(draft.spec)]
+            errors.append(((*at, "model"), Message(CHARGE_MODEL_INVALID, code="invalid_choice")))
+        errors += [((*at, *p.path), Message(p.message, code=p.code)) for p in spec_problems(draft.spec)]
         if draft.meter not in meters:
-            errors.append(((*at, "meter"), ErrorDetail(UNKNOWN_METER.format(code=draft.meter), code="unknown_meter")))
+            errors.append(((*at, "meter"), Message(UNKNOWN_METER.format(code=draft.meter), code="unknown_meter")))
         elif draft.meter in seen:
             message = DUPLICATE_CHARGE_METER.format(code=draft.meter)
-            errors.append(((*at, "meter"), ErrorDetail(message, code="duplicate_meter")))
+            errors.append(((*at, "meter"), Message(message, code="duplicate_meter")))
         seen.add(draft.meter)
     return errors
 
 
-def _flat_fee_errors(amount: Decimal) -> list[tuple[Path, ErrorDetail]]:
-    return [(("amount",), ErrorDetail(p.message, code=p.code)) for p in spec_problems(ChargeSpec.flat(amount))]
+def _flat_fee_errors(amount: Decimal) -> list[tuple[Path, Message]]:
+    return [(("amount",), Message(p.message, code=p.code)) for p in spec_problems(ChargeSpec.flat(amount))]
 
 
 def _check_currency(currency: str) -> None:
     try:
         validate_currency_code(currency)
     except DjangoValidationError as exc:
-        raise ValidationError({"currency": [ErrorDetail(m, code="invalid_currency") for m in exc.messages]}) from exc
+        raise Invalid({"currency": [Message(m, code="invalid_currency") for m in exc.messages]}) from exc
 
 
 def plan_create(
@@ -144,7 +145,7 @@ def plan_create(
     meters = selectors.meters_by_code(tenant=tenant, codes=[draft.meter for draft in charges])
     errors = [*_flat_fee_errors(amount), *_charge_errors(charges, meters)]
     if errors:
-        raise ValidationError(_nested(errors))
+        raise Invalid(_nested(errors))
     try:
         with transaction.atomic():
             plan = Plan.objects.create(
@@ -170,7 +171,7 @@ def plan_create(
             )
     except IntegrityError as exc:
         if _violates(exc, "plans_plan_unique_code"):
-            raise ConflictError(PLAN_CODE_TAKEN, code="plan_code_taken") from exc
+            raise Conflict(PLAN_CODE_TAKEN, code="plan_code_taken") from exc
         raise
     return selectors.plan_list(tenant=tenant).get(pk=plan.pk)
 
@@ -184,13 +185,5 @@ def plan_update(*, tenant: TenantRef, plan: Plan, data: Mapping[str, Any]) -> Pl
     if plan.tenant_id != tenant_pk(tenant):
         raise NotFound(PLAN_NOT_FOUND)
     if any(field in data for field in PLAN_PRICE_FIELDS):
-        raise ConflictError(PLAN_PRICES_IMMUTABLE, code="plan_prices_immutable")
-    unknown = set(data) - set(PLAN_EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"plan_update got unknown fields {sorted(unknown)}")
-    changed = [field for field in PLAN_EDITABLE_FIELDS if field in data and getattr(plan, field) != data[field]]
-    for field in changed:
-        setattr(plan, field, data[field])
-    if changed:
-        plan.save(update_fields=changed)
-    return plan
+        raise Conflict(PLAN_PRICES_IMMUTABLE, code="plan_prices_immutable")
+    return model_update(instance=plan, fields=PLAN_EDITABLE_FIELDS, data=data)[0]

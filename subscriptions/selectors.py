@@ -19,11 +19,6 @@ def customer_get(*, tenant: TenantRef, customer_id: uuid.UUID | str) -> Customer
     return Customer.objects.for_tenant(tenant).filter(pk=customer_id).first()
 
 
-def customer_get_by_external_id(*, tenant: TenantRef, external_id: str) -> Customer | None:
-    """The customer a usage event names (`external_customer_id`), or None."""
-    return Customer.objects.for_tenant(tenant).filter(external_id=external_id).first()
-
-
 def subscription_list(*, tenant: TenantRef) -> QuerySet[Subscription]:
     return Subscription.objects.for_tenant(tenant).order_by("-created_at")
 

@@ -1,8 +1,8 @@
 """Writes of the subscriptions app: customers and subscriptions.
 
 Every service takes `*, tenant` first and stamps or checks it; none reads a request.
-Errors are DRF exceptions with module-level message constants, so the API renders
-them as they are and the tests assert the very texts.
+Errors are the domain errors of `tenants.errors` with module-level message constants,
+so the API renders them as they are and the tests assert the very texts.
 """
 
 from __future__ import annotations
@@ -14,31 +14,31 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
-from rest_framework.exceptions import NotFound, ValidationError
 
 from plans import selectors as plan_selectors
 from plans.models import Plan
 from subscriptions import periods, selectors
 from subscriptions.models import Customer, Subscription
-from subscriptions.serializers import SubscriptionOutput
+from subscriptions.payloads import subscription_body
 from subscriptions.validators import validate_metadata
 from tenants import clock
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import TenantRef, tenant_pk
+from tenants.updates import model_update
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
 CUSTOMER_NOT_FOUND = "No customer with this id in this tenant."
 CUSTOMER_EXTERNAL_ID_TAKEN = "A customer with external_id {external_id!r} already exists in this tenant."
 CUSTOMER_EXTERNAL_ID_IMMUTABLE = "external_id cannot change once the customer exists; create another customer."
-CUSTOMER_UPDATABLE_FIELDS = frozenset({"name", "email", "metadata"})
+CUSTOMER_UPDATABLE_FIELDS = ("name", "email", "metadata")
 
 
 def _check_metadata(metadata: Any) -> dict[str, Any]:
     try:
         validate_metadata(metadata)
     except DjangoValidationError as exc:
-        raise ValidationError({"metadata": exc.messages}, code=exc.code) from exc
+        raise Invalid({"metadata": exc.messages}, code=exc.code) from exc
     return metadata
 
 
@@ -67,7 +67,7 @@ def customer_create(
             customer.save(force_insert=True)
     except IntegrityError as exc:
         taken = CUSTOMER_EXTERNAL_ID_TAKEN.format(external_id=external_id)
-        raise ConflictError({"external_id": taken}, code="external_id_taken") from exc
+        raise Conflict({"external_id": taken}, code="external_id_taken") from exc
     return customer
 
 
@@ -78,17 +78,14 @@ def customer_update(*, tenant: TenantRef, customer: Customer, data: Mapping[str,
     """
     _check_owned(tenant, customer)
     if "external_id" in data and data["external_id"] != customer.external_id:
-        raise ValidationError({"external_id": CUSTOMER_EXTERNAL_ID_IMMUTABLE}, code="immutable")
+        raise Invalid({"external_id": CUSTOMER_EXTERNAL_ID_IMMUTABLE}, code="immutable")
+    # A body's other keys (a tenant_id, say) are the caller's noise: ignored, never written.
     changes = {key: value for key, value in data.items() if key in CUSTOMER_UPDATABLE_FIELDS}
     if "metadata" in changes:
         _check_metadata(changes["metadata"])
     if "email" in changes:
         changes["email"] = changes["email"] or ""
-    for key, value in changes.items():
-        setattr(customer, key, value)
-    if changes:
-        customer.save(update_fields=sorted(changes))
-    return customer
+    return model_update(instance=customer, fields=CUSTOMER_UPDATABLE_FIELDS, data=changes)[0]
 
 
 # Subscriptions
@@ -135,7 +132,7 @@ def subscription_create(
     _check_trial_days(trial_days)
     customer, plan = _customer_and_plan(tenant, customer_id, plan_id)
     if not plan.active:
-        raise ConflictError({"plan_id": SUBSCRIPTION_PLAN_INACTIVE.format(code=plan.code)}, code="plan_inactive")
+        raise Conflict({"plan_id": SUBSCRIPTION_PLAN_INACTIVE.format(code=plan.code)}, code="plan_inactive")
     _check_meters_free(tenant, customer, plan, start)
     trial_end = periods.trial_end_for(start, plan.trial_days if trial_days is None else trial_days)
     period_start, period_end = periods.first_period(start, trial_end, plan.interval)
@@ -151,7 +148,7 @@ def subscription_create(
         current_period_start=period_start,
         current_period_end=period_end,
     )
-    event_publish(tenant=tenant, type=EventType.SUBSCRIPTION_CREATED, data=SubscriptionOutput(subscription).data)
+    event_publish(tenant=tenant, type=EventType.SUBSCRIPTION_CREATED, data=subscription_body(subscription))
     return subscription
 
 
@@ -165,7 +162,7 @@ def _customer_and_plan(tenant: TenantRef, customer_id: uuid.UUID, plan_id: uuid.
     if plan is None:
         errors["plan_id"] = [SUBSCRIPTION_PLAN_NOT_FOUND]
     if errors:
-        raise ValidationError(errors, code="does_not_exist")
+        raise Invalid(errors, code="does_not_exist")
     assert customer is not None and plan is not None
     return customer, plan
 
@@ -185,18 +182,18 @@ def _check_meters_free(tenant: TenantRef, customer: Customer, plan: Plan, start:
         for charge in charges[other.plan_id]:
             if charge.meter_id in wanted:
                 message = SUBSCRIPTION_METER_TAKEN.format(subscription_id=other.pk, meter=charge.meter.code)
-                raise ConflictError({"plan_id": message}, code="meter_taken")
+                raise Conflict({"plan_id": message}, code="meter_taken")
 
 
 def _check_start_at(start_at: datetime) -> datetime:
     if not START_AT_MIN <= start_at < START_AT_MAX:
-        raise ValidationError({"start_at": [START_AT_OUT_OF_RANGE]}, code="out_of_range")
+        raise Invalid({"start_at": [START_AT_OUT_OF_RANGE]}, code="out_of_range")
     return start_at.astimezone(UTC)
 
 
 def _check_trial_days(trial_days: int | None) -> None:
     if trial_days is not None and not 0 <= trial_days <= TRIAL_DAYS_MAX:
-        raise ValidationError({"trial_days": [TRIAL_DAYS_OUT_OF_RANGE]}, code="out_of_range")
+        raise Invalid({"trial_days": [TRIAL_DAYS_OUT_OF_RANGE]}, code="out_of_range")
 
 
 _SAVE_STATES_SQL = """

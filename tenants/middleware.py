@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django_structlog.signals import bind_extra_request_metadata
 from rest_framework.throttling import BaseThrottle
 
-from tenants.errors import RequestTooLarge, error_response
+from tenants.api_errors import RequestTooLarge, error_response
 from tenants.parsers import NULL_CHARACTER, NULL_CHARACTER_CODE, REQUEST_TOO_LARGE, declared_length
 
 _SANE_ID = re.compile(r"^[\x21-\x7e]{1,200}$")

@@ -21,7 +21,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import APIException, ErrorDetail, ParseError, ValidationError
 from rest_framework.utils.json import strict_constant
 
-from tenants.errors import RequestTooLarge
+from tenants.api_errors import RequestTooLarge
 
 MAX_JSON_DEPTH = 64
 JSON_TOO_DEEP = f"JSON objects and lists may nest at most {MAX_JSON_DEPTH} levels deep."

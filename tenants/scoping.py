@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 import structlog
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from rest_framework.generics import GenericAPIView
@@ -28,6 +29,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tenants.errors import NotFound
 from tenants.isolation import tenant_scope
 from tenants.models import Role, Tenant
 
@@ -109,6 +111,17 @@ class TenantScopedApi(GenericAPIView):
         if target is None:
             raise TypeError(f"{type(self).__name__} has no model to scope")
         return target._default_manager.filter(tenant_id=self.tenant_id)
+
+    def found(self, pk: Any, missing: str) -> Any:
+        """The object `pk` of `get_queryset()`, or a 404 saying `missing` (one answer for
+        an unknown id, a malformed one and another tenant's)."""
+        try:
+            obj = self.get_queryset().filter(pk=pk).first()
+        except (ValueError, ValidationError):  # not a UUID
+            obj = None
+        if obj is None:
+            raise NotFound(missing)
+        return obj
 
     def list_response(self, render: Callable[[list[Any]], Any], queryset: QuerySet[Any] | None = None) -> Response:
         """One page of `queryset` (default `get_queryset()`), narrowed by the view's

@@ -6,11 +6,10 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from rest_framework.exceptions import NotFound
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tenants import clock
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, NotFound
 from tenants.models import ApiKey, Role, Tenant, TenantRef, User, generate_api_key, hash_api_key, tenant_pk
 
 EMAIL_TAKEN = "A user with this email already exists."
@@ -33,7 +32,7 @@ def user_create(*, tenant: TenantRef, email: str, password: str, role: str) -> U
         with transaction.atomic():
             return User.objects.create_user(email=email, password=password, tenant_id=tenant_pk(tenant), role=role)
     except IntegrityError as exc:
-        raise ConflictError(EMAIL_TAKEN, code="email_taken") from exc
+        raise Conflict(EMAIL_TAKEN, code="email_taken") from exc
 
 
 @transaction.atomic

@@ -15,14 +15,15 @@ from rest_framework.response import Response
 from plans.models import Meter
 from plans.money import format_quantity
 from subscriptions.models import Customer
+from subscriptions.services import CUSTOMER_NOT_FOUND
 from tenants import clock
 from tenants.formats import format_time
 from tenants.openapi import ErrorResponseSerializer
-from tenants.params import from_to_params
+from tenants.params import from_to_parameters, from_to_params, from_to_range
 from tenants.scoping import TenantScopedApi
 from usage import selectors, services
 from usage.filtersets import UsageEventFilterSet
-from usage.metrics import USAGE_EVENTS
+from usage.instruments import USAGE_EVENTS
 from usage.models import UsageEvent
 from usage.parsing import (
     MISSING_IDEMPOTENCY_KEY,
@@ -35,8 +36,6 @@ from usage.parsing import (
 
 MAX_BATCH = 1000
 BATCH_SHAPE = "events must be a list of 1 to {max} event objects."
-CUSTOMER_NOT_FOUND = "No such customer."
-RANGE_REVERSED = "from must be before to."
 
 
 class UsageEventOutput(serializers.Serializer):
@@ -74,9 +73,13 @@ class UsageEventListIngestApi(TenantScopedApi):
     cursor_ordering = ("-timestamp", "-id")
 
     def get_queryset(self) -> Any:
-        return selectors.usage_event_list(tenant=self.tenant_id)
+        start, end = from_to_params(self.request)
+        return selectors.usage_event_list(tenant=self.tenant_id, start=start, end=end)
 
-    @extend_schema(responses={200: UsageEventOutput(many=True)})
+    @extend_schema(
+        parameters=from_to_parameters("Default: no lower bound.", "Default: no upper bound."),
+        responses={200: UsageEventOutput(many=True)},
+    )
     def get(self, request: Request, tenant_id: str) -> Response:
         return self.list_response(
             lambda page: UsageEventOutput([(e, e.customer.external_id, e.meter.code) for e in page], many=True).data
@@ -163,22 +166,16 @@ CustomerUsageOutput = inline_serializer(
 
 
 class CustomerUsageApi(TenantScopedApi):
-    class Query(serializers.Serializer):
-        from_ = serializers.DateTimeField(required=False)
-        to = serializers.DateTimeField(required=False)
-
     @extend_schema(
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATETIME, description="Default: the start of the current UTC month"),
-            OpenApiParameter("to", OpenApiTypes.DATETIME, description="Default: now"),
-        ],
+        parameters=from_to_parameters("Default: the start of the current UTC month.", "Default: now."),
         responses={200: CustomerUsageOutput},
     )
     def get(self, request: Request, tenant_id: str, customer_id: str) -> Response:
         customer = self.scoped(Customer).filter(pk=customer_id).first()
         if customer is None:
             raise NotFound(CUSTOMER_NOT_FOUND)
-        start, end = self._range(request)
+        now = clock.now(self.tenant_id)
+        start, end = from_to_range(request, now=now, default_from=lambda _: _month_start(now))
         totals = selectors.usage_totals_for_customer(
             tenant=self.tenant_id, customer_id=customer.pk, start=start, end=end
         )
@@ -192,11 +189,7 @@ class CustomerUsageApi(TenantScopedApi):
             }
         )
 
-    def _range(self, request: Request) -> tuple[datetime, datetime]:
-        params = from_to_params(request, self.Query)
-        now = clock.now(self.tenant_id)
-        end = params.get("to", now)
-        start = params.get("from_", now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
-        if start >= end:
-            raise ValidationError({"from": [RANGE_REVERSED]})
-        return start, end
+
+def _month_start(now: datetime) -> datetime:
+    """The start of `now`'s UTC month (whatever `to` is: a `to` before it is an error)."""
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

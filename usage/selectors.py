@@ -80,18 +80,10 @@ def meters_by_code(*, tenant: TenantRef, codes: Iterable[str]) -> dict[str, Mete
 
 
 def usage_event_list(
-    *,
-    tenant: TenantRef,
-    external_customer_id: str | None = None,
-    meter: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    *, tenant: TenantRef, start: datetime | None = None, end: datetime | None = None
 ) -> QuerySet[UsageEvent]:
+    """The tenant's events with a timestamp in `[start, end)` (each bound optional)."""
     events = UsageEvent.objects.for_tenant(tenant).select_related("customer", "meter")
-    if external_customer_id is not None:
-        events = events.filter(customer__external_id=external_customer_id)
-    if meter is not None:
-        events = events.filter(meter__code=meter)
     if start is not None:
         events = events.filter(timestamp__gte=start)
     if end is not None:

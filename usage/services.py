@@ -15,15 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from rest_framework import status
-from rest_framework.exceptions import ValidationError
 
 from tenants import clock
-from tenants.errors import ConflictError, UnprocessableError
+from tenants.errors import Conflict, Unprocessable
 from tenants.models import TenantRef, tenant_pk
 from usage import idempotency
 from usage.idempotency import ClaimState
-from usage.metrics import USAGE_BATCH_SIZE, USAGE_EVENTS
+from usage.instruments import USAGE_BATCH_SIZE, USAGE_EVENTS
 from usage.models import UsageEvent
 from usage.parsing import ParsedEvent
 
@@ -85,10 +83,10 @@ def usage_event_ingest(*, tenant: TenantRef, event: ParsedEvent) -> IngestResult
     tenant_id = tenant_pk(tenant)
     claim = idempotency.claim(tenant_id, event.idempotency_key, event.fingerprint)
     if claim.state is ClaimState.IN_FLIGHT:
-        raise ConflictError(KEY_IN_FLIGHT, code="idempotency_key_in_flight")
+        raise Conflict(KEY_IN_FLIGHT, code="idempotency_key_in_flight")
     if claim.state is ClaimState.DONE:
         if claim.fingerprint != event.fingerprint:
-            raise UnprocessableError(KEY_REUSED, code="idempotency_key_reused")
+            raise Unprocessable(KEY_REUSED, code="idempotency_key_reused")
         stored = UsageEvent.objects.for_tenant(tenant_id).filter(pk=claim.event_id).first()
         if stored is not None:
             USAGE_EVENTS.labels(outcome="duplicate").inc()
@@ -124,7 +122,7 @@ def _ingest_in_database(tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResul
         return IngestResult(stored, created=True)
     existing = UsageEvent.objects.for_tenant(tenant_id).get(idempotency_key=event.idempotency_key)
     if existing.fingerprint != event.fingerprint:
-        raise UnprocessableError(KEY_REUSED, code="idempotency_key_reused")
+        raise Unprocessable(KEY_REUSED, code="idempotency_key_reused")
     USAGE_EVENTS.labels(outcome="duplicate").inc()
     return IngestResult(existing, created=False)
 
@@ -135,11 +133,9 @@ class BatchResult:
     duplicates: int
 
 
-class BatchKeyReused(ValidationError):
+class BatchKeyReused(Unprocessable):
     """422 naming the batch position (`events.N.idempotency_key`) whose key was already
     stored, or repeated in the batch, with another body."""
-
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
     def __init__(self, index: int, key: str) -> None:
         message = BATCH_KEY_REUSED.format(key=key)

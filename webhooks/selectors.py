@@ -6,8 +6,8 @@ import uuid
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
+from tenants.errors import NotFound
 from tenants.models import TenantRef
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 

@@ -23,13 +23,13 @@ import requests
 import structlog
 from django.conf import settings
 from django.db import transaction
-from rest_framework.exceptions import NotFound, ValidationError
 
 from billing_project.bulk import insert_rows
 from tenants import clock
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import TenantRef, tenant_pk
-from webhooks import metrics, selectors
+from tenants.updates import model_update
+from webhooks import instruments, selectors
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import event_body, signed_headers
 from webhooks.transport import post_pinned
@@ -65,14 +65,14 @@ def _check_url(url: str) -> None:
     try:
         check_webhook_url(url)
     except UnsafeUrlError as exc:
-        raise ValidationError({"url": [str(exc)]}, code="unsafe_url") from exc
+        raise Invalid({"url": [str(exc)]}, code="unsafe_url") from exc
 
 
 def _check_event_types(event_types: Iterable[str]) -> list[str]:
     types = list(dict.fromkeys(event_types))  # de-duplicated, order kept
     for index, event_type in enumerate(types):
         if event_type not in EventType.values:
-            raise ValidationError({"event_types": {str(index): [UNKNOWN_EVENT_TYPE.format(type=event_type)]}})
+            raise Invalid({"event_types": {str(index): [UNKNOWN_EVENT_TYPE.format(type=event_type)]}})
     return types
 
 
@@ -90,20 +90,17 @@ def webhook_endpoint_create(
     )
 
 
+WEBHOOK_ENDPOINT_EDITABLE_FIELDS = ("url", "event_types", "description", "active")
+
+
 def webhook_endpoint_update(*, tenant: TenantRef, endpoint_id: uuid.UUID | str, **changes: Any) -> WebhookEndpoint:
     """Change any of `url`, `event_types`, `description`, `active` (the secret stays)."""
-    unknown = set(changes) - {"url", "event_types", "description", "active"}
-    if unknown:
-        raise TypeError(f"webhook_endpoint_update cannot change {sorted(unknown)}")
     endpoint = selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id)
     if "url" in changes:
         _check_url(changes["url"])
     if "event_types" in changes:
         changes["event_types"] = _check_event_types(changes["event_types"])
-    for field, value in changes.items():
-        setattr(endpoint, field, value)
-    endpoint.save(update_fields=[*changes, "updated_at"])
-    return endpoint
+    return model_update(instance=endpoint, fields=WEBHOOK_ENDPOINT_EDITABLE_FIELDS, data=changes)[0]
 
 
 def webhook_endpoint_delete(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> None:
@@ -256,7 +253,7 @@ def _delivery_claim(*, tenant_id: uuid.UUID, delivery_id: uuid.UUID | str) -> We
         # The last allowed attempt was claimed but never recorded: its worker died.
         delivery.status, delivery.next_attempt_at, delivery.last_error = WebhookDelivery.Status.DEAD, None, ATTEMPT_LOST
         delivery.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
-        metrics.DELIVERIES.labels(outcome="dead").inc()
+        instruments.DELIVERIES.labels(outcome="dead").inc()
         return None
     delivery.attempts += 1
     delivery.last_attempt_at = now
@@ -314,9 +311,9 @@ def _delivery_record(claimed: WebhookDelivery, outcome: AttemptOutcome) -> Webho
 
 
 def _count(delivery: WebhookDelivery) -> None:
-    metrics.DELIVERIES.labels(outcome=delivery.status).inc()
+    instruments.DELIVERIES.labels(outcome=delivery.status).inc()
     if delivery.status == WebhookDelivery.Status.FAILED:
-        metrics.RETRIES.inc()
+        instruments.RETRIES.inc()
 
 
 # Retries by hand and the sweeper
@@ -333,12 +330,12 @@ def webhook_delivery_retry(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -
     if delivery is None:
         raise NotFound(selectors.DELIVERY_NOT_FOUND)
     if delivery.status == WebhookDelivery.Status.PENDING:
-        raise ConflictError(DELIVERY_ALREADY_PENDING, code="already_pending")
+        raise Conflict(DELIVERY_ALREADY_PENDING, code="already_pending")
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = clock.real_now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
-    metrics.RETRIES.inc()
+    instruments.RETRIES.inc()
     _queue_on_commit(delivery)
     return delivery
 

@@ -20,7 +20,8 @@ from plans.pricing import ChargeSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.models import User
-from usage.models import UsageEvent
+from tenants.tests.utils import at
+from usage.tests.factories import use
 from webhooks.models import Event
 from webhooks.tests.factories import WebhookEndpointFactory
 
@@ -33,14 +34,6 @@ CHANGELIST = reverse("admin:invoices_invoice_changelist")
 
 def change_url(invoice: Invoice) -> str:
     return reverse("admin:invoices_invoice_change", args=[invoice.pk])
-
-
-@pytest.fixture
-def staff() -> Client:
-    user = User.objects.create_superuser(email="support@billing.test", password="correct-horse-battery-staple")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -60,11 +53,7 @@ def invoices(tenant, other_tenant):
         customer=CustomerFactory(tenant=tenant, external_id="cus_road", name="Road Runner"),
     )
     SubscriptionFactory(tenant=other_tenant, start_at=JAN_1)
-    when = datetime(2026, 1, 9, tzinfo=UTC)
-    UsageEvent.objects.create(
-        tenant=tenant, customer_id=wile.customer_id, meter=Meter.objects.get(tenant=tenant, code="storage_gb"),
-        idempotency_key="k1", value=Decimal(20), timestamp=when, fingerprint="f", created_at=when,
-    )  # fmt: skip
+    use(wile, "storage_gb", "20", at(2026, 1, 9), created_at=at(2026, 1, 9))
     with time_machine.travel(FEB_1 + timedelta(hours=1), tick=False):
         for owner in (tenant, other_tenant):
             invoice_due_subscriptions(tenant=owner.id, as_of=FEB_1)
@@ -78,8 +67,8 @@ def listed(response) -> list[str]:
     return sorted(str(invoice.pk) for invoice in response.context["cl"].queryset)
 
 
-def test_the_changelist_shows_every_tenants_invoices(staff, invoices):
-    response = staff.get(CHANGELIST)
+def test_the_changelist_shows_every_tenants_invoices(staff_client, invoices):
+    response = staff_client.get(CHANGELIST)
     assert listed(response) == sorted(str(i.pk) for i in invoices)
     page = response.content.decode()
     assert "51.00 USD" in page
@@ -87,27 +76,27 @@ def test_the_changelist_shows_every_tenants_invoices(staff, invoices):
 
 
 @pytest.mark.parametrize("query", ["cus_wile", "Coyote", "wile e."])
-def test_invoices_are_found_by_customer_external_id_or_name(staff, invoices, query):
-    assert listed(staff.get(CHANGELIST, {"q": query})) == [str(invoices[0].pk)]
+def test_invoices_are_found_by_customer_external_id_or_name(staff_client, invoices, query):
+    assert listed(staff_client.get(CHANGELIST, {"q": query})) == [str(invoices[0].pk)]
 
 
-def test_invoices_are_found_by_number(staff, invoices):
+def test_invoices_are_found_by_number(staff_client, invoices):
     wile, road, theirs = invoices
     assert (wile.number, road.number, theirs.number) == ("INV-000001", "INV-000002", "INV-000001")
-    assert listed(staff.get(CHANGELIST, {"q": "INV-000002"})) == [str(road.pk)]
-    assert listed(staff.get(CHANGELIST, {"q": "INV-000001"})) == sorted([str(wile.pk), str(theirs.pk)])
+    assert listed(staff_client.get(CHANGELIST, {"q": "INV-000002"})) == [str(road.pk)]
+    assert listed(staff_client.get(CHANGELIST, {"q": "INV-000001"})) == sorted([str(wile.pk), str(theirs.pk)])
 
 
-def test_invoices_are_filtered_by_status_and_currency(staff, invoices):
+def test_invoices_are_filtered_by_status_and_currency(staff_client, invoices):
     wile, road, theirs = invoices
-    assert listed(staff.get(CHANGELIST, {"status__exact": "paid"})) == [str(road.pk)]
-    assert listed(staff.get(CHANGELIST, {"status__exact": "open"})) == sorted([str(wile.pk), str(theirs.pk)])
-    assert listed(staff.get(CHANGELIST, {"currency__exact": "EUR"})) == [str(road.pk)]
+    assert listed(staff_client.get(CHANGELIST, {"status__exact": "paid"})) == [str(road.pk)]
+    assert listed(staff_client.get(CHANGELIST, {"status__exact": "open"})) == sorted([str(wile.pk), str(theirs.pk)])
+    assert listed(staff_client.get(CHANGELIST, {"currency__exact": "EUR"})) == [str(road.pk)]
 
 
-def test_the_change_view_shows_the_invoice_and_its_lines_read_only(staff, invoices):
+def test_the_change_view_shows_the_invoice_and_its_lines_read_only(staff_client, invoices):
     wile = invoices[0]
-    response = staff.get(change_url(wile))
+    response = staff_client.get(change_url(wile))
     assert response.status_code == 200
     page = response.content.decode()
     assert "INV-000001" in page
@@ -121,23 +110,25 @@ def test_the_change_view_shows_the_invoice_and_its_lines_read_only(staff, invoic
     assert [form.original.description for form in lines] == ["Pro (month)", "Storage Gb (per_unit)"]
 
 
-def test_finalized_invoices_cannot_be_added_changed_or_deleted(staff, invoices):
+def test_finalized_invoices_cannot_be_added_changed_or_deleted(staff_client, invoices):
     wile = invoices[0]
-    assert staff.get(reverse("admin:invoices_invoice_add")).status_code == 403
-    assert staff.post(change_url(wile), {"total": "1.00", "status": "paid"}).status_code == 403
-    assert staff.post(reverse("admin:invoices_invoice_delete", args=[wile.pk]), {"post": "yes"}).status_code == 403
+    assert staff_client.get(reverse("admin:invoices_invoice_add")).status_code == 403
+    assert staff_client.post(change_url(wile), {"total": "1.00", "status": "paid"}).status_code == 403
+    assert (
+        staff_client.post(reverse("admin:invoices_invoice_delete", args=[wile.pk]), {"post": "yes"}).status_code == 403
+    )
     wile.refresh_from_db()
     assert (wile.total, wile.status, wile.lines.count()) == (Decimal("51.00"), "open", 2)
-    choices = staff.get(CHANGELIST).context["action_form"].fields["action"].choices
+    choices = staff_client.get(CHANGELIST).context["action_form"].fields["action"].choices
     assert [name for name, _ in choices if name] == ["void_selected"]  # no "delete selected"
 
 
-def test_the_void_action_voids_open_invoices_and_names_those_it_could_not(staff, tenant, other_tenant, invoices):
+def test_the_void_action_voids_open_invoices_and_names_those_it_could_not(staff_client, tenant, other_tenant, invoices):
     wile, road, theirs = invoices
     WebhookEndpointFactory(tenant=tenant)
     WebhookEndpointFactory(tenant=other_tenant)
 
-    response = staff.post(
+    response = staff_client.post(
         CHANGELIST,
         {"action": "void_selected", "_selected_action": [str(wile.pk), str(road.pk), str(theirs.pk)]},
         follow=True,
@@ -172,7 +163,7 @@ def test_staff_who_may_only_view_invoices_get_no_void_action(tenant, invoices):
     assert invoices[0].status == "open"
 
 
-def test_invoice_runs_are_listed_read_only(staff, tenant):
+def test_invoice_runs_are_listed_read_only(staff_client, tenant):
     run = InvoiceRun.objects.create(
         tenant=tenant,
         as_of=FEB_1,
@@ -182,42 +173,43 @@ def test_invoice_runs_are_listed_read_only(staff, tenant):
         finished_at=FEB_1 + timedelta(seconds=5),
         error="RuntimeError: " + "x" * 200,
     )
-    response = staff.get(reverse("admin:invoices_invoicerun_changelist"), {"status__exact": "failed"})
+    response = staff_client.get(reverse("admin:invoices_invoicerun_changelist"), {"status__exact": "failed"})
     assert response.status_code == 200
     assert [r.pk for r in response.context["cl"].queryset] == [run.pk]
     page = response.content.decode()
     assert "RuntimeError: xxx" in page
     assert "x" * 100 not in page  # the long error is cut in the list
-    change = staff.get(reverse("admin:invoices_invoicerun_change", args=[run.pk]))
+    change = staff_client.get(reverse("admin:invoices_invoicerun_change", args=[run.pk]))
     assert change.status_code == 200
     assert change.context["adminform"].form.fields == {}
-    assert staff.get(reverse("admin:invoices_invoicerun_add")).status_code == 403
+    assert staff_client.get(reverse("admin:invoices_invoicerun_add")).status_code == 403
     assert (
-        staff.post(reverse("admin:invoices_invoicerun_change", args=[run.pk]), {"status": "queued"}).status_code == 403
+        staff_client.post(reverse("admin:invoices_invoicerun_change", args=[run.pk]), {"status": "queued"}).status_code
+        == 403
     )
     run.refresh_from_db()
     assert run.status == InvoiceRun.Status.FAILED
 
 
-def test_the_balance_ledger_is_listed_read_only_with_signed_amounts(staff, tenant):
+def test_the_balance_ledger_is_listed_read_only_with_signed_amounts(staff_client, tenant):
     customer = CustomerFactory(tenant=tenant, external_id="cus_credit")
     entry = BalanceTransaction.objects.create(
         tenant=tenant, customer=customer, currency="USD", amount=Decimal("-12.5"), kind="applied_to_invoice"
     )
-    response = staff.get(reverse("admin:invoices_balancetransaction_changelist") + "?q=cus_credit")
+    response = staff_client.get(reverse("admin:invoices_balancetransaction_changelist") + "?q=cus_credit")
     assert response.status_code == 200
     assert [e.pk for e in response.context["cl"].queryset] == [entry.pk]
     assert "-12.50 USD" in response.content.decode()
-    detail = staff.get(reverse("admin:invoices_balancetransaction_change", args=[entry.pk]))
+    detail = staff_client.get(reverse("admin:invoices_balancetransaction_change", args=[entry.pk]))
     assert detail.status_code == 200
     assert not detail.context["has_change_permission"] and not detail.context["has_delete_permission"]
-    assert staff.get(reverse("admin:invoices_balancetransaction_add")).status_code == 403
+    assert staff_client.get(reverse("admin:invoices_balancetransaction_add")).status_code == 403
 
 
-def test_a_run_that_could_not_bill_a_subscription_shows_it(staff, tenant):
+def test_a_run_that_could_not_bill_a_subscription_shows_it(staff_client, tenant):
     failure = {"subscription_id": "5f0c1f7e-0000-4000-8000-000000000001", "error": "too large"}
     run = InvoiceRun.objects.create(tenant=tenant, as_of=JAN_1, status="succeeded", errors=[failure])
-    listing = staff.get(reverse("admin:invoices_invoicerun_changelist"))
+    listing = staff_client.get(reverse("admin:invoices_invoicerun_changelist"))
     assert listing.context["cl"].result_list[0].pk == run.pk
-    detail = staff.get(reverse("admin:invoices_invoicerun_change", args=[run.pk])).content.decode()
+    detail = staff_client.get(reverse("admin:invoices_invoicerun_change", args=[run.pk])).content.decode()
     assert "5f0c1f7e-0000-4000-8000-000000000001" in detail and "too large" in detail

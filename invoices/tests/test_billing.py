@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from invoices.models import Invoice, InvoiceLine, InvoiceSequence
 from invoices.services import invoice_due_subscriptions, invoice_preview, subscription_cancel
+from invoices.tests.factories import run
 from plans.models import Meter
 from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.models import Subscription
-from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
-from usage.models import UsageEvent
+from subscriptions.tests.factories import SubscriptionFactory
+from tenants.tests.utils import at
+from usage.tests.factories import use
 from webhooks.models import Event
 from webhooks.tests.factories import WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def at(year, month, day, hour=0, minute=0, second=0):
-    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-
-
-def use(sub, meter_code, value, when, created_at=None, **properties):
-    """An event that happened at `when` and was stored a second later (or at `created_at`)."""
-    meter = Meter.objects.get(tenant_id=sub.tenant_id, code=meter_code)
-    return UsageEvent.objects.create(
-        tenant_id=sub.tenant_id, customer_id=sub.customer_id, meter=meter,
-        idempotency_key=f"e{UsageEvent.objects.count()}", value=Decimal(value), timestamp=when,
-        properties=properties, fingerprint="f", created_at=created_at or when + timedelta(seconds=1),
-    )  # fmt: skip
-
-
-def run(tenant, as_of):
-    """An invoice run as of `as_of`, on a clock an hour past it (as the hourly beat job)."""
-    with time_machine.travel(as_of + timedelta(hours=1), tick=False):
-        return invoice_due_subscriptions(tenant=tenant.id, as_of=as_of)
 
 
 def lines_of(invoice):
@@ -47,14 +27,9 @@ def lines_of(invoice):
 
 
 @pytest.fixture
-def pro(tenant):
-    plan = PlanFactory(tenant=tenant, code="pro", name="Pro", amount=Decimal("49.00"))
-    add_charge(
-        plan,
-        ChargeSpec.tiered([TierSpec(1000), TierSpec(10000, Decimal("0.002")), TierSpec(None, Decimal("0.001"))]),
-        meter="api_calls",
-        aggregation=Meter.Aggregation.SUM,
-    )
+def pro(pro):
+    """The Pro plan (invoices/tests/conftest.py) with seats, storage and SMS as well."""
+    plan = pro
     add_charge(
         plan,
         ChargeSpec.volume([TierSpec(10, Decimal("8.00")), TierSpec(None, Decimal("6.00"), Decimal("20.00"))]),
@@ -70,12 +45,6 @@ def pro(tenant):
 def endpoint(tenant):
     """Events are stored only when an endpoint receives them (the outbox of deliveries)."""
     return WebhookEndpointFactory(tenant=tenant)
-
-
-@pytest.fixture
-def sub(tenant, pro):
-    customer = CustomerFactory(tenant=tenant, external_id="cus_42")
-    return SubscriptionFactory(tenant=tenant, customer=customer, plan=pro, start_at=at(2026, 1, 1))
 
 
 def test_a_period_is_invoiced_with_every_charge_model(tenant, sub):

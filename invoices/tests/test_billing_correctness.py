@@ -22,7 +22,8 @@ from invoices.services import (
     invoice_void,
     subscription_cancel,
 )
-from invoices.tests.test_billing import at, lines_of, run, use
+from invoices.tests.factories import run
+from invoices.tests.test_billing import lines_of
 from metrics.selectors import mrr_for_tenant
 from metrics.services import revenue_metrics_refresh
 from plans.models import Meter
@@ -32,7 +33,9 @@ from subscriptions.models import Subscription
 from subscriptions.services import SUBSCRIPTION_METER_TAKEN, subscription_create
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.errors import ConflictError
+from tenants.tests.utils import at
 from usage.models import UsageEvent
+from usage.tests.factories import use
 
 pytestmark = pytest.mark.django_db
 

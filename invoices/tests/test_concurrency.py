@@ -28,6 +28,7 @@ from subscriptions.models import Subscription
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.isolation import tenant_scope
 from usage.models import UsageEvent
+from usage.tests.factories import UsageEventFactory
 
 AS_OF = datetime(2026, 3, 1, tzinfo=UTC)
 SUBSCRIPTIONS = 40
@@ -61,11 +62,7 @@ def populate(tenant, count: int = SUBSCRIPTIONS) -> list[Subscription]:
         usage += [(35, "api_calls", 1500 + 41 * i), (50, "storage_gb", Decimal(3))]
         for days, code, value in usage:
             when = start + timedelta(days=days, hours=i % 24)
-            event = UsageEvent(
-                tenant=tenant, customer=customer, meter=meters[code], idempotency_key=str(uuid.uuid4()),
-                value=Decimal(value), timestamp=when, fingerprint="f", created_at=when + timedelta(seconds=1),
-            )  # fmt: skip
-            events.append(event)
+            events.append(UsageEventFactory.build(customer=customer, meter=meters[code], value=value, timestamp=when))
     UsageEvent.objects.bulk_create(events)
     return subs
 

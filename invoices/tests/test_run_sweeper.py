@@ -14,7 +14,7 @@ from kombu.exceptions import OperationalError
 from billing_project.celery import app
 from invoices import services, tasks
 from invoices.models import Invoice, InvoiceRun
-from metrics.management.commands.ensure_periodic_tasks import DEFAULT_SCHEDULES
+from ops.management.commands.ensure_periodic_tasks import DEFAULT_SCHEDULES
 from subscriptions.tests.factories import SubscriptionFactory
 from webhooks.services import retry_delay
 
@@ -147,7 +147,7 @@ def test_tasks_survive_a_dead_worker_and_are_not_redelivered_while_waiting():
     countdowns = [
         getattr(task, "retry_backoff_max", 600)  # Celery's default
         for name, task in app.tasks.items()
-        if name.split(".")[0] in {"invoices", "webhooks", "metrics"} and getattr(task, "autoretry_for", ())
+        if name.split(".")[0] in {"invoices", "payments", "webhooks", "metrics"} and getattr(task, "autoretry_for", ())
     ]
     assert max(countdowns) == 3600  # invoice_collect_payment
     assert visibility > max(countdowns)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,7 +19,8 @@ from plans.models import Meter
 from plans.pricing import ChargeSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.tests.factories import SubscriptionFactory
-from usage.models import UsageEvent
+from tenants.tests.utils import at
+from usage.tests.factories import use
 
 POLL_FOR_SECONDS = 30
 
@@ -60,14 +60,9 @@ def poll_run(api, url: str) -> dict:
 def test_a_real_worker_carries_out_a_run_queued_by_the_api(api, turl, tenant, worker):
     plan = PlanFactory(tenant=tenant, name="Pro", amount=Decimal("49.00"))
     add_charge(plan, ChargeSpec.per_unit(Decimal("0.10")), meter="storage_gb", aggregation=Meter.Aggregation.SUM)
-    subs = [SubscriptionFactory(tenant=tenant, plan=plan, start_at=datetime(2026, 1, 1, tzinfo=UTC)) for _ in range(3)]
-    meter = Meter.objects.get(tenant=tenant, code="storage_gb")
+    subs = [SubscriptionFactory(tenant=tenant, plan=plan, start_at=at(2026, 1, 1)) for _ in range(3)]
     for n, sub in enumerate(subs, start=1):
-        when = datetime(2026, 1, 10, tzinfo=UTC)
-        UsageEvent.objects.create(
-            tenant=tenant, customer_id=sub.customer_id, meter=meter, idempotency_key=f"k{n}", value=Decimal(10 * n),
-            timestamp=when, fingerprint="f", created_at=when + timedelta(seconds=1),
-        )  # fmt: skip
+        use(sub, "storage_gb", 10 * n, at(2026, 1, 10))
 
     response = api.post(turl("invoices/run"), {"as_of": "2026-02-01T00:00:00Z"})
     assert response.status_code == 202

@@ -6,22 +6,16 @@ import re
 
 import pytest
 import time_machine
-from django.test import Client
 
 from invoices.models import Invoice
+from invoices.tests.factories import run
 from subscriptions.tests.factories import SubscriptionFactory
-from tenants.tests.factories import UserFactory
+from tenants.tests.utils import at
+from usage.tests.factories import use
 
-from .helpers import at, plan_with_usage, refresh, run, use
+from .helpers import plan_with_usage, refresh
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client():
-    client = Client()
-    client.force_login(UserFactory(tenant=None, is_staff=True, is_superuser=True, email="support@billing.test"))
-    return client
 
 
 def bar_heights(page):
@@ -45,7 +39,7 @@ def test_the_page_shows_mrr_arr_and_twelve_months_of_invoiced_revenue(staff_clie
     SubscriptionFactory(
         tenant=other_tenant, plan=plan_with_usage(other_tenant, code="m", amount="999.00"), start_at=at(2026, 1, 1)
     )
-    use(sub, "510", at(2026, 2, 3))  # February: 51.00 of usage
+    use(sub, "storage_gb", "510", at(2026, 2, 3))  # February: 51.00 of usage
     for month in (2, 3):
         run(tenant, at(2026, month, 1))
         run(other_tenant, at(2026, month, 1))

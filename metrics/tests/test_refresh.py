@@ -19,8 +19,10 @@ from invoices.signals import invoice_run_finished
 from metrics import services, tasks
 from metrics.models import MetricsRefresh, RevenueSnapshot
 from subscriptions.tests.factories import SubscriptionFactory
+from tenants.tests.utils import at
+from usage.tests.factories import use
 
-from .helpers import at, plan_with_usage, refresh, use
+from .helpers import plan_with_usage, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +71,7 @@ def test_an_invoice_run_queues_a_refresh_on_commit(tenant, django_capture_on_com
     sub = SubscriptionFactory(
         tenant=tenant, plan=plan_with_usage(tenant, code="p", amount="49.00"), start_at=at(2026, 1, 1)
     )
-    use(sub, "70", at(2026, 1, 10))  # 7.00
+    use(sub, "storage_gb", "70", at(2026, 1, 10))  # 7.00
     with time_machine.travel(at(2026, 2, 1, 1), tick=False), django_capture_on_commit_callbacks(execute=True):
         run = invoice_run_create(tenant=tenant, as_of=at(2026, 2, 1))
     run.refresh_from_db()

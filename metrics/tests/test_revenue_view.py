@@ -8,12 +8,15 @@ import pytest
 
 from invoices.models import Invoice
 from invoices.services import invoice_void, subscription_cancel
+from invoices.tests.factories import run
 from metrics.models import MetricsRefresh, RevenueSnapshot
 from metrics.selectors import mrr_for_tenant
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import SubscriptionFactory
+from tenants.tests.utils import at
+from usage.tests.factories import use
 
-from .helpers import at, invoice_of, plan_with_usage, refresh, run, use
+from .helpers import invoice_of, plan_with_usage, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -53,17 +56,17 @@ def acme(tenant):
         "gbp_trial": SubscriptionFactory(tenant=tenant, plan=plan_with_usage(tenant, code="gbp", amount="10.00", currency="GBP"), start_at=at(2026, 2, 20), trial_days=30),
         "chf_canceled": SubscriptionFactory(tenant=tenant, plan=plan_with_usage(tenant, code="chf", amount="15.00", currency="CHF"), start_at=at(2026, 1, 1)),
     }  # fmt: skip
-    use(subs["monthly"], "100", at(2026, 1, 10))  # January: 10.00
-    use(subs["monthly"], "50", at(2026, 2, 10))  # February: 5.00
-    use(subs["yearly"], "1200", at(2025, 6, 1))  # the year: 120.00
-    use(subs["past_due"], "20", at(2026, 2, 3))  # 2.00
-    use(subs["voided"], "200", at(2026, 1, 3))  # January: 20.00
-    use(subs["voided"], "400", at(2026, 2, 3))  # February: 40.00
-    use(subs["chf_canceled"], "500", at(2026, 1, 3))
+    use(subs["monthly"], "storage_gb", "100", at(2026, 1, 10))  # January: 10.00
+    use(subs["monthly"], "storage_gb", "50", at(2026, 2, 10))  # February: 5.00
+    use(subs["yearly"], "storage_gb", "1200", at(2025, 6, 1))  # the year: 120.00
+    use(subs["past_due"], "storage_gb", "20", at(2026, 2, 3))  # 2.00
+    use(subs["voided"], "storage_gb", "200", at(2026, 1, 3))  # January: 20.00
+    use(subs["voided"], "storage_gb", "400", at(2026, 2, 3))  # February: 40.00
+    use(subs["chf_canceled"], "storage_gb", "500", at(2026, 1, 3))
     subscription_cancel(tenant=tenant, subscription_id=subs["chf_canceled"].id, at_period_end=True, now=at(2026, 1, 20))
     run(tenant, at(2026, 2, 1))
     # January usage stored after January was invoiced: a late_usage line (3.00) in February.
-    use(subs["monthly"], "30", at(2026, 1, 20), stored_at=at(2026, 2, 12))
+    use(subs["monthly"], "storage_gb", "30", at(2026, 1, 20), created_at=at(2026, 2, 12))
     run(tenant, at(2026, 3, 1))
     Subscription.objects.filter(pk=subs["past_due"].pk).update(status=Subscription.Status.PAST_DUE)
     Invoice.objects.filter(pk=invoice_of(subs["voided"], at(2026, 1, 1)).pk).update(status="uncollectible")
@@ -120,8 +123,8 @@ def test_the_view_changes_only_when_refreshed(tenant, acme):
 def test_only_usage_lines_of_the_latest_invoice_count_not_earlier_invoices(tenant):
     plan = plan_with_usage(tenant, code="m", amount="0")
     sub = SubscriptionFactory(tenant=tenant, plan=plan, start_at=at(2026, 1, 1))
-    use(sub, "1000", at(2026, 1, 5))  # January: 100.00
-    use(sub, "10", at(2026, 2, 5))  # February: 1.00
+    use(sub, "storage_gb", "1000", at(2026, 1, 5))  # January: 100.00
+    use(sub, "storage_gb", "10", at(2026, 2, 5))  # February: 1.00
     run(tenant, at(2026, 3, 1))
     refresh(at(2026, 3, 1, 2))
     assert figures(tenant)["USD"][:2] == (Decimal("0"), Decimal("1"))

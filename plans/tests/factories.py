@@ -18,14 +18,13 @@ from django.utils import timezone
 
 from plans.models import Charge, Meter, Plan
 from plans.pricing import ChargeSpec
-from tenants.tests.factories import TenantFactory
+from tenants.tests.factories import TenantOwnedFactory, in_tenant
 
 
-class MeterFactory(factory.django.DjangoModelFactory[Meter]):
+class MeterFactory(TenantOwnedFactory[Meter]):
     class Meta:
         model = Meter
 
-    tenant = factory.SubFactory(TenantFactory)
     code = factory.Sequence(lambda n: f"meter_{n}")
     name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
     aggregation = Meter.Aggregation.COUNT
@@ -33,13 +32,12 @@ class MeterFactory(factory.django.DjangoModelFactory[Meter]):
     created_at = factory.LazyFunction(timezone.now)
 
 
-class PlanFactory(factory.django.DjangoModelFactory[Plan]):
+class PlanFactory(TenantOwnedFactory[Plan]):
     """A monthly USD plan with a 49.00 flat fee, no trial and no charges."""
 
     class Meta:
         model = Plan
 
-    tenant = factory.SubFactory(TenantFactory)
     code = factory.Sequence(lambda n: f"plan_{n}")
     name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
     description = ""
@@ -51,15 +49,14 @@ class PlanFactory(factory.django.DjangoModelFactory[Plan]):
     created_at = factory.LazyFunction(timezone.now)
 
 
-class ChargeFactory(factory.django.DjangoModelFactory[Charge]):
+class ChargeFactory(TenantOwnedFactory[Charge]):
     """A per_unit charge of 0.10 on a new meter of the plan's tenant."""
 
     class Meta:
         model = Charge
 
-    plan = factory.SubFactory(PlanFactory)
-    tenant = factory.SelfAttribute("plan.tenant")
-    meter = factory.SubFactory(MeterFactory, tenant=factory.SelfAttribute("..tenant"))
+    plan = in_tenant(PlanFactory)
+    meter = in_tenant(MeterFactory)
     position = factory.LazyAttribute(lambda o: o.plan.charges.count())
     model = Charge.Model.PER_UNIT
     unit_amount = Decimal("0.10")

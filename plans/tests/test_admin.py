@@ -3,21 +3,12 @@
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from plans.models import Plan
 from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import MeterFactory, PlanFactory, add_charge
-from tenants.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client():
-    client = Client()
-    client.force_login(UserFactory(tenant=None, is_staff=True, is_superuser=True, email="support@billing.test"))
-    return client
 
 
 @pytest.fixture

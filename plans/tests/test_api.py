@@ -159,12 +159,6 @@ def test_meter_list_detail_and_filter(viewer_api, turl, tenant):
     assert detail.json()["id"] == str(calls.id)
 
 
-def test_viewer_cannot_create_a_meter(viewer_api, turl, tenant):
-    response = viewer_api.post(turl("meters"), {"code": "x", "name": "X", "aggregation": "count"}, format="json")
-    assert response.status_code == 403
-    assert not Meter.objects.for_tenant(tenant).exists()
-
-
 def test_an_api_key_creates_a_meter_as_a_member(key_api, turl):
     response = key_api.post(turl("meters"), {"code": "x", "name": "X", "aggregation": "count"}, format="json")
     assert response.status_code == 201
@@ -548,11 +542,6 @@ def test_every_broken_rule_is_reported_at_once(api, turl, meters):
     ]
 
 
-def test_viewer_cannot_create_a_plan(viewer_api, turl, tenant, meters):
-    assert viewer_api.post(turl("plans"), PRO, format="json").status_code == 403
-    assert not Plan.objects.for_tenant(tenant).exists()
-
-
 # -- plan read and update -----------------------------------------------------------
 
 
@@ -630,55 +619,3 @@ def test_patch_validates_the_editable_fields(api, turl, tenant):
     response = api.patch(turl(f"plans/{plan.id}"), {"name": ""}, format="json")
     assert response.status_code == 400
     assert [e["attr"] for e in response.json()["errors"]] == ["name"]
-
-
-def test_viewer_cannot_patch_a_plan(viewer_api, turl, tenant):
-    plan = PlanFactory(tenant=tenant, name="Pro")
-    assert viewer_api.patch(turl(f"plans/{plan.id}"), {"name": "X"}, format="json").status_code == 403
-    plan.refresh_from_db()
-    assert plan.name == "Pro"
-
-
-# -- tenant isolation ---------------------------------------------------------------
-
-RESOURCES = {
-    "meters": (MeterFactory, "meters"),
-    "plans": (PlanFactory, "plans"),
-}
-
-
-@pytest.mark.parametrize(("factory", "path"), RESOURCES.values(), ids=RESOURCES.keys())
-def test_another_tenants_object_under_my_path_is_404(api, turl, other_tenant, factory, path):
-    theirs = factory(tenant=other_tenant)
-    response = api.get(turl(f"{path}/{theirs.id}"))
-    assert response.status_code == 404
-    assert response.json()["type"] == "client_error"
-
-
-@pytest.mark.parametrize(("factory", "path"), RESOURCES.values(), ids=RESOURCES.keys())
-def test_lists_never_show_other_tenants_rows(api, turl, tenant, other_tenant, factory, path):
-    mine = factory(tenant=tenant)
-    factory(tenant=other_tenant)
-    assert [row["id"] for row in api.get(turl(path)).json()["results"]] == [str(mine.id)]
-
-
-def test_patching_another_tenants_plan_is_404_and_changes_nothing(api, turl, other_tenant):
-    theirs = PlanFactory(tenant=other_tenant, name="Theirs")
-    assert api.patch(turl(f"plans/{theirs.id}"), {"name": "Mine"}, format="json").status_code == 404
-    theirs.refresh_from_db()
-    assert theirs.name == "Theirs"
-
-
-def test_a_tenant_in_the_meter_payload_is_ignored(api, turl, tenant, other_tenant):
-    body = {"code": "x", "name": "X", "aggregation": "count", "tenant": str(other_tenant.id)}
-    assert api.post(turl("meters"), body, format="json").status_code == 201
-    assert Meter.unscoped().get(code="x").tenant_id == tenant.id
-
-
-def test_a_tenant_in_the_plan_payload_is_ignored(api, turl, tenant, other_tenant, meters):
-    body = pro(tenant=str(other_tenant.id))
-    body["charges"][0]["tenant"] = str(other_tenant.id)
-    assert api.post(turl("plans"), body, format="json").status_code == 201
-    plan = Plan.unscoped().get(code="pro")
-    assert plan.tenant_id == tenant.id
-    assert {c.tenant_id for c in Charge.unscoped().filter(plan=plan)} == {tenant.id}

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 
 from plans.models import Plan
 from plans.pricing import (
@@ -28,7 +27,7 @@ from plans.services import (
     plan_update,
 )
 from plans.tests.factories import MeterFactory, PlanFactory
-from tenants.errors import ConflictError
+from tenants.errors import ConflictError, Invalid, Message, NotFound
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +70,7 @@ def test_plan_create_errors_have_the_shape_of_nested_serializer_errors(tenant):
         ChargeDraft("calls", ChargeSpec(PricingModel.PER_UNIT)),
         ChargeDraft("nope", ChargeSpec.flat(Decimal(1))),
     ]
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         plan_create(tenant=tenant, code="pro", name="Pro", interval="month", charges=drafts)
     assert exc.value.detail == {
         "charges": [
@@ -89,7 +88,7 @@ def test_plan_create_errors_have_the_shape_of_nested_serializer_errors(tenant):
 def test_plan_create_bounds_prices_for_every_caller_not_only_the_api(tenant):
     MeterFactory(tenant=tenant, code="calls")
     drafts = [ChargeDraft("calls", ChargeSpec.tiered([TierSpec(10**15), TierSpec(None, Decimal("1e-13"))]))]
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Invalid) as exc:
         plan_create(tenant=tenant, code="pro", name="Pro", interval="month", amount=Decimal("1e9"), charges=drafts)
     assert exc.value.detail == {
         "amount": [AMOUNT_TOO_LARGE],
@@ -99,7 +98,7 @@ def test_plan_create_bounds_prices_for_every_caller_not_only_the_api(tenant):
 
 
 def test_nested_pads_lists_with_empty_dicts():
-    detail = ErrorDetail("bad", code="x")
+    detail = Message("bad", code="x")
     assert _nested([(("charges", 2, "tiers", 1, "up_to"), detail), (("amount",), detail)]) == {
         "charges": [{}, {}, {"tiers": [{}, {"up_to": [detail]}]}],
         "amount": [detail],

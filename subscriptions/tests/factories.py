@@ -21,14 +21,13 @@ from django.utils import timezone
 from plans.tests.factories import PlanFactory
 from subscriptions import periods
 from subscriptions.models import Customer, Subscription
-from tenants.tests.factories import TenantFactory
+from tenants.tests.factories import TenantOwnedFactory, in_tenant
 
 
-class CustomerFactory(factory.django.DjangoModelFactory[Customer]):
+class CustomerFactory(TenantOwnedFactory[Customer]):
     class Meta:
         model = Customer
 
-    tenant = factory.SubFactory(TenantFactory)
     external_id = factory.Sequence(lambda n: f"cus_{n}")
     name = factory.Sequence(lambda n: f"Customer {n}")
     email = factory.LazyAttribute(lambda c: f"{c.external_id}@example.test")
@@ -40,16 +39,15 @@ def _first_period(o: Any) -> tuple[Any, Any]:
     return periods.first_period(o.start_at, o.trial_end, o.plan.interval)
 
 
-class SubscriptionFactory(factory.django.DjangoModelFactory[Subscription]):
+class SubscriptionFactory(TenantOwnedFactory[Subscription]):
     class Meta:
         model = Subscription
 
     class Params:
         trial_days = 0
 
-    tenant = factory.SubFactory(TenantFactory)
-    customer = factory.SubFactory(CustomerFactory, tenant=factory.SelfAttribute("..tenant"))
-    plan = factory.SubFactory(PlanFactory, tenant=factory.SelfAttribute("..tenant"))
+    customer = in_tenant(CustomerFactory)
+    plan = in_tenant(PlanFactory)
     start_at = factory.LazyFunction(timezone.now)
     trial_end = factory.LazyAttribute(lambda o: periods.trial_end_for(o.start_at, o.trial_days))
     status = factory.LazyAttribute(
@@ -62,20 +60,3 @@ class SubscriptionFactory(factory.django.DjangoModelFactory[Subscription]):
     cancel_at_period_end = False
     canceled_at = None
     created_at = factory.LazyFunction(timezone.now)
-
-    @classmethod
-    def _shared_tenant(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
-        # A given customer or plan decides the tenant of the rest.
-        if "tenant" not in kwargs:
-            for related in ("customer", "plan"):
-                if kwargs.get(related) is not None:
-                    return {**kwargs, "tenant": kwargs[related].tenant}
-        return kwargs
-
-    @classmethod
-    def create(cls, **kwargs: Any) -> Subscription:
-        return super().create(**cls._shared_tenant(kwargs))
-
-    @classmethod
-    def build(cls, **kwargs: Any) -> Subscription:
-        return super().build(**cls._shared_tenant(kwargs))

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from plans.tests.factories import PlanFactory
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
-from tenants.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    staff = User.objects.create_superuser(email="support@example.test", password="x-long-password-1")
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 @pytest.mark.parametrize("query", ["cus_findme", "Findable Person", "findme@example.test"])

@@ -1,4 +1,5 @@
-"""The customers endpoints: create, list, detail, PATCH, roles and tenant isolation."""
+"""The customers endpoints: create, list, detail, PATCH. Other tenants and lower roles
+are the battery's (billing_project/tests/test_battery.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from subscriptions.models import Customer
 from subscriptions.services import CUSTOMER_EXTERNAL_ID_IMMUTABLE, CUSTOMER_EXTERNAL_ID_TAKEN, CUSTOMER_NOT_FOUND
 from subscriptions.tests.factories import CustomerFactory
 from subscriptions.validators import METADATA_NOT_OBJECT, METADATA_TOO_LARGE, METADATA_TOO_MANY_KEYS
-from tenants.scoping import ROLE_TOO_LOW
 
 pytestmark = pytest.mark.django_db
 
@@ -132,14 +132,6 @@ def test_metadata_size_counts_utf8_bytes_not_characters(api, turl):
     assert error(response)[1]["detail"] == METADATA_TOO_LARGE.format(size=8194)
 
 
-def test_a_tenant_in_the_payload_is_ignored(api, turl, tenant, other_tenant):
-    payload = {"external_id": "cus_1", "name": "A", "tenant": str(other_tenant.id), "tenant_id": str(other_tenant.id)}
-    response = api.post(turl("customers"), payload)
-    assert response.status_code == 201
-    assert Customer.objects.get(pk=response.json()["id"]).tenant_id == tenant.id
-    assert Customer.objects.for_tenant(other_tenant).count() == 0
-
-
 def test_list_is_newest_first_and_only_the_tenants(api, turl, tenant, other_tenant):
     older = CustomerFactory(tenant=tenant, external_id="old")
     newer = CustomerFactory(tenant=tenant, external_id="new")
@@ -176,17 +168,14 @@ def test_detail(api, turl, tenant):
     assert response.json()["metadata"] == {"a": 1}
 
 
-def test_another_tenants_customer_is_not_found(api, turl, other_tenant):
-    theirs = CustomerFactory(tenant=other_tenant, name="Theirs")
+def test_an_unknown_customer_is_not_found(api, turl):
+    # Another tenant's customer is the battery's (billing_project/tests/test_battery.py).
     for response in (
-        api.get(turl(f"customers/{theirs.id}")),
-        api.patch(turl(f"customers/{theirs.id}"), {"name": "Stolen"}),
         api.get(turl(f"customers/{uuid.uuid4()}")),
+        api.patch(turl(f"customers/{uuid.uuid4()}"), {"name": "Nobody"}),
     ):
         assert response.status_code == 404
         assert error(response) == ("client_error", {"code": "not_found", "detail": CUSTOMER_NOT_FOUND, "attr": None})
-    theirs.refresh_from_db()
-    assert theirs.name == "Theirs"
 
 
 def test_patch_changes_name_email_and_replaces_metadata(api, turl, tenant):
@@ -233,34 +222,13 @@ def test_patch_cannot_change_the_external_id(api, turl, tenant):
     assert same.json()["name"] == "Fine"
 
 
-def test_patch_ignores_a_tenant_in_the_payload(api, turl, tenant, other_tenant):
+def test_a_viewer_reads_customers(viewer_api, turl, tenant):
     customer = CustomerFactory(tenant=tenant)
-    response = api.patch(turl(f"customers/{customer.id}"), {"tenant": str(other_tenant.id), "name": "Still mine"})
-    assert response.status_code == 200
-    customer.refresh_from_db()
-    assert (customer.tenant_id, customer.name) == (tenant.id, "Still mine")
-
-
-def test_a_viewer_reads_but_cannot_write(viewer_api, turl, tenant):
-    customer = CustomerFactory(tenant=tenant)
-    assert viewer_api.get(turl("customers")).status_code == 200
-    assert viewer_api.get(turl(f"customers/{customer.id}")).status_code == 200
-    for response in (
-        viewer_api.post(turl("customers"), {"external_id": "cus_x", "name": "X"}),
-        viewer_api.patch(turl(f"customers/{customer.id}"), {"name": "X"}),
-    ):
-        assert response.status_code == 403
-        assert error(response)[1]["detail"] == ROLE_TOO_LOW.format(role="viewer", needed="member")
-    assert Customer.objects.count() == 1
+    assert [c["id"] for c in viewer_api.get(turl("customers")).json()["results"]] == [str(customer.id)]
+    assert viewer_api.get(turl(f"customers/{customer.id}")).json()["id"] == str(customer.id)
 
 
 def test_members_and_api_keys_create_customers(member_api, key_api, turl):
     assert member_api.post(turl("customers"), {"external_id": "cus_m", "name": "M"}).status_code == 201
     assert key_api.post(turl("customers"), {"external_id": "cus_k", "name": "K"}).status_code == 201
     assert set(Customer.objects.values_list("external_id", flat=True)) == {"cus_m", "cus_k"}
-
-
-def test_a_caller_of_another_tenant_is_forbidden(other_api, turl, tenant):
-    CustomerFactory(tenant=tenant)
-    assert other_api.get(turl("customers")).status_code == 403
-    assert other_api.post(turl("customers"), {"external_id": "cus_x", "name": "X"}).status_code == 403

@@ -27,38 +27,35 @@ from subscriptions.periods import (
     period_start,
     trial_end_for,
 )
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+from tenants.tests.utils import at
 
 
 @pytest.mark.parametrize(
     ("anchor", "interval", "n", "start", "end"),
     [
         # Month-end anchors clamp, then come back: never drift to the 28th.
-        (utc(2026, 1, 31), MONTH, 0, utc(2026, 1, 31), utc(2026, 2, 28)),
-        (utc(2026, 1, 31), MONTH, 1, utc(2026, 2, 28), utc(2026, 3, 31)),
-        (utc(2026, 1, 31), MONTH, 2, utc(2026, 3, 31), utc(2026, 4, 30)),
-        (utc(2026, 1, 31), MONTH, 3, utc(2026, 4, 30), utc(2026, 5, 31)),
-        (utc(2026, 1, 31), MONTH, 12, utc(2027, 1, 31), utc(2027, 2, 28)),
-        (utc(2028, 1, 31), MONTH, 1, utc(2028, 2, 29), utc(2028, 3, 31)),
-        (utc(2026, 1, 30), MONTH, 1, utc(2026, 2, 28), utc(2026, 3, 30)),
-        (utc(2026, 3, 31), MONTH, 1, utc(2026, 4, 30), utc(2026, 5, 31)),
-        (utc(2026, 8, 31), MONTH, 1, utc(2026, 9, 30), utc(2026, 10, 31)),
+        (at(2026, 1, 31), MONTH, 0, at(2026, 1, 31), at(2026, 2, 28)),
+        (at(2026, 1, 31), MONTH, 1, at(2026, 2, 28), at(2026, 3, 31)),
+        (at(2026, 1, 31), MONTH, 2, at(2026, 3, 31), at(2026, 4, 30)),
+        (at(2026, 1, 31), MONTH, 3, at(2026, 4, 30), at(2026, 5, 31)),
+        (at(2026, 1, 31), MONTH, 12, at(2027, 1, 31), at(2027, 2, 28)),
+        (at(2028, 1, 31), MONTH, 1, at(2028, 2, 29), at(2028, 3, 31)),
+        (at(2026, 1, 30), MONTH, 1, at(2026, 2, 28), at(2026, 3, 30)),
+        (at(2026, 3, 31), MONTH, 1, at(2026, 4, 30), at(2026, 5, 31)),
+        (at(2026, 8, 31), MONTH, 1, at(2026, 9, 30), at(2026, 10, 31)),
         # Ordinary days, the time of day kept, across a year end.
-        (utc(2026, 1, 15, 9, 30), MONTH, 0, utc(2026, 1, 15, 9, 30), utc(2026, 2, 15, 9, 30)),
-        (utc(2026, 12, 1), MONTH, 0, utc(2026, 12, 1), utc(2027, 1, 1)),
-        (utc(2026, 11, 15), MONTH, 1, utc(2026, 12, 15), utc(2027, 1, 15)),
+        (at(2026, 1, 15, 9, 30), MONTH, 0, at(2026, 1, 15, 9, 30), at(2026, 2, 15, 9, 30)),
+        (at(2026, 12, 1), MONTH, 0, at(2026, 12, 1), at(2027, 1, 1)),
+        (at(2026, 11, 15), MONTH, 1, at(2026, 12, 15), at(2027, 1, 15)),
         # Years: Feb 29 clamps to Feb 28 in common years, returns in leap years.
-        (utc(2024, 2, 29), YEAR, 0, utc(2024, 2, 29), utc(2025, 2, 28)),
-        (utc(2024, 2, 29), YEAR, 1, utc(2025, 2, 28), utc(2026, 2, 28)),
-        (utc(2024, 2, 29), YEAR, 3, utc(2027, 2, 28), utc(2028, 2, 29)),
-        (utc(2024, 2, 29), YEAR, 4, utc(2028, 2, 29), utc(2029, 2, 28)),
-        (utc(2026, 1, 31), YEAR, 0, utc(2026, 1, 31), utc(2027, 1, 31)),
+        (at(2024, 2, 29), YEAR, 0, at(2024, 2, 29), at(2025, 2, 28)),
+        (at(2024, 2, 29), YEAR, 1, at(2025, 2, 28), at(2026, 2, 28)),
+        (at(2024, 2, 29), YEAR, 3, at(2027, 2, 28), at(2028, 2, 29)),
+        (at(2024, 2, 29), YEAR, 4, at(2028, 2, 29), at(2029, 2, 28)),
+        (at(2026, 1, 31), YEAR, 0, at(2026, 1, 31), at(2027, 1, 31)),
         # Century rule: 2100 is not a leap year, 2000 was.
-        (utc(2096, 2, 29), YEAR, 4, utc(2100, 2, 28), utc(2101, 2, 28)),
-        (utc(1996, 2, 29), YEAR, 4, utc(2000, 2, 29), utc(2001, 2, 28)),
+        (at(2096, 2, 29), YEAR, 4, at(2100, 2, 28), at(2101, 2, 28)),
+        (at(1996, 2, 29), YEAR, 4, at(2000, 2, 29), at(2001, 2, 28)),
     ],
 )
 def test_period_bounds_table(anchor, interval, n, start, end):
@@ -68,16 +65,16 @@ def test_period_bounds_table(anchor, interval, n, start, end):
 @pytest.mark.parametrize(
     ("anchor", "interval", "moment", "expected"),
     [
-        (utc(2026, 1, 31), MONTH, utc(2026, 1, 31), (0, utc(2026, 1, 31), utc(2026, 2, 28))),
-        (utc(2026, 1, 31), MONTH, utc(2026, 2, 27, 23, 59, 59), (0, utc(2026, 1, 31), utc(2026, 2, 28))),
+        (at(2026, 1, 31), MONTH, at(2026, 1, 31), (0, at(2026, 1, 31), at(2026, 2, 28))),
+        (at(2026, 1, 31), MONTH, at(2026, 2, 27, 23, 59, 59), (0, at(2026, 1, 31), at(2026, 2, 28))),
         # The end is exclusive: the end instant belongs to the next period.
-        (utc(2026, 1, 31), MONTH, utc(2026, 2, 28), (1, utc(2026, 2, 28), utc(2026, 3, 31))),
-        (utc(2026, 1, 31), MONTH, utc(2026, 3, 30), (1, utc(2026, 2, 28), utc(2026, 3, 31))),
-        (utc(2026, 1, 31), MONTH, utc(2026, 3, 31), (2, utc(2026, 3, 31), utc(2026, 4, 30))),
+        (at(2026, 1, 31), MONTH, at(2026, 2, 28), (1, at(2026, 2, 28), at(2026, 3, 31))),
+        (at(2026, 1, 31), MONTH, at(2026, 3, 30), (1, at(2026, 2, 28), at(2026, 3, 31))),
+        (at(2026, 1, 31), MONTH, at(2026, 3, 31), (2, at(2026, 3, 31), at(2026, 4, 30))),
         # Same calendar month as a start, but before its time of day.
-        (utc(2026, 1, 15, 12), MONTH, utc(2026, 3, 15, 11), (1, utc(2026, 2, 15, 12), utc(2026, 3, 15, 12))),
-        (utc(2024, 2, 29), YEAR, utc(2027, 3, 1), (3, utc(2027, 2, 28), utc(2028, 2, 29))),
-        (utc(2024, 2, 29), YEAR, utc(2028, 2, 28, 23), (3, utc(2027, 2, 28), utc(2028, 2, 29))),
+        (at(2026, 1, 15, 12), MONTH, at(2026, 3, 15, 11), (1, at(2026, 2, 15, 12), at(2026, 3, 15, 12))),
+        (at(2024, 2, 29), YEAR, at(2027, 3, 1), (3, at(2027, 2, 28), at(2028, 2, 29))),
+        (at(2024, 2, 29), YEAR, at(2028, 2, 28, 23), (3, at(2027, 2, 28), at(2028, 2, 29))),
     ],
 )
 def test_period_containing_table(anchor, interval, moment, expected):
@@ -87,9 +84,9 @@ def test_period_containing_table(anchor, interval, moment, expected):
 def test_bounds_are_in_utc_whatever_the_anchors_offset():
     anchor = datetime(2026, 2, 1, 1, 0, tzinfo=timezone(timedelta(hours=2)))  # Jan 31 23:00 UTC
     start, end = period_bounds(anchor, MONTH, 1)
-    assert start == utc(2026, 2, 28, 23)
+    assert start == at(2026, 2, 28, 23)
     assert start.tzinfo is UTC
-    assert end == utc(2026, 3, 31, 23)
+    assert end == at(2026, 3, 31, 23)
 
 
 def test_naive_datetimes_are_refused():
@@ -101,50 +98,50 @@ def test_naive_datetimes_are_refused():
 
 def test_unknown_interval_is_refused():
     with pytest.raises(ValueError) as info:
-        period_bounds(utc(2026, 1, 1), "week", 0)
+        period_bounds(at(2026, 1, 1), "week", 0)
     assert str(info.value) == UNKNOWN_INTERVAL.format(value="week")
 
 
 def test_negative_index_is_refused():
     with pytest.raises(ValueError) as info:
-        period_start(utc(2026, 1, 1), MONTH, -1)
+        period_start(at(2026, 1, 1), MONTH, -1)
     assert str(info.value) == NEGATIVE_INDEX.format(value=-1)
 
 
 def test_moment_before_the_anchor_is_in_no_period():
     with pytest.raises(ValueError) as info:
-        period_containing(utc(2026, 1, 1), MONTH, utc(2025, 12, 31))
+        period_containing(at(2026, 1, 1), MONTH, at(2025, 12, 31))
     assert str(info.value) == BEFORE_ANCHOR.format(
         moment="2025-12-31T00:00:00+00:00", anchor="2026-01-01T00:00:00+00:00"
     )
 
 
 def test_trial_end_is_whole_days_after_start():
-    assert trial_end_for(utc(2026, 1, 31, 10), 14) == utc(2026, 2, 14, 10)
-    assert trial_end_for(utc(2026, 1, 31, 10), 0) is None
+    assert trial_end_for(at(2026, 1, 31, 10), 14) == at(2026, 2, 14, 10)
+    assert trial_end_for(at(2026, 1, 31, 10), 0) is None
     with pytest.raises(ValueError) as info:
-        trial_end_for(utc(2026, 1, 31), -1)
+        trial_end_for(at(2026, 1, 31), -1)
     assert str(info.value) == NEGATIVE_TRIAL_DAYS.format(value=-1)
 
 
 def test_billing_anchor_is_the_trial_end_with_a_trial_else_the_start():
-    assert billing_anchor(utc(2026, 1, 1), None) == utc(2026, 1, 1)
-    assert billing_anchor(utc(2026, 1, 1), utc(2026, 1, 15)) == utc(2026, 1, 15)
+    assert billing_anchor(at(2026, 1, 1), None) == at(2026, 1, 1)
+    assert billing_anchor(at(2026, 1, 1), at(2026, 1, 15)) == at(2026, 1, 15)
     with pytest.raises(ValueError) as info:
-        billing_anchor(utc(2026, 1, 15), utc(2026, 1, 15))
-    assert str(info.value) == TRIAL_NOT_AFTER_START.format(trial_end=utc(2026, 1, 15), start_at=utc(2026, 1, 15))
+        billing_anchor(at(2026, 1, 15), at(2026, 1, 15))
+    assert str(info.value) == TRIAL_NOT_AFTER_START.format(trial_end=at(2026, 1, 15), start_at=at(2026, 1, 15))
 
 
 def test_first_period_is_the_trial_window_then_billed_periods_count_from_trial_end():
-    start, trial_end = utc(2026, 1, 17), utc(2026, 1, 31)
+    start, trial_end = at(2026, 1, 17), at(2026, 1, 31)
     assert first_period(start, trial_end, MONTH) == (start, trial_end)
     anchor = billing_anchor(start, trial_end)
-    assert period_bounds(anchor, MONTH, 0) == (utc(2026, 1, 31), utc(2026, 2, 28))
-    assert period_bounds(anchor, MONTH, 1) == (utc(2026, 2, 28), utc(2026, 3, 31))
+    assert period_bounds(anchor, MONTH, 0) == (at(2026, 1, 31), at(2026, 2, 28))
+    assert period_bounds(anchor, MONTH, 1) == (at(2026, 2, 28), at(2026, 3, 31))
 
 
 def test_first_period_of_a_backfill_is_the_first_period_not_the_current_one():
-    assert first_period(utc(2025, 1, 31), None, MONTH) == (utc(2025, 1, 31), utc(2025, 2, 28))
+    assert first_period(at(2025, 1, 31), None, MONTH) == (at(2025, 1, 31), at(2025, 2, 28))
 
 
 def test_the_docstring_examples_hold():

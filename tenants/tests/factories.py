@@ -1,9 +1,19 @@
+"""Factories of tenants and users, and `TenantOwnedFactory`, the base of every factory
+whose related objects must share one tenant."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
 import factory
+from django.db.models import Model
 from django.utils import timezone
 
 from tenants.models import Role, Tenant, User
 
 PASSWORD = "correct-horse-battery-staple"
+
+T = TypeVar("T", bound=Model)
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -29,3 +39,33 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _after_postgeneration(cls, instance: User, create: bool, results: object = None) -> None:
         if create:
             instance.save()
+
+
+class InTenant(factory.SubFactory):
+    """A related object made in the tenant of the object being made (`in_tenant`)."""
+
+
+def in_tenant(factory_class: type[factory.Factory], **kwargs: Any) -> InTenant:
+    return InTenant(factory_class, tenant=factory.SelfAttribute("..tenant"), **kwargs)
+
+
+class TenantOwnedFactory(factory.django.DjangoModelFactory[T], Generic[T]):
+    """A factory of a tenant-owned model: a new tenant by default, and related objects
+    (declared with `in_tenant`) in the same tenant. When a caller passes no tenant,
+    the first related object it passes decides it: `SubscriptionFactory(customer=c)`
+    puts the new plan in `c.tenant`."""
+
+    class Meta:
+        abstract = True
+
+    tenant = factory.SubFactory(TenantFactory)
+
+    @classmethod
+    def _generate(cls, strategy: str, params: dict[str, Any]) -> T:
+        if "tenant" not in params:
+            declarations = cls._meta.declarations.items()
+            given = (params[n] for n, d in declarations if isinstance(d, InTenant) and params.get(n) is not None)
+            related = next(given, None)
+            if related is not None:
+                params = {**params, "tenant": related.tenant}
+        return super()._generate(strategy, params)

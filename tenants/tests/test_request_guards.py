@@ -10,17 +10,16 @@ import uuid
 from typing import Any
 
 import pytest
-from django.test import Client
-from django.urls import URLPattern, get_resolver
+from django.urls import URLPattern
 from rest_framework.test import APIClient
 
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
-from tenants.errors import RequestTooLarge
+from tenants.api_errors import RequestTooLarge
 from tenants.models import User
 from tenants.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH, NULL_CHARACTER, REQUEST_TOO_LARGE, JSONParser
 from tenants.services import api_key_create
-from tenants.tests.test_scoping import _methods, _walk
+from tenants.tests.utils import all_routes, route_methods
 from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,18 +32,14 @@ BODYLESS = {
 }
 
 
-def all_routes() -> list[tuple[str, URLPattern]]:
-    return list(_walk(get_resolver().url_patterns))
-
-
 def api_writes() -> list[tuple[str, str]]:
     """(method, route) of every write of the JSON API, but the signed payment webhook
-    (invoices/tests/test_payment_webhook.py covers it with a signature)."""
+    (payments/tests/test_api.py covers it with a signature)."""
     return [
         (method, route)
         for route, pattern in all_routes()
         if route.startswith("v1/") and route != "v1/webhooks/payment" and hasattr(pattern.callback, "view_class")
-        for method in _methods(pattern)
+        for method in route_methods(pattern)
         if method in WRITE_METHODS
     ]
 
@@ -174,7 +169,7 @@ def api_reads() -> list[str]:
 
 
 def _methods_of(pattern: URLPattern) -> list[str]:
-    return _methods(pattern) if hasattr(pattern.callback, "view_class") else []
+    return route_methods(pattern) if hasattr(pattern.callback, "view_class") else []
 
 
 @pytest.mark.parametrize("route", api_reads())
@@ -190,10 +185,9 @@ def test_a_nul_in_a_query_parameter_is_400_naming_it_on_every_read(api, seeded, 
     }
 
 
-def test_a_nul_in_an_admin_lookup_is_400_not_a_database_error(db):
-    staff = Client(raise_request_exception=False)
-    staff.force_login(User.objects.create_superuser(email="support@billing.test", password="correct-horse-battery"))
-    response = staff.get("/admin/plans/plan/?code=%00")
+def test_a_nul_in_an_admin_lookup_is_400_not_a_database_error(staff_client):
+    staff_client.raise_request_exception = False
+    response = staff_client.get("/admin/plans/plan/?code=%00")
     assert response.status_code == 400
     assert only_error(response)["attr"] == "code"
 

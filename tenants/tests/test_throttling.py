@@ -13,7 +13,7 @@ from tenants.api import BAD_CREDENTIALS
 from tenants.models import Tenant
 from tenants.tests.factories import PASSWORD
 from tenants.tests.test_auth import SIGNUP
-from tenants.tests.test_scoping import _walk
+from tenants.tests.utils import all_routes
 from tenants.throttling import THROTTLE_CACHE_UNAVAILABLE, FailOpenScopedRateThrottle
 
 pytestmark = pytest.mark.django_db
@@ -76,10 +76,9 @@ def test_with_redis_up_nothing_is_logged_and_the_rate_holds(member_user, caplog)
 
 
 def test_every_throttled_route_fails_open():
-    from django.urls import get_resolver
 
     throttled = {}
-    for route, pattern in _walk(get_resolver().url_patterns):
+    for route, pattern in all_routes():
         view_class = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
         classes: list[type[BaseThrottle]] = list(getattr(view_class, "throttle_classes", []))
         if classes:

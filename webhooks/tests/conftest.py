@@ -3,6 +3,7 @@ runs the on-commit callbacks (the test itself runs inside a transaction)."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,19 @@ def receiver(httpserver: HTTPServer) -> HTTPServer:
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     httpserver.expect_request("/broken", method="POST").respond_with_data("database is down", status=500)
     return httpserver
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """`dns("192.168.10.20")`: `socket.getaddrinfo` answers these addresses for any host."""
+
+    def answer(*addresses: str) -> None:
+        infos = [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 443)) for a in addresses
+        ]
+        monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: infos)
+
+    return answer
 
 
 @pytest.fixture

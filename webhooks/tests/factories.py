@@ -1,15 +1,14 @@
 import factory
 from django.utils import timezone
 
-from tenants.tests.factories import TenantFactory
+from tenants.tests.factories import TenantOwnedFactory, in_tenant
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
 
 
-class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+class WebhookEndpointFactory(TenantOwnedFactory[WebhookEndpoint]):
     class Meta:
         model = WebhookEndpoint
 
-    tenant = factory.SubFactory(TenantFactory)
     url = factory.Sequence(lambda n: f"https://hooks.example.com/{n}")
     event_types = factory.LazyFunction(list)
     description = ""
@@ -17,23 +16,21 @@ class WebhookEndpointFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
 
 
-class EventFactory(factory.django.DjangoModelFactory):
+class EventFactory(TenantOwnedFactory[Event]):
     class Meta:
         model = Event
 
-    tenant = factory.SubFactory(TenantFactory)
     type = EventType.INVOICE_PAID
     data = factory.LazyFunction(lambda: {"id": "inv_1", "total": "12.50"})
     created_at = factory.LazyFunction(timezone.now)
 
 
-class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+class WebhookDeliveryFactory(TenantOwnedFactory[WebhookDelivery]):
     class Meta:
         model = WebhookDelivery
 
-    tenant = factory.SubFactory(TenantFactory)
-    event = factory.SubFactory(EventFactory, tenant=factory.SelfAttribute("..tenant"))
-    endpoint = factory.SubFactory(WebhookEndpointFactory, tenant=factory.SelfAttribute("..tenant"))
+    event = in_tenant(EventFactory)
+    endpoint = in_tenant(WebhookEndpointFactory)
     status = WebhookDelivery.Status.PENDING
     next_attempt_at = factory.LazyFunction(timezone.now)
     created_at = factory.LazyFunction(timezone.now)

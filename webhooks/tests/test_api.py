@@ -1,7 +1,6 @@
 """The HTTP API: endpoint CRUD (admins only), deliveries list/detail/retry, the SSRF
-rule on `url`, and tenant isolation."""
-
-import socket
+rule on `url`. Other tenants and lower roles are the battery's
+(billing_project/tests/test_battery.py)."""
 
 import pytest
 
@@ -43,14 +42,6 @@ def test_event_types_default_to_all(api, turl):
     response = api.post(turl("webhook-endpoints"), {"url": "https://hooks.example.com/all"}, format="json")
     assert response.status_code == 201
     assert response.json()["event_types"] == []
-
-
-def test_create_ignores_a_tenant_in_the_payload(api, turl, tenant, other_tenant):
-    response = api.post(
-        turl("webhook-endpoints"), {"url": "https://hooks.example.com/x", "tenant": str(other_tenant.id)}, format="json"
-    )
-    assert response.status_code == 201
-    assert WebhookEndpoint.objects.get(pk=response.json()["id"]).tenant_id == tenant.id
 
 
 def test_an_unknown_event_type_is_400_naming_its_index(api, turl, tenant):
@@ -137,12 +128,8 @@ def test_the_ssrf_guard_refuses_localhost(guard_on, api, turl):
     assert error["detail"].startswith("The host localhost resolves to ")
 
 
-def test_the_ssrf_guard_refuses_a_hostname_resolving_to_a_private_address(guard_on, api, turl, monkeypatch):
-    monkeypatch.setattr(
-        socket,
-        "getaddrinfo",
-        lambda *args, **kwargs: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.10.20", 443))],
-    )
+def test_the_ssrf_guard_refuses_a_hostname_resolving_to_a_private_address(guard_on, api, turl, dns):
+    dns("192.168.10.20")
     response = api.post(turl("webhook-endpoints"), {"url": "https://intranet.example.com/hook"}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["detail"] == (
@@ -150,12 +137,8 @@ def test_the_ssrf_guard_refuses_a_hostname_resolving_to_a_private_address(guard_
     )
 
 
-def test_the_ssrf_guard_accepts_a_public_https_url(guard_on, api, turl, monkeypatch):
-    monkeypatch.setattr(
-        socket,
-        "getaddrinfo",
-        lambda *args, **kwargs: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))],
-    )
+def test_the_ssrf_guard_accepts_a_public_https_url(guard_on, api, turl, dns):
+    dns("93.184.215.14")
     response = api.post(turl("webhook-endpoints"), {"url": "https://hooks.example.com/hook"}, format="json")
     assert response.status_code == 201
 
@@ -206,48 +189,6 @@ def test_admin_deletes_an_endpoint(api, turl, tenant):
     assert not WebhookEndpoint.objects.for_tenant(tenant).exists()
     assert not WebhookDelivery.objects.for_tenant(tenant).exists()
     assert api.get(turl(f"webhook-endpoints/{endpoint.id}")).status_code == 404
-
-
-@pytest.mark.parametrize("client_name", ["member_api", "viewer_api"])
-def test_members_and_viewers_may_not_touch_endpoints_or_deliveries(request, client_name, turl, tenant):
-    client = request.getfixturevalue(client_name)
-    endpoint = WebhookEndpointFactory(tenant=tenant)
-    delivery = WebhookDeliveryFactory(tenant=tenant, endpoint=endpoint, status=WebhookDelivery.Status.DEAD)
-    calls = [
-        ("get", turl("webhook-endpoints"), None),
-        ("post", turl("webhook-endpoints"), {"url": "https://hooks.example.com/x"}),
-        ("get", turl(f"webhook-endpoints/{endpoint.id}"), None),
-        ("patch", turl(f"webhook-endpoints/{endpoint.id}"), {"active": False}),
-        ("delete", turl(f"webhook-endpoints/{endpoint.id}"), None),
-        ("get", turl("webhook-deliveries"), None),
-        ("get", turl(f"webhook-deliveries/{delivery.id}"), None),
-        ("post", turl(f"webhook-deliveries/{delivery.id}/retry"), None),
-    ]
-    for method, path, payload in calls:
-        response = getattr(client, method)(path, payload, format="json")
-        assert response.status_code == 403, f"{method} {path}"
-        assert response.json()["type"] == "client_error"
-    endpoint.refresh_from_db()
-    delivery.refresh_from_db()
-    assert endpoint.active is True
-    assert delivery.status == WebhookDelivery.Status.DEAD
-
-
-def test_another_tenants_endpoint_is_404_under_your_path(api, turl, other_tenant):
-    theirs = WebhookEndpointFactory(tenant=other_tenant)
-    path = turl(f"webhook-endpoints/{theirs.id}")
-
-    assert api.get(path).status_code == 404
-    assert api.patch(path, {"active": False}, format="json").status_code == 404
-    assert api.delete(path).status_code == 404
-    theirs.refresh_from_db()
-    assert theirs.active is True
-
-
-def test_endpoint_list_never_shows_other_tenants_endpoints(api, turl, tenant, other_tenant):
-    mine = WebhookEndpointFactory(tenant=tenant)
-    WebhookEndpointFactory(tenant=other_tenant)
-    assert [e["id"] for e in api.get(turl("webhook-endpoints")).json()["results"]] == [str(mine.id)]
 
 
 # Deliveries
@@ -303,17 +244,6 @@ def test_delivery_detail_shows_the_event_as_sent(api, turl, tenant):
         "created_at": delivery.event.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "data": {"id": "inv_1", "total": "12.50"},
     }
-
-
-def test_deliveries_of_other_tenants_are_invisible(api, turl, tenant, other_tenant):
-    mine = WebhookDeliveryFactory(tenant=tenant)
-    theirs = WebhookDeliveryFactory(tenant=other_tenant, status=WebhookDelivery.Status.DEAD)
-
-    assert [d["id"] for d in api.get(turl("webhook-deliveries")).json()["results"]] == [str(mine.id)]
-    assert api.get(turl(f"webhook-deliveries/{theirs.id}")).status_code == 404
-    assert api.post(turl(f"webhook-deliveries/{theirs.id}/retry")).status_code == 404
-    theirs.refresh_from_db()
-    assert theirs.status == WebhookDelivery.Status.DEAD
 
 
 def test_retry_requeues_a_dead_delivery_and_it_is_delivered(

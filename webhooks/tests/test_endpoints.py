@@ -3,8 +3,8 @@
 import base64
 
 import pytest
-from rest_framework.exceptions import ValidationError
 
+from tenants.errors import Invalid
 from webhooks.models import WebhookEndpoint
 from webhooks.services import webhook_endpoint_create, webhook_endpoint_update
 
@@ -18,7 +18,7 @@ def test_a_new_endpoint_gets_a_standard_webhooks_secret(tenant):
 
 
 def test_unknown_event_types_are_refused_by_the_service_too(tenant):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(Invalid) as caught:
         webhook_endpoint_create(tenant=tenant, url="https://hooks.example.com/a", event_types=["invoice.paid", "nope"])
     assert caught.value.detail["event_types"]["1"][0].startswith("Unknown event type 'nope'")
     assert not WebhookEndpoint.objects.for_tenant(tenant).exists()

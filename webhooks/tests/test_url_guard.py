@@ -28,19 +28,6 @@ def guard_on(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
 
 
-@pytest.fixture
-def dns(monkeypatch):
-    """Make `socket.getaddrinfo` answer the given addresses for any host."""
-
-    def answer(*addresses):
-        infos = [
-            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 443)) for a in addresses
-        ]
-        monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: infos)
-
-    return answer
-
-
 @pytest.mark.parametrize(
     ("url", "address"),
     [

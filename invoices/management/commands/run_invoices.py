@@ -22,12 +22,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
 from invoices import billing
 from invoices.services import AS_OF_IN_THE_FUTURE, invoice_due_subscriptions, invoice_run_as_of
 from subscriptions.selectors import subscription_list_due
+from tenants.errors import Invalid
 from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import Tenant
 
@@ -72,7 +72,7 @@ def _as_of(tenant: Tenant, given: datetime | None) -> datetime:
     """The tenant's as_of: `given`, or its now (`tenants.clock`)."""
     try:
         return invoice_run_as_of(tenant=tenant, as_of=given)
-    except ValidationError:
+    except Invalid:
         raise CommandError(AS_OF_IN_THE_FUTURE) from None
 
 

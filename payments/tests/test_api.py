@@ -11,16 +11,14 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
 
-from invoices.models import Invoice, PaymentEvent
-from invoices.payments import PAYMENT_AMOUNT_MISMATCH
+from invoices.models import Invoice
 from invoices.serializers import invoice_body
 from invoices.services import invoice_due_subscriptions, invoice_void
-from invoices.webhook_api import (
+from payments.api import (
     AMOUNT_NOT_A_DECIMAL_STRING,
     BAD_SIGNATURE,
     PAYMENT_WEBHOOK_MAX_BYTES,
@@ -28,10 +26,12 @@ from invoices.webhook_api import (
     WEBHOOK_ID_TOO_LONG,
     WEBHOOK_TOO_LARGE,
 )
+from payments.models import PaymentEvent
+from payments.services import PAYMENT_AMOUNT_MISMATCH
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import SubscriptionFactory
-from tenants.models import User
 from tenants.parsers import JSON_TOO_DEEP, NULL_CHARACTER
+from tenants.tests.utils import at
 from webhooks.models import Event, WebhookDelivery
 from webhooks.tests.factories import WebhookEndpointFactory
 
@@ -40,10 +40,6 @@ pytestmark = pytest.mark.django_db
 URL = "/v1/webhooks/payment"
 NOW = datetime(2026, 3, 10, 12, 0, 0, tzinfo=UTC)
 OTHER_SECRET = "whsec_" + "b3RoZXItc2VjcmV0LW5vdC10aGUtcHJvdmlkZXJzIQ=="
-
-
-def at(year, month, day):
-    return datetime(year, month, day, tzinfo=UTC)
 
 
 def sign(raw: str, msg_id: str, when: datetime, secret: str | None = None) -> dict[str, str]:
@@ -563,14 +559,6 @@ def test_the_schema_documents_the_webhook_without_credentials(client):
 
 
 @pytest.fixture
-def staff():
-    user = User.objects.create_superuser(email="support@billing.test", password="correct-horse-battery-staple")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def recorded(tenant, other_tenant, invoice):
     """Acme: a mismatch then the payment of its January invoice; Globex: a failure."""
     SubscriptionFactory(tenant=other_tenant, start_at=at(2026, 1, 1))
@@ -586,39 +574,40 @@ def listed(response) -> list[str]:
     return sorted(event.webhook_id for event in response.context["cl"].queryset)
 
 
-PAYMENT_EVENTS = reverse("admin:invoices_paymentevent_changelist")
+PAYMENT_EVENTS = reverse("admin:payments_paymentevent_changelist")
 
 
-def test_the_admin_lists_every_tenants_payment_events(staff, recorded):
-    assert listed(staff.get(PAYMENT_EVENTS)) == ["acme-odd", "acme-paid", "globex-failed"]
+def test_the_admin_lists_every_tenants_payment_events(staff_client, recorded):
+    assert listed(staff_client.get(PAYMENT_EVENTS)) == ["acme-odd", "acme-paid", "globex-failed"]
 
 
-def test_the_admin_filters_payment_events_by_outcome(staff, recorded):
-    assert listed(staff.get(PAYMENT_EVENTS, {"outcome": "amount_mismatch"})) == ["acme-odd"]
-    assert listed(staff.get(PAYMENT_EVENTS, {"outcome": "payment_failed"})) == ["globex-failed"]
+def test_the_admin_filters_payment_events_by_outcome(staff_client, recorded):
+    assert listed(staff_client.get(PAYMENT_EVENTS, {"outcome": "amount_mismatch"})) == ["acme-odd"]
+    assert listed(staff_client.get(PAYMENT_EVENTS, {"outcome": "payment_failed"})) == ["globex-failed"]
 
 
-def test_the_admin_finds_payment_events_by_webhook_id_or_invoice_number(staff, recorded):
+def test_the_admin_finds_payment_events_by_webhook_id_or_invoice_number(staff_client, recorded):
     acme_invoice, globex_invoice = recorded
-    assert listed(staff.get(PAYMENT_EVENTS, {"q": "globex-failed"})) == ["globex-failed"]
+    assert listed(staff_client.get(PAYMENT_EVENTS, {"q": "globex-failed"})) == ["globex-failed"]
     assert acme_invoice.number == globex_invoice.number == "INV-000001"  # numbers are per tenant
-    assert listed(staff.get(PAYMENT_EVENTS, {"q": "INV-000001"})) == ["acme-odd", "acme-paid", "globex-failed"]
-    assert listed(staff.get(PAYMENT_EVENTS, {"q": "INV-000002"})) == []
+    assert listed(staff_client.get(PAYMENT_EVENTS, {"q": "INV-000001"})) == ["acme-odd", "acme-paid", "globex-failed"]
+    assert listed(staff_client.get(PAYMENT_EVENTS, {"q": "INV-000002"})) == []
 
 
-def test_a_payment_event_is_shown_read_only_with_its_detail_and_payload(staff, recorded):
+def test_a_payment_event_is_shown_read_only_with_its_detail_and_payload(staff_client, recorded):
     event = PaymentEvent.unscoped().get(webhook_id="acme-odd")
-    url = reverse("admin:invoices_paymentevent_change", args=[event.pk])
-    page = staff.get(url)
+    url = reverse("admin:payments_paymentevent_change", args=[event.pk])
+    page = staff_client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
     assert event.detail in html.replace("&#x27;", "'")
     assert "48.00 USD" in html
     assert "&quot;amount&quot;: &quot;48.00&quot;" in html
-    assert staff.post(url, {"outcome": "paid"}).status_code == 403
-    assert staff.get(reverse("admin:invoices_paymentevent_add")).status_code == 403
+    assert staff_client.post(url, {"outcome": "paid"}).status_code == 403
+    assert staff_client.get(reverse("admin:payments_paymentevent_add")).status_code == 403
     assert (
-        staff.post(reverse("admin:invoices_paymentevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+        staff_client.post(reverse("admin:payments_paymentevent_delete", args=[event.pk]), {"post": "yes"}).status_code
+        == 403
     )
     event.refresh_from_db()
     assert event.outcome == "amount_mismatch"

@@ -10,10 +10,12 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from invoices import tasks
+from billing_project.celery import app
 from invoices.models import Invoice
-from invoices.payments import ProviderUnavailable, invoice_collect_payment
 from invoices.services import invoice_due_subscriptions
+from invoices.signals import invoices_finalized
+from payments import tasks
+from payments.services import ProviderUnavailable, invoice_collect_payment
 from plans.tests.factories import PlanFactory
 from subscriptions.tests.factories import SubscriptionFactory
 
@@ -134,6 +136,22 @@ def test_the_task_retries_a_5xx_with_the_same_idempotency_key(open_invoice, prov
 def test_the_task_retries_only_provider_unavailability():
     task = tasks.invoice_collect_payment
     assert (task.autoretry_for, task.max_retries, task.acks_late) == ((ProviderUnavailable,), 8, True)
+
+
+def test_a_collection_queued_under_the_tasks_old_name_still_runs(open_invoice, provider):
+    """The task was `invoices.tasks.invoice_collect_payment` before the payments app:
+    messages a previous release queued (or a retry waiting) under that name are run."""
+    provider.expect_request("/charges").respond_with_json({"id": "ch_1"}, status=202)
+    old = app.tasks["invoices.tasks.invoice_collect_payment"]
+    assert tasks.invoice_collect_payment.name == "payments.tasks.invoice_collect_payment"
+    assert (old.autoretry_for, old.max_retries, old.retry_backoff_max) == ((ProviderUnavailable,), 8, 3600)
+    result = old.apply(args=[str(open_invoice.tenant_id), str(open_invoice.pk)]).get()
+    assert result == "sent: provider answered 202"
+
+
+def test_the_engine_asks_for_collection_through_a_signal_payments_listens_to():
+    """invoices never imports payments: it sends `invoices_finalized`, connected here."""
+    assert invoices_finalized.has_listeners(Invoice)
 
 
 @pytest.mark.parametrize("status", [Invoice.Status.PAID, Invoice.Status.VOID, Invoice.Status.UNCOLLECTIBLE])

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from invoices.webhook_api import PaymentWebhookApi
+from payments.api import PaymentWebhookApi
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("payment", PaymentWebhookApi.as_view(), name="payment-webhook"),

@@ -40,10 +40,10 @@ from django.db.models import Min
 
 from invoices.billing import bill_due_batch
 from invoices.models import Invoice
-from invoices.payments import PaymentNotice, payment_event_receive
 from invoices.services import subscription_cancel
 from metrics.selectors import mrr_for_tenant
 from metrics.services import revenue_metrics_refresh
+from payments.services import PaymentNotice, payment_event_receive
 from plans.models import Meter
 from plans.money import format_price
 from plans.pricing import ChargeSpec, TierSpec

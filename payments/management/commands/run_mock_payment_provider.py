@@ -1,7 +1,7 @@
 """`python manage.py run_mock_payment_provider [--host 127.0.0.1] [--port 8090]`: a stand-in
 payment provider for development (never for production).
 
-It accepts `POST /charges` with the body `invoices.payments` sends
+It accepts `POST /charges` with the body `payments.services` sends
 (`{invoice_id, tenant_id, customer_id, amount, currency}`), answers 202
 `{"id": "ch_<invoice_id>", "status": "pending"}`, and after `MOCK_PROVIDER_DELAY_SECONDS`
 (default 2) posts a payment webhook, signed per Standard Webhooks with

@@ -3,7 +3,7 @@
 No user or API key here: the Standard Webhooks signature (secret
 `PAYMENT_WEBHOOK_SECRET`) is the authentication, and the tenant is the invoice's.
 The signature is checked over the raw bytes before anything is parsed; then the body
-is validated and `invoices.payments.payment_event_receive` applies it once.
+is validated and `payments.services.payment_event_receive` applies it once.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from invoices import models, payments
-from invoices.models import PaymentEvent
-from tenants.errors import RequestTooLarge
+from invoices import models
+from payments import services
+from payments.models import PaymentEvent
+from tenants.api_errors import RequestTooLarge
 from tenants.fields import StrictDecimalField
 from tenants.parsers import JsonBodyError, declared_length, loads
 from tenants.validators import currency_exponent
@@ -145,7 +146,7 @@ class PaymentWebhookApi(APIView):
         data = PaymentWebhookInput(data=payload)
         data.is_valid(raise_exception=True)
         body = data.validated_data
-        notice = payments.PaymentNotice(
+        notice = services.PaymentNotice(
             webhook_id=headers["webhook-id"],
             type=body["type"],
             invoice_id=body["data"]["invoice_id"],
@@ -154,6 +155,6 @@ class PaymentWebhookApi(APIView):
             failure_reason=body["data"].get("failure_reason") or "",
             payload=payload,
         )
-        event, created = payments.payment_event_receive(notice=notice)
+        event, created = services.payment_event_receive(notice=notice)
         output = {"webhook_id": event.webhook_id, "invoice_id": event.invoice_id, "outcome": event.outcome}
         return Response(PaymentWebhookOutput({**output, "duplicate": not created}).data)

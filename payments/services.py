@@ -6,7 +6,7 @@ With the URL empty, nothing is sent and invoices wait for a payment webhook or f
 support staff.
 
 In: the provider answers later through the signed payment webhook
-(`invoices.webhook_api`), which calls `payment_event_receive` once its signature and
+(`payments.api`), which calls `payment_event_receive` once its signature and
 body check out. Each webhook is applied at most once (`PaymentEvent.webhook_id` is
 unique) under a lock of its invoice, so a success and a failure of the same invoice
 arriving together leave it in one consistent state, whatever their order. See
@@ -24,14 +24,14 @@ import requests
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from rest_framework.exceptions import NotFound
 
-from invoices.models import Invoice, PaymentEvent
+from invoices.models import Invoice
 from invoices.serializers import invoice_body
+from payments.models import PaymentEvent
 from plans.money import format_price
 from subscriptions.models import Subscription
 from tenants import clock
-from tenants.errors import ConflictError
+from tenants.errors import Conflict, NotFound
 from tenants.isolation import tenant_scope
 from tenants.models import TenantRef
 from webhooks.models import EventType
@@ -180,7 +180,7 @@ def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]
     - `payment.failed` of an open invoice moves an `active` subscription to `past_due`
       and publishes `invoice.payment_failed`; the invoice stays open.
     - An amount or currency that differs from the invoice, or a payment of a void
-      invoice, is stored (for support, in the admin) and then raises ConflictError.
+      invoice, is stored (for support, in the admin) and then raises Conflict.
 
     The invoice row is locked (FOR NO KEY UPDATE, which late-usage lines referencing
     it do not wait for) before anything is decided, so a success and a failure of
@@ -203,6 +203,6 @@ def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]
     fields = {"webhook_id": notice.webhook_id, "invoice_id": str(invoice.pk), "outcome": str(outcome)}
     if outcome in PaymentEvent.NEEDS_SUPPORT:
         log.warning("payment_webhook_needs_support", detail=detail, **fields)
-        raise ConflictError(detail, code=outcome)
+        raise Conflict(detail, code=outcome)
     log.info("payment_webhook_received", **fields)
     return event, True

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from billing_project.celery import app
-from metrics.management.commands.ensure_periodic_tasks import DEFAULT_SCHEDULES
+from ops.management.commands.ensure_periodic_tasks import DEFAULT_SCHEDULES
 
 pytestmark = pytest.mark.django_db
 

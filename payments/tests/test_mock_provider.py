@@ -25,15 +25,16 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from invoices.management.commands import run_mock_payment_provider as mock
-from invoices.management.commands.run_mock_payment_provider import (
+from invoices.models import Invoice
+from invoices.services import invoice_due_subscriptions
+from payments.management.commands import run_mock_payment_provider as mock
+from payments.management.commands.run_mock_payment_provider import (
     MockProvider,
     MockProviderConfig,
     charge_outcome,
     make_server,
 )
-from invoices.models import Invoice, PaymentEvent
-from invoices.services import invoice_due_subscriptions
+from payments.models import PaymentEvent
 from plans.tests.factories import PlanFactory
 from subscriptions.tests.factories import SubscriptionFactory
 

@@ -15,10 +15,11 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from invoices.billing import BatchOutcome
-from invoices.models import Invoice, InvoiceLine, InvoiceRun, PaymentEvent
-from metrics.management.commands import seed_demo
+from invoices.models import Invoice, InvoiceLine, InvoiceRun
 from metrics.models import RevenueSnapshot
 from metrics.selectors import revenue_by_month
+from ops.management.commands import seed_demo
+from payments.models import PaymentEvent
 from plans.models import Charge, Meter, Plan
 from subscriptions.models import Customer, Subscription
 from subscriptions.tests.factories import SubscriptionFactory

@@ -4,8 +4,7 @@ The ones that need a person are the outcomes `amount_mismatch` (the provider cha
 another amount or currency than the invoice's) and `invoice_not_payable` (money for
 a void invoice): filter by outcome, read `detail` and the payload as received, and
 settle it with the provider. Found by webhook-id or invoice number. Staff see every
-tenant, so the queryset is read `unscoped()`. Registered from
-`InvoicesConfig.ready()`.
+tenant, so the queryset is read `unscoped()`.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from invoices.models import PaymentEvent
+from payments.models import PaymentEvent
 from plans.money import format_price
 from tenants.admin_mixins import ReadOnlyAdminMixin
 

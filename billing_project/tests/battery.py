@@ -1,0 +1,189 @@
+"""The registry of the tenant battery (test_battery.py): every route under
+/v1/tenants/{tenant_id}/, by URL name, with what the battery needs to call it for a
+tenant. A route that the URLconf has and the registry lacks fails the battery, so a
+new route cannot ship without its isolation, role and payload tests.
+
+It lives in the project, not in an app: it needs the factories of every app, and the
+apps depend one way (DESIGN.md).
+
+An entry says, for one route:
+- `make(tenant=)`: an object of `tenant` the route names in its path or lists;
+- `names`: the path parameter that names that object (by its primary key);
+- `listed`: its GET lists such objects, each under its `id`;
+- `missing`: the 404 text when the path names an object of another tenant;
+- `bodies`: for each write method, `body(tenant)`, a valid body for that tenant (it
+  may create what the body refers to);
+- `headers`: sent with every write;
+- `read_role` / `write_role`: the least role API.md allows for reads and writes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from invoices.api import INVOICE_RUN_NOT_FOUND
+from invoices.services import INVOICE_NOT_FOUND
+from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory
+from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND
+from plans.tests.factories import MeterFactory, PlanFactory, add_charge
+from subscriptions.services import CUSTOMER_NOT_FOUND, SUBSCRIPTION_NOT_FOUND
+from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from tenants.models import Role, Tenant
+from tenants.services import API_KEY_NOT_FOUND, api_key_create
+from tenants.tests.factories import PASSWORD, UserFactory
+from usage.tests.factories import UsageEventFactory
+from webhooks.models import WebhookDelivery
+from webhooks.selectors import DELIVERY_NOT_FOUND, ENDPOINT_NOT_FOUND
+from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
+
+Body = Callable[[Tenant], dict[str, Any]]
+# What `get_object()`'s Http404 says (the meter and plan detail routes).
+
+_serial = itertools.count()
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}_{next(_serial)}"
+
+
+def _empty(tenant: Tenant) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Route:
+    make: Callable[[Tenant], Any] | None = None
+    names: str | None = None
+    listed: bool = False
+    missing: str | None = None
+    bodies: dict[str, Body] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    read_role: Role = Role.VIEWER
+    write_role: Role = Role.MEMBER
+
+    def kwargs(self, obj: Any) -> dict[str, Any]:
+        """The path's parameters (besides the tenant) for `obj`."""
+        return {self.names: obj.pk} if self.names else {}
+
+
+def _api_key(tenant: Tenant) -> Any:
+    return api_key_create(tenant=tenant, name="battery")[0]
+
+
+def _user(tenant: Tenant) -> dict[str, Any]:
+    return {"email": f"{_unique('user')}@example.test", "password": PASSWORD, "role": Role.MEMBER}
+
+
+def _plan(tenant: Tenant) -> Any:
+    plan = PlanFactory(tenant=tenant)
+    add_charge(plan)
+    return plan
+
+
+def _plan_body(tenant: Tenant) -> dict[str, Any]:
+    meter = MeterFactory(tenant=tenant)
+    charge = {"meter": meter.code, "model": "per_unit", "unit_amount": "0.10"}
+    return {"code": _unique("plan"), "name": "Battery", "interval": "month", "amount": "9.00", "charges": [charge]}
+
+
+def _subscription_body(tenant: Tenant) -> dict[str, Any]:
+    return {"customer_id": str(CustomerFactory(tenant=tenant).id), "plan_id": str(PlanFactory(tenant=tenant).id)}
+
+
+def _event(tenant: Tenant) -> dict[str, Any]:
+    customer, meter = CustomerFactory(tenant=tenant), MeterFactory(tenant=tenant)
+    return {"external_customer_id": customer.external_id, "meter": meter.code, "value": "3"}
+
+
+def _dead_delivery(tenant: Tenant) -> WebhookDelivery:
+    return WebhookDeliveryFactory(tenant=tenant, status=WebhookDelivery.Status.DEAD)
+
+
+ADMIN_ONLY: dict[str, Any] = {"read_role": Role.ADMIN, "write_role": Role.ADMIN}
+
+ROUTES: dict[str, Route] = {
+    "tenant-detail": Route(),
+    # Users and API keys
+    "user-list": Route(make=UserFactory, listed=True, bodies={"post": _user}, **ADMIN_ONLY),
+    "api-key-list": Route(make=_api_key, listed=True, bodies={"post": lambda t: {"name": "battery"}}, **ADMIN_ONLY),
+    "api-key-revoke": Route(
+        make=_api_key, names="key_id", missing=API_KEY_NOT_FOUND, bodies={"delete": _empty}, **ADMIN_ONLY
+    ),
+    # Outbound webhooks
+    "webhook-endpoint-list": Route(
+        make=WebhookEndpointFactory,
+        listed=True,
+        bodies={"post": lambda t: {"url": f"https://hooks.example.com/{_unique('hook')}"}},
+        **ADMIN_ONLY,
+    ),
+    "webhook-endpoint-detail": Route(
+        make=WebhookEndpointFactory,
+        names="endpoint_id",
+        missing=ENDPOINT_NOT_FOUND,
+        bodies={"patch": lambda t: {"description": "Changed"}, "delete": _empty},
+        **ADMIN_ONLY,
+    ),
+    "webhook-delivery-list": Route(make=_dead_delivery, listed=True, **ADMIN_ONLY),
+    "webhook-delivery-detail": Route(
+        make=_dead_delivery, names="delivery_id", missing=DELIVERY_NOT_FOUND, **ADMIN_ONLY
+    ),
+    "webhook-delivery-retry": Route(
+        make=_dead_delivery, names="delivery_id", missing=DELIVERY_NOT_FOUND, bodies={"post": _empty}, **ADMIN_ONLY
+    ),
+    # Catalog
+    "meter-list": Route(
+        make=MeterFactory,
+        listed=True,
+        bodies={"post": lambda t: {"code": _unique("meter"), "name": "Battery", "aggregation": "count"}},
+    ),
+    "meter-detail": Route(make=MeterFactory, names="meter_id", missing=METER_NOT_FOUND),
+    "plan-list": Route(make=_plan, listed=True, bodies={"post": _plan_body}),
+    "plan-detail": Route(
+        make=_plan, names="plan_id", missing=PLAN_NOT_FOUND, bodies={"patch": lambda t: {"name": "Renamed"}}
+    ),
+    # Customers and subscriptions
+    "customer-list": Route(
+        make=CustomerFactory, listed=True, bodies={"post": lambda t: {"external_id": _unique("cus"), "name": "Battery"}}
+    ),
+    "customer-detail": Route(
+        make=CustomerFactory,
+        names="customer_id",
+        missing=CUSTOMER_NOT_FOUND,
+        bodies={"patch": lambda t: {"name": "Renamed"}},
+    ),
+    "subscription-list": Route(make=SubscriptionFactory, listed=True, bodies={"post": _subscription_body}),
+    "subscription-detail": Route(make=SubscriptionFactory, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND),
+    # Usage
+    "usage-list": Route(
+        make=UsageEventFactory, listed=True, bodies={"post": _event}, headers={"Idempotency-Key": "battery-1"}
+    ),
+    "usage-batch": Route(bodies={"post": lambda t: {"events": [{"idempotency_key": "battery-1", **_event(t)}]}}),
+    "customer-usage": Route(make=CustomerFactory, names="customer_id", missing=CUSTOMER_NOT_FOUND),
+    # Invoicing
+    "invoice-run": Route(bodies={"post": _empty}),
+    "invoice-run-detail": Route(make=InvoiceRunFactory, names="run_id", missing=INVOICE_RUN_NOT_FOUND),
+    "invoice-list": Route(make=InvoiceFactory, listed=True),
+    "invoice-detail": Route(make=InvoiceFactory, names="invoice_id", missing=INVOICE_NOT_FOUND),
+    "invoice-void": Route(
+        make=InvoiceFactory,
+        names="invoice_id",
+        missing=INVOICE_NOT_FOUND,
+        bodies={"post": _empty},
+        write_role=Role.ADMIN,
+    ),
+    "subscription-cancel": Route(
+        make=SubscriptionFactory,
+        names="subscription_id",
+        missing=SUBSCRIPTION_NOT_FOUND,
+        bodies={"post": lambda t: {"at_period_end": False}},
+    ),
+    "subscription-upcoming-invoice": Route(
+        make=SubscriptionFactory, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND
+    ),
+    # Metrics
+    "metrics-mrr": Route(),
+    "metrics-revenue": Route(),
+}
