@@ -3,6 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing_project import views
+from plans import tax_api
 from tenants import api as tenants_api
 
 tenant_routes: list[URLPattern | URLResolver] = [
@@ -20,7 +21,8 @@ tenant_routes: list[URLPattern | URLResolver] = [
 
 v1: list[URLPattern | URLResolver] = [
     path("tenants", tenants_api.TenantSignupApi.as_view(), name="tenant-signup"),
-    path("tenants/<uuid:tenant_id>", tenants_api.TenantDetailApi.as_view(), name="tenant-detail"),
+    # In the catalog: the tenant's settings include its default tax rates (docs/DESIGN.md).
+    path("tenants/<uuid:tenant_id>", tax_api.TenantDetailApi.as_view(), name="tenant-detail"),
     path("tenants/<uuid:tenant_id>/", include(tenant_routes)),
     path("auth/login", tenants_api.LoginApi.as_view(), name="auth-login"),
     path("auth/refresh", tenants_api.RefreshApi.as_view(), name="auth-refresh"),

@@ -25,9 +25,11 @@ idempotent: an event seen twice (inside the margin) finds the quantity already b
 and adds nothing. A canceled subscription has no next invoice: its late usage goes on
 an `adjustment` invoice from the next run (`bill_adjustments_batch`).
 
-Totals: `invoices.totals.invoice_totals` turns the lines and the customer's balance
-into the amounts; a negative subtotal is credited to the balance (ledger
-`negative_invoice`), a positive balance pays what it can (`applied_to_invoice`).
+Totals: `invoices.totals.invoice_totals` turns the lines, the customer's tax rates
+(its own, else the tenant's defaults, none when exempt: one query per batch) and its
+balance into the amounts; `taxes` are frozen on the invoice as decimal strings; a
+negative total is credited to the balance (ledger `negative_invoice`), a positive
+balance pays what it can (`applied_to_invoice`).
 
 A subscription that cannot be billed (an amount beyond the columns, a pricing error)
 is left as it was and reported in the batch's `failures`; the others are billed.
@@ -55,10 +57,12 @@ from invoices.serializers import invoice_body
 from invoices.signals import invoices_finalized
 from invoices.totals import Totals, invoice_totals
 from plans.models import Charge
+from plans.money import format_price, format_quantity
 from plans.selectors import charges_by_plan
+from plans.taxes import TaxRateSpec
 from subscriptions.models import Customer, Subscription
 from subscriptions.payloads import subscription_body
-from subscriptions.selectors import subscription_list_due
+from subscriptions.selectors import subscription_list_due, tax_rates_for_customers
 from subscriptions.services import subscriptions_save_state
 from tenants.models import TenantRef, tenant_pk
 from usage.selectors import UsageWindow, usage_totals_for_period
@@ -295,7 +299,8 @@ def _take_numbers(tenant_id: uuid.UUID, count: int) -> list[str]:
 _INVOICE_COLUMNS = {
     "id": "uuid", "tenant_id": "uuid", "number": "text", "customer_id": "uuid", "subscription_id": "uuid",
     "status": "text", "billing_reason": "text", "currency": "text", "period_start": "timestamptz",
-    "period_end": "timestamptz", "subtotal": "numeric", "total": "numeric", "credits_applied": "numeric",
+    "period_end": "timestamptz", "subtotal": "numeric", "discount": "numeric", "tax": "numeric", "taxes": "jsonb",
+    "total": "numeric", "credits_applied": "numeric",
     "amount_paid": "numeric", "amount_due": "numeric", "issued_at": "timestamptz", "due_at": "timestamptz",
     "paid_at": "timestamptz", "voided_at": "timestamptz", "created_at": "timestamptz",
 }  # fmt: skip
@@ -323,10 +328,36 @@ def build_invoice(*, tenant: TenantRef, bill: Bill, number: str, now: datetime, 
         id=uuid.uuid4(), tenant_id=tenant_pk(tenant), number=number, customer_id=sub.customer_id, subscription_id=sub.pk,
         status=Invoice.Status.OPEN if due > 0 else Invoice.Status.PAID, billing_reason=bill.reason,
         currency=sub.plan.currency, period_start=bill.start, period_end=bill.end, subtotal=totals.subtotal,
-        total=totals.total, credits_applied=totals.credits_applied, amount_paid=Decimal(0), amount_due=due,
+        discount=totals.discount, tax=totals.tax, taxes=frozen_taxes(totals, sub.plan.currency), total=totals.total,
+        credits_applied=totals.credits_applied, amount_paid=Decimal(0), amount_due=due,
         issued_at=now, due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), paid_at=None if due > 0 else now,
         created_at=now,
     )  # fmt: skip
+
+
+def frozen_taxes(totals: Totals, currency: str) -> list[dict[str, str]]:
+    """`taxes` as the invoice keeps them: decimal strings, never read from the rates again."""
+    return [
+        {
+            "code": tax.code,
+            "name": tax.name,
+            "percentage": format_quantity(tax.percentage),
+            "taxable": format_price(tax.taxable, currency),
+            "amount": format_price(tax.amount, currency),
+        }
+        for tax in totals.taxes
+    ]
+
+
+def bill_totals(bill: Bill, *, balance: Decimal, tax_rates: Sequence[TaxRateSpec]) -> Totals:
+    """The amounts of a priced bill (the run, a cancellation and the preview alike)."""
+    return invoice_totals(
+        bill.lines,
+        currency=bill.subscription.plan.currency,
+        balance=balance,
+        tax_rates=tax_rates,
+        credit_purchase=bill.reason == Reason.CREDIT_PURCHASE,
+    )
 
 
 def _body(invoice: Invoice, bill: Bill) -> Callable[[], dict[str, Any]]:
@@ -357,7 +388,9 @@ def customer_balances(
     customers = {b.subscription.customer_id for b in bills}
     balances = _read_balances(tenant_id, customers)
     touched = {c for (c, _), amount in balances.items() if amount > 0}
-    touched |= {b.subscription.customer_id for b in bills if sum(line.amount for line in b.lines) < 0}
+    # A negative line can make a negative total (credited to the balance); a total
+    # cannot be negative without one.
+    touched |= {b.subscription.customer_id for b in bills if any(line.amount < 0 for line in b.lines)}
     if lock and touched:
         list(Customer.objects.filter(pk__in=touched).order_by("pk").select_for_update().values_list("pk", flat=True))
         balances.update(_read_balances(tenant_id, touched))
@@ -367,7 +400,7 @@ def customer_balances(
 def _ledger_rows(invoice: Invoice, totals: Totals) -> list[BalanceTransaction]:
     entries = [
         (totals.to_balance, BalanceTransaction.Kind.NEGATIVE_INVOICE, f"Negative invoice {invoice.number}"),
-        (-totals.credits_applied, BalanceTransaction.Kind.APPLIED_TO_INVOICE, f"Applied to invoice {invoice.number}"),
+        (-totals.balance_applied, BalanceTransaction.Kind.APPLIED_TO_INVOICE, f"Applied to invoice {invoice.number}"),
     ]
     common = {"tenant_id": invoice.tenant_id, "customer_id": invoice.customer_id, "currency": invoice.currency}
     return [
@@ -385,11 +418,14 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -
         return []
     tenant_id = tenant_pk(tenant)
     balances = customer_balances(tenant=tenant_id, bills=bills)
+    rates = tax_rates_for_customers(tenant=tenant_id, customer_ids={b.subscription.customer_id for b in bills})
     numbers = _take_numbers(tenant_id, len(bills))
     invoices, ledger = [], []
     for bill, number in zip(bills, numbers, strict=True):
         key = (bill.subscription.customer_id, bill.subscription.plan.currency)
-        totals = invoice_totals((line.amount for line in bill.lines), balance=balances.get(key, Decimal(0)))
+        totals = bill_totals(
+            bill, balance=balances.get(key, Decimal(0)), tax_rates=rates.get(bill.subscription.customer_id, [])
+        )
         balances[key] = balances.get(key, Decimal(0)) + totals.balance_change
         invoice = build_invoice(tenant=tenant_id, bill=bill, number=number, now=now, totals=totals)
         invoices.append(invoice)

@@ -49,8 +49,10 @@ WINDOW_REASONS = ("period", "cancellation", "plan_change")
 class Invoice(TenantOwnedModel):
     """What a customer owes for one billing period (or the part of one, when canceled
     early), issued in arrears: the flat fee plus usage charges plus late usage of
-    earlier periods. `subtotal` is the sum of the lines, each rounded to the currency;
-    `total` is the subtotal, never below 0 (a negative subtotal is credited to the
+    earlier periods. Its amounts come from `invoices.totals`: `subtotal` is the sum of
+    the lines, each rounded to the currency; `discount` what discounts took off; `tax`
+    the sum of `taxes` (one entry per rate, frozen at finalization); `total` =
+    subtotal − discount + tax, never below 0 (a negative part is credited to the
     customer balance); `amount_due` is what is left after the balance paid its part.
 
     `billing_reason` says why the invoice exists (API.md Part 2): `period` (a period's
@@ -84,7 +86,14 @@ class Invoice(TenantOwnedModel):
     period_start = models.DateTimeField()
     period_end = models.DateTimeField(help_text="Exclusive")
     subtotal = money_field()
-    total = money_field(help_text="The subtotal, never below 0")
+    discount = money_field(default=Decimal(0), help_text="Σ of the discounts (positive)")
+    tax = money_field(default=Decimal(0), help_text="Σ of taxes[].amount")
+    taxes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Per rate, frozen at finalization: [{code, name, percentage, taxable, amount}] (decimal strings)",
+    )
+    total = money_field(help_text="subtotal − discount + tax, never below 0")
     credits_applied = money_field(default=0, help_text="Paid from the customer balance at finalization")
     amount_paid = money_field(default=0, help_text="Collected by the payment provider")
     amount_due = money_field(default=0, help_text="total − credits_applied − amount_paid")
@@ -107,6 +116,7 @@ class Invoice(TenantOwnedModel):
                 condition=Q(status__in=["open", "paid", "void", "uncollectible"]), name="invoice_status_valid"
             ),
             models.CheckConstraint(condition=Q(total__gte=0, amount_due__gte=0), name="invoice_amounts_not_negative"),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="invoice_discount_not_negative"),
         ]
         indexes = [
             models.Index(fields=["tenant", "-created_at"], name="invoice_tenant_created_idx"),

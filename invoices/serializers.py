@@ -40,6 +40,14 @@ class InvoiceLineOutput(serializers.Serializer):
     period_end = serializers.DateTimeField(allow_null=True, required=False)
 
 
+class InvoiceTaxOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    percentage = serializers.CharField(help_text='"8.875": a percentage, without trailing zeros')
+    taxable = serializers.CharField(help_text="subtotal − discount (negative on a credit)")
+    amount = serializers.CharField(help_text="round(taxable × percentage / 100), this rate alone")
+
+
 class InvoiceOutput(serializers.Serializer):
     """Documents the invoice body; `invoice_body` renders it without queries."""
 
@@ -52,8 +60,13 @@ class InvoiceOutput(serializers.Serializer):
     currency = serializers.CharField()
     period_start = serializers.DateTimeField()
     period_end = serializers.DateTimeField()
-    subtotal = serializers.CharField()
-    total = serializers.CharField(help_text="The subtotal, never below 0 (a negative part goes to the balance)")
+    subtotal = serializers.CharField(help_text="Σ of the lines")
+    discount = serializers.CharField(help_text="Σ of the discounts, shown positive")
+    tax = serializers.CharField(help_text="Σ of taxes[].amount")
+    taxes = InvoiceTaxOutput(many=True, help_text="One entry per tax rate, frozen at finalization")
+    total = serializers.CharField(
+        help_text="subtotal − discount + tax, never below 0 (a negative part goes to the customer balance)"
+    )
     credits_applied = serializers.CharField(help_text="Paid from the customer balance")
     amount_paid = serializers.CharField()
     amount_due = serializers.CharField()
@@ -94,6 +107,9 @@ def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine | LineDraft] | No
         "period_start": format_time(invoice.period_start),
         "period_end": format_time(invoice.period_end),
         "subtotal": format_price(invoice.subtotal, invoice.currency),
+        "discount": format_price(invoice.discount, invoice.currency),
+        "tax": format_price(invoice.tax, invoice.currency),
+        "taxes": invoice.taxes,
         "total": format_price(invoice.total, invoice.currency),
         "credits_applied": format_price(invoice.credits_applied, invoice.currency),
         "amount_paid": format_price(invoice.amount_paid, invoice.currency),

@@ -24,8 +24,8 @@ from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
-from invoices.totals import invoice_totals
 from subscriptions.models import Customer, Subscription
+from subscriptions.selectors import tax_rates_for_customers
 from subscriptions.services import SUBSCRIPTION_NOT_FOUND
 from tenants import clock
 from tenants.errors import Conflict, Invalid, NotFound
@@ -321,7 +321,8 @@ def invoice_preview(*, tenant: TenantRef, subscription: Subscription) -> Invoice
         raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
     balances = billing.customer_balances(tenant=tenant, bills=[bill], lock=False)
     balance = balances.get((sub.customer_id, sub.plan.currency), Decimal(0))
-    totals = invoice_totals((line.amount for line in bill.lines), balance=balance)
+    rates = tax_rates_for_customers(tenant=tenant, customer_ids=[sub.customer_id]).get(sub.customer_id, [])
+    totals = billing.bill_totals(bill, balance=balance, tax_rates=rates)
     invoice = billing.build_invoice(tenant=tenant, bill=bill, number="", now=bill.end, totals=totals)
     invoice.status, invoice.paid_at = Invoice.Status.OPEN, None
     return InvoicePreview(invoice, bill.lines)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Sum
+from django.db.models import Case, F, Sum, Value, When
 from django.db.models.functions import TruncMonth
 
 from invoices.models import Invoice
@@ -111,11 +111,17 @@ def revenue_range_default(end: datetime, months: int = 12) -> tuple[datetime, da
     return month_start(end) - relativedelta(months=months - 1), end
 
 
+# A positive total is subtotal − discount + tax exactly; a total of 0 (a negative
+# invoice, credited to the balance) adds nothing, tax included.
+_NET_OF_TAX = Case(When(total__gt=0, then=F("total") - F("tax")), default=Value(Decimal(0)))
+
+
 def revenue_by_month(*, tenant: TenantRef, start: datetime, end: datetime) -> list[CurrencyRevenue]:
     """Invoiced and paid revenue per UTC month of `[start, end)`, per currency.
 
-    invoiced: totals of the invoices issued in the month that are not void (open, paid
-    or uncollectible). paid: totals of the invoices paid in the month (by `paid_at`).
+    invoiced: totals less tax of the invoices issued in the month that are not void
+    (open, paid or uncollectible): revenue, not what is collected for a tax authority
+    (API.md Part 2). paid: totals of the invoices paid in the month (by `paid_at`).
     Every month of the range is listed, with zeros where nothing happened, for each
     currency that has something in the range. Two grouped queries (date_trunc in SQL).
     """
@@ -124,7 +130,7 @@ def revenue_by_month(*, tenant: TenantRef, start: datetime, end: datetime) -> li
         invoices.filter(status__in=INVOICED_STATUSES, issued_at__gte=start, issued_at__lt=end)
         .annotate(month=TruncMonth("issued_at", tzinfo=UTC))
         .values_list("currency", "month")
-        .annotate(amount=Sum("total"))
+        .annotate(amount=Sum(_NET_OF_TAX))
         .order_by()
     )
     paid = (

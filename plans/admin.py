@@ -1,7 +1,8 @@
 """Support staff's view of the catalog. Prices are immutable, so charges and the price
 fields of plans are read-only; name, description and active change through
-`plans.services.plan_update`. Meters and plans are created through the API, which
-validates them."""
+`plans.services.plan_update`. Tax rates likewise: code and percentage never change,
+name and active through `plans.services.tax_rate_update`. Meters, plans and tax rates
+are created through the API, which validates them."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from plans import services
-from plans.models import Charge, Meter, Plan
-from plans.money import format_price
+from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
+from plans.money import format_price, format_quantity
 
 
 @admin.register(Meter)
@@ -102,3 +103,35 @@ class PlanAdmin(admin.ModelAdmin):
         for plan in queryset.select_related("tenant"):
             services.plan_update(tenant=plan.tenant, plan=plan, data={"active": False})
         self.message_user(request, f"Deactivated {queryset.count()} plan(s).", messages.SUCCESS)
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "shown_percentage", "active", "tenant_default", "tenant", "created_at"]
+    list_filter = ["active"]
+    list_select_related = ["tenant"]
+    search_fields = ["code", "name", "tenant__name"]
+    fields = ["id", "tenant", "code", "name", "percentage", "active", "created_at"]
+    readonly_fields = ["id", "tenant", "code", "percentage", "created_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: TaxRate, form: Any, change: bool) -> None:
+        stored = TaxRate.objects.select_related("tenant").get(pk=obj.pk)
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        services.tax_rate_update(tenant=stored.tenant, tax_rate=stored, data=changes)
+
+    @admin.display(description="percentage", ordering="percentage")
+    def shown_percentage(self, rate: TaxRate) -> str:
+        return f"{format_quantity(rate.percentage)} %"
+
+    @admin.display(description="tenant default")
+    def tenant_default(self, rate: TaxRate) -> str:
+        """Its place among the tenant's default rates (1 first), or "-"."""
+        link = DefaultTaxRate.objects.filter(tax_rate=rate).first()
+        return "-" if link is None else str(link.position + 1)

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from plans.models import Meter, Plan
+from plans.models import Meter, Plan, TaxRate
 
 
 class MeterFilterSet(django_filters.FilterSet):
@@ -15,3 +15,9 @@ class PlanFilterSet(django_filters.FilterSet):
     class Meta:
         model = Plan
         fields = ["code", "active", "currency", "interval"]
+
+
+class TaxRateFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = TaxRate
+        fields = ["code", "active"]

@@ -1,4 +1,5 @@
-"""The catalog: meters (how usage adds up) and plans (what it costs).
+"""The catalog: meters (how usage adds up), plans (what it costs) and tax rates (what
+is added on top).
 
 Prices are immutable once a plan exists: a price change is a new plan, so invoices of
 past periods can always be explained by the plan they were computed from. Services in
@@ -12,12 +13,13 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from plans.pricing import ChargeSpec, PricingModel, TierSpec
+from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX, TaxRateSpec
 from tenants.models import TenantOwnedModel
 from tenants.validators import validate_currency_code
 
@@ -241,3 +243,61 @@ class Charge(TenantOwnedModel):
                 for t in spec.tiers
             ],
         }
+
+
+class TaxRate(TenantOwnedModel):
+    """A tax added on top of invoices: per rate, round((subtotal − discount) ×
+    percentage / 100), each rate rounded on its own (`plans.taxes`).
+
+    `code` and `percentage` never change (a new rate is a new row; invoices freeze the
+    rates they were issued with anyway); `name` and `active` do. An inactive rate
+    cannot be put on a list (the tenant's defaults, a customer's rates), but stays on
+    the lists it is already on, and applies there until it is taken off (as Stripe's).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(max_length=100, help_text="Unique in the tenant; lists name the rate by it")
+    name = models.CharField(max_length=200, help_text='Shown on invoices: "State sales tax"')
+    percentage = models.DecimalField(
+        max_digits=3 + PERCENTAGE_DECIMAL_PLACES,
+        decimal_places=PERCENTAGE_DECIMAL_PLACES,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(PERCENTAGE_MAX)],
+        help_text="0 to 100, at most 4 decimal places; never changes",
+    )
+    active = models.BooleanField(default=True, help_text="Inactive rates cannot be added to a list")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="plans_taxrate_unique_code"),
+            models.CheckConstraint(
+                condition=Q(percentage__gte=0, percentage__lte=100), name="plans_taxrate_percentage_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def to_spec(self) -> TaxRateSpec:
+        return TaxRateSpec(code=self.code, name=self.name, percentage=self.percentage)
+
+
+class DefaultTaxRate(TenantOwnedModel):
+    """One of the tenant's default tax rates, in order (`PATCH /v1/tenants/{tid}`
+    `default_tax_rates`): customers without rates of their own, and not exempt, pay
+    these."""
+
+    id = models.BigAutoField(primary_key=True)
+    tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["tenant", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "tax_rate"], name="plans_defaulttaxrate_unique_rate"),
+            models.UniqueConstraint(fields=["tenant", "position"], name="plans_defaulttaxrate_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.position}. {self.tax_rate_id}"

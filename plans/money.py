@@ -8,6 +8,7 @@ ROUND_HALF_UP, and an invoice total is the sum of its rounded lines.
 from __future__ import annotations
 
 import decimal
+from contextlib import AbstractContextManager
 from decimal import ROUND_HALF_UP, Decimal
 
 from tenants.validators import currency_exponent
@@ -18,6 +19,8 @@ __all__ = [
     "format_price",
     "format_quantity",
     "minor_unit",
+    "money_arithmetic",
+    "percent_money",
     "prorate_money",
     "proration_display",
     "quantize_money",
@@ -58,6 +61,24 @@ def prorate_money(amount: Decimal, part: int, whole: int, currency: str) -> Deci
     """
     exact = _CONTEXT.divide(_CONTEXT.multiply(amount, Decimal(part)), Decimal(whole))
     return quantize_money(exact, currency)
+
+
+def percent_money(amount: Decimal, percentage: Decimal, currency: str) -> Decimal:
+    """`amount` × percentage / 100, rounded once to the minor unit: a tax of a rate, or
+    a percentage discount. Half up is symmetric, so a negative base (a credit) gives
+    exactly the negative of the positive one's amount.
+
+    >>> percent_money(Decimal("6.00"), Decimal("6.25"), "USD"), percent_money(Decimal("-6.00"), Decimal("2.625"), "USD")
+    (Decimal('0.38'), Decimal('-0.16'))
+    """
+    exact = _CONTEXT.divide(_CONTEXT.multiply(amount, percentage), Decimal(100))
+    return quantize_money(exact, currency)
+
+
+def money_arithmetic() -> AbstractContextManager[decimal.Context]:
+    """`with money_arithmetic():` Decimal operators exact to 100 digits, wide enough
+    for any invoice amount (the default context rounds past 28)."""
+    return decimal.localcontext(_CONTEXT)
 
 
 def proration_display(part: int, whole: int) -> Decimal:

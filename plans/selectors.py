@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
-from plans.models import Charge, Meter, Plan
+from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
 from tenants.models import TenantRef
 
 
@@ -62,3 +62,13 @@ def charges_by_plan(*, tenant: TenantRef, plan_ids: Iterable[uuid.UUID]) -> dict
     ):
         result[charge.plan_id].append(charge)
     return {plan_id: result.get(plan_id, []) for plan_id in ids}
+
+
+def tax_rate_list(*, tenant: TenantRef) -> QuerySet[TaxRate]:
+    return TaxRate.objects.for_tenant(tenant).order_by("-created_at")
+
+
+def tenant_default_tax_rates(*, tenant: TenantRef) -> list[TaxRate]:
+    """The tenant's default tax rates, in order."""
+    links = DefaultTaxRate.objects.for_tenant(tenant).select_related("tax_rate").order_by("position")
+    return [link.tax_rate for link in links]

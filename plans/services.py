@@ -1,4 +1,5 @@
-"""Writes of the catalog: meters and plans (API.md, "Catalog: meters and plans").
+"""Writes of the catalog: meters and plans (API.md, "Catalog: meters and plans"), tax
+rates and the tenant's default tax rates (API.md Part 2, "Taxes").
 
 Rule violations are `Invalid` errors shaped like a nested serializer's, so the error
 envelope names the place: `charges.1.tiers.2.up_to`. Duplicate codes are 409.
@@ -15,10 +16,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
 from plans import selectors
-from plans.models import Charge, Meter, Plan
+from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
 from plans.pricing import ChargeSpec, spec_problems
 from tenants.errors import Conflict, Invalid, Message, NotFound
-from tenants.models import TenantRef, tenant_get, tenant_pk
+from tenants.models import Tenant, TenantRef, tenant_get, tenant_pk
 from tenants.updates import model_update
 from tenants.validators import validate_currency_code
 
@@ -35,6 +36,18 @@ PLAN_PRICES_IMMUTABLE = (
 CHARGE_MODEL_INVALID = "model must be one of per_unit, tiered, volume or package."
 UNKNOWN_METER = "No meter with code {code!r} in this tenant."
 DUPLICATE_CHARGE_METER = "Meter {code!r} already has a charge in this plan: a plan charges each meter once."
+
+TAX_RATE_CODE_TAKEN = "A tax rate with this code already exists in this tenant."
+TAX_RATE_NOT_FOUND = "No such tax rate."
+TAX_RATE_IMMUTABLE = "{field} of a tax rate never changes: create a new tax rate instead."
+TAX_RATE_UNKNOWN = "No tax rate with code {code!r} in this tenant."
+TAX_RATE_INACTIVE = "Tax rate {code!r} is inactive: it cannot be added to a list."
+TAX_RATE_LISTED_TWICE = "Tax rate {code!r} is listed twice."
+TAX_RATE_EDITABLE_FIELDS = ("name", "active")
+TAX_RATE_FIXED_FIELDS = ("code", "percentage")
+# A customer or a tenant taxes an invoice with at most this many rates (state, county,
+# city, district and the like).
+MAX_TAX_RATES = 10
 
 PLAN_EDITABLE_FIELDS = ("name", "description", "active")
 PLAN_PRICE_FIELDS = ("code", "currency", "interval", "amount", "trial_days", "charges")
@@ -187,3 +200,65 @@ def plan_update(*, tenant: TenantRef, plan: Plan, data: Mapping[str, Any]) -> Pl
     if any(field in data for field in PLAN_PRICE_FIELDS):
         raise Conflict(PLAN_PRICES_IMMUTABLE, code="plan_prices_immutable")
     return model_update(instance=plan, fields=PLAN_EDITABLE_FIELDS, data=data)[0]
+
+
+# Tax rates
+
+
+def tax_rate_create(*, tenant: TenantRef, code: str, name: str, percentage: Decimal) -> TaxRate:
+    """Create a tax rate; 409 when the tenant has one with this code (the unique
+    constraint decides, so concurrent creates cannot both win)."""
+    try:
+        with transaction.atomic():
+            return TaxRate.objects.create(tenant_id=tenant_pk(tenant), code=code, name=name, percentage=percentage)
+    except IntegrityError as exc:
+        if _violates(exc, "plans_taxrate_unique_code"):
+            raise Conflict(TAX_RATE_CODE_TAKEN, code="tax_rate_code_taken") from exc
+        raise
+
+
+def tax_rate_update(*, tenant: TenantRef, tax_rate: TaxRate, data: Mapping[str, Any]) -> TaxRate:
+    """Change `name` and/or `active`. `code` and `percentage` never change (400 on the
+    field, even with the current value): a new percentage is a new rate."""
+    if tax_rate.tenant_id != tenant_pk(tenant):
+        raise NotFound(TAX_RATE_NOT_FOUND)
+    fixed = {
+        f: [Message(TAX_RATE_IMMUTABLE.format(field=f), code="immutable")] for f in TAX_RATE_FIXED_FIELDS if f in data
+    }
+    if fixed:
+        raise Invalid(fixed)
+    return model_update(instance=tax_rate, fields=TAX_RATE_EDITABLE_FIELDS, data=data)[0]
+
+
+def tax_rates_from_codes(*, tenant: TenantRef, codes: Sequence[str], field: str) -> list[TaxRate]:
+    """The tenant's active rates named by `codes`, in their order, for a list (a
+    customer's `tax_rates`, the tenant's `default_tax_rates`). Every unknown, inactive
+    or repeated code is a 400 at its place: `field.2`."""
+    found = {rate.code: rate for rate in TaxRate.objects.for_tenant(tenant).filter(code__in=set(codes))}
+    errors: dict[str, list[Message]] = {}
+    for index, code in enumerate(codes):
+        rate = found.get(code)
+        if rate is None:
+            errors[str(index)] = [Message(TAX_RATE_UNKNOWN.format(code=code), code="unknown_tax_rate")]
+        elif not rate.active:
+            errors[str(index)] = [Message(TAX_RATE_INACTIVE.format(code=code), code="tax_rate_inactive")]
+        elif code in codes[:index]:
+            errors[str(index)] = [Message(TAX_RATE_LISTED_TWICE.format(code=code), code="duplicate_tax_rate")]
+    if errors:
+        raise Invalid({field: errors})
+    return [found[code] for code in codes]
+
+
+@transaction.atomic
+def tenant_default_tax_rates_set(*, tenant: TenantRef, codes: Sequence[str]) -> list[TaxRate]:
+    """Replace the tenant's default tax rates with the active rates named by `codes`,
+    in this order (an empty list: none). Invoices already issued keep their taxes."""
+    rates = tax_rates_from_codes(tenant=tenant, codes=codes, field="default_tax_rates")
+    # Concurrent replacements take turns (else both delete, then both insert position 0).
+    Tenant.objects.select_for_update().filter(pk=tenant_pk(tenant)).first()
+    DefaultTaxRate.objects.for_tenant(tenant).delete()
+    DefaultTaxRate.objects.bulk_create(
+        DefaultTaxRate(tenant_id=tenant_pk(tenant), tax_rate=rate, position=position)
+        for position, rate in enumerate(rates)
+    )
+    return rates

@@ -14,16 +14,22 @@ class CustomerAdmin(admin.ModelAdmin):
     """Customers are created through the API (the tenant's own ids); staff may fix a
     name, an email or metadata, never the external_id that usage events refer to."""
 
-    list_display = ["external_id", "name", "email", "tenant", "created_at"]
-    list_filter = ["tenant"]
+    list_display = ["external_id", "name", "email", "tax_exempt", "tenant", "created_at"]
+    list_filter = ["tenant", "tax_exempt"]
     search_fields = ["external_id", "name", "email"]
-    fields = ["id", "tenant", "external_id", "name", "email", "metadata", "created_at"]
-    readonly_fields = ["id", "tenant", "external_id", "created_at"]
+    fields = ["id", "tenant", "external_id", "name", "email", "metadata", "tax_exempt", "tax_rates", "created_at"]
+    readonly_fields = ["id", "tenant", "external_id", "tax_rates", "created_at"]
     list_select_related = ["tenant"]
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="tax rates")
+    def tax_rates(self, customer: Customer) -> str:
+        """Its own rates, in order (set through the API); none: the tenant's defaults."""
+        links = customer.tax_rate_links.select_related("tax_rate").order_by("position")
+        return ", ".join(link.tax_rate.code for link in links) or "- (the tenant's defaults)"
 
 
 @admin.register(Subscription)

@@ -6,6 +6,7 @@ Thin: parse, call a service or selector, render. Every class inherits TenantScop
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -13,6 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from plans.services import MAX_TAX_RATES
 from subscriptions import selectors, services
 from subscriptions.filtersets import CustomerFilterSet, SubscriptionFilterSet
 from subscriptions.models import Customer, Subscription
@@ -23,13 +25,28 @@ from tenants.scoping import TenantScopedApi
 
 class CustomerOutput(serializers.ModelSerializer):
     email = serializers.SerializerMethodField()
+    tax_rates = serializers.SerializerMethodField(
+        help_text="Codes of the customer's own tax rates, in order; [] pays the tenant's default rates"
+    )
 
     class Meta:
         model = Customer
-        fields = ["id", "external_id", "name", "email", "metadata", "created_at"]
+        fields = ["id", "external_id", "name", "email", "metadata", "tax_rates", "tax_exempt", "created_at"]
 
     def get_email(self, customer: Customer) -> str | None:
         return customer.email or None
+
+    def get_tax_rates(self, customer: Customer) -> list[str]:
+        return [link.tax_rate.code for link in customer.tax_rate_links.all()]
+
+
+def _tax_rates_input(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.SlugField(max_length=100),
+        max_length=MAX_TAX_RATES,
+        help_text="Codes of active tax rates, in order; when not empty, instead of the tenant's default rates",
+        **kwargs,
+    )
 
 
 class CustomerListCreateApi(TenantScopedApi):
@@ -43,6 +60,8 @@ class CustomerListCreateApi(TenantScopedApi):
         name = serializers.CharField(max_length=200)
         email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
         metadata = serializers.JSONField(required=False)
+        tax_rates = _tax_rates_input(required=False)
+        tax_exempt = serializers.BooleanField(required=False, help_text="Pays no tax (default false)")
 
     @extend_schema(operation_id="customers_list", responses=CustomerOutput(many=True))
     def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
@@ -67,6 +86,8 @@ class CustomerDetailApi(TenantScopedApi):
         name = serializers.CharField(max_length=200, required=False)
         email = serializers.EmailField(required=False, allow_blank=True, allow_null=True)
         metadata = serializers.JSONField(required=False, help_text="Replaces the whole object")
+        tax_rates = _tax_rates_input(required=False)
+        tax_exempt = serializers.BooleanField(required=False)
 
     def _customer(self, customer_id: uuid.UUID) -> Customer:
         customer = selectors.customer_get(tenant=self.tenant_id, customer_id=customer_id)

@@ -17,7 +17,10 @@ from tenants.models import TenantOwnedModel
 class Customer(TenantOwnedModel):
     """Someone a tenant bills. `external_id` is the tenant's own id for them (usage
     events name the customer by it), unique in the tenant and fixed once created;
-    `metadata` is a small free-form JSON object for the tenant's own use."""
+    `metadata` is a small free-form JSON object for the tenant's own use.
+
+    Taxes: an exempt customer pays none; otherwise its own rates (`CustomerTaxRate`),
+    when it has any, else the tenant's default rates (`plans.DefaultTaxRate`)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     external_id = models.CharField(max_length=255, help_text="The tenant's own id for this customer")
@@ -26,6 +29,7 @@ class Customer(TenantOwnedModel):
     metadata = models.JSONField(
         default=dict, blank=True, validators=[validate_metadata], help_text="A JSON object: at most 50 keys and 8 KB"
     )
+    tax_exempt = models.BooleanField(default=False, help_text="Pays no tax, whatever the rates")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -37,6 +41,27 @@ class Customer(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
+
+
+class CustomerTaxRate(TenantOwnedModel):
+    """One of a customer's own tax rates, in order: when a customer has any, they
+    replace the tenant's default rates on its invoices."""
+
+    id = models.BigAutoField(primary_key=True)
+    # The unique (customer, tax_rate) index leads with the customer: no index of its own.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tax_rate_links", db_index=False)
+    tax_rate = models.ForeignKey("plans.TaxRate", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["customer", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "tax_rate"], name="customer_tax_rate_unique_rate"),
+            models.UniqueConstraint(fields=["customer", "position"], name="customer_tax_rate_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.position}. {self.tax_rate_id}"
 
 
 class Subscription(TenantOwnedModel):

@@ -3,20 +3,61 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db import connection
+from django.db.models import F, Prefetch, Q, QuerySet
 
-from subscriptions.models import Customer, Subscription
-from tenants.models import TenantRef
+from plans.taxes import TaxRateSpec
+from subscriptions.models import Customer, CustomerTaxRate, Subscription
+from tenants.models import TenantRef, tenant_pk
+
+
+def tax_rate_links_prefetch() -> Prefetch:
+    """A customer's own tax rates, in order, with the rates (one query for any number of customers)."""
+    return Prefetch("tax_rate_links", queryset=CustomerTaxRate.objects.select_related("tax_rate").order_by("position"))
 
 
 def customer_list(*, tenant: TenantRef) -> QuerySet[Customer]:
-    return Customer.objects.for_tenant(tenant).order_by("-created_at")
+    return Customer.objects.for_tenant(tenant).prefetch_related(tax_rate_links_prefetch()).order_by("-created_at")
 
 
 def customer_get(*, tenant: TenantRef, customer_id: uuid.UUID | str) -> Customer | None:
-    return Customer.objects.for_tenant(tenant).filter(pk=customer_id).first()
+    return customer_list(tenant=tenant).filter(pk=customer_id).first()
+
+
+# Per customer: nothing when exempt, else its own rates when it has any, else the
+# tenant's defaults; each list in its order.
+_TAX_RATES_SQL = """
+SELECT c.id, r.code, r.name, r.percentage
+FROM subscriptions_customer c
+JOIN LATERAL (
+    SELECT own.tax_rate_id, own.position FROM subscriptions_customertaxrate own WHERE own.customer_id = c.id
+    UNION ALL
+    SELECT d.tax_rate_id, d.position FROM plans_defaulttaxrate d
+    WHERE d.tenant_id = c.tenant_id
+      AND NOT EXISTS (SELECT 1 FROM subscriptions_customertaxrate x WHERE x.customer_id = c.id)
+) chosen ON true
+JOIN plans_taxrate r ON r.id = chosen.tax_rate_id
+WHERE c.tenant_id = %(tenant)s AND c.id = ANY(%(customers)s::uuid[]) AND NOT c.tax_exempt
+ORDER BY c.id, chosen.position
+"""
+
+
+def tax_rates_for_customers(
+    *, tenant: TenantRef, customer_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[TaxRateSpec]]:
+    """The tax rates that each customer's invoices pay, in one query for a whole batch:
+    none when it is exempt, its own rates when it has any, else the tenant's default
+    rates. Customers that pay none are absent."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TAX_RATES_SQL, {"tenant": tenant_pk(tenant), "customers": list(set(customer_ids))})
+        rows = cursor.fetchall()
+    found: dict[uuid.UUID, list[TaxRateSpec]] = {}
+    for customer_id, code, name, percentage in rows:
+        found.setdefault(customer_id, []).append(TaxRateSpec(code=code, name=name, percentage=percentage))
+    return found
 
 
 def subscription_list(*, tenant: TenantRef) -> QuerySet[Subscription]:

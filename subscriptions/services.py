@@ -8,7 +8,7 @@ so the API renders them as they are and the tests assert the very texts.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,9 +16,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 
 from plans import selectors as plan_selectors
-from plans.models import Plan
+from plans import services as plan_services
+from plans.models import Plan, TaxRate
 from subscriptions import periods, selectors
-from subscriptions.models import Customer, Subscription
+from subscriptions.models import Customer, CustomerTaxRate, Subscription
 from subscriptions.payloads import subscription_body
 from subscriptions.validators import validate_metadata
 from tenants import clock
@@ -31,7 +32,7 @@ from webhooks.services import event_publish
 CUSTOMER_NOT_FOUND = "No customer with this id in this tenant."
 CUSTOMER_EXTERNAL_ID_TAKEN = "A customer with external_id {external_id!r} already exists in this tenant."
 CUSTOMER_EXTERNAL_ID_IMMUTABLE = "external_id cannot change once the customer exists; create another customer."
-CUSTOMER_UPDATABLE_FIELDS = ("name", "email", "metadata")
+CUSTOMER_UPDATABLE_FIELDS = ("name", "email", "metadata", "tax_exempt")
 
 
 def _check_metadata(metadata: Any) -> dict[str, Any]:
@@ -49,30 +50,53 @@ def _check_owned(tenant: TenantRef, customer: Customer) -> None:
 
 
 def customer_create(
-    *, tenant: TenantRef, external_id: str, name: str, email: str | None = "", metadata: dict[str, Any] | None = None
+    *,
+    tenant: TenantRef,
+    external_id: str,
+    name: str,
+    email: str | None = "",
+    metadata: dict[str, Any] | None = None,
+    tax_rates: Sequence[str] = (),
+    tax_exempt: bool = False,
 ) -> Customer:
     """Create a customer; 409 (on `external_id`) if the tenant already has that external_id.
 
-    The unique constraint decides, so two concurrent creates give one 201 and one 409.
+    `tax_rates` names active tax rates of the tenant by code (400 at `tax_rates.N`
+    otherwise); when not empty, they replace the tenant's default rates for this
+    customer. The unique constraint decides, so two concurrent creates give one 201
+    and one 409.
     """
+    rates = plan_services.tax_rates_from_codes(tenant=tenant, codes=tax_rates, field="tax_rates")
     customer = Customer(
         tenant_id=tenant_pk(tenant),
         external_id=external_id,
         name=name,
         email=email or "",
         metadata=_check_metadata({} if metadata is None else metadata),
+        tax_exempt=tax_exempt,
     )
     try:
         with transaction.atomic():
             customer.save(force_insert=True)
+            _set_tax_rates(customer, rates)
     except IntegrityError as exc:
         taken = CUSTOMER_EXTERNAL_ID_TAKEN.format(external_id=external_id)
         raise Conflict({"external_id": taken}, code="external_id_taken") from exc
     return customer
 
 
+def _set_tax_rates(customer: Customer, rates: Sequence[TaxRate]) -> None:
+    CustomerTaxRate.objects.filter(customer=customer).delete()
+    CustomerTaxRate.objects.bulk_create(
+        CustomerTaxRate(tenant_id=customer.tenant_id, customer=customer, tax_rate=rate, position=position)
+        for position, rate in enumerate(rates)
+    )
+
+
+@transaction.atomic
 def customer_update(*, tenant: TenantRef, customer: Customer, data: Mapping[str, Any]) -> Customer:
-    """Change `name`, `email` and/or `metadata` (replaced whole, not merged).
+    """Change `name`, `email`, `metadata` (replaced whole, not merged), `tax_exempt`
+    and/or `tax_rates` (codes, replacing the list; [] for the tenant's defaults).
 
     `external_id` is fixed: usage events already name the customer by it.
     """
@@ -85,7 +109,15 @@ def customer_update(*, tenant: TenantRef, customer: Customer, data: Mapping[str,
         _check_metadata(changes["metadata"])
     if "email" in changes:
         changes["email"] = changes["email"] or ""
-    return model_update(instance=customer, fields=CUSTOMER_UPDATABLE_FIELDS, data=changes)[0]
+    if "tax_rates" in data:
+        rates = plan_services.tax_rates_from_codes(tenant=tenant, codes=data["tax_rates"], field="tax_rates")
+        # Under the customer's lock: concurrent replacements take turns.
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        _set_tax_rates(customer, rates)
+    customer = model_update(instance=customer, fields=CUSTOMER_UPDATABLE_FIELDS, data=changes)[0]
+    if "tax_rates" in data:  # the links prefetched with the customer are stale now
+        return selectors.customer_get(tenant=tenant, customer_id=customer.pk) or customer
+    return customer
 
 
 # Subscriptions

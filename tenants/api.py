@@ -19,9 +19,10 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from tenants import services
-from tenants.models import ApiKey, Role, Tenant, User
+from tenants.models import ApiKey, Role, User
 from tenants.openapi import ClientErrorResponseSerializer
 from tenants.scoping import TenantScopedApi
+from tenants.serializers import TenantOutput
 from tenants.throttling import FailOpenScopedRateThrottle
 from tenants.validators import validate_currency_code
 
@@ -35,12 +36,6 @@ def _check_password(password: str, email: str) -> str:
     except DjangoValidationError as exc:
         raise serializers.ValidationError(list(exc.messages)) from exc
     return password
-
-
-class TenantOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Tenant
-        fields = ["id", "name", "default_currency", "created_at"]
 
 
 class UserOutput(serializers.ModelSerializer):
@@ -94,13 +89,6 @@ class TenantSignupApi(APIView):
         data.is_valid(raise_exception=True)
         result = services.tenant_signup(**data.validated_data)
         return Response(self.Output(result).data, status=status.HTTP_201_CREATED)
-
-
-class TenantDetailApi(TenantScopedApi):
-    serializer_class = TenantOutput
-
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return Response(TenantOutput(self.tenant).data)
 
 
 class LoginApi(APIView):

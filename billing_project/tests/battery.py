@@ -27,8 +27,8 @@ from typing import Any
 from invoices.api import INVOICE_RUN_NOT_FOUND
 from invoices.services import INVOICE_NOT_FOUND
 from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory
-from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND
-from plans.tests.factories import MeterFactory, PlanFactory, add_charge
+from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND, TAX_RATE_NOT_FOUND
+from plans.tests.factories import MeterFactory, PlanFactory, TaxRateFactory, add_charge
 from subscriptions.services import CUSTOMER_NOT_FOUND, SUBSCRIPTION_NOT_FOUND
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.models import Role, Tenant
@@ -105,7 +105,9 @@ def _dead_delivery(tenant: Tenant) -> WebhookDelivery:
 ADMIN_ONLY: dict[str, Any] = {"read_role": Role.ADMIN, "write_role": Role.ADMIN}
 
 ROUTES: dict[str, Route] = {
-    "tenant-detail": Route(),
+    "tenant-detail": Route(
+        bodies={"patch": lambda t: {"default_tax_rates": [TaxRateFactory(tenant=t).code]}}, write_role=Role.ADMIN
+    ),
     # Users and API keys
     "user-list": Route(make=UserFactory, listed=True, bodies={"post": _user}, **ADMIN_ONLY),
     "api-key-list": Route(make=_api_key, listed=True, bodies={"post": lambda t: {"name": "battery"}}, **ADMIN_ONLY),
@@ -143,6 +145,17 @@ ROUTES: dict[str, Route] = {
     "plan-list": Route(make=_plan, listed=True, bodies={"post": _plan_body}),
     "plan-detail": Route(
         make=_plan, names="plan_id", missing=PLAN_NOT_FOUND, bodies={"patch": lambda t: {"name": "Renamed"}}
+    ),
+    "tax-rate-list": Route(
+        make=TaxRateFactory,
+        listed=True,
+        bodies={"post": lambda t: {"code": _unique("tax"), "name": "Battery", "percentage": "8.875"}},
+    ),
+    "tax-rate-detail": Route(
+        make=TaxRateFactory,
+        names="tax_rate_id",
+        missing=TAX_RATE_NOT_FOUND,
+        bodies={"patch": lambda t: {"name": "Renamed"}},
     ),
     # Customers and subscriptions
     "customer-list": Route(

@@ -1,8 +1,12 @@
-"""Fixtures of the invoices tests: the Pro plan of API.md and a customer on it."""
+"""Fixtures of the invoices tests: the Pro plan of API.md, a customer on it, and API
+clients whose clock is at a given moment."""
 
+from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from plans.models import Meter
 from plans.pricing import ChargeSpec, TierSpec
@@ -30,3 +34,15 @@ def sub(tenant, pro):
     """cus_42 on `pro` since 2026-01-01."""
     customer = CustomerFactory(tenant=tenant, external_id="cus_42")
     return SubscriptionFactory(tenant=tenant, customer=customer, plan=pro, start_at=at(2026, 1, 1))
+
+
+@pytest.fixture
+def client_at(client_for):
+    """`with client_at(user, moment) as api:` a client whose clock (and token) is at `moment`."""
+
+    @contextmanager
+    def travel(user, moment: datetime):
+        with time_machine.travel(moment, tick=False):
+            yield client_for(user)
+
+    return travel

@@ -9,8 +9,9 @@ import time_machine
 
 from invoices.models import Invoice
 from invoices.services import invoice_void
-from invoices.tests.factories import run
+from invoices.tests.factories import bill, run
 from metrics.api import MAX_MONTHS, RANGE_TOO_LONG, TO_TOO_EARLY
+from plans.services import tax_rate_create, tenant_default_tax_rates_set
 from subscriptions.tests.factories import SubscriptionFactory
 from tenants.params import RANGE_REVERSED
 from tenants.tests.utils import at
@@ -135,6 +136,22 @@ def test_revenue_by_month_invoiced_by_issue_and_paid_by_payment(api, turl, invoi
         ("2026-03", "20.00", "0.00"),
         ("2026-04", "20.00", "0.00"),
     ]
+
+
+def test_invoiced_revenue_excludes_tax_and_paid_includes_it(api, turl, tenant):
+    """Tax is collected for the authorities: 49.00 + 1.00 of usage taxed 20 % (10.00) is
+    50.00 invoiced, and 60.00 paid."""
+    rate = tax_rate_create(tenant=tenant, code="vat", name="VAT", percentage=Decimal("20"))
+    tenant_default_tax_rates_set(tenant=tenant, codes=[rate.code])
+    sub = SubscriptionFactory(
+        tenant=tenant, plan=plan_with_usage(tenant, code="p", amount="49.00"), start_at=at(2026, 1, 1)
+    )
+    use(sub, "storage_gb", "10", at(2026, 1, 10))
+    [january] = bill(tenant, at(2026, 2, 1))
+    assert (january.tax, january.total) == (Decimal("10.00"), Decimal("60.00"))
+    Invoice.objects.filter(pk=january.pk).update(status="paid", paid_at=at(2026, 2, 3))
+    body = api.get(turl("metrics/revenue"), {"from": "2026-02-01", "to": "2026-03-01T00:00:00Z"}).json()
+    assert months(body, "USD") == [("2026-02", "50.00", "60.00")]
 
 
 def test_revenue_range_is_half_open(api, turl, invoiced):

@@ -16,7 +16,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from plans.models import Charge, Meter, Plan
+from plans.models import Charge, Meter, Plan, TaxRate
 from plans.pricing import ChargeSpec
 from tenants.tests.factories import TenantOwnedFactory, in_tenant
 
@@ -45,6 +45,19 @@ class PlanFactory(TenantOwnedFactory[Plan]):
     interval = Plan.Interval.MONTH
     amount = Decimal("49.00")
     trial_days = 0
+    active = True
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class TaxRateFactory(TenantOwnedFactory[TaxRate]):
+    """An active rate of 10 %."""
+
+    class Meta:
+        model = TaxRate
+
+    code = factory.Sequence(lambda n: f"tax_{n}")
+    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
+    percentage = Decimal("10")
     active = True
     created_at = factory.LazyFunction(timezone.now)
 

@@ -4,9 +4,11 @@ are the battery's (billing_project/tests/test_battery.py)."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 
+from plans.services import TAX_RATE_INACTIVE, TAX_RATE_UNKNOWN, tax_rate_create
 from subscriptions.models import Customer
 from subscriptions.services import CUSTOMER_EXTERNAL_ID_IMMUTABLE, CUSTOMER_EXTERNAL_ID_TAKEN, CUSTOMER_NOT_FOUND
 from subscriptions.tests.factories import CustomerFactory
@@ -26,7 +28,7 @@ def test_create_returns_the_customer(api, turl, tenant):
     response = api.post(turl("customers"), payload)
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "external_id", "name", "email", "metadata", "created_at"}
+    assert set(body) == {"id", "external_id", "name", "email", "metadata", "tax_rates", "tax_exempt", "created_at"}
     assert (body["external_id"], body["name"], body["email"], body["metadata"]) == (
         "cus_42",
         "Ada",
@@ -232,3 +234,57 @@ def test_members_and_api_keys_create_customers(member_api, key_api, turl):
     assert member_api.post(turl("customers"), {"external_id": "cus_m", "name": "M"}).status_code == 201
     assert key_api.post(turl("customers"), {"external_id": "cus_k", "name": "K"}).status_code == 201
     assert set(Customer.objects.values_list("external_id", flat=True)) == {"cus_m", "cus_k"}
+
+
+# Taxes: tax_rates (codes, instead of the tenant's defaults) and tax_exempt ---------------
+
+
+@pytest.fixture
+def rates(tenant):
+    return {
+        code: tax_rate_create(tenant=tenant, code=code, name=code.title(), percentage=Decimal(pct))
+        for code, pct in [("state", "6.25"), ("city", "2.625"), ("vat", "20")]
+    }
+
+
+def test_a_customer_takes_its_own_tax_rates_in_order_and_tax_exempt(api, turl, rates):
+    payload = {"external_id": "cus_1", "name": "Ada", "tax_rates": ["city", "state"], "tax_exempt": True}
+    body = api.post(turl("customers"), payload).json()
+    assert (body["tax_rates"], body["tax_exempt"]) == (["city", "state"], True)
+    assert api.get(turl(f"customers/{body['id']}")).json()["tax_rates"] == ["city", "state"]
+    plain = api.post(turl("customers"), {"external_id": "cus_2", "name": "Bob"}).json()
+    assert (plain["tax_rates"], plain["tax_exempt"]) == ([], False)
+
+
+def test_patch_replaces_the_tax_rates_and_an_empty_list_means_the_tenants(api, turl, rates):
+    customer = api.post(turl("customers"), {"external_id": "cus_1", "name": "Ada", "tax_rates": ["vat"]}).json()
+    url = turl(f"customers/{customer['id']}")
+    assert api.patch(url, {"tax_rates": ["state", "city"]}).json()["tax_rates"] == ["state", "city"]
+    assert api.patch(url, {"tax_exempt": True}).json()["tax_rates"] == ["state", "city"]  # untouched
+    body = api.patch(url, {"tax_rates": []}).json()
+    assert (body["tax_rates"], body["tax_exempt"]) == ([], True)
+
+
+def test_unknown_or_inactive_tax_rates_are_400_at_their_place(api, turl, rates):
+    rates["vat"].active = False
+    rates["vat"].save()
+    response = api.post(turl("customers"), {"external_id": "cus_1", "name": "Ada", "tax_rates": ["state", "x", "vat"]})
+    assert response.status_code == 400
+    assert [(e["attr"], e["detail"]) for e in response.json()["errors"]] == [
+        ("tax_rates.1", TAX_RATE_UNKNOWN.format(code="x")),
+        ("tax_rates.2", TAX_RATE_INACTIVE.format(code="vat")),
+    ]
+    assert not Customer.objects.exists()
+    customer = CustomerFactory(tenant=rates["vat"].tenant)
+    response = api.patch(turl(f"customers/{customer.id}"), {"tax_rates": ["nope"], "name": "Changed"})
+    assert [e["attr"] for e in response.json()["errors"]] == ["tax_rates.0"]
+    customer.refresh_from_db()
+    assert customer.name != "Changed"
+
+
+def test_the_customer_list_reads_the_tax_rates_in_one_query(api, turl, rates, tenant, django_assert_max_num_queries):
+    for n in range(5):
+        api.post(turl("customers"), {"external_id": f"cus_{n}", "name": "C", "tax_rates": ["vat", "city"]})
+    with django_assert_max_num_queries(6):  # auth, tenant and pagination queries, customers, their rates
+        body = api.get(turl("customers")).json()
+    assert [c["tax_rates"] for c in body["results"]] == [["vat", "city"]] * 5

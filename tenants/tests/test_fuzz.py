@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from plans.pricing import ChargeSpec
-from plans.tests.factories import MeterFactory, PlanFactory, add_charge
+from plans.tests.factories import MeterFactory, PlanFactory, TaxRateFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.services import api_key_create, tokens_for_user
 from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
@@ -71,6 +71,7 @@ def seeded(tenant, admin_user, monkeypatch) -> dict[str, Any]:
     endpoint = WebhookEndpointFactory(tenant=tenant)
     delivery = WebhookDeliveryFactory(tenant=tenant, endpoint=endpoint)
     key, _ = api_key_create(tenant=tenant, name="backend")
+    tax_rate = TaxRateFactory(tenant=tenant)
     return {
         "headers": {"Authorization": f"Bearer {tokens_for_user(admin_user)['access']}"},
         # Body fields that name another object; acme_2 may still take a subscription.
@@ -89,6 +90,7 @@ def seeded(tenant, admin_user, monkeypatch) -> dict[str, Any]:
             "endpoint_id": str(endpoint.id),
             "delivery_id": str(delivery.id),
             "key_id": str(key.id),
+            "tax_rate_id": str(tax_rate.id),
         },
     }
 

@@ -13,7 +13,7 @@ import pytest
 from django.urls import URLPattern
 from rest_framework.test import APIClient
 
-from plans.tests.factories import PlanFactory, add_charge
+from plans.tests.factories import PlanFactory, TaxRateFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.api_errors import RequestTooLarge
 from tenants.models import User
@@ -68,6 +68,7 @@ def seeded(tenant) -> dict[str, str]:
         "endpoint_id": str(endpoint.id),
         "delivery_id": str(WebhookDeliveryFactory(tenant=tenant, endpoint=endpoint).id),
         "key_id": str(key.id),
+        "tax_rate_id": str(TaxRateFactory(tenant=tenant).id),
     }
 
 

@@ -1,0 +1,155 @@
+"""Tax rates and the tenant's default tax rates (API.md Part 2, "Taxes").
+
+`GET/PATCH /v1/tenants/{tid}` (`TenantDetailApi`) is served from here: the tenant's
+settings include its default tax rates, which are the catalog's, and tenants, the
+first app, may not import the catalog (docs/DESIGN.md, Layout). It renders the tenant
+as sign-up does (`tenants.serializers.TenantOutput`) plus `default_tax_rates`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from plans import selectors, services
+from plans.filtersets import TaxRateFilterSet
+from plans.models import TaxRate
+from plans.money import format_quantity
+from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX
+from tenants.fields import StrictDecimalField
+from tenants.models import Role
+from tenants.scoping import TenantScopedApi
+from tenants.serializers import TenantOutput as TenantBaseOutput
+
+FIXED = "Never changes (400 naming it): create a new tax rate instead."
+PERCENTAGE_INVALID = 'percentage is a decimal string from 0 to 100 with at most 4 decimal places, like "8.875".'
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "example": "8.875"})
+class PercentageOutput(serializers.Field):
+    """A percentage without trailing zeros: "6.25", "19", "0"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Decimal) -> str:
+        return format_quantity(value)
+
+
+def _codes_input(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.SlugField(max_length=100),
+        max_length=services.MAX_TAX_RATES,
+        required=False,
+        help_text=help_text,
+    )
+
+
+class TaxRateOutput(serializers.ModelSerializer):
+    percentage = PercentageOutput()
+
+    class Meta:
+        model = TaxRate
+        fields = ["id", "code", "name", "percentage", "active", "created_at"]
+
+
+class TaxRateListCreateApi(TenantScopedApi):
+    model = TaxRate
+    serializer_class = TaxRateOutput
+    filterset_class = TaxRateFilterSet
+
+    @extend_schema_serializer(component_name="TaxRateCreateInput")
+    class Input(serializers.Serializer):
+        code = serializers.SlugField(max_length=100)
+        name = serializers.CharField(max_length=200)
+        percentage = StrictDecimalField(
+            integer_digits=3,
+            decimal_places=PERCENTAGE_DECIMAL_PLACES,
+            min_value=Decimal(0),
+            max_value=PERCENTAGE_MAX,
+            error_messages=dict.fromkeys(
+                ("invalid", "min_value", "max_value", "max_decimal_places", "max_whole_digits", "max_digits"),
+                PERCENTAGE_INVALID,
+            ),
+            help_text="0 to 100, at most 4 decimal places; never changes",
+        )
+
+    def get_queryset(self) -> Any:
+        return selectors.tax_rate_list(tenant=self.tenant_id)
+
+    @extend_schema(responses=TaxRateOutput(many=True))
+    def get(self, request: Request, tenant_id: str) -> Response:
+        return self.list_response(lambda page: TaxRateOutput(page, many=True).data)
+
+    @extend_schema(request=Input, responses={201: TaxRateOutput})
+    def post(self, request: Request, tenant_id: str) -> Response:
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        rate = services.tax_rate_create(tenant=self.tenant, **data.validated_data)
+        return Response(TaxRateOutput(rate).data, status=status.HTTP_201_CREATED)
+
+
+class TaxRateDetailApi(TenantScopedApi):
+    model = TaxRate
+    serializer_class = TaxRateOutput
+
+    @extend_schema_serializer(component_name="TaxRateUpdateInput")
+    class PatchInput(serializers.Serializer):
+        name = serializers.CharField(max_length=200, required=False)
+        active = serializers.BooleanField(required=False)
+        # Declared only so that the service sees the attempt and names the field (400).
+        code = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
+        percentage = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
+
+    def get(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
+        return Response(TaxRateOutput(self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)).data)
+
+    @extend_schema(request=PatchInput, responses={200: TaxRateOutput})
+    def patch(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
+        rate = self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)
+        data = self.PatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rate = services.tax_rate_update(tenant=self.tenant, tax_rate=rate, data=data.validated_data)
+        return Response(TaxRateOutput(rate).data)
+
+
+@extend_schema_serializer(component_name="TenantDetail")
+class TenantOutput(TenantBaseOutput):
+    """The tenant as `GET /v1/tenants/{tid}` shows it: sign-up's, with the default tax rates."""
+
+    default_tax_rates = serializers.SerializerMethodField(
+        help_text="Codes of the rates that tax customers without rates of their own, in order"
+    )
+
+    class Meta(TenantBaseOutput.Meta):
+        fields = [*TenantBaseOutput.Meta.fields, "default_tax_rates"]
+
+    def get_default_tax_rates(self, tenant: Any) -> list[str]:
+        return [rate.code for rate in selectors.tenant_default_tax_rates(tenant=tenant)]
+
+
+class TenantDetailApi(TenantScopedApi):
+    """`GET /v1/tenants/{tid}` (members) with the default tax rates; `PATCH` (admins) sets them."""
+
+    serializer_class = TenantOutput
+    write_role = Role.ADMIN
+
+    @extend_schema_serializer(component_name="TenantUpdateInput")
+    class PatchInput(serializers.Serializer):
+        default_tax_rates = _codes_input("Codes of active tax rates, in order; [] for none. Replaces the list.")
+
+    def get(self, request: Request, tenant_id: str) -> Response:
+        return Response(TenantOutput(self.tenant).data)
+
+    @extend_schema(request=PatchInput, responses={200: TenantOutput})
+    def patch(self, request: Request, tenant_id: str) -> Response:
+        data = self.PatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "default_tax_rates" in data.validated_data:
+            services.tenant_default_tax_rates_set(tenant=self.tenant, codes=data.validated_data["default_tax_rates"])
+        return Response(TenantOutput(self.tenant).data)
