@@ -2,6 +2,11 @@
 
 `api` is an APIClient logged in (JWT) as an admin of `tenant`; `client_for(user)` or
 `client_for_key(raw_key)` give others. `other_tenant` exists for isolation tests.
+
+Test code itself runs `unscoped()`: factories and assertions read and write any
+tenant's rows. The code under test does not inherit that: a request, a task and a
+command enter their own scopes, and fail as they would in production without one
+(tenants/tests/test_isolation.py).
 `staff_client` is a Django test client logged in to the admin as support staff.
 """
 
@@ -15,6 +20,7 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
+from tenants.isolation import unscoped
 from tenants.models import Role, Tenant, User
 from tenants.services import api_key_create, tokens_for_user
 from tenants.tests.factories import PASSWORD, TenantFactory, UserFactory
@@ -25,6 +31,12 @@ def _fresh_cache() -> Iterator[None]:
     # Throttle counters and idempotency keys live in Redis (a test database of its own).
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _unscoped_test_code() -> Iterator[None]:
+    with unscoped():
+        yield
 
 
 @pytest.fixture

@@ -157,11 +157,13 @@ def bench_raw_insert(tenant_id: str, batches: int, clients: int) -> float:
 
     from plans.models import Meter
     from subscriptions.models import Customer
+    from tenants.isolation import tenant_scope
     from usage.parsing import ParsedEvent
     from usage.services import _INSERT_SQL, insert_params
 
-    customer_id = Customer.objects.get(tenant_id=tenant_id, external_id="cus_bench").pk
-    meter_id = Meter.objects.get(tenant_id=tenant_id, code="api_calls").pk
+    with tenant_scope(uuid.UUID(tenant_id)):
+        customer_id = Customer.objects.get(external_id="cus_bench").pk
+        meter_id = Meter.objects.get(code="api_calls").pk
     dsn = connection.get_connection_params()
     dsn.pop("cursor_factory", None)
     dsn.pop("context", None)

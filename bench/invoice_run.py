@@ -126,9 +126,11 @@ def raw_group_by(tenant_id: uuid.UUID) -> tuple[float, int]:
 
 def invoice(tenant_id: uuid.UUID) -> tuple[float, int]:
     from invoices.services import invoice_due_subscriptions
+    from tenants.isolation import tenant_scope
 
     started = time.perf_counter()
-    totals = invoice_due_subscriptions(tenant_id=tenant_id, as_of=PERIOD_END)
+    with tenant_scope(tenant_id):  # as the run's task does
+        totals = invoice_due_subscriptions(tenant=tenant_id, as_of=PERIOD_END)
     return time.perf_counter() - started, len(totals.invoices)
 
 

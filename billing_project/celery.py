@@ -9,7 +9,8 @@ from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_project.settings")
 
-app = Celery("billing")
+# Every task starts outside any tenant scope; `tenants.isolation.tenant_task` enters one.
+app = Celery("billing", task_cls="tenants.isolation:ScopedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.steps["worker"].add(DjangoStructLogInitStep)
 app.autodiscover_tasks()

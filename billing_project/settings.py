@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "tenants.middleware.RequestIdMiddleware",
     "tenants.middleware.RequestGuardMiddleware",
+    "tenants.isolation.TenantScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

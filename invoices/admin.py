@@ -6,7 +6,7 @@ later invoice, or a void). The writes are two actions on open invoices: "Void se
 invoices" (`services.invoice_void`, `invoice.voided` published) and "Mark selected
 invoices uncollectible" (`services.invoice_mark_uncollectible`), which first shows a
 confirmation page, like Django's "delete selected".
-Staff see every tenant, so the querysets are read through `all_tenants`.
+Staff see every tenant, so the querysets are read `unscoped()` (tenants.isolation).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     ordering = ["position"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InvoiceLine]:
-        return InvoiceLine.all_tenants.select_related("source_invoice").order_by("position")
+        return InvoiceLine.unscoped().select_related("source_invoice").order_by("position")
 
 
 @admin.register(Invoice)
@@ -107,9 +107,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["void_selected", "mark_uncollectible_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
-        return Invoice.all_tenants.select_related("customer", "subscription", "tenant").order_by(
-            "-issued_at", "-number"
-        )
+        return Invoice.unscoped().select_related("customer", "subscription", "tenant").order_by("-issued_at", "-number")
 
     @admin.display(description="total", ordering="total")
     def amount(self, invoice: Invoice) -> str:
@@ -196,7 +194,7 @@ class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = readonly_fields = RUN_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InvoiceRun]:
-        return InvoiceRun.all_tenants.select_related("tenant").order_by("-created_at")
+        return InvoiceRun.unscoped().select_related("tenant").order_by("-created_at")
 
     @admin.display(description="not billed")
     def not_billed(self, run: InvoiceRun) -> int:
@@ -224,7 +222,7 @@ class BalanceTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:
-        return BalanceTransaction.all_tenants.select_related("customer", "invoice", "tenant")
+        return BalanceTransaction.unscoped().select_related("customer", "invoice", "tenant")
 
     @admin.display(description="amount", ordering="amount")
     def signed_amount(self, entry: BalanceTransaction) -> str:

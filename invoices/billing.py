@@ -64,6 +64,7 @@ from subscriptions.models import Customer, Subscription
 from subscriptions.payloads import subscription_body
 from subscriptions.selectors import subscription_list_due, tax_rates_for_customers
 from subscriptions.services import subscriptions_save_state
+from tenants.models import TenantRef, tenant_pk
 from usage.selectors import UsageWindow, usage_totals_for_period
 from webhooks.models import EventType
 from webhooks.services import events_publish
@@ -174,18 +175,18 @@ def _price(bill: Bill, charges: list[Charge], quantities: dict[uuid.UUID, Decima
     bill.lines = lines
 
 
-def price_bills(*, tenant_id: uuid.UUID, bills: Sequence[Bill], late: bool = True) -> None:
+def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) -> None:
     """Fill each bill's lines: usage of its window (one grouped query for all of them),
     late usage of earlier windows (on a subscription's first bill, unless the bills
     carry theirs already), the flat fee."""
     if not bills:
         return
-    charges = charges_by_plan(tenant=tenant_id, plan_ids={b.subscription.plan_id for b in bills})
+    charges = charges_by_plan(tenant=tenant, plan_ids={b.subscription.plan_id for b in bills})
     meters = {c.meter_id: c.meter for plan_charges in charges.values() for c in plan_charges}
     windows = {b.window for b in bills if b.reason != Reason.ADJUSTMENT}
-    totals = usage_totals_for_period(tenant_id=tenant_id, windows=list(windows), meters=list(meters.values()))
+    totals = usage_totals_for_period(tenant=tenant, windows=list(windows), meters=list(meters.values()))
     if late:
-        _attach_late_usage(tenant_id, bills, charges)
+        _attach_late_usage(tenant_pk(tenant), bills, charges)
     for bill in bills:
         plan_charges = charges[bill.subscription.plan_id]
         quantities = {c.meter_id: totals.get((bill.window, c.meter_id), Decimal(0)) for c in plan_charges}
@@ -224,12 +225,12 @@ def _attach_late_usage(tenant_id: uuid.UUID, bills: Sequence[Bill], charges: dic
     for bill in bills:
         first_bill.setdefault(bill.subscription.pk, bill)
     subs = [bill.subscription for bill in first_bill.values()]
-    for sub_id, items in late_usage_for(tenant_id=tenant_id, subscriptions=subs, charges=charges).items():
+    for sub_id, items in late_usage_for(tenant=tenant_id, subscriptions=subs, charges=charges).items():
         first_bill[sub_id].late.extend(items)
 
 
 def late_usage_for(
-    *, tenant_id: uuid.UUID, subscriptions: Sequence[Subscription], charges: dict[uuid.UUID, list[Charge]]
+    *, tenant: TenantRef, subscriptions: Sequence[Subscription], charges: dict[uuid.UUID, list[Charge]]
 ) -> dict[uuid.UUID, list[LateUsage]]:
     """The invoiced windows of each subscription whose quantity of a charged meter
     changed since it was billed, with what they were billed so far."""
@@ -238,7 +239,7 @@ def late_usage_for(
     if not subs:
         return {}
     params: dict[str, Any] = {
-        "tenant": tenant_id,
+        "tenant": tenant_pk(tenant),
         "reasons": list(WINDOW_REASONS),
         "subs": [s.pk for s in subs],
         "customers": [s.customer_id for s in subs],
@@ -258,7 +259,7 @@ def late_usage_for(
     if not candidates:
         return {}
     meters = list({c[3].meter_id: c[3].meter for c in candidates}.values())
-    totals = usage_totals_for_period(tenant_id=tenant_id, windows=list({c[2] for c in candidates}), meters=meters)
+    totals = usage_totals_for_period(tenant=tenant, windows=list({c[2] for c in candidates}), meters=meters)
     found: dict[uuid.UUID, list[LateUsage]] = {}
     for invoice_id, sub_id, window, charge, billed, billed_amount in candidates:
         quantity = totals[(window, charge.meter_id)]
@@ -271,7 +272,7 @@ def late_usage_for(
 def _last_invoiced_at(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
     """When each subscription was last invoiced (its usage last counted), if ever."""
     rows = (
-        Invoice.all_tenants.filter(subscription_id__in=subscription_ids)
+        Invoice.objects.filter(subscription_id__in=subscription_ids)
         .values("subscription_id")
         .order_by()
         .annotate(last=Max("issued_at"))
@@ -320,11 +321,11 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
     }  # fmt: skip
 
 
-def build_invoice(*, tenant_id: uuid.UUID, bill: Bill, number: str, now: datetime, totals: Totals) -> Invoice:
+def build_invoice(*, tenant: TenantRef, bill: Bill, number: str, now: datetime, totals: Totals) -> Invoice:
     """The finalized invoice of a priced bill: open, or paid at once when nothing is due."""
     sub, due = bill.subscription, totals.amount_due
     return Invoice(
-        id=uuid.uuid4(), tenant_id=tenant_id, number=number, customer_id=sub.customer_id, subscription_id=sub.pk,
+        id=uuid.uuid4(), tenant_id=tenant_pk(tenant), number=number, customer_id=sub.customer_id, subscription_id=sub.pk,
         status=Invoice.Status.OPEN if due > 0 else Invoice.Status.PAID, billing_reason=bill.reason,
         currency=sub.plan.currency, period_start=bill.start, period_end=bill.end, subtotal=totals.subtotal,
         discount=totals.discount, tax=totals.tax, taxes=frozen_taxes(totals, sub.plan.currency), total=totals.total,
@@ -377,12 +378,13 @@ def _read_balances(tenant_id: uuid.UUID, customer_ids: set[uuid.UUID]) -> dict[t
 
 
 def customer_balances(
-    *, tenant_id: uuid.UUID, bills: Sequence[Bill], lock: bool = True
+    *, tenant: TenantRef, bills: Sequence[Bill], lock: bool = True
 ) -> dict[tuple[uuid.UUID, str], Decimal]:
     """The balance per (customer, currency) of the bills' customers. With `lock`, the
     customers whose balance these invoices use or credit are locked first (in id
     order, so concurrent runs cannot deadlock) and their balances read again: two
     invoices of one customer finalized at once never use the same credit."""
+    tenant_id = tenant_pk(tenant)
     customers = {b.subscription.customer_id for b in bills}
     balances = _read_balances(tenant_id, customers)
     touched = {c for (c, _), amount in balances.items() if amount > 0}
@@ -408,13 +410,14 @@ def _ledger_rows(invoice: Invoice, totals: Totals) -> list[BalanceTransaction]:
     ]
 
 
-def write_invoices(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime) -> list[Invoice]:
+def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -> list[Invoice]:
     """Store the priced bills as finalized invoices with their lines and balance
     entries, and publish `invoice.finalized` for each. Runs inside the caller's
     transaction."""
     if not bills:
         return []
-    balances = customer_balances(tenant_id=tenant_id, bills=bills)
+    tenant_id = tenant_pk(tenant)
+    balances = customer_balances(tenant=tenant_id, bills=bills)
     rates = tax_rates_for_customers(tenant=tenant_id, customer_ids={b.subscription.customer_id for b in bills})
     numbers = _take_numbers(tenant_id, len(bills))
     invoices, ledger = [], []
@@ -424,7 +427,7 @@ def write_invoices(*, tenant_id: uuid.UUID, bills: Sequence[Bill], now: datetime
             bill, balance=balances.get(key, Decimal(0)), tax_rates=rates.get(bill.subscription.customer_id, [])
         )
         balances[key] = balances.get(key, Decimal(0)) + totals.balance_change
-        invoice = build_invoice(tenant_id=tenant_id, bill=bill, number=number, now=now, totals=totals)
+        invoice = build_invoice(tenant=tenant_id, bill=bill, number=number, now=now, totals=totals)
         invoices.append(invoice)
         ledger += _ledger_rows(invoice, totals)
     lines = [
@@ -483,13 +486,13 @@ def _state(sub: Subscription) -> dict[str, Any]:
 
 
 def bill_due_batch(
-    *, tenant_id: uuid.UUID, as_of: datetime, now: datetime, batch_size: int, skip: Collection[uuid.UUID] = ()
+    *, tenant: TenantRef, as_of: datetime, now: datetime, batch_size: int, skip: Collection[uuid.UUID] = ()
 ) -> BatchOutcome | None:
     """Bill one batch of due subscriptions in one transaction; None when none is left.
     Subscriptions in `skip` (failed earlier in the run) are not taken again."""
     with transaction.atomic():
         subs = list(
-            subscription_list_due(tenant=tenant_id, as_of=as_of)
+            subscription_list_due(tenant=tenant, as_of=as_of)
             .exclude(pk__in=list(skip))
             .select_related("plan")
             .select_for_update(skip_locked=True, of=("self",))[:batch_size]
@@ -499,12 +502,12 @@ def bill_due_batch(
         states = {sub.pk: _state(sub) for sub in subs}
         events: list[tuple[str, Subscription]] = []
         bills = [bill for sub in subs for bill in _advance(sub, as_of, events)]
-        price_bills(tenant_id=tenant_id, bills=bills)
+        price_bills(tenant=tenant, bills=bills)
         bills, events, failures = _drop_failed(bills, events, states)
-        invoices = write_invoices(tenant_id=tenant_id, bills=bills, now=now)
+        invoices = write_invoices(tenant=tenant, bills=bills, now=now)
         failed = {f["subscription_id"] for f in failures}
-        subscriptions_save_state(tenant=tenant_id, subscriptions=[s for s in subs if str(s.pk) not in failed])
-        publish_subscription_events(tenant_id, events)
+        subscriptions_save_state(tenant=tenant, subscriptions=[s for s in subs if str(s.pk) not in failed])
+        publish_subscription_events(tenant_pk(tenant), events)
     return BatchOutcome(subscriptions=len(subs), invoices=invoices, failures=failures)
 
 
@@ -530,11 +533,11 @@ def _adjustment_candidates(tenant_id: uuid.UUID, after: uuid.UUID, limit: int) -
         return [row[0] for row in cursor.fetchall()]
 
 
-def adjustment_bills(*, tenant_id: uuid.UUID, subscriptions: Sequence[Subscription]) -> list[Bill]:
+def adjustment_bills(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) -> list[Bill]:
     """An `adjustment` bill per subscription whose billed windows changed since, over
     the span of those windows, with their late usage."""
-    charges = charges_by_plan(tenant=tenant_id, plan_ids={s.plan_id for s in subscriptions})
-    found = late_usage_for(tenant_id=tenant_id, subscriptions=subscriptions, charges=charges)
+    charges = charges_by_plan(tenant=tenant, plan_ids={s.plan_id for s in subscriptions})
+    found = late_usage_for(tenant=tenant, subscriptions=subscriptions, charges=charges)
     bills = []
     for sub in subscriptions:
         if items := found.get(sub.pk):
@@ -547,10 +550,11 @@ ZERO_UUID = uuid.UUID(int=0)
 
 
 def bill_adjustments_batch(
-    *, tenant_id: uuid.UUID, now: datetime, batch_size: int, after: uuid.UUID = ZERO_UUID
+    *, tenant: TenantRef, now: datetime, batch_size: int, after: uuid.UUID = ZERO_UUID
 ) -> tuple[BatchOutcome, uuid.UUID] | None:
     """Bill the late usage of one batch of canceled subscriptions (ids after `after`)
     on adjustment invoices; returns the outcome and the cursor, None when done."""
+    tenant_id = tenant_pk(tenant)
     with transaction.atomic():
         ids = _adjustment_candidates(tenant_id, after, batch_size)
         if not ids:
@@ -560,15 +564,15 @@ def bill_adjustments_batch(
             .select_related("plan")
             .select_for_update(skip_locked=True, of=("self",))
         )
-        bills = adjustment_bills(tenant_id=tenant_id, subscriptions=subs)
-        price_bills(tenant_id=tenant_id, bills=bills, late=False)
+        bills = adjustment_bills(tenant=tenant_id, subscriptions=subs)
+        price_bills(tenant=tenant_id, bills=bills, late=False)
         bills, _, failures = _drop_failed(bills, [], {s.pk: {} for s in subs})
-        invoices = write_invoices(tenant_id=tenant_id, bills=bills, now=now)
+        invoices = write_invoices(tenant=tenant_id, bills=bills, now=now)
     return BatchOutcome(subscriptions=len(subs), invoices=invoices, failures=failures), ids[-1]
 
 
 def bill_subscription_now(
-    *, tenant_id: uuid.UUID, subscription: Subscription, now: datetime, at_period_end: bool = False
+    *, tenant: TenantRef, subscription: Subscription, now: datetime, at_period_end: bool = False
 ) -> list[Invoice]:
     """Bill the periods of `subscription` (locked by the caller) that ended by `now`,
     as the next run would, then cancel it:
@@ -589,12 +593,12 @@ def bill_subscription_now(
                 bills.append(final)
             _cancel(subscription, now, events)
             subscription.cancel_at_period_end = False
-    price_bills(tenant_id=tenant_id, bills=bills)
+    price_bills(tenant=tenant, bills=bills)
     if failed := [b for b in bills if b.error]:
         raise BillingFailed(failed[0].error)
-    invoices = write_invoices(tenant_id=tenant_id, bills=bills, now=now)
+    invoices = write_invoices(tenant=tenant, bills=bills, now=now)
     subscription.save(update_fields=[*SUBSCRIPTION_STATE_FIELDS, "cancel_at_period_end"])
-    publish_subscription_events(tenant_id, events)
+    publish_subscription_events(tenant_pk(tenant), events)
     return invoices
 
 

@@ -17,7 +17,6 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
 
 from invoices import billing
 from invoices.calculation import LineDraft
@@ -28,8 +27,9 @@ from invoices.signals import invoice_run_finished
 from subscriptions.models import Customer, Subscription
 from subscriptions.selectors import tax_rates_for_customers
 from subscriptions.services import SUBSCRIPTION_NOT_FOUND
+from tenants import clock
 from tenants.errors import Conflict, Invalid, NotFound
-from tenants.models import Tenant
+from tenants.models import TenantRef, tenant_pk
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
@@ -64,7 +64,7 @@ class RunTotals:
 
 def invoice_due_subscriptions(
     *,
-    tenant_id: uuid.UUID,
+    tenant: TenantRef,
     as_of: datetime,
     batch_size: int | None = None,
     on_batch: Callable[[billing.BatchOutcome], None] | None = None,
@@ -78,16 +78,14 @@ def invoice_due_subscriptions(
     size = batch_size or settings.INVOICE_RUN_BATCH_SIZE
     failed: set[uuid.UUID] = set()
     while outcome := billing.bill_due_batch(
-        tenant_id=tenant_id, as_of=as_of, now=timezone.now(), batch_size=size, skip=failed
+        tenant=tenant, as_of=as_of, now=clock.now(tenant), batch_size=size, skip=failed
     ):
         failed |= {uuid.UUID(f["subscription_id"]) for f in outcome.failures}
         totals.add(outcome)
         if on_batch is not None:
             on_batch(outcome)
     cursor = billing.ZERO_UUID
-    while found := billing.bill_adjustments_batch(
-        tenant_id=tenant_id, now=timezone.now(), batch_size=size, after=cursor
-    ):
+    while found := billing.bill_adjustments_batch(tenant=tenant, now=clock.now(tenant), batch_size=size, after=cursor):
         outcome, cursor = found
         totals.add(outcome)
         if on_batch is not None:
@@ -95,19 +93,20 @@ def invoice_due_subscriptions(
     return totals
 
 
-def invoice_run_as_of(as_of: datetime | None) -> datetime:
-    """`as_of` of a run, now by default. A later time would invoice periods that have
-    not ended (finalized, with their usage still to come), so it is refused."""
-    now = timezone.now()
+def invoice_run_as_of(*, tenant: TenantRef, as_of: datetime | None) -> datetime:
+    """`as_of` of a run, the tenant's now by default. A later time would invoice
+    periods that have not ended (finalized, with their usage still to come), so it is
+    refused."""
+    now = clock.now(tenant)
     if as_of is not None and as_of > now + AS_OF_MAX_AHEAD:
         raise Invalid({"as_of": [AS_OF_IN_THE_FUTURE]}, code="in_the_future")
     return now if as_of is None else as_of
 
 
-def invoice_run_create(*, tenant: Tenant | uuid.UUID, as_of: datetime | None = None) -> InvoiceRun:
+def invoice_run_create(*, tenant: TenantRef, as_of: datetime | None = None) -> InvoiceRun:
     """A queued run; its Celery task is sent once the transaction commits."""
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
-    run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=invoice_run_as_of(as_of))
+    tenant_id = tenant_pk(tenant)
+    run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=invoice_run_as_of(tenant=tenant_id, as_of=as_of))
     _queue_run_on_commit(tenant_id, run.pk)
     return run
 
@@ -147,11 +146,15 @@ def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BA
     dead worker committed stays, the next attempt bills what is left). A failed run is
     left to its task's retries.
     """
-    stale_before = _stale_before(now or timezone.now())
-    stale = InvoiceRun.all_tenants.filter(
-        Q(status=InvoiceRun.Status.QUEUED, created_at__lt=stale_before)
-        | Q(status=InvoiceRun.Status.RUNNING, heartbeat_at__lt=stale_before)
-    ).order_by("created_at")
+    stale_before = _stale_before(now or clock.real_now())
+    stale = (
+        InvoiceRun.unscoped()
+        .filter(
+            Q(status=InvoiceRun.Status.QUEUED, created_at__lt=stale_before)
+            | Q(status=InvoiceRun.Status.RUNNING, heartbeat_at__lt=stale_before)
+        )
+        .order_by("created_at")
+    )
     runs = list(stale.values_list("tenant_id", "pk")[:limit])
     for tenant_id, run_id in runs:
         _queue_run_on_commit(tenant_id, run_id)
@@ -160,7 +163,7 @@ def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BA
     return len(runs)
 
 
-def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRun | None:
+def invoice_run_execute(*, tenant: TenantRef, run_id: uuid.UUID) -> InvoiceRun | None:
     """Carry out a queued (or failed, when retried, or stale) run and record its outcome.
 
     Returns None when the run is unknown, already finished, or running in a live worker
@@ -168,7 +171,8 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
     retry runs it again; whatever the failed attempt committed stays, and the next
     attempt invoices only what is left.
     """
-    now = timezone.now()
+    tenant_id = tenant_pk(tenant)
+    now = clock.real_now()  # the run's own bookkeeping (started, heartbeat, finished) is real time
     claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(_claimable(now), pk=run_id)
     if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, heartbeat_at=now, error="", errors=[]):
         return None
@@ -180,26 +184,26 @@ def invoice_run_execute(*, tenant_id: uuid.UUID, run_id: uuid.UUID) -> InvoiceRu
         InvoiceRun.objects.filter(pk=run_id).update(
             invoices_created=F("invoices_created") + len(outcome.invoices),
             subscriptions_processed=F("subscriptions_processed") + outcome.subscriptions,
-            heartbeat_at=timezone.now(),
+            heartbeat_at=clock.real_now(),
         )
         if outcome.failures:
             _record_failures(run_id, outcome.failures)
 
     started = time.perf_counter()
     try:
-        totals = invoice_due_subscriptions(tenant_id=tenant_id, as_of=run.as_of, on_batch=count_batch)
+        totals = invoice_due_subscriptions(tenant=tenant_id, as_of=run.as_of, on_batch=count_batch)
     except Exception as exc:
         run.status, run.error, run.finished_at = (
             InvoiceRun.Status.FAILED,
             f"{type(exc).__name__}: {exc}",
-            timezone.now(),
+            clock.real_now(),
         )
         run.save(update_fields=["status", "error", "finished_at"])
         log.exception("invoice_run_failed", run_id=str(run_id))
         raise
     finally:
         INVOICE_RUN_SECONDS.observe(time.perf_counter() - started)
-    run.status, run.finished_at = InvoiceRun.Status.SUCCEEDED, timezone.now()
+    run.status, run.finished_at = InvoiceRun.Status.SUCCEEDED, clock.real_now()
     run.save(update_fields=["status", "finished_at"])
     run.refresh_from_db(fields=["invoices_created", "subscriptions_processed", "errors"])
     invoice_run_finished.send_robust(sender=InvoiceRun, tenant_id=tenant_id, run=run)
@@ -218,16 +222,16 @@ def _record_failures(run_id: uuid.UUID, failures: list[dict[str, str]]) -> None:
 # Invoices
 
 
-def invoice_void(*, tenant: Tenant | uuid.UUID, invoice_id: uuid.UUID) -> Invoice:
+def invoice_void(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
     """open → void (a conditional UPDATE, so a payment racing the void cannot both win)."""
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    tenant_id = tenant_pk(tenant)
     with transaction.atomic():
         invoice = Invoice.objects.for_tenant(tenant_id).select_for_update().filter(pk=invoice_id).first()
         if invoice is None:
             raise NotFound(INVOICE_NOT_FOUND)
         if invoice.status != Invoice.Status.OPEN:
             raise Conflict(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
-        invoice.status, invoice.voided_at = Invoice.Status.VOID, timezone.now()
+        invoice.status, invoice.voided_at = Invoice.Status.VOID, clock.now(tenant_id)
         invoice.save(update_fields=["status", "voided_at"])
         _give_back_credits(invoice)
         event_publish(tenant=tenant_id, type=EventType.INVOICE_VOIDED, data=invoice_body(invoice))
@@ -270,18 +274,18 @@ def _locked_subscription(tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Su
 
 
 def subscription_cancel(
-    *, tenant: Tenant | uuid.UUID, subscription_id: uuid.UUID, at_period_end: bool, now: datetime | None = None
+    *, tenant: TenantRef, subscription_id: uuid.UUID, at_period_end: bool, now: datetime | None = None
 ) -> tuple[Subscription, list[Invoice]]:
     """Either way, periods that already ended are billed first (as the next run would).
     At period end: flag it; the run bills the current period, then cancels (a trial
     ends unbilled). Immediately: a final invoice for the part of the current period up
     to now (fee prorated by seconds, usage to now), and cancel."""
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    tenant_id = tenant_pk(tenant)
     with transaction.atomic():
         sub = _locked_subscription(tenant_id, subscription_id)
         try:
             invoices = billing.bill_subscription_now(
-                tenant_id=tenant_id, subscription=sub, now=now or timezone.now(), at_period_end=at_period_end
+                tenant=tenant_id, subscription=sub, now=now or clock.now(tenant_id), at_period_end=at_period_end
             )
         except billing.BillingFailed as exc:
             raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
@@ -301,26 +305,25 @@ class InvoicePreview:
     lines: list[LineDraft]
 
 
-def invoice_preview(*, tenant: Tenant | uuid.UUID, subscription: Subscription) -> InvoicePreview:
+def invoice_preview(*, tenant: TenantRef, subscription: Subscription) -> InvoicePreview:
     """The invoice the current period will produce at its end: the fee in full, the
     usage stored so far and late usage of earlier periods, priced by the run's own
     code; nothing is stored and no number is taken. During a trial it is the first
     billed period's invoice (the trial itself is free)."""
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     sub = Subscription.objects.select_related("plan").get(pk=subscription.pk)
     if not sub.is_live or (sub.in_trial_window and sub.cancel_at_period_end):
         raise Conflict(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
     if sub.in_trial_window:
         _, sub.current_period_start, sub.current_period_end = sub.next_period()
     bill = billing.Bill(sub, sub.current_period_start, sub.current_period_end)
-    billing.price_bills(tenant_id=tenant_id, bills=[bill])
+    billing.price_bills(tenant=tenant, bills=[bill])
     if bill.error:
         raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
-    balances = billing.customer_balances(tenant_id=tenant_id, bills=[bill], lock=False)
+    balances = billing.customer_balances(tenant=tenant, bills=[bill], lock=False)
     balance = balances.get((sub.customer_id, sub.plan.currency), Decimal(0))
-    rates = tax_rates_for_customers(tenant=tenant_id, customer_ids=[sub.customer_id]).get(sub.customer_id, [])
+    rates = tax_rates_for_customers(tenant=tenant, customer_ids=[sub.customer_id]).get(sub.customer_id, [])
     totals = billing.bill_totals(bill, balance=balance, tax_rates=rates)
-    invoice = billing.build_invoice(tenant_id=tenant_id, bill=bill, number="", now=bill.end, totals=totals)
+    invoice = billing.build_invoice(tenant=tenant, bill=bill, number="", now=bill.end, totals=totals)
     invoice.status, invoice.paid_at = Invoice.Status.OPEN, None
     return InvoicePreview(invoice, bill.lines)
 
@@ -330,10 +333,10 @@ def invoice_preview(*, tenant: Tenant | uuid.UUID, subscription: Subscription) -
 INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE = "Only open invoices can be marked uncollectible; this one is {status}."
 
 
-def invoice_mark_uncollectible(*, tenant: Tenant | uuid.UUID, invoice_id: uuid.UUID) -> Invoice:
+def invoice_mark_uncollectible(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
     """open → uncollectible: the debt is written off, the invoice and its amounts stay
     (a payment that arrives after all still marks it paid). Locked like `invoice_void`."""
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+    tenant_id = tenant_pk(tenant)
     with transaction.atomic():
         invoice = Invoice.objects.for_tenant(tenant_id).select_for_update().filter(pk=invoice_id).first()
         if invoice is None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+
 from celery import shared_task
 
 from invoices import services
+from tenants.isolation import tenant_scope, tenant_task
 from tenants.models import Tenant
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=600, max_retries=5)
+@tenant_task
 def invoice_run_tenant(tenant_id: str, run_id: str) -> int:
     """Carry out one invoice run; a failure is retried, and the retry bills what is left."""
-    run = services.invoice_run_execute(tenant_id=tenant_id, run_id=run_id)  # type: ignore[arg-type]
+    run = services.invoice_run_execute(tenant=uuid.UUID(tenant_id), run_id=uuid.UUID(run_id))
     return run.invoices_created if run else 0
 
 
@@ -20,7 +24,8 @@ def invoice_run_all_tenants() -> int:
     """The beat job: one queued run per tenant (fan-out by tenant id)."""
     tenant_ids = list(Tenant.objects.values_list("id", flat=True))
     for tenant_id in tenant_ids:
-        services.invoice_run_create(tenant=tenant_id)
+        with tenant_scope(tenant_id):
+            services.invoice_run_create(tenant=tenant_id)
     return len(tenant_ids)
 
 

@@ -14,12 +14,12 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
 from metrics import selectors
 from metrics.api import currency_mrr_body
 from metrics.models import TenantRevenue
 from plans.money import format_price
+from tenants import clock
 from tenants.admin_mixins import ReadOnlyAdminMixin
 
 NO_SUCH_TENANT = "No such tenant."
@@ -108,9 +108,9 @@ class TenantRevenueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/metrics/tenantrevenue/revenue.html", context)
 
     def _revenue_context(self, tenant: TenantRevenue) -> dict[str, Any]:
-        report = selectors.mrr_for_tenant(tenant_id=tenant.pk)
-        start, end = selectors.revenue_range_default(timezone.now())
-        revenue = selectors.revenue_by_month(tenant_id=tenant.pk, start=start, end=end)
+        report = selectors.mrr_for_tenant(tenant=tenant)
+        start, end = selectors.revenue_range_default(clock.now(tenant))
+        revenue = selectors.revenue_by_month(tenant=tenant, start=start, end=end)
         charted = {row.currency for row in revenue}
         # A currency with subscriptions but nothing invoiced yet still gets its (empty) chart.
         wanted = {row.currency for row in report.currencies} or {tenant.default_currency}

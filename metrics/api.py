@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from metrics import selectors
 from plans.money import format_price
+from tenants import clock
 from tenants.formats import format_time
 from tenants.params import from_to_parameters, from_to_range
 from tenants.scoping import TenantScopedApi
@@ -42,7 +43,7 @@ class MetricsMrrApi(TenantScopedApi):
 
     @extend_schema(responses={200: Output})
     def get(self, request: Request, tenant_id: str) -> Response:
-        report = selectors.mrr_for_tenant(tenant_id=self.tenant_id)
+        report = selectors.mrr_for_tenant(tenant=self.tenant_id)
         return Response(
             {
                 "refreshed_at": format_time(report.refreshed_at),
@@ -90,8 +91,8 @@ class MetricsRevenueApi(TenantScopedApi):
         responses={200: Output},
     )
     def get(self, request: Request, tenant_id: str) -> Response:
-        start, end = _range(request)
-        currencies = selectors.revenue_by_month(tenant_id=self.tenant_id, start=start, end=end)
+        start, end = _range(request, now=clock.now(self.tenant_id))
+        currencies = selectors.revenue_by_month(tenant=self.tenant_id, start=start, end=end)
         return Response(
             {
                 "from": format_time(start),
@@ -114,9 +115,9 @@ class MetricsRevenueApi(TenantScopedApi):
         )
 
 
-def _range(request: Request) -> tuple[datetime, datetime]:
+def _range(request: Request, *, now: datetime) -> tuple[datetime, datetime]:
     """`[from, to)`: by default the current UTC month and the eleven before it, to now."""
-    start, end = from_to_range(request, default_from=_default_start)
+    start, end = from_to_range(request, now=now, default_from=_default_start)
     if selectors.month_count(start, end) > MAX_MONTHS:
         raise ValidationError({"from": [RANGE_TOO_LONG]}, code="range_too_long")
     return start, end

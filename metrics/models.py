@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from tenants.models import Tenant, TenantQuerySet
+from tenants.models import Tenant, TenantManager
 
 REVENUE_VIEW = "metrics_revenue"
 SUM_MAX_DIGITS = 60  # a tenant's sum of many 48-digit invoice amounts, times 12 for ARR (migration invoices 0004)
@@ -42,7 +42,7 @@ class RevenueSnapshot(models.Model):
     active_subscriptions = models.IntegerField(help_text="active and past_due: the ones that count in MRR")
     trialing_subscriptions = models.IntegerField()
 
-    objects = TenantQuerySet.as_manager()
+    objects = TenantManager()  # fails closed outside a tenant scope, like TenantOwnedModel
 
     class Meta:
         managed = False

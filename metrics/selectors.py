@@ -9,7 +9,6 @@ already rounded, so their sums need no rounding.
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from django.db.models.functions import TruncMonth
 from invoices.models import Invoice
 from metrics.models import MetricsRefresh, RevenueSnapshot
 from plans.money import quantize_money
+from tenants.models import TenantRef
 
 # Finalized invoices that were not voided: what the tenant invoiced, paid or not.
 INVOICED_STATUSES = (Invoice.Status.OPEN, Invoice.Status.PAID, Invoice.Status.UNCOLLECTIBLE)
@@ -44,12 +44,12 @@ class MrrReport:
     currencies: list[CurrencyMrr]
 
 
-def mrr_for_tenant(*, tenant_id: uuid.UUID) -> MrrReport:
+def mrr_for_tenant(*, tenant: TenantRef) -> MrrReport:
     """The tenant's MRR per currency as of the last refresh of the view. A currency
     appears while the tenant has a live (trialing, active or past_due) subscription
     in it; `refreshed_at` is None only if the view was never refreshed."""
     refresh = MetricsRefresh.objects.filter(pk=1).first()
-    rows = RevenueSnapshot.objects.for_tenant(tenant_id).order_by("currency")
+    rows = RevenueSnapshot.objects.for_tenant(tenant).order_by("currency")
     return MrrReport(
         refreshed_at=refresh.refreshed_at if refresh else None,
         currencies=[
@@ -116,7 +116,7 @@ def revenue_range_default(end: datetime, months: int = 12) -> tuple[datetime, da
 _NET_OF_TAX = Case(When(total__gt=0, then=F("total") - F("tax")), default=Value(Decimal(0)))
 
 
-def revenue_by_month(*, tenant_id: uuid.UUID, start: datetime, end: datetime) -> list[CurrencyRevenue]:
+def revenue_by_month(*, tenant: TenantRef, start: datetime, end: datetime) -> list[CurrencyRevenue]:
     """Invoiced and paid revenue per UTC month of `[start, end)`, per currency.
 
     invoiced: totals less tax of the invoices issued in the month that are not void
@@ -125,7 +125,7 @@ def revenue_by_month(*, tenant_id: uuid.UUID, start: datetime, end: datetime) ->
     Every month of the range is listed, with zeros where nothing happened, for each
     currency that has something in the range. Two grouped queries (date_trunc in SQL).
     """
-    invoices = Invoice.objects.for_tenant(tenant_id)
+    invoices = Invoice.objects.for_tenant(tenant)
     invoiced = (
         invoices.filter(status__in=INVOICED_STATUSES, issued_at__gte=start, issued_at__lt=end)
         .annotate(month=TruncMonth("issued_at", tzinfo=UTC))

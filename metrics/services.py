@@ -14,9 +14,9 @@ import redis
 import structlog
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.utils import timezone
 
 from metrics.models import REVENUE_VIEW, MetricsRefresh
+from tenants import clock
 
 log = structlog.get_logger(__name__)
 
@@ -39,7 +39,7 @@ def revenue_metrics_refresh() -> datetime:
     committed by then, and perhaps a little more.
     """
     _pending_clear()
-    refreshed_at = timezone.now()
+    refreshed_at = clock.real_now()  # every tenant's rows at once: when it happened
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_IS_POPULATED, [REVENUE_VIEW])
         row = cursor.fetchone()

@@ -4,7 +4,7 @@ The ones that need a person are the outcomes `amount_mismatch` (the provider cha
 another amount or currency than the invoice's) and `invoice_not_payable` (money for
 a void invoice): filter by outcome, read `detail` and the payload as received, and
 settle it with the provider. Found by webhook-id or invoice number. Staff see every
-tenant, so the queryset is read through `all_tenants`.
+tenant, so the queryset is read `unscoped()`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class PaymentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = readonly_fields = PAYMENT_EVENT_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PaymentEvent]:
-        return PaymentEvent.all_tenants.select_related("invoice", "tenant").order_by("-created_at", "-id")
+        return PaymentEvent.unscoped().select_related("invoice", "tenant").order_by("-created_at", "-id")
 
     @admin.display(description="invoice", ordering="invoice__number")
     def invoice_link(self, event: PaymentEvent) -> str:

@@ -24,14 +24,16 @@ import requests
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from invoices.models import Invoice
 from invoices.serializers import invoice_body
 from payments.models import PaymentEvent
 from plans.money import format_price
 from subscriptions.models import Subscription
+from tenants import clock
 from tenants.errors import Conflict, NotFound
+from tenants.isolation import tenant_scope
+from tenants.models import TenantRef
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
@@ -44,17 +46,17 @@ class ProviderUnavailable(Exception):
     """The provider could not be reached or answered 5xx/429: retry later."""
 
 
-def invoice_collect_payment(*, tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> str:
+def invoice_collect_payment(*, tenant: TenantRef, invoice_id: uuid.UUID) -> str:
     """Send the charge request; returns what happened (for the task result and logs)."""
     url = settings.PAYMENT_PROVIDER_URL
     if not url:
         return "skipped: no PAYMENT_PROVIDER_URL"
-    invoice = Invoice.objects.for_tenant(tenant_id).filter(pk=invoice_id).first()
+    invoice = Invoice.objects.for_tenant(tenant).filter(pk=invoice_id).first()
     if invoice is None or invoice.status != Invoice.Status.OPEN or invoice.amount_due <= 0:
         return "skipped: not an open invoice with an amount due"
     body = {
         "invoice_id": str(invoice.pk),
-        "tenant_id": str(tenant_id),
+        "tenant_id": str(invoice.tenant_id),
         "customer_id": str(invoice.customer_id),
         "amount": format_price(invoice.charge_amount, invoice.currency),
         "currency": invoice.currency,
@@ -129,7 +131,7 @@ def _apply(event: PaymentEvent, invoice: Invoice) -> None:
     """The effects of an outcome: the invoice, its subscription, the tenant's event."""
     subscriptions = Subscription.objects.for_tenant(invoice.tenant_id).filter(pk=invoice.subscription_id)
     if event.outcome == PaymentEvent.Outcome.PAID:
-        invoice.status, invoice.paid_at = Invoice.Status.PAID, timezone.now()
+        invoice.status, invoice.paid_at = Invoice.Status.PAID, clock.now(invoice.tenant_id)
         invoice.amount_paid, invoice.amount_due = event.amount, Decimal(0)
         invoice.save(update_fields=["status", "paid_at", "amount_paid", "amount_due"])
         # Back to active only when no other invoice of the subscription is open after a failure.
@@ -144,6 +146,26 @@ def _apply(event: PaymentEvent, invoice: Invoice) -> None:
     elif event.outcome == PaymentEvent.Outcome.PAYMENT_FAILED:
         subscriptions.filter(status=Subscription.Status.ACTIVE).update(status=Subscription.Status.PAST_DUE)
         event_publish(tenant=invoice.tenant_id, type=EventType.INVOICE_PAYMENT_FAILED, data=invoice_body(invoice))
+
+
+def _store(notice: PaymentNotice, invoice: Invoice, outcome: str, detail: str) -> PaymentEvent | None:
+    """The notice as a PaymentEvent; None when the same webhook was stored meanwhile."""
+    try:
+        with transaction.atomic():  # a savepoint: the caller goes on after a duplicate
+            return PaymentEvent.objects.create(
+                tenant_id=invoice.tenant_id,
+                webhook_id=notice.webhook_id,
+                type=notice.type,
+                invoice=invoice,
+                amount=notice.amount,
+                currency=notice.currency,
+                failure_reason=notice.failure_reason,
+                outcome=outcome,
+                detail=detail,
+                payload=notice.payload,
+            )
+    except IntegrityError:
+        return None
 
 
 def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]:
@@ -164,31 +186,20 @@ def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]
     it do not wait for) before anything is decided, so a success and a failure of
     the same invoice are applied one after the other.
     """
-    seen = PaymentEvent.all_tenants.filter(webhook_id=notice.webhook_id).first()
+    seen = PaymentEvent.unscoped().filter(webhook_id=notice.webhook_id).first()
     if seen is not None:
         return seen, False
     with transaction.atomic():
-        invoice = Invoice.all_tenants.select_for_update(no_key=True).filter(pk=notice.invoice_id).first()
+        # Unscoped until the invoice says whose payment this is.
+        invoice = Invoice.unscoped().select_for_update(no_key=True).filter(pk=notice.invoice_id).first()
         if invoice is None:
             raise NotFound(PAYMENT_INVOICE_NOT_FOUND.format(invoice_id=notice.invoice_id))
-        outcome, detail = _outcome(notice, invoice)
-        try:
-            with transaction.atomic():  # a savepoint: the duplicate case goes on below
-                event = PaymentEvent.all_tenants.create(
-                    tenant_id=invoice.tenant_id,
-                    webhook_id=notice.webhook_id,
-                    type=notice.type,
-                    invoice=invoice,
-                    amount=notice.amount,
-                    currency=notice.currency,
-                    failure_reason=notice.failure_reason,
-                    outcome=outcome,
-                    detail=detail,
-                    payload=notice.payload,
-                )
-        except IntegrityError:  # the same webhook, delivered twice at once: the other one won
-            return PaymentEvent.all_tenants.get(webhook_id=notice.webhook_id), False
-        _apply(event, invoice)
+        with tenant_scope(invoice.tenant_id):
+            outcome, detail = _outcome(notice, invoice)
+            event = _store(notice, invoice, outcome, detail)
+            if event is None:  # the same webhook, delivered twice at once: the other one won
+                return PaymentEvent.objects.get(webhook_id=notice.webhook_id), False
+            _apply(event, invoice)
     fields = {"webhook_id": notice.webhook_id, "invoice_id": str(invoice.pk), "outcome": str(outcome)}
     if outcome in PaymentEvent.NEEDS_SUPPORT:
         log.warning("payment_webhook_needs_support", detail=detail, **fields)

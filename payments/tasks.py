@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from celery import shared_task
 
 from payments import services
+from tenants.isolation import tenant_task
 
 COLLECT_RETRIES: dict[str, Any] = {
     "acks_late": True,
@@ -18,14 +20,16 @@ COLLECT_RETRIES: dict[str, Any] = {
 
 
 @shared_task(**COLLECT_RETRIES)
+@tenant_task
 def invoice_collect_payment(tenant_id: str, invoice_id: str) -> str:
     """Ask the payment provider to charge an open invoice (the invoice id is the
     idempotency key, so a retried task never charges twice)."""
-    return services.invoice_collect_payment(tenant_id=tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
+    return services.invoice_collect_payment(tenant=uuid.UUID(tenant_id), invoice_id=uuid.UUID(invoice_id))
 
 
 # The task's name before it moved here from invoices: a message queued under it (by a
 # worker of the previous release, or waiting for a retry) is still run. Nothing sends it.
 @shared_task(name="invoices.tasks.invoice_collect_payment", **COLLECT_RETRIES)
+@tenant_task
 def invoice_collect_payment_old_name(tenant_id: str, invoice_id: str) -> str:
-    return services.invoice_collect_payment(tenant_id=tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
+    return services.invoice_collect_payment(tenant=uuid.UUID(tenant_id), invoice_id=uuid.UUID(invoice_id))

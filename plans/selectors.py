@@ -14,9 +14,7 @@ from collections.abc import Iterable
 from django.db.models import Prefetch, QuerySet
 
 from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
-from tenants.models import Tenant
-
-TenantRef = Tenant | uuid.UUID
+from tenants.models import TenantRef
 
 
 def charges_prefetch() -> Prefetch:

@@ -7,7 +7,6 @@ envelope names the place: `charges.1.tiers.2.up_to`. Duplicate codes are 409.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +19,7 @@ from plans import selectors
 from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
 from plans.pricing import ChargeSpec, spec_problems
 from tenants.errors import Conflict, Invalid, Message, NotFound
-from tenants.models import Tenant
+from tenants.models import Tenant, TenantRef, tenant_get, tenant_pk
 from tenants.updates import model_update
 from tenants.validators import validate_currency_code
 
@@ -94,7 +93,7 @@ def _as_lists(node: Any) -> Any:
     return {key: _as_lists(value) for key, value in node.items()}
 
 
-def meter_create(*, tenant: Tenant, code: str, name: str, aggregation: str, property: str | None = None) -> Meter:
+def meter_create(*, tenant: TenantRef, code: str, name: str, aggregation: str, property: str | None = None) -> Meter:
     """Create a meter; `property` is required for (and only for) `unique_count`."""
     property = property or ""
     if aggregation == Meter.Aggregation.UNIQUE_COUNT and not property:
@@ -103,7 +102,9 @@ def meter_create(*, tenant: Tenant, code: str, name: str, aggregation: str, prop
         raise Invalid({"property": [Message(METER_PROPERTY_NOT_ALLOWED, code="not_allowed")]})
     try:
         with transaction.atomic():
-            return Meter.objects.create(tenant=tenant, code=code, name=name, aggregation=aggregation, property=property)
+            return Meter.objects.create(
+                tenant_id=tenant_pk(tenant), code=code, name=name, aggregation=aggregation, property=property
+            )
     except IntegrityError as exc:
         if _violates(exc, "plans_meter_unique_code"):
             raise Conflict(METER_CODE_TAKEN, code="meter_code_taken") from exc
@@ -140,7 +141,7 @@ def _check_currency(currency: str) -> None:
 
 def plan_create(
     *,
-    tenant: Tenant,
+    tenant: TenantRef,
     code: str,
     name: str,
     interval: str,
@@ -157,7 +158,7 @@ def plan_create(
     code, at most one charge per meter; every broken rule is reported at once, at its
     place (`charges.1.tiers.2.up_to`).
     """
-    currency = currency or tenant.default_currency
+    currency = currency or tenant_get(tenant).default_currency
     _check_currency(currency)
     meters = selectors.meters_by_code(tenant=tenant, codes=[draft.meter for draft in charges])
     errors = [*_flat_fee_errors(amount), *_charge_errors(charges, meters)]
@@ -166,7 +167,7 @@ def plan_create(
     try:
         with transaction.atomic():
             plan = Plan.objects.create(
-                tenant=tenant,
+                tenant_id=tenant_pk(tenant),
                 code=code,
                 name=name,
                 description=description,
@@ -178,7 +179,7 @@ def plan_create(
             )
             Charge.objects.bulk_create(
                 Charge(
-                    tenant=tenant,
+                    tenant_id=plan.tenant_id,
                     plan=plan,
                     meter=meters[draft.meter],
                     position=position,
@@ -193,13 +194,13 @@ def plan_create(
     return selectors.plan_list(tenant=tenant).get(pk=plan.pk)
 
 
-def plan_update(*, tenant: Tenant, plan: Plan, data: Mapping[str, Any]) -> Plan:
+def plan_update(*, tenant: TenantRef, plan: Plan, data: Mapping[str, Any]) -> Plan:
     """Change `name`, `description` and `active` (the keys present in `data`).
 
     Prices never change once a plan exists: any price field in `data` (even with its
     current value) is a 409 that says to create a new plan.
     """
-    if plan.tenant_id != tenant.pk:
+    if plan.tenant_id != tenant_pk(tenant):
         raise NotFound(PLAN_NOT_FOUND)
     if any(field in data for field in PLAN_PRICE_FIELDS):
         raise Conflict(PLAN_PRICES_IMMUTABLE, code="plan_prices_immutable")
@@ -209,22 +210,22 @@ def plan_update(*, tenant: Tenant, plan: Plan, data: Mapping[str, Any]) -> Plan:
 # Tax rates
 
 
-def tax_rate_create(*, tenant: Tenant, code: str, name: str, percentage: Decimal) -> TaxRate:
+def tax_rate_create(*, tenant: TenantRef, code: str, name: str, percentage: Decimal) -> TaxRate:
     """Create a tax rate; 409 when the tenant has one with this code (the unique
     constraint decides, so concurrent creates cannot both win)."""
     try:
         with transaction.atomic():
-            return TaxRate.objects.create(tenant=tenant, code=code, name=name, percentage=percentage)
+            return TaxRate.objects.create(tenant_id=tenant_pk(tenant), code=code, name=name, percentage=percentage)
     except IntegrityError as exc:
         if _violates(exc, "plans_taxrate_unique_code"):
             raise Conflict(TAX_RATE_CODE_TAKEN, code="tax_rate_code_taken") from exc
         raise
 
 
-def tax_rate_update(*, tenant: Tenant, tax_rate: TaxRate, data: Mapping[str, Any]) -> TaxRate:
+def tax_rate_update(*, tenant: TenantRef, tax_rate: TaxRate, data: Mapping[str, Any]) -> TaxRate:
     """Change `name` and/or `active`. `code` and `percentage` never change (400 on the
     field, even with the current value): a new percentage is a new rate."""
-    if tax_rate.tenant_id != tenant.pk:
+    if tax_rate.tenant_id != tenant_pk(tenant):
         raise NotFound(TAX_RATE_NOT_FOUND)
     fixed = {
         f: [Message(TAX_RATE_IMMUTABLE.format(field=f), code="immutable")] for f in TAX_RATE_FIXED_FIELDS if f in data
@@ -234,7 +235,7 @@ def tax_rate_update(*, tenant: Tenant, tax_rate: TaxRate, data: Mapping[str, Any
     return model_update(instance=tax_rate, fields=TAX_RATE_EDITABLE_FIELDS, data=data)[0]
 
 
-def tax_rates_from_codes(*, tenant: Tenant | uuid.UUID, codes: Sequence[str], field: str) -> list[TaxRate]:
+def tax_rates_from_codes(*, tenant: TenantRef, codes: Sequence[str], field: str) -> list[TaxRate]:
     """The tenant's active rates named by `codes`, in their order, for a list (a
     customer's `tax_rates`, the tenant's `default_tax_rates`). Every unknown, inactive
     or repeated code is a 400 at its place: `field.2`."""
@@ -254,14 +255,15 @@ def tax_rates_from_codes(*, tenant: Tenant | uuid.UUID, codes: Sequence[str], fi
 
 
 @transaction.atomic
-def tenant_default_tax_rates_set(*, tenant: Tenant, codes: Sequence[str]) -> list[TaxRate]:
+def tenant_default_tax_rates_set(*, tenant: TenantRef, codes: Sequence[str]) -> list[TaxRate]:
     """Replace the tenant's default tax rates with the active rates named by `codes`,
     in this order (an empty list: none). Invoices already issued keep their taxes."""
     rates = tax_rates_from_codes(tenant=tenant, codes=codes, field="default_tax_rates")
     # Concurrent replacements take turns (else both delete, then both insert position 0).
-    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+    Tenant.objects.select_for_update().filter(pk=tenant_pk(tenant)).first()
     DefaultTaxRate.objects.for_tenant(tenant).delete()
     DefaultTaxRate.objects.bulk_create(
-        DefaultTaxRate(tenant=tenant, tax_rate=rate, position=position) for position, rate in enumerate(rates)
+        DefaultTaxRate(tenant_id=tenant_pk(tenant), tax_rate=rate, position=position)
+        for position, rate in enumerate(rates)
     )
     return rates

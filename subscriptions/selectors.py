@@ -11,9 +11,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from plans.taxes import TaxRateSpec
 from subscriptions.models import Customer, CustomerTaxRate, Subscription
-from tenants.models import Tenant
-
-TenantRef = Tenant | uuid.UUID
+from tenants.models import TenantRef, tenant_pk
 
 
 def tax_rate_links_prefetch() -> Prefetch:
@@ -53,9 +51,8 @@ def tax_rates_for_customers(
     """The tax rates that each customer's invoices pay, in one query for a whole batch:
     none when it is exempt, its own rates when it has any, else the tenant's default
     rates. Customers that pay none are absent."""
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     with connection.cursor() as cursor:
-        cursor.execute(_TAX_RATES_SQL, {"tenant": tenant_id, "customers": list(set(customer_ids))})
+        cursor.execute(_TAX_RATES_SQL, {"tenant": tenant_pk(tenant), "customers": list(set(customer_ids))})
         rows = cursor.fetchall()
     found: dict[uuid.UUID, list[TaxRateSpec]] = {}
     for customer_id, code, name, percentage in rows:

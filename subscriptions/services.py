@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from plans import selectors as plan_selectors
 from plans import services as plan_services
@@ -23,8 +22,9 @@ from subscriptions import periods, selectors
 from subscriptions.models import Customer, CustomerTaxRate, Subscription
 from subscriptions.payloads import subscription_body
 from subscriptions.validators import validate_metadata
+from tenants import clock
 from tenants.errors import Conflict, Invalid, NotFound
-from tenants.models import Tenant
+from tenants.models import TenantRef, tenant_pk
 from tenants.updates import model_update
 from webhooks.models import EventType
 from webhooks.services import event_publish
@@ -43,15 +43,15 @@ def _check_metadata(metadata: Any) -> dict[str, Any]:
     return metadata
 
 
-def _check_owned(tenant: Tenant, customer: Customer) -> None:
+def _check_owned(tenant: TenantRef, customer: Customer) -> None:
     # Fail closed: a caller that fetched the customer without scoping gets a 404, not a write.
-    if customer.tenant_id != tenant.pk:
+    if customer.tenant_id != tenant_pk(tenant):
         raise NotFound(CUSTOMER_NOT_FOUND)
 
 
 def customer_create(
     *,
-    tenant: Tenant,
+    tenant: TenantRef,
     external_id: str,
     name: str,
     email: str | None = "",
@@ -68,7 +68,7 @@ def customer_create(
     """
     rates = plan_services.tax_rates_from_codes(tenant=tenant, codes=tax_rates, field="tax_rates")
     customer = Customer(
-        tenant=tenant,
+        tenant_id=tenant_pk(tenant),
         external_id=external_id,
         name=name,
         email=email or "",
@@ -94,7 +94,7 @@ def _set_tax_rates(customer: Customer, rates: Sequence[TaxRate]) -> None:
 
 
 @transaction.atomic
-def customer_update(*, tenant: Tenant, customer: Customer, data: Mapping[str, Any]) -> Customer:
+def customer_update(*, tenant: TenantRef, customer: Customer, data: Mapping[str, Any]) -> Customer:
     """Change `name`, `email`, `metadata` (replaced whole, not merged), `tax_exempt`
     and/or `tax_rates` (codes, replacing the list; [] for the tenant's defaults).
 
@@ -140,7 +140,7 @@ START_AT_MAX = datetime(3000, 1, 1, tzinfo=UTC)
 @transaction.atomic
 def subscription_create(
     *,
-    tenant: Tenant,
+    tenant: TenantRef,
     customer_id: uuid.UUID,
     plan_id: uuid.UUID,
     start_at: datetime | None = None,
@@ -160,7 +160,7 @@ def subscription_create(
     The customer row is locked for the transaction, so two concurrent requests for the
     same customer are checked one after the other and cannot both pass the meter rule.
     """
-    start = _check_start_at(timezone.now() if start_at is None else start_at)
+    start = _check_start_at(clock.now(tenant) if start_at is None else start_at)
     _check_trial_days(trial_days)
     customer, plan = _customer_and_plan(tenant, customer_id, plan_id)
     if not plan.active:
@@ -169,7 +169,7 @@ def subscription_create(
     trial_end = periods.trial_end_for(start, plan.trial_days if trial_days is None else trial_days)
     period_start, period_end = periods.first_period(start, trial_end, plan.interval)
     subscription = Subscription.objects.create(
-        tenant=tenant,
+        tenant_id=tenant_pk(tenant),
         customer=customer,
         plan=plan,
         status=Subscription.Status.ACTIVE if trial_end is None else Subscription.Status.TRIALING,
@@ -184,7 +184,7 @@ def subscription_create(
     return subscription
 
 
-def _customer_and_plan(tenant: Tenant, customer_id: uuid.UUID, plan_id: uuid.UUID) -> tuple[Customer, Plan]:
+def _customer_and_plan(tenant: TenantRef, customer_id: uuid.UUID, plan_id: uuid.UUID) -> tuple[Customer, Plan]:
     # Unknown and other tenants' ids get the same answer: nothing leaks across tenants.
     customer = Customer.objects.for_tenant(tenant).select_for_update().filter(pk=customer_id).first()
     plan = plan_selectors.plan_get(tenant=tenant, plan_id=plan_id)
@@ -199,7 +199,7 @@ def _customer_and_plan(tenant: Tenant, customer_id: uuid.UUID, plan_id: uuid.UUI
     return customer, plan
 
 
-def _check_meters_free(tenant: Tenant, customer: Customer, plan: Plan, start: datetime) -> None:
+def _check_meters_free(tenant: TenantRef, customer: Customer, plan: Plan, start: datetime) -> None:
     """409 if a subscription of the customer, whatever its status, charges a meter that
     `plan` charges during the life [start, ∞) of the new one: every usage event then
     belongs to exactly one subscription, and a backdated subscription cannot bill the
@@ -239,7 +239,7 @@ WHERE s.id = v.id AND s.tenant_id = %(tenant)s
 """
 
 
-def subscriptions_save_state(*, tenant: Tenant | uuid.UUID, subscriptions: list[Subscription]) -> int:
+def subscriptions_save_state(*, tenant: TenantRef, subscriptions: list[Subscription]) -> int:
     """Store the billing state (status, current period, cancellation) of many
     subscriptions that the invoice run moved forward, in one UPDATE.
 
@@ -248,9 +248,8 @@ def subscriptions_save_state(*, tenant: Tenant | uuid.UUID, subscriptions: list[
     """
     if not subscriptions:
         return 0
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
     params: dict[str, Any] = {
-        "tenant": tenant_id,
+        "tenant": tenant_pk(tenant),
         "ids": [s.pk for s in subscriptions],
         "statuses": [s.status for s in subscriptions],
         "indexes": [s.period_index for s in subscriptions],

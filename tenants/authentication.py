@@ -13,12 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from tenants import clock
 from tenants.models import API_KEY_PREFIX, ApiKey, Role, hash_api_key
 
 INVALID_API_KEY = "Invalid or revoked API key."
@@ -65,9 +65,10 @@ class ApiKeyAuthentication(BaseAuthentication):
     @staticmethod
     def _touch(key: ApiKey) -> None:
         # At most one write per key per interval: ingestion sends thousands of requests a second.
-        now = timezone.now()
+        now = clock.real_now()
         if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=settings.API_KEY_TOUCH_SECONDS):
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            # Unscoped: the key's own row, found by its hash before any tenant is known.
+            ApiKey.unscoped().filter(pk=key.pk).update(last_used_at=now)
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'

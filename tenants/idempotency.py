@@ -37,14 +37,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tenants import sealing
+from tenants import clock, sealing
 from tenants.errors import Conflict, Unprocessable
 from tenants.models import IdempotencyRecord
 
@@ -134,7 +133,7 @@ def _stored(scope: Scope) -> IdempotencyRecord | None:
         .filter(method=scope.method, path=scope.path, key=scope.key)
         .first()
     )
-    if record is not None and record.created_at <= expiry_cutoff(timezone.now()):
+    if record is not None and record.created_at <= expiry_cutoff(clock.real_now()):
         record.delete()  # expired: the key is free again
         return None
     return record
@@ -191,12 +190,12 @@ def expiry_cutoff(now: datetime) -> datetime:
 def idempotency_records_purge(*, now: datetime | None = None) -> int:
     """Delete expired records of every tenant, a batch at a time (short transactions);
     returns how many. A cross-tenant sweep: one indexed range, no fan-out needed."""
-    cutoff = expiry_cutoff(now or timezone.now())
+    cutoff = expiry_cutoff(now or clock.real_now())
     deleted = 0
     while True:
         batch = list(
-            IdempotencyRecord.all_tenants.filter(created_at__lte=cutoff).values_list("pk", flat=True)[:PURGE_BATCH]
+            IdempotencyRecord.unscoped().filter(created_at__lte=cutoff).values_list("pk", flat=True)[:PURGE_BATCH]
         )
         if not batch:
             return deleted
-        deleted += IdempotencyRecord.all_tenants.filter(pk__in=batch).delete()[0]
+        deleted += IdempotencyRecord.unscoped().filter(pk__in=batch).delete()[0]

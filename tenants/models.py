@@ -1,10 +1,18 @@
-"""Tenants, their users and their API keys.
+"""Tenants, their users and their API keys, and what every tenant-owned model shares.
 
 Every tenant-owned row in the project carries `tenant_id`; `TenantOwnedModel` is the
-abstract base that says so, and `TenantQuerySet.for_tenant` is the one way to read
-them. The plain `objects` manager is there for Django's own machinery (admin,
-related managers); API code reads through `TenantScopedApi.scoped()` and services
-take `*, tenant` first.
+abstract base that says so. Its manager fails closed (django-scopes): a query runs
+only inside a tenant scope, and then sees only that tenant's rows; anywhere else it
+raises `ScopeError`. `tenants.isolation` enters the scopes (`tenant_scope(tenant)` for
+a task or a command, `TenantScopedApi` for a request) and holds the one escape for
+the few cross-tenant jobs, `unscoped()` (`Model.unscoped()` for one query). Creating
+a row needs no scope: it names its tenant.
+
+A tenant in a signature: services and selectors take `*, tenant: TenantRef` (the
+`Tenant` or its id, whichever the caller has: a view has the path's id, a test its
+`Tenant`) and turn it into an id with `tenant_pk(tenant)` where they need one; private
+helpers take that id, `tenant_id: uuid.UUID`. Celery tasks take `tenant_id: str` first
+(their arguments are JSON).
 """
 
 from __future__ import annotations
@@ -12,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django_scopes import ScopedManager
+from django_scopes.manager import DisabledQuerySet
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -38,10 +48,58 @@ class Tenant(models.Model):
         return self.name
 
 
+TenantRef = Tenant | uuid.UUID
+
+
+def tenant_pk(tenant: TenantRef) -> uuid.UUID:
+    """The id of a tenant given as itself or as its id."""
+    return tenant.pk if isinstance(tenant, Tenant) else tenant
+
+
+def tenant_get(tenant: TenantRef) -> Tenant:
+    """The tenant itself (one query when given its id), for what only the row knows."""
+    return tenant if isinstance(tenant, Tenant) else Tenant.objects.get(pk=tenant)
+
+
 class TenantQuerySet(models.QuerySet):
-    def for_tenant(self, tenant: Tenant | uuid.UUID | str) -> QuerySet[Any]:
-        tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
-        return self.filter(tenant_id=tenant_id)
+    def for_tenant(self, tenant: TenantRef) -> QuerySet[Any]:
+        """The rows of `tenant`: inside its scope, what the manager gives anyway; inside
+        another tenant's scope, nothing."""
+        return self.filter(tenant_id=tenant_pk(tenant))
+
+
+class ScopeRequired(DisabledQuerySet):
+    """What the manager of a tenant-owned model gives outside a tenant scope: a query
+    that raises `ScopeError` when it is built or run. django-scopes leaves some ways
+    open (`exists()`, `exclude()`, use as a subquery, async iteration…): closed here.
+    `all()` may build one (django-filter reads `Model.objects.all().query` when a
+    FilterSet class is made), which cannot run either."""
+
+    error = DisabledQuerySet.error
+    for_tenant = exists = contains = in_bulk = bulk_update = explain = error
+    exclude = select_related = prefetch_related = distinct = defer = alias = extra = error
+    intersection = difference = aiterator = resolve_expression = _fetch_all = error
+
+    def all(self) -> Self:
+        return self._chain()
+
+
+if TYPE_CHECKING:
+    _ScopedManager = models.Manager.from_queryset(TenantQuerySet)
+else:
+    # django-scopes builds the manager class: it filters by the scope's `tenant`.
+    _ScopedManager = type(ScopedManager(tenant="tenant", _manager_class=models.Manager.from_queryset(TenantQuerySet)))
+
+
+class TenantManager(_ScopedManager):
+    """The default manager of tenant-owned models: scoped, failing closed (see the
+    module docstring)."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        if isinstance(queryset, DisabledQuerySet):
+            return ScopeRequired(self.model, using=self._db, missing_scopes=queryset.missing_scopes)
+        return queryset
 
 
 class TenantOwnedModel(models.Model):
@@ -49,12 +107,16 @@ class TenantOwnedModel(models.Model):
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
 
-    objects = TenantQuerySet.as_manager()
-    # The deliberately named escape for cross-tenant jobs (beat fan-out, admin, metrics).
-    all_tenants = models.Manager()
+    objects = TenantManager()
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def unscoped(cls) -> TenantManager:
+        """The escape, for one query of a cross-tenant job: the manager without the
+        scope (`tenants.isolation.unscoped()` for a block of code)."""
+        return cls.objects.with_scopes_disabled()  # type: ignore[attr-defined]
 
 
 class Role(models.TextChoices):

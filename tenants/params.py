@@ -6,7 +6,7 @@ TIME_PARAM_MAX), fail with the same errors naming the parameter as sent, and the
 range is always half-open `[from, to)` with `from` before `to`:
 
     start, end = from_to_params(request)  # the event list: each bound optional
-    start, end = from_to_range(request, default_from=month_start)  # totals: a whole range
+    start, end = from_to_range(request, now=clock.now(tenant), default_from=month_start)  # totals: a whole range
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -56,10 +55,13 @@ def from_to_params(request: Request) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
-def from_to_range(request: Request, *, default_from: Callable[[datetime], datetime]) -> tuple[datetime, datetime]:
-    """`?from=&to=` as a whole range: `to` defaults to now, `from` to `default_from(to)`."""
+def from_to_range(
+    request: Request, *, now: datetime, default_from: Callable[[datetime], datetime]
+) -> tuple[datetime, datetime]:
+    """`?from=&to=` as a whole range: `to` defaults to `now` (the tenant's, from
+    `tenants.clock`), `from` to `default_from(to)`."""
     start, end = from_to_params(request)
-    end = end or timezone.now()
+    end = end or now
     start = start or default_from(end)
     _check_order(start, end)
     return start, end

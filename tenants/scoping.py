@@ -6,6 +6,8 @@ exists), the caller's role must allow the method, and querysets come from
 that drops the membership permission, so scoping cannot be bypassed by accident, and
 wraps its `post` and `delete` in the `Idempotency-Key` handling of tenants.idempotency
 (every tenant route gets it, unless a class opts out with `generic_idempotency = False`).
+The request runs in the path tenant's scope (`tenants.isolation`): a query of a
+tenant-owned model sees that tenant's rows only, whatever filter it forgot.
 
 Schema generation (drf-spectacular) builds views without a request or a path tenant
 and calls `get_queryset()` only to learn the model: it gets `model.objects.none()`,
@@ -23,6 +25,7 @@ from typing import Any, ClassVar
 import structlog
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -30,6 +33,7 @@ from rest_framework.response import Response
 
 from tenants import idempotency
 from tenants.errors import NotFound
+from tenants.isolation import tenant_scope
 from tenants.models import Role, Tenant
 
 ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2}
@@ -114,6 +118,13 @@ class TenantScopedApi(GenericAPIView):
             handler = cls.__dict__.get(method)
             if handler is not None and cls.generic_idempotency:
                 setattr(cls, method, idempotent(handler))
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Authentication and permissions run inside too: they read no tenant-owned rows
+        # of the path tenant (the API key lookup is unscoped), and a caller of another
+        # tenant is refused before any handler runs.
+        with tenant_scope(kwargs["tenant_id"]):
+            return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)

@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from tenants import clock
 from tenants.errors import Conflict, NotFound
-from tenants.models import ApiKey, Role, Tenant, User, generate_api_key, hash_api_key
+from tenants.models import ApiKey, Role, Tenant, TenantRef, User, generate_api_key, hash_api_key, tenant_pk
 
 EMAIL_TAKEN = "A user with this email already exists."
 API_KEY_NOT_FOUND = "No such API key."
@@ -27,10 +27,10 @@ def tokens_for_user(user: User) -> dict[str, str]:
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-def user_create(*, tenant: Tenant, email: str, password: str, role: str) -> User:
+def user_create(*, tenant: TenantRef, email: str, password: str, role: str) -> User:
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password, tenant=tenant, role=role)
+            return User.objects.create_user(email=email, password=password, tenant_id=tenant_pk(tenant), role=role)
     except IntegrityError as exc:
         raise Conflict(EMAIL_TAKEN, code="email_taken") from exc
 
@@ -43,19 +43,18 @@ def tenant_signup(*, name: str, admin_email: str, admin_password: str, default_c
     return {"tenant": tenant, "user": user, **tokens_for_user(user)}
 
 
-def api_key_create(*, tenant: Tenant | uuid.UUID, name: str) -> tuple[ApiKey, str]:
+def api_key_create(*, tenant: TenantRef, name: str) -> tuple[ApiKey, str]:
     """Returns the key and its raw secret, which is never stored and never shown again."""
     raw = generate_api_key()
-    tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
-    key = ApiKey.objects.create(tenant_id=tenant_id, name=name, prefix=raw[:10], key_hash=hash_api_key(raw))
+    key = ApiKey.objects.create(tenant_id=tenant_pk(tenant), name=name, prefix=raw[:10], key_hash=hash_api_key(raw))
     return key, raw
 
 
-def api_key_revoke(*, tenant: Tenant | uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+def api_key_revoke(*, tenant: TenantRef, key_id: uuid.UUID) -> ApiKey:
     key = ApiKey.objects.for_tenant(tenant).filter(pk=key_id).first()
     if key is None:
         raise NotFound(API_KEY_NOT_FOUND)
     if key.revoked_at is None:
-        key.revoked_at = timezone.now()
+        key.revoked_at = clock.real_now()  # a credential's time, like tokens
         key.save(update_fields=["revoked_at"])
     return key

@@ -19,4 +19,4 @@ class UsageEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "timestamp"
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return UsageEvent.all_tenants.all()
+        return UsageEvent.unscoped().all()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -16,6 +15,7 @@ from plans.models import Meter
 from plans.money import format_quantity
 from subscriptions.models import Customer
 from subscriptions.services import CUSTOMER_NOT_FOUND
+from tenants import clock
 from tenants.formats import format_time
 from tenants.openapi import ErrorResponseSerializer, idempotency_key_parameter
 from tenants.params import from_to_parameters, from_to_params, from_to_range
@@ -81,7 +81,7 @@ class UsageEventListIngestApi(TenantScopedApi):
 
     def get_queryset(self) -> Any:
         start, end = from_to_params(self.request)
-        return selectors.usage_event_list(tenant_id=self.tenant_id, start=start, end=end)
+        return selectors.usage_event_list(tenant=self.tenant_id, start=start, end=end)
 
     @extend_schema(
         parameters=from_to_parameters("Default: no lower bound.", "Default: no upper bound."),
@@ -104,16 +104,16 @@ class UsageEventListIngestApi(TenantScopedApi):
         problem = validate_idempotency_key(key)
         if problem:
             raise _rejected({"Idempotency-Key": [problem]})
-        now = timezone.now()
+        now = clock.now(self.tenant_id)
         data, field_errors = parse_event(request.data, now=now, with_key=False)
         if field_errors:
             raise _rejected(field_errors)
-        events, errors = resolve_events(tenant_id=self.tenant_id, items=[(key, data)], now=now)
+        events, errors = resolve_events(tenant=self.tenant_id, items=[(key, data)], now=now)
         if errors[0]:
             raise _rejected(errors[0])
         event = events[0]
         assert event is not None
-        result = services.usage_event_ingest(tenant_id=self.tenant_id, event=event)
+        result = services.usage_event_ingest(tenant=self.tenant_id, event=event)
         body = UsageEventOutput((result.event, event.external_customer_id, event.meter_code)).data
         if result.created:
             return Response(body, status=status.HTTP_201_CREATED)
@@ -134,17 +134,17 @@ class UsageBatchIngestApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={200: Output, 422: ErrorResponseSerializer})
     def post(self, request: Request, tenant_id: str) -> Response:
-        now = timezone.now()
+        now = clock.now(self.tenant_id)
         raw_events = _batch_events(request.data)
         parsed = [parse_event(raw, now=now, with_key=True) for raw in raw_events]
         invalid = {str(i): errors for i, (_, errors) in enumerate(parsed) if errors}
         if invalid:
             raise _rejected({"events": invalid}, len(raw_events))
         items = [(data["idempotency_key"], data) for data, _ in parsed]
-        events, errors = resolve_events(tenant_id=self.tenant_id, items=items, now=now)
+        events, errors = resolve_events(tenant=self.tenant_id, items=items, now=now)
         if any(errors):
             raise _rejected({"events": {str(i): e for i, e in enumerate(errors) if e}}, len(items))
-        result = services.usage_events_ingest_batch(tenant_id=self.tenant_id, events=[e for e in events if e])
+        result = services.usage_events_ingest_batch(tenant=self.tenant_id, events=[e for e in events if e])
         return Response(self.Output(result).data)
 
 
@@ -181,9 +181,10 @@ class CustomerUsageApi(TenantScopedApi):
         customer = self.scoped(Customer).filter(pk=customer_id).first()
         if customer is None:
             raise NotFound(CUSTOMER_NOT_FOUND)
-        start, end = from_to_range(request, default_from=_month_start)
+        now = clock.now(self.tenant_id)
+        start, end = from_to_range(request, now=now, default_from=lambda _: _month_start(now))
         totals = selectors.usage_totals_for_customer(
-            tenant_id=self.tenant_id, customer_id=customer.pk, start=start, end=end
+            tenant=self.tenant_id, customer_id=customer.pk, start=start, end=end
         )
         return Response(
             {
@@ -196,6 +197,6 @@ class CustomerUsageApi(TenantScopedApi):
         )
 
 
-def _month_start(end: datetime) -> datetime:
-    """The start of the current UTC month (whatever `to` is: a `to` before it is an error)."""
-    return timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def _month_start(now: datetime) -> datetime:
+    """The start of `now`'s UTC month (whatever `to` is: a `to` before it is an error)."""
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -30,6 +30,7 @@ from rest_framework.exceptions import ErrorDetail
 from plans.models import Meter
 from tenants.decimals import MAX_DECIMAL_TEXT, DecimalInputError, decimal_pattern, parse_decimal
 from tenants.idempotency import IDEMPOTENCY_KEY_RE, validate_idempotency_key
+from tenants.models import TenantRef
 from tenants.parsers import NULL_CHARACTER
 from tenants.validators import contains_nul
 from usage.models import VALUE_DECIMAL_PLACES
@@ -241,7 +242,7 @@ def fingerprint(data: dict[str, Any]) -> str:
 
 
 def resolve_events(
-    *, tenant_id: uuid.UUID, items: list[tuple[str, dict[str, Any]]], now: datetime
+    *, tenant: TenantRef, items: list[tuple[str, dict[str, Any]]], now: datetime
 ) -> tuple[list[ParsedEvent | None], list[dict[str, list[str]]]]:
     """Resolve customers and meters of validated events with one query each.
 
@@ -249,10 +250,8 @@ def resolve_events(
     the same positions, the field errors of the events that cannot be stored ({} when
     none); a position with errors has None as its event.
     """
-    customers = customer_ids_by_external_id(
-        tenant_id=tenant_id, external_ids={d["external_customer_id"] for _, d in items}
-    )
-    meters = meters_by_code(tenant_id=tenant_id, codes={d["meter"] for _, d in items})
+    customers = customer_ids_by_external_id(tenant=tenant, external_ids={d["external_customer_id"] for _, d in items})
+    meters = meters_by_code(tenant=tenant, codes={d["meter"] for _, d in items})
     events: list[ParsedEvent | None] = []
     errors: list[dict[str, list[str]]] = []
     for key, data in items:

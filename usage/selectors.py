@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from plans import selectors as plan_selectors
 from plans.models import Meter
 from subscriptions.models import Customer
+from tenants.models import TenantRef, tenant_pk
 from usage.models import UsageEvent
 
 # Customers' external ids and meters' codes never change and neither is ever deleted
@@ -62,27 +63,27 @@ def _cached_lookup(
     return found
 
 
-def customer_ids_by_external_id(*, tenant_id: uuid.UUID, external_ids: Iterable[str]) -> dict[str, uuid.UUID]:
+def customer_ids_by_external_id(*, tenant: TenantRef, external_ids: Iterable[str]) -> dict[str, uuid.UUID]:
     def fetch(missing: list[str]) -> Iterable[tuple[str, Any]]:
-        return Customer.objects.for_tenant(tenant_id).filter(external_id__in=missing).values_list("external_id", "id")
+        return Customer.objects.for_tenant(tenant).filter(external_id__in=missing).values_list("external_id", "id")
 
-    return _cached_lookup(_customer_cache, tenant_id, external_ids, fetch)
+    return _cached_lookup(_customer_cache, tenant_pk(tenant), external_ids, fetch)
 
 
-def meters_by_code(*, tenant_id: uuid.UUID, codes: Iterable[str]) -> dict[str, Meter]:
+def meters_by_code(*, tenant: TenantRef, codes: Iterable[str]) -> dict[str, Meter]:
     """`plans.selectors.meters_by_code`, remembered for a minute (ingestion's hot path)."""
 
     def fetch(missing: list[str]) -> Iterable[tuple[str, Any]]:
-        return plan_selectors.meters_by_code(tenant=tenant_id, codes=missing).items()
+        return plan_selectors.meters_by_code(tenant=tenant, codes=missing).items()
 
-    return _cached_lookup(_meter_cache, tenant_id, codes, fetch)
+    return _cached_lookup(_meter_cache, tenant_pk(tenant), codes, fetch)
 
 
 def usage_event_list(
-    *, tenant_id: uuid.UUID, start: datetime | None = None, end: datetime | None = None
+    *, tenant: TenantRef, start: datetime | None = None, end: datetime | None = None
 ) -> QuerySet[UsageEvent]:
     """The tenant's events with a timestamp in `[start, end)` (each bound optional)."""
-    events = UsageEvent.objects.for_tenant(tenant_id).select_related("customer", "meter")
+    events = UsageEvent.objects.for_tenant(tenant).select_related("customer", "meter")
     if start is not None:
         events = events.filter(timestamp__gte=start)
     if end is not None:
@@ -123,14 +124,14 @@ GROUP BY w.customer_id, w.start_at, w.end_at, e.meter_id
 
 
 def usage_totals_for_period(
-    *, tenant_id: uuid.UUID, windows: Sequence[UsageWindow], meters: Sequence[Meter]
+    *, tenant: TenantRef, windows: Sequence[UsageWindow], meters: Sequence[Meter]
 ) -> dict[tuple[UsageWindow, uuid.UUID], Decimal]:
     """The quantity of each meter in each window, by the meter's aggregation.
 
     Returns {(window, meter_id): quantity} for every window and meter, 0 where there
     was no usage. Two queries at most, whatever the number of windows.
 
-    >>> usage_totals_for_period(tenant_id=t, windows=[UsageWindow(c, jan1, feb1)], meters=[api_calls])
+    >>> usage_totals_for_period(tenant=t, windows=[UsageWindow(c, jan1, feb1)], meters=[api_calls])
     {(UsageWindow(c, jan1, feb1), api_calls.id): Decimal('1234')}
     """
     totals = {(window, meter.id): Decimal(0) for window in windows for meter in meters}
@@ -138,7 +139,7 @@ def usage_totals_for_period(
         return totals
     by_bounds = {(w.customer_id, w.start, w.end): w for w in windows}
     params: dict[str, Any] = {
-        "tenant": tenant_id,
+        "tenant": tenant_pk(tenant),
         "customers": [w.customer_id for w in windows],
         "starts": [w.start for w in windows],
         "ends": [w.end for w in windows],
@@ -161,10 +162,10 @@ def usage_totals_for_period(
 
 
 def usage_totals_for_customer(
-    *, tenant_id: uuid.UUID, customer_id: uuid.UUID, start: datetime, end: datetime
+    *, tenant: TenantRef, customer_id: uuid.UUID, start: datetime, end: datetime
 ) -> list[tuple[Meter, Decimal]]:
     """Every meter of the tenant with the customer's quantity in [start, end)."""
-    meters = list(Meter.objects.for_tenant(tenant_id).order_by("code"))
+    meters = list(Meter.objects.for_tenant(tenant).order_by("code"))
     window = UsageWindow(customer_id, start, end)
-    totals = usage_totals_for_period(tenant_id=tenant_id, windows=[window], meters=meters)
+    totals = usage_totals_for_period(tenant=tenant, windows=[window], meters=meters)
     return [(meter, totals[(window, meter.id)]) for meter in meters]

@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from tenants import clock
 from tenants.errors import Conflict, Unprocessable
 from tenants.idempotency import KEY_IN_FLIGHT, KEY_REUSED
+from tenants.models import TenantRef, tenant_pk
 from usage import idempotency
 from usage.idempotency import ClaimState
 from usage.instruments import USAGE_BATCH_SIZE, USAGE_EVENTS
@@ -75,9 +76,10 @@ class IngestResult:
     created: bool
 
 
-def usage_event_ingest(*, tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResult:
+def usage_event_ingest(*, tenant: TenantRef, event: ParsedEvent) -> IngestResult:
     """Store one event once. First time: created. Same key and body: the stored event,
     not created. Same key, other body: 422. Same key still in flight: 409."""
+    tenant_id = tenant_pk(tenant)
     claim = idempotency.claim(tenant_id, event.idempotency_key, event.fingerprint)
     if claim.state is ClaimState.IN_FLIGHT:
         raise Conflict(KEY_IN_FLIGHT, code="idempotency_key_in_flight")
@@ -100,7 +102,7 @@ def usage_event_ingest(*, tenant_id: uuid.UUID, event: ParsedEvent) -> IngestRes
 
 
 def _ingest_in_database(tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResult:
-    now = timezone.now()
+    now = clock.real_now()  # created_at: when it was stored (its timestamp is business time)
     inserted = _insert(tenant_id, [event], now)
     if inserted:
         USAGE_EVENTS.labels(outcome="accepted").inc()
@@ -141,10 +143,11 @@ class BatchKeyReused(Unprocessable):
         self.message = message
 
 
-def usage_events_ingest_batch(*, tenant_id: uuid.UUID, events: Sequence[ParsedEvent]) -> BatchResult:
+def usage_events_ingest_batch(*, tenant: TenantRef, events: Sequence[ParsedEvent]) -> BatchResult:
     """Store a validated batch with one INSERT. Keys already stored (or repeated in the
     batch) with the same body count as duplicates; with another body the whole batch is
     refused (BatchKeyReused) and nothing is stored."""
+    tenant_id = tenant_pk(tenant)
     first_by_key: dict[str, ParsedEvent] = {}
     for index, event in enumerate(events):
         seen = first_by_key.setdefault(event.idempotency_key, event)
@@ -152,7 +155,7 @@ def usage_events_ingest_batch(*, tenant_id: uuid.UUID, events: Sequence[ParsedEv
             raise BatchKeyReused(index, event.idempotency_key)
     unique = list(first_by_key.values())
     with transaction.atomic():
-        inserted = _insert(tenant_id, unique, timezone.now())
+        inserted = _insert(tenant_id, unique, clock.real_now())  # created_at
         stored_before = [e.idempotency_key for e in unique if e.idempotency_key not in inserted]
         if stored_before:  # a body mismatch raises, and the atomic block undoes the insert
             _check_stored(tenant_id, events, _stored_fingerprints(tenant_id, stored_before))

@@ -8,13 +8,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from tenants.errors import NotFound
-from tenants.models import Tenant
+from tenants.models import TenantRef
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ENDPOINT_NOT_FOUND = "No such webhook endpoint."
 DELIVERY_NOT_FOUND = "No such webhook delivery."
-
-TenantRef = Tenant | uuid.UUID | str
 
 
 def webhook_endpoint_get(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> WebhookEndpoint:

@@ -23,11 +23,11 @@ import requests
 import structlog
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from billing_project.bulk import insert_rows
+from tenants import clock
 from tenants.errors import Conflict, Invalid, NotFound
-from tenants.models import Tenant
+from tenants.models import TenantRef, tenant_pk
 from tenants.updates import model_update
 from webhooks import instruments, selectors
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
@@ -55,12 +55,7 @@ SWEEP_BATCH = 1000
 RESPONSE_SNIPPET_BYTES = 500
 USER_AGENT = "billing-webhooks/1.0"
 
-TenantRef = selectors.TenantRef
 IN_PLAY = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.FAILED)
-
-
-def _tenant_id(tenant: TenantRef) -> Any:
-    return tenant.pk if isinstance(tenant, Tenant) else tenant
 
 
 # Endpoints
@@ -87,7 +82,7 @@ def webhook_endpoint_create(
     """A new endpoint with a fresh `whsec_` secret; the URL must pass the SSRF guard."""
     _check_url(url)
     return WebhookEndpoint.objects.create(
-        tenant_id=_tenant_id(tenant),
+        tenant_id=tenant_pk(tenant),
         url=url,
         event_types=_check_event_types(event_types),
         description=description,
@@ -147,9 +142,9 @@ def events_publish(*, tenant: TenantRef, events: Sequence[tuple[str, EventData]]
     for event_type, _ in events:
         if event_type not in EventType.values:
             raise ValueError(UNKNOWN_EVENT_TYPE.format(type=event_type))
-    tenant_id = _tenant_id(tenant)
+    tenant_id = tenant_pk(tenant)
     endpoints = list(selectors.webhook_endpoints_active(tenant=tenant_id))
-    now = timezone.now()
+    now = clock.real_now()  # webhook delivery runs on real time
     stored = [
         Event(
             id=uuid.uuid4(),
@@ -224,7 +219,7 @@ def webhook_delivery_attempt(*, tenant: TenantRef, delivery_id: uuid.UUID | str)
     worker. Otherwise it returns the delivery as recorded (`succeeded`, `failed` with
     `next_attempt_at`, or `dead`).
     """
-    claimed = _delivery_claim(tenant_id=_tenant_id(tenant), delivery_id=delivery_id)
+    claimed = _delivery_claim(tenant_id=tenant_pk(tenant), delivery_id=delivery_id)
     if claimed is None:
         return None
     outcome = _delivery_send(claimed)
@@ -243,8 +238,8 @@ def webhook_delivery_attempt(*, tenant: TenantRef, delivery_id: uuid.UUID | str)
 
 
 @transaction.atomic
-def _delivery_claim(*, tenant_id: Any, delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
-    now = timezone.now()
+def _delivery_claim(*, tenant_id: uuid.UUID, delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
+    now = clock.real_now()
     delivery = (
         WebhookDelivery.objects.for_tenant(tenant_id)
         .select_for_update(skip_locked=True, of=("self",))
@@ -280,7 +275,7 @@ def _delivery_send(delivery: WebhookDelivery) -> AttemptOutcome:
     except UnsafeUrlError as exc:
         return AttemptOutcome(None, ATTEMPT_URL_BLOCKED.format(reason=exc))
     body = event_body(delivery.event)
-    headers = signed_headers(secret=endpoint.secret, msg_id=delivery.event.public_id, body=body, at=timezone.now())
+    headers = signed_headers(secret=endpoint.secret, msg_id=delivery.event.public_id, body=body, at=clock.real_now())
     headers["user-agent"] = USER_AGENT
     try:
         # Only the status and the start of the body are read.
@@ -301,7 +296,7 @@ def _delivery_record(claimed: WebhookDelivery, outcome: AttemptOutcome) -> Webho
     delivery = WebhookDelivery.objects.select_for_update().filter(pk=claimed.pk).first()
     if delivery is None or delivery.status not in IN_PLAY or delivery.attempts != claimed.attempts:
         return None  # deleted, or retried by hand while this attempt was in flight
-    now = timezone.now()
+    now = clock.real_now()
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
     if outcome.succeeded:
@@ -338,7 +333,7 @@ def webhook_delivery_retry(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -
         raise Conflict(DELIVERY_ALREADY_PENDING, code="already_pending")
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.attempts = 0
-    delivery.next_attempt_at = timezone.now()
+    delivery.next_attempt_at = clock.real_now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
     instruments.RETRIES.inc()
     _queue_on_commit(delivery)
@@ -352,9 +347,10 @@ def webhook_deliveries_sweep(*, now: datetime | None = None, limit: int = SWEEP_
     The safety net under the queued messages: it finds deliveries whose message was
     lost. Returns how many it queued.
     """
-    cutoff = (now or timezone.now()) - SWEEP_GRACE
+    cutoff = (now or clock.real_now()) - SWEEP_GRACE
     overdue = list(
-        WebhookDelivery.all_tenants.select_for_update(skip_locked=True)
+        WebhookDelivery.unscoped()
+        .select_for_update(skip_locked=True)
         .filter(status__in=IN_PLAY, next_attempt_at__lte=cutoff)
         .order_by("next_attempt_at")[:limit]
     )

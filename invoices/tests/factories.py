@@ -139,7 +139,7 @@ class InvoiceRunFactory(TenantOwnedFactory[InvoiceRun]):
 def run(tenant: Tenant, as_of: datetime) -> Any:
     """An invoice run as of `as_of`, on a clock an hour past it (as the hourly beat job)."""
     with time_machine.travel(as_of + timedelta(hours=1), tick=False):
-        return invoice_due_subscriptions(tenant_id=tenant.id, as_of=as_of)
+        return invoice_due_subscriptions(tenant=tenant.id, as_of=as_of)
 
 
 def bill(tenant: Tenant, as_of: datetime) -> list[Invoice]:

@@ -557,6 +557,6 @@ def test_my_run_does_not_invoice_another_tenant(
     their_sub = SubscriptionFactory(tenant=other_tenant, start_at=at(2026, 1, 1))
     with client_at(admin_user, at(2026, 2, 1, 1)) as api, django_capture_on_commit_callbacks(execute=True):
         api.post(turl("invoices/run"), {"as_of": "2026-02-01T00:00:00Z"})
-    assert [i.subscription_id for i in Invoice.all_tenants.all()] == [sub.id]
+    assert [i.subscription_id for i in Invoice.unscoped().all()] == [sub.id]
     their_sub.refresh_from_db()
     assert their_sub.current_period_start == at(2026, 1, 1)

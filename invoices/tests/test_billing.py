@@ -240,10 +240,10 @@ def test_a_run_that_fails_mid_way_loses_nothing_and_the_rerun_finishes(tenant, p
 
     monkeypatch.setattr(billing, "write_invoices", flaky)
     with pytest.raises(RuntimeError):
-        invoice_due_subscriptions(tenant_id=tenant.id, as_of=at(2026, 2, 1), batch_size=2)
+        invoice_due_subscriptions(tenant=tenant.id, as_of=at(2026, 2, 1), batch_size=2)
     assert Invoice.objects.count() == 2  # the first batch committed, the second rolled back
     monkeypatch.setattr(billing, "write_invoices", real)
-    invoice_due_subscriptions(tenant_id=tenant.id, as_of=at(2026, 2, 1), batch_size=2)
+    invoice_due_subscriptions(tenant=tenant.id, as_of=at(2026, 2, 1), batch_size=2)
     assert Invoice.objects.count() == 5
     assert sorted(Invoice.objects.values_list("number", flat=True)) == [f"INV-{n:06d}" for n in range(1, 6)]
     assert {i.subscription_id for i in Invoice.objects.all()} == {s.id for s in subs}

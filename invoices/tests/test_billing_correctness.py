@@ -92,7 +92,7 @@ def test_usage_mrr_counts_each_event_once_with_an_add_on(tenant):
         use(second, "gb", "2", at(2026, 1, 6))
     run(tenant, at(2026, 2, 1))
     revenue_metrics_refresh()
-    usd = mrr_for_tenant(tenant_id=tenant.id).currencies[0]
+    usd = mrr_for_tenant(tenant=tenant.id).currencies[0]
     assert (usd.committed_mrr, usd.usage_mrr) == (Decimal("15.00"), Decimal("40.00"))
 
 
@@ -314,7 +314,7 @@ def test_a_subscription_that_cannot_be_billed_is_recorded_and_the_others_are_bil
     )
     invoice_run = InvoiceRun.objects.create(tenant=tenant, as_of=at(2026, 3, 1))
     with time_machine.travel(at(2026, 3, 1, 1), tick=False):
-        done = invoice_run_execute(tenant_id=tenant.id, run_id=invoice_run.id)
+        done = invoice_run_execute(tenant=tenant.id, run_id=invoice_run.id)
     assert (done.status, done.invoices_created) == ("succeeded", 6)
     assert done.errors == [{"subscription_id": str(broken.id), "error": "An amount of this invoice does not fit the invoice columns (|amount| < 10^36)."}]  # fmt: skip
     assert set(Invoice.objects.values_list("subscription_id", flat=True)) == {s.id for s in fine}

@@ -64,7 +64,7 @@ def test_a_second_run_creates_nothing(due):
     command("--as-of", "2026-02-01T00:00:00Z")
     out, _ = command("--as-of", "2026-02-01T00:00:00Z")
     assert "invoices created: 0" in out.splitlines()
-    assert Invoice.all_tenants.count() == 3
+    assert Invoice.unscoped().count() == 3
 
 
 def test_tenant_limits_the_run_to_one_tenant(due, tenant, other_tenant):
@@ -95,11 +95,11 @@ def test_a_time_without_an_offset_is_refused(due, value):
     with pytest.raises(CommandError) as error:
         command("--as-of", value)
     assert str(error.value) == run_invoices.AS_OF_WITHOUT_OFFSET.format(value=value)
-    assert not Invoice.all_tenants.exists()
+    assert not Invoice.unscoped().exists()
 
 
 def test_dry_run_counts_what_is_due_and_writes_nothing(due, tenant):
-    before = list(Subscription.all_tenants.order_by("id").values_list("id", "current_period_start", "status"))
+    before = list(Subscription.unscoped().order_by("id").values_list("id", "current_period_start", "status"))
 
     out, _ = command("--as-of", "2026-02-15T00:00:00Z", "--dry-run")
 
@@ -109,9 +109,9 @@ def test_dry_run_counts_what_is_due_and_writes_nothing(due, tenant):
         "subscriptions due: 4",
         "nothing was written (dry run)",
     ]
-    assert not Invoice.all_tenants.exists()
-    assert not InvoiceSequence.all_tenants.exists()
-    assert list(Subscription.all_tenants.order_by("id").values_list("id", "current_period_start", "status")) == before
+    assert not Invoice.unscoped().exists()
+    assert not InvoiceSequence.unscoped().exists()
+    assert list(Subscription.unscoped().order_by("id").values_list("id", "current_period_start", "status")) == before
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026-02-30T00:00:00Z", ""])
@@ -119,7 +119,7 @@ def test_a_bad_as_of_is_refused(due, value):
     with pytest.raises(CommandError) as error:
         command("--as-of", value)
     assert str(error.value) == run_invoices.BAD_AS_OF.format(value=value)
-    assert not Invoice.all_tenants.exists()
+    assert not Invoice.unscoped().exists()
 
 
 def test_an_unknown_or_malformed_tenant_is_refused(due):
@@ -129,16 +129,17 @@ def test_an_unknown_or_malformed_tenant_is_refused(due):
     with pytest.raises(CommandError) as error:
         command("--tenant", "acme")
     assert str(error.value) == run_invoices.BAD_TENANT.format(value="acme")
-    assert not Invoice.all_tenants.exists()
+    assert not Invoice.unscoped().exists()
 
 
 def test_a_failing_tenant_is_reported_and_the_others_still_run(due, tenant, other_tenant, monkeypatch):
     real = run_invoices.invoice_due_subscriptions
+    failing = tenant
 
-    def broken_for_tenant(*, tenant_id, **kwargs):
-        if tenant_id == tenant.id:
+    def broken_for_tenant(*, tenant, **kwargs):
+        if tenant.pk == failing.pk:
             raise RuntimeError("database went away")
-        return real(tenant_id=tenant_id, **kwargs)
+        return real(tenant=tenant, **kwargs)
 
     monkeypatch.setattr(run_invoices, "invoice_due_subscriptions", broken_for_tenant)
     out, err = StringIO(), StringIO()
@@ -162,5 +163,5 @@ def test_an_as_of_in_the_future_is_refused(due):
         with pytest.raises(CommandError) as error:
             command("--as-of", "2026-02-01T00:00:00Z")
         assert str(error.value) == AS_OF_IN_THE_FUTURE
-        assert not Invoice.all_tenants.exists()
+        assert not Invoice.unscoped().exists()
         command("--as-of", "2026-01-31T23:54:00Z")  # a clock a few minutes ahead is fine

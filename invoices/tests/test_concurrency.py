@@ -26,6 +26,7 @@ from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from tenants.isolation import tenant_scope
 from usage.models import UsageEvent
 from usage.tests.factories import UsageEventFactory
 
@@ -98,7 +99,8 @@ def run_at_once(tenant_id: uuid.UUID, runs: int = RUNS) -> list[RunTotals]:
     def work() -> None:
         try:
             start.wait()
-            results.append(invoice_due_subscriptions(tenant_id=tenant_id, as_of=AS_OF, batch_size=BATCH))
+            with tenant_scope(tenant_id):  # as the run's task does; a thread starts with no scope
+                results.append(invoice_due_subscriptions(tenant=tenant_id, as_of=AS_OF, batch_size=BATCH))
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -117,7 +119,7 @@ def run_at_once(tenant_id: uuid.UUID, runs: int = RUNS) -> list[RunTotals]:
 @pytest.mark.django_db(transaction=True)
 def test_six_concurrent_runs_invoice_every_period_once_with_gapless_numbers(tenant, other_tenant):
     populate(other_tenant)
-    reference = invoice_due_subscriptions(tenant_id=other_tenant.id, as_of=AS_OF)
+    reference = invoice_due_subscriptions(tenant=other_tenant.id, as_of=AS_OF)
     expected = invoiced(other_tenant)
     subs = populate(tenant)
 
@@ -141,7 +143,7 @@ def test_six_concurrent_runs_invoice_every_period_once_with_gapless_numbers(tena
         s.customer.external_id: (s.status, s.current_period_start, s.canceled_at)
         for s in Subscription.objects.for_tenant(tenant).filter(pk__in=[s.pk for s in subs]).select_related("customer")
     } == reference_state
-    assert invoice_due_subscriptions(tenant_id=tenant.id, as_of=AS_OF).invoices == []
+    assert invoice_due_subscriptions(tenant=tenant.id, as_of=AS_OF).invoices == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -149,7 +151,7 @@ def test_a_run_retried_after_failing_on_its_third_batch_creates_nothing_twice(
     tenant, other_tenant, monkeypatch, settings
 ):
     populate(other_tenant, 20)
-    invoice_due_subscriptions(tenant_id=other_tenant.id, as_of=AS_OF)
+    invoice_due_subscriptions(tenant=other_tenant.id, as_of=AS_OF)
     expected = invoiced(other_tenant)
     populate(tenant, 20)
     run = InvoiceRun.objects.create(tenant=tenant, as_of=AS_OF)

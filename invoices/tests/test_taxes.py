@@ -241,7 +241,7 @@ def test_a_batch_reads_every_customers_rates_in_one_query(api, turl, tenant, rat
             4: ["us-il"],
         }[n]
     with CaptureQueriesContext(connection) as queries:
-        invoice_due_subscriptions(tenant_id=tenant.id, as_of=at(2026, 2, 1))
+        invoice_due_subscriptions(tenant=tenant.id, as_of=at(2026, 2, 1))
     assert sum("plans_taxrate" in q["sql"] for q in queries.captured_queries) == 1
     for invoice in Invoice.objects.all():
         assert [t["code"] for t in invoice.taxes] == expected[invoice.subscription_id]

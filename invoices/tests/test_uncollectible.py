@@ -35,7 +35,7 @@ def january_invoice(tenant) -> Invoice:
     plan = PlanFactory(tenant=tenant, amount=Decimal("49.00"))
     SubscriptionFactory(tenant=tenant, plan=plan, start_at=datetime(2026, 1, 1, tzinfo=UTC))
     with time_machine.travel(FEB_1 + timedelta(hours=1), tick=False):
-        [invoice] = invoice_due_subscriptions(tenant_id=tenant.id, as_of=FEB_1).invoices
+        [invoice] = invoice_due_subscriptions(tenant=tenant.id, as_of=FEB_1).invoices
     assert invoice.status == Invoice.Status.OPEN
     return invoice
 

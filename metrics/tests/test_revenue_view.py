@@ -144,7 +144,7 @@ def test_a_yearly_fee_per_month_keeps_twelve_places_and_arr_is_exact(tenant):
     refresh(at(2026, 1, 2))
     row = RevenueSnapshot.objects.for_tenant(tenant).get()
     assert (row.committed_mrr, row.mrr, row.arr) == (Decimal("8.333333333333"), Decimal("8.333333333333"), Decimal(100))
-    report = mrr_for_tenant(tenant_id=tenant.id)
+    report = mrr_for_tenant(tenant=tenant.id)
     assert (report.currencies[0].mrr, report.currencies[0].arr) == (Decimal("8.33"), Decimal("100.00"))
 
 
@@ -155,7 +155,7 @@ def test_tenants_are_isolated(tenant, other_tenant, acme):
     refresh(at(2026, 3, 1, 2))
     assert figures(other_tenant) == {"USD": (Decimal("999"), Decimal("0"), Decimal("999"), Decimal("11988"), 1, 0)}
     assert figures(tenant)["USD"][0] == Decimal("228")
-    assert [c.currency for c in mrr_for_tenant(tenant_id=other_tenant.id).currencies] == ["USD"]
+    assert [c.currency for c in mrr_for_tenant(tenant=other_tenant.id).currencies] == ["USD"]
 
 
 def test_deleting_a_tenant_leaves_the_view_alone(other_tenant):

@@ -80,7 +80,7 @@ def sub(tenant):
 
 def invoices_until(tenant, as_of):
     with time_machine.travel(as_of + timedelta(hours=1), tick=False):
-        invoice_due_subscriptions(tenant_id=tenant.id, as_of=as_of)
+        invoice_due_subscriptions(tenant=tenant.id, as_of=as_of)
     return list(Invoice.objects.for_tenant(tenant).order_by("period_start"))
 
 
@@ -104,7 +104,7 @@ def events(type):
 def assert_nothing_recorded(invoice, sub):
     invoice.refresh_from_db()
     sub.refresh_from_db()
-    assert PaymentEvent.all_tenants.count() == 0
+    assert PaymentEvent.unscoped().count() == 0
     assert (invoice.status, invoice.paid_at, sub.status) == ("open", None, "active")
     assert events("invoice.paid") == events("invoice.payment_failed") == []
 
@@ -327,7 +327,7 @@ def test_a_succeeded_payment_marks_the_invoice_paid_and_publishes_invoice_paid(i
     assert published.data == invoice_body(invoice)
     assert published.data["status"] == "paid"
     assert published.data["paid_at"] == "2026-03-10T12:00:00.000000Z"
-    (stored,) = PaymentEvent.all_tenants.all()
+    (stored,) = PaymentEvent.unscoped().all()
     assert (stored.tenant_id, stored.invoice_id, stored.type, stored.outcome) == (
         invoice.tenant_id,
         invoice.pk,
@@ -388,7 +388,7 @@ def test_a_second_success_of_a_paid_invoice_is_200_and_changes_nothing(invoice, 
     invoice.refresh_from_db()
     assert (invoice.status, invoice.paid_at) == ("paid", NOW)
     assert len(events("invoice.paid")) == 1
-    assert PaymentEvent.all_tenants.get(webhook_id="second").detail.startswith(f"Invoice {invoice.number} was already")
+    assert PaymentEvent.unscoped().get(webhook_id="second").detail.startswith(f"Invoice {invoice.number} was already")
 
 
 def test_a_payment_of_a_void_invoice_is_409_and_recorded(invoice, sub):
@@ -398,7 +398,7 @@ def test_a_payment_of_a_void_invoice_is_409_and_recorded(invoice, sub):
     assert response.json()["errors"][0]["code"] == "invoice_not_payable"
     invoice.refresh_from_db()
     assert (invoice.status, invoice.paid_at) == ("void", None)
-    assert PaymentEvent.all_tenants.get(webhook_id="late").outcome == "invoice_not_payable"
+    assert PaymentEvent.unscoped().get(webhook_id="late").outcome == "invoice_not_payable"
     assert events("invoice.paid") == []
 
 
@@ -423,7 +423,7 @@ def test_an_amount_or_currency_that_differs_is_409_and_recorded_for_support(invo
         "type": "client_error",
         "errors": [{"code": "amount_mismatch", "detail": detail, "attr": None}],
     }
-    stored = PaymentEvent.all_tenants.get(webhook_id="odd")
+    stored = PaymentEvent.unscoped().get(webhook_id="odd")
     assert (stored.outcome, stored.detail, stored.amount, stored.currency) == (
         "amount_mismatch",
         detail,
@@ -451,7 +451,7 @@ def test_a_failed_payment_makes_the_subscription_past_due_and_publishes_it(invoi
     (published,) = events("invoice.payment_failed")
     assert published.tenant_id == invoice.tenant_id
     assert published.data == invoice_body(invoice)
-    assert PaymentEvent.all_tenants.get(webhook_id="f").failure_reason == "card_declined"
+    assert PaymentEvent.unscoped().get(webhook_id="f").failure_reason == "card_declined"
 
 
 def test_a_failure_reported_after_the_invoice_was_paid_changes_nothing(invoice, sub):
@@ -483,7 +483,7 @@ def test_the_same_webhook_id_again_is_200_with_no_second_effect(invoice, sub, cl
     assert second.json()["outcome"] == "paid"
     invoice.refresh_from_db()
     assert invoice.paid_at == NOW
-    assert PaymentEvent.all_tenants.count() == 1
+    assert PaymentEvent.unscoped().count() == 1
     assert len(events("invoice.paid")) == 1
 
 
@@ -524,7 +524,7 @@ def test_the_same_webhook_delivered_twice_at_once_has_one_effect(tenant):
     sub = SubscriptionFactory(tenant=tenant, start_at=at(2026, 1, 1))
     (invoice,) = invoices_until(tenant, at(2026, 2, 1))
     assert race((body(invoice), "twice"), (body(invoice), "twice")) == [200, 200]
-    assert PaymentEvent.all_tenants.count() == 1
+    assert PaymentEvent.unscoped().count() == 1
     assert len(events("invoice.paid")) == 1
     sub.refresh_from_db()
     assert sub.status == "active"
@@ -595,7 +595,7 @@ def test_the_admin_finds_payment_events_by_webhook_id_or_invoice_number(staff_cl
 
 
 def test_a_payment_event_is_shown_read_only_with_its_detail_and_payload(staff_client, recorded):
-    event = PaymentEvent.all_tenants.get(webhook_id="acme-odd")
+    event = PaymentEvent.unscoped().get(webhook_id="acme-odd")
     url = reverse("admin:payments_paymentevent_change", args=[event.pk])
     page = staff_client.get(url)
     assert page.status_code == 200

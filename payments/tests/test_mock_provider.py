@@ -290,12 +290,12 @@ def test_an_invoice_is_collected_through_the_mock_provider(
     # On the real clock (the webhook is signed and verified on it): a month has ended.
     plan = PlanFactory(tenant=tenant, amount=Decimal(amount))
     sub = SubscriptionFactory(tenant=tenant, plan=plan, start_at=timezone.now() - timedelta(days=40))
-    invoice_due_subscriptions(tenant_id=tenant.id, as_of=timezone.now())  # commits, then sends the charge
+    invoice_due_subscriptions(tenant=tenant.id, as_of=timezone.now())  # commits, then sends the charge
     deadline = time.monotonic() + WAIT_SECONDS
-    while not PaymentEvent.all_tenants.exists() and time.monotonic() < deadline:
+    while not PaymentEvent.unscoped().exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     invoice = Invoice.objects.for_tenant(tenant).get()
-    event = PaymentEvent.all_tenants.get()
+    event = PaymentEvent.unscoped().get()
     sub.refresh_from_db()
     assert (event.webhook_id, event.outcome, invoice.status) == (f"pay_{invoice.pk}", outcome, status)
     assert sub.status == ("active" if status == "paid" else "past_due")

@@ -34,7 +34,7 @@ def provider(httpserver, settings):
 def run_january(tenant, django_capture_on_commit_callbacks):
     """Invoice January as the hourly job would, then run what its commit queued."""
     with django_capture_on_commit_callbacks(execute=True), time_machine.travel(FEB_1 + timedelta(hours=1)):
-        invoice_due_subscriptions(tenant_id=tenant.id, as_of=FEB_1)
+        invoice_due_subscriptions(tenant=tenant.id, as_of=FEB_1)
     return Invoice.objects.for_tenant(tenant).get()
 
 
@@ -72,10 +72,10 @@ def test_a_zero_invoice_is_never_sent(tenant, provider, django_capture_on_commit
 def test_a_zero_invoice_left_open_is_skipped_by_the_service(tenant, provider):
     SubscriptionFactory(tenant=tenant, start_at=JAN_1, plan=PlanFactory(tenant=tenant, amount=Decimal("0")))
     with time_machine.travel(FEB_1 + timedelta(hours=1)):
-        invoice_due_subscriptions(tenant_id=tenant.id, as_of=FEB_1)
+        invoice_due_subscriptions(tenant=tenant.id, as_of=FEB_1)
     invoice = Invoice.objects.for_tenant(tenant).get()
     Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.OPEN)
-    result = invoice_collect_payment(tenant_id=tenant.id, invoice_id=invoice.pk)
+    result = invoice_collect_payment(tenant=tenant.id, invoice_id=invoice.pk)
     assert result == "skipped: not an open invoice with an amount due"
     assert requests_to(provider) == []
 
@@ -85,7 +85,7 @@ def test_nothing_is_sent_without_a_provider_url(tenant, httpserver, settings, dj
     SubscriptionFactory(tenant=tenant, start_at=JAN_1)
     invoice = run_january(tenant, django_capture_on_commit_callbacks)
     assert invoice.status == "open"
-    assert invoice_collect_payment(tenant_id=tenant.id, invoice_id=invoice.pk) == "skipped: no PAYMENT_PROVIDER_URL"
+    assert invoice_collect_payment(tenant=tenant.id, invoice_id=invoice.pk) == "skipped: no PAYMENT_PROVIDER_URL"
     assert requests_to(httpserver) == []
 
 
@@ -94,7 +94,7 @@ def open_invoice(tenant, settings):
     SubscriptionFactory(tenant=tenant, start_at=JAN_1)
     settings.PAYMENT_PROVIDER_URL = ""  # the run itself sends nothing; the tests call the service
     with time_machine.travel(FEB_1 + timedelta(hours=1)):
-        invoice_due_subscriptions(tenant_id=tenant.id, as_of=FEB_1)
+        invoice_due_subscriptions(tenant=tenant.id, as_of=FEB_1)
     return Invoice.objects.for_tenant(tenant).get()
 
 
@@ -102,7 +102,7 @@ def open_invoice(tenant, settings):
 def test_a_5xx_or_429_raises_provider_unavailable_so_the_task_retries(open_invoice, provider, status):
     provider.expect_request("/charges").respond_with_data("busy", status=status)
     with pytest.raises(ProviderUnavailable, match=f"provider answered {status}"):
-        invoice_collect_payment(tenant_id=open_invoice.tenant_id, invoice_id=open_invoice.pk)
+        invoice_collect_payment(tenant=open_invoice.tenant_id, invoice_id=open_invoice.pk)
     assert len(requests_to(provider)) == 1
 
 
@@ -112,12 +112,12 @@ def test_an_unreachable_provider_raises_provider_unavailable(open_invoice, setti
         port = sock.getsockname()[1]
     settings.PAYMENT_PROVIDER_URL = f"http://127.0.0.1:{port}/charges"
     with pytest.raises(ProviderUnavailable):
-        invoice_collect_payment(tenant_id=open_invoice.tenant_id, invoice_id=open_invoice.pk)
+        invoice_collect_payment(tenant=open_invoice.tenant_id, invoice_id=open_invoice.pk)
 
 
 def test_a_4xx_is_not_retried(open_invoice, provider):
     provider.expect_request("/charges").respond_with_json({"error": "unknown customer"}, status=422)
-    result = invoice_collect_payment(tenant_id=open_invoice.tenant_id, invoice_id=open_invoice.pk)
+    result = invoice_collect_payment(tenant=open_invoice.tenant_id, invoice_id=open_invoice.pk)
     assert result == "refused: provider answered 422"
 
 
@@ -157,12 +157,12 @@ def test_the_engine_asks_for_collection_through_a_signal_payments_listens_to():
 @pytest.mark.parametrize("status", [Invoice.Status.PAID, Invoice.Status.VOID, Invoice.Status.UNCOLLECTIBLE])
 def test_an_invoice_no_longer_open_is_not_sent(open_invoice, provider, status):
     Invoice.objects.filter(pk=open_invoice.pk).update(status=status)
-    result = invoice_collect_payment(tenant_id=open_invoice.tenant_id, invoice_id=open_invoice.pk)
+    result = invoice_collect_payment(tenant=open_invoice.tenant_id, invoice_id=open_invoice.pk)
     assert result == "skipped: not an open invoice with an amount due"
     assert requests_to(provider) == []
 
 
 def test_another_tenants_invoice_is_not_sent(open_invoice, other_tenant, provider):
-    result = invoice_collect_payment(tenant_id=other_tenant.id, invoice_id=open_invoice.pk)
+    result = invoice_collect_payment(tenant=other_tenant.id, invoice_id=open_invoice.pk)
     assert result == "skipped: not an open invoice with an amount due"
     assert requests_to(provider) == []

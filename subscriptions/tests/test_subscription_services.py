@@ -21,6 +21,7 @@ from subscriptions.services import (
 )
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.errors import ConflictError, Invalid
+from tenants.isolation import tenant_scope
 from tenants.tests.factories import TenantFactory
 from tenants.tests.utils import at
 
@@ -137,7 +138,8 @@ def test_concurrent_creates_for_one_customer_cannot_both_take_a_meter():
     def subscribe(plan: Plan) -> None:
         try:
             barrier.wait(timeout=10)
-            subscription_create(tenant=tenant, customer_id=customer.id, plan_id=plan.id)
+            with tenant_scope(tenant):  # as the API does; a thread starts with no scope
+                subscription_create(tenant=tenant, customer_id=customer.id, plan_id=plan.id)
             outcomes.append("created")
         except ConflictError:
             outcomes.append("conflict")

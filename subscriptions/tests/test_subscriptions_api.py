@@ -252,7 +252,7 @@ def test_another_tenants_or_unknown_customer_is_400_on_customer_id(api, turl, pl
             "validation_error",
             {"code": "does_not_exist", "detail": SUBSCRIPTION_CUSTOMER_NOT_FOUND, "attr": "customer_id"},
         )
-    assert Subscription.all_tenants.count() == 0
+    assert Subscription.unscoped().count() == 0
 
 
 def test_another_tenants_or_unknown_plan_is_400_on_plan_id(api, turl, customer, other_tenant):
@@ -264,7 +264,7 @@ def test_another_tenants_or_unknown_plan_is_400_on_plan_id(api, turl, customer, 
             "validation_error",
             {"code": "does_not_exist", "detail": SUBSCRIPTION_PLAN_NOT_FOUND, "attr": "plan_id"},
         )
-    assert Subscription.all_tenants.count() == 0
+    assert Subscription.unscoped().count() == 0
 
 
 def test_both_unknown_ids_are_reported_together(api, turl):
@@ -356,7 +356,7 @@ def test_create_publishes_subscription_created_with_the_api_body(api, turl, cust
 def test_a_refused_subscription_publishes_nothing(api, turl, customer, tenant):
     plan = PlanFactory(tenant=tenant, active=False)
     assert create(api, turl, customer, plan).status_code == 409
-    assert Event.all_tenants.count() == 0
+    assert Event.unscoped().count() == 0
 
 
 # List and detail ------------------------------------------------------------------------

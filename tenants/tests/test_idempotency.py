@@ -63,7 +63,7 @@ def _no_webhook_calls(monkeypatch):
 def open_invoice(tenant) -> Invoice:
     SubscriptionFactory(tenant=tenant, plan=PlanFactory(tenant=tenant, amount=Decimal("49.00")), start_at=JAN_1)
     with time_machine.travel(FEB_1 + timedelta(hours=1), tick=False):
-        [invoice] = invoice_due_subscriptions(tenant_id=tenant.id, as_of=FEB_1).invoices
+        [invoice] = invoice_due_subscriptions(tenant=tenant.id, as_of=FEB_1).invoices
     return invoice
 
 
@@ -477,7 +477,7 @@ def test_the_purge_deletes_expired_records_only(tenant, other_tenant):
             body="{}", created_at=now - age,
         )  # fmt: skip
     assert idempotency_records_purge(now=now) == 2
-    assert [r.created_at for r in IdempotencyRecord.all_tenants.all()] == [now - timedelta(hours=23)]
+    assert [r.created_at for r in IdempotencyRecord.unscoped().all()] == [now - timedelta(hours=23)]
 
 
 def test_the_purge_task_is_scheduled_hourly():
@@ -597,7 +597,7 @@ def test_records_do_not_outlive_their_tenant(api, turl, tenant):
     send(api, "POST", turl("meters"), {"code": "m", "name": "M", "aggregation": "count"}, key="k")
     assert IdempotencyRecord.objects.count() == 1
     tenant.delete()
-    assert not IdempotencyRecord.all_tenants.exists()
+    assert not IdempotencyRecord.unscoped().exists()
 
 
 def test_every_post_and_delete_of_the_urlconf_honours_the_key_but_usage_ingestion():

@@ -55,7 +55,7 @@ def alice(tenant, meters):
 
 def test_totals_follow_each_meters_aggregation(tenant, meters, alice):
     window = UsageWindow(alice.id, JAN, FEB)
-    totals = usage_totals_for_period(tenant_id=tenant.id, windows=[window], meters=list(meters.values()))
+    totals = usage_totals_for_period(tenant=tenant.id, windows=[window], meters=list(meters.values()))
     assert totals[(window, meters["count"].id)] == 3
     assert totals[(window, meters["sum"].id)] == Decimal("8.5")
     assert totals[(window, meters["max"].id)] == Decimal("5.5")
@@ -66,7 +66,7 @@ def test_totals_are_zero_without_usage_and_windows_are_half_open(tenant, meters,
     bob = CustomerFactory(tenant=tenant, external_id="bob")
     bob_jan = UsageWindow(bob.id, JAN, FEB)
     alice_feb = UsageWindow(alice.id, FEB, MAR)
-    totals = usage_totals_for_period(tenant_id=tenant.id, windows=[bob_jan, alice_feb], meters=list(meters.values()))
+    totals = usage_totals_for_period(tenant=tenant.id, windows=[bob_jan, alice_feb], meters=list(meters.values()))
     assert totals[(bob_jan, meters["sum"].id)] == 0
     assert totals[(alice_feb, meters["sum"].id)] == 100
     assert totals[(alice_feb, meters["count"].id)] == 0
@@ -78,7 +78,7 @@ def test_totals_never_count_another_tenants_events(tenant, other_tenant, meters,
     other_meter = MeterFactory(tenant=other_tenant, code="storage", aggregation=Meter.Aggregation.SUM)
     store(intruder, other_meter, "1000", at(2026, 1, 5, 12))
     window = UsageWindow(alice.id, JAN, FEB)
-    totals = usage_totals_for_period(tenant_id=tenant.id, windows=[window], meters=[meters["sum"]])
+    totals = usage_totals_for_period(tenant=tenant.id, windows=[window], meters=[meters["sum"]])
     assert totals[(window, meters["sum"].id)] == Decimal("8.5")
 
 
@@ -86,7 +86,7 @@ def test_totals_of_many_windows_take_two_queries(tenant, meters, alice, django_a
     customers = [alice] + [CustomerFactory(tenant=tenant) for _ in range(20)]
     windows = [UsageWindow(c.id, JAN, FEB) for c in customers]
     with django_assert_num_queries(2):
-        totals = usage_totals_for_period(tenant_id=tenant.id, windows=windows, meters=list(meters.values()))
+        totals = usage_totals_for_period(tenant=tenant.id, windows=windows, meters=list(meters.values()))
     assert len(totals) == 21 * 4
 
 

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from prometheus_client import REGISTRY
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from tenants.isolation import tenant_scope
 from webhooks import services, tasks, url_guard
 from webhooks.models import EventType, WebhookDelivery
 from webhooks.services import retry_delay, webhook_delivery_attempt
@@ -324,7 +325,7 @@ def test_a_delivery_locked_by_another_worker_is_skipped(tenant, endpoint, receiv
     locked, release = threading.Event(), threading.Event()
 
     def other_worker():
-        with transaction.atomic():
+        with tenant_scope(tenant), transaction.atomic():  # as the task does; a thread starts with no scope
             WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
             locked.set()
             release.wait(timeout=30)

@@ -28,6 +28,7 @@ from invoices import billing
 from invoices.services import AS_OF_IN_THE_FUTURE, invoice_due_subscriptions, invoice_run_as_of
 from subscriptions.selectors import subscription_list_due
 from tenants.errors import Invalid
+from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import Tenant
 
 BAD_AS_OF = (
@@ -67,6 +68,19 @@ def tenants_to_run(tenant_arg: str | None) -> list[Tenant]:
     return [tenant]
 
 
+def _as_of(tenant: Tenant, given: datetime | None) -> datetime:
+    """The tenant's as_of: `given`, or its now (`tenants.clock`)."""
+    try:
+        return invoice_run_as_of(tenant=tenant, as_of=given)
+    except Invalid:
+        raise CommandError(AS_OF_IN_THE_FUTURE) from None
+
+
+def _shown(given: datetime | None, as_of: dict[uuid.UUID, datetime]) -> str:
+    times = {given} if given is not None else set(as_of.values())
+    return times.pop().isoformat() if len(times) == 1 else "now, each tenant's"
+
+
 class Command(BaseCommand):
     help = "Invoice every subscription whose period ended (all tenants, or one), as the hourly beat job does."
 
@@ -77,23 +91,23 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, help="subscriptions per transaction (INVOICE_RUN_BATCH_SIZE)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    @scope_boundary()
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            as_of = invoice_run_as_of(None if options["as_of"] is None else parse_as_of(options["as_of"]))
-        except Invalid:
-            raise CommandError(AS_OF_IN_THE_FUTURE) from None
+        given = None if options["as_of"] is None else parse_as_of(options["as_of"])
         tenants = tenants_to_run(options["tenant"])
+        as_of = {tenant.pk: _as_of(tenant, given) for tenant in tenants}  # all checked before any run
         self.subscriptions = 0
         self.statuses: Counter[str] = Counter()
         self.failed: list[tuple[Tenant, str]] = []
-        self.stdout.write(f"{'dry run: ' if options['dry_run'] else ''}as of {as_of.isoformat()}")
+        self.stdout.write(f"{'dry run: ' if options['dry_run'] else ''}as of {_shown(given, as_of)}")
         bar = tqdm(tenants, unit=" tenants", disable=options["no_progress"])
         for tenant in bar:
             bar.set_description(tenant.name[:30])
-            if options["dry_run"]:
-                self.subscriptions += subscription_list_due(tenant=tenant, as_of=as_of).count()
-            else:
-                self._run(tenant, as_of, options["batch_size"], bar)
+            with tenant_scope(tenant):
+                if options["dry_run"]:
+                    self.subscriptions += subscription_list_due(tenant=tenant, as_of=as_of[tenant.pk]).count()
+                else:
+                    self._run(tenant, as_of[tenant.pk], options["batch_size"], bar)
         bar.close()
         self._summary(len(tenants), dry_run=options["dry_run"])
         if self.failed:
@@ -109,7 +123,7 @@ class Command(BaseCommand):
             bar.set_postfix(invoices=sum(self.statuses.values()))
 
         try:
-            invoice_due_subscriptions(tenant_id=tenant.pk, as_of=as_of, batch_size=batch_size, on_batch=count)
+            invoice_due_subscriptions(tenant=tenant, as_of=as_of, batch_size=batch_size, on_batch=count)
         except Exception as exc:
             self.failed.append((tenant, f"{type(exc).__name__}: {exc}"))
 

@@ -37,7 +37,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.db.models import Min
-from django.utils import timezone
 
 from invoices.billing import bill_due_batch
 from invoices.models import Invoice
@@ -53,6 +52,8 @@ from plans.services import ChargeDraft, meter_create, plan_create
 from subscriptions.models import Subscription
 from subscriptions.selectors import subscription_list_due
 from subscriptions.services import customer_create, subscription_create
+from tenants import clock
+from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import ApiKey, Tenant, User
 from tenants.services import api_key_create, tenant_signup
 from usage.parsing import ParsedEvent, parse_event, resolve_events
@@ -180,7 +181,7 @@ def raw_usage(customer: DemoCustomer, meters: list[str], start: datetime, now: d
         day += 1
 
 
-def parse_usage(tenant_id: uuid.UUID, raw: list[dict[str, Any]], now: datetime) -> list[ParsedEvent]:
+def parse_usage(tenant: Tenant, raw: list[dict[str, Any]], now: datetime) -> list[ParsedEvent]:
     """The events validated and resolved as the batch endpoint does."""
     items = []
     for event in raw:
@@ -188,7 +189,7 @@ def parse_usage(tenant_id: uuid.UUID, raw: list[dict[str, Any]], now: datetime) 
         if problems:
             raise CommandError(f"bad demo event {event}: {problems}")
         items.append((data["idempotency_key"], data))
-    parsed, errors = resolve_events(tenant_id=tenant_id, items=items, now=now)
+    parsed, errors = resolve_events(tenant=tenant, items=items, now=now)
     for problems in errors:
         if problems:
             raise CommandError(f"bad demo event: {problems}")
@@ -262,21 +263,21 @@ def _usage(tenant: Tenant, subscribed: dict[str, tuple[DemoCustomer, Subscriptio
         for event in raw_usage(customer, charged[customer.plan], subscription.start_at, now)
     ]
     for first in range(0, len(raw), BATCH):
-        usage_events_ingest_batch(tenant_id=tenant.pk, events=parse_usage(tenant.pk, raw[first : first + BATCH], now))
+        usage_events_ingest_batch(tenant=tenant, events=parse_usage(tenant, raw[first : first + BATCH], now))
     return len(raw)
 
 
-def _invoice_history(tenant_id: uuid.UUID, now: datetime) -> int:
+def _invoice_history(tenant: Tenant, now: datetime) -> int:
     """Invoice every period that ended by `now` as the hourly beat job would have: at
     each period's end in turn, oldest first, so that each invoice is issued when its
     period ended and the revenue chart shows the months. Returns how many ends."""
     ends = 0
     while True:
-        due = subscription_list_due(tenant=tenant_id, as_of=now).aggregate(first=Min("current_period_end"))
+        due = subscription_list_due(tenant=tenant, as_of=now).aggregate(first=Min("current_period_end"))
         if due["first"] is None:
             return ends
         ends += 1
-        while outcome := bill_due_batch(tenant_id=tenant_id, as_of=due["first"], now=due["first"], batch_size=BATCH):
+        while outcome := bill_due_batch(tenant=tenant, as_of=due["first"], now=due["first"], batch_size=BATCH):
             if outcome.failures:  # it would stay due, and this loop would never end
                 raise CommandError(NOT_BILLED.format(failures=outcome.failures))
 
@@ -323,12 +324,17 @@ def seed(now: datetime) -> Seeded:
         admin_password=DEMO_PASSWORD,
         default_currency=DEMO_CURRENCY,
     )["tenant"]
+    with tenant_scope(tenant):
+        return _history(tenant, now)
+
+
+def _history(tenant: Tenant, now: datetime) -> Seeded:
     _, raw_key = api_key_create(tenant=tenant, name="demo backend")
     _catalog(tenant)
     webhook = _webhook_endpoint(tenant)  # before anything happens, so that it gets every event
     subscribed = _subscribe(tenant, now)
     events = _usage(tenant, subscribed, now)
-    _invoice_history(tenant.pk, now)
+    _invoice_history(tenant, now)
     _, canceled = subscribed[CANCELED_CUSTOMER]
     subscription_cancel(tenant=tenant, subscription_id=canceled.pk, at_period_end=True, now=now)
     payments: Counter[str] = Counter()
@@ -378,6 +384,7 @@ class Command(BaseCommand):
             help="Delete the demo tenant and everything it owns, then seed it again (APP_ENV=development only).",
         )
 
+    @scope_boundary()
     def handle(self, *args: Any, **options: Any) -> None:
         reset = options["reset"]
         if not settings.IS_DEVELOPMENT:
@@ -398,7 +405,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"demo tenant deleted: {tenant.name} (id {tenant.pk}): {_counts(demo_delete(tenant))}"
                 )
-            seeded = seed(timezone.now())
+            seeded = seed(clock.real_now())  # a new tenant's clock starts at real time
         revenue_metrics_refresh()
         self._report(seeded, time.monotonic() - started)
 
@@ -407,7 +414,8 @@ class Command(BaseCommand):
             f"demo tenant exists: {tenant.name} (id {tenant.pk}); nothing changed (--reset seeds it afresh)."
         )
         self._login(tenant)
-        keys = ", ".join(f"{k.name} ({k.prefix}…)" for k in ApiKey.objects.for_tenant(tenant).order_by("created_at"))
+        with tenant_scope(tenant):
+            keys = ", ".join(f"{k.name} ({k.prefix}…)" for k in ApiKey.objects.order_by("created_at"))
         self.stdout.write(f"  API keys: {keys or 'none'} (a key is shown only when created: POST …/api-keys)")
 
     def _login(self, tenant: Tenant) -> None:
@@ -427,7 +435,9 @@ class Command(BaseCommand):
         write(f"  API key (shown once): {seeded.api_key}")
         write("  meters: " + ", ".join(f"{code} ({aggregation})" for code, _, aggregation, _ in METERS))
         write("  plans: " + ", ".join(f"{code} ({fee} {DEMO_CURRENCY}/{every})" for code, _, every, fee, *_ in PLANS))
-        statuses = Counter(Subscription.objects.for_tenant(tenant).values_list("status", flat=True))
+        with tenant_scope(tenant):
+            statuses = Counter(Subscription.objects.values_list("status", flat=True))
+            mrr = mrr_for_tenant(tenant=tenant).currencies
         write(f"  subscriptions: {_counts(statuses)}; {CANCELED_CUSTOMER} cancels at its period end")
         write(f"  usage events: {seeded.events}")
         write(f"  invoices: {_counts(seeded.invoices)}")
@@ -436,7 +446,7 @@ class Command(BaseCommand):
         else:
             write(f"  payment webhooks applied: {_counts(seeded.payments)}; the latest invoices await payment")
         write(f"  webhook endpoint: {seeded.webhook}")
-        for row in mrr_for_tenant(tenant_id=tenant.pk).currencies:
+        for row in mrr:
             write(f"  MRR: {row.mrr} {row.currency}, ARR {row.arr}")
         write(f"done in {seconds:.1f} s")
 

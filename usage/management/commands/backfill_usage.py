@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 from tqdm import tqdm
 
+from tenants import clock
+from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import Tenant
 from tenants.parsers import JsonBodyError, loads
 from usage.parsing import ParsedEvent, parse_event, resolve_events
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file's extension")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    @scope_boundary()
     def handle(self, *args: Any, **options: Any) -> None:
         tenant = Tenant.objects.filter(pk=options["tenant"]).first()
         if tenant is None:
@@ -82,21 +84,27 @@ class Command(BaseCommand):
         fmt = options["format"] or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
         self.accepted = self.duplicates = 0
         self.rejected: list[tuple[int, str]] = []
+        with tenant_scope(tenant):
+            self._load_file(tenant.pk, read_lines(path, fmt), progress=not options["no_progress"])
+        self._summary()
+
+    def _load_file(
+        self, tenant_id: uuid.UUID, lines: Iterator[tuple[int, dict[str, Any] | str]], progress: bool
+    ) -> None:
         chunk: list[tuple[int, dict[str, Any]]] = []
-        for number, item in tqdm(read_lines(path, fmt), unit=" lines", disable=options["no_progress"]):
+        for number, item in tqdm(lines, unit=" lines", disable=not progress):
             if isinstance(item, str):
                 self.rejected.append((number, item))
                 continue
             chunk.append((number, item))
             if len(chunk) == CHUNK:
-                self._load(tenant.pk, chunk)
+                self._load(tenant_id, chunk)
                 chunk = []
         if chunk:
-            self._load(tenant.pk, chunk)
-        self._summary()
+            self._load(tenant_id, chunk)
 
     def _load(self, tenant_id: uuid.UUID, chunk: list[tuple[int, dict[str, Any]]]) -> None:
-        now = timezone.now()
+        now = clock.now(tenant_id)
         valid: list[tuple[int, dict[str, Any]]] = []
         for number, raw in chunk:
             data, problems = parse_event(raw, now=now, with_key=True)
@@ -105,7 +113,7 @@ class Command(BaseCommand):
             else:
                 valid.append((number, data))
         items = [(d["idempotency_key"], d) for _, d in valid]
-        events, errors = resolve_events(tenant_id=tenant_id, items=items, now=now)
+        events, errors = resolve_events(tenant=tenant_id, items=items, now=now)
         ready: list[tuple[int, ParsedEvent]] = []
         for (number, _), event, problems in zip(valid, events, errors, strict=True):
             if event is None:
@@ -117,7 +125,7 @@ class Command(BaseCommand):
     def _store(self, tenant_id: uuid.UUID, ready: list[tuple[int, ParsedEvent]]) -> None:
         while ready:
             try:
-                result = usage_events_ingest_batch(tenant_id=tenant_id, events=[e for _, e in ready])
+                result = usage_events_ingest_batch(tenant=tenant_id, events=[e for _, e in ready])
             except BatchKeyReused as exc:
                 # Drop the line whose key was used with another body; store the rest.
                 number, _ = ready.pop(exc.index)
