@@ -28,8 +28,7 @@ from usage.parsing import (
     MISSING_IDEMPOTENCY_KEY,
     BatchUsageEventInput,
     UsageEventInput,
-    parse_event,
-    resolve_events,
+    usage_events_prepare,
     validate_idempotency_key,
 )
 
@@ -104,15 +103,12 @@ class UsageEventListIngestApi(TenantScopedApi):
         problem = validate_idempotency_key(key)
         if problem:
             raise _rejected({"Idempotency-Key": [problem]})
-        now = clock.now(self.tenant_id)
-        data, field_errors = parse_event(request.data, now=now, with_key=False)
-        if field_errors:
-            raise _rejected(field_errors)
-        events, errors = resolve_events(tenant=self.tenant_id, items=[(key, data)], now=now)
-        if errors[0]:
-            raise _rejected(errors[0])
-        event = events[0]
-        assert event is not None
+        prepared = usage_events_prepare(
+            tenant=self.tenant_id, raws=[request.data], now=clock.now(self.tenant_id), key=key
+        )
+        event = prepared.events[0]
+        if event is None:
+            raise _rejected(prepared.errors[0])
         result = services.usage_event_ingest(tenant=self.tenant_id, event=event)
         body = UsageEventOutput((result.event, event.external_customer_id, event.meter_code)).data
         if result.created:
@@ -134,17 +130,11 @@ class UsageBatchIngestApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={200: Output, 422: ErrorResponseSerializer})
     def post(self, request: Request, tenant_id: str) -> Response:
-        now = clock.now(self.tenant_id)
         raw_events = _batch_events(request.data)
-        parsed = [parse_event(raw, now=now, with_key=True) for raw in raw_events]
-        invalid = {str(i): errors for i, (_, errors) in enumerate(parsed) if errors}
-        if invalid:
-            raise _rejected({"events": invalid}, len(raw_events))
-        items = [(data["idempotency_key"], data) for data, _ in parsed]
-        events, errors = resolve_events(tenant=self.tenant_id, items=items, now=now)
-        if any(errors):
-            raise _rejected({"events": {str(i): e for i, e in enumerate(errors) if e}}, len(items))
-        result = services.usage_events_ingest_batch(tenant=self.tenant_id, events=[e for e in events if e])
+        prepared = usage_events_prepare(tenant=self.tenant_id, raws=raw_events, now=clock.now(self.tenant_id))
+        if prepared.failed:
+            raise _rejected({"events": {str(i): e for i, e in prepared.failed.items()}}, len(raw_events))
+        result = services.usage_events_ingest_batch(tenant=self.tenant_id, events=prepared.ready)
         return Response(self.Output(result).data)
 
 

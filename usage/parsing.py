@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -275,6 +276,42 @@ def resolve_events(
             )
         )
     return events, errors
+
+
+@dataclass(frozen=True)
+class PreparedEvents:
+    """Raw events validated and resolved: `events[i]` is ready to store, or None and
+    `errors[i]` says why (field errors, {} when none)."""
+
+    events: list[ParsedEvent | None]
+    errors: list[FieldErrors]
+
+    @property
+    def failed(self) -> dict[int, FieldErrors]:
+        return {i: problems for i, problems in enumerate(self.errors) if problems}
+
+    @property
+    def ready(self) -> list[ParsedEvent]:
+        return [event for event in self.events if event is not None]
+
+
+def usage_events_prepare(
+    *, tenant: TenantRef, raws: Sequence[Any], now: datetime, key: str | None = None
+) -> PreparedEvents:
+    """The one ingestion pipeline before the insert (single, batch, backfill, seed):
+    parse each raw event, then resolve the customers and meters of the valid ones with
+    one query each. With `key` (the single route's header) the events carry no key of
+    their own. Every event's problems are reported, parse and reference alike.
+    """
+    parsed = [parse_event(raw, now=now, with_key=key is None) for raw in raws]
+    valid = [i for i, (_, problems) in enumerate(parsed) if not problems]
+    items = [(key if key is not None else parsed[i][0]["idempotency_key"], parsed[i][0]) for i in valid]
+    resolved, reference_errors = resolve_events(tenant=tenant, items=items, now=now)
+    events: list[ParsedEvent | None] = [None] * len(raws)
+    errors = [problems for _, problems in parsed]
+    for i, event, problems in zip(valid, resolved, reference_errors, strict=True):
+        events[i], errors[i] = event, problems
+    return PreparedEvents(events, errors)
 
 
 def _reference_errors(

@@ -56,7 +56,7 @@ from tenants import clock
 from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import ApiKey, Tenant, User
 from tenants.services import api_key_create, tenant_signup
-from usage.parsing import ParsedEvent, parse_event, resolve_events
+from usage.parsing import ParsedEvent, usage_events_prepare
 from usage.services import usage_events_ingest_batch
 from webhooks.services import webhook_endpoint_create
 from webhooks.url_guard import UnsafeUrlError, check_webhook_url
@@ -183,17 +183,10 @@ def raw_usage(customer: DemoCustomer, meters: list[str], start: datetime, now: d
 
 def parse_usage(tenant: Tenant, raw: list[dict[str, Any]], now: datetime) -> list[ParsedEvent]:
     """The events validated and resolved as the batch endpoint does."""
-    items = []
-    for event in raw:
-        data, problems = parse_event(event, now=now, with_key=True)
-        if problems:
-            raise CommandError(f"bad demo event {event}: {problems}")
-        items.append((data["idempotency_key"], data))
-    parsed, errors = resolve_events(tenant=tenant, items=items, now=now)
-    for problems in errors:
-        if problems:
-            raise CommandError(f"bad demo event: {problems}")
-    return [event for event in parsed if event is not None]
+    prepared = usage_events_prepare(tenant=tenant, raws=raw, now=now)
+    if prepared.failed:
+        raise CommandError(f"bad demo events: {prepared.failed}")
+    return prepared.ready
 
 
 # The seed

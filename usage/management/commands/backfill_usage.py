@@ -23,7 +23,7 @@ from tenants import clock
 from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import Tenant
 from tenants.parsers import JsonBodyError, loads
-from usage.parsing import ParsedEvent, parse_event, resolve_events
+from usage.parsing import ParsedEvent, usage_events_prepare
 from usage.services import BatchKeyReused, usage_events_ingest_batch
 
 CHUNK = 1000
@@ -104,18 +104,9 @@ class Command(BaseCommand):
             self._load(tenant_id, chunk)
 
     def _load(self, tenant_id: uuid.UUID, chunk: list[tuple[int, dict[str, Any]]]) -> None:
-        now = clock.now(tenant_id)
-        valid: list[tuple[int, dict[str, Any]]] = []
-        for number, raw in chunk:
-            data, problems = parse_event(raw, now=now, with_key=True)
-            if problems:
-                self.rejected.append((number, _describe(problems)))
-            else:
-                valid.append((number, data))
-        items = [(d["idempotency_key"], d) for _, d in valid]
-        events, errors = resolve_events(tenant=tenant_id, items=items, now=now)
+        prepared = usage_events_prepare(tenant=tenant_id, raws=[raw for _, raw in chunk], now=clock.now(tenant_id))
         ready: list[tuple[int, ParsedEvent]] = []
-        for (number, _), event, problems in zip(valid, events, errors, strict=True):
+        for (number, _), event, problems in zip(chunk, prepared.events, prepared.errors, strict=True):
             if event is None:
                 self.rejected.append((number, _describe(problems)))
             else:
