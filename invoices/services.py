@@ -222,15 +222,22 @@ def _record_failures(run_id: uuid.UUID, failures: list[dict[str, str]]) -> None:
 # Invoices
 
 
+def _open_invoice_locked(tenant_id: uuid.UUID, invoice_id: uuid.UUID, not_open: str) -> Invoice:
+    """The open invoice, locked for the caller's transaction (so a payment racing a
+    status change cannot both win); 404 when unknown, 409 `not_open` when not open."""
+    invoice = Invoice.objects.for_tenant(tenant_id).select_for_update().filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound(INVOICE_NOT_FOUND)
+    if invoice.status != Invoice.Status.OPEN:
+        raise Conflict(not_open.format(status=invoice.status), code="invoice_not_open")
+    return invoice
+
+
 def invoice_void(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
-    """open → void (a conditional UPDATE, so a payment racing the void cannot both win)."""
+    """open → void; what the customer balance paid of it goes back to the balance."""
     tenant_id = tenant_pk(tenant)
     with transaction.atomic():
-        invoice = Invoice.objects.for_tenant(tenant_id).select_for_update().filter(pk=invoice_id).first()
-        if invoice is None:
-            raise NotFound(INVOICE_NOT_FOUND)
-        if invoice.status != Invoice.Status.OPEN:
-            raise Conflict(INVOICE_NOT_OPEN.format(status=invoice.status), code="invoice_not_open")
+        invoice = _open_invoice_locked(tenant_id, invoice_id, INVOICE_NOT_OPEN)
         invoice.status, invoice.voided_at = Invoice.Status.VOID, clock.now(tenant_id)
         invoice.save(update_fields=["status", "voided_at"])
         _give_back_credits(invoice)
@@ -338,12 +345,7 @@ def invoice_mark_uncollectible(*, tenant: TenantRef, invoice_id: uuid.UUID) -> I
     (a payment that arrives after all still marks it paid). Locked like `invoice_void`."""
     tenant_id = tenant_pk(tenant)
     with transaction.atomic():
-        invoice = Invoice.objects.for_tenant(tenant_id).select_for_update().filter(pk=invoice_id).first()
-        if invoice is None:
-            raise NotFound(INVOICE_NOT_FOUND)
-        if invoice.status != Invoice.Status.OPEN:
-            message = INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE.format(status=invoice.status)
-            raise Conflict(message, code="invoice_not_open")
+        invoice = _open_invoice_locked(tenant_id, invoice_id, INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE)
         invoice.status = Invoice.Status.UNCOLLECTIBLE
         invoice.save(update_fields=["status"])
         event_publish(tenant=tenant_id, type=EventType.INVOICE_MARKED_UNCOLLECTIBLE, data=lambda: invoice_body(invoice))
