@@ -19,7 +19,9 @@ catch `DomainError` and show `str(error)`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias, TypeVar
+
+T = TypeVar("T")
 
 Detail: TypeAlias = "str | Mapping[str, Detail] | Sequence[Detail]"
 
@@ -79,6 +81,14 @@ class Unprocessable(DomainError):
     status = 422
     default_code = "unprocessable"
     default_detail = "The request cannot be processed."
+
+
+def found(obj: T | None, missing: str) -> T:
+    """`obj`, or NotFound(missing) when a selector found nothing (selectors return
+    Optional; the caller says what is missing)."""
+    if obj is None:
+        raise NotFound(missing)
+    return obj
 
 
 # The names the services used before the hierarchy had its own module.

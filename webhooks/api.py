@@ -17,6 +17,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tenants.errors import found
 from tenants.inputs import JsonInput
 from tenants.models import Role
 from tenants.scoping import TenantScopedApi
@@ -86,7 +87,9 @@ class WebhookEndpointDetailApi(TenantScopedApi):
     serializer_class = WebhookEndpointOutput
 
     def get(self, request: Request, tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> Response:
-        endpoint = selectors.webhook_endpoint_get(tenant=self.tenant_id, endpoint_id=endpoint_id)
+        endpoint = found(
+            selectors.webhook_endpoint_get(tenant=self.tenant_id, endpoint_id=endpoint_id), selectors.ENDPOINT_NOT_FOUND
+        )
         return Response(WebhookEndpointOutput(endpoint).data)
 
     @extend_schema(request=WebhookEndpointInput, responses={200: WebhookEndpointOutput})
@@ -166,7 +169,9 @@ class WebhookDeliveryDetailApi(TenantScopedApi):
     serializer_class = WebhookDeliveryDetailOutput
 
     def get(self, request: Request, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> Response:
-        delivery = selectors.webhook_delivery_get(tenant=self.tenant_id, delivery_id=delivery_id)
+        delivery = found(
+            selectors.webhook_delivery_get(tenant=self.tenant_id, delivery_id=delivery_id), selectors.DELIVERY_NOT_FOUND
+        )
         return Response(WebhookDeliveryDetailOutput(delivery).data)
 
 
@@ -179,5 +184,7 @@ class WebhookDeliveryRetryApi(TenantScopedApi):
     @extend_schema(request=None, responses={202: WebhookDeliveryOutput})
     def post(self, request: Request, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> Response:
         services.webhook_delivery_retry(tenant=self.tenant_id, delivery_id=delivery_id)
-        delivery = selectors.webhook_delivery_get(tenant=self.tenant_id, delivery_id=delivery_id)
+        delivery = found(
+            selectors.webhook_delivery_get(tenant=self.tenant_id, delivery_id=delivery_id), selectors.DELIVERY_NOT_FOUND
+        )
         return Response(WebhookDeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -26,7 +26,7 @@ from django.db import transaction
 
 from billing_project.bulk import insert_rows
 from tenants import clock
-from tenants.errors import Conflict, Invalid, NotFound
+from tenants.errors import Conflict, Invalid, NotFound, found
 from tenants.models import TenantRef, tenant_pk
 from tenants.updates import model_update
 from webhooks import instruments, selectors
@@ -95,7 +95,9 @@ WEBHOOK_ENDPOINT_EDITABLE_FIELDS = ("url", "event_types", "description", "active
 
 def webhook_endpoint_update(*, tenant: TenantRef, endpoint_id: uuid.UUID | str, **changes: Any) -> WebhookEndpoint:
     """Change any of `url`, `event_types`, `description`, `active` (the secret stays)."""
-    endpoint = selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id)
+    endpoint = found(
+        selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id), selectors.ENDPOINT_NOT_FOUND
+    )
     if "url" in changes:
         _check_url(changes["url"])
     if "event_types" in changes:
@@ -105,7 +107,8 @@ def webhook_endpoint_update(*, tenant: TenantRef, endpoint_id: uuid.UUID | str, 
 
 def webhook_endpoint_delete(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> None:
     """Deletes the endpoint and its deliveries (queued attempts then find nothing to do)."""
-    selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id).delete()
+    endpoint = selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id)
+    found(endpoint, selectors.ENDPOINT_NOT_FOUND).delete()
 
 
 # Publishing

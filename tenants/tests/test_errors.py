@@ -71,3 +71,13 @@ def test_no_business_module_imports_drf():
                 names = [node.module or ""]
             offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] == "rest_framework"]
     assert offenders == []
+
+
+def test_found_passes_an_object_through_and_turns_none_into_not_found():
+    from tenants.errors import found
+
+    marker = object()
+    assert found(marker, "No such thing.") is marker
+    with pytest.raises(NotFound) as missing:
+        found(None, "No such thing.")
+    assert (missing.value.detail, missing.value.code) == ("No such thing.", "not_found")
