@@ -34,9 +34,8 @@ class InvoiceRunCreateApi(TenantScopedApi):
 
     @extend_schema(request=RunInput, responses={202: RunQueuedOutput})
     def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.RunInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        run = services.invoice_run_create(tenant=self.tenant_id, as_of=data.validated_data.get("as_of"))
+        data = self.RunInput.valid(request.data)
+        run = services.invoice_run_create(tenant=self.tenant_id, as_of=data.get("as_of"))
         return Response(self.RunQueuedOutput(run).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -36,12 +36,11 @@ class SubscriptionCancelApi(TenantScopedApi):
 
     @extend_schema(request=CancelInput, responses={200: CanceledOutput})
     def post(self, request: Request, tenant_id: str, subscription_id: str) -> Response:
-        data = self.CancelInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.CancelInput.valid(request.data)
         sub, invoices = services.subscription_cancel(
             tenant=self.tenant_id,
             subscription_id=subscription_id,  # type: ignore[arg-type]
-            at_period_end=data.validated_data["at_period_end"],
+            at_period_end=data["at_period_end"],
         )
         final = services.final_invoice(invoices)
         sub.final_invoice_id = final.pk if final else None  # type: ignore[attr-defined]

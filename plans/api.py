@@ -106,9 +106,8 @@ class MeterListCreateApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={201: MeterOutput})
     def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        meter = services.meter_create(tenant=self.tenant, **data.validated_data)
+        data = self.Input.valid(request.data)
+        meter = services.meter_create(tenant=self.tenant, **data)
         return Response(MeterOutput(meter).data, status=status.HTTP_201_CREATED)
 
 
@@ -258,9 +257,8 @@ class PlanListCreateApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={201: PlanOutput})
     def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        plan = services.plan_create(tenant=self.tenant, **data.validated_data)
+        data = self.Input.valid(request.data)
+        plan = services.plan_create(tenant=self.tenant, **data)
         return Response(PlanOutput(plan).data, status=status.HTTP_201_CREATED)
 
 
@@ -294,7 +292,6 @@ class PlanDetailApi(TenantScopedApi):
     @extend_schema(request=PatchInput, responses={200: PlanOutput})
     def patch(self, request: Request, tenant_id: str, plan_id: str) -> Response:
         plan = self.found(plan_id, services.PLAN_NOT_FOUND)
-        data = self.PatchInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        plan = services.plan_update(tenant=self.tenant, plan=plan, data=data.validated_data)
+        data = self.PatchInput.valid(request.data)
+        plan = services.plan_update(tenant=self.tenant, plan=plan, data=data)
         return Response(PlanOutput(plan).data)

@@ -90,9 +90,8 @@ class TaxRateListCreateApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={201: TaxRateOutput})
     def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        rate = services.tax_rate_create(tenant=self.tenant, **data.validated_data)
+        data = self.Input.valid(request.data)
+        rate = services.tax_rate_create(tenant=self.tenant, **data)
         return Response(TaxRateOutput(rate).data, status=status.HTTP_201_CREATED)
 
 
@@ -114,9 +113,8 @@ class TaxRateDetailApi(TenantScopedApi):
     @extend_schema(request=PatchInput, responses={200: TaxRateOutput})
     def patch(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
         rate = self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)
-        data = self.PatchInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        rate = services.tax_rate_update(tenant=self.tenant, tax_rate=rate, data=data.validated_data)
+        data = self.PatchInput.valid(request.data)
+        rate = services.tax_rate_update(tenant=self.tenant, tax_rate=rate, data=data)
         return Response(TaxRateOutput(rate).data)
 
 
@@ -150,8 +148,7 @@ class TenantDetailApi(TenantScopedApi):
 
     @extend_schema(request=PatchInput, responses={200: TenantOutput})
     def patch(self, request: Request, tenant_id: str) -> Response:
-        data = self.PatchInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        if "default_tax_rates" in data.validated_data:
-            services.tenant_default_tax_rates_set(tenant=self.tenant, codes=data.validated_data["default_tax_rates"])
+        data = self.PatchInput.valid(request.data)
+        if "default_tax_rates" in data:
+            services.tenant_default_tax_rates_set(tenant=self.tenant, codes=data["default_tax_rates"])
         return Response(TenantOutput(self.tenant).data)

@@ -86,9 +86,8 @@ class CustomerListCreateApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={201: CustomerOutput})
     def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        customer = services.customer_create(tenant=self.tenant, **data.validated_data)
+        data = self.Input.valid(request.data)
+        customer = services.customer_create(tenant=self.tenant, **data)
         return Response(CustomerOutput(customer).data, status=status.HTTP_201_CREATED)
 
 
@@ -118,9 +117,8 @@ class CustomerDetailApi(TenantScopedApi):
     @extend_schema(request=Input, responses={200: CustomerOutput})
     def patch(self, request: Request, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Response:
         customer = self._customer(customer_id)
-        data = self.Input(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        customer = services.customer_update(tenant=self.tenant, customer=customer, data=data.validated_data)
+        data = self.Input.valid(request.data, partial=True)
+        customer = services.customer_update(tenant=self.tenant, customer=customer, data=data)
         return Response(CustomerOutput(customer).data)
 
 
@@ -151,9 +149,8 @@ class SubscriptionListCreateApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={201: SubscriptionOutput})
     def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        subscription = services.subscription_create(tenant=self.tenant, **data.validated_data)
+        data = self.Input.valid(request.data)
+        subscription = services.subscription_create(tenant=self.tenant, **data)
         return Response(SubscriptionOutput(subscription).data, status=status.HTTP_201_CREATED)
 
 

@@ -119,9 +119,8 @@ class TenantSignupApi(APIView):
         # Constant time: a plain != would tell a guesser how much of the token is right.
         if expected and not hmac.compare_digest(given.encode(), expected.encode()):
             raise PermissionDenied(BAD_SIGNUP_TOKEN)
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        result = services.tenant_signup(**data.validated_data)
+        data = self.Input.valid(request.data)
+        result = services.tenant_signup(**data)
         return Response(self.Output(result).data, status=status.HTTP_201_CREATED)
 
 
@@ -149,12 +148,9 @@ class LoginApi(APIView):
 
     @extend_schema(request=Input, responses={200: Output, 401: ClientErrorResponseSerializer}, auth=[])
     def post(self, request: Request) -> Response:
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.Input.valid(request.data)
         # authenticate() runs the hasher even for unknown emails, so both answers take as long.
-        user = authenticate(
-            request, email=data.validated_data["email"].lower(), password=data.validated_data["password"]
-        )
+        user = authenticate(request, email=data["email"].lower(), password=data["password"])
         if user is None or not user.is_active:
             raise AuthenticationFailed(BAD_CREDENTIALS, code="no_active_account")
         assert isinstance(user, User)
@@ -192,9 +188,8 @@ class UserListCreateApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={201: UserOutput})
     def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.user_create(tenant=self.tenant, **data.validated_data)
+        data = self.Input.valid(request.data)
+        user = services.user_create(tenant=self.tenant, **data)
         return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -230,9 +225,8 @@ class ApiKeyListCreateApi(TenantScopedApi):
 
     @extend_schema(request=Input, responses={201: CreatedOutput})
     def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input(data=request.data)
-        data.is_valid(raise_exception=True)
-        key, raw = services.api_key_create(tenant=self.tenant_id, name=data.validated_data["name"])
+        data = self.Input.valid(request.data)
+        key, raw = services.api_key_create(tenant=self.tenant_id, name=data["name"])
         body = {"id": key.id, "name": key.name, "prefix": key.prefix, "key": raw, "created_at": key.created_at}
         return Response(self.CreatedOutput(body).data, status=status.HTTP_201_CREATED)
 

@@ -74,9 +74,8 @@ class WebhookEndpointListCreateApi(TenantScopedApi):
 
     @extend_schema(request=WebhookEndpointInput, responses={201: WebhookEndpointCreatedOutput})
     def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        data = WebhookEndpointInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        endpoint = services.webhook_endpoint_create(tenant=self.tenant_id, **data.validated_data)
+        data = WebhookEndpointInput.valid(request.data)
+        endpoint = services.webhook_endpoint_create(tenant=self.tenant_id, **data)
         return Response(WebhookEndpointCreatedOutput(endpoint).data, status=status.HTTP_201_CREATED)
 
 
@@ -94,11 +93,8 @@ class WebhookEndpointDetailApi(TenantScopedApi):
 
     @extend_schema(request=WebhookEndpointInput, responses={200: WebhookEndpointOutput})
     def patch(self, request: Request, tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> Response:
-        data = WebhookEndpointInput(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        endpoint = services.webhook_endpoint_update(
-            tenant=self.tenant_id, endpoint_id=endpoint_id, **data.validated_data
-        )
+        data = WebhookEndpointInput.valid(request.data, partial=True)
+        endpoint = services.webhook_endpoint_update(tenant=self.tenant_id, endpoint_id=endpoint_id, **data)
         return Response(WebhookEndpointOutput(endpoint).data)
 
     @extend_schema(request=None, responses={204: None})
