@@ -392,9 +392,15 @@ def customer_balances(
     # cannot be negative without one.
     touched |= {b.subscription.customer_id for b in bills if any(line.amount < 0 for line in b.lines)}
     if lock and touched:
-        list(Customer.objects.filter(pk__in=touched).order_by("pk").select_for_update().values_list("pk", flat=True))
+        lock_customers(touched)
         balances.update(_read_balances(tenant_id, touched))
     return balances
+
+
+def lock_customers(customer_ids: Collection[uuid.UUID]) -> None:
+    """Lock the customers' rows, in id order (so concurrent writers cannot deadlock):
+    every write to a customer's balance ledger holds this lock."""
+    list(Customer.objects.filter(pk__in=customer_ids).order_by("pk").select_for_update().values_list("pk", flat=True))
 
 
 def _ledger_rows(invoice: Invoice, totals: Totals) -> list[BalanceTransaction]:

@@ -24,7 +24,7 @@ from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
-from subscriptions.models import Customer, Subscription
+from subscriptions.models import Subscription
 from subscriptions.selectors import tax_rates_for_customers
 from subscriptions.services import SUBSCRIPTION_NOT_FOUND
 from tenants import clock
@@ -250,7 +250,7 @@ def _give_back_credits(invoice: Invoice) -> None:
     `invoice_voided`), under the customer's lock like every balance write."""
     if not invoice.credits_applied:
         return
-    Customer.objects.select_for_update().filter(pk=invoice.customer_id).first()
+    billing.lock_customers([invoice.customer_id])
     BalanceTransaction.objects.create(
         tenant_id=invoice.tenant_id,
         customer_id=invoice.customer_id,
