@@ -6,7 +6,7 @@ TIME_PARAM_MAX), fail with the same errors naming the parameter as sent, and the
 range is always half-open `[from, to)` with `from` before `to`:
 
     start, end = from_to_params(request)  # the event list: each bound optional
-    start, end = from_to_range(request, now=clock.now(tenant), default_from=month_start)  # totals: a whole range
+    start, end = from_to_range(request, now=clock.now(tenant, reading=True), default_from=month_start)  # totals: a whole range
 """
 
 from __future__ import annotations

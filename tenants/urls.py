@@ -1,9 +1,11 @@
 from django.urls import path
 
-from tenants import api
+from tenants import api, clock_api
 
 urlpatterns = [
     path("users", api.UserListCreateApi.as_view(), name="user-list"),
     path("api-keys", api.ApiKeyListCreateApi.as_view(), name="api-key-list"),
     path("api-keys/<uuid:key_id>", api.ApiKeyRevokeApi.as_view(), name="api-key-revoke"),
+    path("clock", clock_api.ClockApi.as_view(), name="clock"),
+    path("clock/advance", clock_api.ClockAdvanceApi.as_view(), name="clock-advance"),
 ]
