@@ -61,9 +61,11 @@ def from_to_range(
     """`?from=&to=` as a whole range: `to` defaults to `now` (the tenant's, from
     `tenants.clock`), `from` to `default_from(to)`."""
     start, end = from_to_params(request)
+    defaulted = start is None
     end = end or now
     start = start or default_from(end)
-    _check_order(start, end)
+    if not (defaulted and start == end):  # both defaults at the very start of a month: an empty range
+        _check_order(start, end)
     return start, end
 
 
