@@ -21,9 +21,9 @@ An entry says, for one route:
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from invoices.api import INVOICE_RUN_NOT_FOUND
