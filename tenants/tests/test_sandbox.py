@@ -433,3 +433,19 @@ def test_the_beat_runs_invoicing_for_live_tenants_only(tenant, other_tenant, dja
 
     assert set(InvoiceRun.unscoped().values_list("tenant_id", flat=True)) == {tenant.pk, other_tenant.pk}
     assert not InvoiceRun.unscoped().filter(tenant=box).exists()
+
+
+# The admin --------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_a_sandboxs_clock_read_only(staff_client, tenant):
+    box = SandboxTenantFactory(name="Box", clock_advancing_to=at(2026, 3, 1))
+
+    listed = staff_client.get("/admin/tenants/tenant/", {"sandbox__exact": "1"})
+    page = staff_client.get(f"/admin/tenants/tenant/{box.pk}/change/")
+
+    assert listed.status_code == page.status_code == 200
+    assert "Box" in listed.content.decode() and "Acme" not in listed.content.decode()
+    html = page.content.decode()
+    assert "March 1, 2026" in html  # where the advance goes
+    assert 'name="clock_time"' not in html and 'name="sandbox"' not in html
