@@ -10,22 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.management import CommandError
-
 from invoices.services import subscription_cancel
-from ops.demo_catalog import DEMO_CURRENCY, demo_catalog
+from ops.demo_shared import DEMO_CURRENCY, demo_catalog, existing_demo_tenant
 from plans.selectors import plan_list
 from subscriptions.services import customer_create, subscription_create
 from tenants import clock
 from tenants.isolation import tenant_scope
-from tenants.models import Tenant, User
+from tenants.models import Tenant
 from tenants.services import api_key_create, tenant_signup
 from usage.parsing import usage_events_prepare
 from usage.services import usage_events_ingest_batch
 
 SANDBOX_TENANT_NAME = "Demo Sandbox"
 SANDBOX_ADMIN_EMAIL = "admin@sandbox.demo.test"
-EMAIL_TAKEN = "{email} belongs to a user outside a {name!r} tenant: remove that user or use another database."
 # external id, name, plan, API calls sent at the clock (the Pro plan has a 14-day trial)
 SANDBOX_CUSTOMERS = (
     ("cus_acme", "Acme Corp", "starter", 42_000),
@@ -43,27 +40,16 @@ class SandboxSeeded:
 
 
 def existing_sandbox() -> Tenant | None:
-    """The demo sandbox if it was seeded already (its admin's email is the marker)."""
-    user = User.objects.select_related("tenant").filter(email=SANDBOX_ADMIN_EMAIL).first()
-    if user is None:
-        return None
-    if user.tenant is None or user.tenant.name != SANDBOX_TENANT_NAME:
-        raise CommandError(EMAIL_TAKEN.format(email=SANDBOX_ADMIN_EMAIL, name=SANDBOX_TENANT_NAME))
-    return user.tenant
+    """The demo sandbox if it was seeded already."""
+    return existing_demo_tenant(SANDBOX_ADMIN_EMAIL, SANDBOX_TENANT_NAME)
 
 
 def seed_sandbox(now: datetime, password: str) -> SandboxSeeded:
     """Create the demo sandbox, its clock at the start of `now`'s month (call it in a
     transaction)."""
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    tenant = tenant_signup(
-        name=SANDBOX_TENANT_NAME,
-        admin_email=SANDBOX_ADMIN_EMAIL,
-        admin_password=password,
-        default_currency=DEMO_CURRENCY,
-        sandbox=True,
-        clock_time=start,
-    )["tenant"]
+    signup = {"name": SANDBOX_TENANT_NAME, "admin_email": SANDBOX_ADMIN_EMAIL, "default_currency": DEMO_CURRENCY}
+    tenant = tenant_signup(**signup, admin_password=password, sandbox=True, clock_time=start)["tenant"]
     with tenant_scope(tenant):
         _, raw_key = api_key_create(tenant=tenant, name="sandbox backend")
         demo_catalog(tenant)

@@ -351,11 +351,12 @@ def test_advancing_the_sandbox_a_month_invoices_it():
     clock_advance_request(tenant=sandbox, to=datetime(2026, 4, 1, tzinfo=UTC))
     assert clock_advance_execute(tenant=sandbox)
 
-    invoices = Invoice.objects.for_tenant(sandbox).order_by("number")
-    assert [(i.number, i.customer.external_id, i.total, i.issued_at) for i in invoices] == [
-        ("INV-000001", "cus_acme", Decimal("51.00"), datetime(2026, 4, 1, tzinfo=UTC)),  # 19.00 + 32,000 × 0.001
-        ("INV-000002", "cus_hooli", Decimal("19.00"), datetime(2026, 4, 1, tzinfo=UTC)),  # in the free tier
-    ]
+    invoices = Invoice.objects.for_tenant(sandbox).select_related("customer")
+    assert {(i.customer.external_id, i.total, i.issued_at) for i in invoices} == {
+        ("cus_acme", Decimal("51.00"), datetime(2026, 4, 1, tzinfo=UTC)),  # 19.00 + 32,000 × 0.001
+        ("cus_hooli", Decimal("19.00"), datetime(2026, 4, 1, tzinfo=UTC)),  # in the free tier
+    }
+    assert sorted(i.number for i in invoices) == ["INV-000001", "INV-000002"]
     hooli = Subscription.objects.for_tenant(sandbox).get(customer__external_id="cus_hooli")
     assert (hooli.status, hooli.canceled_at) == ("canceled", datetime(2026, 4, 1, tzinfo=UTC))
     # The trial (14 days) ended; Initech's first period runs to April 15.

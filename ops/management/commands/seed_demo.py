@@ -45,8 +45,8 @@ from invoices.models import Invoice
 from invoices.services import subscription_cancel
 from metrics.selectors import mrr_for_tenant
 from metrics.services import revenue_metrics_refresh
-from ops.demo_catalog import DEMO_CURRENCY, METERS, PLANS, demo_catalog
 from ops.demo_sandbox import SANDBOX_ADMIN_EMAIL, SANDBOX_CUSTOMERS, SandboxSeeded, existing_sandbox, seed_sandbox
+from ops.demo_shared import DEMO_CURRENCY, METERS, PLANS, demo_catalog, existing_demo_tenant
 from payments.services import PaymentNotice, payment_event_receive
 from plans.money import format_price
 from plans.selectors import plan_list
@@ -55,7 +55,7 @@ from subscriptions.selectors import subscription_list_due
 from subscriptions.services import customer_create, subscription_create
 from tenants import clock
 from tenants.isolation import scope_boundary, tenant_scope
-from tenants.models import ApiKey, Tenant, User
+from tenants.models import ApiKey, Tenant
 from tenants.services import api_key_create, tenant_signup
 from usage.parsing import ParsedEvent, usage_events_prepare
 from usage.services import usage_events_ingest_batch
@@ -74,7 +74,6 @@ BATCH = 1000
 NOT_IN_DEVELOPMENT = "seed_demo is for development only: it creates a login whose password it prints."
 RESET_NOT_IN_DEVELOPMENT = "seed_demo --reset deletes a tenant and all its data: it runs only with APP_ENV=development."
 NOT_BILLED = "A demo subscription could not be billed, so nothing was seeded: {failures}"
-EMAIL_TAKEN = "{email} belongs to a user outside a {name!r} tenant: remove that user or use another database."
 
 
 @dataclass(frozen=True)
@@ -165,13 +164,8 @@ class Seeded:
 
 
 def existing_demo() -> Tenant | None:
-    """The demo tenant if it was seeded already (its admin's email is the marker)."""
-    user = User.objects.select_related("tenant").filter(email=DEMO_ADMIN_EMAIL).first()
-    if user is None:
-        return None
-    if user.tenant is None or user.tenant.name != DEMO_TENANT_NAME:
-        raise CommandError(EMAIL_TAKEN.format(email=DEMO_ADMIN_EMAIL, name=DEMO_TENANT_NAME))
-    return user.tenant
+    """The demo tenant if it was seeded already."""
+    return existing_demo_tenant(DEMO_ADMIN_EMAIL, DEMO_TENANT_NAME)
 
 
 def _webhook_endpoint(tenant: Tenant) -> str:

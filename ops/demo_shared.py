@@ -1,16 +1,20 @@
-"""The catalog of the demo tenants (`seed_demo`): a meter of every aggregation and plans
-of every charge model, created through the catalog's services."""
+"""What the demo tenants of `seed_demo` share: their catalog (a meter of every
+aggregation and plans of every charge model, created through the catalog's services)
+and how a seeded one is found again (its admin's email is the marker)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.management.base import CommandError
+
 from plans.models import Meter
 from plans.pricing import ChargeSpec, TierSpec
 from plans.services import ChargeDraft, meter_create, plan_create
-from tenants.models import Tenant
+from tenants.models import Tenant, User
 
 DEMO_CURRENCY = "USD"
+EMAIL_TAKEN = "{email} belongs to a user outside a {name!r} tenant: remove that user or use another database."
 
 Agg = Meter.Aggregation
 METERS: tuple[tuple[str, str, str, str | None], ...] = (
@@ -59,3 +63,13 @@ def demo_catalog(tenant: Tenant) -> None:
             tenant=tenant, code=code, name=name, interval=interval, amount=Decimal(amount),
             currency=DEMO_CURRENCY, trial_days=trial_days, charges=charges,
         )  # fmt: skip
+
+
+def existing_demo_tenant(admin_email: str, name: str) -> Tenant | None:
+    """The demo tenant called `name` if it was seeded already: its admin is `admin_email`."""
+    user = User.objects.select_related("tenant").filter(email=admin_email).first()
+    if user is None:
+        return None
+    if user.tenant is None or user.tenant.name != name:
+        raise CommandError(EMAIL_TAKEN.format(email=admin_email, name=name))
+    return user.tenant
