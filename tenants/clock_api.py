@@ -4,6 +4,7 @@ Celery task's (`tenants.sandbox`)."""
 
 from __future__ import annotations
 
+from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -38,3 +39,9 @@ class ClockAdvanceApi(TenantScopedApi):
         data = self.Input.valid(request.data)
         state = sandbox.clock_advance_request(tenant=self.tenant_id, to=data["to"])
         return Response(ClockOutput(state).data, status=status.HTTP_202_ACCEPTED)
+
+
+urlpatterns = [
+    path("clock", ClockApi.as_view(), name="clock"),
+    path("clock/advance", ClockAdvanceApi.as_view(), name="clock-advance"),
+]

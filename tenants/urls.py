@@ -6,6 +6,5 @@ urlpatterns = [
     path("users", api.UserListCreateApi.as_view(), name="user-list"),
     path("api-keys", api.ApiKeyListCreateApi.as_view(), name="api-key-list"),
     path("api-keys/<uuid:key_id>", api.ApiKeyRevokeApi.as_view(), name="api-key-revoke"),
-    path("clock", clock_api.ClockApi.as_view(), name="clock"),
-    path("clock/advance", clock_api.ClockAdvanceApi.as_view(), name="clock-advance"),
+    *clock_api.urlpatterns,
 ]
