@@ -34,7 +34,7 @@ from payments.management.commands.run_mock_payment_provider import (
     charge_outcome,
     make_server,
 )
-from payments.models import PaymentEvent
+from payments.models import ChargeAttempt, PaymentEvent
 from plans.tests.factories import PlanFactory
 from subscriptions.tests.factories import SubscriptionFactory
 
@@ -297,5 +297,8 @@ def test_an_invoice_is_collected_through_the_mock_provider(
     invoice = Invoice.objects.for_tenant(tenant).get()
     event = PaymentEvent.unscoped().get()
     sub.refresh_from_db()
-    assert (event.webhook_id, event.outcome, invoice.status) == (f"pay_{invoice.pk}", outcome, status)
+    attempt = ChargeAttempt.objects.get(invoice=invoice)
+    assert (event.webhook_id, event.outcome, invoice.status) == (f"pay_{attempt.pk}", outcome, status)
+    attempt_outcome = "succeeded" if outcome == "paid" else "failed"
+    assert (event.charge_attempt_id, attempt.amount, attempt.outcome) == (attempt.pk, Decimal(amount), attempt_outcome)
     assert sub.status == ("active" if status == "paid" else "past_due")
