@@ -88,6 +88,13 @@ def _check_precision(request: CreditNoteRequest, currency: str) -> None:
         raise Invalid(errors)
 
 
+def _check_creditable(invoice: Invoice) -> None:
+    """409 for a void or uncollectible invoice (before its input is read against it)."""
+    if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.PAID):
+        detail = INVOICE_NOT_CREDITABLE.format(number=invoice.number, status=invoice.status)
+        raise Conflict(detail, code="invoice_not_creditable")
+
+
 def _split(invoice: Invoice, request: CreditNoteRequest) -> tuple[Decimal, Decimal]:
     """(refund_amount, credit_amount) of the note: both 0 on an open invoice; on a
     paid one, the caller's, adding up to the amount (absent counts as 0)."""
@@ -105,12 +112,9 @@ def _split(invoice: Invoice, request: CreditNoteRequest) -> tuple[Decimal, Decim
 
 
 def _check_state(invoice: Invoice, amount: Decimal, refund: Decimal, earlier: dict[str, Decimal]) -> None:
-    """409s: a void or uncollectible invoice; Σ notes over the total; over the amount
-    due (open); refunds over what the provider collected (paid)."""
+    """409s: Σ notes over the total; over the amount due (open); refunds over what the
+    provider collected (paid)."""
     price = lambda value: format_price(value, invoice.currency)  # noqa: E731
-    if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.PAID):
-        detail = INVOICE_NOT_CREDITABLE.format(number=invoice.number, status=invoice.status)
-        raise Conflict(detail, code="invoice_not_creditable")
     if invoice.amount_credited + amount > invoice.total:
         detail = EXCEEDS_TOTAL.format(credited=price(invoice.amount_credited + amount), total=price(invoice.total))
         raise Conflict({"amount": [detail]}, code="exceeds_invoice_total")
@@ -161,6 +165,7 @@ def credit_note_create(*, tenant: TenantRef, invoice_id: uuid.UUID, request: Cre
     with transaction.atomic():
         invoice = _locked_invoice(tenant_id, invoice_id)
         _check_precision(request, invoice.currency)
+        _check_creditable(invoice)
         refund, credit = _split(invoice, request)
         earlier = _earlier_notes(invoice)
         _check_state(invoice, request.amount, refund, earlier)
