@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from invoices.api import INVOICE_RUN_NOT_FOUND
-from invoices.services import INVOICE_NOT_FOUND
 from invoices.credit_notes import CREDIT_NOTE_NOT_FOUND
+from invoices.services import INVOICE_NOT_FOUND
 from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory, credit_note
 from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND, TAX_RATE_NOT_FOUND
 from plans.tests.factories import MeterFactory, PlanFactory, TaxRateFactory, add_charge

@@ -145,9 +145,9 @@ def credit_note(
 
         note = credit_note(tenant=tenant)  # 1.00 off a new 49.00 invoice
     """
-    invoice = invoice or InvoiceFactory(tenant=tenant)
+    target: Invoice = invoice or InvoiceFactory(tenant=tenant)
     request = CreditNoteRequest(amount=Decimal(amount), reason=fields.pop("reason", "other"), **fields)
-    return credit_note_create(tenant=invoice.tenant_id, invoice_id=invoice.pk, request=request)
+    return credit_note_create(tenant=target.tenant_id, invoice_id=target.pk, request=request)
 
 
 def run(tenant: Tenant, as_of: datetime) -> Any:
