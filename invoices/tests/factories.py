@@ -145,7 +145,7 @@ def credit_note(
 
         note = credit_note(tenant=tenant)  # 1.00 off a new 49.00 invoice
     """
-    target: Invoice = invoice or InvoiceFactory(tenant=tenant)
+    target: Invoice = invoice or InvoiceFactory.create(tenant=tenant)
     request = CreditNoteRequest(amount=Decimal(amount), reason=fields.pop("reason", "other"), **fields)
     return credit_note_create(tenant=target.tenant_id, invoice_id=target.pk, request=request)
 
