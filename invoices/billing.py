@@ -393,7 +393,7 @@ def _ledger_rows(invoice: Invoice, totals: Totals) -> list[BalanceTransaction]:
         (totals.to_balance, BalanceTransaction.Kind.NEGATIVE_INVOICE, f"Negative invoice {invoice.number}"),
         (-totals.balance_applied, BalanceTransaction.Kind.APPLIED_TO_INVOICE, f"Applied to invoice {invoice.number}"),
     ]
-    common = {"tenant_id": invoice.tenant_id, "customer_id": invoice.customer_id, "currency": invoice.currency}
+    common = invoice.customer_fields
     return [
         BalanceTransaction(**common, amount=amount, kind=kind, invoice_id=invoice.pk, description=text)
         for amount, kind, text in entries

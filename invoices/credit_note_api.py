@@ -61,7 +61,7 @@ class CreditNoteListApi(TenantScopedApi):
     def get_queryset(self) -> Any:
         return credit_notes.credit_note_list(tenant=self.tenant_id)
 
-    @extend_schema(operation_id="credit_notes_list", responses=CreditNoteOutput(many=True))
+    @extend_schema(responses=CreditNoteOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
         return self.list_response(lambda page: [credit_note_body(note) for note in page])
 
@@ -70,6 +70,5 @@ class CreditNoteDetailApi(TenantScopedApi):
     model = CreditNote
     serializer_class = CreditNoteOutput
 
-    @extend_schema(operation_id="credit_notes_retrieve")
     def get(self, request: Request, tenant_id: str, credit_note_id: str) -> Response:
         return Response(credit_note_body(self.found(credit_note_id, credit_notes.CREDIT_NOTE_NOT_FOUND)))

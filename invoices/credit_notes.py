@@ -179,11 +179,9 @@ def credit_note_create(*, tenant: TenantRef, invoice_id: uuid.UUID, request: Cre
         )
         (number,) = take_numbers(tenant_id, Series.CREDIT_NOTE, 1)
         note = CreditNote.objects.create(
-            tenant_id=tenant_id,
-            number=number,
+            **invoice.customer_fields,
             invoice=invoice,
-            customer_id=invoice.customer_id,
-            currency=invoice.currency,
+            number=number,
             amount=request.amount,
             tax=tax,
             refund_amount=refund,

@@ -19,12 +19,10 @@ def balance_credit(
         return None
     billing.lock_customers([invoice.customer_id])
     return BalanceTransaction.objects.create(
-        tenant_id=invoice.tenant_id,
-        customer_id=invoice.customer_id,
-        currency=invoice.currency,
-        amount=amount,
-        kind=kind,
+        **invoice.customer_fields,
         invoice=invoice,
         credit_note=credit_note,
+        amount=amount,
+        kind=kind,
         description=description,
     )

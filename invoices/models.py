@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
@@ -140,6 +141,12 @@ class Invoice(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def customer_fields(self) -> dict[str, Any]:
+        """The tenant, customer and currency that rows following from this invoice take
+        (its credit notes, its balance ledger entries)."""
+        return {"tenant_id": self.tenant_id, "customer_id": self.customer_id, "currency": self.currency}
 
     @property
     def charge_amount(self) -> Decimal:

@@ -64,6 +64,26 @@ def _post_to_provider(body: dict[str, Any], key: str) -> int:
     return response.status_code
 
 
+def _money_body(ids: dict[str, str], amount: Decimal, currency: str) -> dict[str, str]:
+    return {**ids, "amount": format_price(amount, currency), "currency": currency}
+
+
+def _request(kind: str, body: dict[str, str], key: str) -> int:
+    """POST a charge or refund (`kind`) request, logged; the provider's status."""
+    status = _post_to_provider(body, key)
+    fields = {name: value for name, value in body.items() if name.endswith("_id")}
+    if status >= 400:
+        log.warning(f"{kind}_request_refused", key=key, status=status, **fields)
+    else:
+        log.info(f"{kind}_requested", key=key, status=status, **fields)
+    return status
+
+
+def _answer(status: int) -> str:
+    """What the task reports: a 4xx is a refusal (asking again gets the same answer)."""
+    return f"{'refused' if status >= 400 else 'sent'}: provider answered {status}"
+
+
 def _charge_attempt(tenant: TenantRef, invoice_id: uuid.UUID) -> ChargeAttempt | None:
     """The attempt to send: the latest pending one when it is for the current amount
     due (a retry of the same charge: same key, never charged twice), else a new one;
@@ -93,21 +113,12 @@ def invoice_collect_payment(*, tenant: TenantRef, invoice_id: uuid.UUID) -> str:
     if attempt is None:
         return "skipped: not an open invoice with an amount due"
     invoice = attempt.invoice
-    body = {
-        "invoice_id": str(invoice.pk),
-        "tenant_id": str(invoice.tenant_id),
-        "customer_id": str(invoice.customer_id),
-        "amount": format_price(attempt.amount, attempt.currency),
-        "currency": attempt.currency,
-    }
-    status = _post_to_provider(body, str(attempt.pk))
+    ids = {"invoice_id": str(invoice.pk), "tenant_id": str(invoice.tenant_id), "customer_id": str(invoice.customer_id)}
+    status = _request("payment", _money_body(ids, attempt.amount, attempt.currency), str(attempt.pk))
     if status >= 400:
         # Asking again would get the same answer: the invoice waits for support staff.
         ChargeAttempt.objects.filter(pk=attempt.pk).update(outcome=ChargeAttempt.Outcome.REFUSED)
-        log.warning("payment_request_refused", invoice_id=str(invoice.pk), attempt_id=str(attempt.pk), status=status)
-        return f"refused: provider answered {status}"
-    log.info("payment_requested", invoice_id=str(invoice.pk), attempt_id=str(attempt.pk), status=status)
-    return f"sent: provider answered {status}"
+    return _answer(status)
 
 
 REFUND_REFUSED = "the payment provider refused the refund ({status})"
@@ -122,14 +133,8 @@ def credit_note_send_refund(*, tenant: TenantRef, credit_note_id: uuid.UUID) -> 
     note = CreditNote.objects.for_tenant(tenant).filter(pk=credit_note_id).first()
     if note is None or note.refund_status != CreditNote.RefundStatus.PENDING:
         return "skipped: no refund waiting to be sent"
-    body = {
-        "type": "refund",
-        "credit_note_id": str(note.pk),
-        "invoice_id": str(note.invoice_id),
-        "amount": format_price(note.refund_amount, note.currency),
-        "currency": note.currency,
-    }
-    status = _post_to_provider(body, str(note.pk))
+    ids = {"type": "refund", "credit_note_id": str(note.pk), "invoice_id": str(note.invoice_id)}
+    status = _request("refund", _money_body(ids, note.refund_amount, note.currency), str(note.pk))
     if status >= 400:
         with transaction.atomic():
             locked = credit_notes.credit_note_locked(credit_note_id=note.pk)
@@ -138,10 +143,7 @@ def credit_note_send_refund(*, tenant: TenantRef, credit_note_id: uuid.UUID) -> 
                 credit_notes.credit_note_refund_settle(
                     tenant=tenant, credit_note=locked, succeeded=False, reason=reason
                 )
-        log.warning("refund_request_refused", credit_note_id=str(note.pk), status=status)
-        return f"refused: provider answered {status}"
-    log.info("refund_requested", credit_note_id=str(note.pk), status=status)
-    return f"sent: provider answered {status}"
+    return _answer(status)
 
 
 def subscription_back_to_active(invoice: Invoice) -> None:
