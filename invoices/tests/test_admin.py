@@ -13,21 +13,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from invoices.admin import (
-    BALANCE_ADJUSTED,
-    MARKED_UNCOLLECTIBLE,
-    NO_BALANCE,
-    NOT_MARKED_UNCOLLECTIBLE,
-    NOT_VOIDED,
-    VOIDED,
-)
+from invoices import admin, services
+from invoices.admin import MARKED_UNCOLLECTIBLE, NOT_MARKED_UNCOLLECTIBLE, NOT_VOIDED, VOIDED
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
-from invoices.services import (
-    BALANCE_BELOW_ZERO,
-    INVOICE_NOT_OPEN,
-    INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE,
-    invoice_due_subscriptions,
-)
+from invoices.services import INVOICE_NOT_OPEN, INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE, invoice_due_subscriptions
 from plans.models import Meter
 from plans.pricing import ChargeSpec
 from plans.tests.factories import PlanFactory, add_charge
@@ -43,6 +32,17 @@ pytestmark = pytest.mark.django_db
 JAN_1 = datetime(2026, 1, 1, tzinfo=UTC)
 FEB_1 = datetime(2026, 2, 1, tzinfo=UTC)
 CHANGELIST = reverse("admin:invoices_invoice_changelist")
+
+
+def staff_with(*codenames: str) -> Client:
+    """The admin as a staff user (not a superuser) with only these permissions."""
+    user = User.objects.create_user(email="clerk@billing.test", password="correct-horse-battery-staple")
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def change_url(invoice: Invoice) -> str:
@@ -161,12 +161,7 @@ def test_the_void_action_voids_open_invoices_and_names_those_it_could_not(staff_
 
 
 def test_staff_who_may_only_view_invoices_get_no_void_action(tenant, invoices):
-    viewer = User.objects.create_user(email="readonly@billing.test", password="correct-horse-battery-staple")
-    viewer.is_staff = True
-    viewer.save()
-    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_invoice", "view_invoiceline"]))
-    client = Client()
-    client.force_login(viewer)
+    client = staff_with("view_invoice", "view_invoiceline")
 
     assert client.get(change_url(invoices[0])).status_code == 200
     assert client.get(CHANGELIST).context["action_form"] is None
@@ -287,12 +282,7 @@ def test_confirming_marks_open_invoices_uncollectible_and_names_those_it_could_n
 
 
 def test_staff_who_may_only_view_invoices_cannot_mark_them_uncollectible(invoices):
-    viewer = User.objects.create_user(email="readonly@billing.test", password="correct-horse-battery-staple")
-    viewer.is_staff = True
-    viewer.save()
-    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_invoice", "view_invoiceline"]))
-    client = Client()
-    client.force_login(viewer)
+    client = staff_with("view_invoice", "view_invoiceline")
 
     response = client.post(
         CHANGELIST,
@@ -343,7 +333,7 @@ def test_a_customers_page_shows_its_balance_per_currency_and_its_ledger_read_onl
 
 def test_a_customer_without_entries_shows_no_balance(staff_client, tenant):
     page = staff_client.get(customer_url(CustomerFactory(tenant=tenant))).content.decode()
-    assert NO_BALANCE in page
+    assert admin.NO_BALANCE in page
 
 
 def test_a_customers_fields_can_still_be_fixed_by_staff(staff_client, ledger):
@@ -384,7 +374,7 @@ def test_an_adjustment_is_confirmed_before_it_is_written(staff_client, ledger):
         Decimal("-15.50"),
         "Clawback, ticket 7",
     )
-    message = BALANCE_ADJUSTED.format(currency="USD", customer=ledger, amount="-15.50", balance="24.50")
+    message = admin.BALANCE_ADJUSTED.format(currency="USD", customer=ledger, amount="-15.50", balance="24.50")
     assert message in [str(m) for m in done.context["messages"]]
 
 
@@ -395,7 +385,7 @@ def test_an_adjustment_below_0_is_refused_with_the_services_reason(staff_client,
     assert "Yes, adjust the balance" not in confirm.content.decode()
     refused = staff_client.post(adjust_url(ledger), {**body, "confirmed": "yes"})  # sent anyway
     assert refused.status_code == 200
-    expected = BALANCE_BELOW_ZERO.format(currency="USD", balance="40.00", amount="-40.01")
+    expected = services.BALANCE_BELOW_ZERO.format(currency="USD", balance="40.00", amount="-40.01")
     assert refused.context["form"].non_field_errors() == [f"amount: {expected}"]
     assert BalanceTransaction.objects.filter(customer=ledger).count() == 3
 
@@ -412,12 +402,7 @@ def test_an_adjustment_form_names_bad_input(staff_client, ledger):
 
 
 def test_staff_without_the_ledgers_add_permission_cannot_adjust(ledger):
-    clerk = User.objects.create_user(email="clerk@billing.test", password="correct-horse-battery-staple")
-    clerk.is_staff = True
-    clerk.save()
-    clerk.user_permissions.add(*Permission.objects.filter(codename__in=["view_customer", "change_customer"]))
-    client = Client()
-    client.force_login(clerk)
+    client = staff_with("view_customer", "change_customer")
     page = client.get(customer_url(ledger))
     assert page.status_code == 200
     assert adjust_url(ledger) not in page.content.decode()
