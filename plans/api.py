@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -31,7 +31,7 @@ from plans.pricing import (
 from plans.services import PLAN_PRICES_IMMUTABLE, ChargeDraft
 from tenants.fields import StrictDecimalField, StrictIntegerField
 from tenants.inputs import CurrencyField, JsonInput
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import ListCreateApi, TenantScopedApi
 
 AMOUNT_INVALID = 'Amounts are decimal strings, like "12.50".'
 TRIAL_DAYS_RANGE = "trial_days must be a whole number from 0 to 3650."
@@ -88,7 +88,7 @@ class MeterOutput(serializers.ModelSerializer):
         return meter.property or None
 
 
-class MeterListCreateApi(TenantScopedApi):
+class MeterListCreateApi(ListCreateApi):
     model = Meter
     serializer_class = MeterOutput
     filterset_class = MeterFilterSet
@@ -100,15 +100,8 @@ class MeterListCreateApi(TenantScopedApi):
         aggregation = serializers.ChoiceField(choices=Meter.Aggregation.choices)
         property = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
 
-    @extend_schema(responses=MeterOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: MeterOutput(page, many=True).data)
-
-    @extend_schema(request=Input, responses={201: MeterOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
-        meter = services.meter_create(tenant=self.tenant, **data)
-        return Response(MeterOutput(meter).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> Meter:
+        return services.meter_create(tenant=self.tenant, **data)
 
 
 class MeterDetailApi(TenantScopedApi):
@@ -226,7 +219,7 @@ class ChargeInput(JsonInput):
         return ChargeDraft(meter=attrs["meter"], spec=spec)
 
 
-class PlanListCreateApi(TenantScopedApi):
+class PlanListCreateApi(ListCreateApi):
     model = Plan
     serializer_class = PlanOutput
     filterset_class = PlanFilterSet
@@ -251,15 +244,8 @@ class PlanListCreateApi(TenantScopedApi):
     def get_queryset(self) -> Any:
         return self.scoped().prefetch_related(selectors.charges_prefetch())
 
-    @extend_schema(responses=PlanOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: PlanOutput(page, many=True).data)
-
-    @extend_schema(request=Input, responses={201: PlanOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
-        plan = services.plan_create(tenant=self.tenant, **data)
-        return Response(PlanOutput(plan).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> Plan:
+        return services.plan_create(tenant=self.tenant, **data)
 
 
 def _immutable() -> serializers.JSONField:

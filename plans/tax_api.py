@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,7 +24,7 @@ from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX
 from tenants.fields import StrictDecimalField
 from tenants.inputs import JsonInput, UniqueListField
 from tenants.models import Role
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import ListCreateApi, TenantScopedApi
 from tenants.serializers import TenantOutput as TenantBaseOutput
 
 FIXED = "Never changes (400 naming it): create a new tax rate instead."
@@ -59,7 +59,7 @@ class TaxRateOutput(serializers.ModelSerializer):
         fields = ["id", "code", "name", "percentage", "active", "created_at"]
 
 
-class TaxRateListCreateApi(TenantScopedApi):
+class TaxRateListCreateApi(ListCreateApi):
     model = TaxRate
     serializer_class = TaxRateOutput
     filterset_class = TaxRateFilterSet
@@ -84,15 +84,8 @@ class TaxRateListCreateApi(TenantScopedApi):
     def get_queryset(self) -> Any:
         return selectors.tax_rate_list(tenant=self.tenant_id)
 
-    @extend_schema(responses=TaxRateOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: TaxRateOutput(page, many=True).data)
-
-    @extend_schema(request=Input, responses={201: TaxRateOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
-        rate = services.tax_rate_create(tenant=self.tenant, **data)
-        return Response(TaxRateOutput(rate).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> TaxRate:
+        return services.tax_rate_create(tenant=self.tenant, **data)
 
 
 class TaxRateDetailApi(TenantScopedApi):

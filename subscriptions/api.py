@@ -8,8 +8,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +23,7 @@ from subscriptions.serializers import SubscriptionOutput
 from subscriptions.validators import METADATA_MAX_BYTES, METADATA_MAX_KEYS
 from tenants.fields import AwareDateTimeField, StrictIntegerField
 from tenants.inputs import EMAIL_MAX_LENGTH, JsonInput, UniqueListField
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import ListCreateApi, TenantScopedApi
 
 
 @extend_schema_field(
@@ -65,10 +66,11 @@ def _tax_rates_input(**kwargs: Any) -> UniqueListField:
     )
 
 
-class CustomerListCreateApi(TenantScopedApi):
+class CustomerListCreateApi(ListCreateApi):
     model = Customer
     serializer_class = CustomerOutput
     filterset_class = CustomerFilterSet
+    list_operation_id = "customers_list"
 
     @extend_schema_serializer(component_name="CustomerCreateInput")
     class Input(JsonInput):
@@ -79,16 +81,11 @@ class CustomerListCreateApi(TenantScopedApi):
         tax_rates = _tax_rates_input(required=False)
         tax_exempt = serializers.BooleanField(required=False, help_text="Pays no tax (default false)")
 
-    @extend_schema(operation_id="customers_list", responses=CustomerOutput(many=True))
-    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        customers = selectors.customer_list(tenant=self.tenant_id)
-        return self.list_response(lambda page: CustomerOutput(page, many=True).data, customers)
+    def get_queryset(self) -> QuerySet[Customer]:
+        return selectors.customer_list(tenant=self.tenant_id)
 
-    @extend_schema(request=Input, responses={201: CustomerOutput})
-    def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        data = self.Input.valid(request.data)
-        customer = services.customer_create(tenant=self.tenant, **data)
-        return Response(CustomerOutput(customer).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> Customer:
+        return services.customer_create(tenant=self.tenant, **data)
 
 
 class CustomerDetailApi(TenantScopedApi):
@@ -122,10 +119,11 @@ class CustomerDetailApi(TenantScopedApi):
         return Response(CustomerOutput(customer).data)
 
 
-class SubscriptionListCreateApi(TenantScopedApi):
+class SubscriptionListCreateApi(ListCreateApi):
     model = Subscription
     serializer_class = SubscriptionOutput
     filterset_class = SubscriptionFilterSet
+    list_operation_id = "subscriptions_list"
 
     @extend_schema_serializer(component_name="SubscriptionCreateInput")
     class Input(JsonInput):
@@ -142,16 +140,11 @@ class SubscriptionListCreateApi(TenantScopedApi):
             help_text="Default: the plan's trial_days; 0 for no trial",
         )
 
-    @extend_schema(operation_id="subscriptions_list", responses=SubscriptionOutput(many=True))
-    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        subscriptions = selectors.subscription_list(tenant=self.tenant_id)
-        return self.list_response(lambda page: SubscriptionOutput(page, many=True).data, subscriptions)
+    def get_queryset(self) -> QuerySet[Subscription]:
+        return selectors.subscription_list(tenant=self.tenant_id)
 
-    @extend_schema(request=Input, responses={201: SubscriptionOutput})
-    def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        data = self.Input.valid(request.data)
-        subscription = services.subscription_create(tenant=self.tenant, **data)
-        return Response(SubscriptionOutput(subscription).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> Subscription:
+        return services.subscription_create(tenant=self.tenant, **data)
 
 
 class SubscriptionDetailApi(TenantScopedApi):

@@ -27,7 +27,7 @@ from tenants import services
 from tenants.inputs import EMAIL_MAX_LENGTH, CurrencyField, JsonInput
 from tenants.models import ApiKey, Role, User
 from tenants.openapi import ClientErrorResponseSerializer
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import ListCreateApi, TenantScopedApi
 from tenants.serializers import TenantOutput
 from tenants.throttling import FailOpenScopedRateThrottle
 
@@ -163,7 +163,7 @@ class RefreshApi(TokenRefreshView):
     """simplejwt's refresh with rotation: the old refresh token is blacklisted."""
 
 
-class UserListCreateApi(TenantScopedApi):
+class UserListCreateApi(ListCreateApi):
     model = User
     read_role = Role.ADMIN
     write_role = Role.ADMIN
@@ -182,15 +182,8 @@ class UserListCreateApi(TenantScopedApi):
                 raise serializers.ValidationError({"password": exc.detail}) from exc
             return attrs
 
-    @extend_schema(responses=UserOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: UserOutput(page, many=True).data)
-
-    @extend_schema(request=Input, responses={201: UserOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
-        user = services.user_create(tenant=self.tenant, **data)
-        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> User:
+        return services.user_create(tenant=self.tenant, **data)
 
 
 class ApiKeyOutput(serializers.ModelSerializer):
@@ -199,7 +192,7 @@ class ApiKeyOutput(serializers.ModelSerializer):
         fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
 
 
-class ApiKeyListCreateApi(TenantScopedApi):
+class ApiKeyListCreateApi(ListCreateApi):
     model = ApiKey
     read_role = Role.ADMIN
     write_role = Role.ADMIN
@@ -219,16 +212,11 @@ class ApiKeyListCreateApi(TenantScopedApi):
         key = serializers.CharField(help_text="The secret: shown only in this response")
         created_at = serializers.DateTimeField()
 
-    @extend_schema(responses=ApiKeyOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: ApiKeyOutput(page, many=True).data)
+    created_serializer_class = CreatedOutput
 
-    @extend_schema(request=Input, responses={201: CreatedOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
+    def create(self, data: dict[str, Any]) -> dict[str, Any]:
         key, raw = services.api_key_create(tenant=self.tenant_id, name=data["name"])
-        body = {"id": key.id, "name": key.name, "prefix": key.prefix, "key": raw, "created_at": key.created_at}
-        return Response(self.CreatedOutput(body).data, status=status.HTTP_201_CREATED)
+        return {"id": key.id, "name": key.name, "prefix": key.prefix, "key": raw, "created_at": key.created_at}
 
 
 class ApiKeyRevokeApi(TenantScopedApi):

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from tenants.errors import found
 from tenants.inputs import JsonInput
 from tenants.models import Role
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import ListCreateApi, TenantScopedApi
 from webhooks import selectors, services
 from webhooks.filtersets import WebhookDeliveryFilterSet
 from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
@@ -62,21 +62,17 @@ class WebhookEndpointInput(JsonInput):
     active = serializers.BooleanField(required=False, default=True)
 
 
-class WebhookEndpointListCreateApi(TenantScopedApi):
+class WebhookEndpointListCreateApi(ListCreateApi):
     model = WebhookEndpoint
     read_role = Role.ADMIN
     write_role = Role.ADMIN
     serializer_class = WebhookEndpointOutput
+    created_serializer_class = WebhookEndpointCreatedOutput
+    Input = WebhookEndpointInput
+    list_operation_id = "webhook_endpoints_list"
 
-    @extend_schema(operation_id="webhook_endpoints_list", responses=WebhookEndpointOutput(many=True))
-    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        return self.list_response(lambda page: WebhookEndpointOutput(page, many=True).data)
-
-    @extend_schema(request=WebhookEndpointInput, responses={201: WebhookEndpointCreatedOutput})
-    def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        data = WebhookEndpointInput.valid(request.data)
-        endpoint = services.webhook_endpoint_create(tenant=self.tenant_id, **data)
-        return Response(WebhookEndpointCreatedOutput(endpoint).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> WebhookEndpoint:
+        return services.webhook_endpoint_create(tenant=self.tenant_id, **data)
 
 
 class WebhookEndpointDetailApi(TenantScopedApi):
