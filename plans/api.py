@@ -146,25 +146,17 @@ class ChargeOutput(serializers.Serializer):
         ]
 
 
+# A plan's own fields, as the API and the admin show them (beside its id and charges).
+PLAN_FIELDS = ("code", "name", "description", "currency", "interval", "amount", "trial_days", "active", "created_at")
+
+
 class PlanOutput(serializers.ModelSerializer):
     amount = PriceOutput("amount")
     charges = ChargeOutput(many=True)
 
     class Meta:
         model = Plan
-        fields = [
-            "id",
-            "code",
-            "name",
-            "description",
-            "currency",
-            "interval",
-            "amount",
-            "trial_days",
-            "active",
-            "created_at",
-            "charges",
-        ]
+        fields = ["id", *PLAN_FIELDS, "charges"]
 
 
 class TierInput(JsonInput):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -283,21 +283,40 @@ class TaxRate(TenantOwnedModel):
         return TaxRateSpec(code=self.code, name=self.name, percentage=self.percentage)
 
 
-class DefaultTaxRate(TenantOwnedModel):
-    """One of the tenant's default tax rates, in order (`PATCH /v1/tenants/{tid}`
-    `default_tax_rates`): customers without rates of their own, and not exempt, pay
-    these."""
+class TaxRateListEntry(TenantOwnedModel):
+    """A place on an ordered list of tax rates: the tenant's defaults (`DefaultTaxRate`)
+    or a customer's own (`subscriptions.CustomerTaxRate`). `owner` names the field of
+    whose list it is; a rate stands on a list once, a position holds one rate
+    (`list_entry_constraints`)."""
+
+    owner: ClassVar[str]
 
     id = models.BigAutoField(primary_key=True)
     tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
 
     class Meta:
-        ordering = ["tenant", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "tax_rate"], name="plans_defaulttaxrate_unique_rate"),
-            models.UniqueConstraint(fields=["tenant", "position"], name="plans_defaulttaxrate_unique_position"),
-        ]
+        abstract = True
 
     def __str__(self) -> str:
-        return f"{self.tenant_id}: {self.position}. {self.tax_rate_id}"
+        return f"{getattr(self, f'{self.owner}_id')}: {self.position}. {self.tax_rate_id}"
+
+
+def list_entry_constraints(owner: str, prefix: str) -> list[models.BaseConstraint]:
+    """A `TaxRateListEntry`'s constraints, named `<prefix>_unique_rate` and `_unique_position`."""
+    return [
+        models.UniqueConstraint(fields=[owner, "tax_rate"], name=f"{prefix}_unique_rate"),
+        models.UniqueConstraint(fields=[owner, "position"], name=f"{prefix}_unique_position"),
+    ]
+
+
+class DefaultTaxRate(TaxRateListEntry):
+    """One of the tenant's default tax rates, in order (`PATCH /v1/tenants/{tid}`
+    `default_tax_rates`): customers without rates of their own, and not exempt, pay
+    these."""
+
+    owner = "tenant"
+
+    class Meta:
+        ordering = ["tenant", "position"]
+        constraints = list_entry_constraints("tenant", "plans_defaulttaxrate")

@@ -99,6 +99,20 @@ class WebhookEndpointDetailApi(TenantScopedApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# A delivery's progress, as the API and the admin show it.
+DELIVERY_STATE_FIELDS = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_attempt_at",
+    "last_status_code",
+    "last_error",
+    "delivered_at",
+    "created_at",
+    "updated_at",
+)
+
+
 class WebhookDeliveryOutput(serializers.ModelSerializer):
     event_id = serializers.CharField(source="event.public_id", help_text="evt_…, also the webhook-id header")
     event_type = serializers.CharField(source="event.type")
@@ -107,22 +121,7 @@ class WebhookDeliveryOutput(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookDelivery
-        fields = [
-            "id",
-            "event_id",
-            "event_type",
-            "endpoint_id",
-            "url",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "last_attempt_at",
-            "last_status_code",
-            "last_error",
-            "delivered_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "event_id", "event_type", "endpoint_id", "url", *DELIVERY_STATE_FIELDS]
 
 
 class WebhookEventOutput(serializers.Serializer):
