@@ -47,33 +47,30 @@ class InvoiceRunDetailApi(TenantScopedApi):
         return Response(InvoiceRunOutput(self.found(run_id, INVOICE_RUN_NOT_FOUND)).data)
 
 
-class InvoiceListApi(TenantScopedApi):
+class InvoiceApi(TenantScopedApi):
+    # The invoice routes' base: invoices with their lines.
     model = Invoice
-    filterset_class = InvoiceFilterSet
     serializer_class = InvoiceOutput
-    # A batch gives all its invoices one created_at; the number breaks the tie so that
-    # the cursor's pages neither repeat nor skip any of them.
-    cursor_ordering = ("-created_at", "-number")
 
     def get_queryset(self) -> Any:
         return super().get_queryset().prefetch_related("lines")
+
+
+class InvoiceListApi(InvoiceApi):
+    filterset_class = InvoiceFilterSet
+    # A batch gives all its invoices one created_at; the number breaks the tie so that
+    # the cursor's pages neither repeat nor skip any of them.
+    cursor_ordering = ("-created_at", "-number")
 
     @extend_schema(operation_id="invoices_list", responses=InvoiceOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
         return self.list_response(lambda page: [invoice_body(invoice) for invoice in page])
 
 
-class InvoiceDetailApi(TenantScopedApi):
-    model = Invoice
-    serializer_class = InvoiceOutput
-
+class InvoiceDetailApi(InvoiceApi):
     @extend_schema(operation_id="invoices_retrieve")
     def get(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
-        invoice = self.found(invoice_id, services.INVOICE_NOT_FOUND)
-        return Response(invoice_body(invoice))
-
-    def get_queryset(self) -> Any:
-        return super().get_queryset().prefetch_related("lines")
+        return Response(invoice_body(self.found(invoice_id, services.INVOICE_NOT_FOUND)))
 
 
 class InvoiceStatusChangeApi(TenantScopedApi):

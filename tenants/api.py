@@ -78,10 +78,14 @@ class UserOutput(serializers.ModelSerializer):
         fields = ["id", "email", "role", "created_at"]
 
 
-class TenantSignupApi(APIView):
+class PublicApi(APIView):
+    # A route for callers without credentials (yet), throttled by its `throttle_scope`.
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes = [FailOpenScopedRateThrottle]
+
+
+class TenantSignupApi(PublicApi):
     throttle_scope = "signup"
 
     @extend_schema_serializer(component_name="TenantSignupInput")
@@ -124,10 +128,7 @@ class TenantSignupApi(APIView):
         return Response(self.Output(result).data, status=status.HTTP_201_CREATED)
 
 
-class LoginApi(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-    throttle_classes = [FailOpenScopedRateThrottle]
+class LoginApi(PublicApi):
     throttle_scope = "login"
 
     @extend_schema_serializer(component_name="LoginInput")
