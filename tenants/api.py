@@ -35,16 +35,18 @@ BAD_CREDENTIALS = "No active account found with the given credentials."
 BAD_SIGNUP_TOKEN = "A valid X-Signup-Token header is required to create a tenant."  # noqa: S105
 
 
-def _check_password(password: str, email: str) -> str:
+def _with_valid_password(attrs: dict[str, Any], password_field: str, email_field: str) -> dict[str, Any]:
+    """`attrs`, or a 400 naming the field `password_field` when Django's password validators
+    refuse its value (for the user of the email in the field `email_field`)."""
     try:
-        password_validation.validate_password(password, user=User(email=email))
+        password_validation.validate_password(attrs[password_field], user=User(email=attrs[email_field]))
     except DjangoValidationError as exc:
         # Django's codes (password_too_short, password_too_common, …) say which rule failed.
         details = [
             ErrorDetail(message, code=error.code or "invalid") for error in exc.error_list for message in error.messages
         ]
-        raise serializers.ValidationError(details) from exc
-    return password
+        raise serializers.ValidationError({password_field: details}) from exc
+    return attrs
 
 
 def _minimum_password_length() -> int:
@@ -96,11 +98,7 @@ class TenantSignupApi(PublicApi):
         default_currency = CurrencyField(default=settings.DEFAULT_CURRENCY)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            try:
-                _check_password(attrs["admin_password"], attrs["admin_email"])
-            except serializers.ValidationError as exc:
-                raise serializers.ValidationError({"admin_password": exc.detail}) from exc
-            return attrs
+            return _with_valid_password(attrs, "admin_password", "admin_email")
 
     @extend_schema_serializer(component_name="TenantSignupOutput")
     class Output(serializers.Serializer):
@@ -177,11 +175,7 @@ class UserListCreateApi(ListCreateApi):
         role = serializers.ChoiceField(choices=Role.choices)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            try:
-                _check_password(attrs["password"], attrs["email"])
-            except serializers.ValidationError as exc:
-                raise serializers.ValidationError({"password": exc.detail}) from exc
-            return attrs
+            return _with_valid_password(attrs, "password", "email")
 
     def create(self, data: dict[str, Any]) -> User:
         return services.user_create(tenant=self.tenant, **data)
