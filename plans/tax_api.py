@@ -24,7 +24,7 @@ from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX
 from tenants.fields import StrictDecimalField
 from tenants.inputs import JsonInput, UniqueListField
 from tenants.models import Role
-from tenants.scoping import ListCreateApi, TenantScopedApi
+from tenants.scoping import DetailUpdateApi, ListCreateApi, TenantScopedApi
 from tenants.serializers import TenantOutput as TenantBaseOutput
 
 FIXED = "Never changes (400 naming it): create a new tax rate instead."
@@ -88,9 +88,11 @@ class TaxRateListCreateApi(ListCreateApi):
         return services.tax_rate_create(tenant=self.tenant, **data)
 
 
-class TaxRateDetailApi(TenantScopedApi):
+class TaxRateDetailApi(DetailUpdateApi):
     model = TaxRate
     serializer_class = TaxRateOutput
+    lookup_url_kwarg = "tax_rate_id"
+    not_found = services.TAX_RATE_NOT_FOUND
 
     @extend_schema_serializer(component_name="TaxRateUpdateInput")
     class PatchInput(JsonInput):
@@ -100,15 +102,8 @@ class TaxRateDetailApi(TenantScopedApi):
         code = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
         percentage = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
 
-    def get(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
-        return Response(TaxRateOutput(self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)).data)
-
-    @extend_schema(request=PatchInput, responses={200: TaxRateOutput})
-    def patch(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
-        rate = self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)
-        data = self.PatchInput.valid(request.data)
-        rate = services.tax_rate_update(tenant=self.tenant, tax_rate=rate, data=data)
-        return Response(TaxRateOutput(rate).data)
+    def update(self, obj: TaxRate, data: dict[str, Any]) -> TaxRate:
+        return services.tax_rate_update(tenant=self.tenant, tax_rate=obj, data=data)
 
 
 @extend_schema_serializer(component_name="TenantDetail")

@@ -205,3 +205,47 @@ class ListCreateApi(TenantScopedApi):
     def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
         created = self.create(self.Input.valid(request.data))
         return Response(self._output(created=True)(created).data, status=status.HTTP_201_CREATED)
+
+
+class DetailApi(TenantScopedApi):
+    # An object route: `GET` answers `get_object()` rendered by `serializer_class`: the
+    # object of the path's `lookup_url_kwarg` in `get_queryset()`, else a 404 saying
+    # `not_found` (`found`). `retrieve_operation_id` names the `GET` where the generated
+    # name would collide. No docstring: drf-spectacular would show it as the operations'
+    # description.
+    not_found: ClassVar[str]
+    retrieve_operation_id: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.retrieve_operation_id is not None:
+            extend_schema_view(get=extend_schema(operation_id=cls.retrieve_operation_id))(cls)
+
+    def get_object(self) -> Any:
+        return self.found(self.kwargs[self.lookup_url_kwarg], self.not_found)
+
+    def render(self, obj: Any) -> Response:
+        if self.serializer_class is None:
+            raise TypeError(f"{type(self).__name__} has no serializer_class")
+        return Response(self.serializer_class(obj).data)
+
+    def get(self, request: Request, tenant_id: uuid.UUID, **kwargs: Any) -> Response:
+        return self.render(self.get_object())
+
+
+class DetailUpdateApi(DetailApi):
+    # A `DetailApi` whose `PATCH` validates `PatchInput` (partially: only the fields
+    # sent), calls `update` (one service) and answers the object.
+    PatchInput: ClassVar[type[JsonInput]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        extend_schema_view(patch=extend_schema(request=cls.PatchInput, responses={200: cls.serializer_class}))(cls)
+
+    def update(self, obj: Any, data: dict[str, Any]) -> Any:
+        """`obj` as the service changed it by the validated `data`."""
+        raise NotImplementedError
+
+    def patch(self, request: Request, tenant_id: uuid.UUID, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        return self.render(self.update(obj, self.PatchInput.valid(request.data, partial=True)))
