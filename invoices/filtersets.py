@@ -1,7 +1,8 @@
 import django_filters
 
-from invoices.models import CreditNote, Invoice
+from invoices.models import BalanceTransaction, CreditNote, Invoice
 from tenants.filtersets import StrictFilterSet
+from tenants.validators import CURRENCY_CODES
 
 
 class InvoiceFilterSet(StrictFilterSet):
@@ -21,3 +22,12 @@ class CreditNoteFilterSet(StrictFilterSet):
     class Meta:
         model = CreditNote
         fields = ["invoice_id", "customer_id"]
+
+
+class BalanceTransactionFilterSet(StrictFilterSet):
+    currency = django_filters.ChoiceFilter(choices=[(code, code) for code in CURRENCY_CODES])
+    kind = django_filters.ChoiceFilter(choices=BalanceTransaction.Kind.choices)
+
+    class Meta:
+        model = BalanceTransaction
+        fields = ["currency", "kind"]

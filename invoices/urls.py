@@ -22,4 +22,10 @@ urlpatterns = [
     path(
         "credit-notes/<uuid:credit_note_id>", credit_note_api.CreditNoteDetailApi.as_view(), name="credit-note-detail"
     ),
+    path("customers/<uuid:customer_id>/balance", api.CustomerBalanceApi.as_view(), name="customer-balance"),
+    path(
+        "customers/<uuid:customer_id>/balance-transactions",
+        api.BalanceTransactionListCreateApi.as_view(),
+        name="customer-balance-transactions",
+    ),
 ]

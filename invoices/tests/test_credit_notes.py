@@ -154,6 +154,12 @@ def test_a_note_on_a_paid_invoice_splits_into_refund_and_credit(api, turl, tenan
         uuid.UUID(body["id"]),
     )
     assert entry.customer_id == paid.customer_id
+    ledger = api.get(turl(f"customers/{paid.customer_id}/balance-transactions")).json()["results"]
+    assert [(e["kind"], e["amount"], e["invoice_id"], e["credit_note_id"]) for e in ledger] == [
+        ("credit_note", "5.00", str(paid.pk), body["id"])
+    ]
+    balance = api.get(turl(f"customers/{paid.customer_id}/balance")).json()
+    assert balance == {"balances": [{"currency": "USD", "amount": "5.00"}]}
 
 
 def test_a_note_of_credit_only_is_not_refunded(api, turl, paid):

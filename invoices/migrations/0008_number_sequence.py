@@ -6,7 +6,7 @@ class Migration(migrations.Migration):
     `INV`, credit notes `CN`); its rows are the `INV` series."""
 
     dependencies = [
-        ("invoices", "0006_discount_and_taxes"),
+        ("invoices", "0007_balance_never_below_zero"),
         ("tenants", "0001_initial"),
     ]
 
