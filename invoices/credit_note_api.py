@@ -15,7 +15,7 @@ from invoices.models import AMOUNT_DECIMAL_PLACES, AMOUNT_MAX_DIGITS, CreditNote
 from invoices.serializers import CreditNoteOutput, credit_note_body
 from tenants.fields import StrictDecimalField
 from tenants.inputs import JsonInput
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import DetailApi, TenantScopedApi
 
 AMOUNT_INVALID = 'Amounts are decimal strings, like "12.50".'
 
@@ -66,9 +66,11 @@ class CreditNoteListApi(TenantScopedApi):
         return self.list_response(lambda page: [credit_note_body(note) for note in page])
 
 
-class CreditNoteDetailApi(TenantScopedApi):
+class CreditNoteDetailApi(DetailApi):
     model = CreditNote
     serializer_class = CreditNoteOutput
+    lookup_url_kwarg = "credit_note_id"
+    not_found = credit_notes.CREDIT_NOTE_NOT_FOUND
 
-    def get(self, request: Request, tenant_id: str, credit_note_id: str) -> Response:
-        return Response(credit_note_body(self.found(credit_note_id, credit_notes.CREDIT_NOTE_NOT_FOUND)))
+    def render(self, obj: Any) -> Response:
+        return Response(credit_note_body(obj))

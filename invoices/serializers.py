@@ -127,13 +127,12 @@ def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine | LineDraft] | No
 
 
 class CreditNoteOutput(serializers.Serializer):
-    """Documents the credit note body; `credit_note_body` renders it without queries."""
+    """Documents the credit note body (API.md's fields in its order, then the customer
+    and currency); `credit_note_body` renders it without queries."""
 
     id = serializers.UUIDField()
     number = serializers.CharField(help_text="CN- and six digits, gapless per tenant")
     invoice_id = serializers.UUIDField()
-    customer_id = serializers.UUIDField()
-    currency = serializers.CharField()
     amount = serializers.CharField()
     tax = serializers.CharField(help_text="Its share of the invoice's tax (part of amount)")
     refund_amount = serializers.CharField(help_text="Paid back through the payment provider")
@@ -144,6 +143,8 @@ class CreditNoteOutput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=CreditNote.Reason.choices)
     memo = serializers.CharField()
     created_at = serializers.DateTimeField()
+    customer_id = serializers.UUIDField()
+    currency = serializers.CharField()
 
 
 def credit_note_body(note: CreditNote) -> dict[str, Any]:
@@ -156,13 +157,13 @@ def credit_note_body(note: CreditNote) -> dict[str, Any]:
         "id": str(note.id),
         "number": note.number,
         "invoice_id": str(note.invoice_id),
-        "customer_id": str(note.customer_id),
-        "currency": note.currency,
         **money,
         "refund_status": note.refund_status or None,
         "reason": note.reason,
         "memo": note.memo,
         "created_at": format_time(note.created_at),
+        "customer_id": str(note.customer_id),
+        "currency": note.currency,
     }
 
 
