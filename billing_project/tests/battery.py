@@ -27,8 +27,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from invoices.api import INVOICE_RUN_NOT_FOUND
+from invoices.credit_notes import CREDIT_NOTE_NOT_FOUND
 from invoices.services import INVOICE_NOT_FOUND
-from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory
+from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory, credit_note
 from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND, TAX_RATE_NOT_FOUND
 from plans.tests.factories import MeterFactory, PlanFactory, TaxRateFactory, add_charge
 from subscriptions.services import CUSTOMER_NOT_FOUND, SUBSCRIPTION_NOT_FOUND
@@ -206,6 +207,14 @@ ROUTES: dict[str, Route] = {
         bodies={"post": _empty},
         write_role=Role.ADMIN,
     ),
+    "invoice-credit-note-create": Route(
+        make=InvoiceFactory,
+        names="invoice_id",
+        missing=INVOICE_NOT_FOUND,
+        bodies={"post": lambda t: {"amount": "1.00", "reason": "other"}},
+    ),
+    "credit-note-list": Route(make=credit_note, listed=True),
+    "credit-note-detail": Route(make=credit_note, names="credit_note_id", missing=CREDIT_NOTE_NOT_FOUND),
     "subscription-cancel": Route(
         make=SubscriptionFactory,
         names="subscription_id",
@@ -214,6 +223,15 @@ ROUTES: dict[str, Route] = {
     ),
     "subscription-upcoming-invoice": Route(
         make=SubscriptionFactory, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND
+    ),
+    # Customer balance
+    "customer-balance": Route(make=CustomerFactory, names="customer_id", missing=CUSTOMER_NOT_FOUND),
+    "customer-balance-transactions": Route(
+        make=CustomerFactory,
+        names="customer_id",
+        missing=CUSTOMER_NOT_FOUND,
+        bodies={"post": lambda t: {"currency": "USD", "amount": "5.00", "description": "Goodwill"}},
+        write_role=Role.ADMIN,
     ),
     # Metrics
     "metrics-mrr": Route(),

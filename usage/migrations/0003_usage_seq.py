@@ -24,7 +24,7 @@ WHERE i.id = latest.id
 
 
 class Migration(migrations.Migration):
-    dependencies = [('usage', '0002_drop_redundant_tenant_index'), ('invoices', '0007_invoice_usage_seq')]
+    dependencies = [('usage', '0002_drop_redundant_tenant_index'), ('invoices', '0010_invoice_usage_seq')]
     operations = [
         migrations.RunSQL("CREATE SEQUENCE usage_event_seq AS bigint CACHE 1", "DROP SEQUENCE IF EXISTS usage_event_seq"),
         migrations.AddField('usageevent', 'seq', models.BigIntegerField(db_default=usage.models.NextUsageSeq(), editable=False, help_text='Storage order: the usage sequence when it was stored')),

@@ -92,7 +92,7 @@ def test_the_fence_waits_for_an_insert_in_flight_then_counts_it():
 
 # The migration on existing data --------------------------------------------------------------
 
-BEFORE = [("usage", "0002_drop_redundant_tenant_index"), ("invoices", "0006_discount_and_taxes")]
+BEFORE = [("usage", "0002_drop_redundant_tenant_index"), ("invoices", "0009_credit_notes")]
 
 _OLD_EVENT_SQL = """
 INSERT INTO usage_usageevent (tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties,
@@ -101,9 +101,9 @@ VALUES (%s, %s, %s, %s, 1, %s, '{}', 'f', %s)
 """
 _OLD_INVOICE_SQL = """
 INSERT INTO invoices_invoice (id, tenant_id, number, customer_id, subscription_id, status, billing_reason, currency,
-    period_start, period_end, subtotal, discount, tax, taxes, total, credits_applied, amount_paid, amount_due,
-    issued_at, due_at, created_at)
-VALUES (%s, %s, %s, %s, %s, 'open', 'period', 'USD', %s, %s, 49, 0, 0, '[]', 49, 0, 0, 49, %s, %s, %s)
+    period_start, period_end, subtotal, discount, tax, taxes, total, credits_applied, amount_credited, amount_paid,
+    amount_due, issued_at, due_at, created_at)
+VALUES (%s, %s, %s, %s, %s, 'open', 'period', 'USD', %s, %s, 49, 0, 0, '[]', 49, 0, 0, 0, 49, %s, %s, %s)
 """
 
 

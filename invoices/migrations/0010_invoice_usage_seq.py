@@ -4,5 +4,5 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [('invoices', '0006_discount_and_taxes')]
+    dependencies = [('invoices', '0009_credit_notes')]
     operations = [migrations.AddField('invoice', 'usage_seq', models.BigIntegerField(default=0, editable=False, help_text='How far usage was stored when this invoice counted it (usage.models, seq): later events are late'))]
