@@ -114,18 +114,7 @@ def _ingest_in_database(tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResul
     inserted = _insert(tenant_id, [event], now)
     if inserted:
         USAGE_EVENTS.labels(outcome="accepted").inc()
-        stored = UsageEvent(
-            pk=inserted[event.idempotency_key],
-            tenant_id=tenant_id,
-            customer_id=event.customer_id,
-            meter_id=event.meter_id,
-            idempotency_key=event.idempotency_key,
-            value=event.value,
-            timestamp=event.timestamp,
-            properties=event.properties,
-            fingerprint=event.fingerprint,
-            created_at=now,
-        )
+        stored = event.stored(pk=inserted[event.idempotency_key], tenant_id=tenant_id, created_at=now)
         return IngestResult(stored, created=True)
     existing = UsageEvent.objects.for_tenant(tenant_id).get(idempotency_key=event.idempotency_key)
     if existing.fingerprint != event.fingerprint:
