@@ -24,7 +24,6 @@ import uuid
 
 from django.contrib.postgres.indexes import BTreeIndex
 from django.db import models
-from django.db.models import Func
 from django.utils import timezone
 
 from plans.models import Meter
@@ -43,13 +42,6 @@ SEQ_FENCE_CLASS = 0x5E9F
 
 def seq_fence_key(tenant_id: uuid.UUID) -> int:
     return int.from_bytes(tenant_id.bytes[:4], "big", signed=True)
-
-
-class NextUsageSeq(Func):
-    """`nextval` of the usage sequence: the default of `UsageEvent.seq`."""
-
-    template = f"nextval('{USAGE_SEQUENCE}'::regclass)"
-    output_field = models.BigIntegerField()
 
 
 class UsageEvent(TenantOwnedModel):
@@ -77,7 +69,9 @@ class UsageEvent(TenantOwnedModel):
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's fields as sent")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     seq = models.BigIntegerField(
-        db_default=NextUsageSeq(), editable=False, help_text="Storage order: the usage sequence when it was stored"
+        db_default=models.Func(models.Value(USAGE_SEQUENCE), function="nextval", output_field=models.BigIntegerField()),
+        editable=False,
+        help_text="Storage order: the usage sequence when it was stored",
     )
 
     class Meta:

@@ -8,7 +8,6 @@
 # each subscription's latest invoice gets the number just below the first such event
 # (or the sequence as it stands when there is none); the earlier ones keep 0, since only
 # a subscription's greatest counts. The index on created_at serves that, then goes.
-import usage.models
 from django.db import migrations, models
 
 WATERMARK_SQL = """
@@ -24,10 +23,10 @@ WHERE i.id = latest.id
 
 
 class Migration(migrations.Migration):
-    dependencies = [('usage', '0002_drop_redundant_tenant_index'), ('invoices', '0010_invoice_usage_seq')]
+    dependencies = [('usage', '0002_drop_redundant_tenant_index'), ('invoices', '0011_invoice_usage_seq')]
     operations = [
         migrations.RunSQL("CREATE SEQUENCE usage_event_seq AS bigint CACHE 1", "DROP SEQUENCE IF EXISTS usage_event_seq"),
-        migrations.AddField('usageevent', 'seq', models.BigIntegerField(db_default=usage.models.NextUsageSeq(), editable=False, help_text='Storage order: the usage sequence when it was stored')),
+        migrations.AddField('usageevent', 'seq', models.BigIntegerField(db_default=models.Func(models.Value('usage_event_seq'), function='nextval', output_field=models.BigIntegerField()), editable=False, help_text='Storage order: the usage sequence when it was stored')),
         migrations.RunSQL("ALTER SEQUENCE usage_event_seq OWNED BY usage_usageevent.seq", migrations.RunSQL.noop),
         migrations.AddIndex('usageevent', models.Index(fields=['tenant', 'customer', 'seq'], name='usage_cust_seq_idx')),
         migrations.RunSQL(WATERMARK_SQL, migrations.RunSQL.noop),

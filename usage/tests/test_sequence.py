@@ -92,7 +92,7 @@ def test_the_fence_waits_for_an_insert_in_flight_then_counts_it():
 
 # The migration on existing data --------------------------------------------------------------
 
-BEFORE = [("usage", "0002_drop_redundant_tenant_index"), ("invoices", "0009_credit_notes")]
+BEFORE = [("usage", "0002_drop_redundant_tenant_index"), ("invoices", "0010_balance_transaction_uuid")]
 
 _OLD_EVENT_SQL = """
 INSERT INTO usage_usageevent (tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties,
