@@ -12,6 +12,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="subscription-cancel",
     ),
     path(
+        "subscriptions/<uuid:subscription_id>/change",
+        subscription_api.SubscriptionChangeApi.as_view(),
+        name="subscription-change",
+    ),
+    path(
+        "subscriptions/<uuid:subscription_id>/change/preview",
+        subscription_api.SubscriptionChangePreviewApi.as_view(),
+        name="subscription-change-preview",
+    ),
+    path(
         "subscriptions/<uuid:subscription_id>/upcoming-invoice",
         subscription_api.UpcomingInvoiceApi.as_view(),
         name="subscription-upcoming-invoice",

@@ -164,3 +164,12 @@ class SubscriptionDetailApi(TenantScopedApi):
         if subscription is None:
             raise NotFound(services.SUBSCRIPTION_NOT_FOUND)
         return Response(SubscriptionOutput(subscription).data)
+
+
+class SubscriptionPendingChangeApi(TenantScopedApi):
+    """`DELETE …/subscriptions/{id}/pending-change`: the plan stays as it is."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Response:
+        services.subscription_pending_change_delete(tenant=self.tenant_id, subscription_id=subscription_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

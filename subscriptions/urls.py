@@ -7,4 +7,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("customers/<uuid:customer_id>", api.CustomerDetailApi.as_view(), name="customer-detail"),
     path("subscriptions", api.SubscriptionListCreateApi.as_view(), name="subscription-list"),
     path("subscriptions/<uuid:subscription_id>", api.SubscriptionDetailApi.as_view(), name="subscription-detail"),
+    path(
+        "subscriptions/<uuid:subscription_id>/pending-change",
+        api.SubscriptionPendingChangeApi.as_view(),
+        name="subscription-pending-change",
+    ),
 ]

@@ -93,6 +93,14 @@ def _subscription_body(tenant: Tenant) -> dict[str, Any]:
     return {"customer_id": str(CustomerFactory(tenant=tenant).id), "plan_id": str(PlanFactory(tenant=tenant).id)}
 
 
+def _change_body(tenant: Tenant) -> dict[str, Any]:
+    return {"plan_id": str(PlanFactory(tenant=tenant).id), "effective": "now"}
+
+
+def _changing(tenant: Tenant) -> Any:
+    return SubscriptionFactory(tenant=tenant, pending_plan=PlanFactory(tenant=tenant))
+
+
 def _event(tenant: Tenant) -> dict[str, Any]:
     customer, meter = CustomerFactory(tenant=tenant), MeterFactory(tenant=tenant)
     return {"external_customer_id": customer.external_id, "meter": meter.code, "value": "3"}
@@ -199,6 +207,20 @@ ROUTES: dict[str, Route] = {
         names="subscription_id",
         missing=SUBSCRIPTION_NOT_FOUND,
         bodies={"post": lambda t: {"at_period_end": False}},
+    ),
+    "subscription-change": Route(
+        make=SubscriptionFactory, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND, bodies={"post": _change_body}
+    ),
+    # Stores nothing: the Idempotency-Key's record is what the write leaves in the tenant.
+    "subscription-change-preview": Route(
+        make=SubscriptionFactory,
+        names="subscription_id",
+        missing=SUBSCRIPTION_NOT_FOUND,
+        bodies={"post": _change_body},
+        headers={"Idempotency-Key": "battery-1"},
+    ),
+    "subscription-pending-change": Route(
+        make=_changing, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND, bodies={"delete": _empty}
     ),
     "subscription-upcoming-invoice": Route(
         make=SubscriptionFactory, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND

@@ -115,7 +115,7 @@ def test_selectors_are_scoped_and_list_live_and_due_subscriptions(tenant, other_
             },
             "subscription_trial_ends_after_start",
         ),
-        ({"billing_anchor": at(2026, 1, 2)}, "subscription_anchor_is_trial_end_or_start"),
+        ({"billing_anchor": at(2025, 12, 31)}, "subscription_anchor_not_before_start"),
         ({"period_index": None}, "subscription_only_trials_have_no_period_index"),
         ({"status": "paused"}, "subscription_status_valid"),
     ],
