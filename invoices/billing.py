@@ -47,7 +47,7 @@ from typing import Any
 import structlog
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from billing_project.bulk import insert_rows
 from invoices.calculation import LateUsage, LineDraft, Proration, invoice_lines
@@ -494,6 +494,14 @@ def customer_balances(
     return balances
 
 
+def lock_rows(rows: QuerySet[Any], *, skip_locked: bool = False) -> list[Any]:
+    """Lock the rows of `rows` (no joins: read them after) and return their ids, in
+    order. Waiting for a lock, PostgreSQL re-checks a locked row against the rows it
+    had joined before (EvalPlanQual): a subscription whose plan a concurrent change had
+    just changed would fail the join to its old plan and be missed."""
+    return list(rows.select_for_update(skip_locked=skip_locked).values_list("pk", flat=True))
+
+
 def lock_customers(customer_ids: Collection[uuid.UUID]) -> None:
     """Lock the customers' rows, in id order (so concurrent writers cannot deadlock):
     every write to a customer's balance ledger holds this lock."""
@@ -620,14 +628,12 @@ def bill_due_batch(
     """Bill one batch of due subscriptions in one transaction; None when none is left.
     Subscriptions in `skip` (failed earlier in the run) are not taken again."""
     with transaction.atomic():
-        subs = list(
-            subscription_list_due(tenant=tenant, as_of=as_of)
-            .exclude(pk__in=list(skip))
-            .select_related("plan", "pending_plan")
-            .select_for_update(skip_locked=True, of=("self",))[:batch_size]
-        )
-        if not subs:
+        due = subscription_list_due(tenant=tenant, as_of=as_of).exclude(pk__in=list(skip))
+        ids = lock_rows(due[:batch_size], skip_locked=True)
+        if not ids:
             return None
+        loaded = Subscription.objects.filter(pk__in=ids).select_related("plan", "pending_plan").in_bulk()
+        subs = [loaded[pk] for pk in ids]
         states = {sub.pk: _state(sub) for sub in subs}
         walk = Walk.of(tenant, subs)
         bills = [bill for sub in subs for bill in advance(sub, as_of, walk)]

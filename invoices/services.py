@@ -267,8 +267,10 @@ def subscription_get_locked(tenant_id: uuid.UUID, subscription_id: uuid.UUID, *,
     """The live subscription, locked for the caller's transaction (a cancellation, a
     plan change and the run take turns; a preview reads it unlocked); 404 when
     unknown, 409 when canceled."""
-    subs = Subscription.objects.for_tenant(tenant_id).select_related("plan", "pending_plan")
-    sub = (subs.select_for_update(of=("self",)) if lock else subs).filter(pk=subscription_id).first()
+    subs = Subscription.objects.for_tenant(tenant_id).filter(pk=subscription_id)
+    if lock:
+        billing.lock_rows(subs)
+    sub = subs.select_related("plan", "pending_plan").first()
     if sub is None:
         raise NotFound(SUBSCRIPTION_NOT_FOUND)
     if not sub.is_live:
