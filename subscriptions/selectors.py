@@ -116,11 +116,6 @@ def segment_starts(*, tenant: TenantRef, subscription_ids: Iterable[uuid.UUID]) 
     return dict(current.values_list("subscription_id", "start_at"))
 
 
-def segment_list(*, tenant: TenantRef, subscription: Subscription) -> QuerySet[SubscriptionSegment]:
-    """A subscription's plan history, oldest first."""
-    return SubscriptionSegment.objects.for_tenant(tenant).filter(subscription=subscription).select_related("plan")
-
-
 def subscription_list_due(*, tenant: TenantRef, as_of: datetime) -> QuerySet[Subscription]:
     """Live subscriptions whose current period ended at or before `as_of`, the oldest
     period end first: what an invoice run must bill (or end the trial of). Lock them
