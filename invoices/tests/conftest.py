@@ -29,11 +29,16 @@ def pro(tenant):
     return plan
 
 
+def cus_42_on(tenant, plan):
+    """cus_42 on `plan` since 2026-01-01."""
+    customer = CustomerFactory(tenant=tenant, external_id="cus_42")
+    return SubscriptionFactory(tenant=tenant, customer=customer, plan=plan, start_at=at(2026, 1, 1))
+
+
 @pytest.fixture
 def sub(tenant, pro):
     """cus_42 on `pro` since 2026-01-01."""
-    customer = CustomerFactory(tenant=tenant, external_id="cus_42")
-    return SubscriptionFactory(tenant=tenant, customer=customer, plan=pro, start_at=at(2026, 1, 1))
+    return cus_42_on(tenant, pro)
 
 
 @pytest.fixture
@@ -56,8 +61,7 @@ def pro_yearly(tenant, pro):
 @pytest.fixture
 def on_basic(tenant, basic):
     """cus_42 on Basic since 2026-01-01 (plan changes start from it)."""
-    customer = CustomerFactory(tenant=tenant, external_id="cus_42")
-    return SubscriptionFactory(tenant=tenant, customer=customer, plan=basic, start_at=at(2026, 1, 1))
+    return cus_42_on(tenant, basic)
 
 
 @pytest.fixture

@@ -6,50 +6,22 @@ skips locked rows and re-reads what it locks.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from invoices.models import Invoice
 from invoices.plan_changes import subscription_change
 from invoices.services import invoice_due_subscriptions
 from subscriptions.models import Subscription, SubscriptionSegment
 from subscriptions.tests.factories import SubscriptionFactory
-from tenants.isolation import tenant_scope
-from tenants.tests.utils import at
+from tenants.tests.utils import at, at_once, failures
 from usage.tests.factories import use
 
 SUBSCRIPTIONS = 6
 CHANGE_AT = at(2026, 2, 8)  # a week into February: 7 of its 28 days
-
-
-def at_once(tenant_id, work: list[Callable[[], object]]) -> list[BaseException]:
-    """Run each callable on a thread of its own, all released together; their errors."""
-    start = threading.Barrier(len(work))
-    errors: list[BaseException] = []
-
-    def run(job: Callable[[], object]) -> None:
-        try:
-            start.wait()
-            with tenant_scope(tenant_id):  # a thread starts with no scope, as a request or a task
-                job()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return errors
 
 
 def windows(sub) -> list[tuple[str, datetime, datetime]]:
@@ -81,9 +53,7 @@ def test_changes_racing_a_run_bill_each_segment_once(tenant, basic, pro):
     def invoice_run():
         invoice_due_subscriptions(tenant=tenant.id, as_of=CHANGE_AT, batch_size=2)
 
-    errors = at_once(tenant.id, [invoice_run, *(change(s) for s in subs), invoice_run])
-
-    assert errors == []
+    assert failures(at_once([invoice_run, *(change(s) for s in subs), invoice_run], tenant=tenant)) == []
     # Whoever came first, January is billed once on Basic, then Basic's week of February.
     for sub in subs:
         assert windows(sub) == [
@@ -107,9 +77,7 @@ def test_two_changes_of_one_subscription_at_once_bill_its_segment_once(tenant, b
             tenant=tenant.id, subscription_id=sub.id, plan_id=plan.id, effective="now", now=at(2026, 1, 16, 12)
         )
 
-    errors = at_once(tenant.id, [change(s, p) for s in subs for p in (pro, pro_yearly)])
-
-    assert errors == []
+    assert failures(at_once([change(s, p) for s in subs for p in (pro, pro_yearly)], tenant=tenant)) == []
     for sub in subs:
         # The first change bills Basic's half of January; the second starts where the
         # first did, so it bills nothing and its plan replaces the first's.
@@ -130,9 +98,7 @@ def test_a_period_end_change_racing_the_run_takes_effect_once(tenant, basic, pro
     def invoice_run():
         invoice_due_subscriptions(tenant=tenant.id, as_of=at(2026, 3, 1), batch_size=2)
 
-    errors = at_once(tenant.id, [invoice_run, invoice_run, invoice_run])
-
-    assert errors == []
+    assert failures(at_once([invoice_run, invoice_run, invoice_run], tenant=tenant)) == []
     for sub in subs:
         assert windows(sub) == [("period", at(2026, 1, 1), at(2026, 2, 1)), ("period", at(2026, 2, 1), at(2026, 3, 1))]
         assert assert_segments_follow_each_other(sub) == ["basic", "pro"]

@@ -1,17 +1,25 @@
-"""Helpers every app's tests share: moments in UTC, times as the API renders them, and
-the tenant routes of the URLconf.
+"""Helpers every app's tests share: moments in UTC, times as the API renders them, the
+tenant routes of the URLconf, and work started at once on real threads.
 
     at(2026, 1, 31)          # 2026-01-31T00:00:00Z
     at(2026, 2, 1, 1, 30)    # 2026-02-01T01:30:00Z
     ts(body["period_end"])   # the API's string back to a datetime (None stays None)
+    at_once([job, job], tenant=t)  # what each job returned (or raised), in order
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
+from typing import Any
 
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from tenants.isolation import tenant_scope
+from tenants.models import TenantRef
 
 TENANT_PREFIX = "v1/tenants/<uuid:tenant_id>"
 
@@ -47,3 +55,48 @@ def route_methods(pattern: URLPattern) -> list[str]:
     """The HTTP methods a route's view answers, lower case (OPTIONS and HEAD aside)."""
     view_class = pattern.callback.view_class
     return [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)]
+
+
+def at_once(jobs: Sequence[Callable[[], Any]], *, tenant: TenantRef | None = None, timeout: float = 120) -> list[Any]:
+    """Run each job on a real thread of its own, all released together, each with its
+    own database connection (closed after) and, with `tenant`, in that tenant's scope
+    (a thread starts with none, as a request or a task does). Returns what each job
+    returned, or the exception it raised, in the order of `jobs`."""
+    start = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def run(index: int, job: Callable[[], Any]) -> None:
+        try:
+            start.wait(timeout=timeout)
+            with nullcontext() if tenant is None else tenant_scope(tenant):
+                results[index] = job()
+        except BaseException as exc:
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index, job)) for index, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def clients_of(user: Any, count: int) -> list[Any]:
+    """`count` API clients logged in (one JWT) as `user`: one for each thread."""
+    from rest_framework.test import APIClient
+
+    from tenants.services import tokens_for_user
+
+    token = tokens_for_user(user)["access"]
+    clients = [APIClient() for _ in range(count)]
+    for client in clients:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return clients
+
+
+def failures(results: Sequence[Any]) -> list[BaseException]:
+    """The exceptions among `at_once`'s results."""
+    return [r for r in results if isinstance(r, BaseException)]
