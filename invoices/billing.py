@@ -47,7 +47,7 @@ from typing import Any
 import structlog
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 
 from billing_project.bulk import insert_rows
 from invoices.calculation import LateUsage, LineDraft, Proration, invoice_lines
@@ -72,6 +72,7 @@ from subscriptions.services import (
 )
 from tenants.errors import Conflict
 from tenants.models import TenantRef, tenant_pk
+from tenants.updates import lock_rows
 from usage.selectors import UsageWindow, usage_totals_for_period
 from webhooks.models import EventType
 from webhooks.services import events_publish
@@ -492,14 +493,6 @@ def customer_balances(
         lock_customers(touched)
         balances.update(_read_balances(tenant_id, touched))
     return balances
-
-
-def lock_rows(rows: QuerySet[Any], *, skip_locked: bool = False) -> list[Any]:
-    """Lock the rows of `rows` (no joins: read them after) and return their ids, in
-    order. Waiting for a lock, PostgreSQL re-checks a locked row against the rows it
-    had joined before (EvalPlanQual): a subscription whose plan a concurrent change had
-    just changed would fail the join to its old plan and be missed."""
-    return list(rows.select_for_update(skip_locked=skip_locked).values_list("pk", flat=True))
 
 
 def lock_customers(customer_ids: Collection[uuid.UUID]) -> None:

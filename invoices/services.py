@@ -24,6 +24,7 @@ from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
 from subscriptions.models import Subscription
+from subscriptions.selectors import subscription_get, subscription_get_for_update
 from subscriptions.services import SUBSCRIPTION_NOT_FOUND
 from tenants import clock
 from tenants.errors import Conflict, Invalid, NotFound
@@ -267,10 +268,8 @@ def subscription_get_locked(tenant_id: uuid.UUID, subscription_id: uuid.UUID, *,
     """The live subscription, locked for the caller's transaction (a cancellation, a
     plan change and the run take turns; a preview reads it unlocked); 404 when
     unknown, 409 when canceled."""
-    subs = Subscription.objects.for_tenant(tenant_id).filter(pk=subscription_id)
-    if lock:
-        billing.lock_rows(subs)
-    sub = subs.select_related("plan", "pending_plan").first()
+    read = subscription_get_for_update if lock else subscription_get
+    sub = read(tenant=tenant_id, subscription_id=subscription_id)
     if sub is None:
         raise NotFound(SUBSCRIPTION_NOT_FOUND)
     if not sub.is_live:

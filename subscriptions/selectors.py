@@ -12,6 +12,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from plans.taxes import TaxRateSpec
 from subscriptions.models import Customer, CustomerTaxRate, Subscription, SubscriptionSegment
 from tenants.models import TenantRef, tenant_pk
+from tenants.updates import lock_rows
 
 
 def tax_rate_links_prefetch() -> Prefetch:
@@ -65,7 +66,21 @@ def subscription_list(*, tenant: TenantRef) -> QuerySet[Subscription]:
 
 
 def subscription_get(*, tenant: TenantRef, subscription_id: uuid.UUID | str) -> Subscription | None:
-    return Subscription.objects.for_tenant(tenant).select_related("plan").filter(pk=subscription_id).first()
+    return (
+        Subscription.objects.for_tenant(tenant)
+        .select_related("plan", "pending_plan")
+        .filter(pk=subscription_id)
+        .first()
+    )
+
+
+def subscription_get_for_update(*, tenant: TenantRef, subscription_id: uuid.UUID | str) -> Subscription | None:
+    """The subscription with its plan and pending plan, its row locked for the caller's
+    transaction (changes, cancellations and the run take turns on it); locked alone,
+    then read (`tenants.updates.lock_rows`)."""
+    rows = Subscription.objects.for_tenant(tenant).filter(pk=subscription_id)
+    lock_rows(rows)
+    return rows.select_related("plan", "pending_plan").first()
 
 
 def subscription_list_overlapping(*, tenant: TenantRef, customer: Customer, start: datetime) -> QuerySet[Subscription]:

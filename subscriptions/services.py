@@ -387,10 +387,7 @@ def subscription_pending_change_delete(*, tenant: TenantRef, subscription_id: uu
     """Drop the subscription's pending plan change and publish `subscription.updated`.
     404 when it has none; 409 once the period it waited for has ended (the change took
     effect then; the next invoice run applies it)."""
-    subscription = (
-        Subscription.objects.for_tenant(tenant).select_for_update(of=("self",)).select_related("plan")
-        .filter(pk=subscription_id).first()
-    )  # fmt: skip
+    subscription = selectors.subscription_get_for_update(tenant=tenant, subscription_id=subscription_id)
     if subscription is None:
         raise NotFound(SUBSCRIPTION_NOT_FOUND)
     if subscription.pending_plan_id is None:
