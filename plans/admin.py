@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from plans import services
+from plans.api import PLAN_FIELDS
 from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
 from plans.money import format_price, format_quantity
 
@@ -70,19 +71,7 @@ class PlanAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "tenant", "currency", "interval", "amount", "trial_days", "active", "created_at"]
     list_filter = ["active", "interval", "currency", "tenant"]
     search_fields = ["code", "name", "tenant__name"]
-    fields = [
-        "id",
-        "tenant",
-        "code",
-        "name",
-        "description",
-        "currency",
-        "interval",
-        "amount",
-        "trial_days",
-        "active",
-        "created_at",
-    ]
+    fields = ["id", "tenant", *PLAN_FIELDS]
     readonly_fields = ["id", "tenant", "code", "currency", "interval", "amount", "trial_days", "created_at"]
     inlines = [ChargeInline]
     actions = ["deactivate"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -37,7 +37,20 @@ def money_field(**kwargs: Any) -> models.DecimalField:
     )
 
 
-class Meter(TenantOwnedModel):
+class CatalogEntry(TenantOwnedModel):
+    """What the catalog holds (meters, plans, tax rates): each has a `code`, unique in
+    the tenant, that the API and other rows name it by; listed newest first."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="%(app_label)s_%(class)s_unique_code")]
+
+
+class Meter(CatalogEntry):
     """How usage events of one kind add up over a billing period.
 
     `count` counts events, `sum` adds their `value`, `max` keeps the largest `value`,
@@ -51,7 +64,6 @@ class Meter(TenantOwnedModel):
         MAX = "max", "Max"
         UNIQUE_COUNT = "unique_count", "Unique count"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.SlugField(max_length=100, help_text="Unique in the tenant; usage events name the meter by it")
     name = models.CharField(max_length=200)
     aggregation = models.CharField(max_length=20, choices=Aggregation.choices)
@@ -61,12 +73,10 @@ class Meter(TenantOwnedModel):
         default="",
         help_text="The event property whose distinct values unique_count counts; empty for the others",
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(CatalogEntry.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="plans_meter_unique_code"),
+            *CatalogEntry.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(aggregation__in=["count", "sum", "max", "unique_count"]),
                 name="plans_meter_aggregation_valid",
@@ -81,7 +91,7 @@ class Meter(TenantOwnedModel):
         return self.code
 
 
-class Plan(TenantOwnedModel):
+class Plan(CatalogEntry):
     """A recurring price: a flat `amount` per `interval` plus the usage charges.
 
     Only `name`, `description` and `active` change after creation (an inactive plan
@@ -92,7 +102,6 @@ class Plan(TenantOwnedModel):
         MONTH = "month", "Month"
         YEAR = "year", "Year"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.SlugField(max_length=100, help_text="Unique in the tenant")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
@@ -101,12 +110,10 @@ class Plan(TenantOwnedModel):
     amount = money_field(help_text="The flat fee per interval")
     trial_days = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True, help_text="Inactive plans take no new subscriptions")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(CatalogEntry.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="plans_plan_unique_code"),
+            *CatalogEntry.Meta.constraints,
             models.CheckConstraint(condition=Q(interval__in=["month", "year"]), name="plans_plan_interval_valid"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="plans_plan_amount_not_negative"),
         ]
@@ -245,7 +252,7 @@ class Charge(TenantOwnedModel):
         }
 
 
-class TaxRate(TenantOwnedModel):
+class TaxRate(CatalogEntry):
     """A tax added on top of invoices: per rate, round((subtotal − discount) ×
     percentage / 100), each rate rounded on its own (`plans.taxes`).
 
@@ -255,7 +262,6 @@ class TaxRate(TenantOwnedModel):
     the lists it is already on, and applies there until it is taken off (as Stripe's).
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.SlugField(max_length=100, help_text="Unique in the tenant; lists name the rate by it")
     name = models.CharField(max_length=200, help_text='Shown on invoices: "State sales tax"')
     percentage = models.DecimalField(
@@ -265,12 +271,10 @@ class TaxRate(TenantOwnedModel):
         help_text="0 to 100, at most 4 decimal places; never changes",
     )
     active = models.BooleanField(default=True, help_text="Inactive rates cannot be added to a list")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(CatalogEntry.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="plans_taxrate_unique_code"),
+            *CatalogEntry.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(percentage__gte=0, percentage__lte=100), name="plans_taxrate_percentage_range"
             ),
@@ -283,21 +287,40 @@ class TaxRate(TenantOwnedModel):
         return TaxRateSpec(code=self.code, name=self.name, percentage=self.percentage)
 
 
-class DefaultTaxRate(TenantOwnedModel):
-    """One of the tenant's default tax rates, in order (`PATCH /v1/tenants/{tid}`
-    `default_tax_rates`): customers without rates of their own, and not exempt, pay
-    these."""
+class TaxRateListEntry(TenantOwnedModel):
+    """A place on an ordered list of tax rates: the tenant's defaults (`DefaultTaxRate`)
+    or a customer's own (`subscriptions.CustomerTaxRate`). `owner` names the field of
+    whose list it is; a rate stands on a list once, a position holds one rate
+    (`list_entry_constraints`)."""
+
+    owner: ClassVar[str]
 
     id = models.BigAutoField(primary_key=True)
     tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
 
     class Meta:
-        ordering = ["tenant", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "tax_rate"], name="plans_defaulttaxrate_unique_rate"),
-            models.UniqueConstraint(fields=["tenant", "position"], name="plans_defaulttaxrate_unique_position"),
-        ]
+        abstract = True
 
     def __str__(self) -> str:
-        return f"{self.tenant_id}: {self.position}. {self.tax_rate_id}"
+        return f"{getattr(self, f'{self.owner}_id')}: {self.position}. {self.tax_rate_id}"
+
+
+def list_entry_constraints(owner: str, prefix: str) -> list[models.BaseConstraint]:
+    """A `TaxRateListEntry`'s constraints, named `<prefix>_unique_rate` and `_unique_position`."""
+    return [
+        models.UniqueConstraint(fields=[owner, "tax_rate"], name=f"{prefix}_unique_rate"),
+        models.UniqueConstraint(fields=[owner, "position"], name=f"{prefix}_unique_position"),
+    ]
+
+
+class DefaultTaxRate(TaxRateListEntry):
+    """One of the tenant's default tax rates, in order (`PATCH /v1/tenants/{tid}`
+    `default_tax_rates`): customers without rates of their own, and not exempt, pay
+    these."""
+
+    owner = "tenant"
+
+    class Meta:
+        ordering = ["tenant", "position"]
+        constraints = list_entry_constraints("tenant", "plans_defaulttaxrate")

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,7 +24,7 @@ from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX
 from tenants.fields import StrictDecimalField
 from tenants.inputs import JsonInput, UniqueListField
 from tenants.models import Role
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import DetailUpdateApi, ListCreateApi, TenantScopedApi
 from tenants.serializers import TenantOutput as TenantBaseOutput
 
 FIXED = "Never changes (400 naming it): create a new tax rate instead."
@@ -59,7 +59,7 @@ class TaxRateOutput(serializers.ModelSerializer):
         fields = ["id", "code", "name", "percentage", "active", "created_at"]
 
 
-class TaxRateListCreateApi(TenantScopedApi):
+class TaxRateListCreateApi(ListCreateApi):
     model = TaxRate
     serializer_class = TaxRateOutput
     filterset_class = TaxRateFilterSet
@@ -84,20 +84,15 @@ class TaxRateListCreateApi(TenantScopedApi):
     def get_queryset(self) -> Any:
         return selectors.tax_rate_list(tenant=self.tenant_id)
 
-    @extend_schema(responses=TaxRateOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: TaxRateOutput(page, many=True).data)
-
-    @extend_schema(request=Input, responses={201: TaxRateOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
-        rate = services.tax_rate_create(tenant=self.tenant, **data)
-        return Response(TaxRateOutput(rate).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> TaxRate:
+        return services.tax_rate_create(tenant=self.tenant, **data)
 
 
-class TaxRateDetailApi(TenantScopedApi):
+class TaxRateDetailApi(DetailUpdateApi):
     model = TaxRate
     serializer_class = TaxRateOutput
+    lookup_url_kwarg = "tax_rate_id"
+    not_found = services.TAX_RATE_NOT_FOUND
 
     @extend_schema_serializer(component_name="TaxRateUpdateInput")
     class PatchInput(JsonInput):
@@ -107,15 +102,8 @@ class TaxRateDetailApi(TenantScopedApi):
         code = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
         percentage = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
 
-    def get(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
-        return Response(TaxRateOutput(self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)).data)
-
-    @extend_schema(request=PatchInput, responses={200: TaxRateOutput})
-    def patch(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
-        rate = self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)
-        data = self.PatchInput.valid(request.data)
-        rate = services.tax_rate_update(tenant=self.tenant, tax_rate=rate, data=data)
-        return Response(TaxRateOutput(rate).data)
+    def update(self, obj: TaxRate, data: dict[str, Any]) -> TaxRate:
+        return services.tax_rate_update(tenant=self.tenant, tax_rate=obj, data=data)
 
 
 @extend_schema_serializer(component_name="TenantDetail")

@@ -31,7 +31,7 @@ from tenants.errors import Conflict
 from tenants.idempotency import BAD_IDEMPOTENCY_KEY, KEY_IN_FLIGHT, KEY_REUSED, idempotency_records_purge
 from tenants.models import ApiKey, IdempotencyRecord, User, hash_api_key
 from tenants.services import tokens_for_user
-from tenants.tests.utils import at_once, clients_of
+from tenants.tests.utils import concurrently
 from usage.models import UsageEvent
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
@@ -494,11 +494,7 @@ def test_a_ttl_below_24_hours_stops_start_up():
     assert "IDEMPOTENCY_TTL_SECONDS must be at least 86400" in result.stderr
 
 
-# Concurrency: real threads, each with its own database connection
-
-
-def concurrently(count: int, request: Callable[[APIClient], Any], user: User) -> list[Any]:
-    return at_once([lambda client=client: request(client) for client in clients_of(user, count)])
+# Concurrency: real threads, each with its own database connection (tests.utils.concurrently)
 
 
 @pytest.mark.django_db(transaction=True)

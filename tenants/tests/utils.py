@@ -17,9 +17,11 @@ from typing import Any
 
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
 
 from tenants.isolation import tenant_scope
-from tenants.models import TenantRef
+from tenants.models import TenantRef, User
+from tenants.services import tokens_for_user
 
 TENANT_PREFIX = "v1/tenants/<uuid:tenant_id>"
 
@@ -84,17 +86,17 @@ def at_once(jobs: Sequence[Callable[[], Any]], *, tenant: TenantRef | None = Non
     return results
 
 
-def clients_of(user: Any, count: int) -> list[Any]:
-    """`count` API clients logged in (one JWT) as `user`: one for each thread."""
-    from rest_framework.test import APIClient
-
-    from tenants.services import tokens_for_user
-
+def concurrently(count: int, request: Callable[[APIClient], Any], user: User) -> list[Any]:
+    """`request(client)` as `user` from `count` real threads released at once, each with
+    its own database connection; their answers (`at_once`)."""
     token = tokens_for_user(user)["access"]
-    clients = [APIClient() for _ in range(count)]
-    for client in clients:
+
+    def send() -> Any:
+        client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return clients
+        return request(client)
+
+    return at_once([send] * count)
 
 
 def failures(results: Sequence[Any]) -> list[BaseException]:

@@ -16,7 +16,7 @@ from plans.tests.factories import MeterFactory
 from subscriptions.tests.factories import CustomerFactory
 from tenants.idempotency import BAD_IDEMPOTENCY_KEY
 from tenants.parsers import JSON_TOO_DEEP, NULL_CHARACTER, REQUEST_TOO_LARGE
-from tenants.tests.utils import at_once, clients_of
+from tenants.tests.utils import concurrently as requests_concurrently
 from usage import idempotency
 from usage.models import UsageEvent
 from usage.parsing import (
@@ -384,10 +384,11 @@ def test_batch_size_histogram_moves(key_api, turl, customer, meter):
 
 
 def concurrently(count, request, tenant, user):
-    """`request(client)` from `count` real threads released at once; their answers."""
+    """`request(client)` from `count` real threads released at once, with the customer
+    and meter the events name; their answers."""
     CustomerFactory(tenant=tenant, external_id="cus_42")
     MeterFactory(tenant=tenant, code="api_calls")
-    return at_once([lambda client=client: request(client) for client in clients_of(user, count)])
+    return requests_concurrently(count, request, user)
 
 
 @pytest.mark.django_db(transaction=True)
