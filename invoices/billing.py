@@ -15,12 +15,21 @@ would overlap another's on a meter), and a bill's usage window is clipped to its
 subscription's life [start_at, canceled_at). Windows are counted once each however
 many subscriptions share their bounds. Empty windows are never billed.
 
+Plan changes: a subscription's plan history is a list of segments
+(`subscriptions.SubscriptionSegment`). Every bill is a window of one segment within one
+period, priced with that segment's plan (`Bill.plan`); a window shorter than its period
+prorates the fee and the `max`/`unique_count` charges (`Bill.proration`). The walk
+(`advance`, with a `Walk`) applies a pending change where its period ends and records
+the switches, which are written with the subscriptions' state (`invoices.plan_changes`
+bills a change now). Subscriptions are locked alone, then read (`lock_rows`).
+
 Late usage: each time a subscription is invoiced, events stored since its previous
 invoice (less LATE_USAGE_MARGIN, for ingestion transactions still in flight then)
 whose timestamps fall in windows already invoiced send those windows to be counted
-again; a quantity that differs from what the window was billed for (its usage line
-plus earlier late-usage lines for it) becomes a `late_usage` line on this invoice,
-worth round(price(new)) − Σ already billed for that window. Counting again is
+again, with the charges of the window's segment; a quantity that differs from what
+the window was billed for (its usage line plus earlier late-usage lines for it)
+becomes a `late_usage` line on this invoice, worth round(price(new)) − Σ already
+billed for that window. Counting again is
 idempotent: an event seen twice (inside the margin) finds the quantity already billed
 and adds nothing. A canceled subscription has no next invoice: its late usage goes on
 an `adjustment` invoice from the next run (`bill_adjustments_batch`).
@@ -336,8 +345,8 @@ def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: lis
     found = []
     for invoice_id, sub_id, customer_id, meter_id, start, end, plan_id, anchor, billed, billed_amount in touched:
         if (charge := charge_of.get((plan_id, meter_id))) is not None:
-            _, *period = periods.period_containing(anchor, plans[plan_id].interval, start)
-            proration = Proration.of_window(start, end, (period[0], period[1]))
+            _, period_start, period_end = periods.period_containing(anchor, plans[plan_id].interval, start)
+            proration = Proration.of_window(start, end, (period_start, period_end))
             window = UsageWindow(customer_id, start, end)
             found.append(_Candidate(invoice_id, sub_id, window, charge, proration, billed, billed_amount))
     return found
