@@ -2,7 +2,9 @@
 
 Every invoice is finalized when it is written, so nothing here can add, change or
 delete one: amounts and lines never change (corrections are late-usage lines on a
-later invoice, or a void). The writes are two actions on open invoices: "Void selected
+later invoice, credit notes, or a void). "Issue a credit note" on an invoice's page is
+in `invoices.credit_note_admin` (a form, then a confirmation). The writes here are two
+actions on open invoices: "Void selected
 invoices" (`services.invoice_void`, `invoice.voided` published) and "Mark selected
 invoices uncollectible" (`services.invoice_mark_uncollectible`), which first shows a
 confirmation page, like Django's "delete selected".
@@ -31,6 +33,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
 from invoices import selectors, services
+from invoices.credit_note_admin import CreditNoteIssueMixin
 from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
 from invoices.serializers import RUN_PROGRESS_FIELDS
 from plans.money import format_price
@@ -64,6 +67,8 @@ INVOICE_FIELDS = (
     "tax_breakdown",
     "total",
     "credits_applied",
+    "amount_credited",
+    "credit_notes_link",
     "amount_paid",
     "amount_due",
     "issued_at",
@@ -101,7 +106,7 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(CreditNoteIssueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "customer", "status", "amount", "period_start", "period_end", "issued_at", "tenant"]
     list_filter = ["status", "billing_reason", "currency"]
     list_select_related = ["customer", "tenant"]
@@ -219,7 +224,7 @@ class BalanceTransactionAdmin(SignedAmountMixin, ReadOnlyAdminMixin, admin.Model
     date_hierarchy = "created_at"
     show_full_result_count = False
     fields = readonly_fields = (
-        "id", "tenant", "customer", "currency", "amount", "kind", "invoice", "description", "created_at",
+        "id", "tenant", "customer", "currency", "amount", "kind", "invoice", "credit_note", "description", "created_at",
     )  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:

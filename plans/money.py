@@ -49,8 +49,9 @@ def quantize_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(minor_unit(currency), rounding=MONEY_ROUNDING, context=_CONTEXT)
 
 
-def prorate_money(amount: Decimal, part: int, whole: int, currency: str) -> Decimal:
-    """`amount` × part / whole, rounded once to the minor unit (half up).
+def prorate_money(amount: Decimal, part: int | Decimal, whole: int | Decimal, currency: str) -> Decimal:
+    """`amount` × part / whole, rounded once to the minor unit (half up): a prorated
+    fee (parts of a period), or a credit note's share of its invoice's tax.
 
     The fraction itself is never rounded (API.md: proration by microseconds), so a
     large fee is not off by the fraction's rounding: 99,999.00 for 1 of 3 parts is

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from invoices.api import INVOICE_RUN_NOT_FOUND
+from invoices.credit_notes import CREDIT_NOTE_NOT_FOUND
 from invoices.services import INVOICE_NOT_FOUND
-from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory
+from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory, credit_note
 from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND, TAX_RATE_NOT_FOUND
 from plans.tests.factories import MeterFactory, PlanFactory, TaxRateFactory, add_charge
 from subscriptions.services import CUSTOMER_NOT_FOUND, SUBSCRIPTION_NOT_FOUND
@@ -202,6 +203,9 @@ ROUTES: dict[str, Route] = {
     "invoice-detail": _invoice_route(),
     "invoice-void": _invoice_route(bodies={"post": _empty}, write_role=Role.ADMIN),
     "invoice-mark-uncollectible": _invoice_route(bodies={"post": _empty}, write_role=Role.ADMIN),
+    "invoice-credit-note-create": _invoice_route(bodies={"post": lambda t: {"amount": "1.00", "reason": "other"}}),
+    "credit-note-list": Route(make=credit_note, listed=True),
+    "credit-note-detail": Route(make=credit_note, names="credit_note_id", missing=CREDIT_NOTE_NOT_FOUND),
     "subscription-cancel": _subscription_route(bodies={"post": lambda t: {"at_period_end": False}}),
     "subscription-change": _subscription_route(bodies={"post": _change_body}),
     # Stores nothing: the Idempotency-Key's record is what the write leaves in the tenant.

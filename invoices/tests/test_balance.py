@@ -30,7 +30,7 @@ from usage.tests.factories import use
 
 pytestmark = pytest.mark.django_db
 
-ENTRY_FIELDS = {"id", "currency", "amount", "kind", "invoice_id", "description", "created_at"}
+ENTRY_FIELDS = {"id", "currency", "amount", "kind", "invoice_id", "credit_note_id", "description", "created_at"}
 
 
 def only_error(response) -> dict:
