@@ -240,7 +240,7 @@ class BalanceTransactionInline(SignedAmountMixin, ReadOnlyAdminMixin, admin.Tabu
     verbose_name_plural = "balance ledger (newest first)"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:
-        return BalanceTransaction.unscoped().select_related("invoice").order_by("-id")
+        return BalanceTransaction.unscoped().select_related("invoice").order_by("-seq")
 
 
 class BalanceAdjustmentForm(forms.Form):

@@ -151,7 +151,7 @@ class BalanceTransactionListCreateApi(TenantScopedApi):
     model = BalanceTransaction
     serializer_class = BalanceTransactionOutput
     filterset_class = BalanceTransactionFilterSet
-    cursor_ordering = ("-id",)  # unique and in the order entries were written
+    cursor_ordering = ("-seq",)  # unique and in the order entries were written
     write_role = Role.ADMIN
 
     @extend_schema_serializer(component_name="BalanceAdjustmentInput")

@@ -205,6 +205,9 @@ class InvoiceLine(TenantOwnedModel):
         return f"{self.description}: {self.amount}"
 
 
+LEDGER_SEQUENCE = "invoices_balancetransaction_seq"
+
+
 class BalanceTransaction(TenantOwnedModel):
     """One entry of a customer's balance ledger: money the tenant owes the customer,
     per currency (API.md Part 2, "Customer balance"). The balance is the sum of the
@@ -225,7 +228,16 @@ class BalanceTransaction(TenantOwnedModel):
         APPLIED_TO_INVOICE = "applied_to_invoice", "Applied to an invoice"
         INVOICE_VOIDED = "invoice_voided", "Invoice voided"
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The order entries were written in, from a database sequence: the ledger's order,
+    # which neither random ids nor `created_at` (one instant for a whole run) can give.
+    seq = models.BigIntegerField(
+        db_default=models.Func(
+            models.Value(LEDGER_SEQUENCE), function="nextval", output_field=models.BigIntegerField()
+        ),
+        editable=False,
+        unique=True,
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="balance_transactions")
     currency = models.CharField(max_length=3)
     amount = money_field(help_text="Positive: a credit to the customer; negative: a use of it")
@@ -240,7 +252,7 @@ class BalanceTransaction(TenantOwnedModel):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-seq"]
         indexes = [models.Index(fields=["tenant", "customer", "currency"], name="balance_customer_idx")]
 
     def __str__(self) -> str:
