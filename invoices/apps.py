@@ -6,7 +6,7 @@ class InvoicesConfig(AppConfig):
     name = "invoices"
 
     def ready(self) -> None:
-        from invoices.advance import INVOICING_STEP
+        from invoices.clock_step import INVOICING_STEP
         from tenants.sandbox import advance_step_register
 
         advance_step_register(INVOICING_STEP)  # a sandbox's advance invoices as it goes

@@ -3,14 +3,26 @@ webhook events (whose `data` is the same object)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from subscriptions.models import Subscription
+from subscriptions.payloads import pending_change_body
+
+
+class PendingChangeOutput(serializers.Serializer):
+    plan_id = serializers.UUIDField(help_text="The plan from effective_at on")
+    effective_at = serializers.DateTimeField(help_text="The end of the current period")
 
 
 class SubscriptionOutput(serializers.ModelSerializer):
     customer_id = serializers.UUIDField(read_only=True)
     plan_id = serializers.UUIDField(read_only=True)
+    pending_change = serializers.SerializerMethodField(
+        help_text="A plan change for the end of the current period (effective: period_end); null without one"
+    )
 
     class Meta:
         model = Subscription
@@ -25,6 +37,11 @@ class SubscriptionOutput(serializers.ModelSerializer):
             "current_period_end",
             "cancel_at_period_end",
             "canceled_at",
+            "pending_change",
             "created_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PendingChangeOutput(allow_null=True))
+    def get_pending_change(self, sub: Subscription) -> dict[str, Any] | None:
+        return pending_change_body(sub)

@@ -14,7 +14,7 @@ when advanced: `clock_advance_request` checks `to` and marks the clock advancing
 
 **Steps** are what falls due at a moment of business time. The apps that own the work
 register them (`advance_step_register`, in their `AppConfig.ready`; tenants, the first
-app, imports none of them): invoicing registers one (`invoices.advance`) that ends
+app, imports none of them): invoicing registers one (`invoices.clock_step`) that ends
 trials, bills each period at its end, cancels at period end and bills late usage of
 canceled subscriptions, as the run does. Grant expiry, dunning and alerts plug in the
 same way. A step's `run(tenant_id, at)` does everything due at or before `at` and is

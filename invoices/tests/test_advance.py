@@ -1,5 +1,5 @@
 """A sandbox's clock advance invoices as the hourly beat would have, moment by moment
-(invoices.advance, tenants.sandbox): one advance to T and a series of advances ending
+(invoices.clock_step, tenants.sandbox): one advance to T and a series of advances ending
 at T give the same invoices, numbers and ledgers; everything due happens in business
 time order; late usage is found by the usage sequence whatever the clocks say."""
 
