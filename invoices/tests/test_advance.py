@@ -14,6 +14,7 @@ import pytest
 from django.db import transaction
 
 from invoices.models import BalanceTransaction, Invoice, InvoiceLine
+from invoices.plan_changes import subscription_change
 from invoices.services import subscription_cancel
 from plans.models import Meter, Plan
 from plans.pricing import ChargeSpec, TierSpec
@@ -62,7 +63,8 @@ def story(tenant) -> dict[str, Subscription]:
     - initech on Pro with a 14-day trial from January 20 (calls in the trial are free);
     - hooli on Pro from January 31 (periods end on the 28th, then the 31st), canceling
       at its first period's end (calls after that belong to nothing);
-    - globex on a yearly plan since 2025-06-15 (its year ends in June).
+    - globex on a yearly plan since 2025-06-15 (its year ends in June), changing to
+      a dearer yearly plan at that period's end (a pending change).
     """
     make_sandbox(tenant, CLOCK)
     WebhookEndpointFactory(tenant=tenant)  # so that events are kept
@@ -79,6 +81,8 @@ def story(tenant) -> dict[str, Subscription]:
         tenant=tenant, customer=subs["acme"].customer, currency="USD", amount=Decimal("20.00"), kind="adjustment"
     )
     subscription_cancel(tenant=tenant, subscription_id=subs["hooli"].pk, at_period_end=True)
+    dearer = calls_plan(tenant, "yearly_plus", amount=Decimal("600.00"), interval=Plan.Interval.YEAR)
+    subscription_change(tenant=tenant, subscription_id=subs["globex"].pk, plan_id=dearer.pk, effective="period_end")
     for name, value, when in [
         ("acme", 5000, at(2025, 12, 10)),
         ("acme", 12000, at(2026, 1, 20)),
@@ -105,7 +109,8 @@ LINE_FIELDS = (
 )  # fmt: skip
 LEDGER_FIELDS = ("customer.external_id", "kind", "amount", "invoice.number", "description")
 SUBSCRIPTION_FIELDS = (
-    "customer.external_id", "status", "period_index", "current_period_start", "current_period_end", "canceled_at",
+    "customer.external_id", "plan.code", "status", "period_index", "current_period_start", "current_period_end",
+    "canceled_at",
 )  # fmt: skip
 
 
@@ -125,7 +130,7 @@ def snapshot(tenant: Tenant) -> dict[str, Any]:
     invoices = Invoice.objects.for_tenant(tenant).select_related("customer").order_by("number")
     lines = InvoiceLine.objects.for_tenant(tenant).select_related("invoice", "source_invoice")
     ledger = BalanceTransaction.objects.for_tenant(tenant).select_related("customer", "invoice")
-    subscriptions = Subscription.objects.for_tenant(tenant).select_related("customer")
+    subscriptions = Subscription.objects.for_tenant(tenant).select_related("customer", "plan")
     tenant.refresh_from_db()
     return {
         "invoices": [fields(i, INVOICE_FIELDS) for i in invoices],
@@ -176,6 +181,8 @@ def test_the_advance_bills_everything_due_at_its_moment_in_business_time_order(t
     assert all(i.due_at == i.issued_at + timedelta(days=30) for i in invoices)
     hooli = Subscription.objects.get(pk=story["hooli"].pk)
     assert (hooli.status, hooli.canceled_at) == ("canceled", at(2026, 2, 28))
+    globex = Subscription.objects.select_related("plan").get(pk=story["globex"].pk)
+    assert (globex.plan.code, globex.pending_plan_id) == ("yearly_plus", None)  # switched at June 15th
     events = Counter(Event.objects.for_tenant(tenant).values_list("type", flat=True))
     assert (events["invoice.finalized"], events["subscription.trial_ended"], events["subscription.canceled"]) == (
         13,
