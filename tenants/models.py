@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -32,6 +33,21 @@ from django_scopes.manager import DisabledQuerySet
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+
+
+DEFAULT_DUNNING_RETRY_DAYS = (3, 5, 7)
+
+
+def default_dunning_retry_days() -> list[int]:
+    return list(DEFAULT_DUNNING_RETRY_DAYS)
+
+
+class DunningFinalAction(models.TextChoices):
+    """What dunning does after the last retry of an invoice fails (API.md Part 2, "Collections")."""
+
+    NONE = "none", "Nothing"
+    MARK_UNCOLLECTIBLE = "mark_uncollectible", "Mark the invoice uncollectible"
+    CANCEL_SUBSCRIPTION = "cancel_subscription", "Cancel the subscription now"
 
 
 class Tenant(models.Model):
@@ -53,6 +69,18 @@ class Tenant(models.Model):
     )
     clock_heartbeat_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="Sandbox: when the running advance last moved (real time)"
+    )
+    dunning_retry_days = ArrayField(
+        models.PositiveIntegerField(),
+        default=default_dunning_retry_days,
+        blank=True,
+        help_text="Dunning: days after the first failed payment at which the charge is sent again",
+    )
+    dunning_final_action = models.CharField(
+        max_length=32,
+        choices=DunningFinalAction.choices,
+        default=DunningFinalAction.NONE,
+        help_text="Dunning: what happens after the last retry fails",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

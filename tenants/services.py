@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import datetime
 from typing import Any
@@ -10,8 +11,19 @@ from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tenants import clock
-from tenants.errors import Conflict, NotFound
-from tenants.models import ApiKey, Role, Tenant, TenantRef, User, generate_api_key, hash_api_key, tenant_pk
+from tenants.errors import Conflict, Invalid, NotFound
+from tenants.models import (
+    ApiKey,
+    DunningFinalAction,
+    Role,
+    Tenant,
+    TenantRef,
+    User,
+    generate_api_key,
+    hash_api_key,
+    tenant_get,
+    tenant_pk,
+)
 from tenants.sandbox import sandbox_clock_start
 
 EMAIL_TAKEN = "A user with this email already exists."
@@ -70,3 +82,40 @@ def api_key_revoke(*, tenant: TenantRef, key_id: uuid.UUID) -> ApiKey:
         key.revoked_at = clock.real_now()  # a credential's time, like tokens
         key.save(update_fields=["revoked_at"])
     return key
+
+
+# Dunning settings (API.md Part 2, "Collections")
+
+DUNNING_MAX_RETRIES = 10
+DUNNING_MAX_DAY = 365
+RETRY_DAYS_INVALID = (
+    f"retry_days is a list of at most {DUNNING_MAX_RETRIES} whole numbers of days from 1 to {DUNNING_MAX_DAY}, "
+    "strictly increasing, like [3, 5, 7]; [] for no retries."
+)
+
+
+@transaction.atomic
+def tenant_dunning_set(
+    *, tenant: TenantRef, retry_days: list[int] | None = None, final_action: str | None = None
+) -> Tenant:
+    """Set the tenant's dunning schedule and/or final action (what is given); 400 naming
+    `dunning.retry_days` unless the days are strictly increasing positive whole numbers
+    (at most DUNNING_MAX_RETRIES). Invoices already failing keep their next retry; the
+    ones after it follow the new days."""
+    found = tenant_get(tenant)
+    fields: list[str] = []
+    if retry_days is not None:
+        valid = (
+            len(retry_days) <= DUNNING_MAX_RETRIES
+            and all(isinstance(day, int) and not isinstance(day, bool) for day in retry_days)
+            and all(1 <= day <= DUNNING_MAX_DAY for day in retry_days)
+            and all(a < b for a, b in itertools.pairwise(retry_days))
+        )
+        if not valid:
+            raise Invalid({"dunning.retry_days": [RETRY_DAYS_INVALID]}, code="invalid_retry_days")
+        found.dunning_retry_days, fields = list(retry_days), [*fields, "dunning_retry_days"]
+    if final_action is not None:
+        found.dunning_final_action, fields = DunningFinalAction(final_action), [*fields, "dunning_final_action"]
+    if fields:
+        found.save(update_fields=fields)
+    return found
