@@ -25,7 +25,6 @@ import uuid
 from datetime import datetime, timedelta
 
 import structlog
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 
@@ -42,7 +41,6 @@ log = structlog.get_logger(__name__)
 
 INVOICE_NOT_OPEN_FOR_PAY = "Only open invoices can be paid; this one is {status}."
 NOTHING_DUE = "This invoice has no amount due: there is nothing to charge."
-NO_PAYMENT_PROVIDER = "No payment provider is configured (PAYMENT_PROVIDER_URL): nothing can be charged."
 
 
 def _retry_at(invoice: Invoice, retry_days: list[int]) -> datetime | None:
@@ -142,12 +140,11 @@ def dunning_tenants_due(*, now: datetime | None = None) -> list[uuid.UUID]:
 
 def invoice_pay(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
     """Charge the open invoice now: a new attempt (counted in `attempt_count`), sent
-    once this commits; the dunning schedule stays as it is. 409 unless open."""
+    once this commits (nothing is sent without PAYMENT_PROVIDER_URL, as for every
+    charge); the dunning schedule stays as it is. 409 unless open with an amount due."""
     tenant_id = tenant_pk(tenant)
     with transaction.atomic():
         invoice = invoice_services.open_invoice_locked(tenant_id, invoice_id, INVOICE_NOT_OPEN_FOR_PAY)
-        if not settings.PAYMENT_PROVIDER_URL:
-            raise Conflict(NO_PAYMENT_PROVIDER, code="no_payment_provider")
         if invoice.amount_due <= 0:
             raise Conflict(NOTHING_DUE, code="nothing_due")
         services.charge_attempt_create(invoice)
