@@ -61,8 +61,7 @@ def failure_record(invoice: Invoice, attempt: ChargeAttempt | None) -> bool:
         invoice.next_payment_attempt = _retry_at(invoice, tenant.dunning_retry_days)
     invoice.attempt_count = max(invoice.attempt_count, 1)  # charged some other way: that was one
     invoice.save(update_fields=["first_failed_at", "retries_sent", "next_payment_attempt", "attempt_count"])
-    latest = invoice.charge_attempts.order_by("-created_at").values_list("pk", flat=True).first()
-    is_latest = attempt is None or latest == attempt.pk
+    is_latest = attempt is None or attempt.number == invoice.attempt_count
     return is_latest and invoice.next_payment_attempt is None
 
 
@@ -135,7 +134,7 @@ def dunning_tenants_due(*, now: datetime | None = None) -> list[uuid.UUID]:
         next_payment_attempt__lte=now or clock.real_now(),
         tenant__sandbox=False,
     )
-    return list(rows.values_list("tenant_id", flat=True).distinct())
+    return list(rows.order_by().values_list("tenant_id", flat=True).distinct())
 
 
 def invoice_pay(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
