@@ -27,6 +27,7 @@ from tenants.inputs import JsonInput, UniqueListField
 from tenants.models import DunningFinalAction, Role
 from tenants.scoping import DetailUpdateApi, ListCreateApi, TenantScopedApi
 from tenants.serializers import TenantOutput as TenantBaseOutput
+from tenants.validators import DUNNING_MAX_DAY, DUNNING_MAX_RETRIES
 
 FIXED = "Never changes (400 naming it): create a new tax rate instead."
 PERCENTAGE_INVALID = 'percentage is a decimal string from 0 to 100 with at most 4 decimal places, like "8.875".'
@@ -141,8 +142,8 @@ class DunningInput(JsonInput):
         child=serializers.IntegerField(),
         required=False,
         help_text=(
-            f"Strictly increasing days from 1 to {tenant_services.DUNNING_MAX_DAY}, "
-            f"at most {tenant_services.DUNNING_MAX_RETRIES}; [] for no retries. Default [3, 5, 7]."
+            f"Strictly increasing days from 1 to {DUNNING_MAX_DAY}, "
+            f"at most {DUNNING_MAX_RETRIES}; [] for no retries. Default [3, 5, 7]."
         ),
     )
     final_action = serializers.ChoiceField(choices=DunningFinalAction.choices, required=False)

@@ -31,6 +31,8 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 from django_scopes.manager import DisabledQuerySet
 
+from tenants.validators import validate_retry_days
+
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
@@ -74,6 +76,7 @@ class Tenant(models.Model):
         models.PositiveIntegerField(),
         default=default_dunning_retry_days,
         blank=True,
+        validators=[validate_retry_days],
         help_text="Dunning: days after the first failed payment at which the charge is sent again",
     )
     dunning_final_action = models.CharField(

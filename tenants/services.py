@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,7 @@ from tenants.models import (
     tenant_pk,
 )
 from tenants.sandbox import sandbox_clock_start
+from tenants.validators import RETRY_DAYS_INVALID, retry_days_valid
 
 EMAIL_TAKEN = "A user with this email already exists."
 API_KEY_NOT_FOUND = "No such API key."
@@ -86,13 +86,6 @@ def api_key_revoke(*, tenant: TenantRef, key_id: uuid.UUID) -> ApiKey:
 
 # Dunning settings (API.md Part 2, "Collections")
 
-DUNNING_MAX_RETRIES = 10
-DUNNING_MAX_DAY = 365
-RETRY_DAYS_INVALID = (
-    f"retry_days is a list of at most {DUNNING_MAX_RETRIES} whole numbers of days from 1 to {DUNNING_MAX_DAY}, "
-    "strictly increasing, like [3, 5, 7]; [] for no retries."
-)
-
 
 @transaction.atomic
 def tenant_dunning_set(
@@ -105,13 +98,7 @@ def tenant_dunning_set(
     found = tenant_get(tenant)
     fields: list[str] = []
     if retry_days is not None:
-        valid = (
-            len(retry_days) <= DUNNING_MAX_RETRIES
-            and all(isinstance(day, int) and not isinstance(day, bool) for day in retry_days)
-            and all(1 <= day <= DUNNING_MAX_DAY for day in retry_days)
-            and all(a < b for a, b in itertools.pairwise(retry_days))
-        )
-        if not valid:
+        if not retry_days_valid(retry_days):
             raise Invalid({"dunning.retry_days": [RETRY_DAYS_INVALID]}, code="invalid_retry_days")
         found.dunning_retry_days, fields = list(retry_days), [*fields, "dunning_retry_days"]
     if final_action is not None:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 import time_machine
 
 from invoices.models import Invoice
@@ -23,9 +24,9 @@ from subscriptions.models import Subscription
 from subscriptions.tests.factories import SubscriptionFactory
 from tenants import sandbox
 from tenants.models import Tenant
-from tenants.services import RETRY_DAYS_INVALID
 from tenants.tests.factories import make_sandbox
 from tenants.tests.utils import at, at_once, ts
+from tenants.validators import RETRY_DAYS_INVALID
 from webhooks.models import Event
 from webhooks.tests.factories import WebhookEndpointFactory
 
@@ -331,6 +332,14 @@ def test_the_rule_for_retry_days_is_spelled_out(api, turl):
     assert response.json()["errors"] == [
         {"code": "invalid_retry_days", "detail": RETRY_DAYS_INVALID, "attr": "dunning.retry_days"}
     ]
+
+
+@pytest.mark.parametrize("days", [[5, 3], [0], list(range(1, 12))])
+def test_the_admin_form_holds_the_same_rule(tenant, days):
+    tenant.dunning_retry_days = days
+    with pytest.raises(ValidationError) as raised:
+        tenant.full_clean()
+    assert raised.value.message_dict == {"dunning_retry_days": [RETRY_DAYS_INVALID]}
 
 
 def test_a_member_may_not_set_dunning(member_api, turl):

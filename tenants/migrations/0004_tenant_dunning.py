@@ -2,6 +2,7 @@
 
 import django.contrib.postgres.fields
 import tenants.models
+import tenants.validators
 from django.db import migrations, models
 
 
@@ -20,6 +21,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tenant',
             name='dunning_retry_days',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.PositiveIntegerField(), blank=True, default=tenants.models.default_dunning_retry_days, help_text='Dunning: days after the first failed payment at which the charge is sent again', size=None),
+            field=django.contrib.postgres.fields.ArrayField(base_field=models.PositiveIntegerField(), blank=True, default=tenants.models.default_dunning_retry_days, help_text='Dunning: days after the first failed payment at which the charge is sent again', size=None, validators=[tenants.validators.validate_retry_days]),
         ),
     ]
