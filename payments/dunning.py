@@ -61,7 +61,8 @@ def failure_record(invoice: Invoice, attempt: ChargeAttempt | None) -> bool:
         invoice.next_payment_attempt = _retry_at(invoice, tenant.dunning_retry_days)
     invoice.attempt_count = max(invoice.attempt_count, 1)  # charged some other way: that was one
     invoice.save(update_fields=["first_failed_at", "retries_sent", "next_payment_attempt", "attempt_count"])
-    is_latest = attempt is None or attempt.number == invoice.attempt_count
+    latest = invoice.charge_attempts.order_by("-created_at", "-pk").values_list("pk", flat=True).first()
+    is_latest = attempt is None or latest == attempt.pk
     return is_latest and invoice.next_payment_attempt is None
 
 

@@ -32,9 +32,6 @@ class ChargeAttempt(TenantOwnedModel):
     amount = money_field(help_text="The invoice's amount_due when the charge was sent")
     currency = models.CharField(max_length=3)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
-    number = models.PositiveIntegerField(
-        default=0, help_text="Its place among the invoice's charge requests (the invoice's attempt_count when sent)"
-    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

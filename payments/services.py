@@ -109,7 +109,6 @@ def charge_attempt_create(invoice: Invoice) -> ChargeAttempt:
         invoice=invoice,
         amount=invoice.amount_due,
         currency=invoice.currency,
-        number=invoice.attempt_count,
         created_at=clock.real_now(),
     )
 

@@ -64,14 +64,6 @@ class Tenant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     default_currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, upper case")
-    sandbox = models.BooleanField(default=False, editable=False, help_text="Lives on its own clock; set at sign-up")
-    clock_time = models.DateTimeField(null=True, blank=True, editable=False, help_text="Sandbox: its business time")
-    clock_advancing_to = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="Sandbox: where the running advance takes the clock"
-    )
-    clock_heartbeat_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="Sandbox: when the running advance last moved (real time)"
-    )
     dunning_retry_days = ArrayField(
         models.PositiveIntegerField(),
         default=default_dunning_retry_days,
@@ -84,6 +76,14 @@ class Tenant(models.Model):
         choices=DunningFinalAction.choices,
         default=DunningFinalAction.NONE,
         help_text="Dunning: what happens after the last retry fails",
+    )
+    sandbox = models.BooleanField(default=False, editable=False, help_text="Lives on its own clock; set at sign-up")
+    clock_time = models.DateTimeField(null=True, blank=True, editable=False, help_text="Sandbox: its business time")
+    clock_advancing_to = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Sandbox: where the running advance takes the clock"
+    )
+    clock_heartbeat_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Sandbox: when the running advance last moved (real time)"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -2,6 +2,13 @@
 
 from django.db import migrations, models
 
+# Invoices charged before: attempt_count counts the charge attempts they already have.
+BACKFILL_ATTEMPT_COUNT = '''
+UPDATE invoices_invoice i SET attempt_count = c.n
+FROM (SELECT invoice_id, count(*) AS n FROM payments_chargeattempt GROUP BY invoice_id) c
+WHERE i.id = c.invoice_id
+'''
+
 
 class Migration(migrations.Migration):
 
@@ -9,6 +16,7 @@ class Migration(migrations.Migration):
         ('invoices', '0011_invoice_usage_seq'),
         ('subscriptions', '0004_plan_segments'),
         ('tenants', '0004_tenant_dunning'),
+        ('payments', '0002_charge_attempts_and_refunds'),
     ]
 
     operations = [
@@ -36,4 +44,5 @@ class Migration(migrations.Migration):
             model_name='invoice',
             index=models.Index(condition=models.Q(('next_payment_attempt__isnull', False)), fields=['tenant', 'next_payment_attempt'], name='invoice_next_attempt_idx'),
         ),
+        migrations.RunSQL(BACKFILL_ATTEMPT_COUNT, migrations.RunSQL.noop),
     ]

@@ -11,8 +11,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 import time_machine
+from django.core.exceptions import ValidationError
 
 from invoices.models import Invoice
 from invoices.services import invoice_due_subscriptions, invoice_void
@@ -62,7 +62,7 @@ def setup(tenant, provider, django_capture_on_commit_callbacks):
     """Acme's January invoice of 49.00, finalized and charged once (attempt 1)."""
     WebhookEndpointFactory(tenant=tenant, event_types=[])  # so that events are kept
     sub = SubscriptionFactory(tenant=tenant, start_at=at(2026, 1, 1))
-    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(FEB_1 + timedelta(hours=1)):
+    with time_machine.travel(FEB_1 + timedelta(hours=1)), django_capture_on_commit_callbacks(execute=True):
         invoice_due_subscriptions(tenant=tenant.id, as_of=FEB_1)
     invoice = Invoice.objects.for_tenant(tenant).get()
     assert (invoice.attempt_count, invoice.next_payment_attempt) == (1, None)
@@ -72,7 +72,7 @@ def setup(tenant, provider, django_capture_on_commit_callbacks):
 
 def fail(invoice, when, msg_id, captured):
     """The provider reports the latest charge failed, at `when`."""
-    with captured(execute=True), time_machine.travel(when, tick=False):
+    with time_machine.travel(when, tick=False), captured(execute=True):
         response = post(body(invoice, type="payment.failed", failure_reason="card_declined"), msg_id=msg_id)
     assert response.status_code == 200, response.content
     assert response.json()["outcome"] == "payment_failed"
@@ -81,7 +81,7 @@ def fail(invoice, when, msg_id, captured):
 
 
 def sweep(when, captured) -> int:
-    with captured(execute=True), time_machine.travel(when, tick=False):
+    with time_machine.travel(when, tick=False), captured(execute=True):
         return tasks.dunning_sweep()
 
 
@@ -196,7 +196,7 @@ def test_the_failure_of_an_older_attempt_takes_no_final_action(
     _sub, invoice = setup
     invoice = fail(invoice, FAILED_AT, "f1", django_capture_on_commit_callbacks)
     sweep(FAILED_AT + DAY, django_capture_on_commit_callbacks)  # the last retry, pending
-    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(FAILED_AT + DAY, tick=False):
+    with time_machine.travel(FAILED_AT + DAY, tick=False), django_capture_on_commit_callbacks(execute=True):
         dunning.invoice_pay(tenant=tenant.id, invoice_id=invoice.pk)  # of the same amount, newer still
     first_retry = ChargeAttempt.objects.filter(invoice=invoice).order_by("created_at")[1]
     assert first_retry.outcome == "pending"
