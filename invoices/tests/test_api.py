@@ -53,6 +53,8 @@ INVOICE_FIELDS = {
     "due_at",
     "paid_at",
     "voided_at",
+    "attempt_count",
+    "next_payment_attempt",
     "lines",
 }
 RUN_FIELDS = {"id", "status", "as_of", "invoices_created", "started_at", "finished_at", "error"}

@@ -189,21 +189,6 @@ def test_none_leaves_the_invoice_open_and_no_retries_means_the_final_action_at_o
     assert invoice.status == "uncollectible"
 
 
-def test_the_failure_of_an_older_attempt_takes_no_final_action(
-    tenant, setup, provider, django_capture_on_commit_callbacks
-):
-    set_dunning(tenant, dunning_retry_days=[1], dunning_final_action="mark_uncollectible")
-    _sub, invoice = setup
-    invoice = fail(invoice, FAILED_AT, "f1", django_capture_on_commit_callbacks)
-    sweep(FAILED_AT + DAY, django_capture_on_commit_callbacks)  # the last retry, pending
-    with time_machine.travel(FAILED_AT + DAY, tick=False), django_capture_on_commit_callbacks(execute=True):
-        dunning.invoice_pay(tenant=tenant.id, invoice_id=invoice.pk)  # of the same amount, newer still
-    first_retry = ChargeAttempt.objects.filter(invoice=invoice).order_by("created_at")[1]
-    assert first_retry.outcome == "pending"
-    invoice = fail(invoice, FAILED_AT + DAY + timedelta(hours=1), "f2", django_capture_on_commit_callbacks)
-    assert invoice.status == "open"  # the newest attempt (the pay route's) may still succeed
-
-
 # Exactly one charge per retry
 
 

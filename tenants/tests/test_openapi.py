@@ -136,7 +136,9 @@ def test_every_tenant_post_and_delete_takes_an_optional_idempotency_key_and_docu
         for path, method, op in operations(schema)
         if path.startswith("/v1/tenants/{tenant_id}/") and method in ("post", "delete")
     ]
-    assert len(writes) == 23  # 19, and issue #13: change, change/preview, DELETE pending-change, clock/advance
+    assert (
+        len(writes) == 24
+    )  # 19, and issue #13: change, change/preview, DELETE pending-change, clock/advance; invoices/{id}/pay
     for path, _method, operation in writes:
         header = parameter(operation, "Idempotency-Key")
         assert header["in"] == "header", path
