@@ -50,7 +50,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from billing_project.bulk import insert_rows
-from invoices.calculation import LateUsage, LineDraft, Proration, invoice_lines
+from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines
+from invoices.discounting import DiscountBook, discount_book
 from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
 from invoices.models import AMOUNT_LIMIT, WINDOW_REASONS, BalanceTransaction, Invoice, InvoiceLine
 from invoices.serializers import invoice_body
@@ -94,6 +95,13 @@ class Bill:
     late: list[LateUsage] = field(default_factory=list)
     lines: list[LineDraft] = field(default_factory=list)
     error: str = ""
+    # The billing period the window is part of, when it is not the whole of one (a
+    # cancellation's, a segment's): discounts count and cap per billing period.
+    period: tuple[datetime, datetime] | None = None
+
+    @property
+    def billing_period(self) -> tuple[datetime, datetime]:
+        return self.period or (self.start, self.end)
 
     @property
     def window(self) -> UsageWindow:
@@ -147,7 +155,9 @@ def partial_bill(sub: Subscription, now: datetime) -> Bill | None:
     start, end = sub.current_period_start, sub.current_period_end
     if now <= start:
         return None
-    return Bill(sub, start, now, reason=Reason.CANCELLATION, proration=Proration.of(start, now, start, end))
+    return Bill(
+        sub, start, now, reason=Reason.CANCELLATION, proration=Proration.of(start, now, start, end), period=(start, end)
+    )
 
 
 def line_fits(line: LineDraft) -> bool:
@@ -208,12 +218,15 @@ touched AS (
          AND e.timestamp >= i.period_start AND e.timestamp < i.period_end
 )
 SELECT t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end,
-       coalesce(sum(l.quantity), 0) AS billed, coalesce(sum(l.amount), 0) AS billed_amount
+       coalesce(sum(l.quantity), 0) AS billed, coalesce(sum(l.amount), 0) AS billed_amount,
+       coalesce(sum(l.amount) FILTER (WHERE l.kind = 'usage'), 0) AS source_amount,
+       i.subtotal, i.discount, i.status IN ('void', 'uncollectible') AS closed
 FROM touched t
 JOIN invoices_invoice i ON i.id = t.invoice_id
 LEFT JOIN invoices_invoiceline l ON l.meter_id = t.meter_id
      AND ((l.invoice_id = t.invoice_id AND l.kind = 'usage') OR (l.source_invoice_id = t.invoice_id))
-GROUP BY t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end
+GROUP BY t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end,
+         i.subtotal, i.discount, i.status
 ORDER BY i.period_start
 """
 
@@ -251,20 +264,24 @@ def late_usage_for(
     plan_of = {s.pk: s.plan_id for s in subs}
     charge_of = {(plan_id, c.meter_id): c for plan_id, cs in charges.items() for c in cs}
     candidates = []
-    for invoice_id, sub_id, customer_id, meter_id, start, end, billed, billed_amount in touched:
+    for invoice_id, sub_id, customer_id, meter_id, start, end, billed, billed_amount, *source in touched:
         charge = charge_of.get((plan_of[sub_id], meter_id))
         if charge is not None:  # events of a meter the plan does not charge cost nothing
             window = UsageWindow(customer_id, start, end)
-            candidates.append((invoice_id, sub_id, window, charge, billed, billed_amount))
+            candidates.append((invoice_id, sub_id, window, charge, billed, billed_amount, source))
     if not candidates:
         return {}
     meters = list({c[3].meter_id: c[3].meter for c in candidates}.values())
     totals = usage_totals_for_period(tenant=tenant, windows=list({c[2] for c in candidates}), meters=meters)
     found: dict[uuid.UUID, list[LateUsage]] = {}
-    for invoice_id, sub_id, window, charge, billed, billed_amount in candidates:
+    for invoice_id, sub_id, window, charge, billed, billed_amount, source in candidates:
         quantity = totals[(window, charge.meter_id)]
         if quantity != billed:
-            late = LateUsage(charge, window.start, window.end, billed, quantity, invoice_id, billed_amount)
+            source_amount, subtotal, discount, closed = source
+            late = LateUsage(
+                charge, window.start, window.end, billed, quantity, invoice_id, billed_amount,
+                source_amount=source_amount, source=SourceInvoice(subtotal, discount, closed),
+            )  # fmt: skip
             found.setdefault(sub_id, []).append(late)
     return found
 
@@ -308,6 +325,7 @@ _LINE_COLUMNS = {
     "tenant_id": "uuid", "invoice_id": "uuid", "position": "smallint", "kind": "text", "description": "text",
     "meter_id": "uuid", "meter_code": "text", "model": "text", "quantity": "numeric", "amount": "numeric",
     "tiers": "jsonb", "period_start": "timestamptz", "period_end": "timestamptz", "source_invoice_id": "uuid",
+    "discount_id": "uuid",
 }  # fmt: skip
 
 
@@ -318,6 +336,7 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
         "description": draft.description[:300], "meter_id": draft.meter_id, "meter_code": draft.meter_code,
         "model": draft.model, "quantity": draft.quantity, "amount": draft.amount, "tiers": draft.tiers,
         "period_start": draft.period_start, "period_end": draft.period_end, "source_invoice_id": draft.source_invoice_id,
+        "discount_id": draft.discount_id,
     }  # fmt: skip
 
 
@@ -349,15 +368,25 @@ def frozen_taxes(totals: Totals, currency: str) -> list[dict[str, str]]:
     ]
 
 
-def bill_totals(bill: Bill, *, balance: Decimal, tax_rates: Sequence[TaxRateSpec]) -> Totals:
-    """The amounts of a priced bill (the run, a cancellation and the preview alike)."""
-    return invoice_totals(
-        bill.lines,
+def bill_totals(
+    bill: Bill, *, balance: Decimal, tax_rates: Sequence[TaxRateSpec], discounts: DiscountBook | None = None
+) -> Totals:
+    """The amounts of a priced bill (the run, a cancellation and the preview alike),
+    with what the customer's `discounts` take off it, booked in them and added to the
+    bill as its `discount` lines."""
+    charges = [line for line in bill.lines if line.kind != InvoiceLine.Kind.DISCOUNT]
+    offers = discounts.offers(bill) if discounts is not None else []
+    totals = invoice_totals(
+        charges,
         currency=bill.subscription.plan.currency,
         balance=balance,
+        discounts=[offer.off for offer in offers],
         tax_rates=tax_rates,
         credit_purchase=bill.reason == Reason.CREDIT_PURCHASE,
     )
+    if discounts is not None:
+        bill.lines = [*charges, *discounts.use(bill, offers, totals.discounts)]
+    return totals
 
 
 def _body(invoice: Invoice, bill: Bill) -> Callable[[], dict[str, Any]]:
@@ -423,6 +452,8 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -
     if not bills:
         return []
     tenant_id = tenant_pk(tenant)
+    # The discounts' locks before the customers' (the order every writer takes them in).
+    discounts = discount_book(tenant=tenant_id, bills=bills, now=now, lock=True)
     balances = customer_balances(tenant=tenant_id, bills=bills)
     rates = tax_rates_for_customers(tenant=tenant_id, customer_ids={b.subscription.customer_id for b in bills})
     numbers = _take_numbers(tenant_id, len(bills))
@@ -430,7 +461,10 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -
     for bill, number in zip(bills, numbers, strict=True):
         key = (bill.subscription.customer_id, bill.subscription.plan.currency)
         totals = bill_totals(
-            bill, balance=balances.get(key, Decimal(0)), tax_rates=rates.get(bill.subscription.customer_id, [])
+            bill,
+            balance=balances.get(key, Decimal(0)),
+            tax_rates=rates.get(bill.subscription.customer_id, []),
+            discounts=discounts,
         )
         balances[key] = balances.get(key, Decimal(0)) + totals.balance_change
         invoice = build_invoice(tenant=tenant_id, bill=bill, number=number, now=now, totals=totals)
@@ -444,6 +478,7 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -
     )
     insert_rows(InvoiceLine._meta.db_table, _LINE_COLUMNS, lines)
     BalanceTransaction.objects.bulk_create(ledger)
+    discounts.save(tenant=tenant_id)
     events_publish(
         tenant=tenant_id,
         events=[(EventType.INVOICE_FINALIZED, _body(inv, b)) for inv, b in zip(invoices, bills, strict=True)],

@@ -20,6 +20,7 @@ from django.db.models import F, Q
 
 from invoices import billing
 from invoices.calculation import LineDraft
+from invoices.discounting import discount_book
 from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import invoice_body
@@ -314,9 +315,10 @@ class InvoicePreview:
 
 def invoice_preview(*, tenant: TenantRef, subscription: Subscription) -> InvoicePreview:
     """The invoice the current period will produce at its end: the fee in full, the
-    usage stored so far and late usage of earlier periods, priced by the run's own
-    code; nothing is stored and no number is taken. During a trial it is the first
-    billed period's invoice (the trial itself is free)."""
+    usage stored so far, late usage of earlier periods and the discounts that would
+    apply, priced by the run's own code; nothing is stored, no number is taken and no
+    discount is used. During a trial it is the first billed period's invoice (the
+    trial itself is free)."""
     sub = Subscription.objects.select_related("plan").get(pk=subscription.pk)
     if not sub.is_live or (sub.in_trial_window and sub.cancel_at_period_end):
         raise Conflict(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
@@ -329,7 +331,8 @@ def invoice_preview(*, tenant: TenantRef, subscription: Subscription) -> Invoice
     balances = billing.customer_balances(tenant=tenant, bills=[bill], lock=False)
     balance = balances.get((sub.customer_id, sub.plan.currency), Decimal(0))
     rates = tax_rates_for_customers(tenant=tenant, customer_ids=[sub.customer_id]).get(sub.customer_id, [])
-    totals = billing.bill_totals(bill, balance=balance, tax_rates=rates)
+    discounts = discount_book(tenant=tenant, bills=[bill], now=bill.end, lock=False)  # read, never saved
+    totals = billing.bill_totals(bill, balance=balance, tax_rates=rates, discounts=discounts)
     invoice = billing.build_invoice(tenant=tenant, bill=bill, number="", now=bill.end, totals=totals)
     invoice.status, invoice.paid_at = Invoice.Status.OPEN, None
     return InvoicePreview(invoice, bill.lines)

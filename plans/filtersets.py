@@ -1,6 +1,6 @@
-"""List filters of the catalog: `?code=`, `?aggregation=`, `?active=`, `?currency=`, `?interval=`."""
+"""List filters of the catalog: `?code=`, `?aggregation=`, `?active=`, `?currency=`, `?interval=`, `?duration=`."""
 
-from plans.models import Meter, Plan, TaxRate
+from plans.models import Coupon, Meter, Plan, TaxRate
 from tenants.filtersets import StrictFilterSet
 
 
@@ -20,3 +20,9 @@ class TaxRateFilterSet(StrictFilterSet):
     class Meta:
         model = TaxRate
         fields = ["code", "active"]
+
+
+class CouponFilterSet(StrictFilterSet):
+    class Meta:
+        model = Coupon
+        fields = ["code", "active", "duration"]

@@ -1,5 +1,5 @@
-"""The catalog: meters (how usage adds up), plans (what it costs) and tax rates (what
-is added on top).
+"""The catalog: meters (how usage adds up), plans (what it costs), tax rates (what
+is added on top) and coupons (what is taken off).
 
 Prices are immutable once a plan exists: a price change is a new plan, so invoices of
 past periods can always be explained by the plan they were computed from. Services in
@@ -13,6 +13,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -301,3 +302,80 @@ class DefaultTaxRate(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.position}. {self.tax_rate_id}"
+
+
+# A coupon's percent_off: above 0, at most 100, with at most 4 decimal places (like a tax rate's).
+PERCENT_OFF_DECIMAL_PLACES = PERCENTAGE_DECIMAL_PLACES
+PERCENT_OFF_MAX = PERCENTAGE_MAX
+
+
+class Coupon(TenantOwnedModel):
+    """A discount the tenant offers, redeemed by attaching it to a customer (or to one
+    of its subscriptions) as a `subscriptions.Discount`.
+
+    Exactly one of `percent_off` (0 < p ≤ 100) and `amount_off` (> 0, in `currency`);
+    `duration` says for how long an attached discount applies: `once` (one invoice, or
+    for an amount until it is used up), `repeating` (`duration_in_periods` billing
+    periods) or `forever`. `plan_ids` (empty: every plan) limits the invoices it
+    applies to; `max_redemptions` and `redeem_by` limit how often and until when it
+    can be attached (`times_redeemed` counts the attachments). Only `name` and
+    `active` change once it exists (an inactive coupon takes no new redemptions;
+    discounts already attached keep applying).
+    """
+
+    class Duration(models.TextChoices):
+        ONCE = "once", "Once"
+        REPEATING = "repeating", "Repeating"
+        FOREVER = "forever", "Forever"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(max_length=100, help_text="Unique in the tenant; discounts are attached by it")
+    name = models.CharField(max_length=200, help_text="Shown on the invoices' discount lines")
+    percent_off = models.DecimalField(
+        max_digits=3 + PERCENT_OFF_DECIMAL_PLACES,
+        decimal_places=PERCENT_OFF_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        help_text="Above 0, at most 100; or amount_off",
+    )
+    amount_off = money_field(null=True, blank=True, help_text="Above 0, in currency; or percent_off")
+    currency = models.CharField(
+        max_length=3, blank=True, default="", validators=[validate_currency_code], help_text="amount_off's"
+    )
+    duration = models.CharField(max_length=10, choices=Duration.choices)
+    duration_in_periods = models.PositiveIntegerField(null=True, blank=True, help_text="repeating: how many periods")
+    max_redemptions = models.PositiveIntegerField(null=True, blank=True, help_text="Null: no limit")
+    times_redeemed = models.PositiveIntegerField(default=0, help_text="How many discounts were attached from it")
+    redeem_by = models.DateTimeField(null=True, blank=True, help_text="Business time after which it cannot be attached")
+    plan_ids = ArrayField(
+        models.UUIDField(), default=list, blank=True, help_text="Plans whose invoices it discounts; empty: every plan"
+    )
+    active = models.BooleanField(default=True, help_text="Inactive coupons take no new redemptions")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="plans_coupon_unique_code"),
+            models.CheckConstraint(
+                condition=Q(percent_off__gt=0, percent_off__lte=100, amount_off__isnull=True, currency="")
+                | Q(percent_off__isnull=True, amount_off__gt=0) & ~Q(currency=""),
+                name="plans_coupon_percent_or_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration="repeating", duration_in_periods__gte=1)
+                | Q(duration__in=["once", "forever"], duration_in_periods__isnull=True),
+                name="plans_coupon_duration_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_redemptions__isnull=True)
+                | Q(max_redemptions__gte=1, times_redeemed__lte=models.F("max_redemptions")),
+                name="plans_coupon_redemptions_within_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def applies_to_plan(self, plan_id: uuid.UUID) -> bool:
+        return not self.plan_ids or plan_id in self.plan_ids

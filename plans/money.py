@@ -49,7 +49,7 @@ def quantize_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(minor_unit(currency), rounding=MONEY_ROUNDING, context=_CONTEXT)
 
 
-def prorate_money(amount: Decimal, part: int, whole: int, currency: str) -> Decimal:
+def prorate_money(amount: Decimal, part: int | Decimal, whole: int | Decimal, currency: str) -> Decimal:
     """`amount` × part / whole, rounded once to the minor unit (half up).
 
     The fraction itself is never rounded (API.md: proration by microseconds), so a
