@@ -103,7 +103,7 @@ class CouponDetailApi(TenantScopedApi):
     # Declared only so that the service sees the attempt and names the field (400).
     PatchInput._declared_fields.update(
         {
-            field: serializers.JSONField(required=False, write_only=True, help_text=FIXED)
+            field: serializers.JSONField(required=False, allow_null=True, write_only=True, help_text=FIXED)
             for field in services.COUPON_FIXED_FIELDS
         }
     )

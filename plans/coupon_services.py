@@ -38,6 +38,7 @@ PERIODS_REQUIRED = "duration_in_periods (1 or more) is required for a repeating 
 PERIODS_NOT_ALLOWED = "duration_in_periods applies to repeating coupons only."
 REDEEM_BY_PAST = "redeem_by must be in the future: after it the coupon cannot be redeemed."
 UNKNOWN_PLAN = "No plan with id {plan_id} in this tenant."
+PLAN_LISTED_TWICE = "Plan {plan_id} is listed twice."
 COUPON_IMMUTABLE = "{field} of a coupon never changes: create a new coupon instead."
 COUPON_EDITABLE_FIELDS = ("name", "active")
 COUPON_FIXED_FIELDS = (
@@ -84,14 +85,16 @@ def _duration_errors(errors: Errors, duration: str, duration_in_periods: int | N
 
 
 def _plan_errors(errors: Errors, tenant: TenantRef, plan_ids: Sequence[uuid.UUID]) -> None:
+    """Each unknown or repeated plan at its place: `plan_ids.2`."""
     known = set(Plan.objects.for_tenant(tenant).filter(pk__in=set(plan_ids)).values_list("pk", flat=True))
-    missing = {
-        str(index): [Message(UNKNOWN_PLAN.format(plan_id=plan_id), code="does_not_exist")]
-        for index, plan_id in enumerate(plan_ids)
-        if plan_id not in known
-    }
-    if missing:
-        errors["plan_ids"] = missing
+    wrong = {}
+    for index, plan_id in enumerate(plan_ids):
+        if plan_id not in known:
+            wrong[str(index)] = [Message(UNKNOWN_PLAN.format(plan_id=plan_id), code="does_not_exist")]
+        elif plan_id in plan_ids[:index]:
+            wrong[str(index)] = [Message(PLAN_LISTED_TWICE.format(plan_id=plan_id), code="duplicate")]
+    if wrong:
+        errors["plan_ids"] = wrong
 
 
 def coupon_create(

@@ -26,6 +26,7 @@ from tenants.scoping import TenantScopedApi
 class DiscountListCreateApi(TenantScopedApi):
     model = Discount
     serializer_class = DiscountOutput
+    cursor_ordering = ("position",)  # the order they apply in
 
     @extend_schema_serializer(component_name="DiscountCreateInput")
     class Input(JsonInput):

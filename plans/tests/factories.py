@@ -16,7 +16,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from plans.models import Charge, Meter, Plan, TaxRate
+from plans.models import Charge, Coupon, Meter, Plan, TaxRate
 from plans.pricing import ChargeSpec
 from tenants.tests.factories import TenantOwnedFactory, in_tenant
 
@@ -58,6 +58,28 @@ class TaxRateFactory(TenantOwnedFactory[TaxRate]):
     code = factory.Sequence(lambda n: f"tax_{n}")
     name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
     percentage = Decimal("10")
+    active = True
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class CouponFactory(TenantOwnedFactory[Coupon]):
+    """An active coupon of 20 % off, forever, on every plan, without limits.
+    `CouponFactory(percent_off=None, amount_off=Decimal("10.00"), currency="USD")` for an amount."""
+
+    class Meta:
+        model = Coupon
+
+    code = factory.Sequence(lambda n: f"coupon_{n}")
+    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
+    percent_off = Decimal("20")
+    amount_off = None
+    currency = ""
+    duration = Coupon.Duration.FOREVER
+    duration_in_periods = None
+    max_redemptions = None
+    times_redeemed = 0
+    redeem_by = None
+    plan_ids = factory.LazyFunction(list)
     active = True
     created_at = factory.LazyFunction(timezone.now)
 
