@@ -35,7 +35,6 @@ from invoices.calculation import LineDraft
 from invoices.models import Invoice, InvoiceLine
 from invoices.totals import PercentOff
 from plans.models import Coupon
-from plans.money import format_price, format_quantity
 from subscriptions.discount_services import discounts_save_use
 from subscriptions.models import Discount, Subscription
 from subscriptions.selectors import discounts_for_billing
@@ -140,12 +139,8 @@ def _used_up(discount: Discount) -> bool:
 
 
 def _description(coupon: Coupon) -> str:
-    """"Launch (launch20): 20 % off", "Welcome (welcome10): 10.00 USD off"."""
-    if coupon.percent_off is not None:
-        off = f"{format_quantity(coupon.percent_off)} %"
-    else:
-        off = f"{format_price(coupon.amount_off or ZERO, coupon.currency)} {coupon.currency}"
-    return f"{coupon.name} ({coupon.code}): {off} off"
+    """ "Launch (launch20): 20 % off", "Welcome (welcome10): 10.00 USD off"."""
+    return f"{coupon.name} ({coupon.code}): {coupon.off} off"
 
 
 def discount_book(*, tenant: TenantRef, bills: Iterable[Bill], now: datetime, lock: bool) -> DiscountBook:

@@ -135,6 +135,19 @@ class Invoice(TenantOwnedModel):
         return self.total - self.credits_applied
 
 
+def _line_reference(to: type[models.Model], related_name: str, help_text: str) -> models.ForeignKey:
+    """A key that some kinds of lines carry (the partial indexes below serve them)."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        help_text=help_text,
+    )
+
+
 class InvoiceLine(TenantOwnedModel):
     """One line of an invoice. Usage lines keep the meter, the charge model, the
     quantity and the tier breakdown they were priced with; late-usage lines also keep
@@ -164,27 +177,13 @@ class InvoiceLine(TenantOwnedModel):
     amount = money_field()
     tiers = models.JSONField(default=list, blank=True)
     period_start = models.DateTimeField(
-        null=True, blank=True, help_text="Late usage: the period it belongs to; discount: the billing period it counts in"
+        null=True,
+        blank=True,
+        help_text="Late usage: the period it belongs to; discount: the billing period it counts in",
     )
     period_end = models.DateTimeField(null=True, blank=True)
-    source_invoice = models.ForeignKey(
-        Invoice,
-        null=True,
-        blank=True,
-        db_index=False,
-        on_delete=models.PROTECT,
-        related_name="late_lines",
-        help_text="Late usage: the earlier invoice whose period it corrects",
-    )
-    discount = models.ForeignKey(
-        Discount,
-        null=True,
-        blank=True,
-        db_index=False,
-        on_delete=models.PROTECT,
-        related_name="lines",
-        help_text="Discount lines: the discount it applies",
-    )
+    source_invoice = _line_reference(Invoice, "late_lines", "Late usage: the earlier invoice whose period it corrects")
+    discount = _line_reference(Discount, "lines", "Discount lines: the discount it applies")
 
     class Meta:
         ordering = ["invoice", "position"]
@@ -195,7 +194,9 @@ class InvoiceLine(TenantOwnedModel):
             ),
             # What a discount already took off in a billing period (the amount_off cap).
             models.Index(
-                fields=["discount", "period_start"], condition=Q(discount__isnull=False), name="invoice_line_discount_idx"
+                fields=["discount", "period_start"],
+                condition=Q(discount__isnull=False),
+                name="invoice_line_discount_idx",
             ),
         ]
 

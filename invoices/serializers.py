@@ -39,7 +39,8 @@ class InvoiceLineOutput(serializers.Serializer):
     period_start = serializers.DateTimeField(allow_null=True, required=False)
     period_end = serializers.DateTimeField(allow_null=True, required=False)
     discount_id = serializers.UUIDField(
-        required=False, help_text="Discount lines: the customer's discount it applies (its description names the coupon)"
+        required=False,
+        help_text="Discount lines: the customer's discount it applies (its description names the coupon)",
     )
 
 

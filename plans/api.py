@@ -28,6 +28,7 @@ from plans.pricing import (
     PricingModel,
     TierSpec,
 )
+from plans.serializers import PriceOutput
 from plans.services import PLAN_PRICES_IMMUTABLE, ChargeDraft
 from tenants.fields import StrictDecimalField, StrictIntegerField
 from tenants.inputs import CurrencyField, JsonInput
@@ -59,19 +60,6 @@ class PriceInput(StrictDecimalField):
             error_messages=messages,
             **kwargs,
         )
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "example": "0.10"})
-class PriceOutput(serializers.Field):
-    """A price of the object's currency as a decimal string ("49.00", "0.002")."""
-
-    def __init__(self, attr: str, **kwargs: Any) -> None:
-        self.attr = attr
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def to_representation(self, value: Any) -> str | None:
-        amount = getattr(value, self.attr)
-        return None if amount is None else format_price(amount, value.currency)
 
 
 # -- meters -------------------------------------------------------------------------

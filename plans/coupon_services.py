@@ -41,17 +41,7 @@ UNKNOWN_PLAN = "No plan with id {plan_id} in this tenant."
 PLAN_LISTED_TWICE = "Plan {plan_id} is listed twice."
 COUPON_IMMUTABLE = "{field} of a coupon never changes: create a new coupon instead."
 COUPON_EDITABLE_FIELDS = ("name", "active")
-COUPON_FIXED_FIELDS = (
-    "code",
-    "percent_off",
-    "amount_off",
-    "currency",
-    "duration",
-    "duration_in_periods",
-    "max_redemptions",
-    "redeem_by",
-    "plan_ids",
-)
+COUPON_FIXED_FIELDS = Coupon.TERMS
 
 Errors = dict[str, Any]
 

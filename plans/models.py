@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from plans.money import format_price, format_quantity
 from plans.pricing import ChargeSpec, PricingModel, TierSpec
 from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX, TaxRateSpec
 from tenants.models import TenantOwnedModel
@@ -328,6 +329,12 @@ class Coupon(TenantOwnedModel):
         REPEATING = "repeating", "Repeating"
         FOREVER = "forever", "Forever"
 
+    # What the coupon gives and to whom: fixed once it exists.
+    TERMS = (
+        "code", "percent_off", "amount_off", "currency", "duration", "duration_in_periods", "max_redemptions",
+        "redeem_by", "plan_ids",
+    )  # fmt: skip
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.SlugField(max_length=100, help_text="Unique in the tenant; discounts are attached by it")
     name = models.CharField(max_length=200, help_text="Shown on the invoices' discount lines")
@@ -379,3 +386,14 @@ class Coupon(TenantOwnedModel):
 
     def applies_to_plan(self, plan_id: uuid.UUID) -> bool:
         return not self.plan_ids or plan_id in self.plan_ids
+
+    @property
+    def currency_or_none(self) -> str | None:
+        return self.currency or None
+
+    @property
+    def off(self) -> str:
+        """What it takes off: "20 %", "10.00 USD"."""
+        if self.amount_off is None:
+            return f"{format_quantity(self.percent_off or Decimal(0))} %"
+        return f"{format_price(self.amount_off, self.currency)} {self.currency}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from plans import selectors, services
 from plans.filtersets import TaxRateFilterSet
 from plans.models import TaxRate
-from plans.money import format_quantity
+from plans.serializers import PercentageOutput
 from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX
 from tenants.fields import StrictDecimalField
 from tenants.inputs import JsonInput, UniqueListField
@@ -29,17 +29,6 @@ from tenants.serializers import TenantOutput as TenantBaseOutput
 
 FIXED = "Never changes (400 naming it): create a new tax rate instead."
 PERCENTAGE_INVALID = 'percentage is a decimal string from 0 to 100 with at most 4 decimal places, like "8.875".'
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "example": "8.875"})
-class PercentageOutput(serializers.Field):
-    """A percentage without trailing zeros: "6.25", "19", "0"."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(read_only=True, **kwargs)
-
-    def to_representation(self, value: Decimal) -> str:
-        return format_quantity(value)
 
 
 def _codes_input(help_text: str) -> UniqueListField:

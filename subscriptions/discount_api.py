@@ -55,7 +55,9 @@ class DiscountDetailApi(TenantScopedApi):
     @extend_schema(operation_id="customer_discounts_retrieve")
     def get(self, request: Request, tenant_id: uuid.UUID, customer_id: uuid.UUID, discount_id: uuid.UUID) -> Response:
         discounts = selectors.discount_list(tenant=self.tenant_id, customer_id=customer_id)
-        return Response(DiscountOutput(found(discounts.filter(pk=discount_id).first(), services.DISCOUNT_NOT_FOUND)).data)
+        return Response(
+            DiscountOutput(found(discounts.filter(pk=discount_id).first(), services.DISCOUNT_NOT_FOUND)).data
+        )
 
     @extend_schema(operation_id="customer_discounts_end", request=None, responses={200: DiscountOutput})
     def delete(

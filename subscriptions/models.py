@@ -223,3 +223,8 @@ class Discount(TenantOwnedModel):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def currency(self) -> str:
+        """Its amounts' (the coupon's)."""
+        return self.coupon.currency

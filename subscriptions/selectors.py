@@ -94,7 +94,12 @@ def subscription_list_due(*, tenant: TenantRef, as_of: datetime) -> QuerySet[Sub
 
 def discount_list(*, tenant: TenantRef, customer_id: uuid.UUID | str) -> QuerySet[Discount]:
     """A customer's discounts, active and ended, in the order they apply."""
-    return Discount.objects.for_tenant(tenant).filter(customer_id=customer_id).select_related("coupon").order_by("position")
+    return (
+        Discount.objects.for_tenant(tenant)
+        .filter(customer_id=customer_id)
+        .select_related("coupon")
+        .order_by("position")
+    )
 
 
 def discounts_for_billing(

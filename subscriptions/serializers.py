@@ -6,8 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from plans.money import format_price
-from plans.serializers import CouponOutput
+from plans.serializers import CouponOutput, PriceOutput
 from subscriptions.models import Discount, Subscription
 
 
@@ -39,8 +38,10 @@ class DiscountOutput(serializers.ModelSerializer):
     subscription_id = serializers.UUIDField(
         read_only=True, allow_null=True, help_text="null: every subscription of the customer"
     )
-    amount_remaining = serializers.SerializerMethodField(
-        help_text="A once amount_off coupon: what is left to use on later invoices; null for the others"
+    amount_remaining = PriceOutput(
+        "amount_remaining",
+        allow_null=True,
+        help_text="A once amount_off coupon: what is left to use on later invoices; null for the others",
     )
     end_reason = serializers.SerializerMethodField(
         help_text="used: its duration or amount ran out; removed: ended by DELETE; null while active"
@@ -60,11 +61,6 @@ class DiscountOutput(serializers.ModelSerializer):
             "end_reason",
         ]
         read_only_fields = fields
-
-    @extend_schema_field({"type": "string", "format": "decimal", "nullable": True, "example": "5.00"})
-    def get_amount_remaining(self, discount: Discount) -> str | None:
-        remaining = discount.amount_remaining
-        return None if remaining is None else format_price(remaining, discount.coupon.currency)
 
     @extend_schema_field({"type": "string", "enum": Discount.EndReason.values, "nullable": True})
     def get_end_reason(self, discount: Discount) -> str | None:

@@ -227,7 +227,7 @@ def test_marking_uncollectible_first_asks_for_confirmation_and_changes_nothing(s
 
     assert response.status_code == 200
     assert response.templates[0].name == "admin/invoices/invoice/mark_uncollectible_confirmation.html"
-    assert [i.number for i in response.context["markable"]] == ["INV-000001"]
+    assert [i.number for i in response.context["chosen"]] == ["INV-000001"]
     assert [i.number for i in response.context["skipped"]] == ["INV-000002"]
     page = response.content.decode()
     assert 'name="post" value="yes"' in page
@@ -284,6 +284,6 @@ def test_staff_who_may_only_view_invoices_cannot_mark_them_uncollectible(invoice
         {"action": "mark_uncollectible_selected", "_selected_action": [str(invoices[0].pk)], "post": "yes"},
     )
     assert response.status_code == 200  # the changelist again: no action ran
-    assert "markable" not in response.context
+    assert "chosen" not in response.context
     invoices[0].refresh_from_db()
     assert invoices[0].status == "open"
