@@ -80,8 +80,8 @@ class DiscountBook:
         coupon = discount.coupon
         if discount.subscription_id not in (None, sub.pk) or not coupon.applies_to_plan(sub.plan_id):
             return None
-        if discount.ended_at is not None and not (discount.end_reason == Discount.EndReason.USED and key in self.taken):
-            return None  # removed, or used up before this period
+        if discount.ended_at is not None and not _counted_period(discount, key in self.taken):
+            return None
         if coupon.percent_off is not None:
             return PercentOff(coupon.percent_off)
         if coupon.currency != sub.plan.currency or coupon.amount_off is None:
@@ -127,6 +127,14 @@ class DiscountBook:
     def save(self, *, tenant: TenantRef) -> None:
         """Store what the bills did to the discounts, in the caller's transaction."""
         discounts_save_use(tenant=tenant, discounts=list(self.changed.values()), ended=self.ended)
+
+
+def _counted_period(discount: Discount, counted: bool) -> bool:
+    """Whether an ended discount still applies: a repeating one used up discounts the
+    other invoices of the periods it counted; one removed, or a `once` one used, no
+    invoice at all."""
+    used = discount.end_reason == Discount.EndReason.USED
+    return used and discount.coupon.duration == Coupon.Duration.REPEATING and counted
 
 
 def _used_up(discount: Discount) -> bool:

@@ -278,6 +278,16 @@ def test_a_repeating_coupon_used_up_still_discounts_the_periods_it_counted(tenan
     assert state(discount) == (1, None, "used")
 
 
+def test_a_once_percentage_is_one_invoice_even_in_a_period_of_several(tenant, sub):
+    coupon(tenant, "half", "50%", duration="once")
+    discount = attach(sub, "half")
+    threshold = threshold_invoice(tenant, sub, at(2026, 1, 10), "30.00")
+    assert threshold.discount == Decimal("15.00")
+    run(tenant, at(2026, 2, 1))
+    assert invoice_of(sub, at(2026, 1, 1)).discount == Decimal("0")
+    assert state(discount) == (1, None, "used")
+
+
 def test_a_removed_discount_applies_no_more(tenant, sub):
     coupon(tenant, "half", "50%")
     discount = attach(sub, "half")

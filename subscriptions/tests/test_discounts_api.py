@@ -81,6 +81,9 @@ def test_the_list_is_in_the_order_they_apply(api, turl, tenant, customer, sub):
         assert api.post(discounts_url(turl, customer), {"coupon_code": code}).status_code == 201
     listed = api.get(discounts_url(turl, customer)).json()["results"]
     assert [d["coupon"]["code"] for d in listed] == ["first", "second", "third"]
+    page = api.get(discounts_url(turl, customer), {"limit": 2}).json()
+    assert [d["coupon"]["code"] for d in page["results"]] == ["first", "second"]
+    assert [d["coupon"]["code"] for d in api.get(page["next"]).json()["results"]] == ["third"]
     assert list(Discount.objects.order_by("position").values_list("position", flat=True)) == [0, 1, 2]
 
 
