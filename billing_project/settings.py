@@ -279,6 +279,10 @@ SPECTACULAR_SETTINGS = {
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
         "InvoiceStatusEnum": "invoices.models.Invoice.Status",
         "InvoiceRunStatusEnum": "invoices.models.InvoiceRun.Status",
+        # Invoice lines and balance entries both have a `kind`; the lines' enum keeps
+        # the name it had before the entries had one.
+        "KindEnum": "invoices.models.InvoiceLine.Kind",
+        "BalanceTransactionKindEnum": "invoices.models.BalanceTransaction.Kind",
     },
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

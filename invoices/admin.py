@@ -7,25 +7,43 @@ invoices" (`services.invoice_void`, `invoice.voided` published) and "Mark select
 invoices uncollectible" (`services.invoice_mark_uncollectible`), which first shows a
 confirmation page, like Django's "delete selected".
 Staff see every tenant, so the querysets are read `unscoped()` (tenants.isolation).
+
+Customers (subscriptions' admin, taken over here: subscriptions may not import the
+ledger) show their balance per currency and their ledger (inline, read-only), and
+"Adjust the balance" on a customer's page: a form, then a confirmation page with the
+balance before and after, then `services.balance_adjustment_create`.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
-from invoices import services
+from invoices import selectors, services
 from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
 from plans.money import format_price
+from subscriptions.admin import CustomerAdmin as SubscriptionsCustomerAdmin
+from subscriptions.models import Customer
 from tenants.admin_mixins import ReadOnlyAdminMixin, action_confirmation, apply_each
+from tenants.errors import DomainError
+from tenants.validators import CURRENCY_CODES
 
 VOIDED = "Voided {count} invoice(s)."
 NOT_VOIDED = "{number} was not voided: {reason}"
 MARKED_UNCOLLECTIBLE = "Marked {count} invoice(s) uncollectible."
 NOT_MARKED_UNCOLLECTIBLE = "{number} was not marked uncollectible: {reason}"
+BALANCE_ADJUSTED = "Adjusted the {currency} balance of {customer} by {amount}: it is {balance} now."
+NO_BALANCE = "0 (no entries)"
 
 INVOICE_FIELDS = (
     "id",
@@ -197,10 +215,16 @@ class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return run.error if len(run.error) <= 80 else f"{run.error[:79]}…"
 
 
+class SignedAmountMixin:
+    @admin.display(description="amount", ordering="amount")
+    def signed_amount(self, entry: BalanceTransaction) -> str:
+        return f"{format_price(entry.amount, entry.currency)} {entry.currency}"
+
+
 @admin.register(BalanceTransaction)
-class BalanceTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class BalanceTransactionAdmin(SignedAmountMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The customer balance ledger, read only: entries are written by the services
-    that cause them (finalization, voids), in the same transaction."""
+    that cause them (finalization, voids, adjustments), in the same transaction."""
 
     list_display = ["created_at", "customer", "kind", "signed_amount", "invoice", "tenant"]
     list_filter = ["kind", "currency"]
@@ -215,6 +239,130 @@ class BalanceTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:
         return BalanceTransaction.unscoped().select_related("customer", "invoice", "tenant")
 
-    @admin.display(description="amount", ordering="amount")
-    def signed_amount(self, entry: BalanceTransaction) -> str:
-        return f"{format_price(entry.amount, entry.currency)} {entry.currency}"
+
+class BalanceTransactionInline(SignedAmountMixin, ReadOnlyAdminMixin, admin.TabularInline):
+    model = BalanceTransaction
+    fk_name = "customer"
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("created_at", "kind", "signed_amount", "invoice", "description")
+    verbose_name_plural = "balance ledger (newest first)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:
+        return BalanceTransaction.unscoped().select_related("invoice").order_by("-id")
+
+
+class BalanceAdjustmentForm(forms.Form):
+    """What `services.balance_adjustment_create` takes; the service checks the rest
+    (not 0, the currency's decimal places, the balance not below 0)."""
+
+    currency = forms.ChoiceField(choices=[(code, code) for code in CURRENCY_CODES], initial=settings.DEFAULT_CURRENCY)
+    amount = forms.DecimalField(
+        max_digits=services.ADJUSTMENT_MAX_INTEGER_DIGITS + 4,
+        decimal_places=4,
+        help_text="Positive credits the customer; negative takes credit back (never below 0).",
+    )
+    description = forms.CharField(
+        max_length=services.ADJUSTMENT_DESCRIPTION_MAX_LENGTH, help_text="Why (shown to the tenant)"
+    )
+
+
+admin.site.unregister(Customer)
+
+
+@admin.register(Customer)
+class CustomerAdmin(SubscriptionsCustomerAdmin):
+    """Subscriptions' customer admin with the customer's balance (see the module docstring)."""
+
+    fields = [*SubscriptionsCustomerAdmin.fields, "balance"]
+    readonly_fields = [*SubscriptionsCustomerAdmin.readonly_fields, "balance"]
+    inlines = [*SubscriptionsCustomerAdmin.inlines, BalanceTransactionInline]
+    change_form_template = "admin/invoices/customer_change_form.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        adjust = path(
+            "<path:object_id>/balance-adjustment/",
+            self.admin_site.admin_view(self.balance_adjustment_view),
+            name="subscriptions_customer_balance_adjustment",
+        )
+        return [adjust, *super().get_urls()]
+
+    def has_adjust_balance_permission(self, request: HttpRequest) -> bool:
+        # The ledger is read only in the admin; a manual entry asks for its add permission itself.
+        return request.user.has_perm("invoices.add_balancetransaction")
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {**(extra_context or {}), "can_adjust_balance": self.has_adjust_balance_permission(request)}
+        return super().change_view(request, object_id, form_url, context)
+
+    @admin.display(description="balance")
+    def balance(self, customer: Customer) -> str:
+        balances = selectors.balances_for_customer(tenant=customer.tenant_id, customer_id=customer.pk)
+        return ", ".join(f"{format_price(amount, currency)} {currency}" for currency, amount in balances) or NO_BALANCE
+
+    def balance_adjustment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The form; once valid, a confirmation page (the balance before and after);
+        once confirmed (`confirmed=yes`), the service."""
+        customer = self.get_object(request, unquote(object_id))
+        if customer is None:
+            raise Http404(f"No customer {object_id}.")
+        if not self.has_adjust_balance_permission(request):
+            raise PermissionDenied
+        form = BalanceAdjustmentForm(request.POST if request.method == "POST" else None)
+        confirming = False
+        if form.is_valid():
+            if request.POST.get("confirmed") == "yes":
+                done = self._adjust(request, customer, form)
+                if done is not None:
+                    return done
+            else:
+                confirming = True
+        return TemplateResponse(
+            request,
+            "admin/invoices/balance_adjustment.html",
+            self._adjustment_context(request, customer, form, confirming),
+        )
+
+    def _adjust(self, request: HttpRequest, customer: Customer, form: BalanceAdjustmentForm) -> HttpResponse | None:
+        try:
+            entry = services.balance_adjustment_create(
+                tenant=customer.tenant_id, customer=customer, **form.cleaned_data
+            )
+        except DomainError as exc:  # a bad amount (400), or the balance would go below 0 (409)
+            form.add_error(None, str(exc))
+            return None
+        balance = selectors.balance_for_customer(
+            tenant=customer.tenant_id, customer_id=customer.pk, currency=entry.currency
+        )
+        shown = {"currency": entry.currency, "customer": customer, "amount": format_price(entry.amount, entry.currency)}
+        self.message_user(
+            request, BALANCE_ADJUSTED.format(**shown, balance=format_price(balance, entry.currency)), messages.SUCCESS
+        )
+        return HttpResponseRedirect(reverse("admin:subscriptions_customer_change", args=[customer.pk]))
+
+    def _adjustment_context(
+        self, request: HttpRequest, customer: Customer, form: BalanceAdjustmentForm, confirming: bool
+    ) -> dict[str, Any]:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Adjust the balance of {customer}",
+            "opts": self.opts,
+            "original": customer,
+            "form": form,
+            "confirming": confirming,
+        }
+        if confirming:
+            currency, amount = form.cleaned_data["currency"], form.cleaned_data["amount"]
+            before = selectors.balance_for_customer(
+                tenant=customer.tenant_id, customer_id=customer.pk, currency=currency
+            )
+            context.update(
+                currency=currency,
+                amount=format_price(amount, currency),
+                before=format_price(before, currency),
+                after=format_price(before + amount, currency),
+                below_zero=before + amount < 0,
+            )
+        return context

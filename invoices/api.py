@@ -1,24 +1,30 @@
-"""Invoice runs, invoices, voiding, marking uncollectible. The subscription routes
-that invoice (cancel, upcoming invoice) are in `invoices.subscription_api`."""
+"""Invoice runs, invoices, voiding, marking uncollectible, and the customer balance
+(its ledger and manual adjustments). The subscription routes that invoice (cancel,
+upcoming invoice) are in `invoices.subscription_api`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from invoices import services
-from invoices.filtersets import InvoiceFilterSet
-from invoices.models import Invoice, InvoiceRun
+from invoices import selectors, services
+from invoices.filtersets import BalanceTransactionFilterSet, InvoiceFilterSet
+from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import InvoiceOutput, InvoiceRunOutput, invoice_body
-from tenants.fields import AwareDateTimeField
-from tenants.inputs import JsonInput
+from plans.money import format_price
+from subscriptions.models import Customer
+from subscriptions.services import CUSTOMER_NOT_FOUND
+from tenants.errors import found
+from tenants.fields import AwareDateTimeField, StrictDecimalField
+from tenants.inputs import CurrencyField, JsonInput
 from tenants.models import Role
 from tenants.scoping import TenantScopedApi
+from tenants.validators import CURRENCY_CODES, currency_exponent
 
 INVOICE_RUN_NOT_FOUND = "No such invoice run."
 
@@ -94,3 +100,92 @@ class InvoiceMarkUncollectibleApi(TenantScopedApi):
     def post(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
         invoice = services.invoice_mark_uncollectible(tenant=self.tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
         return Response(invoice_body(invoice))
+
+
+# Customer balance
+
+AMOUNT_INVALID = 'amount is a decimal string, like "12.50" (a credit) or "-12.50" (a debit).'
+# The most decimal places of any currency (CLF and UYW have 4): the currency's own
+# bound is the service's (a relation between fields).
+MAX_CURRENCY_PLACES = max(currency_exponent(code) for code in CURRENCY_CODES)
+
+
+class CustomerBalanceAmountOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    amount = serializers.CharField(help_text="Σ of the ledger entries in this currency, never below 0")
+
+
+class CustomerBalanceOutput(serializers.Serializer):
+    balances = CustomerBalanceAmountOutput(
+        many=True, help_text="One per currency of the customer's ledger, by code; [] without entries"
+    )
+
+
+class BalanceTransactionOutput(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField(help_text="Positive: a credit to the customer; negative: a use of it")
+    invoice_id = serializers.UUIDField(allow_null=True, help_text="The invoice that caused it, if any")
+
+    class Meta:
+        model = BalanceTransaction
+        fields = ["id", "currency", "amount", "kind", "invoice_id", "description", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "format": "decimal", "example": "-12.50"})
+    def get_amount(self, entry: BalanceTransaction) -> str:
+        return format_price(entry.amount, entry.currency)
+
+
+class CustomerBalanceApi(TenantScopedApi):
+    """The customer's balance per currency: the sum of its ledger, never below 0."""
+
+    model = Customer
+
+    @extend_schema(responses={200: CustomerBalanceOutput})
+    def get(self, request: Request, tenant_id: str, customer_id: str) -> Response:
+        customer = self.found(customer_id, CUSTOMER_NOT_FOUND)
+        balances = selectors.balances_for_customer(tenant=self.tenant_id, customer_id=customer.pk)
+        return Response({"balances": [{"currency": c, "amount": format_price(a, c)} for c, a in balances]})
+
+
+class BalanceTransactionListCreateApi(TenantScopedApi):
+    """The customer's balance ledger (every member); a manual adjustment (admins)."""
+
+    model = BalanceTransaction
+    serializer_class = BalanceTransactionOutput
+    filterset_class = BalanceTransactionFilterSet
+    cursor_ordering = ("-id",)  # unique and in the order entries were written
+    write_role = Role.ADMIN
+
+    @extend_schema_serializer(component_name="BalanceAdjustmentInput")
+    class Input(JsonInput):
+        currency = CurrencyField()
+        amount = StrictDecimalField(
+            integer_digits=services.ADJUSTMENT_MAX_INTEGER_DIGITS,
+            decimal_places=MAX_CURRENCY_PLACES,
+            strings_only=True,
+            error_messages={
+                "invalid": AMOUNT_INVALID,
+                "max_whole_digits": services.ADJUSTMENT_TOO_LARGE,
+                "max_decimal_places": f"amount has at most {MAX_CURRENCY_PLACES} decimal places, "
+                "and no more than its currency has (USD 2, JPY 0).",
+            },
+            help_text="Not 0; positive credits the customer, negative takes credit back "
+            "(409 if the balance would go below 0); no more decimal places than the currency has",
+        )
+        description = serializers.CharField(max_length=services.ADJUSTMENT_DESCRIPTION_MAX_LENGTH)
+
+    def _customer(self, customer_id: str) -> Customer:
+        return found(self.scoped(Customer).filter(pk=customer_id).first(), CUSTOMER_NOT_FOUND)
+
+    @extend_schema(responses=BalanceTransactionOutput(many=True))
+    def get(self, request: Request, tenant_id: str, customer_id: str) -> Response:
+        customer = self._customer(customer_id)
+        entries = selectors.balance_transaction_list(tenant=self.tenant_id, customer_id=customer.pk)
+        return self.list_response(lambda page: BalanceTransactionOutput(page, many=True).data, entries)
+
+    @extend_schema(request=Input, responses={201: BalanceTransactionOutput})
+    def post(self, request: Request, tenant_id: str, customer_id: str) -> Response:
+        customer = self._customer(customer_id)
+        data = self.Input.valid(request.data)
+        entry = services.balance_adjustment_create(tenant=self.tenant_id, customer=customer, **data)
+        return Response(BalanceTransactionOutput(entry).data, status=status.HTTP_201_CREATED)

@@ -1,7 +1,8 @@
 import django_filters
 
-from invoices.models import Invoice
+from invoices.models import BalanceTransaction, Invoice
 from tenants.filtersets import StrictFilterSet
+from tenants.validators import CURRENCY_CODES
 
 
 class InvoiceFilterSet(StrictFilterSet):
@@ -12,3 +13,12 @@ class InvoiceFilterSet(StrictFilterSet):
     class Meta:
         model = Invoice
         fields = ["status", "customer_id", "subscription_id"]
+
+
+class BalanceTransactionFilterSet(StrictFilterSet):
+    currency = django_filters.ChoiceFilter(choices=[(code, code) for code in CURRENCY_CODES])
+    kind = django_filters.ChoiceFilter(choices=BalanceTransaction.Kind.choices)
+
+    class Meta:
+        model = BalanceTransaction
+        fields = ["currency", "kind"]

@@ -208,8 +208,11 @@ class BalanceTransaction(TenantOwnedModel):
     """One entry of a customer's balance ledger: money the tenant owes the customer,
     per currency (API.md Part 2, "Customer balance"). The balance is the sum of the
     entries, always; it is never stored elsewhere and never below 0. Entries are
-    written in the transaction of the invoice that causes them, under a row lock on
-    the customer, so two invoices finalized at once never use the same credit.
+    written in the transaction of the invoice (or the adjustment) that causes them,
+    under a row lock on the customer, so two invoices finalized at once never use the
+    same credit. The database backs this (migration 0007's triggers): an entry that
+    would take the balance below 0 is refused, and an entry's amount, currency and
+    customer never change.
     """
 
     class Kind(models.TextChoices):

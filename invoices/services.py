@@ -15,22 +15,26 @@ from decimal import Decimal
 
 import structlog
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F, Q
 
-from invoices import billing
+from invoices import billing, selectors
 from invoices.calculation import LineDraft
 from invoices.discounting import discount_book
 from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
-from subscriptions.models import Subscription
+from plans.money import format_price
+from subscriptions.models import Customer, Subscription
 from subscriptions.selectors import tax_rates_for_customers
-from subscriptions.services import SUBSCRIPTION_NOT_FOUND
+from subscriptions.services import CUSTOMER_NOT_FOUND, SUBSCRIPTION_NOT_FOUND
 from tenants import clock
-from tenants.errors import Conflict, Invalid, NotFound
+from tenants.decimals import decimal_problem
+from tenants.errors import Conflict, Invalid, Message, NotFound
 from tenants.models import TenantRef, tenant_pk
+from tenants.validators import currency_exponent
 from webhooks.models import EventType
 from webhooks.services import event_publish
 
@@ -353,3 +357,68 @@ def invoice_mark_uncollectible(*, tenant: TenantRef, invoice_id: uuid.UUID) -> I
         invoice.save(update_fields=["status"])
         event_publish(tenant=tenant_id, type=EventType.INVOICE_MARKED_UNCOLLECTIBLE, data=lambda: invoice_body(invoice))
     return invoice
+
+
+# Customer balance
+
+# Wide enough for any credit a person types in (JPY included); the balance stays far
+# inside the ledger's column (invoices.models.AMOUNT_LIMIT).
+ADJUSTMENT_MAX_INTEGER_DIGITS = 15
+ADJUSTMENT_DESCRIPTION_MAX_LENGTH = 300
+ADJUSTMENT_ZERO = "amount may not be 0: a credit is positive, a debit negative."
+ADJUSTMENT_TOO_LARGE = f"amount has at most {ADJUSTMENT_MAX_INTEGER_DIGITS} digits before the decimal point."
+ADJUSTMENT_TOO_PRECISE = "{currency} amounts have at most {places} decimal places."
+ADJUSTMENT_DESCRIPTION_INVALID = f"description is 1 to {ADJUSTMENT_DESCRIPTION_MAX_LENGTH} characters."
+BALANCE_BELOW_ZERO = (
+    "This would take the customer's {currency} balance below 0: it is {balance}, and the adjustment is {amount}."
+)
+
+
+def _adjustment_problems(currency: str, amount: Decimal, description: str) -> dict[str, list[Message]]:
+    try:
+        places = currency_exponent(currency)
+    except DjangoValidationError as exc:
+        return {"currency": [Message(exc.messages[0], code="invalid_currency")]}
+    problems: dict[str, list[Message]] = {}
+    problem = decimal_problem(amount, integer_digits=ADJUSTMENT_MAX_INTEGER_DIGITS, decimal_places=places)
+    if problem == "max_decimal_places":
+        text = ADJUSTMENT_TOO_PRECISE.format(currency=currency, places=places)
+        problems["amount"] = [Message(text, code="too_precise_for_currency")]
+    elif problem:
+        problems["amount"] = [Message(ADJUSTMENT_TOO_LARGE, code=problem)]
+    elif not amount:
+        problems["amount"] = [Message(ADJUSTMENT_ZERO, code="zero")]
+    if not description.strip() or len(description) > ADJUSTMENT_DESCRIPTION_MAX_LENGTH or "\x00" in description:
+        problems["description"] = [Message(ADJUSTMENT_DESCRIPTION_INVALID, code="invalid")]
+    return problems
+
+
+def balance_adjustment_create(
+    *, tenant: TenantRef, customer: Customer, currency: str, amount: Decimal, description: str
+) -> BalanceTransaction:
+    """A manual entry (kind `adjustment`) on the customer's balance in `currency`:
+    positive credits the customer, negative takes credit back. 400 for a bad currency
+    or amount (0, too large, more decimal places than the currency has); 409 when it
+    would take the balance below 0. Checked under the customer's lock, like every
+    balance write, so two debits at once cannot both spend the same credit."""
+    tenant_id = tenant_pk(tenant)
+    if customer.tenant_id != tenant_id:
+        raise NotFound(CUSTOMER_NOT_FOUND)
+    problems = _adjustment_problems(currency, amount, description)
+    if problems:
+        raise Invalid(problems)
+    with transaction.atomic():
+        billing.lock_customers([customer.pk])
+        balance = selectors.balance_for_customer(tenant=tenant_id, customer_id=customer.pk, currency=currency)
+        if balance + amount < 0:
+            shown = {"currency": currency, "balance": format_price(balance, currency)}
+            text = BALANCE_BELOW_ZERO.format(**shown, amount=format_price(amount, currency))
+            raise Conflict({"amount": [text]}, code="balance_below_zero")
+        return BalanceTransaction.objects.create(
+            tenant_id=tenant_id,
+            customer_id=customer.pk,
+            currency=currency,
+            amount=amount,
+            kind=BalanceTransaction.Kind.ADJUSTMENT,
+            description=description,
+        )

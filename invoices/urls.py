@@ -13,4 +13,10 @@ urlpatterns = [
         api.InvoiceMarkUncollectibleApi.as_view(),
         name="invoice-mark-uncollectible",
     ),
+    path("customers/<uuid:customer_id>/balance", api.CustomerBalanceApi.as_view(), name="customer-balance"),
+    path(
+        "customers/<uuid:customer_id>/balance-transactions",
+        api.BalanceTransactionListCreateApi.as_view(),
+        name="customer-balance-transactions",
+    ),
 ]

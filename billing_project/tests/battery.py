@@ -235,6 +235,15 @@ ROUTES: dict[str, Route] = {
     "subscription-upcoming-invoice": Route(
         make=SubscriptionFactory, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND
     ),
+    # Customer balance
+    "customer-balance": Route(make=CustomerFactory, names="customer_id", missing=CUSTOMER_NOT_FOUND),
+    "customer-balance-transactions": Route(
+        make=CustomerFactory,
+        names="customer_id",
+        missing=CUSTOMER_NOT_FOUND,
+        bodies={"post": lambda t: {"currency": "USD", "amount": "5.00", "description": "Goodwill"}},
+        write_role=Role.ADMIN,
+    ),
     # Metrics
     "metrics-mrr": Route(),
     "metrics-revenue": Route(),

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from invoices import admin, services
 from invoices.admin import MARKED_UNCOLLECTIBLE, NOT_MARKED_UNCOLLECTIBLE, NOT_VOIDED, VOIDED
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.services import INVOICE_NOT_OPEN, INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE, invoice_due_subscriptions
@@ -31,6 +32,17 @@ pytestmark = pytest.mark.django_db
 JAN_1 = datetime(2026, 1, 1, tzinfo=UTC)
 FEB_1 = datetime(2026, 2, 1, tzinfo=UTC)
 CHANGELIST = reverse("admin:invoices_invoice_changelist")
+
+
+def staff_with(*codenames: str) -> Client:
+    """The admin as a staff user (not a superuser) with only these permissions."""
+    user = User.objects.create_user(email="clerk@billing.test", password="correct-horse-battery-staple")
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def change_url(invoice: Invoice) -> str:
@@ -149,12 +161,7 @@ def test_the_void_action_voids_open_invoices_and_names_those_it_could_not(staff_
 
 
 def test_staff_who_may_only_view_invoices_get_no_void_action(tenant, invoices):
-    viewer = User.objects.create_user(email="readonly@billing.test", password="correct-horse-battery-staple")
-    viewer.is_staff = True
-    viewer.save()
-    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_invoice", "view_invoiceline"]))
-    client = Client()
-    client.force_login(viewer)
+    client = staff_with("view_invoice", "view_invoiceline")
 
     assert client.get(change_url(invoices[0])).status_code == 200
     assert client.get(CHANGELIST).context["action_form"] is None
@@ -194,12 +201,15 @@ def test_invoice_runs_are_listed_read_only(staff_client, tenant):
 
 def test_the_balance_ledger_is_listed_read_only_with_signed_amounts(staff_client, tenant):
     customer = CustomerFactory(tenant=tenant, external_id="cus_credit")
+    earned = BalanceTransaction.objects.create(
+        tenant=tenant, customer=customer, currency="USD", amount=Decimal("20"), kind="negative_invoice"
+    )
     entry = BalanceTransaction.objects.create(
         tenant=tenant, customer=customer, currency="USD", amount=Decimal("-12.5"), kind="applied_to_invoice"
     )
     response = staff_client.get(reverse("admin:invoices_balancetransaction_changelist") + "?q=cus_credit")
     assert response.status_code == 200
-    assert [e.pk for e in response.context["cl"].queryset] == [entry.pk]
+    assert [e.pk for e in response.context["cl"].queryset] == [entry.pk, earned.pk]
     assert "-12.50 USD" in response.content.decode()
     detail = staff_client.get(reverse("admin:invoices_balancetransaction_change", args=[entry.pk]))
     assert detail.status_code == 200
@@ -272,12 +282,7 @@ def test_confirming_marks_open_invoices_uncollectible_and_names_those_it_could_n
 
 
 def test_staff_who_may_only_view_invoices_cannot_mark_them_uncollectible(invoices):
-    viewer = User.objects.create_user(email="readonly@billing.test", password="correct-horse-battery-staple")
-    viewer.is_staff = True
-    viewer.save()
-    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_invoice", "view_invoiceline"]))
-    client = Client()
-    client.force_login(viewer)
+    client = staff_with("view_invoice", "view_invoiceline")
 
     response = client.post(
         CHANGELIST,
@@ -287,3 +292,129 @@ def test_staff_who_may_only_view_invoices_cannot_mark_them_uncollectible(invoice
     assert "chosen" not in response.context
     invoices[0].refresh_from_db()
     assert invoices[0].status == "open"
+
+
+# Customers: their balance, their ledger, a manual adjustment ---------------------------------
+
+
+@pytest.fixture
+def ledger(tenant):
+    """Wile E. has 40.00 USD (after using 10.00 of 50.00) and 300 JPY."""
+    wile = CustomerFactory(tenant=tenant, external_id="cus_wile", name="Wile E. Coyote")
+    for currency, amount, kind in [("USD", "50.00", "adjustment"), ("USD", "-10.00", "applied_to_invoice"),
+                                   ("JPY", "300", "negative_invoice")]:  # fmt: skip
+        BalanceTransaction.objects.create(
+            tenant=tenant, customer=wile, currency=currency, amount=Decimal(amount), kind=kind, description=kind
+        )
+    return wile
+
+
+def customer_url(customer) -> str:
+    return reverse("admin:subscriptions_customer_change", args=[customer.pk])
+
+
+def adjust_url(customer) -> str:
+    return reverse("admin:subscriptions_customer_balance_adjustment", args=[customer.pk])
+
+
+def test_a_customers_page_shows_its_balance_per_currency_and_its_ledger_read_only(staff_client, ledger):
+    response = staff_client.get(customer_url(ledger))
+    assert response.status_code == 200
+    form = response.context["adminform"]
+    assert "balance" in form.readonly_fields
+    page = response.content.decode()
+    assert "300 JPY, 40.00 USD" in page
+    discounts, inline = response.context["inline_admin_formsets"]  # its discounts (subscriptions'), then the ledger
+    assert discounts.opts.model.__name__ == "Discount"
+    assert not inline.has_add_permission and not inline.has_change_permission and not inline.has_delete_permission
+    assert [f.instance.amount for f in inline.formset.forms] == [Decimal(300), Decimal("-10.00"), Decimal("50.00")]
+    assert "-10.00 USD" in page
+    assert f'href="{adjust_url(ledger)}"' in page  # the way to a manual adjustment
+
+
+def test_a_customer_without_entries_shows_no_balance(staff_client, tenant):
+    page = staff_client.get(customer_url(CustomerFactory(tenant=tenant))).content.decode()
+    assert admin.NO_BALANCE in page
+
+
+def test_a_customers_fields_can_still_be_fixed_by_staff(staff_client, ledger):
+    data = {"name": "Wile E. Coyote, Genius", "email": "wile@acme.test", "metadata": "{}", "tax_exempt": ""}
+    data |= {"balance_transactions-TOTAL_FORMS": "3", "balance_transactions-INITIAL_FORMS": "3"}
+    data |= {"discounts-TOTAL_FORMS": "0", "discounts-INITIAL_FORMS": "0"}  # the discounts' inline, empty
+    data |= {
+        f"balance_transactions-{i}-id": str(e.pk) for i, e in enumerate(ledger.balance_transactions.order_by("-id"))
+    }
+    response = staff_client.post(customer_url(ledger), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    ledger.refresh_from_db()
+    assert ledger.name == "Wile E. Coyote, Genius"
+    assert BalanceTransaction.objects.filter(customer=ledger).count() == 3
+
+
+def test_an_adjustment_is_confirmed_before_it_is_written(staff_client, ledger):
+    form = staff_client.get(adjust_url(ledger))
+    assert form.status_code == 200 and not form.context["confirming"]
+    body = {"currency": "USD", "amount": "-15.50", "description": "Clawback, ticket 7"}
+    confirm = staff_client.post(adjust_url(ledger), body)
+    assert confirm.status_code == 200
+    assert confirm.templates[0].name == "admin/invoices/balance_adjustment.html"
+    assert (confirm.context["before"], confirm.context["after"], confirm.context["below_zero"]) == (
+        "40.00",
+        "24.50",
+        False,
+    )
+    page = confirm.content.decode()
+    assert 'name="confirmed" value="yes"' in page and "Yes, adjust the balance" in page
+    assert BalanceTransaction.objects.filter(customer=ledger).count() == 3  # nothing yet
+
+    done = staff_client.post(adjust_url(ledger), {**body, "confirmed": "yes"}, follow=True)
+    assert done.redirect_chain == [(customer_url(ledger), 302)]
+    entry = BalanceTransaction.objects.filter(customer=ledger).latest("id")
+    assert (entry.kind, entry.currency, entry.amount, entry.description) == (
+        "adjustment",
+        "USD",
+        Decimal("-15.50"),
+        "Clawback, ticket 7",
+    )
+    message = admin.BALANCE_ADJUSTED.format(currency="USD", customer=ledger, amount="-15.50", balance="24.50")
+    assert message in [str(m) for m in done.context["messages"]]
+
+
+def test_an_adjustment_below_0_is_refused_with_the_services_reason(staff_client, ledger):
+    body = {"currency": "USD", "amount": "-40.01", "description": "Too much"}
+    confirm = staff_client.post(adjust_url(ledger), body)
+    assert confirm.context["below_zero"] is True
+    assert "Yes, adjust the balance" not in confirm.content.decode()
+    refused = staff_client.post(adjust_url(ledger), {**body, "confirmed": "yes"})  # sent anyway
+    assert refused.status_code == 200
+    expected = services.BALANCE_BELOW_ZERO.format(currency="USD", balance="40.00", amount="-40.01")
+    assert refused.context["form"].non_field_errors() == [f"amount: {expected}"]
+    assert BalanceTransaction.objects.filter(customer=ledger).count() == 3
+
+
+def test_an_adjustment_form_names_bad_input(staff_client, ledger):
+    response = staff_client.post(adjust_url(ledger), {"currency": "XXX", "amount": "abc", "description": ""})
+    assert set(response.context["form"].errors) == {"currency", "amount", "description"}
+    assert not response.context["confirming"]
+    precise = staff_client.post(
+        adjust_url(ledger), {"currency": "JPY", "amount": "1.5", "description": "x", "confirmed": "yes"}
+    )
+    assert precise.context["form"].non_field_errors() == ["amount: JPY amounts have at most 0 decimal places."]
+    assert BalanceTransaction.objects.filter(customer=ledger).count() == 3
+
+
+def test_staff_without_the_ledgers_add_permission_cannot_adjust(ledger):
+    client = staff_with("view_customer", "change_customer")
+    page = client.get(customer_url(ledger))
+    assert page.status_code == 200
+    assert adjust_url(ledger) not in page.content.decode()
+    body = {"currency": "USD", "amount": "5.00", "description": "x", "confirmed": "yes"}
+    assert client.post(adjust_url(ledger), body).status_code == 403
+    assert BalanceTransaction.objects.filter(customer=ledger).count() == 3
+
+
+def test_adjusting_an_unknown_customer_is_404(staff_client, tenant):
+    customer = CustomerFactory(tenant=tenant)
+    url = adjust_url(customer)
+    customer.delete()
+    assert staff_client.get(url).status_code == 404

@@ -110,6 +110,9 @@ BEYOND_THE_SCHEMA: dict[tuple[str | None, str], str] = {
     ("charges.*.tiers.*.up_to", "not_increasing"): "each tier's up_to above the previous one's",
     ("charges.*.tiers.*.up_to", "open_tier_not_last"): "only the last tier is open (up_to null)",
     ("charges.*.tiers.*.up_to", "last_tier_not_open"): "the last tier must be open",
+    ("amount", "too_precise_for_currency"): "a balance adjustment has at most its currency's decimal places",
+    # Values a decimal string's pattern could exclude only by spelling out every zero.
+    ("amount", "zero"): "a balance adjustment is not 0 (OpenAPI 3.0 bounds numbers, not decimal strings)",
     # Django's password validators beyond length and "not only digits" (in the schema).
     ("password", "password_too_common"): "a list of 20,000 common passwords",
     ("password", "password_too_similar"): "compared with the email",
