@@ -76,6 +76,17 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
     raise SystemExit("the server did not start")
 
 
+def run_threads(count: int, worker: Callable[[], None]) -> float:
+    """Run `worker` on `count` threads at once; returns the seconds until all are done."""
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
 def run_clients(clients: int, jobs: list[Callable[[requests.Session], None]]) -> tuple[float, list[float]]:
     """Run the jobs on `clients` threads; returns (seconds, per-job latencies)."""
     latencies: list[float] = []
@@ -96,13 +107,7 @@ def run_clients(clients: int, jobs: list[Callable[[requests.Session], None]]) ->
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, latencies
+    return run_threads(clients, worker), latencies
 
 
 def bench_batches(base: str, headers: dict[str, str], batches: int, clients: int) -> float:
@@ -198,13 +203,7 @@ def bench_raw_insert(tenant_id: str, batches: int, clients: int) -> float:
                     batch = work.pop()
                 conn.execute(_INSERT_SQL, batch).fetchall()
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return batches * 1000 / (time.perf_counter() - started)
+    return batches * 1000 / run_threads(clients, worker)
 
 
 def main() -> None:

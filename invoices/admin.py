@@ -31,6 +31,7 @@ from django.utils.html import format_html_join
 
 from invoices import selectors, services
 from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
+from invoices.serializers import RUN_PROGRESS_FIELDS
 from plans.money import format_price
 from subscriptions.admin import CustomerAdmin as SubscriptionsCustomerAdmin
 from subscriptions.models import Customer
@@ -83,19 +84,7 @@ LINE_FIELDS = (
     "period_end",
     "source_invoice",
 )
-RUN_FIELDS = (
-    "id",
-    "tenant",
-    "status",
-    "as_of",
-    "invoices_created",
-    "subscriptions_processed",
-    "started_at",
-    "finished_at",
-    "error",
-    "errors",
-    "created_at",
-)
+RUN_FIELDS = ("id", "tenant", *RUN_PROGRESS_FIELDS, "error", "errors", "created_at")
 
 
 class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -183,18 +172,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(InvoiceRun)
 class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "id",
-        "tenant",
-        "status",
-        "as_of",
-        "invoices_created",
-        "subscriptions_processed",
-        "started_at",
-        "finished_at",
-        "short_error",
-        "not_billed",
-    ]
+    list_display = ["id", "tenant", *RUN_PROGRESS_FIELDS, "short_error", "not_billed"]
     list_filter = ["status"]
     list_select_related = ["tenant"]
     search_fields = ["=id", "tenant__name"]

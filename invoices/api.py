@@ -4,11 +4,11 @@ upcoming invoice) are in `invoices.subscription_api`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -50,56 +50,53 @@ class InvoiceRunDetailApi(TenantScopedApi):
     serializer_class = InvoiceRunOutput
 
     def get(self, request: Request, tenant_id: str, run_id: str) -> Response:
-        run = self.get_queryset().filter(pk=run_id).first()
-        if run is None:
-            raise NotFound(INVOICE_RUN_NOT_FOUND)
-        return Response(InvoiceRunOutput(run).data)
+        return Response(InvoiceRunOutput(self.found(run_id, INVOICE_RUN_NOT_FOUND)).data)
 
 
-class InvoiceListApi(TenantScopedApi):
+class InvoiceApi(TenantScopedApi):
+    # The invoice routes' base: invoices with their lines.
     model = Invoice
-    filterset_class = InvoiceFilterSet
     serializer_class = InvoiceOutput
-    # A batch gives all its invoices one created_at; the number breaks the tie so that
-    # the cursor's pages neither repeat nor skip any of them.
-    cursor_ordering = ("-created_at", "-number")
 
     def get_queryset(self) -> Any:
         return super().get_queryset().prefetch_related("lines")
+
+
+class InvoiceListApi(InvoiceApi):
+    filterset_class = InvoiceFilterSet
+    # A batch gives all its invoices one created_at; the number breaks the tie so that
+    # the cursor's pages neither repeat nor skip any of them.
+    cursor_ordering = ("-created_at", "-number")
 
     @extend_schema(operation_id="invoices_list", responses=InvoiceOutput(many=True))
     def get(self, request: Request, tenant_id: str) -> Response:
         return self.list_response(lambda page: [invoice_body(invoice) for invoice in page])
 
 
-class InvoiceDetailApi(TenantScopedApi):
-    model = Invoice
-    serializer_class = InvoiceOutput
-
+class InvoiceDetailApi(InvoiceApi):
     @extend_schema(operation_id="invoices_retrieve")
     def get(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
-        invoice = self.get_queryset().prefetch_related("lines").filter(pk=invoice_id).first()
-        if invoice is None:
-            raise NotFound(services.INVOICE_NOT_FOUND)
-        return Response(invoice_body(invoice))
+        return Response(invoice_body(self.found(invoice_id, services.INVOICE_NOT_FOUND)))
 
 
-class InvoiceVoidApi(TenantScopedApi):
+class InvoiceStatusChangeApi(TenantScopedApi):
+    # An admin's change of one invoice's status by `change` (a service taking the
+    # tenant and the invoice's id); answers the invoice. No docstring: drf-spectacular
+    # would show it as the operations' description.
     write_role = Role.ADMIN
+    change: ClassVar[Callable[..., Invoice]]
 
     @extend_schema(request=None, responses={200: InvoiceOutput})
     def post(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
-        invoice = services.invoice_void(tenant=self.tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
-        return Response(invoice_body(invoice))
+        return Response(invoice_body(type(self).change(tenant=self.tenant_id, invoice_id=invoice_id)))
 
 
-class InvoiceMarkUncollectibleApi(TenantScopedApi):
-    write_role = Role.ADMIN
+class InvoiceVoidApi(InvoiceStatusChangeApi):
+    change = services.invoice_void
 
-    @extend_schema(request=None, responses={200: InvoiceOutput})
-    def post(self, request: Request, tenant_id: str, invoice_id: str) -> Response:
-        invoice = services.invoice_mark_uncollectible(tenant=self.tenant_id, invoice_id=invoice_id)  # type: ignore[arg-type]
-        return Response(invoice_body(invoice))
+
+class InvoiceMarkUncollectibleApi(InvoiceStatusChangeApi):
+    change = services.invoice_mark_uncollectible
 
 
 # Customer balance

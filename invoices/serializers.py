@@ -128,19 +128,12 @@ def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine | LineDraft] | No
     }
 
 
+# A run's progress, as the API and the admin show it (the admin's list without the errors).
+RUN_PROGRESS_FIELDS = ("status", "as_of", "invoices_created", "subscriptions_processed", "started_at", "finished_at")
+
+
 class InvoiceRunOutput(serializers.ModelSerializer):
     class Meta:
         model = InvoiceRun
-        fields = [
-            "id",
-            "status",
-            "as_of",
-            "invoices_created",
-            "subscriptions_processed",
-            "started_at",
-            "finished_at",
-            "error",
-            "errors",
-            "created_at",
-        ]
+        fields = ["id", *RUN_PROGRESS_FIELDS, "error", "errors", "created_at"]
         read_only_fields = fields

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -57,9 +56,7 @@ class UpcomingInvoiceApi(TenantScopedApi):
     serializer_class = UpcomingInvoiceOutput
 
     def get(self, request: Request, tenant_id: str, subscription_id: str) -> Response:
-        sub = self.get_queryset().filter(pk=subscription_id).first()
-        if sub is None:
-            raise NotFound(services.SUBSCRIPTION_NOT_FOUND)
+        sub = self.found(subscription_id, services.SUBSCRIPTION_NOT_FOUND)
         preview = services.invoice_preview(tenant=self.tenant_id, subscription=sub)
         body = invoice_body(preview.invoice, preview.lines)
         body.update(id=None, number=None)  # nothing is stored: no id, no number yet

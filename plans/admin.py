@@ -15,22 +15,35 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from plans import coupon_services, services
+from plans.api import PLAN_FIELDS
 from plans.models import Charge, Coupon, DefaultTaxRate, Meter, Plan, TaxRate
 from plans.money import format_price, format_quantity
 
 
-@admin.register(Meter)
-class MeterAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "aggregation", "property", "tenant", "created_at"]
-    list_filter = ["aggregation", "tenant"]
-    search_fields = ["code", "name", "tenant__name"]
-    fields = readonly_fields = ("id", "tenant", "code", "name", "aggregation", "property", "created_at")
+class CatalogEntryAdmin(admin.ModelAdmin):
+    """Catalog entries are created through the API, which validates them, and never
+    deleted (rows name them); what may change goes through the service (`update`)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        stored = type(obj).objects.select_related("tenant").get(pk=obj.pk)
+        self.update(stored, {field: form.cleaned_data[field] for field in form.changed_data})
+
+    def update(self, stored: Any, changes: dict[str, Any]) -> None:
+        raise NotImplementedError  # the read-only ones (meters) have no change to save
+
+
+@admin.register(Meter)
+class MeterAdmin(CatalogEntryAdmin):
+    list_display = ["code", "name", "aggregation", "property", "tenant", "created_at"]
+    list_filter = ["aggregation", "tenant"]
+    search_fields = ["code", "name", "tenant__name"]
+    fields = readonly_fields = ("id", "tenant", "code", "name", "aggregation", "property", "created_at")
 
 
 class ChargeInline(admin.TabularInline):
@@ -67,36 +80,16 @@ class ChargeInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(CatalogEntryAdmin):
     list_display = ["code", "name", "tenant", "currency", "interval", "amount", "trial_days", "active", "created_at"]
     list_filter = ["active", "interval", "currency", "tenant"]
     search_fields = ["code", "name", "tenant__name"]
-    fields = [
-        "id",
-        "tenant",
-        "code",
-        "name",
-        "description",
-        "currency",
-        "interval",
-        "amount",
-        "trial_days",
-        "active",
-        "created_at",
-    ]
+    fields = ["id", "tenant", *PLAN_FIELDS]
     readonly_fields = ["id", "tenant", "code", "currency", "interval", "amount", "trial_days", "created_at"]
     inlines = [ChargeInline]
     actions = ["deactivate"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: Plan, form: Any, change: bool) -> None:
-        stored = Plan.objects.get(pk=obj.pk)
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+    def update(self, stored: Plan, changes: dict[str, Any]) -> None:
         services.plan_update(tenant=stored.tenant, plan=stored, data=changes)
 
     @admin.action(description="Deactivate selected plans (no new subscriptions)")
@@ -107,7 +100,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaxRate)
-class TaxRateAdmin(admin.ModelAdmin):
+class TaxRateAdmin(CatalogEntryAdmin):
     list_display = ["code", "name", "shown_percentage", "active", "tenant_default", "tenant", "created_at"]
     list_filter = ["active"]
     list_select_related = ["tenant"]
@@ -116,15 +109,7 @@ class TaxRateAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "tenant", "code", "percentage", "created_at"]
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: TaxRate, form: Any, change: bool) -> None:
-        stored = TaxRate.objects.select_related("tenant").get(pk=obj.pk)
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+    def update(self, stored: TaxRate, changes: dict[str, Any]) -> None:
         services.tax_rate_update(tenant=stored.tenant, tax_rate=stored, data=changes)
 
     @admin.display(description="percentage", ordering="percentage")
@@ -145,7 +130,7 @@ COUPON_TERMS = (
 
 
 @admin.register(Coupon)
-class CouponAdmin(admin.ModelAdmin):
+class CouponAdmin(CatalogEntryAdmin):
     list_display = ["code", "name", "off", "duration", "redemptions", "redeem_by", "active", "tenant", "created_at"]
     list_filter = ["active", "duration"]
     list_select_related = ["tenant"]
@@ -154,15 +139,7 @@ class CouponAdmin(admin.ModelAdmin):
     readonly_fields = COUPON_TERMS
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def save_model(self, request: HttpRequest, obj: Coupon, form: Any, change: bool) -> None:
-        stored = Coupon.objects.select_related("tenant").get(pk=obj.pk)
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+    def update(self, stored: Coupon, changes: dict[str, Any]) -> None:
         coupon_services.coupon_update(tenant=stored.tenant, coupon=stored, data=changes)
 
     @admin.display(description="off")

@@ -5,10 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
-from rest_framework import serializers, status
-from rest_framework.request import Request
-from rest_framework.response import Response
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
 
 from plans import selectors, services
 from plans.filtersets import MeterFilterSet, PlanFilterSet
@@ -28,11 +26,11 @@ from plans.pricing import (
     PricingModel,
     TierSpec,
 )
-from plans.serializers import PriceOutput
+from plans.serializers import CatalogEntryInput, PriceOutput
 from plans.services import PLAN_PRICES_IMMUTABLE, ChargeDraft
 from tenants.fields import StrictDecimalField, StrictIntegerField
 from tenants.inputs import CurrencyField, JsonInput
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import DetailApi, DetailUpdateApi, ListCreateApi, TenantScopedApi
 
 AMOUNT_INVALID = 'Amounts are decimal strings, like "12.50".'
 TRIAL_DAYS_RANGE = "trial_days must be a whole number from 0 to 3650."
@@ -76,35 +74,25 @@ class MeterOutput(serializers.ModelSerializer):
         return meter.property or None
 
 
-class MeterListCreateApi(TenantScopedApi):
+class MeterListCreateApi(ListCreateApi):
     model = Meter
     serializer_class = MeterOutput
     filterset_class = MeterFilterSet
 
     @extend_schema_serializer(component_name="MeterCreateInput")
-    class Input(JsonInput):
-        code = serializers.SlugField(max_length=100)
-        name = serializers.CharField(max_length=200)
+    class Input(CatalogEntryInput):
         aggregation = serializers.ChoiceField(choices=Meter.Aggregation.choices)
         property = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
 
-    @extend_schema(responses=MeterOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: MeterOutput(page, many=True).data)
-
-    @extend_schema(request=Input, responses={201: MeterOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
-        meter = services.meter_create(tenant=self.tenant, **data)
-        return Response(MeterOutput(meter).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> Meter:
+        return services.meter_create(tenant=self.tenant, **data)
 
 
-class MeterDetailApi(TenantScopedApi):
+class MeterDetailApi(DetailApi):
     model = Meter
     serializer_class = MeterOutput
-
-    def get(self, request: Request, tenant_id: str, meter_id: str) -> Response:
-        return Response(MeterOutput(self.found(meter_id, services.METER_NOT_FOUND)).data)
+    lookup_url_kwarg = "meter_id"
+    not_found = services.METER_NOT_FOUND
 
 
 # -- plans --------------------------------------------------------------------------
@@ -141,25 +129,17 @@ class ChargeOutput(serializers.Serializer):
         ]
 
 
+# A plan's own fields, as the API and the admin show them (beside its id and charges).
+PLAN_FIELDS = ("code", "name", "description", "currency", "interval", "amount", "trial_days", "active", "created_at")
+
+
 class PlanOutput(serializers.ModelSerializer):
     amount = PriceOutput("amount")
     charges = ChargeOutput(many=True)
 
     class Meta:
         model = Plan
-        fields = [
-            "id",
-            "code",
-            "name",
-            "description",
-            "currency",
-            "interval",
-            "amount",
-            "trial_days",
-            "active",
-            "created_at",
-            "charges",
-        ]
+        fields = ["id", *PLAN_FIELDS, "charges"]
 
 
 class TierInput(JsonInput):
@@ -214,15 +194,20 @@ class ChargeInput(JsonInput):
         return ChargeDraft(meter=attrs["meter"], spec=spec)
 
 
-class PlanListCreateApi(TenantScopedApi):
+class PlanApi(TenantScopedApi):
+    # The plan routes' base: plans with their charges.
     model = Plan
     serializer_class = PlanOutput
+
+    def get_queryset(self) -> Any:
+        return self.scoped().prefetch_related(selectors.charges_prefetch())
+
+
+class PlanListCreateApi(PlanApi, ListCreateApi):
     filterset_class = PlanFilterSet
 
     @extend_schema_serializer(component_name="PlanCreateInput")
-    class Input(JsonInput):
-        code = serializers.SlugField(max_length=100)
-        name = serializers.CharField(max_length=200)
+    class Input(CatalogEntryInput):
         description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
         currency = CurrencyField(required=False, help_text="ISO 4217; the tenant's default if omitted")
         interval = serializers.ChoiceField(choices=Plan.Interval.choices)
@@ -236,18 +221,8 @@ class PlanListCreateApi(TenantScopedApi):
         active = serializers.BooleanField(required=False)
         charges = ChargeInput(many=True, required=False)
 
-    def get_queryset(self) -> Any:
-        return self.scoped().prefetch_related(selectors.charges_prefetch())
-
-    @extend_schema(responses=PlanOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: PlanOutput(page, many=True).data)
-
-    @extend_schema(request=Input, responses={201: PlanOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
-        plan = services.plan_create(tenant=self.tenant, **data)
-        return Response(PlanOutput(plan).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> Plan:
+        return services.plan_create(tenant=self.tenant, **data)
 
 
 def _immutable() -> serializers.JSONField:
@@ -255,9 +230,9 @@ def _immutable() -> serializers.JSONField:
     return serializers.JSONField(required=False, allow_null=True, write_only=True, help_text=PLAN_PRICES_IMMUTABLE)
 
 
-class PlanDetailApi(TenantScopedApi):
-    model = Plan
-    serializer_class = PlanOutput
+class PlanDetailApi(PlanApi, DetailUpdateApi):
+    lookup_url_kwarg = "plan_id"
+    not_found = services.PLAN_NOT_FOUND
 
     @extend_schema_serializer(component_name="PlanUpdateInput")
     class PatchInput(JsonInput):
@@ -271,15 +246,5 @@ class PlanDetailApi(TenantScopedApi):
         trial_days = _immutable()
         charges = _immutable()
 
-    def get_queryset(self) -> Any:
-        return self.scoped().prefetch_related(selectors.charges_prefetch())
-
-    def get(self, request: Request, tenant_id: str, plan_id: str) -> Response:
-        return Response(PlanOutput(self.found(plan_id, services.PLAN_NOT_FOUND)).data)
-
-    @extend_schema(request=PatchInput, responses={200: PlanOutput})
-    def patch(self, request: Request, tenant_id: str, plan_id: str) -> Response:
-        plan = self.found(plan_id, services.PLAN_NOT_FOUND)
-        data = self.PatchInput.valid(request.data)
-        plan = services.plan_update(tenant=self.tenant, plan=plan, data=data)
-        return Response(PlanOutput(plan).data)
+    def update(self, obj: Plan, data: dict[str, Any]) -> Plan:
+        return services.plan_update(tenant=self.tenant, plan=obj, data=data)

@@ -6,23 +6,20 @@ redeem them through `…/customers/{id}/discounts` (subscriptions.discount_api).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import serializers, status
-from rest_framework.request import Request
-from rest_framework.response import Response
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
 
 from plans import coupon_services as services
 from plans import selectors
 from plans.api import PriceInput
 from plans.filtersets import CouponFilterSet
-from plans.models import PERCENT_OFF_DECIMAL_PLACES, PERCENT_OFF_MAX, Coupon
-from plans.serializers import CouponOutput
-from tenants.fields import AwareDateTimeField, StrictDecimalField, StrictIntegerField
-from tenants.inputs import CurrencyField, JsonInput, UniqueListField
-from tenants.scoping import TenantScopedApi
+from plans.models import Coupon
+from plans.serializers import CatalogEntryInput, CatalogEntryPatchInput, CouponOutput, percentage_input
+from tenants.fields import AwareDateTimeField, StrictIntegerField
+from tenants.inputs import CurrencyField, UniqueListField
+from tenants.scoping import DetailUpdateApi, ListCreateApi, TenantScopedApi
 
 FIXED = "Never changes (400 naming it): create a new coupon instead."
 PERCENT_OFF_INVALID = (
@@ -37,27 +34,24 @@ def _optional_count(maximum: int, help_text: str) -> StrictIntegerField:
     return StrictIntegerField(required=False, allow_null=True, min_value=1, max_value=maximum, help_text=help_text)
 
 
-class CouponListCreateApi(TenantScopedApi):
+class CouponApi(TenantScopedApi):
+    # The coupon routes' resource, newest first.
     model = Coupon
     serializer_class = CouponOutput
+
+    def get_queryset(self) -> Any:
+        return selectors.coupon_list(tenant=self.tenant_id)
+
+
+class CouponListCreateApi(CouponApi, ListCreateApi):
     filterset_class = CouponFilterSet
 
     @extend_schema_serializer(component_name="CouponCreateInput")
-    class Input(JsonInput):
-        code = serializers.SlugField(max_length=100)
-        name = serializers.CharField(max_length=200)
-        percent_off = StrictDecimalField(
-            integer_digits=3,
-            decimal_places=PERCENT_OFF_DECIMAL_PLACES,
-            strings_only=True,
-            min_value=Decimal(0),
-            max_value=PERCENT_OFF_MAX,
+    class Input(CatalogEntryInput):
+        percent_off = percentage_input(
+            PERCENT_OFF_INVALID,
             required=False,
             allow_null=True,
-            error_messages=dict.fromkeys(
-                ("invalid", "min_value", "max_value", "max_decimal_places", "max_whole_digits", "max_digits"),
-                PERCENT_OFF_INVALID,
-            ),
             help_text="Above 0, at most 100; exactly one of percent_off and amount_off",
         )
         amount_off = PriceInput(
@@ -77,28 +71,17 @@ class CouponListCreateApi(TenantScopedApi):
             help_text="Plans whose invoices it discounts; empty: every plan",
         )
 
-    def get_queryset(self) -> Any:
-        return selectors.coupon_list(tenant=self.tenant_id)
-
-    @extend_schema(responses=CouponOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: CouponOutput(page, many=True).data)
-
-    @extend_schema(request=Input, responses={201: CouponOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
-        coupon = services.coupon_create(tenant=self.tenant_id, **data)
-        return Response(CouponOutput(coupon).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> Coupon:
+        return services.coupon_create(tenant=self.tenant_id, **data)
 
 
-class CouponDetailApi(TenantScopedApi):
-    model = Coupon
-    serializer_class = CouponOutput
+class CouponDetailApi(CouponApi, DetailUpdateApi):
+    lookup_url_kwarg = "coupon_id"
+    not_found = services.COUPON_NOT_FOUND
 
     @extend_schema_serializer(component_name="CouponUpdateInput")
-    class PatchInput(JsonInput):
-        name = serializers.CharField(max_length=200, required=False)
-        active = serializers.BooleanField(required=False)
+    class PatchInput(CatalogEntryPatchInput):
+        pass
 
     # Declared only so that the service sees the attempt and names the field (400).
     PatchInput._declared_fields.update(
@@ -108,12 +91,5 @@ class CouponDetailApi(TenantScopedApi):
         }
     )
 
-    def get(self, request: Request, tenant_id: str, coupon_id: str) -> Response:
-        return Response(CouponOutput(self.found(coupon_id, services.COUPON_NOT_FOUND)).data)
-
-    @extend_schema(request=PatchInput, responses={200: CouponOutput})
-    def patch(self, request: Request, tenant_id: str, coupon_id: str) -> Response:
-        coupon = self.found(coupon_id, services.COUPON_NOT_FOUND)
-        data = self.PatchInput.valid(request.data)
-        coupon = services.coupon_update(tenant=self.tenant_id, coupon=coupon, data=data)
-        return Response(CouponOutput(coupon).data)
+    def update(self, obj: Coupon, data: dict[str, Any]) -> Coupon:
+        return services.coupon_update(tenant=self.tenant_id, coupon=obj, data=data)

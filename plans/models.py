@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -39,7 +39,20 @@ def money_field(**kwargs: Any) -> models.DecimalField:
     )
 
 
-class Meter(TenantOwnedModel):
+class CatalogEntry(TenantOwnedModel):
+    """What the catalog holds (meters, plans, tax rates, coupons): each has a `code`,
+    unique in the tenant, that the API and other rows name it by; listed newest first."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="%(app_label)s_%(class)s_unique_code")]
+
+
+class Meter(CatalogEntry):
     """How usage events of one kind add up over a billing period.
 
     `count` counts events, `sum` adds their `value`, `max` keeps the largest `value`,
@@ -53,7 +66,6 @@ class Meter(TenantOwnedModel):
         MAX = "max", "Max"
         UNIQUE_COUNT = "unique_count", "Unique count"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.SlugField(max_length=100, help_text="Unique in the tenant; usage events name the meter by it")
     name = models.CharField(max_length=200)
     aggregation = models.CharField(max_length=20, choices=Aggregation.choices)
@@ -63,12 +75,10 @@ class Meter(TenantOwnedModel):
         default="",
         help_text="The event property whose distinct values unique_count counts; empty for the others",
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(CatalogEntry.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="plans_meter_unique_code"),
+            *CatalogEntry.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(aggregation__in=["count", "sum", "max", "unique_count"]),
                 name="plans_meter_aggregation_valid",
@@ -83,7 +93,7 @@ class Meter(TenantOwnedModel):
         return self.code
 
 
-class Plan(TenantOwnedModel):
+class Plan(CatalogEntry):
     """A recurring price: a flat `amount` per `interval` plus the usage charges.
 
     Only `name`, `description` and `active` change after creation (an inactive plan
@@ -94,7 +104,6 @@ class Plan(TenantOwnedModel):
         MONTH = "month", "Month"
         YEAR = "year", "Year"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.SlugField(max_length=100, help_text="Unique in the tenant")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
@@ -103,12 +112,10 @@ class Plan(TenantOwnedModel):
     amount = money_field(help_text="The flat fee per interval")
     trial_days = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True, help_text="Inactive plans take no new subscriptions")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(CatalogEntry.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="plans_plan_unique_code"),
+            *CatalogEntry.Meta.constraints,
             models.CheckConstraint(condition=Q(interval__in=["month", "year"]), name="plans_plan_interval_valid"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="plans_plan_amount_not_negative"),
         ]
@@ -247,7 +254,7 @@ class Charge(TenantOwnedModel):
         }
 
 
-class TaxRate(TenantOwnedModel):
+class TaxRate(CatalogEntry):
     """A tax added on top of invoices: per rate, round((subtotal − discount) ×
     percentage / 100), each rate rounded on its own (`plans.taxes`).
 
@@ -257,7 +264,6 @@ class TaxRate(TenantOwnedModel):
     the lists it is already on, and applies there until it is taken off (as Stripe's).
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.SlugField(max_length=100, help_text="Unique in the tenant; lists name the rate by it")
     name = models.CharField(max_length=200, help_text='Shown on invoices: "State sales tax"')
     percentage = models.DecimalField(
@@ -267,12 +273,10 @@ class TaxRate(TenantOwnedModel):
         help_text="0 to 100, at most 4 decimal places; never changes",
     )
     active = models.BooleanField(default=True, help_text="Inactive rates cannot be added to a list")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(CatalogEntry.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="plans_taxrate_unique_code"),
+            *CatalogEntry.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(percentage__gte=0, percentage__lte=100), name="plans_taxrate_percentage_range"
             ),
@@ -285,32 +289,46 @@ class TaxRate(TenantOwnedModel):
         return TaxRateSpec(code=self.code, name=self.name, percentage=self.percentage)
 
 
-class DefaultTaxRate(TenantOwnedModel):
-    """One of the tenant's default tax rates, in order (`PATCH /v1/tenants/{tid}`
-    `default_tax_rates`): customers without rates of their own, and not exempt, pay
-    these."""
+class TaxRateListEntry(TenantOwnedModel):
+    """A place on an ordered list of tax rates: the tenant's defaults (`DefaultTaxRate`)
+    or a customer's own (`subscriptions.CustomerTaxRate`). `owner` names the field of
+    whose list it is; a rate stands on a list once, a position holds one rate
+    (`list_entry_constraints`)."""
+
+    owner: ClassVar[str]
 
     id = models.BigAutoField(primary_key=True)
     tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
 
     class Meta:
-        ordering = ["tenant", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "tax_rate"], name="plans_defaulttaxrate_unique_rate"),
-            models.UniqueConstraint(fields=["tenant", "position"], name="plans_defaulttaxrate_unique_position"),
-        ]
+        abstract = True
 
     def __str__(self) -> str:
-        return f"{self.tenant_id}: {self.position}. {self.tax_rate_id}"
+        return f"{getattr(self, f'{self.owner}_id')}: {self.position}. {self.tax_rate_id}"
 
 
-# A coupon's percent_off: above 0, at most 100, with at most 4 decimal places (like a tax rate's).
-PERCENT_OFF_DECIMAL_PLACES = PERCENTAGE_DECIMAL_PLACES
-PERCENT_OFF_MAX = PERCENTAGE_MAX
+def list_entry_constraints(owner: str, prefix: str) -> list[models.BaseConstraint]:
+    """A `TaxRateListEntry`'s constraints, named `<prefix>_unique_rate` and `_unique_position`."""
+    return [
+        models.UniqueConstraint(fields=[owner, "tax_rate"], name=f"{prefix}_unique_rate"),
+        models.UniqueConstraint(fields=[owner, "position"], name=f"{prefix}_unique_position"),
+    ]
 
 
-class Coupon(TenantOwnedModel):
+class DefaultTaxRate(TaxRateListEntry):
+    """One of the tenant's default tax rates, in order (`PATCH /v1/tenants/{tid}`
+    `default_tax_rates`): customers without rates of their own, and not exempt, pay
+    these."""
+
+    owner = "tenant"
+
+    class Meta:
+        ordering = ["tenant", "position"]
+        constraints = list_entry_constraints("tenant", "plans_defaulttaxrate")
+
+
+class Coupon(CatalogEntry):
     """A discount the tenant offers, redeemed by attaching it to a customer (or to one
     of its subscriptions) as a `subscriptions.Discount`.
 
@@ -335,12 +353,11 @@ class Coupon(TenantOwnedModel):
         "redeem_by", "plan_ids",
     )  # fmt: skip
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     code = models.SlugField(max_length=100, help_text="Unique in the tenant; discounts are attached by it")
     name = models.CharField(max_length=200, help_text="Shown on the invoices' discount lines")
     percent_off = models.DecimalField(
-        max_digits=3 + PERCENT_OFF_DECIMAL_PLACES,
-        decimal_places=PERCENT_OFF_DECIMAL_PLACES,
+        max_digits=3 + PERCENTAGE_DECIMAL_PLACES,  # like a tax rate's
+        decimal_places=PERCENTAGE_DECIMAL_PLACES,
         null=True,
         blank=True,
         help_text="Above 0, at most 100; or amount_off",
@@ -358,12 +375,10 @@ class Coupon(TenantOwnedModel):
         models.UUIDField(), default=list, blank=True, help_text="Plans whose invoices it discounts; empty: every plan"
     )
     active = models.BooleanField(default=True, help_text="Inactive coupons take no new redemptions")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(CatalogEntry.Meta):
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "code"], name="plans_coupon_unique_code"),
+            *CatalogEntry.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(percent_off__gt=0, percent_off__lte=100, amount_off__isnull=True, currency="")
                 | Q(percent_off__isnull=True, amount_off__gt=0) & ~Q(currency=""),

@@ -8,23 +8,20 @@ as sign-up does (`tenants.serializers.TenantOutput`) plus `default_tax_rates`.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from plans import selectors, services
 from plans.filtersets import TaxRateFilterSet
 from plans.models import TaxRate
-from plans.serializers import PercentageOutput
-from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX
-from tenants.fields import StrictDecimalField
+from plans.serializers import CatalogEntryInput, CatalogEntryPatchInput, PercentageOutput, percentage_input
 from tenants.inputs import JsonInput, UniqueListField
 from tenants.models import Role
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import DetailUpdateApi, ListCreateApi, TenantScopedApi
 from tenants.serializers import TenantOutput as TenantBaseOutput
 
 FIXED = "Never changes (400 naming it): create a new tax rate instead."
@@ -48,63 +45,36 @@ class TaxRateOutput(serializers.ModelSerializer):
         fields = ["id", "code", "name", "percentage", "active", "created_at"]
 
 
-class TaxRateListCreateApi(TenantScopedApi):
+class TaxRateListCreateApi(ListCreateApi):
     model = TaxRate
     serializer_class = TaxRateOutput
     filterset_class = TaxRateFilterSet
 
     @extend_schema_serializer(component_name="TaxRateCreateInput")
-    class Input(JsonInput):
-        code = serializers.SlugField(max_length=100)
-        name = serializers.CharField(max_length=200)
-        percentage = StrictDecimalField(
-            integer_digits=3,
-            decimal_places=PERCENTAGE_DECIMAL_PLACES,
-            strings_only=True,
-            min_value=Decimal(0),
-            max_value=PERCENTAGE_MAX,
-            error_messages=dict.fromkeys(
-                ("invalid", "min_value", "max_value", "max_decimal_places", "max_whole_digits", "max_digits"),
-                PERCENTAGE_INVALID,
-            ),
-            help_text="0 to 100, at most 4 decimal places; never changes",
-        )
+    class Input(CatalogEntryInput):
+        percentage = percentage_input(PERCENTAGE_INVALID, help_text="0 to 100, at most 4 decimal places; never changes")
 
     def get_queryset(self) -> Any:
         return selectors.tax_rate_list(tenant=self.tenant_id)
 
-    @extend_schema(responses=TaxRateOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: TaxRateOutput(page, many=True).data)
-
-    @extend_schema(request=Input, responses={201: TaxRateOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
-        rate = services.tax_rate_create(tenant=self.tenant, **data)
-        return Response(TaxRateOutput(rate).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> TaxRate:
+        return services.tax_rate_create(tenant=self.tenant, **data)
 
 
-class TaxRateDetailApi(TenantScopedApi):
+class TaxRateDetailApi(DetailUpdateApi):
     model = TaxRate
     serializer_class = TaxRateOutput
+    lookup_url_kwarg = "tax_rate_id"
+    not_found = services.TAX_RATE_NOT_FOUND
 
     @extend_schema_serializer(component_name="TaxRateUpdateInput")
-    class PatchInput(JsonInput):
-        name = serializers.CharField(max_length=200, required=False)
-        active = serializers.BooleanField(required=False)
+    class PatchInput(CatalogEntryPatchInput):
         # Declared only so that the service sees the attempt and names the field (400).
         code = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
         percentage = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
 
-    def get(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
-        return Response(TaxRateOutput(self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)).data)
-
-    @extend_schema(request=PatchInput, responses={200: TaxRateOutput})
-    def patch(self, request: Request, tenant_id: str, tax_rate_id: str) -> Response:
-        rate = self.found(tax_rate_id, services.TAX_RATE_NOT_FOUND)
-        data = self.PatchInput.valid(request.data)
-        rate = services.tax_rate_update(tenant=self.tenant, tax_rate=rate, data=data)
-        return Response(TaxRateOutput(rate).data)
+    def update(self, obj: TaxRate, data: dict[str, Any]) -> TaxRate:
+        return services.tax_rate_update(tenant=self.tenant, tax_rate=obj, data=data)
 
 
 @extend_schema_serializer(component_name="TenantDetail")

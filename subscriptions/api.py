@@ -8,8 +8,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +23,7 @@ from subscriptions.serializers import SubscriptionOutput
 from subscriptions.validators import METADATA_MAX_BYTES, METADATA_MAX_KEYS
 from tenants.fields import AwareDateTimeField, StrictIntegerField
 from tenants.inputs import EMAIL_MAX_LENGTH, JsonInput, UniqueListField
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import DetailUpdateApi, ListCreateApi, TenantScopedApi
 
 
 @extend_schema_field(
@@ -65,10 +66,18 @@ def _tax_rates_input(**kwargs: Any) -> UniqueListField:
     )
 
 
-class CustomerListCreateApi(TenantScopedApi):
+class CustomerApi(TenantScopedApi):
+    # The customer routes' base: customers with their tax rates.
     model = Customer
     serializer_class = CustomerOutput
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return selectors.customer_list(tenant=self.tenant_id)
+
+
+class CustomerListCreateApi(CustomerApi, ListCreateApi):
     filterset_class = CustomerFilterSet
+    list_operation_id = "customers_list"
 
     @extend_schema_serializer(component_name="CustomerCreateInput")
     class Input(JsonInput):
@@ -79,24 +88,17 @@ class CustomerListCreateApi(TenantScopedApi):
         tax_rates = _tax_rates_input(required=False)
         tax_exempt = serializers.BooleanField(required=False, help_text="Pays no tax (default false)")
 
-    @extend_schema(operation_id="customers_list", responses=CustomerOutput(many=True))
-    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        customers = selectors.customer_list(tenant=self.tenant_id)
-        return self.list_response(lambda page: CustomerOutput(page, many=True).data, customers)
-
-    @extend_schema(request=Input, responses={201: CustomerOutput})
-    def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        data = self.Input.valid(request.data)
-        customer = services.customer_create(tenant=self.tenant, **data)
-        return Response(CustomerOutput(customer).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> Customer:
+        return services.customer_create(tenant=self.tenant, **data)
 
 
-class CustomerDetailApi(TenantScopedApi):
-    model = Customer
-    serializer_class = CustomerOutput
+class CustomerDetailApi(CustomerApi, DetailUpdateApi):
+    lookup_url_kwarg = "customer_id"
+    not_found = services.CUSTOMER_NOT_FOUND
+    retrieve_operation_id = "customers_retrieve"
 
     @extend_schema_serializer(component_name="CustomerUpdateInput")
-    class Input(JsonInput):
+    class PatchInput(JsonInput):
         external_id = serializers.CharField(max_length=255, required=False, help_text="Fixed: only its current value")
         name = serializers.CharField(max_length=200, required=False)
         email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True, allow_null=True)
@@ -104,28 +106,15 @@ class CustomerDetailApi(TenantScopedApi):
         tax_rates = _tax_rates_input(required=False)
         tax_exempt = serializers.BooleanField(required=False)
 
-    def _customer(self, customer_id: uuid.UUID) -> Customer:
-        customer = selectors.customer_get(tenant=self.tenant_id, customer_id=customer_id)
-        if customer is None:
-            raise NotFound(services.CUSTOMER_NOT_FOUND)
-        return customer
-
-    @extend_schema(operation_id="customers_retrieve")
-    def get(self, request: Request, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Response:
-        return Response(CustomerOutput(self._customer(customer_id)).data)
-
-    @extend_schema(request=Input, responses={200: CustomerOutput})
-    def patch(self, request: Request, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Response:
-        customer = self._customer(customer_id)
-        data = self.Input.valid(request.data, partial=True)
-        customer = services.customer_update(tenant=self.tenant, customer=customer, data=data)
-        return Response(CustomerOutput(customer).data)
+    def update(self, obj: Customer, data: dict[str, Any]) -> Customer:
+        return services.customer_update(tenant=self.tenant, customer=obj, data=data)
 
 
-class SubscriptionListCreateApi(TenantScopedApi):
+class SubscriptionListCreateApi(ListCreateApi):
     model = Subscription
     serializer_class = SubscriptionOutput
     filterset_class = SubscriptionFilterSet
+    list_operation_id = "subscriptions_list"
 
     @extend_schema_serializer(component_name="SubscriptionCreateInput")
     class Input(JsonInput):
@@ -142,16 +131,11 @@ class SubscriptionListCreateApi(TenantScopedApi):
             help_text="Default: the plan's trial_days; 0 for no trial",
         )
 
-    @extend_schema(operation_id="subscriptions_list", responses=SubscriptionOutput(many=True))
-    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        subscriptions = selectors.subscription_list(tenant=self.tenant_id)
-        return self.list_response(lambda page: SubscriptionOutput(page, many=True).data, subscriptions)
+    def get_queryset(self) -> QuerySet[Subscription]:
+        return selectors.subscription_list(tenant=self.tenant_id)
 
-    @extend_schema(request=Input, responses={201: SubscriptionOutput})
-    def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        data = self.Input.valid(request.data)
-        subscription = services.subscription_create(tenant=self.tenant, **data)
-        return Response(SubscriptionOutput(subscription).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> Subscription:
+        return services.subscription_create(tenant=self.tenant, **data)
 
 
 class SubscriptionDetailApi(TenantScopedApi):

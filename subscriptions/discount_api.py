@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -20,13 +21,20 @@ from subscriptions.serializers import DiscountOutput
 from subscriptions.services import CUSTOMER_NOT_FOUND
 from tenants.errors import found
 from tenants.inputs import JsonInput
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import DetailApi, TenantScopedApi
 
 
-class DiscountListCreateApi(TenantScopedApi):
+class DiscountApi(TenantScopedApi):
+    # The routes of the path customer's discounts, in the order they apply.
     model = Discount
     serializer_class = DiscountOutput
-    cursor_ordering = ("position",)  # the order they apply in
+
+    def get_queryset(self) -> QuerySet[Discount]:
+        return selectors.discount_list(tenant=self.tenant_id, customer_id=self.kwargs["customer_id"])
+
+
+class DiscountListCreateApi(DiscountApi):
+    cursor_ordering = ("position",)
 
     @extend_schema_serializer(component_name="DiscountCreateInput")
     class Input(JsonInput):
@@ -38,8 +46,7 @@ class DiscountListCreateApi(TenantScopedApi):
     @extend_schema(operation_id="customer_discounts_list", responses=DiscountOutput(many=True))
     def get(self, request: Request, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Response:
         found(selectors.customer_get(tenant=self.tenant_id, customer_id=customer_id), CUSTOMER_NOT_FOUND)
-        discounts = selectors.discount_list(tenant=self.tenant_id, customer_id=customer_id)
-        return self.list_response(lambda page: DiscountOutput(page, many=True).data, discounts)
+        return self.list_response(lambda page: DiscountOutput(page, many=True).data)
 
     @extend_schema(operation_id="customer_discounts_create", request=Input, responses={201: DiscountOutput})
     def post(self, request: Request, tenant_id: uuid.UUID, customer_id: uuid.UUID) -> Response:
@@ -48,20 +55,15 @@ class DiscountListCreateApi(TenantScopedApi):
         return Response(DiscountOutput(discount).data, status=status.HTTP_201_CREATED)
 
 
-class DiscountDetailApi(TenantScopedApi):
-    model = Discount
-    serializer_class = DiscountOutput
-
-    @extend_schema(operation_id="customer_discounts_retrieve")
-    def get(self, request: Request, tenant_id: uuid.UUID, customer_id: uuid.UUID, discount_id: uuid.UUID) -> Response:
-        discounts = selectors.discount_list(tenant=self.tenant_id, customer_id=customer_id)
-        return Response(
-            DiscountOutput(found(discounts.filter(pk=discount_id).first(), services.DISCOUNT_NOT_FOUND)).data
-        )
+class DiscountDetailApi(DiscountApi, DetailApi):
+    lookup_url_kwarg = "discount_id"
+    not_found = services.DISCOUNT_NOT_FOUND
+    retrieve_operation_id = "customer_discounts_retrieve"
 
     @extend_schema(operation_id="customer_discounts_end", request=None, responses={200: DiscountOutput})
     def delete(
         self, request: Request, tenant_id: uuid.UUID, customer_id: uuid.UUID, discount_id: uuid.UUID
     ) -> Response:
-        discount = services.discount_end(tenant=self.tenant_id, customer_id=customer_id, discount_id=discount_id)
-        return Response(DiscountOutput(discount).data)
+        return self.render(
+            services.discount_end(tenant=self.tenant_id, customer_id=customer_id, discount_id=discount_id)
+        )

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from plans.models import money_field
+from plans.models import TaxRateListEntry, list_entry_constraints, money_field
 from subscriptions import periods
 from subscriptions.validators import validate_metadata
 from tenants.models import TenantOwnedModel
@@ -45,25 +45,18 @@ class Customer(TenantOwnedModel):
         return f"{self.name} ({self.external_id})"
 
 
-class CustomerTaxRate(TenantOwnedModel):
+class CustomerTaxRate(TaxRateListEntry):
     """One of a customer's own tax rates, in order: when a customer has any, they
     replace the tenant's default rates on its invoices."""
 
-    id = models.BigAutoField(primary_key=True)
+    owner = "customer"
+
     # The unique (customer, tax_rate) index leads with the customer: no index of its own.
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tax_rate_links", db_index=False)
-    tax_rate = models.ForeignKey("plans.TaxRate", on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField()
 
     class Meta:
         ordering = ["customer", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["customer", "tax_rate"], name="customer_tax_rate_unique_rate"),
-            models.UniqueConstraint(fields=["customer", "position"], name="customer_tax_rate_unique_position"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.customer_id}: {self.position}. {self.tax_rate_id}"
+        constraints = list_entry_constraints("customer", "customer_tax_rate")
 
 
 class Subscription(TenantOwnedModel):

@@ -27,7 +27,7 @@ from tenants import services
 from tenants.inputs import EMAIL_MAX_LENGTH, CurrencyField, JsonInput
 from tenants.models import ApiKey, Role, User
 from tenants.openapi import ClientErrorResponseSerializer
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import ListCreateApi, TenantScopedApi
 from tenants.serializers import TenantOutput
 from tenants.throttling import FailOpenScopedRateThrottle
 
@@ -35,16 +35,18 @@ BAD_CREDENTIALS = "No active account found with the given credentials."
 BAD_SIGNUP_TOKEN = "A valid X-Signup-Token header is required to create a tenant."  # noqa: S105
 
 
-def _check_password(password: str, email: str) -> str:
+def _with_valid_password(attrs: dict[str, Any], password_field: str, email_field: str) -> dict[str, Any]:
+    """`attrs`, or a 400 naming the field `password_field` when Django's password validators
+    refuse its value (for the user of the email in the field `email_field`)."""
     try:
-        password_validation.validate_password(password, user=User(email=email))
+        password_validation.validate_password(attrs[password_field], user=User(email=attrs[email_field]))
     except DjangoValidationError as exc:
         # Django's codes (password_too_short, password_too_common, …) say which rule failed.
         details = [
             ErrorDetail(message, code=error.code or "invalid") for error in exc.error_list for message in error.messages
         ]
-        raise serializers.ValidationError(details) from exc
-    return password
+        raise serializers.ValidationError({password_field: details}) from exc
+    return attrs
 
 
 def _minimum_password_length() -> int:
@@ -78,10 +80,14 @@ class UserOutput(serializers.ModelSerializer):
         fields = ["id", "email", "role", "created_at"]
 
 
-class TenantSignupApi(APIView):
+class PublicApi(APIView):
+    # A route for callers without credentials (yet), throttled by its `throttle_scope`.
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     throttle_classes = [FailOpenScopedRateThrottle]
+
+
+class TenantSignupApi(PublicApi):
     throttle_scope = "signup"
 
     @extend_schema_serializer(component_name="TenantSignupInput")
@@ -92,11 +98,7 @@ class TenantSignupApi(APIView):
         default_currency = CurrencyField(default=settings.DEFAULT_CURRENCY)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            try:
-                _check_password(attrs["admin_password"], attrs["admin_email"])
-            except serializers.ValidationError as exc:
-                raise serializers.ValidationError({"admin_password": exc.detail}) from exc
-            return attrs
+            return _with_valid_password(attrs, "admin_password", "admin_email")
 
     @extend_schema_serializer(component_name="TenantSignupOutput")
     class Output(serializers.Serializer):
@@ -124,10 +126,7 @@ class TenantSignupApi(APIView):
         return Response(self.Output(result).data, status=status.HTTP_201_CREATED)
 
 
-class LoginApi(APIView):
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-    throttle_classes = [FailOpenScopedRateThrottle]
+class LoginApi(PublicApi):
     throttle_scope = "login"
 
     @extend_schema_serializer(component_name="LoginInput")
@@ -163,7 +162,7 @@ class RefreshApi(TokenRefreshView):
     """simplejwt's refresh with rotation: the old refresh token is blacklisted."""
 
 
-class UserListCreateApi(TenantScopedApi):
+class UserListCreateApi(ListCreateApi):
     model = User
     read_role = Role.ADMIN
     write_role = Role.ADMIN
@@ -176,21 +175,10 @@ class UserListCreateApi(TenantScopedApi):
         role = serializers.ChoiceField(choices=Role.choices)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            try:
-                _check_password(attrs["password"], attrs["email"])
-            except serializers.ValidationError as exc:
-                raise serializers.ValidationError({"password": exc.detail}) from exc
-            return attrs
+            return _with_valid_password(attrs, "password", "email")
 
-    @extend_schema(responses=UserOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: UserOutput(page, many=True).data)
-
-    @extend_schema(request=Input, responses={201: UserOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
-        user = services.user_create(tenant=self.tenant, **data)
-        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> User:
+        return services.user_create(tenant=self.tenant, **data)
 
 
 class ApiKeyOutput(serializers.ModelSerializer):
@@ -199,7 +187,7 @@ class ApiKeyOutput(serializers.ModelSerializer):
         fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
 
 
-class ApiKeyListCreateApi(TenantScopedApi):
+class ApiKeyListCreateApi(ListCreateApi):
     model = ApiKey
     read_role = Role.ADMIN
     write_role = Role.ADMIN
@@ -219,16 +207,11 @@ class ApiKeyListCreateApi(TenantScopedApi):
         key = serializers.CharField(help_text="The secret: shown only in this response")
         created_at = serializers.DateTimeField()
 
-    @extend_schema(responses=ApiKeyOutput(many=True))
-    def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(lambda page: ApiKeyOutput(page, many=True).data)
+    created_serializer_class = CreatedOutput
 
-    @extend_schema(request=Input, responses={201: CreatedOutput})
-    def post(self, request: Request, tenant_id: str) -> Response:
-        data = self.Input.valid(request.data)
+    def create(self, data: dict[str, Any]) -> dict[str, Any]:
         key, raw = services.api_key_create(tenant=self.tenant_id, name=data["name"])
-        body = {"id": key.id, "name": key.name, "prefix": key.prefix, "key": raw, "created_at": key.created_at}
-        return Response(self.CreatedOutput(body).data, status=status.HTTP_201_CREATED)
+        return {"id": key.id, "name": key.name, "prefix": key.prefix, "key": raw, "created_at": key.created_at}
 
 
 class ApiKeyRevokeApi(TenantScopedApi):

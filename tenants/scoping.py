@@ -26,6 +26,8 @@ import structlog
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseBase
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -33,6 +35,7 @@ from rest_framework.response import Response
 
 from tenants import idempotency
 from tenants.errors import NotFound
+from tenants.inputs import JsonInput
 from tenants.isolation import tenant_scope
 from tenants.models import Role, Tenant
 
@@ -164,3 +167,85 @@ class TenantScopedApi(GenericAPIView):
     @schema_safe
     def get_queryset(self) -> QuerySet[Any]:
         return self.scoped()
+
+
+class ListCreateApi(TenantScopedApi):
+    # A collection route: `GET` answers a page of `get_queryset()` (narrowed by
+    # `filterset_class`) rendered by `serializer_class`; `POST` validates `Input`, calls
+    # `create` (one service) and answers 201 with `created_serializer_class` (default:
+    # `serializer_class`). The schema of both operations follows from these attributes
+    # (`list_operation_id` names the `GET` where the generated name would collide).
+    # No docstring: drf-spectacular would show it as the operations' description.
+
+    Input: ClassVar[type[JsonInput]]
+    created_serializer_class: ClassVar[type[serializers.BaseSerializer] | None] = None
+    list_operation_id: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        extend_schema_view(
+            get=extend_schema(operation_id=cls.list_operation_id, responses=cls._output()(many=True)),
+            post=extend_schema(request=cls.Input, responses={201: cls._output(created=True)}),
+        )(cls)
+
+    @classmethod
+    def _output(cls, *, created: bool = False) -> type[serializers.BaseSerializer]:
+        output = (cls.created_serializer_class if created else None) or cls.serializer_class
+        if output is None:
+            raise TypeError(f"{cls.__name__} has no serializer_class")
+        return output
+
+    def create(self, data: dict[str, Any]) -> Any:
+        """The object that the service made of the validated `data`."""
+        raise NotImplementedError
+
+    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
+        return self.list_response(lambda page: self._output()(page, many=True).data)
+
+    def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
+        created = self.create(self.Input.valid(request.data))
+        return Response(self._output(created=True)(created).data, status=status.HTTP_201_CREATED)
+
+
+class DetailApi(TenantScopedApi):
+    # An object route: `GET` answers `get_object()` rendered by `serializer_class`: the
+    # object of the path's `lookup_url_kwarg` in `get_queryset()`, else a 404 saying
+    # `not_found` (`found`). `retrieve_operation_id` names the `GET` where the generated
+    # name would collide. No docstring: drf-spectacular would show it as the operations'
+    # description.
+    not_found: ClassVar[str]
+    retrieve_operation_id: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.retrieve_operation_id is not None:
+            extend_schema_view(get=extend_schema(operation_id=cls.retrieve_operation_id))(cls)
+
+    def get_object(self) -> Any:
+        return self.found(self.kwargs[self.lookup_url_kwarg], self.not_found)
+
+    def render(self, obj: Any) -> Response:
+        if self.serializer_class is None:
+            raise TypeError(f"{type(self).__name__} has no serializer_class")
+        return Response(self.serializer_class(obj).data)
+
+    def get(self, request: Request, tenant_id: uuid.UUID, **kwargs: Any) -> Response:
+        return self.render(self.get_object())
+
+
+class DetailUpdateApi(DetailApi):
+    # A `DetailApi` whose `PATCH` validates `PatchInput` (partially: only the fields
+    # sent), calls `update` (one service) and answers the object.
+    PatchInput: ClassVar[type[JsonInput]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        extend_schema_view(patch=extend_schema(request=cls.PatchInput, responses={200: cls.serializer_class}))(cls)
+
+    def update(self, obj: Any, data: dict[str, Any]) -> Any:
+        """`obj` as the service changed it by the validated `data`."""
+        raise NotImplementedError
+
+    def patch(self, request: Request, tenant_id: uuid.UUID, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        return self.render(self.update(obj, self.PatchInput.valid(request.data, partial=True)))

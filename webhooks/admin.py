@@ -12,25 +12,13 @@ from django.http import HttpRequest
 
 from tenants.errors import ConflictError
 from webhooks import services
+from webhooks.api import DELIVERY_STATE_FIELDS
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
 from webhooks.url_guard import UnsafeUrlError, check_webhook_url
 
 RETRY_DONE = "Queued {queued} deliveries again; {skipped} were already pending and left as they are."
 
-DELIVERY_FIELDS = (
-    "tenant",
-    "event",
-    "endpoint",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "last_attempt_at",
-    "last_status_code",
-    "last_error",
-    "delivered_at",
-    "created_at",
-    "updated_at",
-)
+DELIVERY_FIELDS = ("tenant", "event", "endpoint", *DELIVERY_STATE_FIELDS)
 
 
 def mask_secret(secret: str) -> str:
@@ -94,8 +82,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ["status", "event__type"]
     list_select_related = ["event", "endpoint", "tenant"]
     search_fields = ["id", "event__id", "endpoint__url", "tenant__name"]
-    fields = DELIVERY_FIELDS
-    readonly_fields = DELIVERY_FIELDS
+    fields = readonly_fields = DELIVERY_FIELDS
     actions = ["retry_selected"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -8,7 +8,7 @@ and receivers' error answers.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -17,10 +17,9 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tenants.errors import found
 from tenants.inputs import JsonInput
 from tenants.models import Role
-from tenants.scoping import TenantScopedApi
+from tenants.scoping import ListCreateApi, TenantScopedApi
 from webhooks import selectors, services
 from webhooks.filtersets import WebhookDeliveryFilterSet
 from webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
@@ -62,34 +61,29 @@ class WebhookEndpointInput(JsonInput):
     active = serializers.BooleanField(required=False, default=True)
 
 
-class WebhookEndpointListCreateApi(TenantScopedApi):
+class AdminsOnly:
+    # Mixed into every route here: the contract keeps webhooks from members.
+    read_role: ClassVar[str] = Role.ADMIN
+    write_role: ClassVar[str] = Role.ADMIN
+
+
+class WebhookEndpointListCreateApi(AdminsOnly, ListCreateApi):
     model = WebhookEndpoint
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
     serializer_class = WebhookEndpointOutput
+    created_serializer_class = WebhookEndpointCreatedOutput
+    Input = WebhookEndpointInput
+    list_operation_id = "webhook_endpoints_list"
 
-    @extend_schema(operation_id="webhook_endpoints_list", responses=WebhookEndpointOutput(many=True))
-    def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        return self.list_response(lambda page: WebhookEndpointOutput(page, many=True).data)
-
-    @extend_schema(request=WebhookEndpointInput, responses={201: WebhookEndpointCreatedOutput})
-    def post(self, request: Request, tenant_id: uuid.UUID) -> Response:
-        data = WebhookEndpointInput.valid(request.data)
-        endpoint = services.webhook_endpoint_create(tenant=self.tenant_id, **data)
-        return Response(WebhookEndpointCreatedOutput(endpoint).data, status=status.HTTP_201_CREATED)
+    def create(self, data: dict[str, Any]) -> WebhookEndpoint:
+        return services.webhook_endpoint_create(tenant=self.tenant_id, **data)
 
 
-class WebhookEndpointDetailApi(TenantScopedApi):
+class WebhookEndpointDetailApi(AdminsOnly, TenantScopedApi):
     model = WebhookEndpoint
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
     serializer_class = WebhookEndpointOutput
 
     def get(self, request: Request, tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> Response:
-        endpoint = found(
-            selectors.webhook_endpoint_get(tenant=self.tenant_id, endpoint_id=endpoint_id), selectors.ENDPOINT_NOT_FOUND
-        )
-        return Response(WebhookEndpointOutput(endpoint).data)
+        return Response(WebhookEndpointOutput(self.found(endpoint_id, selectors.ENDPOINT_NOT_FOUND)).data)
 
     @extend_schema(request=WebhookEndpointInput, responses={200: WebhookEndpointOutput})
     def patch(self, request: Request, tenant_id: uuid.UUID, endpoint_id: uuid.UUID) -> Response:
@@ -103,6 +97,20 @@ class WebhookEndpointDetailApi(TenantScopedApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# A delivery's progress, as the API and the admin show it.
+DELIVERY_STATE_FIELDS = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "last_attempt_at",
+    "last_status_code",
+    "last_error",
+    "delivered_at",
+    "created_at",
+    "updated_at",
+)
+
+
 class WebhookDeliveryOutput(serializers.ModelSerializer):
     event_id = serializers.CharField(source="event.public_id", help_text="evt_…, also the webhook-id header")
     event_type = serializers.CharField(source="event.type")
@@ -111,22 +119,7 @@ class WebhookDeliveryOutput(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookDelivery
-        fields = [
-            "id",
-            "event_id",
-            "event_type",
-            "endpoint_id",
-            "url",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "last_attempt_at",
-            "last_status_code",
-            "last_error",
-            "delivered_at",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "event_id", "event_type", "endpoint_id", "url", *DELIVERY_STATE_FIELDS]
 
 
 class WebhookEventOutput(serializers.Serializer):
@@ -143,44 +136,35 @@ class WebhookDeliveryDetailOutput(WebhookDeliveryOutput):
         fields = [*WebhookDeliveryOutput.Meta.fields, "event"]
 
 
-class WebhookDeliveryListApi(TenantScopedApi):
+class WebhookDeliveryApi(AdminsOnly, TenantScopedApi):
+    # The delivery routes' base: deliveries with their event and endpoint.
     model = WebhookDelivery
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
     serializer_class = WebhookDeliveryOutput
-    filterset_class = WebhookDeliveryFilterSet
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.webhook_delivery_list(tenant=self.tenant_id)
+
+    def delivery(self, delivery_id: uuid.UUID) -> WebhookDelivery:
+        return self.found(delivery_id, selectors.DELIVERY_NOT_FOUND)
+
+
+class WebhookDeliveryListApi(WebhookDeliveryApi):
+    filterset_class = WebhookDeliveryFilterSet
 
     @extend_schema(operation_id="webhook_deliveries_list", responses=WebhookDeliveryOutput(many=True))
     def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
         return self.list_response(lambda page: WebhookDeliveryOutput(page, many=True).data)
 
 
-class WebhookDeliveryDetailApi(TenantScopedApi):
-    model = WebhookDelivery
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
+class WebhookDeliveryDetailApi(WebhookDeliveryApi):
     serializer_class = WebhookDeliveryDetailOutput
 
     def get(self, request: Request, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> Response:
-        delivery = found(
-            selectors.webhook_delivery_get(tenant=self.tenant_id, delivery_id=delivery_id), selectors.DELIVERY_NOT_FOUND
-        )
-        return Response(WebhookDeliveryDetailOutput(delivery).data)
+        return Response(WebhookDeliveryDetailOutput(self.delivery(delivery_id)).data)
 
 
-class WebhookDeliveryRetryApi(TenantScopedApi):
-    model = WebhookDelivery
-    read_role = Role.ADMIN
-    write_role = Role.ADMIN
-    serializer_class = WebhookDeliveryOutput
-
+class WebhookDeliveryRetryApi(WebhookDeliveryApi):
     @extend_schema(request=None, responses={202: WebhookDeliveryOutput})
     def post(self, request: Request, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> Response:
         services.webhook_delivery_retry(tenant=self.tenant_id, delivery_id=delivery_id)
-        delivery = found(
-            selectors.webhook_delivery_get(tenant=self.tenant_id, delivery_id=delivery_id), selectors.DELIVERY_NOT_FOUND
-        )
-        return Response(WebhookDeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)
+        return Response(WebhookDeliveryOutput(self.delivery(delivery_id)).data, status=status.HTTP_202_ACCEPTED)

@@ -26,7 +26,3 @@ def webhook_endpoints_active(*, tenant: TenantRef) -> QuerySet[Any]:
 def webhook_delivery_list(*, tenant: TenantRef) -> QuerySet[Any]:
     """Deliveries of the tenant with their event and endpoint, ready to render."""
     return WebhookDelivery.objects.for_tenant(tenant).select_related("event", "endpoint")
-
-
-def webhook_delivery_get(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -> WebhookDelivery | None:
-    return webhook_delivery_list(tenant=tenant).filter(pk=delivery_id).first()

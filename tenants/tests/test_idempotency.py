@@ -31,6 +31,7 @@ from tenants.errors import Conflict
 from tenants.idempotency import BAD_IDEMPOTENCY_KEY, KEY_IN_FLIGHT, KEY_REUSED, idempotency_records_purge
 from tenants.models import ApiKey, IdempotencyRecord, User, hash_api_key
 from tenants.services import tokens_for_user
+from tenants.tests.utils import concurrently
 from usage.models import UsageEvent
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
@@ -493,31 +494,7 @@ def test_a_ttl_below_24_hours_stops_start_up():
     assert "IDEMPOTENCY_TTL_SECONDS must be at least 86400" in result.stderr
 
 
-# Concurrency: real threads, each with its own database connection
-
-
-def concurrently(count: int, request: Callable[[APIClient], Any], user: User) -> list[Any]:
-    token = tokens_for_user(user)["access"]
-    barrier = threading.Barrier(count)
-    answers, lock = [], threading.Lock()
-
-    def run() -> None:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        barrier.wait()
-        try:
-            answer = request(client)
-        finally:
-            connection.close()
-        with lock:
-            answers.append(answer)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+# Concurrency: real threads, each with its own database connection (tests.utils.concurrently)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,10 +8,17 @@ the tenant routes of the URLconf.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from tenants.models import User
+from tenants.services import tokens_for_user
 
 TENANT_PREFIX = "v1/tenants/<uuid:tenant_id>"
 
@@ -47,3 +54,29 @@ def route_methods(pattern: URLPattern) -> list[str]:
     """The HTTP methods a route's view answers, lower case (OPTIONS and HEAD aside)."""
     view_class = pattern.callback.view_class
     return [m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)]
+
+
+def concurrently(count: int, request: Callable[[APIClient], Any], user: User) -> list[Any]:
+    """`request(client)` as `user` from `count` real threads released at once, each with
+    its own database connection; their answers."""
+    token = tokens_for_user(user)["access"]
+    barrier = threading.Barrier(count)
+    answers, lock = [], threading.Lock()
+
+    def run() -> None:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        barrier.wait()
+        try:
+            answer = request(client)
+        finally:
+            connection.close()
+        with lock:
+            answers.append(answer)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from prometheus_client import REGISTRY
-from rest_framework.test import APIClient
 
 from plans.models import Meter
 from plans.money import format_quantity
@@ -19,7 +16,7 @@ from plans.tests.factories import MeterFactory
 from subscriptions.tests.factories import CustomerFactory
 from tenants.idempotency import BAD_IDEMPOTENCY_KEY
 from tenants.parsers import JSON_TOO_DEEP, NULL_CHARACTER, REQUEST_TOO_LARGE
-from tenants.services import tokens_for_user
+from tenants.tests.utils import concurrently as requests_concurrently
 from usage import idempotency
 from usage.models import UsageEvent
 from usage.parsing import (
@@ -387,31 +384,11 @@ def test_batch_size_histogram_moves(key_api, turl, customer, meter):
 
 
 def concurrently(count, request, tenant, user):
-    """`request(client)` from `count` real threads released at once; their answers."""
+    """`request(client)` from `count` real threads released at once, with the customer
+    and meter the events name; their answers."""
     CustomerFactory(tenant=tenant, external_id="cus_42")
     MeterFactory(tenant=tenant, code="api_calls")
-    token = tokens_for_user(user)["access"]
-    barrier = threading.Barrier(count)
-    answers = []
-    lock = threading.Lock()
-
-    def send():
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        barrier.wait()
-        try:
-            answer = request(client)
-        finally:
-            connection.close()
-        with lock:
-            answers.append(answer)
-
-    threads = [threading.Thread(target=send) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return requests_concurrently(count, request, user)
 
 
 @pytest.mark.django_db(transaction=True)
