@@ -2,7 +2,9 @@
 
 Every invoice is finalized when it is written, so nothing here can add, change or
 delete one: amounts and lines never change (corrections are late-usage lines on a
-later invoice, or a void). The writes are two actions on open invoices: "Void selected
+later invoice, credit notes, or a void). "Issue a credit note" on an invoice's page is
+in `invoices.credit_note_admin` (a form, then a confirmation). The writes here are two
+actions on open invoices: "Void selected
 invoices" (`services.invoice_void`, `invoice.voided` published) and "Mark selected
 invoices uncollectible" (`services.invoice_mark_uncollectible`), which first shows a
 confirmation page, like Django's "delete selected".
@@ -30,6 +32,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
 from invoices import selectors, services
+from invoices.credit_note_admin import CreditNoteIssueMixin
 from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
 from invoices.serializers import RUN_PROGRESS_FIELDS
 from plans.money import format_price
@@ -63,6 +66,8 @@ INVOICE_FIELDS = (
     "tax_breakdown",
     "total",
     "credits_applied",
+    "amount_credited",
+    "credit_notes_link",
     "amount_paid",
     "amount_due",
     "issued_at",
@@ -100,7 +105,7 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(CreditNoteIssueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "customer", "status", "amount", "period_start", "period_end", "issued_at", "tenant"]
     list_filter = ["status", "billing_reason", "currency"]
     list_select_related = ["customer", "tenant"]
@@ -211,7 +216,7 @@ class BalanceTransactionAdmin(SignedAmountMixin, ReadOnlyAdminMixin, admin.Model
     date_hierarchy = "created_at"
     show_full_result_count = False
     fields = readonly_fields = (
-        "id", "tenant", "customer", "currency", "amount", "kind", "invoice", "description", "created_at",
+        "id", "tenant", "customer", "currency", "amount", "kind", "invoice", "credit_note", "description", "created_at",
     )  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:
@@ -227,7 +232,7 @@ class BalanceTransactionInline(SignedAmountMixin, ReadOnlyAdminMixin, admin.Tabu
     verbose_name_plural = "balance ledger (newest first)"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:
-        return BalanceTransaction.unscoped().select_related("invoice").order_by("-id")
+        return BalanceTransaction.unscoped().select_related("invoice").order_by("-seq")
 
 
 class BalanceAdjustmentForm(forms.Form):

@@ -121,10 +121,11 @@ class CustomerBalanceOutput(serializers.Serializer):
 class BalanceTransactionOutput(serializers.ModelSerializer):
     amount = serializers.SerializerMethodField(help_text="Positive: a credit to the customer; negative: a use of it")
     invoice_id = serializers.UUIDField(allow_null=True, help_text="The invoice that caused it, if any")
+    credit_note_id = serializers.UUIDField(allow_null=True, help_text="The credit note that caused it, if any")
 
     class Meta:
         model = BalanceTransaction
-        fields = ["id", "currency", "amount", "kind", "invoice_id", "description", "created_at"]
+        fields = ["id", "currency", "amount", "kind", "invoice_id", "credit_note_id", "description", "created_at"]
         read_only_fields = fields
 
     @extend_schema_field({"type": "string", "format": "decimal", "example": "-12.50"})
@@ -150,7 +151,7 @@ class BalanceTransactionListCreateApi(TenantScopedApi):
     model = BalanceTransaction
     serializer_class = BalanceTransactionOutput
     filterset_class = BalanceTransactionFilterSet
-    cursor_ordering = ("-id",)  # unique and in the order entries were written
+    cursor_ordering = ("-seq",)  # unique and in the order entries were written
     write_role = Role.ADMIN
 
     @extend_schema_serializer(component_name="BalanceAdjustmentInput")

@@ -54,6 +54,7 @@ from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice,
 from invoices.discounting import DiscountBook, discount_book
 from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
 from invoices.models import AMOUNT_LIMIT, WINDOW_REASONS, BalanceTransaction, Invoice, InvoiceLine
+from invoices.numbering import Series, take_numbers
 from invoices.serializers import invoice_body
 from invoices.signals import invoices_finalized
 from invoices.totals import Totals, invoice_totals
@@ -297,27 +298,11 @@ def _last_invoiced_at(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, date
     return {r["subscription_id"]: r["last"] for r in rows}
 
 
-_NEXT_NUMBERS_SQL = """
-INSERT INTO invoices_invoicesequence (tenant_id, last_number) VALUES (%s, %s)
-ON CONFLICT (tenant_id) DO UPDATE SET last_number = invoices_invoicesequence.last_number + EXCLUDED.last_number
-RETURNING last_number
-"""
-
-
-def _take_numbers(tenant_id: uuid.UUID, count: int) -> list[str]:
-    """`count` consecutive numbers of the tenant's sequence; the row stays locked until
-    the transaction ends, so numbers are gapless and in commit order."""
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_NUMBERS_SQL, [tenant_id, count])
-        last = cursor.fetchone()[0]
-    return [f"INV-{n:06d}" for n in range(last - count + 1, last + 1)]
-
-
 _INVOICE_COLUMNS = {
     "id": "uuid", "tenant_id": "uuid", "number": "text", "customer_id": "uuid", "subscription_id": "uuid",
     "status": "text", "billing_reason": "text", "currency": "text", "period_start": "timestamptz",
     "period_end": "timestamptz", "subtotal": "numeric", "discount": "numeric", "tax": "numeric", "taxes": "jsonb",
-    "total": "numeric", "credits_applied": "numeric",
+    "total": "numeric", "credits_applied": "numeric", "amount_credited": "numeric",
     "amount_paid": "numeric", "amount_due": "numeric", "issued_at": "timestamptz", "due_at": "timestamptz",
     "paid_at": "timestamptz", "voided_at": "timestamptz", "created_at": "timestamptz",
 }  # fmt: skip
@@ -348,7 +333,7 @@ def build_invoice(*, tenant: TenantRef, bill: Bill, number: str, now: datetime, 
         status=Invoice.Status.OPEN if due > 0 else Invoice.Status.PAID, billing_reason=bill.reason,
         currency=sub.plan.currency, period_start=bill.start, period_end=bill.end, subtotal=totals.subtotal,
         discount=totals.discount, tax=totals.tax, taxes=frozen_taxes(totals, sub.plan.currency), total=totals.total,
-        credits_applied=totals.credits_applied, amount_paid=Decimal(0), amount_due=due,
+        credits_applied=totals.credits_applied, amount_credited=Decimal(0), amount_paid=Decimal(0), amount_due=due,
         issued_at=now, due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), paid_at=None if due > 0 else now,
         created_at=now,
     )  # fmt: skip
@@ -437,7 +422,7 @@ def _ledger_rows(invoice: Invoice, totals: Totals) -> list[BalanceTransaction]:
         (totals.to_balance, BalanceTransaction.Kind.NEGATIVE_INVOICE, f"Negative invoice {invoice.number}"),
         (-totals.balance_applied, BalanceTransaction.Kind.APPLIED_TO_INVOICE, f"Applied to invoice {invoice.number}"),
     ]
-    common = {"tenant_id": invoice.tenant_id, "customer_id": invoice.customer_id, "currency": invoice.currency}
+    common = invoice.customer_fields
     return [
         BalanceTransaction(**common, amount=amount, kind=kind, invoice_id=invoice.pk, description=text)
         for amount, kind, text in entries
@@ -456,7 +441,7 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -
     discounts = discount_book(tenant=tenant_id, bills=bills, now=now, lock=True)
     balances = customer_balances(tenant=tenant_id, bills=bills)
     rates = tax_rates_for_customers(tenant=tenant_id, customer_ids={b.subscription.customer_id for b in bills})
-    numbers = _take_numbers(tenant_id, len(bills))
+    numbers = take_numbers(tenant_id, Series.INVOICE, len(bills))
     invoices, ledger = [], []
     for bill, number in zip(bills, numbers, strict=True):
         key = (bill.subscription.customer_id, bill.subscription.plan.currency)

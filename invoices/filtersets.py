@@ -1,6 +1,6 @@
 import django_filters
 
-from invoices.models import BalanceTransaction, Invoice
+from invoices.models import BalanceTransaction, CreditNote, Invoice
 from tenants.filtersets import StrictFilterSet
 from tenants.validators import CURRENCY_CODES
 
@@ -13,6 +13,15 @@ class InvoiceFilterSet(StrictFilterSet):
     class Meta:
         model = Invoice
         fields = ["status", "customer_id", "subscription_id"]
+
+
+class CreditNoteFilterSet(StrictFilterSet):
+    invoice_id = django_filters.UUIDFilter()
+    customer_id = django_filters.UUIDFilter()
+
+    class Meta:
+        model = CreditNote
+        fields = ["invoice_id", "customer_id"]
 
 
 class BalanceTransactionFilterSet(StrictFilterSet):

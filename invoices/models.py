@@ -1,22 +1,25 @@
-"""Invoices, their lines, invoice runs and the per-tenant number sequence.
+"""Invoices, their lines, credit notes, invoice runs and the per-tenant number sequences.
 
 What a period was billed for, per meter, is derived, not stored twice: its invoice's
 usage line plus the late-usage lines that later invoices added for it
 (`source_invoice`).
 
 Invariants the database holds: one invoice per (subscription, period_start); numbers
-unique per tenant and gapless (allocated from `InvoiceSequence` under a row lock, in
-the transaction that writes the invoices, so a rollback gives the numbers back).
-A finalized invoice never changes its lines or amounts: only its status moves.
+unique per tenant and gapless (allocated from `NumberSequence` under a row lock, in
+the transaction that writes the invoices, so a rollback gives the numbers back; credit
+notes take theirs from their own series the same way). A finalized invoice never
+changes its lines or amounts: only its status and what settles it (credit notes,
+payments) move.
 """
 
 from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from plans.models import Meter
@@ -53,7 +56,9 @@ class Invoice(TenantOwnedModel):
     the lines, each rounded to the currency; `discount` what discounts took off; `tax`
     the sum of `taxes` (one entry per rate, frozen at finalization); `total` =
     subtotal − discount + tax, never below 0 (a negative part is credited to the
-    customer balance); `amount_due` is what is left after the balance paid its part.
+    customer balance); `amount_credited` the sum of its credit notes; `amount_paid`
+    what the payment provider collected for it (an excess went to the balance);
+    `amount_due` = total − credits_applied − pre-payment credit notes − amount_paid.
 
     `billing_reason` says why the invoice exists (API.md Part 2): `period` (a period's
     end), `cancellation` (cancel now), `adjustment` (late usage of a subscription that
@@ -95,8 +100,11 @@ class Invoice(TenantOwnedModel):
     )
     total = money_field(help_text="subtotal − discount + tax, never below 0")
     credits_applied = money_field(default=0, help_text="Paid from the customer balance at finalization")
-    amount_paid = money_field(default=0, help_text="Collected by the payment provider")
-    amount_due = money_field(default=0, help_text="total − credits_applied − amount_paid")
+    amount_credited = money_field(default=Decimal(0), help_text="Σ of its credit notes")
+    amount_paid = money_field(
+        default=0, help_text="Collected by the payment provider for it (an excess went to the customer balance)"
+    )
+    amount_due = money_field(default=0, help_text="total − credits_applied − pre-payment credit notes − amount_paid")
     issued_at = models.DateTimeField()
     due_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -116,6 +124,11 @@ class Invoice(TenantOwnedModel):
                 condition=Q(status__in=["open", "paid", "void", "uncollectible"]), name="invoice_status_valid"
             ),
             models.CheckConstraint(condition=Q(total__gte=0, amount_due__gte=0), name="invoice_amounts_not_negative"),
+            # Credit notes never add up to more than the invoice (API.md, "Credit notes").
+            models.CheckConstraint(
+                condition=Q(amount_credited__gte=0, amount_credited__lte=F("total")),
+                name="invoice_credited_within_total",
+            ),
             models.CheckConstraint(condition=Q(discount__gte=0), name="invoice_discount_not_negative"),
         ]
         indexes = [
@@ -130,9 +143,16 @@ class Invoice(TenantOwnedModel):
         return self.number
 
     @property
+    def customer_fields(self) -> dict[str, Any]:
+        """The tenant, customer and currency that rows following from this invoice take
+        (its credit notes, its balance ledger entries)."""
+        return {"tenant_id": self.tenant_id, "customer_id": self.customer_id, "currency": self.currency}
+
+    @property
     def charge_amount(self) -> Decimal:
-        """What the payment provider is asked for: the total less what the balance paid."""
-        return self.total - self.credits_applied
+        """What one charge of the whole invoice collects: the total less what the
+        balance and the pre-payment credit notes took off (amount_due before payments)."""
+        return self.amount_due + self.amount_paid
 
 
 def _line_reference(to: type[models.Model], related_name: str, help_text: str) -> models.ForeignKey:
@@ -204,6 +224,9 @@ class InvoiceLine(TenantOwnedModel):
         return f"{self.description}: {self.amount}"
 
 
+LEDGER_SEQUENCE = "invoices_balancetransaction_seq"
+
+
 class BalanceTransaction(TenantOwnedModel):
     """One entry of a customer's balance ledger: money the tenant owes the customer,
     per currency (API.md Part 2, "Customer balance"). The balance is the sum of the
@@ -224,7 +247,16 @@ class BalanceTransaction(TenantOwnedModel):
         APPLIED_TO_INVOICE = "applied_to_invoice", "Applied to an invoice"
         INVOICE_VOIDED = "invoice_voided", "Invoice voided"
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The order entries were written in, from a database sequence: the ledger's order,
+    # which neither random ids nor `created_at` (one instant for a whole run) can give.
+    seq = models.BigIntegerField(
+        db_default=models.Func(
+            models.Value(LEDGER_SEQUENCE), function="nextval", output_field=models.BigIntegerField()
+        ),
+        editable=False,
+        unique=True,
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="balance_transactions")
     currency = models.CharField(max_length=3)
     amount = money_field(help_text="Positive: a credit to the customer; negative: a use of it")
@@ -232,29 +264,106 @@ class BalanceTransaction(TenantOwnedModel):
     invoice = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="balance_transactions"
     )
+    credit_note = models.ForeignKey(
+        "CreditNote", null=True, blank=True, on_delete=models.PROTECT, related_name="balance_transactions"
+    )
     description = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        ordering = ["-seq"]
         indexes = [models.Index(fields=["tenant", "customer", "currency"], name="balance_customer_idx")]
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind} {self.amount} {self.currency}"
 
 
-class InvoiceSequence(TenantOwnedModel):
-    """The last invoice number handed out in a tenant. Numbers are taken with
-    `UPDATE … SET last_number = last_number + n RETURNING` in the invoicing
-    transaction: the row lock orders concurrent runs, and a rollback returns them."""
+class NumberSequence(TenantOwnedModel):
+    """The last number handed out in a tenant's series (`INV` invoices, `CN` credit
+    notes). Numbers are taken with `INSERT … ON CONFLICT DO UPDATE SET last_number =
+    last_number + n RETURNING` (`invoices.numbering`) in the transaction that writes
+    what they number: the row lock orders concurrent writers, and a rollback returns
+    them, so each series is gapless."""
 
+    class Series(models.TextChoices):
+        INVOICE = "INV", "Invoices"
+        CREDIT_NOTE = "CN", "Credit notes"
+
+    series = models.CharField(max_length=8, choices=Series.choices, default=Series.INVOICE)
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tenant"], name="invoice_sequence_one_per_tenant")]
+        constraints = [models.UniqueConstraint(fields=["tenant", "series"], name="number_sequence_one_per_series")]
 
     def __str__(self) -> str:
-        return f"{self.tenant_id}: {self.last_number}"
+        return f"{self.tenant_id} {self.series}: {self.last_number}"
+
+
+class CreditNote(TenantOwnedModel):
+    """A correction of a finalized invoice that lowers what the customer owes for it
+    (API.md Part 2, "Credit notes"); it never changes once issued, except for the
+    state of its refund. On an open invoice (pre-payment) it lowers `amount_due`
+    (`refund_amount` and `credit_amount` are 0); on a paid one its amount is split
+    into `refund_amount` (paid back through the payment provider, never more than the
+    invoice's `amount_paid`) and `credit_amount` (credited to the customer balance).
+    `tax` is its share of the invoice's tax, rounded cumulatively over the invoice's
+    notes, so that the shares add up to the invoice's tax when the notes reach its
+    total. Σ of an invoice's notes ≤ its total (checked under the invoice's row lock).
+    """
+
+    class Reason(models.TextChoices):
+        DUPLICATE = "duplicate", "Duplicate"
+        FRAUDULENT = "fraudulent", "Fraudulent"
+        ORDER_CHANGE = "order_change", "Order change"
+        PRODUCT_UNSATISFACTORY = "product_unsatisfactory", "Product unsatisfactory"
+        OTHER = "other", "Other"
+
+    class RefundStatus(models.TextChoices):
+        PENDING = "pending", "Sent to the provider"
+        SUCCEEDED = "succeeded", "Refunded"
+        FAILED = "failed", "Failed (credited to the balance)"
+        NOT_SENT = "not_sent", "Not sent (no payment provider)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=16, help_text="CN- and six digits, gapless per tenant")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_notes", db_index=False)
+    currency = models.CharField(max_length=3)
+    amount = money_field()
+    tax = money_field(default=Decimal(0), help_text="Its share of the invoice's tax (included in amount)")
+    refund_amount = money_field(default=Decimal(0))
+    credit_amount = money_field(default=Decimal(0))
+    refund_status = models.CharField(
+        max_length=16, choices=RefundStatus.choices, blank=True, default="", help_text="Empty when nothing is refunded"
+    )
+    reason = models.CharField(max_length=32, choices=Reason.choices)
+    memo = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="credit_note_number_unique_per_tenant"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, refund_amount__gte=0, credit_amount__gte=0),
+                name="credit_note_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_amount=0) | ~Q(refund_status=""), name="credit_note_refund_has_status"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="credit_note_tenant_idx"),
+            models.Index(fields=["customer", "-created_at"], name="credit_note_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def pre_payment(self) -> bool:
+        """Issued on an open invoice: it lowered the amount due."""
+        return not self.refund_amount and not self.credit_amount
 
 
 class InvoiceRun(TenantOwnedModel):

@@ -19,7 +19,7 @@ from tenants.models import TenantRef
 
 def balance_transaction_list(*, tenant: TenantRef, customer_id: uuid.UUID) -> QuerySet[BalanceTransaction]:
     """The customer's ledger, newest first."""
-    return BalanceTransaction.objects.for_tenant(tenant).filter(customer_id=customer_id).order_by("-id")
+    return BalanceTransaction.objects.for_tenant(tenant).filter(customer_id=customer_id).order_by("-seq")
 
 
 def balances_for_customer(*, tenant: TenantRef, customer_id: uuid.UUID) -> list[tuple[str, Decimal]]:

@@ -8,7 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from invoices.calculation import LineDraft
-from invoices.models import Invoice, InvoiceLine, InvoiceRun
+from invoices.models import CreditNote, Invoice, InvoiceLine, InvoiceRun
 from plans.money import format_price, format_quantity
 from tenants.formats import format_time
 
@@ -72,8 +72,11 @@ class InvoiceOutput(serializers.Serializer):
         help_text="subtotal − discount + tax, never below 0 (a negative part goes to the customer balance)"
     )
     credits_applied = serializers.CharField(help_text="Paid from the customer balance")
-    amount_paid = serializers.CharField()
-    amount_due = serializers.CharField()
+    amount_credited = serializers.CharField(help_text="Σ of its credit notes")
+    amount_paid = serializers.CharField(
+        help_text="Collected by the payment provider for it (an excess goes to the customer balance)"
+    )
+    amount_due = serializers.CharField(help_text="total − credits_applied − pre-payment credit notes − amount_paid")
     issued_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
@@ -118,6 +121,7 @@ def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine | LineDraft] | No
         "taxes": invoice.taxes,
         "total": format_price(invoice.total, invoice.currency),
         "credits_applied": format_price(invoice.credits_applied, invoice.currency),
+        "amount_credited": format_price(invoice.amount_credited, invoice.currency),
         "amount_paid": format_price(invoice.amount_paid, invoice.currency),
         "amount_due": format_price(invoice.amount_due, invoice.currency),
         "issued_at": format_time(invoice.issued_at),
@@ -125,6 +129,47 @@ def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine | LineDraft] | No
         "paid_at": format_time(invoice.paid_at),
         "voided_at": format_time(invoice.voided_at),
         "lines": [line_body(line, invoice.currency) for line in rows],
+    }
+
+
+class CreditNoteOutput(serializers.Serializer):
+    """Documents the credit note body (API.md's fields in its order, then the customer
+    and currency); `credit_note_body` renders it without queries."""
+
+    id = serializers.UUIDField()
+    number = serializers.CharField(help_text="CN- and six digits, gapless per tenant")
+    invoice_id = serializers.UUIDField()
+    amount = serializers.CharField()
+    tax = serializers.CharField(help_text="Its share of the invoice's tax (part of amount)")
+    refund_amount = serializers.CharField(help_text="Paid back through the payment provider")
+    credit_amount = serializers.CharField(help_text="Credited to the customer balance")
+    refund_status = serializers.ChoiceField(
+        choices=CreditNote.RefundStatus.choices, allow_null=True, help_text="null when nothing is refunded"
+    )
+    reason = serializers.ChoiceField(choices=CreditNote.Reason.choices)
+    memo = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    customer_id = serializers.UUIDField()
+    currency = serializers.CharField()
+
+
+def credit_note_body(note: CreditNote) -> dict[str, Any]:
+    """The credit note as the API and its events show it."""
+    money = {
+        name: format_price(getattr(note, name), note.currency)
+        for name in ("amount", "tax", "refund_amount", "credit_amount")
+    }
+    return {
+        "id": str(note.id),
+        "number": note.number,
+        "invoice_id": str(note.invoice_id),
+        **money,
+        "refund_status": note.refund_status or None,
+        "reason": note.reason,
+        "memo": note.memo,
+        "created_at": format_time(note.created_at),
+        "customer_id": str(note.customer_id),
+        "currency": note.currency,
     }
 
 

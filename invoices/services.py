@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F, Q
 
-from invoices import billing, selectors
+from invoices import billing, ledger, selectors
 from invoices.calculation import LineDraft
 from invoices.discounting import discount_book
 from invoices.instruments import INVOICE_RUN_SECONDS
@@ -251,18 +251,11 @@ def invoice_void(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
 
 
 def _give_back_credits(invoice: Invoice) -> None:
-    """A voided invoice returns what the customer balance paid of it (ledger
-    `invoice_voided`), under the customer's lock like every balance write."""
-    if not invoice.credits_applied:
-        return
-    billing.lock_customers([invoice.customer_id])
-    BalanceTransaction.objects.create(
-        tenant_id=invoice.tenant_id,
-        customer_id=invoice.customer_id,
-        currency=invoice.currency,
+    """A voided invoice returns what the customer balance paid of it (ledger `invoice_voided`)."""
+    ledger.balance_credit(
+        invoice=invoice,
         amount=invoice.credits_applied,
         kind=BalanceTransaction.Kind.INVOICE_VOIDED,
-        invoice=invoice,
         description=f"Invoice {invoice.number} voided",
     )
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from plans.money import money_arithmetic, percent_money, quantize_money
+from plans.money import money_arithmetic, percent_money, prorate_money, quantize_money
 from plans.taxes import TaxRateSpec
 
 ZERO = Decimal(0)
@@ -184,3 +184,24 @@ def _use(due: Decimal, available: Sequence[Decimal]) -> tuple[Decimal, ...]:
         used.append(min(max(amount, ZERO), due))
         due -= used[-1]
     return tuple(used)
+
+
+def credit_note_tax(
+    amount: Decimal,
+    *,
+    credited_before: Decimal,
+    tax_before: Decimal,
+    invoice_total: Decimal,
+    invoice_tax: Decimal,
+    currency: str,
+) -> Decimal:
+    """A credit note's share of its invoice's tax, rounded cumulatively (API.md Part 2,
+    "Credit notes"): round(Σ notes so far × tax / total) − Σ earlier notes' tax, so
+    that notes adding up to the total carry exactly the invoice's tax.
+
+    >>> [credit_note_tax(Decimal("10.00"), credited_before=Decimal(n) * 10, tax_before=t, invoice_total=Decimal("30.00"),
+    ...  invoice_tax=Decimal("1.00"), currency="USD") for n, t in [(0, ZERO), (1, Decimal("0.33")), (2, Decimal("0.67"))]]
+    [Decimal('0.33'), Decimal('0.34'), Decimal('0.33')]
+    """
+    with money_arithmetic():
+        return prorate_money(credited_before + amount, invoice_tax, invoice_total, currency) - tax_before

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import api
+from invoices import api, credit_note_api
 
 urlpatterns = [
     path("invoices/run", api.InvoiceRunCreateApi.as_view(), name="invoice-run"),
@@ -12,6 +12,15 @@ urlpatterns = [
         "invoices/<uuid:invoice_id>/mark-uncollectible",
         api.InvoiceMarkUncollectibleApi.as_view(),
         name="invoice-mark-uncollectible",
+    ),
+    path(
+        "invoices/<uuid:invoice_id>/credit-notes",
+        credit_note_api.CreditNoteCreateApi.as_view(),
+        name="invoice-credit-note-create",
+    ),
+    path("credit-notes", credit_note_api.CreditNoteListApi.as_view(), name="credit-note-list"),
+    path(
+        "credit-notes/<uuid:credit_note_id>", credit_note_api.CreditNoteDetailApi.as_view(), name="credit-note-detail"
     ),
     path("customers/<uuid:customer_id>/balance", api.CustomerBalanceApi.as_view(), name="customer-balance"),
     path(

@@ -25,6 +25,8 @@ PAYMENT_EVENT_FIELDS = (
     "webhook_id",
     "tenant",
     "invoice_link",
+    "charge_attempt",
+    "credit_note",
     "type",
     "outcome",
     "detail",
@@ -40,13 +42,17 @@ class PaymentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "webhook_id", "type", "outcome", "invoice_link", "paid_amount", "tenant"]
     list_filter = ["outcome", "type"]
     list_select_related = ["invoice", "tenant"]
-    search_fields = ["webhook_id", "invoice__number"]
+    search_fields = ["webhook_id", "invoice__number", "credit_note__number"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     fields = readonly_fields = PAYMENT_EVENT_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PaymentEvent]:
-        return PaymentEvent.unscoped().select_related("invoice", "tenant").order_by("-created_at", "-id")
+        return (
+            PaymentEvent.unscoped()
+            .select_related("invoice", "tenant", "charge_attempt", "credit_note")
+            .order_by("-created_at", "-id")
+        )
 
     @admin.display(description="invoice", ordering="invoice__number")
     def invoice_link(self, event: PaymentEvent) -> str:

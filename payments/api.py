@@ -1,4 +1,5 @@
-"""`POST /v1/webhooks/payment`: the payment provider's signed report of a charge.
+"""`POST /v1/webhooks/payment`: the payment provider's signed report of a charge
+(`payment.*`) or of a credit note's refund (`refund.*`).
 
 No user or API key here: the Standard Webhooks signature (secret
 `PAYMENT_WEBHOOK_SECRET`) is the authentication, and the tenant is the invoice's.
@@ -16,7 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from drf_standardized_errors.openapi import AutoSchema
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ErrorDetail
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -69,7 +70,8 @@ def verified_body(request: Request, headers: dict[str, str]) -> Any:
 
 @extend_schema_serializer(component_name="PaymentWebhookData")
 class PaymentWebhookDataInput(serializers.Serializer):
-    invoice_id = serializers.UUIDField()
+    invoice_id = serializers.UUIDField(required=False, help_text="payment.*: the invoice charged (required)")
+    credit_note_id = serializers.UUIDField(required=False, help_text="refund.*: the credit note refunded (required)")
     amount = StrictDecimalField(
         strings_only=True,
         integer_digits=AMOUNT_MAX_INTEGER_DIGITS,
@@ -78,7 +80,9 @@ class PaymentWebhookDataInput(serializers.Serializer):
         error_messages={"invalid": AMOUNT_NOT_A_DECIMAL_STRING},
         help_text='Decimal string, like "73.50"',
     )
-    currency = serializers.CharField(min_length=3, max_length=3, help_text="ISO 4217, upper case")
+    currency = serializers.CharField(
+        min_length=3, max_length=3, required=False, help_text="ISO 4217, upper case (required for payment.*)"
+    )
     failure_reason = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=255)
 
     def validate_currency(self, value: str) -> str:
@@ -89,17 +93,33 @@ class PaymentWebhookDataInput(serializers.Serializer):
         return value
 
 
+# What each kind of webhook must carry in `data`, besides the amount.
+REQUIRED_DATA = {"payment": ("invoice_id", "currency"), "refund": ("credit_note_id",)}
+
+
 @extend_schema_serializer(component_name="PaymentWebhookInput")
 class PaymentWebhookInput(serializers.Serializer):
     type = serializers.ChoiceField(choices=PaymentEvent.Type.choices)
     # DRF's metaclass pops declared fields, so `data` does not shadow Serializer.data.
     data = PaymentWebhookDataInput()  # type: ignore[assignment]
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """A charge's webhook names its invoice and currency, a refund's its credit note."""
+        required = REQUIRED_DATA[attrs["type"].split(".", 1)[0]]
+        missing = [name for name in required if name not in attrs["data"]]
+        if missing:
+            message = str(serializers.Field.default_error_messages["required"])
+            raise serializers.ValidationError(
+                {"data": {name: [ErrorDetail(message, code="required")] for name in missing}}
+            )
+        return attrs
+
 
 @extend_schema_serializer(component_name="PaymentWebhookOutput")
 class PaymentWebhookOutput(serializers.Serializer):
     webhook_id = serializers.CharField()
     invoice_id = serializers.UUIDField()
+    credit_note_id = serializers.UUIDField(allow_null=True, help_text="refund.*: the credit note; null for payment.*")
     outcome = serializers.ChoiceField(choices=PaymentEvent.Outcome.choices)
     duplicate = serializers.BooleanField(help_text="True when this webhook-id was received before")
 
@@ -149,12 +169,18 @@ class PaymentWebhookApi(APIView):
         notice = services.PaymentNotice(
             webhook_id=headers["webhook-id"],
             type=body["type"],
-            invoice_id=body["data"]["invoice_id"],
+            invoice_id=body["data"].get("invoice_id"),
+            credit_note_id=body["data"].get("credit_note_id"),
             amount=body["data"]["amount"],
-            currency=body["data"]["currency"],
+            currency=body["data"].get("currency", ""),
             failure_reason=body["data"].get("failure_reason") or "",
             payload=payload,
         )
         event, created = services.payment_event_receive(notice=notice)
-        output = {"webhook_id": event.webhook_id, "invoice_id": event.invoice_id, "outcome": event.outcome}
+        output = {
+            "webhook_id": event.webhook_id,
+            "invoice_id": event.invoice_id,
+            "credit_note_id": event.credit_note_id,
+            "outcome": event.outcome,
+        }
         return Response(PaymentWebhookOutput({**output, "duplicate": not created}).data)

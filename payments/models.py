@@ -1,12 +1,45 @@
-"""What the payment provider told us: one row per inbound payment webhook."""
+"""What was asked of the payment provider (`ChargeAttempt`) and what it told us: one
+row per inbound payment webhook (`PaymentEvent`)."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.db import models
 from django.utils import timezone
 
-from invoices.models import Invoice, money_field
+from invoices.models import CreditNote, Invoice, money_field
 from tenants.models import TenantOwnedModel
+
+
+class ChargeAttempt(TenantOwnedModel):
+    """One charge request sent to the payment provider for an invoice: the invoice's
+    `amount_due` at the moment it was sent, and what became of it. Its id is the
+    request's `Idempotency-Key`, so the task's retries of one attempt never charge
+    twice, while a later charge of another amount (after a credit note) is a new one.
+    The payment webhook must name one attempt's amount (API.md Part 2, "Charges and the
+    payment webhook"); what it collected beyond the invoice's current `amount_due` goes
+    to the customer balance (`overpayment`)."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Sent, no answer yet"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        REFUSED = "refused", "Refused by the provider (4xx)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="charge_attempts")
+    amount = money_field(help_text="The invoice's amount_due when the charge was sent")
+    currency = models.CharField(max_length=3)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="charge_attempt_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.amount} {self.currency}: {self.outcome}"
 
 
 class PaymentEvent(TenantOwnedModel):
@@ -20,6 +53,8 @@ class PaymentEvent(TenantOwnedModel):
     class Type(models.TextChoices):
         SUCCEEDED = "payment.succeeded", "Payment succeeded"
         FAILED = "payment.failed", "Payment failed"
+        REFUND_SUCCEEDED = "refund.succeeded", "Refund succeeded"
+        REFUND_FAILED = "refund.failed", "Refund failed"
 
     class Outcome(models.TextChoices):
         PAID = "paid", "Invoice paid"
@@ -28,6 +63,10 @@ class PaymentEvent(TenantOwnedModel):
         IGNORED = "ignored", "Failure of an invoice no longer open (no change)"
         AMOUNT_MISMATCH = "amount_mismatch", "Amount or currency differs from the invoice"
         INVOICE_NOT_PAYABLE = "invoice_not_payable", "Paid, but the invoice is void"
+        OVERPAID = "overpaid", "Invoice already settled: the whole amount went to the customer balance"
+        REFUNDED = "refunded", "Refund succeeded"
+        REFUND_FAILED = "refund_failed", "Refund failed (credited to the customer balance)"
+        REFUND_SETTLED = "refund_settled", "Refund already settled (no change)"
 
     NEEDS_SUPPORT = (Outcome.AMOUNT_MISMATCH, Outcome.INVOICE_NOT_PAYABLE)
 
@@ -35,6 +74,12 @@ class PaymentEvent(TenantOwnedModel):
     webhook_id = models.CharField(max_length=255, help_text="The provider's `webhook-id` header")
     type = models.CharField(max_length=32, choices=Type.choices)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payment_events")
+    charge_attempt = models.ForeignKey(
+        ChargeAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="payment_events"
+    )
+    credit_note = models.ForeignKey(
+        CreditNote, null=True, blank=True, on_delete=models.PROTECT, related_name="payment_events"
+    )
     amount = money_field()
     currency = models.CharField(max_length=3)
     failure_reason = models.CharField(max_length=255, blank=True, default="")

@@ -9,9 +9,9 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 
-from invoices.models import Invoice
-from invoices.signals import invoices_finalized
-from payments import tasks
+from invoices.models import CreditNote, Invoice
+from invoices.signals import credit_note_issued, invoices_finalized
+from payments import services, tasks
 
 
 @receiver(invoices_finalized, dispatch_uid="payments.collect_finalized_invoices")
@@ -26,3 +26,14 @@ def collect_on_commit(sender: Any, *, tenant_id: Any, invoices: list[Invoice], *
             tasks.invoice_collect_payment.delay(str(tenant_id), invoice_id)
 
     transaction.on_commit(queue_payment_collection, robust=True)
+
+
+@receiver(credit_note_issued, dispatch_uid="payments.credit_note_issued")
+def refund_on_commit(
+    sender: Any, *, tenant_id: Any, credit_note: CreditNote, invoice_settled: bool, **kwargs: Any
+) -> None:
+    """Send the note's refund once the transaction commits; an invoice the note left
+    paid brings its `past_due` subscription back to `active`, as a payment does."""
+    services.refund_queue_on_commit(tenant=tenant_id, credit_note=credit_note)
+    if invoice_settled:
+        services.subscription_back_to_active(credit_note.invoice)

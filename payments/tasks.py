@@ -33,3 +33,11 @@ def invoice_collect_payment(tenant_id: str, invoice_id: str) -> str:
 @tenant_task
 def invoice_collect_payment_old_name(tenant_id: str, invoice_id: str) -> str:
     return services.invoice_collect_payment(tenant=uuid.UUID(tenant_id), invoice_id=uuid.UUID(invoice_id))
+
+
+@shared_task(**COLLECT_RETRIES)
+@tenant_task
+def credit_note_send_refund(tenant_id: str, credit_note_id: str) -> str:
+    """Send a credit note's refund to the payment provider (the note's id is the
+    idempotency key, so a retried task never refunds twice)."""
+    return services.credit_note_send_refund(tenant=uuid.UUID(tenant_id), credit_note_id=uuid.UUID(credit_note_id))

@@ -35,6 +35,7 @@ class EventType(models.TextChoices):
     INVOICE_PAYMENT_FAILED = "invoice.payment_failed", "Invoice payment failed"
     INVOICE_VOIDED = "invoice.voided", "Invoice voided"
     INVOICE_MARKED_UNCOLLECTIBLE = "invoice.marked_uncollectible", "Invoice marked uncollectible"
+    CREDIT_NOTE_CREATED = "credit_note.created", "Credit note created"
     DISCOUNT_ENDED = "discount.ended", "Discount ended"
 
 

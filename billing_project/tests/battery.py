@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from invoices.api import INVOICE_RUN_NOT_FOUND
+from invoices.credit_notes import CREDIT_NOTE_NOT_FOUND
 from invoices.services import INVOICE_NOT_FOUND
-from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory
+from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory, credit_note
 from plans.coupon_services import COUPON_NOT_FOUND
 from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND, TAX_RATE_NOT_FOUND
 from plans.tests.factories import CouponFactory, MeterFactory, PlanFactory, TaxRateFactory, add_charge
@@ -226,6 +227,14 @@ ROUTES: dict[str, Route] = {
         bodies={"post": _empty},
         write_role=Role.ADMIN,
     ),
+    "invoice-credit-note-create": Route(
+        make=InvoiceFactory,
+        names="invoice_id",
+        missing=INVOICE_NOT_FOUND,
+        bodies={"post": lambda t: {"amount": "1.00", "reason": "other"}},
+    ),
+    "credit-note-list": Route(make=credit_note, listed=True),
+    "credit-note-detail": Route(make=credit_note, names="credit_note_id", missing=CREDIT_NOTE_NOT_FOUND),
     "subscription-cancel": Route(
         make=SubscriptionFactory,
         names="subscription_id",

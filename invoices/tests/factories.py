@@ -30,7 +30,8 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from invoices.models import Invoice, InvoiceLine, InvoiceRun, InvoiceSequence
+from invoices.credit_notes import CreditNoteRequest, credit_note_create
+from invoices.models import CreditNote, Invoice, InvoiceLine, InvoiceRun, NumberSequence
 from invoices.services import invoice_due_subscriptions
 from plans.tests.factories import MeterFactory
 from subscriptions.tests.factories import SubscriptionFactory
@@ -40,8 +41,8 @@ from tenants.tests.factories import TenantOwnedFactory, in_tenant
 
 def next_number(tenant: Tenant) -> str:
     """The tenant's next invoice number, taken from its sequence like a run takes it."""
-    sequence, _ = InvoiceSequence.objects.get_or_create(tenant=tenant)
-    InvoiceSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
+    sequence, _ = NumberSequence.objects.get_or_create(tenant=tenant, series=NumberSequence.Series.INVOICE)
+    NumberSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
     sequence.refresh_from_db()
     return f"INV-{sequence.last_number:06d}"
 
@@ -134,6 +135,19 @@ class InvoiceRunFactory(TenantOwnedFactory[InvoiceRun]):
     status = InvoiceRun.Status.QUEUED
     as_of = factory.LazyFunction(timezone.now)
     created_at = factory.LazyFunction(timezone.now)
+
+
+def credit_note(
+    *, tenant: Tenant | None = None, invoice: Invoice | None = None, amount: str = "1.00", **fields: Any
+) -> CreditNote:
+    """A credit note issued through the service (numbered, with its effects), on
+    `invoice` or on a new open invoice of `tenant`:
+
+        note = credit_note(tenant=tenant)  # 1.00 off a new 49.00 invoice
+    """
+    target: Invoice = invoice or InvoiceFactory.create(tenant=tenant)
+    request = CreditNoteRequest(amount=Decimal(amount), reason=fields.pop("reason", "other"), **fields)
+    return credit_note_create(tenant=target.tenant_id, invoice_id=target.pk, request=request)
 
 
 def run(tenant: Tenant, as_of: datetime) -> Any:

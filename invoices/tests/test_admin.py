@@ -342,7 +342,7 @@ def test_a_customers_fields_can_still_be_fixed_by_staff(staff_client, ledger):
     data |= {"balance_transactions-TOTAL_FORMS": "3", "balance_transactions-INITIAL_FORMS": "3"}
     data |= {"discounts-TOTAL_FORMS": "0", "discounts-INITIAL_FORMS": "0"}  # the discounts' inline, empty
     data |= {
-        f"balance_transactions-{i}-id": str(e.pk) for i, e in enumerate(ledger.balance_transactions.order_by("-id"))
+        f"balance_transactions-{i}-id": str(e.pk) for i, e in enumerate(ledger.balance_transactions.order_by("-seq"))
     }
     response = staff_client.post(customer_url(ledger), data)
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
@@ -369,7 +369,7 @@ def test_an_adjustment_is_confirmed_before_it_is_written(staff_client, ledger):
 
     done = staff_client.post(adjust_url(ledger), {**body, "confirmed": "yes"}, follow=True)
     assert done.redirect_chain == [(customer_url(ledger), 302)]
-    entry = BalanceTransaction.objects.filter(customer=ledger).latest("id")
+    entry = BalanceTransaction.objects.filter(customer=ledger).latest("seq")
     assert (entry.kind, entry.currency, entry.amount, entry.description) == (
         "adjustment",
         "USD",

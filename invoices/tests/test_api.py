@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from invoices.models import Invoice, InvoiceRun, InvoiceSequence
+from invoices.models import Invoice, InvoiceRun, NumberSequence
 from invoices.services import (
     AS_OF_IN_THE_FUTURE,
     INVOICE_NOT_OPEN,
@@ -38,6 +38,7 @@ INVOICE_FIELDS = {
     "status",
     "billing_reason",
     "credits_applied",
+    "amount_credited",
     "amount_paid",
     "amount_due",
     "currency",
@@ -214,6 +215,7 @@ def test_invoice_detail_is_the_api_md_shape_to_the_cent(viewer_api, turl, invoic
         "taxes": [],
         "total": "70.25",
         "credits_applied": "0.00",
+        "amount_credited": "0.00",
         "amount_paid": "0.00",
         "amount_due": "70.25",
         "issued_at": "2026-02-01T01:00:00.000000Z",
@@ -477,7 +479,7 @@ def test_upcoming_invoice_has_the_full_fee_and_usage_so_far_and_stores_nothing(v
     ]
     assert body["subtotal"] == body["total"] == "50.00"
     assert not Invoice.objects.exists()
-    assert not InvoiceSequence.objects.exists()
+    assert not NumberSequence.objects.exists()
 
 
 def test_upcoming_invoice_includes_late_usage_without_consuming_it(viewer_user, client_at, turl, tenant, sub):

@@ -30,7 +30,7 @@ from usage.tests.factories import use
 
 pytestmark = pytest.mark.django_db
 
-ENTRY_FIELDS = {"id", "currency", "amount", "kind", "invoice_id", "description", "created_at"}
+ENTRY_FIELDS = {"id", "currency", "amount", "kind", "invoice_id", "credit_note_id", "description", "created_at"}
 
 
 def only_error(response) -> dict:
@@ -105,8 +105,8 @@ def test_the_ledger_lists_entries_newest_first_with_their_invoice(viewer_api, pa
     assert [
         (e["id"], e["currency"], e["amount"], e["kind"], e["invoice_id"], e["description"]) for e in body["results"]
     ] == [
-        (used.id, "USD", "-40.00", "applied_to_invoice", str(invoice.id), "Applied"),
-        (first.id, "USD", "40.00", "adjustment", None, "Goodwill"),
+        (str(used.id), "USD", "-40.00", "applied_to_invoice", str(invoice.id), "Applied"),
+        (str(first.id), "USD", "40.00", "adjustment", None, "Goodwill"),
     ]
     assert body["results"][1]["created_at"].endswith("Z")
 
@@ -115,12 +115,12 @@ def test_the_ledger_pages_with_limit_and_filters_by_currency_and_kind(viewer_api
     entries = [credit(customer, "1.00") for _ in range(3)] + [credit(customer, "5", currency="JPY")]
     credit(customer, "-1.00", kind="applied_to_invoice")
     first = viewer_api.get(paths["ledger"], {"limit": 2, "currency": "USD", "kind": "adjustment"}).json()
-    assert [e["id"] for e in first["results"]] == [entries[2].id, entries[1].id]
+    assert [e["id"] for e in first["results"]] == [str(entries[2].id), str(entries[1].id)]
     second = viewer_api.get(first["next"]).json()
-    assert [e["id"] for e in second["results"]] == [entries[0].id]
+    assert [e["id"] for e in second["results"]] == [str(entries[0].id)]
     assert second["next"] is None
     jpy = viewer_api.get(paths["ledger"], {"currency": "JPY"}).json()["results"]
-    assert [(e["id"], e["amount"]) for e in jpy] == [(entries[3].id, "5")]
+    assert [(e["id"], e["amount"]) for e in jpy] == [(str(entries[3].id), "5")]
 
 
 @pytest.mark.parametrize(("query", "attr"), [({"kind": "bonus"}, "kind"), ({"currency": "usd"}, "currency")])
@@ -142,7 +142,7 @@ def test_an_admin_credits_the_customer(api, paths, customer):
     entry = BalanceTransaction.objects.get()
     assert set(body) == ENTRY_FIELDS
     assert (body["id"], body["currency"], body["amount"], body["kind"], body["invoice_id"], body["description"]) == (
-        entry.id,
+        str(entry.id),
         "USD",
         "25.50",
         "adjustment",

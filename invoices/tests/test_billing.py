@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from invoices.models import Invoice, InvoiceLine, InvoiceSequence
+from invoices.models import Invoice, InvoiceLine, NumberSequence
 from invoices.services import invoice_due_subscriptions, invoice_preview, subscription_cancel
 from invoices.tests.factories import run
 from plans.models import Meter
@@ -222,7 +222,7 @@ def test_numbers_are_gapless_per_tenant(tenant, other_tenant, pro):
         "INV-000001",
         "INV-000002",
     ]
-    assert InvoiceSequence.objects.get(tenant=tenant).last_number == 6
+    assert NumberSequence.objects.get(tenant=tenant).last_number == 6
 
 
 def test_a_run_that_fails_mid_way_loses_nothing_and_the_rerun_finishes(tenant, pro, monkeypatch):

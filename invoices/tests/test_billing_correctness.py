@@ -242,7 +242,7 @@ def test_a_negative_subtotal_is_a_total_of_0_and_a_credit_that_pays_the_next_inv
         Decimal("9.00"),
         "open",
     )
-    kinds = list(BalanceTransaction.objects.order_by("id").values_list("kind", "amount", "invoice_id"))
+    kinds = list(BalanceTransaction.objects.order_by("seq").values_list("kind", "amount", "invoice_id"))
     assert kinds == [
         ("negative_invoice", Decimal("40.00"), february.id),
         ("applied_to_invoice", Decimal("-40.00"), march.id),
@@ -250,7 +250,7 @@ def test_a_negative_subtotal_is_a_total_of_0_and_a_credit_that_pays_the_next_inv
     assert balance_of(sub.customer) == 0
     invoice_void(tenant=tenant, invoice_id=march.id)
     assert balance_of(sub.customer) == Decimal("40.00")
-    assert BalanceTransaction.objects.order_by("-id").first().kind == "invoice_voided"
+    assert BalanceTransaction.objects.order_by("-seq").first().kind == "invoice_voided"
 
 
 def test_the_balance_pays_an_invoice_in_full_and_then_nothing_is_due(tenant, falling):

@@ -11,7 +11,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from invoices.management.commands import run_invoices
-from invoices.models import Invoice, InvoiceSequence
+from invoices.models import Invoice, NumberSequence
 from invoices.services import AS_OF_IN_THE_FUTURE
 from plans.tests.factories import PlanFactory
 from subscriptions.models import Subscription
@@ -110,7 +110,7 @@ def test_dry_run_counts_what_is_due_and_writes_nothing(due, tenant):
         "nothing was written (dry run)",
     ]
     assert not Invoice.unscoped().exists()
-    assert not InvoiceSequence.unscoped().exists()
+    assert not NumberSequence.unscoped().exists()
     assert list(Subscription.unscoped().order_by("id").values_list("id", "current_period_start", "status")) == before
 
 

@@ -19,7 +19,7 @@ import pytest
 from django.db import connection
 
 from invoices import billing, tasks
-from invoices.models import Invoice, InvoiceRun, InvoiceSequence
+from invoices.models import Invoice, InvoiceRun, NumberSequence
 from invoices.services import RunTotals, invoice_due_subscriptions
 from plans.models import Meter
 from plans.pricing import ChargeSpec, TierSpec
@@ -132,7 +132,7 @@ def test_six_concurrent_runs_invoice_every_period_once_with_gapless_numbers(tena
     assert sum(1 for r in results if r.invoices) > 1  # the runs really shared the work
     assert_once_per_period(tenant)
     assert numbers(tenant) == [f"INV-{n:06d}" for n in range(1, len(expected) + 1)]
-    assert InvoiceSequence.objects.get(tenant=tenant).last_number == len(expected)
+    assert NumberSequence.objects.get(tenant=tenant).last_number == len(expected)
     assert invoiced(tenant) == expected
     # And the subscriptions ended where the sequential run left the reference ones.
     reference_state = {

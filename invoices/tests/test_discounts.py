@@ -17,7 +17,7 @@ from invoices import billing
 from invoices.calculation import LineDraft
 from invoices.models import Invoice
 from invoices.services import invoice_preview, invoice_void, subscription_cancel
-from invoices.tests.factories import run
+from invoices.tests.factories import credit_note, run
 from plans.models import Coupon, Meter
 from plans.tests.factories import CouponFactory, PlanFactory, add_charge
 from subscriptions.discount_services import discount_create, discount_end
@@ -314,6 +314,19 @@ def test_a_void_never_gives_a_use_back(tenant, sub):
     run(tenant, at(2026, 4, 1))
     assert invoice_of(sub, at(2026, 3, 1)).discount == Decimal("0")
     assert (state(discount), state(half)) == ((2, Decimal("0"), "used"), (1, None, "used"))
+
+
+def test_a_credit_note_never_gives_a_use_back(tenant, sub):
+    coupon(tenant, "welcome", "60.00", duration="once")
+    discount = attach(sub, "welcome")
+    use(sub, "api_calls", "21000", at(2026, 1, 5))  # 18.00 + 11.00 = 29.00
+    run(tenant, at(2026, 2, 1))
+    january = invoice_of(sub, at(2026, 1, 1))
+    assert amounts(january) == (Decimal("78.00"), Decimal("60.00"), Decimal("18.00"))
+    credit_note(invoice=january, amount="18.00")  # all of what is due
+    run(tenant, at(2026, 3, 1))
+    assert invoice_of(sub, at(2026, 2, 1)).discount == Decimal("0")
+    assert state(discount) == (1, Decimal("0"), "used")
 
 
 def test_the_preview_equals_the_invoice_and_uses_nothing(tenant, sub, api, turl, admin_user, client_at):

@@ -185,7 +185,7 @@ def test_a_negative_invoice_is_taxed_on_its_signed_base_and_the_balance_gets_it_
         "43.55",
         "9.80",
     )
-    ledger = BalanceTransaction.objects.order_by("id").values_list("kind", "amount")
+    ledger = BalanceTransaction.objects.order_by("seq").values_list("kind", "amount")
     assert list(ledger) == [("negative_invoice", Decimal("43.55")), ("applied_to_invoice", Decimal("-43.55"))]
 
 

@@ -317,6 +317,7 @@ def test_a_succeeded_payment_marks_the_invoice_paid_and_publishes_invoice_paid(i
     assert response.json() == {
         "webhook_id": "msg_paid",
         "invoice_id": str(invoice.pk),
+        "credit_note_id": None,
         "outcome": "paid",
         "duplicate": False,
     }

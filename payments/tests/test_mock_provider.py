@@ -34,7 +34,7 @@ from payments.management.commands.run_mock_payment_provider import (
     charge_outcome,
     make_server,
 )
-from payments.models import PaymentEvent
+from payments.models import ChargeAttempt, PaymentEvent
 from plans.tests.factories import PlanFactory
 from subscriptions.tests.factories import SubscriptionFactory
 
@@ -168,6 +168,40 @@ def test_a_repeated_idempotency_key_answers_the_first_charge_and_owes_one_webhoo
     assert [delay for delay, _ in scheduled] == [2.0]
 
 
+NOTE_ID = "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f"
+
+
+def refund_body(amount="5.00"):
+    return {"type": "refund", "credit_note_id": NOTE_ID, "invoice_id": INVOICE_ID, "amount": amount, "currency": "USD"}
+
+
+@pytest.mark.parametrize(
+    ("amount", "type_", "reason"), [("5.00", "refund.succeeded", None), ("5.13", "refund.failed", "card_declined")]
+)
+def test_a_refund_is_accepted_and_reported_by_a_signed_refund_webhook(
+    start_provider, httpserver, amount, type_, reason
+):
+    httpserver.expect_oneshot_request(CALLBACK, method="POST").respond_with_data("ok")
+    _, url = start_provider()
+    with httpserver.wait(timeout=WAIT_SECONDS) as waiting:
+        response = requests.post(f"{url}/charges", json=refund_body(amount), headers={"Idempotency-Key": NOTE_ID})
+    assert waiting.result
+    assert (response.status_code, response.json()["id"]) == (202, f"re_{NOTE_ID}")
+    (request,) = received(httpserver)
+    assert request.headers["webhook-id"] == f"ref_{NOTE_ID}"
+    assert verified(request) == {
+        "type": type_,
+        "data": {"credit_note_id": NOTE_ID, "amount": amount, "currency": "USD", "failure_reason": reason},
+    }
+
+
+def test_a_refund_without_its_credit_note_is_400(start_provider):
+    _, url = start_provider()
+    payload = {key: value for key, value in refund_body().items() if key != "credit_note_id"}
+    response = requests.post(f"{url}/charges", json=payload)
+    assert (response.status_code, response.json()) == (400, {"error": "credit_note_id is required (a string)."})
+
+
 @pytest.mark.parametrize(
     ("body", "error"),
     [
@@ -297,5 +331,8 @@ def test_an_invoice_is_collected_through_the_mock_provider(
     invoice = Invoice.objects.for_tenant(tenant).get()
     event = PaymentEvent.unscoped().get()
     sub.refresh_from_db()
-    assert (event.webhook_id, event.outcome, invoice.status) == (f"pay_{invoice.pk}", outcome, status)
+    attempt = ChargeAttempt.objects.get(invoice=invoice)
+    assert (event.webhook_id, event.outcome, invoice.status) == (f"pay_{attempt.pk}", outcome, status)
+    attempt_outcome = "succeeded" if outcome == "paid" else "failed"
+    assert (event.charge_attempt_id, attempt.amount, attempt.outcome) == (attempt.pk, Decimal(amount), attempt_outcome)
     assert sub.status == ("active" if status == "paid" else "past_due")

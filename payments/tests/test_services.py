@@ -15,6 +15,7 @@ from invoices.models import Invoice
 from invoices.services import invoice_due_subscriptions
 from invoices.signals import invoices_finalized
 from payments import tasks
+from payments.models import ChargeAttempt
 from payments.services import ProviderUnavailable, invoice_collect_payment
 from plans.tests.factories import PlanFactory
 from subscriptions.tests.factories import SubscriptionFactory
@@ -42,14 +43,16 @@ def requests_to(server):
     return [request for request, _response in server.log]
 
 
-def test_a_finalized_invoice_is_sent_once_with_its_id_as_idempotency_key(
+def test_a_finalized_invoice_is_sent_once_as_a_charge_attempt_whose_id_is_the_idempotency_key(
     tenant, provider, django_capture_on_commit_callbacks
 ):
     provider.expect_request("/charges", method="POST").respond_with_json({"id": "ch_1"}, status=202)
     sub = SubscriptionFactory(tenant=tenant, start_at=JAN_1)
     invoice = run_january(tenant, django_capture_on_commit_callbacks)
     (request,) = requests_to(provider)
-    assert request.headers["Idempotency-Key"] == str(invoice.pk)
+    (attempt,) = ChargeAttempt.objects.filter(invoice=invoice)
+    assert (attempt.amount, attempt.currency, attempt.outcome) == (Decimal("49.00"), "USD", "pending")
+    assert request.headers["Idempotency-Key"] == str(attempt.pk)
     assert request.headers["Content-Type"] == "application/json"
     assert json.loads(request.get_data()) == {
         "invoice_id": str(invoice.pk),
@@ -130,7 +133,8 @@ def test_the_task_retries_a_5xx_with_the_same_idempotency_key(open_invoice, prov
     result = tasks.invoice_collect_payment.apply(args=args, throw=False).get()
     assert result == "sent: provider answered 202"
     keys = [request.headers["Idempotency-Key"] for request in requests_to(provider)]
-    assert keys == [str(open_invoice.pk), str(open_invoice.pk)]
+    (attempt,) = ChargeAttempt.objects.filter(invoice=open_invoice)
+    assert keys == [str(attempt.pk), str(attempt.pk)]  # one attempt, sent twice
 
 
 def test_the_task_retries_only_provider_unavailability():

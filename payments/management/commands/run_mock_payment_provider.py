@@ -1,18 +1,21 @@
 """`python manage.py run_mock_payment_provider [--host 127.0.0.1] [--port 8090]`: a stand-in
 payment provider for development (never for production).
 
-It accepts `POST /charges` with the body `payments.services` sends
-(`{invoice_id, tenant_id, customer_id, amount, currency}`), answers 202
-`{"id": "ch_<invoice_id>", "status": "pending"}`, and after `MOCK_PROVIDER_DELAY_SECONDS`
-(default 2) posts a payment webhook, signed per Standard Webhooks with
-`PAYMENT_WEBHOOK_SECRET` and `webhook-id: pay_<invoice_id>`, to
-`MOCK_PROVIDER_CALLBACK_URL` (default `http://127.0.0.1:$PORT/v1/webhooks/payment`,
-PORT 8000 when unset):
+It accepts `POST /charges` with the bodies `payments.services` sends: a charge
+(`{invoice_id, tenant_id, customer_id, amount, currency}`) answered 202
+`{"id": "ch_<key>", "status": "pending", ...}`, or a refund
+(`{"type": "refund", credit_note_id, invoice_id, amount, currency}`) answered 202
+`{"id": "re_<key>", ...}` (`<key>`: the `Idempotency-Key`, else the invoice or credit
+note id). After `MOCK_PROVIDER_DELAY_SECONDS` (default 2) it posts a webhook, signed
+per Standard Webhooks with `PAYMENT_WEBHOOK_SECRET`, to `MOCK_PROVIDER_CALLBACK_URL`
+(default `http://127.0.0.1:$PORT/v1/webhooks/payment`, PORT 8000 when unset):
 
-- `payment.succeeded` with the charged amount and currency, except that
+- a charge: `payment.succeeded` with the charged amount and currency
+  (`webhook-id: pay_<key>`); a refund: `refund.succeeded` with its credit note, amount
+  and currency (`webhook-id: ref_<key>`); except that
 - an amount whose text ends with `MOCK_PROVIDER_FAIL_AMOUNTS_ENDING_IN` (default `.13`:
-  `"49.13"`, `"0.13"`; empty: nothing fails) gets `payment.failed` with
-  `failure_reason: "card_declined"`, so that failures can be shown.
+  `"49.13"`, `"0.13"`; empty: nothing fails) gets `payment.failed` (`refund.failed`)
+  with `failure_reason: "card_declined"`, so that failures can be shown.
 
 A repeated `Idempotency-Key` answers the first charge again and sends no second
 webhook. A webhook that cannot be delivered (network error, 5xx) is tried again,
@@ -48,6 +51,7 @@ CALLBACK_ATTEMPTS = 5
 FIRST_RETRY_PAUSE_SECONDS = 1.0
 CALLBACK_TIMEOUT_SECONDS = 10
 CHARGE_FIELDS = ("invoice_id", "amount", "currency")
+REFUND_FIELDS = ("credit_note_id", "invoice_id", "amount", "currency")
 
 
 @dataclass(frozen=True)
@@ -78,21 +82,28 @@ class MockProviderConfig:
         )
 
 
-def charge_outcome(amount: str, fail_suffix: str) -> tuple[str, str | None]:
-    """The webhook type and failure reason of a charge of `amount` (its text, as sent).
+def charge_outcome(amount: str, fail_suffix: str, kind: str = "payment") -> tuple[str, str | None]:
+    """The webhook type and failure reason of a charge (or, with `kind="refund"`, a
+    refund) of `amount` (its text, as sent).
 
     >>> charge_outcome("49.13", ".13"), charge_outcome("49.00", ".13"), charge_outcome("49.13", "")
     (('payment.failed', 'card_declined'), ('payment.succeeded', None), ('payment.succeeded', None))
+    >>> charge_outcome("5.13", ".13", "refund")
+    ('refund.failed', 'card_declined')
     """
     if fail_suffix and amount.endswith(fail_suffix):
-        return "payment.failed", FAILURE_REASON
-    return "payment.succeeded", None
+        return f"{kind}.failed", FAILURE_REASON
+    return f"{kind}.succeeded", None
+
+
+def _is_refund(body: Any) -> bool:
+    return isinstance(body, dict) and body.get("type") == "refund"
 
 
 def _charge_error(body: Any) -> str | None:
     if not isinstance(body, dict):
         return "The body must be a JSON object."
-    for name in CHARGE_FIELDS:
+    for name in REFUND_FIELDS if _is_refund(body) else CHARGE_FIELDS:
         if not isinstance(body.get(name), str) or not body[name]:
             return f"{name} is required (a string)."
     try:
@@ -125,7 +136,8 @@ class MockProvider:
         self._stopped = threading.Event()
 
     def charge(self, raw: bytes, idempotency_key: str | None) -> tuple[int, dict[str, Any]]:
-        """Accept a charge (202) and schedule its webhook, or refuse the body (400)."""
+        """Accept a charge or a refund (202) and schedule its webhook, or refuse the
+        body (400)."""
         try:
             body = json.loads(raw or b"null")
         except ValueError:
@@ -133,27 +145,29 @@ class MockProvider:
         error = _charge_error(body)
         if error:
             return 400, {"error": error}
-        key = idempotency_key or body["invoice_id"]
+        refund = _is_refund(body)
+        key = idempotency_key or body["credit_note_id" if refund else "invoice_id"]
         with self._lock:
             if key in self._charges:
                 return 202, self._charges[key]
-            charge = {"id": f"ch_{body['invoice_id']}", "status": "pending"}
-            charge.update({name: body[name] for name in CHARGE_FIELDS})
+            charge = {"id": f"{'re' if refund else 'ch'}_{key}", "status": "pending"}
+            charge.update({name: body[name] for name in (REFUND_FIELDS if refund else CHARGE_FIELDS)})
             self._charges[key] = charge
         log.info("mock_charge_accepted", charge_id=charge["id"], amount=charge["amount"], currency=charge["currency"])
         self._schedule(self.config.delay_seconds, lambda: self.report(charge))
         return 202, charge
 
     def webhook(self, charge: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        """The webhook id and body that report `charge`."""
-        type_, failure_reason = charge_outcome(charge["amount"], self.config.fail_suffix)
-        data = {
-            "invoice_id": charge["invoice_id"],
-            "amount": charge["amount"],
-            "currency": charge["currency"],
-            "failure_reason": failure_reason,
-        }
-        return f"pay_{charge['invoice_id']}", {"type": type_, "data": data}
+        """The webhook id and body that report `charge` (or a refund)."""
+        refund = "credit_note_id" in charge
+        type_, failure_reason = charge_outcome(
+            charge["amount"], self.config.fail_suffix, "refund" if refund else "payment"
+        )
+        subject = {"credit_note_id": charge["credit_note_id"]} if refund else {"invoice_id": charge["invoice_id"]}
+        data = {**subject, "amount": charge["amount"], "currency": charge["currency"], "failure_reason": failure_reason}
+        # ch_<key> is reported as pay_<key>, re_<key> as ref_<key>: one webhook per charge.
+        key = charge["id"].split("_", 1)[1]
+        return f"{'ref' if refund else 'pay'}_{key}", {"type": type_, "data": data}
 
     def report(self, charge: Mapping[str, Any]) -> None:
         """Post the charge's webhook, again after a network error or a 5xx."""
