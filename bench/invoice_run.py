@@ -58,7 +58,7 @@ def build(size: int, per_subscription: int) -> uuid.UUID:
 
     from plans.models import Charge, Meter, Plan
     from plans.pricing import ChargeSpec, TierSpec
-    from subscriptions.models import Customer, Subscription
+    from subscriptions.models import Customer, Subscription, SubscriptionSegment
     from tenants.models import Tenant
 
     tenant = Tenant.objects.create(name=f"bench invoices {size}")
@@ -79,7 +79,7 @@ def build(size: int, per_subscription: int) -> uuid.UUID:
     customers = Customer.objects.bulk_create(
         [Customer(tenant=tenant, external_id=f"cus_{i}", name=f"Customer {i}") for i in range(size)], batch_size=2000
     )
-    Subscription.objects.bulk_create(
+    subscriptions = Subscription.objects.bulk_create(
         [
             Subscription(
                 tenant=tenant,
@@ -93,6 +93,15 @@ def build(size: int, per_subscription: int) -> uuid.UUID:
                 current_period_end=PERIOD_END,
             )
             for c in customers
+        ],
+        batch_size=2000,
+    )
+    SubscriptionSegment.objects.bulk_create(
+        [
+            SubscriptionSegment(
+                tenant=tenant, subscription=s, plan=plan, start_at=PERIOD_START, billing_anchor=PERIOD_START
+            )
+            for s in subscriptions
         ],
         batch_size=2000,
     )

@@ -15,12 +15,21 @@ would overlap another's on a meter), and a bill's usage window is clipped to its
 subscription's life [start_at, canceled_at). Windows are counted once each however
 many subscriptions share their bounds. Empty windows are never billed.
 
+Plan changes: a subscription's plan history is a list of segments
+(`subscriptions.SubscriptionSegment`). Every bill is a window of one segment within one
+period, priced with that segment's plan (`Bill.plan`); a window shorter than its period
+prorates the fee and the `max`/`unique_count` charges (`Bill.proration`). The walk
+(`advance`, with a `Walk`) applies a pending change where its period ends and records
+the switches, which are written with the subscriptions' state (`invoices.plan_changes`
+bills a change now). Subscriptions are locked alone, then read (`lock_rows`).
+
 Late usage: each time a subscription is invoiced, events stored since its previous
 invoice (less LATE_USAGE_MARGIN, for ingestion transactions still in flight then)
 whose timestamps fall in windows already invoiced send those windows to be counted
-again; a quantity that differs from what the window was billed for (its usage line
-plus earlier late-usage lines for it) becomes a `late_usage` line on this invoice,
-worth round(price(new)) − Σ already billed for that window. Counting again is
+again, with the charges of the window's segment; a quantity that differs from what
+the window was billed for (its usage line plus earlier late-usage lines for it)
+becomes a `late_usage` line on this invoice, worth round(price(new)) − Σ already
+billed for that window. Counting again is
 idempotent: an event seen twice (inside the margin) finds the quantity already billed
 and adds nothing. A canceled subscription has no next invoice: its late usage goes on
 an `adjustment` invoice from the next run (`bill_adjustments_batch`).
@@ -58,15 +67,23 @@ from invoices.numbering import Series, take_numbers
 from invoices.serializers import invoice_body
 from invoices.signals import invoices_finalized
 from invoices.totals import Totals, invoice_totals
-from plans.models import Charge
+from plans.models import Charge, Plan
 from plans.money import format_price, format_quantity
 from plans.selectors import charges_by_plan
 from plans.taxes import TaxRateSpec
+from subscriptions import periods
 from subscriptions.models import Customer, Subscription
 from subscriptions.payloads import subscription_body
-from subscriptions.selectors import subscription_list_due, tax_rates_for_customers
-from subscriptions.services import subscriptions_save_state
+from subscriptions.selectors import segment_starts, subscription_list_due, tax_rates_for_customers
+from subscriptions.services import (
+    PlanSwitch,
+    subscription_segments_switch,
+    subscription_updated_body,
+    subscriptions_save_state,
+)
+from tenants.errors import Conflict
 from tenants.models import TenantRef, tenant_pk
+from tenants.updates import lock_rows
 from usage.selectors import UsageWindow, usage_totals_for_period
 from webhooks.models import EventType
 from webhooks.services import events_publish
@@ -81,28 +98,27 @@ MAX_PERIODS_PER_RUN = 1200
 
 Reason = Invoice.BillingReason
 AMOUNT_TOO_LARGE = "An amount of this invoice does not fit the invoice columns (|amount| < 10^36)."
+CANCEL_WITH_CHANGE_PENDING = (
+    "A plan change is pending for the end of the period: delete it (DELETE …/pending-change) before "
+    "canceling at period end, or cancel now."
+)
 
 
 @dataclass
 class Bill:
-    """One invoice to write: a window of a subscription's life (a period, or the part
-    of one with its `proration`), or an adjustment's late usage of earlier windows."""
+    """One invoice to write: a window [start, end) of one segment of a subscription's
+    life, billed with that segment's `plan`: a whole `period`, or the part of one (with
+    a proration); or an adjustment's late usage of earlier windows."""
 
     subscription: Subscription
     start: datetime
     end: datetime
+    plan: Plan
     reason: str = Reason.PERIOD
-    proration: Proration | None = None
+    period: tuple[datetime, datetime] | None = None
     late: list[LateUsage] = field(default_factory=list)
     lines: list[LineDraft] = field(default_factory=list)
     error: str = ""
-    # The billing period the window is part of, when it is not the whole of one (a
-    # cancellation's, a segment's): discounts count and cap per billing period.
-    period: tuple[datetime, datetime] | None = None
-
-    @property
-    def billing_period(self) -> tuple[datetime, datetime]:
-        return self.period or (self.start, self.end)
 
     @property
     def window(self) -> UsageWindow:
@@ -110,6 +126,50 @@ class Bill:
         sub = self.subscription
         end = self.end if sub.canceled_at is None else min(self.end, sub.canceled_at)
         return UsageWindow(sub.customer_id, max(self.start, sub.start_at), end)
+
+    @property
+    def proration(self) -> Proration | None:
+        """The part of its period the window covers, when it is not all of it."""
+        return None if self.period is None else Proration.of_window(self.start, self.end, self.period)
+
+    @property
+    def billing_period(self) -> tuple[datetime, datetime]:
+        """The billing period the window belongs to (discounts count and cap per one)."""
+        return self.period or (self.start, self.end)
+
+
+@dataclass
+class Walk:
+    """What walking subscriptions forward makes besides bills: the events to publish,
+    the plan switches to write (pending changes that took effect, changes now), and
+    where each subscription's current segment starts (its bills start there at the
+    earliest)."""
+
+    since: dict[uuid.UUID, datetime] = field(default_factory=dict)
+    events: list[tuple[str, Subscription]] = field(default_factory=list)
+    switches: list[tuple[Subscription, PlanSwitch]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, tenant: TenantRef, subscriptions: Sequence[Subscription]) -> Walk:
+        return cls(since=segment_starts(tenant=tenant, subscription_ids=[s.pk for s in subscriptions]))
+
+    def segment_start(self, sub: Subscription) -> datetime:
+        return self.since.get(sub.pk, sub.start_at)
+
+    def switch(self, sub: Subscription, plan: Plan, at: datetime) -> None:
+        """`sub` changes to `plan` at `at` (at its current segment's start at the earliest)."""
+        at = max(at, self.segment_start(sub))
+        previous = sub.plan_id
+        sub.switch_plan(plan, at)
+        self.switches.append((sub, PlanSwitch.of(sub, previous, at)))
+        self.since[sub.pk] = at
+
+    def without(self, failed: Collection[uuid.UUID]) -> Walk:
+        return Walk(
+            since=self.since,
+            events=[(kind, sub) for kind, sub in self.events if sub.pk not in failed],
+            switches=[(sub, switch) for sub, switch in self.switches if sub.pk not in failed],
+        )
 
 
 @dataclass
@@ -119,27 +179,42 @@ class BatchOutcome:
     failures: list[dict[str, str]] = field(default_factory=list)
 
 
-def _advance(sub: Subscription, as_of: datetime, events: list[tuple[str, Subscription]]) -> list[Bill]:
+def advance(sub: Subscription, as_of: datetime, walk: Walk) -> list[Bill]:
     """Walk `sub` forward to `as_of` in memory: the bills of every period that ended,
-    the trial's end and a cancellation at period end (with their events)."""
+    the trial's end, a pending plan change and a cancellation at period end (with
+    their events)."""
     bills: list[Bill] = []
     if sub.in_trial_window and sub.current_period_end <= as_of:
         if sub.cancel_at_period_end:  # canceled during the trial: nothing to bill
-            _cancel(sub, sub.current_period_end, events)
+            _cancel(sub, sub.current_period_end, walk.events)
             return bills
         sub.status = Subscription.Status.ACTIVE
-        _roll(sub)
-        events.append((EventType.SUBSCRIPTION_TRIAL_ENDED, sub))
+        _roll(sub, walk)
+        walk.events.append((EventType.SUBSCRIPTION_TRIAL_ENDED, sub))
     while sub.is_live and sub.current_period_end <= as_of and len(bills) < MAX_PERIODS_PER_RUN:
-        bills.append(Bill(sub, sub.current_period_start, sub.current_period_end))
+        bills.append(period_bill(sub, walk))
         if sub.cancel_at_period_end:
-            _cancel(sub, sub.current_period_end, events)
+            _cancel(sub, sub.current_period_end, walk.events)
         else:
-            _roll(sub)
+            _roll(sub, walk)
     return bills
 
 
-def _roll(sub: Subscription) -> None:
+def period_bill(sub: Subscription, walk: Walk) -> Bill:
+    """The bill of the current period at its end: from the current segment's start
+    when a plan change began it mid-period (the new plan's proration)."""
+    start, end = sub.current_period_start, sub.current_period_end
+    return Bill(sub, max(start, walk.segment_start(sub)), end, sub.plan, period=(start, end))
+
+
+def _roll(sub: Subscription, walk: Walk) -> None:
+    """Move to the next period; a pending plan change takes effect where it starts
+    (and with another interval, a full period of the new plan starts there)."""
+    if sub.pending_plan is not None:
+        at, plan, sub.pending_plan = sub.current_period_end, sub.pending_plan, None
+        walk.switch(sub, plan, at)
+        if sub.current_period_start == at:  # re-anchored at `at`
+            return
     sub.period_index, sub.current_period_start, sub.current_period_end = sub.next_period()
 
 
@@ -149,16 +224,16 @@ def _cancel(sub: Subscription, at: datetime, events: list[tuple[str, Subscriptio
     events.append((EventType.SUBSCRIPTION_CANCELED, sub))
 
 
-def partial_bill(sub: Subscription, now: datetime) -> Bill | None:
-    """The bill of the current period up to `now` (a cancellation's final invoice):
-    the fee × elapsed / period length in microseconds, usage to `now`. None when the
-    window is empty (canceled at the very start of the period, or before it began)."""
+def partial_bill(sub: Subscription, now: datetime, walk: Walk, reason: str = Reason.CANCELLATION) -> Bill | None:
+    """The bill of the current segment up to `now` (a cancellation's final invoice, or
+    the old plan's at a plan change): the fee × (now − segment start) / period length
+    in microseconds, usage to `now`. None when the window is empty (at the very start
+    of the segment or period, or before it began)."""
     start, end = sub.current_period_start, sub.current_period_end
-    if now <= start:
+    begin = max(start, walk.segment_start(sub))
+    if now <= begin:
         return None
-    return Bill(
-        sub, start, now, reason=Reason.CANCELLATION, proration=Proration.of(start, now, start, end), period=(start, end)
-    )
+    return Bill(sub, begin, now, sub.plan, reason=reason, period=(start, end))
 
 
 def line_fits(line: LineDraft) -> bool:
@@ -167,10 +242,9 @@ def line_fits(line: LineDraft) -> bool:
 
 def _price(bill: Bill, charges: list[Charge], quantities: dict[uuid.UUID, Decimal]) -> None:
     """Fill the bill's lines, or its `error` when they cannot be priced or stored."""
-    plan = bill.subscription.plan
     try:
         lines = invoice_lines(
-            plan=plan,
+            plan=bill.plan,
             charges=charges,
             quantities=quantities,
             late=bill.late,
@@ -192,21 +266,24 @@ def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) 
     carry theirs already), the flat fee."""
     if not bills:
         return
-    charges = charges_by_plan(tenant=tenant, plan_ids={b.subscription.plan_id for b in bills})
+    charges = charges_by_plan(tenant=tenant, plan_ids={b.plan.pk for b in bills})
     meters = {c.meter_id: c.meter for plan_charges in charges.values() for c in plan_charges}
     windows = {b.window for b in bills if b.reason != Reason.ADJUSTMENT}
     totals = usage_totals_for_period(tenant=tenant, windows=list(windows), meters=list(meters.values()))
     if late:
-        _attach_late_usage(tenant_pk(tenant), bills, charges)
+        _attach_late_usage(tenant_pk(tenant), bills)
     for bill in bills:
-        plan_charges = charges[bill.subscription.plan_id]
+        plan_charges = charges[bill.plan.pk]
         quantities = {c.meter_id: totals.get((bill.window, c.meter_id), Decimal(0)) for c in plan_charges}
         _price(bill, plan_charges, quantities)
 
 
-# Invoiced periods (and meters) of these subscriptions that got events stored since the
-# subscription was last invoiced, with what they were billed so far: the usage line of
-# the period's invoice plus the late-usage lines that later invoices added for it.
+# Invoiced windows (and meters) of these subscriptions that got events stored since the
+# subscription was last invoiced, with what they were billed so far (the usage line of
+# the window's invoice plus the late-usage lines that later invoices added for it, the
+# usage line's part of it, and what the invoice kept after its discounts) and the
+# segment that the window belongs to (its plan prices it; its anchor and the plan's
+# interval give the period, for the proration).
 _LATE_CANDIDATES_SQL = """
 WITH w AS (SELECT * FROM unnest(%(subs)s::uuid[], %(customers)s::uuid[], %(since)s::timestamptz[])
            AS w(subscription_id, customer_id, since)),
@@ -217,73 +294,102 @@ touched AS (
     JOIN invoices_invoice i ON i.subscription_id = w.subscription_id
          AND i.billing_reason = ANY(%(reasons)s::text[])
          AND e.timestamp >= i.period_start AND e.timestamp < i.period_end
+),
+segment AS (
+    SELECT t.invoice_id, coalesce(g.plan_id, s.plan_id) AS plan_id, coalesce(g.billing_anchor, s.billing_anchor) AS anchor
+    FROM (SELECT DISTINCT invoice_id FROM touched) t
+    JOIN invoices_invoice i ON i.id = t.invoice_id
+    JOIN subscriptions_subscription s ON s.id = i.subscription_id
+    LEFT JOIN subscriptions_subscriptionsegment g ON g.subscription_id = i.subscription_id
+         AND g.start_at <= i.period_start AND (g.end_at IS NULL OR g.end_at > i.period_start)
 )
 SELECT t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end,
-       coalesce(sum(l.quantity), 0) AS billed, coalesce(sum(l.amount), 0) AS billed_amount,
+       g.plan_id, g.anchor, coalesce(sum(l.quantity), 0) AS billed, coalesce(sum(l.amount), 0) AS billed_amount,
        coalesce(sum(l.amount) FILTER (WHERE l.kind = 'usage'), 0) AS source_amount,
        i.subtotal, i.discount, i.status IN ('void', 'uncollectible') AS closed
 FROM touched t
 JOIN invoices_invoice i ON i.id = t.invoice_id
+JOIN segment g ON g.invoice_id = t.invoice_id
 LEFT JOIN invoices_invoiceline l ON l.meter_id = t.meter_id
      AND ((l.invoice_id = t.invoice_id AND l.kind = 'usage') OR (l.source_invoice_id = t.invoice_id))
-GROUP BY t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end,
+GROUP BY t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end, g.plan_id, g.anchor,
          i.subtotal, i.discount, i.status
 ORDER BY i.period_start
 """
 
 
-def _attach_late_usage(tenant_id: uuid.UUID, bills: Sequence[Bill], charges: dict[uuid.UUID, list[Charge]]) -> None:
+def _attach_late_usage(tenant_id: uuid.UUID, bills: Sequence[Bill]) -> None:
     """Count again the invoiced windows that got late events; a changed quantity
     becomes a late-usage line on the subscription's first bill of this run."""
     first_bill: dict[uuid.UUID, Bill] = {}
     for bill in bills:
         first_bill.setdefault(bill.subscription.pk, bill)
     subs = [bill.subscription for bill in first_bill.values()]
-    for sub_id, items in late_usage_for(tenant=tenant_id, subscriptions=subs, charges=charges).items():
+    for sub_id, items in late_usage_for(tenant=tenant_id, subscriptions=subs).items():
         first_bill[sub_id].late.extend(items)
 
 
-def late_usage_for(
-    *, tenant: TenantRef, subscriptions: Sequence[Subscription], charges: dict[uuid.UUID, list[Charge]]
-) -> dict[uuid.UUID, list[LateUsage]]:
+@dataclass(frozen=True)
+class _Candidate:
+    invoice_id: uuid.UUID
+    subscription_id: uuid.UUID
+    window: UsageWindow
+    charge: Charge
+    proration: Proration | None
+    billed: Decimal
+    billed_amount: Decimal
+    source_amount: Decimal
+    source: SourceInvoice
+
+
+def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: list[datetime]) -> list[_Candidate]:
+    """The invoiced windows of `subs` with events stored since, on a meter that the
+    window's segment charges (events of other meters cost nothing)."""
+    params: dict[str, Any] = {
+        "tenant": tenant_pk(tenant), "reasons": list(WINDOW_REASONS), "subs": [s.pk for s in subs],
+        "customers": [s.customer_id for s in subs], "since": since,
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_LATE_CANDIDATES_SQL, params)
+        touched = cursor.fetchall()
+    plans = {p.pk: p for p in Plan.objects.for_tenant(tenant).filter(pk__in={row[6] for row in touched})}
+    charges = charges_by_plan(tenant=tenant, plan_ids=set(plans))
+    charge_of = {(plan_id, c.meter_id): c for plan_id, cs in charges.items() for c in cs}
+    found = []
+    for invoice_id, sub_id, customer_id, meter_id, start, end, plan_id, anchor, billed, billed_amount, *src in touched:
+        if (charge := charge_of.get((plan_id, meter_id))) is not None:
+            _, period_start, period_end = periods.period_containing(anchor, plans[plan_id].interval, start)
+            proration = Proration.of_window(start, end, (period_start, period_end))
+            window = UsageWindow(customer_id, start, end)
+            source = SourceInvoice(*src[1:])
+            found.append(
+                _Candidate(invoice_id, sub_id, window, charge, proration, billed, billed_amount, src[0], source)
+            )
+    return found
+
+
+def late_usage_for(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) -> dict[uuid.UUID, list[LateUsage]]:
     """The invoiced windows of each subscription whose quantity of a charged meter
-    changed since it was billed, with what they were billed so far."""
+    changed since it was billed, with what they were billed so far; each priced with
+    the charges of the plan of its segment."""
     last_invoiced = _last_invoiced_at([s.pk for s in subscriptions])
     subs = [s for s in subscriptions if s.pk in last_invoiced]
     if not subs:
         return {}
-    params: dict[str, Any] = {
-        "tenant": tenant_pk(tenant),
-        "reasons": list(WINDOW_REASONS),
-        "subs": [s.pk for s in subs],
-        "customers": [s.customer_id for s in subs],
-        "since": [last_invoiced[s.pk] - LATE_USAGE_MARGIN for s in subs],
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_LATE_CANDIDATES_SQL, params)
-        touched = cursor.fetchall()
-    plan_of = {s.pk: s.plan_id for s in subs}
-    charge_of = {(plan_id, c.meter_id): c for plan_id, cs in charges.items() for c in cs}
-    candidates = []
-    for invoice_id, sub_id, customer_id, meter_id, start, end, billed, billed_amount, *source in touched:
-        charge = charge_of.get((plan_of[sub_id], meter_id))
-        if charge is not None:  # events of a meter the plan does not charge cost nothing
-            window = UsageWindow(customer_id, start, end)
-            candidates.append((invoice_id, sub_id, window, charge, billed, billed_amount, source))
+    candidates = _late_candidates(tenant, subs, [last_invoiced[s.pk] - LATE_USAGE_MARGIN for s in subs])
     if not candidates:
         return {}
-    meters = list({c[3].meter_id: c[3].meter for c in candidates}.values())
-    totals = usage_totals_for_period(tenant=tenant, windows=list({c[2] for c in candidates}), meters=meters)
+    meters = list({c.charge.meter_id: c.charge.meter for c in candidates}.values())
+    totals = usage_totals_for_period(tenant=tenant, windows=list({c.window for c in candidates}), meters=meters)
     found: dict[uuid.UUID, list[LateUsage]] = {}
-    for invoice_id, sub_id, window, charge, billed, billed_amount, source in candidates:
-        quantity = totals[(window, charge.meter_id)]
-        if quantity != billed:
-            source_amount, subtotal, discount, closed = source
+    for c in candidates:
+        quantity = totals[(c.window, c.charge.meter_id)]
+        if quantity != c.billed:
             late = LateUsage(
-                charge, window.start, window.end, billed, quantity, invoice_id, billed_amount,
-                source_amount=source_amount, source=SourceInvoice(subtotal, discount, closed),
+                c.charge, c.window.start, c.window.end, c.billed, quantity, c.invoice_id, c.billed_amount, c.proration,
+                source_amount=c.source_amount, source=c.source,
             )  # fmt: skip
-            found.setdefault(sub_id, []).append(late)
+            found.setdefault(c.subscription_id, []).append(late)
     return found
 
 
@@ -327,12 +433,12 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
 
 def build_invoice(*, tenant: TenantRef, bill: Bill, number: str, now: datetime, totals: Totals) -> Invoice:
     """The finalized invoice of a priced bill: open, or paid at once when nothing is due."""
-    sub, due = bill.subscription, totals.amount_due
+    sub, due, currency = bill.subscription, totals.amount_due, bill.plan.currency
     return Invoice(
         id=uuid.uuid4(), tenant_id=tenant_pk(tenant), number=number, customer_id=sub.customer_id, subscription_id=sub.pk,
         status=Invoice.Status.OPEN if due > 0 else Invoice.Status.PAID, billing_reason=bill.reason,
-        currency=sub.plan.currency, period_start=bill.start, period_end=bill.end, subtotal=totals.subtotal,
-        discount=totals.discount, tax=totals.tax, taxes=frozen_taxes(totals, sub.plan.currency), total=totals.total,
+        currency=currency, period_start=bill.start, period_end=bill.end, subtotal=totals.subtotal,
+        discount=totals.discount, tax=totals.tax, taxes=frozen_taxes(totals, currency), total=totals.total,
         credits_applied=totals.credits_applied, amount_credited=Decimal(0), amount_paid=Decimal(0), amount_due=due,
         issued_at=now, due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), paid_at=None if due > 0 else now,
         created_at=now,
@@ -363,7 +469,7 @@ def bill_totals(
     offers = discounts.offers(bill) if discounts is not None else []
     totals = invoice_totals(
         charges,
-        currency=bill.subscription.plan.currency,
+        currency=bill.plan.currency,
         balance=balance,
         discounts=[offer.off for offer in offers],
         tax_rates=tax_rates,
@@ -430,6 +536,35 @@ def _ledger_rows(invoice: Invoice, totals: Totals) -> list[BalanceTransaction]:
     ]
 
 
+def finalize_bills(
+    *,
+    tenant: TenantRef,
+    bills: Sequence[Bill],
+    numbers: Sequence[str],
+    now: datetime,
+    balances: dict[tuple[uuid.UUID, str], Decimal],
+    rates: dict[uuid.UUID, list[TaxRateSpec]],
+    discounts: DiscountBook,
+) -> list[tuple[Invoice, Totals]]:
+    """The finalized invoices of priced bills with their amounts, in order, stored
+    nowhere: each one uses the customer's balance as the ones before it left it
+    (`balances` is updated), and its discounts as the ones before it left them
+    (`discounts` books what each takes). The run, a cancellation, a plan change and
+    their previews all make their invoices here."""
+    made = []
+    for bill, number in zip(bills, numbers, strict=True):
+        key = (bill.subscription.customer_id, bill.plan.currency)
+        totals = bill_totals(
+            bill,
+            balance=balances.get(key, Decimal(0)),
+            tax_rates=rates.get(bill.subscription.customer_id, []),
+            discounts=discounts,
+        )
+        balances[key] = balances.get(key, Decimal(0)) + totals.balance_change
+        made.append((build_invoice(tenant=tenant, bill=bill, number=number, now=now, totals=totals), totals))
+    return made
+
+
 def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -> list[Invoice]:
     """Store the priced bills as finalized invoices with their lines and balance
     entries, and publish `invoice.finalized` for each. Runs inside the caller's
@@ -442,19 +577,11 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -
     balances = customer_balances(tenant=tenant_id, bills=bills)
     rates = tax_rates_for_customers(tenant=tenant_id, customer_ids={b.subscription.customer_id for b in bills})
     numbers = take_numbers(tenant_id, Series.INVOICE, len(bills))
-    invoices, ledger = [], []
-    for bill, number in zip(bills, numbers, strict=True):
-        key = (bill.subscription.customer_id, bill.subscription.plan.currency)
-        totals = bill_totals(
-            bill,
-            balance=balances.get(key, Decimal(0)),
-            tax_rates=rates.get(bill.subscription.customer_id, []),
-            discounts=discounts,
-        )
-        balances[key] = balances.get(key, Decimal(0)) + totals.balance_change
-        invoice = build_invoice(tenant=tenant_id, bill=bill, number=number, now=now, totals=totals)
-        invoices.append(invoice)
-        ledger += _ledger_rows(invoice, totals)
+    made = finalize_bills(
+        tenant=tenant_id, bills=bills, numbers=numbers, now=now, balances=balances, rates=rates, discounts=discounts
+    )
+    invoices = [invoice for invoice, _ in made]
+    ledger = [row for invoice, totals in made for row in _ledger_rows(invoice, totals)]
     lines = [
         line_row(tenant_id, inv.id, i, d) for inv, b in zip(invoices, bills, strict=True) for i, d in enumerate(b.lines)
     ]
@@ -475,16 +602,26 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -
     return invoices
 
 
-def publish_subscription_events(tenant_id: uuid.UUID, events: list[tuple[str, Subscription]]) -> None:
+def publish_subscription_events(tenant_id: uuid.UUID, walk: Walk) -> None:
+    """The walk's `subscription.*` events, then a `subscription.updated` per plan switch."""
+    events = [(kind, _subscription_body(sub)) for kind, sub in walk.events]
+    events += [(EventType.SUBSCRIPTION_UPDATED, _updated_body(sub, s.previous_plan_id)) for sub, s in walk.switches]
     if events:
-        events_publish(tenant=tenant_id, events=[(kind, _subscription_body(sub)) for kind, sub in events])
+        events_publish(tenant=tenant_id, events=events)
 
 
 def _subscription_body(sub: Subscription) -> Callable[[], dict[str, Any]]:
     return lambda: subscription_body(sub)
 
 
-SUBSCRIPTION_STATE_FIELDS = ["status", "period_index", "current_period_start", "current_period_end", "canceled_at"]
+def _updated_body(sub: Subscription, previous_plan_id: uuid.UUID) -> Callable[[], dict[str, Any]]:
+    return lambda: subscription_updated_body(sub, previous_plan_id)
+
+
+SUBSCRIPTION_STATE_FIELDS = [
+    "status", "period_index", "current_period_start", "current_period_end", "canceled_at", "plan", "billing_anchor",
+    "pending_plan",
+]  # fmt: skip
 
 
 def _failure(sub: Subscription, error: str) -> dict[str, str]:
@@ -494,17 +631,16 @@ def _failure(sub: Subscription, error: str) -> dict[str, str]:
 
 
 def _drop_failed(
-    bills: list[Bill], events: list[tuple[str, Subscription]], states: dict[uuid.UUID, dict[str, Any]]
-) -> tuple[list[Bill], list[tuple[str, Subscription]], list[dict[str, str]]]:
+    bills: list[Bill], walk: Walk, states: dict[uuid.UUID, dict[str, Any]]
+) -> tuple[list[Bill], Walk, list[dict[str, str]]]:
     """Put subscriptions with a bill that cannot be written back as they were, and
-    keep only the others' bills and events."""
+    keep only the others' bills, events and plan switches."""
     failed = {b.subscription.pk: b for b in bills if b.error}
     for sub_id, bill in failed.items():
         for name, value in states[sub_id].items():
             setattr(bill.subscription, name, value)
     kept = [b for b in bills if b.subscription.pk not in failed]
-    kept_events = [(kind, sub) for kind, sub in events if sub.pk not in failed]
-    return kept, kept_events, [_failure(b.subscription, b.error) for b in failed.values()]
+    return kept, walk.without(failed), [_failure(b.subscription, b.error) for b in failed.values()]
 
 
 def _state(sub: Subscription) -> dict[str, Any]:
@@ -517,23 +653,22 @@ def bill_due_batch(
     """Bill one batch of due subscriptions in one transaction; None when none is left.
     Subscriptions in `skip` (failed earlier in the run) are not taken again."""
     with transaction.atomic():
-        subs = list(
-            subscription_list_due(tenant=tenant, as_of=as_of)
-            .exclude(pk__in=list(skip))
-            .select_related("plan")
-            .select_for_update(skip_locked=True, of=("self",))[:batch_size]
-        )
-        if not subs:
+        due = subscription_list_due(tenant=tenant, as_of=as_of).exclude(pk__in=list(skip))
+        ids = lock_rows(due[:batch_size], skip_locked=True)
+        if not ids:
             return None
+        loaded = Subscription.objects.filter(pk__in=ids).select_related("plan", "pending_plan").in_bulk()
+        subs = [loaded[pk] for pk in ids]
         states = {sub.pk: _state(sub) for sub in subs}
-        events: list[tuple[str, Subscription]] = []
-        bills = [bill for sub in subs for bill in _advance(sub, as_of, events)]
+        walk = Walk.of(tenant, subs)
+        bills = [bill for sub in subs for bill in advance(sub, as_of, walk)]
         price_bills(tenant=tenant, bills=bills)
-        bills, events, failures = _drop_failed(bills, events, states)
+        bills, walk, failures = _drop_failed(bills, walk, states)
         invoices = write_invoices(tenant=tenant, bills=bills, now=now)
         failed = {f["subscription_id"] for f in failures}
         subscriptions_save_state(tenant=tenant, subscriptions=[s for s in subs if str(s.pk) not in failed])
-        publish_subscription_events(tenant_pk(tenant), events)
+        subscription_segments_switch(tenant=tenant, switches=[switch for _, switch in walk.switches])
+        publish_subscription_events(tenant_pk(tenant), walk)
     return BatchOutcome(subscriptions=len(subs), invoices=invoices, failures=failures)
 
 
@@ -562,13 +697,12 @@ def _adjustment_candidates(tenant_id: uuid.UUID, after: uuid.UUID, limit: int) -
 def adjustment_bills(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) -> list[Bill]:
     """An `adjustment` bill per subscription whose billed windows changed since, over
     the span of those windows, with their late usage."""
-    charges = charges_by_plan(tenant=tenant, plan_ids={s.plan_id for s in subscriptions})
-    found = late_usage_for(tenant=tenant, subscriptions=subscriptions, charges=charges)
+    found = late_usage_for(tenant=tenant, subscriptions=subscriptions)
     bills = []
     for sub in subscriptions:
         if items := found.get(sub.pk):
             start, end = min(i.period_start for i in items), max(i.period_end for i in items)
-            bills.append(Bill(sub, start, end, reason=Reason.ADJUSTMENT, late=items))
+            bills.append(Bill(sub, start, end, sub.plan, reason=Reason.ADJUSTMENT, late=items))
     return bills
 
 
@@ -592,7 +726,7 @@ def bill_adjustments_batch(
         )
         bills = adjustment_bills(tenant=tenant_id, subscriptions=subs)
         price_bills(tenant=tenant_id, bills=bills, late=False)
-        bills, _, failures = _drop_failed(bills, [], {s.pk: {} for s in subs})
+        bills, _, failures = _drop_failed(bills, Walk(), {s.pk: {} for s in subs})
         invoices = write_invoices(tenant=tenant_id, bills=bills, now=now)
     return BatchOutcome(subscriptions=len(subs), invoices=invoices, failures=failures), ids[-1]
 
@@ -603,29 +737,78 @@ def bill_subscription_now(
     """Bill the periods of `subscription` (locked by the caller) that ended by `now`,
     as the next run would, then cancel it:
 
-    - not `at_period_end`: a final invoice for the part of the current period up to
-      now, and cancel (a trial ends without a bill; so does a subscription canceled
-      before its start or exactly at a period's end: an empty window is never billed);
+    - not `at_period_end`: a final invoice for the part of the current segment up to
+      now, and cancel, dropping a pending plan change (a trial ends without a bill; so
+      does a subscription canceled before its start or exactly at a period's end: an
+      empty window is never billed);
     - `at_period_end`: flag it, so that the run bills the period the customer is in
-      now (not one that ended unbilled before the run came by) and then cancels.
+      now (not one that ended unbilled before the run came by) and then cancels; 409
+      while a plan change is pending.
     """
-    events: list[tuple[str, Subscription]] = []
-    bills = _advance(subscription, now, events)
+    walk = Walk.of(tenant, [subscription])
+    bills = advance(subscription, now, walk)
     if subscription.is_live:
         if at_period_end:
+            if subscription.pending_plan is not None:
+                raise Conflict(CANCEL_WITH_CHANGE_PENDING, code="change_pending")
             subscription.cancel_at_period_end = True
         else:
-            if not subscription.in_trial_window and (final := partial_bill(subscription, now)):
+            if not subscription.in_trial_window and (final := partial_bill(subscription, now, walk)):
                 bills.append(final)
-            _cancel(subscription, now, events)
-            subscription.cancel_at_period_end = False
+            _cancel(subscription, now, walk.events)
+            subscription.cancel_at_period_end, subscription.pending_plan = False, None
+    return commit_subscription(tenant=tenant, subscription=subscription, bills=bills, walk=walk, now=now)
+
+
+def commit_subscription(
+    *, tenant: TenantRef, subscription: Subscription, bills: list[Bill], walk: Walk, now: datetime
+) -> list[Invoice]:
+    """Price and write the bills of one subscription walked forward in memory (by a
+    cancellation or a plan change), then its state, plan history and events."""
     price_bills(tenant=tenant, bills=bills)
     if failed := [b for b in bills if b.error]:
         raise BillingFailed(failed[0].error)
     invoices = write_invoices(tenant=tenant, bills=bills, now=now)
     subscription.save(update_fields=[*SUBSCRIPTION_STATE_FIELDS, "cancel_at_period_end"])
-    publish_subscription_events(tenant_pk(tenant), events)
+    subscription_segments_switch(tenant=tenant, switches=[switch for _, switch in walk.switches])
+    publish_subscription_events(tenant_pk(tenant), walk)
     return invoices
+
+
+def upcoming_bill(sub: Subscription, walk: Walk) -> Bill | None:
+    """The next bill that the run will make for `sub`, walked in memory (the instance
+    changes: pass a copy nobody saves): the current period's at its end, or in a trial
+    the first period's (the trial ends without one). None when the subscription will
+    not be billed again (canceled, or canceled at the end of its trial)."""
+    for _ in range(2):
+        if not sub.is_live:
+            return None
+        if bills := advance(sub, sub.current_period_end, walk):
+            return bills[0]
+    return None
+
+
+def preview_invoices(*, tenant: TenantRef, bills: Sequence[Bill], issued_at: Sequence[datetime]) -> list[Invoice]:
+    """The invoices that writing `bills` one after the other (each at its `issued_at`)
+    would make, with the run's own pricing and totals, each using the balance and the
+    discounts as the ones before it left them; nothing is stored, locked or numbered
+    (and no discount used). Raises BillingFailed
+    when one cannot be billed."""
+    if not bills:
+        return []
+    price_bills(tenant=tenant, bills=bills)
+    if failed := [b for b in bills if b.error]:
+        raise BillingFailed(failed[0].error)
+    balances = customer_balances(tenant=tenant, bills=bills, lock=False)
+    rates = tax_rates_for_customers(tenant=tenant, customer_ids={b.subscription.customer_id for b in bills})
+    discounts = discount_book(tenant=tenant, bills=bills, now=max(issued_at), lock=False)
+    return [
+        invoice
+        for bill, at in zip(bills, issued_at, strict=True)
+        for invoice, _ in finalize_bills(
+            tenant=tenant, bills=[bill], numbers=[""], now=at, balances=balances, rates=rates, discounts=discounts
+        )
+    ]
 
 
 class BillingFailed(Exception):

@@ -57,24 +57,6 @@ class SourceInvoice:
 
 
 @dataclass(frozen=True)
-class LateUsage:
-    """An earlier, invoiced window whose quantity of one meter grew (or shrank) since:
-    what it was billed for so far (its usage line plus earlier late-usage lines), in
-    quantity and in money (`source_amount` of it on the usage line), and its quantity
-    now."""
-
-    charge: Charge
-    period_start: datetime
-    period_end: datetime
-    billed_quantity: Decimal
-    quantity: Decimal
-    source_invoice_id: uuid.UUID | None = None
-    billed_amount: Decimal = Decimal(0)
-    source_amount: Decimal = Decimal(0)
-    source: SourceInvoice = SourceInvoice()
-
-
-@dataclass(frozen=True)
 class Proration:
     """The part of a period a partial window covers, in microseconds: never rounded."""
 
@@ -85,12 +67,54 @@ class Proration:
     def of(cls, start: datetime, end: datetime, period_start: datetime, period_end: datetime) -> Proration:
         return cls(_microseconds(end - start), _microseconds(period_end - period_start))
 
+    @classmethod
+    def of_window(cls, start: datetime, end: datetime, period: tuple[datetime, datetime]) -> Proration | None:
+        """The part of `period` that the window [start, end) covers; None for the whole."""
+        return None if (start, end) == period else cls.of(start, end, *period)
+
+
+@dataclass(frozen=True)
+class LateUsage:
+    """An earlier, invoiced window whose quantity of one meter grew (or shrank) since:
+    what it was billed for so far (its usage line plus earlier late-usage lines), in
+    quantity and in money (`source_amount` of it on the usage line), and its quantity
+    now. `charge` is the one of the plan of the window's segment; `proration` the part
+    of its period the window covers; `source` what its invoice kept after discounts."""
+
+    charge: Charge
+    period_start: datetime
+    period_end: datetime
+    billed_quantity: Decimal
+    quantity: Decimal
+    source_invoice_id: uuid.UUID | None = None
+    billed_amount: Decimal = Decimal(0)
+    proration: Proration | None = None
+    source_amount: Decimal = Decimal(0)
+    source: SourceInvoice = SourceInvoice()
+
+
+# A segment shorter than its period pays this part of these charges (seats held for
+# half a month cost half); sums and counts only count what happened in the segment.
+PRORATED_AGGREGATIONS = frozenset({"max", "unique_count"})
+
 
 def _microseconds(delta: Any) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _tiers(result: PriceResult, currency: str) -> list[dict[str, Any]]:
+def _charge_proration(charge: Charge, proration: Proration | None) -> Proration | None:
+    """The part of the price a window pays: its proration for `max` and `unique_count`."""
+    return proration if charge.meter.aggregation in PRORATED_AGGREGATIONS else None
+
+
+def _money(amount: Decimal, currency: str, proration: Proration | None) -> Decimal:
+    """`amount` rounded to the currency, times the proration (exact) when there is one."""
+    if proration is None:
+        return quantize_money(amount, currency)
+    return prorate_money(amount, proration.part, proration.whole, currency)
+
+
+def _tiers(result: PriceResult, currency: str, proration: Proration | None = None) -> list[dict[str, Any]]:
     return [
         {
             "from": tier.from_value,
@@ -98,7 +122,7 @@ def _tiers(result: PriceResult, currency: str) -> list[dict[str, Any]]:
             "quantity": format_quantity(tier.quantity),
             "unit_amount": format_quantity(tier.unit_amount),
             "flat_amount": format_quantity(tier.flat_amount),
-            "amount": str(quantize_money(tier.amount, currency)),
+            "amount": str(_money(tier.amount, currency, proration)),
         }
         for tier in result.tiers
     ]
@@ -118,17 +142,20 @@ def flat_fee_line(plan: Plan, proration: Proration | None = None) -> LineDraft |
     return LineDraft("proration", f"{plan.name} ({plan.interval}), prorated", quantity, amount)
 
 
-def usage_line(charge: Charge, quantity: Decimal, currency: str) -> LineDraft:
+def usage_line(charge: Charge, quantity: Decimal, currency: str, proration: Proration | None = None) -> LineDraft:
+    """The charge's price of `quantity`; for a window shorter than its period
+    (`proration`), `max` and `unique_count` charges pay round(price × part / whole)."""
     result = calculate(charge.to_spec(), quantity)
+    part = _charge_proration(charge, proration)
     return LineDraft(
         kind="usage",
         description=f"{charge.meter.name} ({charge.model})",
         quantity=quantity,
-        amount=quantize_money(result.amount, currency),
+        amount=_money(result.amount, currency, part),
         meter_id=charge.meter_id,
         meter_code=charge.meter.code,
         model=charge.model,
-        tiers=_tiers(result, currency),
+        tiers=_tiers(result, currency, part),
     )
 
 
@@ -136,6 +163,8 @@ def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
     """round(price(new quantity)) − Σ already billed for that window and charge, so that
     many small late pieces never round to more than the whole (4 late units at 0.005
     arriving one at a time bill 0.01, 0.00, 0.01, 0.00: 0.02 in all, as the whole).
+    The price is the one the window's usage line had: its segment's charge, prorated
+    as the window was.
 
     Deltas keep their source's price: the window's invoice kept k = (subtotal −
     discount) / subtotal of its prices, so the delta is taken at k, cumulatively:
@@ -143,7 +172,9 @@ def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
     already). Without discounts k = 1 and this is the formula above. A negative delta
     of a window whose invoice is void or uncollectible is 0 (its debt was never paid)."""
     part, whole = late.source.kept()
-    price = quantize_money(calculate(late.charge.to_spec(), late.quantity).amount, currency)
+    price = _money(
+        calculate(late.charge.to_spec(), late.quantity).amount, currency, _charge_proration(late.charge, late.proration)
+    )
     delta = (
         prorate_money(price, part, whole, currency)
         - prorate_money(late.source_amount, part, whole, currency)
@@ -177,7 +208,8 @@ def invoice_lines(
     fee: bool = True,
 ) -> list[LineDraft]:
     """Flat fee (or its proration), one usage line per charge, then late usage.
-    Without `fee` (an adjustment invoice) only the late usage.
+    Without `fee` (an adjustment invoice) only the late usage. `proration` is the part
+    of its period that a partial window covers (a cancellation's, a plan change's).
 
     >>> [line.amount for line in invoice_lines(plan=pro, charges=[api_calls], quantities={api_calls.meter_id: Decimal(13250)})]
     [Decimal('49.00'), Decimal('21.25')]
@@ -185,7 +217,7 @@ def invoice_lines(
     if not fee:
         return [late_usage_line(item, plan.currency) for item in late]
     lines = [line for line in [flat_fee_line(plan, proration)] if line is not None]
-    lines += [usage_line(c, quantities.get(c.meter_id, Decimal(0)), plan.currency) for c in charges]
+    lines += [usage_line(c, quantities.get(c.meter_id, Decimal(0)), plan.currency, proration) for c in charges]
     lines += [late_usage_line(item, plan.currency) for item in late]
     return lines
 

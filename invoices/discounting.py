@@ -15,8 +15,9 @@ discounts the other invoices of the periods it counted). Nothing is stored until
 `save`; a preview never saves.
 
 A discount offers nothing to an invoice that is not a `period`, `plan_change`,
-`cancellation` or `threshold` one, of another subscription than its own, on a plan
-outside its coupon's `plan_ids`, or (`amount_off`) in another currency.
+`cancellation` or `threshold` one, of another subscription than its own, of a plan
+(the bill's segment's) outside its coupon's `plan_ids`, or (`amount_off`) in another
+currency.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ from django.db.models import Sum
 from invoices.calculation import LineDraft
 from invoices.models import Invoice, InvoiceLine
 from invoices.totals import PercentOff
-from plans.models import Coupon
+from plans.models import Coupon, Plan
 from subscriptions.discount_services import discounts_save_use
-from subscriptions.models import Discount, Subscription
+from subscriptions.models import Discount
 from subscriptions.selectors import discounts_for_billing
 from tenants.models import TenantRef
 
@@ -71,20 +72,21 @@ class DiscountBook:
         sub, period_start = bill.subscription, bill.billing_period[0]
         found = []
         for discount in self.discounts.get(sub.customer_id, []):
-            off = self._off(discount, sub, (discount.pk, sub.pk, period_start))
+            off = self._off(discount, bill.plan, (discount.pk, sub.pk, period_start))
             if off is not None:
                 found.append(Offer(discount, off))
         return found
 
-    def _off(self, discount: Discount, sub: Subscription, key: PeriodKey) -> Decimal | PercentOff | None:
+    def _off(self, discount: Discount, plan: Plan, key: PeriodKey) -> Decimal | PercentOff | None:
+        """What `discount` offers a bill of `plan` (the bill's segment's) keyed `key`."""
         coupon = discount.coupon
-        if discount.subscription_id not in (None, sub.pk) or not coupon.applies_to_plan(sub.plan_id):
+        if discount.subscription_id not in (None, key[1]) or not coupon.applies_to_plan(plan.pk):
             return None
         if discount.ended_at is not None and not _counted_period(discount, key in self.taken):
             return None
         if coupon.percent_off is not None:
             return PercentOff(coupon.percent_off)
-        if coupon.currency != sub.plan.currency or coupon.amount_off is None:
+        if coupon.currency != plan.currency or coupon.amount_off is None:
             return None
         left = coupon.amount_off - self.taken.get(key, ZERO)
         if discount.amount_remaining is not None:

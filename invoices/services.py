@@ -21,14 +21,13 @@ from django.db.models import F, Q
 
 from invoices import billing, ledger, selectors
 from invoices.calculation import LineDraft
-from invoices.discounting import discount_book
 from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import invoice_body
 from invoices.signals import invoice_run_finished
 from plans.money import format_price
 from subscriptions.models import Customer, Subscription
-from subscriptions.selectors import tax_rates_for_customers
+from subscriptions.selectors import subscription_get, subscription_get_for_update
 from subscriptions.services import CUSTOMER_NOT_FOUND, SUBSCRIPTION_NOT_FOUND
 from tenants import clock
 from tenants.decimals import decimal_problem
@@ -263,14 +262,12 @@ def _give_back_credits(invoice: Invoice) -> None:
 # Subscriptions: cancel and preview
 
 
-def _locked_subscription(tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Subscription:
-    sub = (
-        Subscription.objects.for_tenant(tenant_id)
-        .select_related("plan")
-        .select_for_update(of=("self",))
-        .filter(pk=subscription_id)
-        .first()
-    )
+def subscription_get_locked(tenant_id: uuid.UUID, subscription_id: uuid.UUID, *, lock: bool = True) -> Subscription:
+    """The live subscription, locked for the caller's transaction (a cancellation, a
+    plan change and the run take turns; a preview reads it unlocked); 404 when
+    unknown, 409 when canceled."""
+    read = subscription_get_for_update if lock else subscription_get
+    sub = read(tenant=tenant_id, subscription_id=subscription_id)
     if sub is None:
         raise NotFound(SUBSCRIPTION_NOT_FOUND)
     if not sub.is_live:
@@ -287,7 +284,7 @@ def subscription_cancel(
     to now (fee prorated by seconds, usage to now), and cancel."""
     tenant_id = tenant_pk(tenant)
     with transaction.atomic():
-        sub = _locked_subscription(tenant_id, subscription_id)
+        sub = subscription_get_locked(tenant_id, subscription_id)
         try:
             invoices = billing.bill_subscription_now(
                 tenant=tenant_id, subscription=sub, now=now or clock.now(tenant_id), at_period_end=at_period_end
@@ -311,28 +308,31 @@ class InvoicePreview:
 
 
 def invoice_preview(*, tenant: TenantRef, subscription: Subscription) -> InvoicePreview:
-    """The invoice the current period will produce at its end: the fee in full, the
-    usage stored so far, late usage of earlier periods and the discounts that would
-    apply, priced by the run's own code; nothing is stored, no number is taken and no
-    discount is used. During a trial it is the first billed period's invoice (the
-    trial itself is free)."""
-    sub = Subscription.objects.select_related("plan").get(pk=subscription.pk)
-    if not sub.is_live or (sub.in_trial_window and sub.cancel_at_period_end):
+    """The invoice the current period will produce at its end: the fee in full (or the
+    current segment's proration after a plan change), the usage stored so far, late
+    usage of earlier periods and the discounts that would apply, priced by the run's
+    own code; nothing is stored, no number is taken and no discount is used. During a
+    trial it is the first billed period's invoice (the trial itself is free)."""
+    sub = Subscription.objects.select_related("plan", "pending_plan").get(pk=subscription.pk)
+    bill = billing.upcoming_bill(sub, billing.Walk.of(tenant, [sub]))
+    if bill is None:
         raise Conflict(NO_UPCOMING_INVOICE, code="no_upcoming_invoice")
-    if sub.in_trial_window:
-        _, sub.current_period_start, sub.current_period_end = sub.next_period()
-    bill = billing.Bill(sub, sub.current_period_start, sub.current_period_end)
-    billing.price_bills(tenant=tenant, bills=[bill])
-    if bill.error:
-        raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=bill.error), code="not_billable")
-    balances = billing.customer_balances(tenant=tenant, bills=[bill], lock=False)
-    balance = balances.get((sub.customer_id, sub.plan.currency), Decimal(0))
-    rates = tax_rates_for_customers(tenant=tenant, customer_ids=[sub.customer_id]).get(sub.customer_id, [])
-    discounts = discount_book(tenant=tenant, bills=[bill], now=bill.end, lock=False)  # read, never saved
-    totals = billing.bill_totals(bill, balance=balance, tax_rates=rates, discounts=discounts)
-    invoice = billing.build_invoice(tenant=tenant, bill=bill, number="", now=bill.end, totals=totals)
-    invoice.status, invoice.paid_at = Invoice.Status.OPEN, None
-    return InvoicePreview(invoice, bill.lines)
+    return upcoming(previews(tenant=tenant, bills=[bill], issued_at=[bill.end])[0])
+
+
+def previews(*, tenant: TenantRef, bills: list[billing.Bill], issued_at: list[datetime]) -> list[InvoicePreview]:
+    """`billing.preview_invoices` with their lines; 409 `not_billable` when one cannot be billed."""
+    try:
+        invoices = billing.preview_invoices(tenant=tenant, bills=bills, issued_at=issued_at)
+    except billing.BillingFailed as exc:
+        raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
+    return [InvoicePreview(invoice, bill.lines) for invoice, bill in zip(invoices, bills, strict=True)]
+
+
+def upcoming(preview: InvoicePreview) -> InvoicePreview:
+    """An upcoming invoice is not finalized: it shows `open`, whatever it will be due."""
+    preview.invoice.status, preview.invoice.paid_at = Invoice.Status.OPEN, None
+    return preview
 
 
 # Uncollectible

@@ -13,8 +13,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from subscriptions import discount_services
-from subscriptions.models import Customer, Discount, Subscription
+from subscriptions.models import Customer, Discount, Subscription, SubscriptionSegment
 from tenants.admin_mixins import ReadOnlyAdminMixin, action_confirmation, apply_each
+from tenants.formats import format_time
 
 ENDED = "Ended {count} discount(s)."
 NOT_ENDED = "The discount of {coupon} for {customer} was not ended: {reason}"
@@ -57,17 +58,41 @@ class CustomerAdmin(admin.ModelAdmin):
         return ", ".join(link.tax_rate.code for link in links) or "- (the tenant's defaults)"
 
 
+class SegmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The plan history: one row per plan the subscription had, oldest first."""
+
+    model = SubscriptionSegment
+    verbose_name_plural = "plan history (segments)"
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("plan", "start_at", "end_at", "billing_anchor")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SubscriptionSegment]:
+        return SubscriptionSegment.unscoped().select_related("plan").order_by("start_at")
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: subscriptions change only through the services (create, invoicing,
-    cancel), which keep the periods, the meter rule and the webhooks consistent."""
+    cancel, plan changes), which keep the periods, the meter rule, the plan history
+    and the webhooks consistent."""
 
-    list_display = ["id", "customer", "plan", "status", "current_period_start", "current_period_end", "tenant"]
+    list_display = [
+        "id", "customer", "plan", "status", "current_period_start", "current_period_end", "pending_change", "tenant",
+    ]  # fmt: skip
     list_filter = ["status", "cancel_at_period_end"]
     search_fields = ["=id", "customer__external_id", "customer__name", "customer__email", "plan__code"]
-    list_select_related = ["customer", "plan", "tenant"]
+    list_select_related = ["customer", "plan", "pending_plan", "tenant"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+    inlines = [SegmentInline]
+
+    @admin.display(description="pending change")
+    def pending_change(self, subscription: Subscription) -> str:
+        """The plan the next period starts on: "pro from 2026-02-01T00:00:00.000000Z"."""
+        if subscription.pending_plan is None:
+            return "-"
+        return f"{subscription.pending_plan.code} from {format_time(subscription.current_period_end)}"
 
 
 class DiscountActiveFilter(admin.SimpleListFilter):

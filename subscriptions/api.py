@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -148,3 +148,12 @@ class SubscriptionDetailApi(TenantScopedApi):
         if subscription is None:
             raise NotFound(services.SUBSCRIPTION_NOT_FOUND)
         return Response(SubscriptionOutput(subscription).data)
+
+
+class SubscriptionPendingChangeApi(TenantScopedApi):
+    """`DELETE …/subscriptions/{id}/pending-change`: the plan stays as it is."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> Response:
+        services.subscription_pending_change_delete(tenant=self.tenant_id, subscription_id=subscription_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

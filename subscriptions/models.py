@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import F, Q
@@ -14,6 +15,9 @@ from plans.models import TaxRateListEntry, list_entry_constraints, money_field
 from subscriptions import periods
 from subscriptions.validators import validate_metadata
 from tenants.models import TenantOwnedModel
+
+if TYPE_CHECKING:
+    from plans.models import Plan
 
 
 class Customer(TenantOwnedModel):
@@ -62,12 +66,17 @@ class CustomerTaxRate(TaxRateListEntry):
 class Subscription(TenantOwnedModel):
     """A customer's subscription to a plan, billed in arrears period by period.
 
-    Periods are counted from `billing_anchor` (`start_at`, or `trial_end` with a trial)
-    by the plan's interval, with `subscriptions.periods`; `period_index` is the n of
-    the current period, or None while the current period is the trial window
-    `[start_at, trial_end)`. The invoice run bills the current period once it has
-    ended and moves to `next_period()`, computed from the anchor (never by adding an
-    interval to the last end, which would drift at month ends).
+    Periods are counted from `billing_anchor` (`start_at`, or `trial_end` with a trial,
+    or the moment of a plan change that changed the interval) by the plan's interval,
+    with `subscriptions.periods`; `period_index` is the n of the current period, or
+    None while the current period is the trial window `[start_at, trial_end)`. The
+    invoice run bills the current period once it has ended and moves to
+    `next_period()`, computed from the anchor (never by adding an interval to the last
+    end, which would drift at month ends).
+
+    `plan` is the current plan; `segments` is the plan history (`SubscriptionSegment`).
+    `pending_plan` is a change for the end of the current period (API.md, "Plan
+    changes"): the run that bills the current period switches to it for the next one.
     """
 
     class Status(models.TextChoices):
@@ -92,6 +101,14 @@ class Subscription(TenantOwnedModel):
     current_period_end = models.DateTimeField(help_text="Exclusive: periods are [start, end)")
     cancel_at_period_end = models.BooleanField(default=False)
     canceled_at = models.DateTimeField(null=True, blank=True)
+    pending_plan = models.ForeignKey(
+        "plans.Plan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The plan the subscription changes to at the end of the current period",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -109,10 +126,9 @@ class Subscription(TenantOwnedModel):
                 condition=Q(trial_end__isnull=True) | Q(trial_end__gt=F("start_at")),
                 name="subscription_trial_ends_after_start",
             ),
+            # start_at or trial_end, or later the moment of a plan change to another interval.
             models.CheckConstraint(
-                condition=Q(trial_end__isnull=True, billing_anchor=F("start_at"))
-                | Q(trial_end__isnull=False, billing_anchor=F("trial_end")),
-                name="subscription_anchor_is_trial_end_or_start",
+                condition=Q(billing_anchor__gte=F("start_at")), name="subscription_anchor_not_before_start"
             ),
             models.CheckConstraint(
                 condition=Q(period_index__isnull=False) | Q(trial_end__isnull=False),
@@ -153,6 +169,53 @@ class Subscription(TenantOwnedModel):
         n = 0 if self.period_index is None else self.period_index + 1
         start, end = self.period_bounds(n)
         return n, start, end
+
+    def switch_plan(self, plan: Plan, at: datetime) -> None:
+        """Move to `plan` from `at` on, in memory (API.md, "Plan changes"). The periods
+        keep their anchor when the interval stays, or in a trial (the first period
+        starts at `trial_end` whatever the plan); with another interval the anchor
+        becomes `at` and a full new period starts there."""
+        interval_changes = plan.interval != self.plan.interval
+        self.plan = plan
+        if interval_changes and not self.in_trial_window:
+            self.billing_anchor, self.period_index = at, 0
+            self.current_period_start, self.current_period_end = self.period_bounds(0)
+
+
+class SubscriptionSegment(TenantOwnedModel):
+    """One stretch of a subscription's plan history: `plan` from `start_at` to `end_at`
+    (exclusive; null for the current segment, which lasts as long as the subscription).
+    A plan change ends the current segment and starts the next; every invoice bills a
+    window of one segment, and a usage event belongs to the segment live at its
+    timestamp, so late usage is priced with that segment's plan.
+
+    `billing_anchor` is what the segment's periods count from (the subscription's
+    anchor while the segment was current): with the plan's interval it gives the
+    period a window is part of, for prorations.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # The unique (subscription, start_at) index leads with the subscription.
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="segments", db_index=False)
+    plan = models.ForeignKey("plans.Plan", on_delete=models.PROTECT, related_name="+")
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField(null=True, blank=True, help_text="Exclusive; null: the current segment")
+    billing_anchor = models.DateTimeField(help_text="What the segment's periods count from")
+
+    class Meta:
+        ordering = ["subscription", "start_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "start_at"], name="segment_start_unique"),
+            models.UniqueConstraint(
+                fields=["subscription"], condition=Q(end_at__isnull=True), name="segment_one_current"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_at__isnull=True) | Q(end_at__gt=F("start_at")), name="segment_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id}: {self.plan_id} from {self.start_at}"
 
 
 class Discount(TenantOwnedModel):

@@ -22,5 +22,13 @@ def subscription_body(sub: Subscription) -> dict[str, Any]:
         "current_period_end": format_time(sub.current_period_end),
         "cancel_at_period_end": sub.cancel_at_period_end,
         "canceled_at": format_time(sub.canceled_at),
+        "pending_change": pending_change_body(sub),
         "created_at": format_time(sub.created_at),
     }
+
+
+def pending_change_body(sub: Subscription) -> dict[str, Any] | None:
+    """`{plan_id, effective_at}` of a change at the end of the current period, or None."""
+    if sub.pending_plan_id is None:
+        return None
+    return {"plan_id": str(sub.pending_plan_id), "effective_at": format_time(sub.current_period_end)}

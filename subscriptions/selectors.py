@@ -10,8 +10,9 @@ from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from plans.taxes import TaxRateSpec
-from subscriptions.models import Customer, CustomerTaxRate, Discount, Subscription
+from subscriptions.models import Customer, CustomerTaxRate, Discount, Subscription, SubscriptionSegment
 from tenants.models import TenantRef, tenant_pk
+from tenants.updates import lock_rows
 
 
 def tax_rate_links_prefetch() -> Prefetch:
@@ -65,7 +66,21 @@ def subscription_list(*, tenant: TenantRef) -> QuerySet[Subscription]:
 
 
 def subscription_get(*, tenant: TenantRef, subscription_id: uuid.UUID | str) -> Subscription | None:
-    return Subscription.objects.for_tenant(tenant).select_related("plan").filter(pk=subscription_id).first()
+    return (
+        Subscription.objects.for_tenant(tenant)
+        .select_related("plan", "pending_plan")
+        .filter(pk=subscription_id)
+        .first()
+    )
+
+
+def subscription_get_for_update(*, tenant: TenantRef, subscription_id: uuid.UUID | str) -> Subscription | None:
+    """The subscription with its plan and pending plan, its row locked for the caller's
+    transaction (changes, cancellations and the run take turns on it); locked alone,
+    then read (`tenants.updates.lock_rows`)."""
+    rows = Subscription.objects.for_tenant(tenant).filter(pk=subscription_id)
+    lock_rows(rows)
+    return rows.select_related("plan", "pending_plan").first()
 
 
 def subscription_list_overlapping(*, tenant: TenantRef, customer: Customer, start: datetime) -> QuerySet[Subscription]:
@@ -79,6 +94,41 @@ def subscription_list_overlapping(*, tenant: TenantRef, customer: Customer, star
         | Q(status__in=Subscription.LIVE_STATUSES, cancel_at_period_end=True, current_period_end__gt=start)
     )
     return Subscription.objects.for_tenant(tenant).filter(ends_later, customer=customer)
+
+
+def plans_held_from(
+    *, tenant: TenantRef, customer: Customer, start: datetime, exclude: Subscription | None = None
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """`(subscription id, plan id)` of every plan that a subscription of the customer
+    (other than `exclude`) charges at some time from `start` on, the oldest
+    subscription first: for each one whose life overlaps [start, ∞)
+    (`subscription_list_overlapping`), its current plan, its segments that end after
+    `start` and its pending change."""
+    overlapping = subscription_list_overlapping(tenant=tenant, customer=customer, start=start)
+    if exclude is not None:
+        overlapping = overlapping.exclude(pk=exclude.pk)
+    subs = list(overlapping.order_by("created_at", "id").values_list("id", "plan_id", "pending_plan_id"))
+    segments = (
+        SubscriptionSegment.objects.for_tenant(tenant)
+        .filter(Q(end_at__isnull=True) | Q(end_at__gt=start), subscription_id__in=[s[0] for s in subs])
+        .values_list("subscription_id", "plan_id")
+    )
+    earlier: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for sub_id, plan_id in segments:
+        earlier.setdefault(sub_id, []).append(plan_id)
+    held = []
+    for sub_id, plan_id, pending_plan_id in subs:
+        plans = [plan_id, *earlier.get(sub_id, []), *([pending_plan_id] if pending_plan_id else [])]
+        held += [(sub_id, p) for p in dict.fromkeys(plans)]
+    return held
+
+
+def segment_starts(*, tenant: TenantRef, subscription_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each subscription's current segment began (its current plan's start)."""
+    current = SubscriptionSegment.objects.for_tenant(tenant).filter(
+        subscription_id__in=list(subscription_ids), end_at__isnull=True
+    )
+    return dict(current.values_list("subscription_id", "start_at"))
 
 
 def subscription_list_due(*, tenant: TenantRef, as_of: datetime) -> QuerySet[Subscription]:

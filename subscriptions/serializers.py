@@ -3,16 +3,27 @@ the `subscription.*` and `discount.*` webhook events (whose `data` is the same o
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from plans.serializers import CouponOutput, PriceOutput
 from subscriptions.models import Discount, Subscription
+from subscriptions.payloads import pending_change_body
+
+
+class PendingChangeOutput(serializers.Serializer):
+    plan_id = serializers.UUIDField(help_text="The plan from effective_at on")
+    effective_at = serializers.DateTimeField(help_text="The end of the current period")
 
 
 class SubscriptionOutput(serializers.ModelSerializer):
     customer_id = serializers.UUIDField(read_only=True)
     plan_id = serializers.UUIDField(read_only=True)
+    pending_change = serializers.SerializerMethodField(
+        help_text="A plan change for the end of the current period (effective: period_end); null without one"
+    )
 
     class Meta:
         model = Subscription
@@ -27,9 +38,14 @@ class SubscriptionOutput(serializers.ModelSerializer):
             "current_period_end",
             "cancel_at_period_end",
             "canceled_at",
+            "pending_change",
             "created_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PendingChangeOutput(allow_null=True))
+    def get_pending_change(self, sub: Subscription) -> dict[str, Any] | None:
+        return pending_change_body(sub)
 
 
 class DiscountOutput(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from plans import selectors as plan_selectors
 from plans import services as plan_services
 from plans.models import Plan, TaxRate
 from subscriptions import periods, selectors
-from subscriptions.models import Customer, CustomerTaxRate, Subscription
+from subscriptions.models import Customer, CustomerTaxRate, Subscription, SubscriptionSegment
 from subscriptions.payloads import subscription_body
 from subscriptions.validators import validate_metadata
 from tenants import clock
@@ -180,6 +181,10 @@ def subscription_create(
         current_period_start=period_start,
         current_period_end=period_end,
     )
+    SubscriptionSegment.objects.create(
+        tenant_id=subscription.tenant_id, subscription=subscription, plan=plan, start_at=start,
+        billing_anchor=subscription.billing_anchor,
+    )  # fmt: skip
     event_publish(tenant=tenant, type=EventType.SUBSCRIPTION_CREATED, data=subscription_body(subscription))
     return subscription
 
@@ -199,21 +204,23 @@ def _customer_and_plan(tenant: TenantRef, customer_id: uuid.UUID, plan_id: uuid.
     return customer, plan
 
 
-def _check_meters_free(tenant: TenantRef, customer: Customer, plan: Plan, start: datetime) -> None:
-    """409 if a subscription of the customer, whatever its status, charges a meter that
-    `plan` charges during the life [start, ∞) of the new one: every usage event then
-    belongs to exactly one subscription, and a backdated subscription cannot bill the
-    events that another one billed (`selectors.subscription_list_overlapping`)."""
+def _check_meters_free(
+    tenant: TenantRef, customer: Customer, plan: Plan, start: datetime, exclude: Subscription | None = None
+) -> None:
+    """409 if a subscription of the customer (other than `exclude`), whatever its
+    status, charges a meter that `plan` charges at some time from `start` on (by a
+    plan of its history, its current plan or its pending change): every usage event
+    then belongs to exactly one subscription, and a backdated subscription cannot bill
+    the events that another one billed (`selectors.plans_held_from`)."""
     wanted = {charge.meter_id for charge in plan_selectors.plan_charges(tenant=tenant, plan=plan)}
     if not wanted:
         return
-    overlapping = selectors.subscription_list_overlapping(tenant=tenant, customer=customer, start=start)
-    others = list(overlapping.order_by("created_at"))
-    charges = plan_selectors.charges_by_plan(tenant=tenant, plan_ids={s.plan_id for s in others})
-    for other in others:
-        for charge in charges[other.plan_id]:
+    held = selectors.plans_held_from(tenant=tenant, customer=customer, start=start, exclude=exclude)
+    charges = plan_selectors.charges_by_plan(tenant=tenant, plan_ids={plan_id for _, plan_id in held})
+    for other_id, plan_id in held:
+        for charge in charges[plan_id]:
             if charge.meter_id in wanted:
-                message = SUBSCRIPTION_METER_TAKEN.format(subscription_id=other.pk, meter=charge.meter.code)
+                message = SUBSCRIPTION_METER_TAKEN.format(subscription_id=other_id, meter=charge.meter.code)
                 raise Conflict({"plan_id": message}, code="meter_taken")
 
 
@@ -231,17 +238,19 @@ def _check_trial_days(trial_days: int | None) -> None:
 _SAVE_STATES_SQL = """
 UPDATE subscriptions_subscription AS s
 SET status = v.status, period_index = v.period_index, current_period_start = v.period_start,
-    current_period_end = v.period_end, canceled_at = v.canceled_at
+    current_period_end = v.period_end, canceled_at = v.canceled_at, plan_id = v.plan_id,
+    billing_anchor = v.anchor, pending_plan_id = v.pending_plan_id
 FROM unnest(%(ids)s::uuid[], %(statuses)s::text[], %(indexes)s::int[], %(starts)s::timestamptz[],
-            %(ends)s::timestamptz[], %(canceled)s::timestamptz[])
-     AS v(id, status, period_index, period_start, period_end, canceled_at)
+            %(ends)s::timestamptz[], %(canceled)s::timestamptz[], %(plans)s::uuid[], %(anchors)s::timestamptz[],
+            %(pending)s::uuid[])
+     AS v(id, status, period_index, period_start, period_end, canceled_at, plan_id, anchor, pending_plan_id)
 WHERE s.id = v.id AND s.tenant_id = %(tenant)s
 """
 
 
 def subscriptions_save_state(*, tenant: TenantRef, subscriptions: list[Subscription]) -> int:
-    """Store the billing state (status, current period, cancellation) of many
-    subscriptions that the invoice run moved forward, in one UPDATE.
+    """Store the billing state (status, current period, cancellation, plan and pending
+    change) of many subscriptions that the invoice run moved forward, in one UPDATE.
 
     Django's bulk_update builds a CASE per row and field, which cost more than
     the invoicing itself on a batch of 500.
@@ -256,7 +265,138 @@ def subscriptions_save_state(*, tenant: TenantRef, subscriptions: list[Subscript
         "starts": [s.current_period_start for s in subscriptions],
         "ends": [s.current_period_end for s in subscriptions],
         "canceled": [s.canceled_at for s in subscriptions],
+        "plans": [s.plan_id for s in subscriptions],
+        "anchors": [s.billing_anchor for s in subscriptions],
+        "pending": [s.pending_plan_id for s in subscriptions],
     }
     with connection.cursor() as cursor:
         cursor.execute(_SAVE_STATES_SQL, params)
         return cursor.rowcount
+
+
+# Plan changes (API.md, "Plan changes"): the rules and the plan history. Billing a
+# change is the invoicing engine's (`invoices.plan_changes`).
+
+SUBSCRIPTION_CANCELED = "This subscription is canceled."
+CHANGE_SAME_PLAN = "The subscription is already on plan {code!r}."
+CHANGE_OTHER_CURRENCY = (
+    "Plan {code!r} bills in {currency} and this subscription in {current}; a change keeps the currency."
+)
+CHANGE_ALREADY_PENDING = (
+    "A change to plan {code!r} is already pending for the end of the period; delete it first (DELETE …/pending-change)."
+)
+CHANGE_WHILE_CANCELING = "The subscription cancels at the end of its period, so it cannot change plans."
+NO_PENDING_CHANGE = "This subscription has no pending plan change."
+PENDING_CHANGE_IN_EFFECT = (
+    "The pending change took effect at the end of the period ({at}); the next invoice run applies it."
+)
+
+
+def subscription_change_target(
+    *, tenant: TenantRef, subscription: Subscription, plan_id: uuid.UUID, at: datetime
+) -> Plan:
+    """The plan that `subscription` may change to from `at` on, or the error that says
+    why not: 400 on `plan_id` when it is not a plan of the tenant; 409 when the
+    subscription is canceled, cancels at period end or has a change pending, and on
+    `plan_id` for the same plan, an inactive one, another currency, or a meter that
+    another subscription of the customer holds from `at` on (`meter_taken`)."""
+    plan = plan_selectors.plan_get(tenant=tenant, plan_id=plan_id)
+    if plan is None:
+        raise Invalid({"plan_id": [SUBSCRIPTION_PLAN_NOT_FOUND]}, code="does_not_exist")
+    if not subscription.is_live:
+        raise Conflict(SUBSCRIPTION_CANCELED, code="subscription_canceled")
+    if subscription.cancel_at_period_end:
+        raise Conflict(CHANGE_WHILE_CANCELING, code="cancel_at_period_end")
+    if subscription.pending_plan is not None:
+        raise Conflict(CHANGE_ALREADY_PENDING.format(code=subscription.pending_plan.code), code="change_pending")
+    current = subscription.plan
+    if plan.pk == current.pk:
+        raise Conflict({"plan_id": CHANGE_SAME_PLAN.format(code=plan.code)}, code="same_plan")
+    if not plan.active:
+        raise Conflict({"plan_id": SUBSCRIPTION_PLAN_INACTIVE.format(code=plan.code)}, code="plan_inactive")
+    if plan.currency != current.currency:
+        message = CHANGE_OTHER_CURRENCY.format(code=plan.code, currency=plan.currency, current=current.currency)
+        raise Conflict({"plan_id": message}, code="currency_mismatch")
+    _check_meters_free(tenant, subscription.customer, plan, at, exclude=subscription)
+    return plan
+
+
+@dataclass(frozen=True)
+class PlanSwitch:
+    """`subscription` moved from `previous_plan_id` to `plan_id` at `at`, where its
+    new segment starts (its periods counting from `billing_anchor`)."""
+
+    subscription_id: uuid.UUID
+    previous_plan_id: uuid.UUID
+    plan_id: uuid.UUID
+    at: datetime
+    billing_anchor: datetime
+
+    @classmethod
+    def of(cls, subscription: Subscription, previous_plan_id: uuid.UUID, at: datetime) -> PlanSwitch:
+        """The switch that `subscription.switch_plan(plan, at)` just made."""
+        return cls(subscription.pk, previous_plan_id, subscription.plan_id, at, subscription.billing_anchor)
+
+
+# End the current segment of each subscription at its switch; a current segment that
+# starts there (a plan it never had for a moment) is dropped instead.
+_END_SEGMENTS_SQL = """
+WITH v AS (SELECT * FROM unnest(%(ids)s::uuid[], %(ats)s::timestamptz[]) AS v(id, at)),
+dropped AS (
+    DELETE FROM subscriptions_subscriptionsegment g USING v
+    WHERE g.tenant_id = %(tenant)s AND g.subscription_id = v.id AND g.end_at IS NULL AND g.start_at >= v.at
+)
+UPDATE subscriptions_subscriptionsegment g SET end_at = v.at FROM v
+WHERE g.tenant_id = %(tenant)s AND g.subscription_id = v.id AND g.end_at IS NULL AND g.start_at < v.at
+"""
+
+
+def subscription_segments_switch(*, tenant: TenantRef, switches: Sequence[PlanSwitch]) -> None:
+    """Write the plan history of `switches` (in the order they happened): each ends
+    its subscription's current segment and starts the next. A statement each for any
+    number of subscriptions; a subscription that switched twice takes two rounds."""
+    rounds: list[dict[uuid.UUID, PlanSwitch]] = []
+    for switch in switches:
+        free = next((r for r in rounds if switch.subscription_id not in r), None)
+        if free is None:
+            rounds.append(free := {})
+        free[switch.subscription_id] = switch
+    tenant_id = tenant_pk(tenant)
+    for batch in rounds:
+        params: dict[str, Any] = {
+            "tenant": tenant_id, "ids": list(batch), "ats": [s.at for s in batch.values()],
+        }  # fmt: skip
+        with connection.cursor() as cursor:
+            cursor.execute(_END_SEGMENTS_SQL, params)
+        SubscriptionSegment.objects.bulk_create(
+            SubscriptionSegment(
+                tenant_id=tenant_id, subscription_id=s.subscription_id, plan_id=s.plan_id, start_at=s.at,
+                billing_anchor=s.billing_anchor,
+            )
+            for s in batch.values()
+        )  # fmt: skip
+
+
+def subscription_updated_body(subscription: Subscription, previous_plan_id: uuid.UUID) -> dict[str, Any]:
+    """`data` of `subscription.updated`: the subscription and the plan it had before."""
+    return {**subscription_body(subscription), "previous_plan_id": str(previous_plan_id)}
+
+
+@transaction.atomic
+def subscription_pending_change_delete(*, tenant: TenantRef, subscription_id: uuid.UUID) -> Subscription:
+    """Drop the subscription's pending plan change and publish `subscription.updated`.
+    404 when it has none; 409 once the period it waited for has ended (the change took
+    effect then; the next invoice run applies it)."""
+    subscription = selectors.subscription_get_for_update(tenant=tenant, subscription_id=subscription_id)
+    if subscription is None:
+        raise NotFound(SUBSCRIPTION_NOT_FOUND)
+    if subscription.pending_plan_id is None:
+        raise NotFound(NO_PENDING_CHANGE)
+    if subscription.current_period_end <= clock.now(tenant):
+        at = subscription.current_period_end.isoformat()
+        raise Conflict(PENDING_CHANGE_IN_EFFECT.format(at=at), code="change_in_effect")
+    subscription.pending_plan = None
+    subscription.save(update_fields=["pending_plan"])
+    body = subscription_updated_body(subscription, subscription.plan_id)
+    event_publish(tenant=tenant, type=EventType.SUBSCRIPTION_UPDATED, data=body)
+    return subscription

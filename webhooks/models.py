@@ -30,6 +30,7 @@ class EventType(models.TextChoices):
     SUBSCRIPTION_CREATED = "subscription.created", "Subscription created"
     SUBSCRIPTION_TRIAL_ENDED = "subscription.trial_ended", "Subscription trial ended"
     SUBSCRIPTION_CANCELED = "subscription.canceled", "Subscription canceled"
+    SUBSCRIPTION_UPDATED = "subscription.updated", "Subscription updated"
     INVOICE_FINALIZED = "invoice.finalized", "Invoice finalized"
     INVOICE_PAID = "invoice.paid", "Invoice paid"
     INVOICE_PAYMENT_FAILED = "invoice.payment_failed", "Invoice payment failed"

@@ -105,6 +105,14 @@ def _subscription_body(tenant: Tenant) -> dict[str, Any]:
     return {"customer_id": str(CustomerFactory(tenant=tenant).id), "plan_id": str(PlanFactory(tenant=tenant).id)}
 
 
+def _change_body(tenant: Tenant) -> dict[str, Any]:
+    return {"plan_id": str(PlanFactory(tenant=tenant).id), "effective": "now"}
+
+
+def _changing(tenant: Tenant) -> Any:
+    return SubscriptionFactory(tenant=tenant, pending_plan=PlanFactory(tenant=tenant))
+
+
 def _event(tenant: Tenant) -> dict[str, Any]:
     customer, meter = CustomerFactory(tenant=tenant), MeterFactory(tenant=tenant)
     return {"external_customer_id": customer.external_id, "meter": meter.code, "value": "3"}
@@ -120,6 +128,18 @@ def _discount_body(tenant: Tenant) -> dict[str, Any]:
 
 def _dead_delivery(tenant: Tenant) -> WebhookDelivery:
     return WebhookDeliveryFactory(tenant=tenant, status=WebhookDelivery.Status.DEAD)
+
+
+def _invoice_route(**fields: Any) -> Route:
+    """A route that names one invoice in its path."""
+    return Route(**{"make": InvoiceFactory, "names": "invoice_id", "missing": INVOICE_NOT_FOUND, **fields})
+
+
+def _subscription_route(**fields: Any) -> Route:
+    """A route that names one subscription in its path."""
+    return Route(
+        **{"make": SubscriptionFactory, "names": "subscription_id", "missing": SUBSCRIPTION_NOT_FOUND, **fields}
+    )
 
 
 ADMIN_ONLY: dict[str, Any] = {"read_role": Role.ADMIN, "write_role": Role.ADMIN}
@@ -201,7 +221,7 @@ ROUTES: dict[str, Route] = {
         bodies={"delete": _empty},
     ),
     "subscription-list": Route(make=SubscriptionFactory, listed=True, bodies={"post": _subscription_body}),
-    "subscription-detail": Route(make=SubscriptionFactory, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND),
+    "subscription-detail": _subscription_route(),
     # Usage
     "usage-list": Route(
         make=UsageEventFactory, listed=True, bodies={"post": _event}, headers={"Idempotency-Key": "battery-1"}
@@ -212,38 +232,20 @@ ROUTES: dict[str, Route] = {
     "invoice-run": Route(bodies={"post": _empty}),
     "invoice-run-detail": Route(make=InvoiceRunFactory, names="run_id", missing=INVOICE_RUN_NOT_FOUND),
     "invoice-list": Route(make=InvoiceFactory, listed=True),
-    "invoice-detail": Route(make=InvoiceFactory, names="invoice_id", missing=INVOICE_NOT_FOUND),
-    "invoice-void": Route(
-        make=InvoiceFactory,
-        names="invoice_id",
-        missing=INVOICE_NOT_FOUND,
-        bodies={"post": _empty},
-        write_role=Role.ADMIN,
-    ),
-    "invoice-mark-uncollectible": Route(
-        make=InvoiceFactory,
-        names="invoice_id",
-        missing=INVOICE_NOT_FOUND,
-        bodies={"post": _empty},
-        write_role=Role.ADMIN,
-    ),
-    "invoice-credit-note-create": Route(
-        make=InvoiceFactory,
-        names="invoice_id",
-        missing=INVOICE_NOT_FOUND,
-        bodies={"post": lambda t: {"amount": "1.00", "reason": "other"}},
-    ),
+    "invoice-detail": _invoice_route(),
+    "invoice-void": _invoice_route(bodies={"post": _empty}, write_role=Role.ADMIN),
+    "invoice-mark-uncollectible": _invoice_route(bodies={"post": _empty}, write_role=Role.ADMIN),
+    "invoice-credit-note-create": _invoice_route(bodies={"post": lambda t: {"amount": "1.00", "reason": "other"}}),
     "credit-note-list": Route(make=credit_note, listed=True),
     "credit-note-detail": Route(make=credit_note, names="credit_note_id", missing=CREDIT_NOTE_NOT_FOUND),
-    "subscription-cancel": Route(
-        make=SubscriptionFactory,
-        names="subscription_id",
-        missing=SUBSCRIPTION_NOT_FOUND,
-        bodies={"post": lambda t: {"at_period_end": False}},
+    "subscription-cancel": _subscription_route(bodies={"post": lambda t: {"at_period_end": False}}),
+    "subscription-change": _subscription_route(bodies={"post": _change_body}),
+    # Stores nothing: the Idempotency-Key's record is what the write leaves in the tenant.
+    "subscription-change-preview": _subscription_route(
+        bodies={"post": _change_body}, headers={"Idempotency-Key": "battery-1"}
     ),
-    "subscription-upcoming-invoice": Route(
-        make=SubscriptionFactory, names="subscription_id", missing=SUBSCRIPTION_NOT_FOUND
-    ),
+    "subscription-pending-change": _subscription_route(make=_changing, bodies={"delete": _empty}),
+    "subscription-upcoming-invoice": _subscription_route(),
     # Customer balance
     "customer-balance": Route(make=CustomerFactory, names="customer_id", missing=CUSTOMER_NOT_FOUND),
     "customer-balance-transactions": Route(

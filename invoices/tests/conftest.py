@@ -29,11 +29,39 @@ def pro(tenant):
     return plan
 
 
+def cus_42_on(tenant, plan):
+    """cus_42 on `plan` since 2026-01-01."""
+    customer = CustomerFactory(tenant=tenant, external_id="cus_42")
+    return SubscriptionFactory(tenant=tenant, customer=customer, plan=plan, start_at=at(2026, 1, 1))
+
+
 @pytest.fixture
 def sub(tenant, pro):
     """cus_42 on `pro` since 2026-01-01."""
-    customer = CustomerFactory(tenant=tenant, external_id="cus_42")
-    return SubscriptionFactory(tenant=tenant, customer=customer, plan=pro, start_at=at(2026, 1, 1))
+    return cus_42_on(tenant, pro)
+
+
+@pytest.fixture
+def basic(tenant, pro):
+    """19.00 a month; API calls at 0.01 each, seats (a max) at 5.00 each: Pro's meters."""
+    plan = PlanFactory(tenant=tenant, code="basic", name="Basic", amount=Decimal("19.00"))
+    add_charge(plan, ChargeSpec.per_unit(Decimal("0.01")), meter="api_calls")
+    add_charge(plan, ChargeSpec.per_unit(Decimal("5.00")), meter="seats", aggregation=Meter.Aggregation.MAX)
+    return plan
+
+
+@pytest.fixture
+def pro_yearly(tenant, pro):
+    """490.00 a year; API calls at 0.001 each."""
+    plan = PlanFactory(tenant=tenant, code="pro_yearly", name="Pro yearly", amount=Decimal("490.00"), interval="year")
+    add_charge(plan, ChargeSpec.per_unit(Decimal("0.001")), meter="api_calls")
+    return plan
+
+
+@pytest.fixture
+def on_basic(tenant, basic):
+    """cus_42 on Basic since 2026-01-01 (plan changes start from it)."""
+    return cus_42_on(tenant, basic)
 
 
 @pytest.fixture

@@ -9,14 +9,12 @@ invoice must equal its reference to the cent.
 from __future__ import annotations
 
 import itertools
-import threading
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from invoices import billing, tasks
 from invoices.models import Invoice, InvoiceRun, NumberSequence
@@ -26,7 +24,7 @@ from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
-from tenants.isolation import tenant_scope
+from tenants.tests.utils import at_once, failures
 from usage.models import UsageEvent
 from usage.tests.factories import UsageEventFactory
 
@@ -92,27 +90,10 @@ def assert_once_per_period(tenant) -> None:
 
 def run_at_once(tenant_id: uuid.UUID, runs: int = RUNS) -> list[RunTotals]:
     """`runs` invoice runs of one tenant started together on threads of their own."""
-    start = threading.Barrier(runs)
-    results: list[RunTotals] = []
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            start.wait()
-            with tenant_scope(tenant_id):  # as the run's task does; a thread starts with no scope
-                results.append(invoice_due_subscriptions(tenant=tenant_id, as_of=AS_OF, batch_size=BATCH))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(t.is_alive() for t in threads)
-    assert errors == []
+    results = at_once(
+        [lambda: invoice_due_subscriptions(tenant=tenant_id, as_of=AS_OF, batch_size=BATCH)] * runs, tenant=tenant_id
+    )
+    assert failures(results) == []
     return results
 
 

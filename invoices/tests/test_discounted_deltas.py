@@ -123,12 +123,11 @@ def late(quantity, billed_quantity, billed_amount, source_amount, source):
     return LateUsage(
         charge,
         *JAN,
-        Decimal(billed_quantity),
-        Decimal(quantity),
-        None,
-        Decimal(billed_amount),
-        Decimal(source_amount),
-        source,
+        billed_quantity=Decimal(billed_quantity),
+        quantity=Decimal(quantity),
+        billed_amount=Decimal(billed_amount),
+        source_amount=Decimal(source_amount),
+        source=source,
     )
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from invoices import billing
 from invoices.calculation import LineDraft
 from invoices.models import Invoice
+from invoices.plan_changes import subscription_change, subscription_change_preview
 from invoices.services import invoice_preview, invoice_void, subscription_cancel
 from invoices.tests.factories import credit_note, run
 from plans.models import Coupon, Meter
@@ -247,8 +248,8 @@ def test_a_cancellations_final_invoice_is_discounted(tenant, sub):
 def threshold_invoice(tenant, sub, until, usage):
     """A `threshold` invoice of [period start, until) with one usage line (what
     progressive billing issues), written by the run's own writer."""
-    bill = billing.Bill(sub, sub.current_period_start, until, reason=Invoice.BillingReason.THRESHOLD)
-    bill.period = (sub.current_period_start, sub.current_period_end)
+    period = (sub.current_period_start, sub.current_period_end)
+    bill = billing.Bill(sub, period[0], until, sub.plan, reason=Invoice.BillingReason.THRESHOLD, period=period)
     bill.lines = [LineDraft("usage", "API calls (tiered)", Decimal(1), Decimal(usage))]
     with transaction.atomic():
         [invoice] = billing.write_invoices(tenant=tenant.id, bills=[bill], now=until)
@@ -265,6 +266,50 @@ def test_an_amount_is_capped_per_billing_period_across_its_invoices(tenant, sub)
     assert final.subtotal == Decimal("24.50")
     assert final.discount == Decimal("10.00")  # 40.00 a period, 30.00 of it taken in January already
     assert state(discount) == (1, None, "")  # one billing period
+
+
+def test_a_plan_change_now_shares_the_periods_cap_and_its_count(tenant, sub):
+    """The old plan's `plan_change` invoice and the new plan's period invoice are two
+    invoices of January: 40.00 off in all, one period used."""
+    coupon(tenant, "forty", "40.00")
+    discount = attach(sub, "forty")
+    bigger = PlanFactory(tenant=tenant, code="bigger", amount=Decimal("99.00"))
+    subscription_change(
+        tenant=tenant.id, subscription_id=sub.id, plan_id=bigger.id, effective="now", now=at(2026, 1, 16, 12)
+    )
+    change = Invoice.objects.get(subscription=sub, billing_reason="plan_change")
+    assert (change.subtotal, change.discount) == (Decimal("24.50"), Decimal("24.50"))  # half of 49.00
+    run(tenant, at(2026, 2, 1))
+    january = Invoice.objects.get(subscription=sub, billing_reason="period", period_end=at(2026, 2, 1))
+    assert (january.subtotal, january.discount) == (Decimal("49.50"), Decimal("15.50"))  # half of 99.00
+    assert state(discount) == (1, None, "")
+
+
+def test_plan_ids_follow_the_plan_of_the_billed_segment(tenant, sub, pro):
+    coupon(tenant, "pro-only", "50%", plan_ids=[pro.id])
+    attach(sub.customer, "pro-only")
+    other = PlanFactory(tenant=tenant, code="other", amount=Decimal("20.00"))
+    subscription_change(
+        tenant=tenant.id, subscription_id=sub.id, plan_id=other.id, effective="now", now=at(2026, 1, 16, 12)
+    )
+    run(tenant, at(2026, 2, 1))
+    assert Invoice.objects.get(subscription=sub, billing_reason="plan_change").discount == Decimal("12.25")
+    assert Invoice.objects.get(subscription=sub, billing_reason="period").discount == Decimal("0")
+
+
+def test_the_preview_of_a_plan_change_shows_the_discounts_it_would_get(tenant, sub):
+    coupon(tenant, "forty", "40.00")
+    attach(sub, "forty")
+    bigger = PlanFactory(tenant=tenant, code="bigger", amount=Decimal("99.00"))
+    preview = subscription_change_preview(
+        tenant=tenant.id, subscription_id=sub.id, plan_id=bigger.id, effective="now", now=at(2026, 1, 16, 12)
+    )
+    assert preview.invoice_now is not None
+    assert (preview.invoice_now.invoice.discount, preview.upcoming_invoice.invoice.discount) == (
+        Decimal("24.50"),
+        Decimal("15.50"),
+    )
+    assert Discount.objects.get().periods_used == 0
 
 
 def test_a_repeating_coupon_used_up_still_discounts_the_periods_it_counted(tenant, sub):

@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
         # The view invoices 0004 created, and the tables of coupons and discounts.
         ('invoices', '0011_discount_lines'),
         ('plans', '0003_coupons'),
-        ('subscriptions', '0004_discounts'),
+        ('subscriptions', '0005_discounts'),
     ]
 
     operations = [

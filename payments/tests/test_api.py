@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
@@ -31,7 +29,7 @@ from payments.services import PAYMENT_AMOUNT_MISMATCH
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import SubscriptionFactory
 from tenants.parsers import JSON_TOO_DEEP, NULL_CHARACTER
-from tenants.tests.utils import at
+from tenants.tests.utils import at, at_once
 from webhooks.models import Event, WebhookDelivery
 from webhooks.tests.factories import WebhookEndpointFactory
 
@@ -502,22 +500,10 @@ def test_a_redelivered_failure_does_not_undo_a_later_success(invoice, sub):
 
 
 def race(*requests):
-    barrier = threading.Barrier(len(requests))
-    statuses: list[int] = []
-
-    def send(payload, msg_id):
-        try:
-            barrier.wait()
-            statuses.append(post(payload, msg_id=msg_id).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sorted(statuses)
+    answers = at_once(
+        [lambda payload=payload, msg_id=msg_id: post(payload, msg_id=msg_id) for payload, msg_id in requests]
+    )
+    return sorted(answer.status_code for answer in answers)
 
 
 @pytest.mark.django_db(transaction=True)

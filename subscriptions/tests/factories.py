@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from plans.tests.factories import CouponFactory, PlanFactory
 from subscriptions import periods
-from subscriptions.models import Customer, Discount, Subscription
+from subscriptions.models import Customer, Discount, Subscription, SubscriptionSegment
 from tenants.tests.factories import TenantOwnedFactory, in_tenant
 
 
@@ -41,8 +41,11 @@ def _first_period(o: Any) -> tuple[Any, Any]:
 
 
 class SubscriptionFactory(TenantOwnedFactory[Subscription]):
+    """Made with its first segment (its plan from `start_at`), as `subscription_create` does."""
+
     class Meta:
         model = Subscription
+        skip_postgeneration_save = True
 
     class Params:
         trial_days = 0
@@ -61,6 +64,17 @@ class SubscriptionFactory(TenantOwnedFactory[Subscription]):
     cancel_at_period_end = False
     canceled_at = None
     created_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def first_segment(obj: Subscription, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            SubscriptionSegment.objects.create(
+                tenant=obj.tenant,
+                subscription=obj,
+                plan=obj.plan,
+                start_at=obj.start_at,
+                billing_anchor=obj.billing_anchor,
+            )
 
 
 class DiscountFactory(TenantOwnedFactory[Discount]):

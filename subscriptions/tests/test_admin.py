@@ -8,7 +8,7 @@ import pytest
 from plans.tests.factories import CouponFactory, PlanFactory
 from subscriptions.admin import ENDED, NOT_ENDED
 from subscriptions.discount_services import DISCOUNT_ENDED
-from subscriptions.models import Discount
+from subscriptions.models import Discount, SubscriptionSegment
 from subscriptions.tests.factories import CustomerFactory, DiscountFactory, SubscriptionFactory
 from tenants.tests.utils import at
 from webhooks.models import Event
@@ -61,6 +61,26 @@ def test_subscriptions_are_read_only_in_the_admin(staff_client, tenant):
     assert staff_client.post(url, {"status": "canceled"}).status_code == 403
     subscription.refresh_from_db()
     assert subscription.status == "active"
+
+
+def test_a_subscription_page_shows_its_plan_history_and_pending_change(staff_client, tenant):
+    basic, pro, premium = (PlanFactory(tenant=tenant, code=code) for code in ("basic", "pro", "premium"))
+    subscription = SubscriptionFactory(tenant=tenant, plan=pro, start_at=at(2026, 1, 1), pending_plan=premium)
+    SubscriptionSegment.objects.filter(subscription=subscription).update(start_at=at(2026, 1, 10))
+    SubscriptionSegment.objects.create(
+        tenant=tenant, subscription=subscription, plan=basic, start_at=at(2026, 1, 1), end_at=at(2026, 1, 10),
+        billing_anchor=at(2026, 1, 1),
+    )  # fmt: skip
+    response = staff_client.get(f"/admin/subscriptions/subscription/{subscription.id}/change/")
+    assert response.status_code == 200
+    [history] = [f for f in response.context["inline_admin_formsets"] if f.opts.model is SubscriptionSegment]
+    assert [(form.original.plan.code, form.original.start_at) for form in history] == [
+        ("basic", at(2026, 1, 1)),
+        ("pro", at(2026, 1, 10)),
+    ]
+    assert "plan history (segments)" in response.content.decode().lower()
+    listing = staff_client.get("/admin/subscriptions/subscription/", {"q": str(subscription.id)})
+    assert "premium from 2026-02-01T00:00:00.000000Z" in listing.content.decode()
 
 
 # Discounts: listed read-only, on the customer's page too; ended through the service

@@ -86,6 +86,7 @@ def test_create_without_a_trial_is_active_from_now(api_at, turl, customer, plan)
         "current_period_end": "2026-02-28T10:30:00.000000Z",
         "cancel_at_period_end": False,
         "canceled_at": None,
+        "pending_change": None,
         "created_at": now,
     }
 
