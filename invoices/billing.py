@@ -23,16 +23,19 @@ prorates the fee and the `max`/`unique_count` charges (`Bill.proration`). The wa
 the switches, which are written with the subscriptions' state (`invoices.plan_changes`
 bills a change now). Subscriptions are locked alone, then read (`lock_rows`).
 
-Late usage: each time a subscription is invoiced, events stored since its previous
-invoice (less LATE_USAGE_MARGIN, for ingestion transactions still in flight then)
-whose timestamps fall in windows already invoiced send those windows to be counted
-again, with the charges of the window's segment; a quantity that differs from what
-the window was billed for (its usage line plus earlier late-usage lines for it)
-becomes a `late_usage` line on this invoice, worth round(price(new)) − Σ already
-billed for that window. Counting again is
-idempotent: an event seen twice (inside the margin) finds the quantity already billed
-and adds nothing. A canceled subscription has no next invoice: its late usage goes on
-an `adjustment` invoice from the next run (`bill_adjustments_batch`).
+Late usage: each invoice remembers how far usage was stored when it counted
+(`usage_seq`, from `usage_stored_through`, taken before the batch's transaction: the
+fence waits for ingestion in flight). Each time a subscription is invoiced, events of
+its customer with a greater `seq` than its last invoice's whose timestamps fall in
+windows already invoiced send those windows to be counted again, with the charges
+of the window's segment: a sequence, never a comparison of times, so a sandbox's
+clock cannot hide them. A quantity that differs
+from what the window was billed for (its usage line plus earlier late-usage lines for
+it) becomes a `late_usage` line on this invoice, worth round(price(new)) − Σ already
+billed for that window. Counting again is idempotent: an event seen twice (stored
+between the fence and the batch's count) finds the quantity already billed and adds
+nothing. A canceled subscription has no next invoice: its late usage goes on an
+`adjustment` invoice from the next run (`bill_adjustments_batch`).
 
 Totals: `invoices.totals.invoice_totals` turns the lines, the customer's tax rates
 (its own, else the tenant's defaults, none when exempt: one query per batch) and its
@@ -81,16 +84,16 @@ from subscriptions.services import (
     subscription_updated_body,
     subscriptions_save_state,
 )
+from tenants import clock
 from tenants.errors import Conflict
 from tenants.models import TenantRef, tenant_pk
 from tenants.updates import lock_rows
-from usage.selectors import UsageWindow, usage_totals_for_period
+from usage.selectors import UsageWindow, usage_stored_through, usage_totals_for_period
 from webhooks.models import EventType
 from webhooks.services import events_publish
 
 log = structlog.get_logger(__name__)
 
-LATE_USAGE_MARGIN = timedelta(minutes=10)
 # A subscription backdated by decades still finishes in one run; the cap only stops
 # a bad anchor from looping for ever.
 MAX_PERIODS_PER_RUN = 1200
@@ -279,18 +282,18 @@ def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) 
 
 
 # Invoiced windows (and meters) of these subscriptions that got events stored since the
-# subscription was last invoiced, with what they were billed so far (the usage line of
-# the window's invoice plus the late-usage lines that later invoices added for it, the
-# usage line's part of it, and what the invoice kept after its discounts) and the
-# segment that the window belongs to (its plan prices it; its anchor and the plan's
+# subscription was last invoiced (a greater seq), with what they were billed so far (the
+# usage line of the window's invoice plus the late-usage lines that later invoices added
+# for it, the usage line's part of it, and what the invoice kept after its discounts) and
+# the segment that the window belongs to (its plan prices it; its anchor and the plan's
 # interval give the period, for the proration).
 _LATE_CANDIDATES_SQL = """
-WITH w AS (SELECT * FROM unnest(%(subs)s::uuid[], %(customers)s::uuid[], %(since)s::timestamptz[])
+WITH w AS (SELECT * FROM unnest(%(subs)s::uuid[], %(customers)s::uuid[], %(since)s::bigint[])
            AS w(subscription_id, customer_id, since)),
 touched AS (
     SELECT DISTINCT i.id AS invoice_id, e.meter_id
     FROM w
-    JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.created_at > w.since
+    JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.seq > w.since
     JOIN invoices_invoice i ON i.subscription_id = w.subscription_id
          AND i.billing_reason = ANY(%(reasons)s::text[])
          AND e.timestamp >= i.period_start AND e.timestamp < i.period_end
@@ -342,7 +345,7 @@ class _Candidate:
     source: SourceInvoice
 
 
-def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: list[datetime]) -> list[_Candidate]:
+def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: list[int]) -> list[_Candidate]:
     """The invoiced windows of `subs` with events stored since, on a meter that the
     window's segment charges (events of other meters cost nothing)."""
     params: dict[str, Any] = {
@@ -372,11 +375,11 @@ def late_usage_for(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) 
     """The invoiced windows of each subscription whose quantity of a charged meter
     changed since it was billed, with what they were billed so far; each priced with
     the charges of the plan of its segment."""
-    last_invoiced = _last_invoiced_at([s.pk for s in subscriptions])
-    subs = [s for s in subscriptions if s.pk in last_invoiced]
+    counted = _counted_through([s.pk for s in subscriptions])
+    subs = [s for s in subscriptions if s.pk in counted]
     if not subs:
         return {}
-    candidates = _late_candidates(tenant, subs, [last_invoiced[s.pk] - LATE_USAGE_MARGIN for s in subs])
+    candidates = _late_candidates(tenant, subs, [counted[s.pk] for s in subs])
     if not candidates:
         return {}
     meters = list({c.charge.meter_id: c.charge.meter for c in candidates}.values())
@@ -393,13 +396,13 @@ def late_usage_for(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) 
     return found
 
 
-def _last_invoiced_at(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    """When each subscription was last invoiced (its usage last counted), if ever."""
+def _counted_through(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How far usage was stored when each subscription was last invoiced, if ever."""
     rows = (
         Invoice.objects.filter(subscription_id__in=subscription_ids)
         .values("subscription_id")
         .order_by()
-        .annotate(last=Max("issued_at"))
+        .annotate(last=Max("usage_seq"))
     )
     return {r["subscription_id"]: r["last"] for r in rows}
 
@@ -410,7 +413,7 @@ _INVOICE_COLUMNS = {
     "period_end": "timestamptz", "subtotal": "numeric", "discount": "numeric", "tax": "numeric", "taxes": "jsonb",
     "total": "numeric", "credits_applied": "numeric", "amount_credited": "numeric",
     "amount_paid": "numeric", "amount_due": "numeric", "issued_at": "timestamptz", "due_at": "timestamptz",
-    "paid_at": "timestamptz", "voided_at": "timestamptz", "created_at": "timestamptz",
+    "paid_at": "timestamptz", "voided_at": "timestamptz", "usage_seq": "bigint", "created_at": "timestamptz",
 }  # fmt: skip
 _LINE_COLUMNS = {
     "tenant_id": "uuid", "invoice_id": "uuid", "position": "smallint", "kind": "text", "description": "text",
@@ -441,7 +444,7 @@ def build_invoice(*, tenant: TenantRef, bill: Bill, number: str, now: datetime, 
         discount=totals.discount, tax=totals.tax, taxes=frozen_taxes(totals, currency), total=totals.total,
         credits_applied=totals.credits_applied, amount_credited=Decimal(0), amount_paid=Decimal(0), amount_due=due,
         issued_at=now, due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), paid_at=None if due > 0 else now,
-        created_at=now,
+        created_at=clock.real_now(),
     )  # fmt: skip
 
 
@@ -565,10 +568,10 @@ def finalize_bills(
     return made
 
 
-def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -> list[Invoice]:
+def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime, usage_seq: int) -> list[Invoice]:
     """Store the priced bills as finalized invoices with their lines and balance
     entries, and publish `invoice.finalized` for each. Runs inside the caller's
-    transaction."""
+    transaction; `usage_seq` is how far usage was stored when the bills counted it."""
     if not bills:
         return []
     tenant_id = tenant_pk(tenant)
@@ -581,6 +584,8 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -
         tenant=tenant_id, bills=bills, numbers=numbers, now=now, balances=balances, rates=rates, discounts=discounts
     )
     invoices = [invoice for invoice, _ in made]
+    for invoice in invoices:
+        invoice.usage_seq = usage_seq
     ledger = [row for invoice, totals in made for row in _ledger_rows(invoice, totals)]
     lines = [
         line_row(tenant_id, inv.id, i, d) for inv, b in zip(invoices, bills, strict=True) for i, d in enumerate(b.lines)
@@ -652,6 +657,7 @@ def bill_due_batch(
 ) -> BatchOutcome | None:
     """Bill one batch of due subscriptions in one transaction; None when none is left.
     Subscriptions in `skip` (failed earlier in the run) are not taken again."""
+    counted = usage_stored_through(tenant=tenant)  # before the batch's transaction: the fence is brief
     with transaction.atomic():
         due = subscription_list_due(tenant=tenant, as_of=as_of).exclude(pk__in=list(skip))
         ids = lock_rows(due[:batch_size], skip_locked=True)
@@ -664,7 +670,7 @@ def bill_due_batch(
         bills = [bill for sub in subs for bill in advance(sub, as_of, walk)]
         price_bills(tenant=tenant, bills=bills)
         bills, walk, failures = _drop_failed(bills, walk, states)
-        invoices = write_invoices(tenant=tenant, bills=bills, now=now)
+        invoices = write_invoices(tenant=tenant, bills=bills, now=now, usage_seq=counted)
         failed = {f["subscription_id"] for f in failures}
         subscriptions_save_state(tenant=tenant, subscriptions=[s for s in subs if str(s.pk) not in failed])
         subscription_segments_switch(tenant=tenant, switches=[switch for _, switch in walk.switches])
@@ -673,22 +679,22 @@ def bill_due_batch(
 
 
 # Canceled subscriptions whose customer has events stored since the subscription was
-# last invoiced: their late usage has no next invoice to go on. An index probe each
-# (usage_cust_created_idx), after the id cursor so that a run pages through them once.
+# last invoiced (a greater seq): their late usage has no next invoice to go on. An index
+# probe each (usage_cust_seq_idx), after the id cursor so that a run pages through them once.
 _ADJUSTMENT_CANDIDATES_SQL = """
 SELECT s.id FROM subscriptions_subscription s
-JOIN LATERAL (SELECT max(i.issued_at) AS last FROM invoices_invoice i WHERE i.subscription_id = s.id) li
+JOIN LATERAL (SELECT max(i.usage_seq) AS last FROM invoices_invoice i WHERE i.subscription_id = s.id) li
      ON li.last IS NOT NULL
 WHERE s.tenant_id = %(tenant)s AND s.status = 'canceled' AND s.id > %(after)s
   AND EXISTS (SELECT 1 FROM usage_usageevent e WHERE e.tenant_id = s.tenant_id AND e.customer_id = s.customer_id
-              AND e.created_at > li.last - %(margin)s)
+              AND e.seq > li.last)
 ORDER BY s.id
 LIMIT %(limit)s
 """
 
 
 def _adjustment_candidates(tenant_id: uuid.UUID, after: uuid.UUID, limit: int) -> list[uuid.UUID]:
-    params: dict[str, Any] = {"tenant": tenant_id, "after": after, "margin": LATE_USAGE_MARGIN, "limit": limit}
+    params: dict[str, Any] = {"tenant": tenant_id, "after": after, "limit": limit}
     with connection.cursor() as cursor:
         cursor.execute(_ADJUSTMENT_CANDIDATES_SQL, params)
         return [row[0] for row in cursor.fetchall()]
@@ -715,6 +721,7 @@ def bill_adjustments_batch(
     """Bill the late usage of one batch of canceled subscriptions (ids after `after`)
     on adjustment invoices; returns the outcome and the cursor, None when done."""
     tenant_id = tenant_pk(tenant)
+    counted = usage_stored_through(tenant=tenant_id)  # before the batch's transaction: the fence is brief
     with transaction.atomic():
         ids = _adjustment_candidates(tenant_id, after, batch_size)
         if not ids:
@@ -727,7 +734,7 @@ def bill_adjustments_batch(
         bills = adjustment_bills(tenant=tenant_id, subscriptions=subs)
         price_bills(tenant=tenant_id, bills=bills, late=False)
         bills, _, failures = _drop_failed(bills, Walk(), {s.pk: {} for s in subs})
-        invoices = write_invoices(tenant=tenant_id, bills=bills, now=now)
+        invoices = write_invoices(tenant=tenant_id, bills=bills, now=now, usage_seq=counted)
     return BatchOutcome(subscriptions=len(subs), invoices=invoices, failures=failures), ids[-1]
 
 
@@ -765,10 +772,11 @@ def commit_subscription(
 ) -> list[Invoice]:
     """Price and write the bills of one subscription walked forward in memory (by a
     cancellation or a plan change), then its state, plan history and events."""
+    counted = usage_stored_through(tenant=tenant)  # in the caller's (short) transaction
     price_bills(tenant=tenant, bills=bills)
     if failed := [b for b in bills if b.error]:
         raise BillingFailed(failed[0].error)
-    invoices = write_invoices(tenant=tenant, bills=bills, now=now)
+    invoices = write_invoices(tenant=tenant, bills=bills, now=now, usage_seq=counted)
     subscription.save(update_fields=[*SUBSCRIPTION_STATE_FIELDS, "cancel_at_period_end"])
     subscription_segments_switch(tenant=tenant, switches=[switch for _, switch in walk.switches])
     publish_subscription_events(tenant_pk(tenant), walk)

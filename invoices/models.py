@@ -109,6 +109,11 @@ class Invoice(TenantOwnedModel):
     due_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    usage_seq = models.BigIntegerField(
+        default=0,
+        editable=False,
+        help_text="How far usage was stored when this invoice counted it (usage.models, seq): later events are late",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

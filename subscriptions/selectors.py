@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Min, Prefetch, Q, QuerySet
 
 from plans.taxes import TaxRateSpec
 from subscriptions.models import Customer, CustomerTaxRate, Discount, Subscription, SubscriptionSegment
@@ -140,6 +140,15 @@ def subscription_list_due(*, tenant: TenantRef, as_of: datetime) -> QuerySet[Sub
         .filter(status__in=Subscription.LIVE_STATUSES, current_period_end__lte=as_of)
         .order_by("current_period_end", "id")
     )
+
+
+def subscription_next_period_end(*, tenant: TenantRef, after: datetime) -> datetime | None:
+    """The earliest end of a live subscription's current period (or trial) after
+    `after`: the next moment an invoice run has work (a sandbox's advance stops there)."""
+    live = Subscription.objects.for_tenant(tenant).filter(
+        status__in=Subscription.LIVE_STATUSES, current_period_end__gt=after
+    )
+    return live.aggregate(first=Min("current_period_end"))["first"]
 
 
 def discount_list(*, tenant: TenantRef, customer_id: uuid.UUID | str) -> QuerySet[Discount]:

@@ -16,7 +16,8 @@ An entry says, for one route:
 - `bodies`: for each write method, `body(tenant)`, a valid body for that tenant (it
   may create what the body refers to);
 - `headers`: sent with every write;
-- `read_role` / `write_role`: the least role API.md allows for reads and writes.
+- `read_role` / `write_role`: the least role API.md allows for reads and writes;
+- `prepare(tenant)`: what the path's tenant must be first (a sandbox, for its clock).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from invoices.api import INVOICE_RUN_NOT_FOUND
@@ -38,7 +40,7 @@ from subscriptions.services import CUSTOMER_NOT_FOUND, SUBSCRIPTION_NOT_FOUND
 from subscriptions.tests.factories import CustomerFactory, DiscountFactory, SubscriptionFactory
 from tenants.models import Role, Tenant
 from tenants.services import API_KEY_NOT_FOUND, api_key_create
-from tenants.tests.factories import PASSWORD, UserFactory
+from tenants.tests.factories import PASSWORD, UserFactory, make_sandbox
 from usage.tests.factories import UsageEventFactory
 from webhooks.models import WebhookDelivery
 from webhooks.selectors import DELIVERY_NOT_FOUND, ENDPOINT_NOT_FOUND
@@ -68,6 +70,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     read_role: Role = Role.VIEWER
     write_role: Role = Role.MEMBER
+    prepare: Callable[[Tenant], None] | None = None
 
     @property
     def path_names(self) -> set[str]:
@@ -143,11 +146,20 @@ def _subscription_route(**fields: Any) -> Route:
 
 
 ADMIN_ONLY: dict[str, Any] = {"read_role": Role.ADMIN, "write_role": Role.ADMIN}
+CLOCK_START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _sandbox(tenant: Tenant) -> None:
+    make_sandbox(tenant, CLOCK_START)
+
 
 ROUTES: dict[str, Route] = {
     "tenant-detail": Route(
         bodies={"patch": lambda t: {"default_tax_rates": [TaxRateFactory(tenant=t).code]}}, write_role=Role.ADMIN
     ),
+    # A sandbox's clock
+    "clock": Route(prepare=_sandbox),
+    "clock-advance": Route(prepare=_sandbox, bodies={"post": lambda t: {"to": "2026-02-01T00:00:00Z"}}),
     # Users and API keys
     "user-list": Route(make=UserFactory, listed=True, bodies={"post": _user}, **ADMIN_ONLY),
     "api-key-list": Route(make=_api_key, listed=True, bodies={"post": lambda t: {"name": "battery"}}, **ADMIN_ONLY),

@@ -54,7 +54,10 @@ def rows_of(tenant: Tenant) -> dict[str, list[dict[str, Any]]]:
 
 
 def path_of(name: str, tenant: Tenant, obj: Any = None) -> str:
-    return reverse(name, kwargs={"tenant_id": tenant.id, **ROUTES[name].kwargs(obj)})
+    route = ROUTES[name]
+    if route.prepare is not None:
+        route.prepare(tenant)
+    return reverse(name, kwargs={"tenant_id": tenant.id, **route.kwargs(obj)})
 
 
 def send(client: APIClient, name: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

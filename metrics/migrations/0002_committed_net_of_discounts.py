@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('metrics', '0001_initial'),
         # The view invoices 0004 created, and the tables of coupons and discounts.
-        ('invoices', '0011_discount_lines'),
+        ('invoices', '0012_discount_lines'),
         ('plans', '0003_coupons'),
         ('subscriptions', '0005_discounts'),
     ]
