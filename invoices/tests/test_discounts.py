@@ -25,6 +25,7 @@ from subscriptions.discount_services import discount_create, discount_end
 from subscriptions.models import Discount
 from subscriptions.tests.factories import SubscriptionFactory
 from tenants.tests.utils import at
+from usage.selectors import usage_stored_through
 from usage.tests.factories import use
 from webhooks.models import Event
 from webhooks.tests.factories import WebhookEndpointFactory
@@ -252,7 +253,8 @@ def threshold_invoice(tenant, sub, until, usage):
     bill = billing.Bill(sub, period[0], until, sub.plan, reason=Invoice.BillingReason.THRESHOLD, period=period)
     bill.lines = [LineDraft("usage", "API calls (tiered)", Decimal(1), Decimal(usage))]
     with transaction.atomic():
-        [invoice] = billing.write_invoices(tenant=tenant.id, bills=[bill], now=until)
+        seq = usage_stored_through(tenant=tenant.id)
+        [invoice] = billing.write_invoices(tenant=tenant.id, bills=[bill], now=until, usage_seq=seq)
     return invoice
 
 
