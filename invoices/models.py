@@ -169,6 +169,7 @@ class InvoiceLine(TenantOwnedModel):
         FLAT_FEE = "flat_fee", "Flat fee"
         USAGE = "usage", "Usage"
         LATE_USAGE = "late_usage", "Late usage"
+        CORRECTION = "correction", "Correction"
         PRORATION = "proration", "Proration"
 
     id = models.BigAutoField(primary_key=True)
