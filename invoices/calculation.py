@@ -58,7 +58,8 @@ class LateUsage:
     """An earlier, invoiced window whose quantity of one meter grew (or shrank) since:
     what it was billed for so far (its usage line plus earlier late-usage lines), in
     quantity and in money, and its quantity now. `charge` is the one of the plan of
-    the window's segment; `proration` the part of its period the window covers."""
+    the window's segment; `proration` the part of its period the window covers;
+    `correction` when a void or amend changed it (the line's kind is then `correction`)."""
 
     charge: Charge
     period_start: datetime
@@ -68,6 +69,7 @@ class LateUsage:
     source_invoice_id: uuid.UUID | None = None
     billed_amount: Decimal = Decimal(0)
     proration: Proration | None = None
+    correction: bool = False  # a void or amend of an event is among the causes
 
 
 # A segment shorter than its period pays this part of these charges (seats held for
@@ -137,17 +139,19 @@ def usage_line(charge: Charge, quantity: Decimal, currency: str, proration: Pror
 
 
 def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
-    """round(price(new quantity)) − Σ already billed for that window and charge, so that
+    """A `late_usage` (or `correction`) line: round(price(new quantity)) − Σ already billed for that window and charge, so that
     many small late pieces never round to more than the whole (4 late units at 0.005
     arriving one at a time bill 0.01, 0.00, 0.01, 0.00: 0.02 in all, as the whole).
     The price is the one the window's usage line had: its segment's charge, prorated
     as the window was."""
     price = calculate(late.charge.to_spec(), late.quantity).amount
     delta = _money(price, currency, _charge_proration(late.charge, late.proration)) - late.billed_amount
+    kind = "correction" if late.correction else "late_usage"
     return LineDraft(
-        kind="late_usage",
+        kind=kind,
         description=(
-            f"{late.charge.meter.name}: late usage for {late.period_start:%Y-%m-%d} – {late.period_end:%Y-%m-%d}"
+            f"{late.charge.meter.name}: {kind.replace('_', ' ')} for "
+            f"{late.period_start:%Y-%m-%d} – {late.period_end:%Y-%m-%d}"
         ),
         quantity=late.quantity - late.billed_quantity,
         amount=delta,

@@ -92,6 +92,9 @@ def test_first_event_is_stored_and_answered_201(key_api, turl, customer, meter, 
         "timestamp": "2026-01-15T10:00:00.000000Z",
         "properties": {"region": "eu"},
         "created_at": body["created_at"],
+        "revision": 1,
+        "voided_at": None,
+        "void_reason": "",
     }
     assert stored.tenant_id == tenant.id
     assert stored.customer_id == customer.id
