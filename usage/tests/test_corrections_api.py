@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from plans.models import Meter
 from plans.tests.factories import MeterFactory
@@ -254,3 +255,12 @@ def test_concurrent_voids_void_once(tenant, admin_user, turl):
     assert sorted(statuses) == [200] + [409] * 7
     assert UsageEventRevision.objects.filter(event=event).count() == 2
     assert UsageEvent.objects.get().revision == 2
+
+
+def test_the_admin_shows_an_events_revisions_read_only(api, turl, stored, staff_client):
+    api.post(turl(f"usage/{stored['id']}/amend"), {"value": "8", "reason": "meter fix"}, format="json")
+    page = staff_client.get(reverse("admin:usage_usageevent_change", args=[stored["id"]]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "meter fix" in text and "amended" in text.lower()
+    assert 'name="_save"' not in text
