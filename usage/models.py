@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from plans.models import Meter
 from subscriptions.models import Customer
-from tenants.models import Tenant, TenantOwnedModel
+from tenants.models import Tenant, TenantOwnedModel, nextval
 
 VALUE_MAX_DIGITS = 32
 VALUE_DECIMAL_PLACES = 12
@@ -76,7 +76,7 @@ class UsageEvent(TenantOwnedModel):
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's fields as sent")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     seq = models.BigIntegerField(
-        db_default=models.Func(models.Value(USAGE_SEQUENCE), function="nextval", output_field=models.BigIntegerField()),
+        db_default=nextval(USAGE_SEQUENCE),
         editable=False,
         help_text="Storage order: the usage sequence when it was stored (or last corrected)",
     )

@@ -16,12 +16,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
 from tenants import clock
 from tenants.errors import Conflict, Invalid, Message, NotFound, Unprocessable
 from tenants.idempotency import KEY_IN_FLIGHT, KEY_REUSED
-from tenants.models import TenantRef, tenant_pk
+from tenants.models import TenantRef, nextval, tenant_pk
 from usage import idempotency
 from usage.idempotency import ClaimState
 from usage.instruments import USAGE_BATCH_SIZE, USAGE_EVENTS
@@ -182,16 +182,7 @@ def _take_fence_shared(tenant_id: uuid.UUID) -> None:
         )
 
 
-def _correct(
-    tenant_id: uuid.UUID,
-    event_id: int,
-    *,
-    action: str,
-    actor: str,
-    reason: str,
-    value: Decimal | None = None,
-    properties: dict[str, Any] | None = None,
-) -> UsageEvent:
+def _correct(tenant_id: uuid.UUID, event_id: int, action: str, actor: str, reason: str, **change: Any) -> UsageEvent:
     """Lock the event, refuse a voided one (409), record the revision it becomes and
     store its new state with a new `seq` (so the late-usage detector finds its window)."""
     events = UsageEvent.objects.for_tenant(tenant_id).select_related("customer", "meter")
@@ -207,15 +198,15 @@ def _correct(
         revisions.append(_revision(event, UsageEventRevision.Action.CREATED, "", "", event.created_at))
     if action == UsageEventRevision.Action.VOIDED:
         event.voided_at, event.void_reason = now, reason
-    event.value = event.value if value is None else value
-    event.properties = event.properties if properties is None else properties
+    for name, new in change.items():  # an amend's value and/or properties
+        if new is not None:
+            setattr(event, name, new)
     event.revision += 1
     revisions.append(_revision(event, action, actor, reason, now))
     UsageEventRevision.objects.bulk_create(revisions)
     _take_fence_shared(tenant_id)
-    next_seq = models.Func(models.Value(USAGE_SEQUENCE), function="nextval", output_field=models.BigIntegerField())
     UsageEvent.objects.for_tenant(tenant_id).filter(pk=event.pk).update(
-        seq=next_seq, value=event.value, properties=event.properties, revision=event.revision,
+        seq=nextval(USAGE_SEQUENCE), value=event.value, properties=event.properties, revision=event.revision,
         voided_at=event.voided_at, void_reason=event.void_reason,
     )  # fmt: skip
     return event
@@ -232,7 +223,7 @@ def _revision(event: UsageEvent, action: str, actor: str, reason: str, at: datet
 def usage_event_void(*, tenant: TenantRef, event_id: int, actor: str, reason: str) -> UsageEvent:
     """Void a stored event: it stays stored, counts in no aggregate from now on, and its
     billed window gets a correction on the next invoice. 409 when voided already."""
-    return _correct(tenant_pk(tenant), event_id, action=UsageEventRevision.Action.VOIDED, actor=actor, reason=reason)
+    return _correct(tenant_pk(tenant), event_id, UsageEventRevision.Action.VOIDED, actor, reason)
 
 
 @transaction.atomic

@@ -16,7 +16,6 @@ from subscriptions.tests.factories import CustomerFactory
 from tenants.tests.utils import concurrently
 from usage.models import UsageEvent, UsageEventRevision
 from usage.parsing import BAD_REASON, BAD_VALUE, IMMUTABLE_FIELD, MISSING_UNIQUE_PROPERTY, NOTHING_TO_AMEND
-from usage.selectors import clear_reference_cache
 from usage.services import ALREADY_VOIDED, AMEND_VOIDED, USAGE_EVENT_NOT_FOUND
 
 pytestmark = pytest.mark.django_db
@@ -28,23 +27,6 @@ BODY = {
     "timestamp": "2026-01-15T10:00:00Z",
     "properties": {"region": "eu"},
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_references():
-    clear_reference_cache()
-    yield
-    clear_reference_cache()
-
-
-@pytest.fixture
-def customer(tenant):
-    return CustomerFactory(tenant=tenant, external_id="cus_42")
-
-
-@pytest.fixture
-def meter(tenant):
-    return MeterFactory(tenant=tenant, code="api_calls", aggregation=Meter.Aggregation.SUM)
 
 
 @pytest.fixture

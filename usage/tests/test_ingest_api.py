@@ -1,4 +1,5 @@
-"""POST /usage and /usage/batch: idempotency, validation, Redis down, concurrency."""
+"""POST /usage and /usage/batch: idempotency, validation, Redis down, concurrency.
+The customer `cus_42` and the sum meter `api_calls` are usage/tests/conftest.py's."""
 
 from __future__ import annotations
 
@@ -30,28 +31,10 @@ from usage.parsing import (
     UNKNOWN_CUSTOMER,
     UNKNOWN_METER,
 )
-from usage.selectors import clear_reference_cache
 from usage.services import BATCH_KEY_REUSED, KEY_IN_FLIGHT, KEY_REUSED
 from usage.tests.factories import UsageEventFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_references():
-    clear_reference_cache()
-    yield
-    clear_reference_cache()
-
-
-@pytest.fixture
-def customer(tenant):
-    return CustomerFactory(tenant=tenant, external_id="cus_42")
-
-
-@pytest.fixture
-def meter(tenant):
-    return MeterFactory(tenant=tenant, code="api_calls", aggregation=Meter.Aggregation.SUM)
 
 
 def event(**overrides):
