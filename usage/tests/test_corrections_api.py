@@ -17,16 +17,11 @@ from tenants.tests.utils import concurrently
 from usage.models import UsageEvent, UsageEventRevision
 from usage.parsing import BAD_REASON, BAD_VALUE, IMMUTABLE_FIELD, MISSING_UNIQUE_PROPERTY, NOTHING_TO_AMEND
 from usage.services import ALREADY_VOIDED, AMEND_VOIDED, USAGE_EVENT_NOT_FOUND
+from usage.tests.test_ingest_api import event
 
 pytestmark = pytest.mark.django_db
 
-BODY = {
-    "external_customer_id": "cus_42",
-    "meter": "api_calls",
-    "value": "5",
-    "timestamp": "2026-01-15T10:00:00Z",
-    "properties": {"region": "eu"},
-}
+BODY = event(value="5")  # cus_42's 5 api_calls on 2026-01-15, region eu
 
 
 @pytest.fixture
