@@ -344,7 +344,6 @@ def _reference_errors(
 REASON_MAX_LENGTH = 500
 BAD_REASON = f"reason must be a string of 1 to {REASON_MAX_LENGTH} characters."
 IMMUTABLE_FIELD = "{name} of an event never changes: void it and send a new event."
-NOTHING_TO_AMEND = "Send value or properties (or both) to amend."
 # What identifies an event's place in billing: an amendment may not change them.
 IMMUTABLE_FIELDS = ("timestamp", "external_customer_id", "meter")
 
@@ -377,8 +376,6 @@ def parse_amendment(raw: Any) -> tuple[dict[str, Any], FieldErrors]:
         data["properties"], problem = _parse_properties(raw["properties"])
         if problem:
             errors["properties"] = [problem]
-    if "value" not in data and "properties" not in data and not errors:
-        errors["value"] = [ErrorDetail(NOTHING_TO_AMEND, code="required")]
     return data, errors
 
 

@@ -136,7 +136,9 @@ def test_every_tenant_post_and_delete_takes_an_optional_idempotency_key_and_docu
         for path, method, op in operations(schema)
         if path.startswith("/v1/tenants/{tenant_id}/") and method in ("post", "delete")
     ]
-    assert len(writes) == 23  # 19, and issue #13: change, change/preview, DELETE pending-change, clock/advance
+    assert (
+        len(writes) == 25
+    )  # 19, issue #13: change, change/preview, DELETE pending-change, clock/advance; #15: void, amend
     for path, _method, operation in writes:
         header = parameter(operation, "Idempotency-Key")
         assert header["in"] == "header", path
