@@ -62,7 +62,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from billing_project.bulk import insert_rows
-from invoices.calculation import LateUsage, LineDraft, Proration, invoice_lines
+from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines
+from invoices.discounting import DiscountBook, discount_book
 from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
 from invoices.models import AMOUNT_LIMIT, WINDOW_REASONS, BalanceTransaction, Invoice, InvoiceLine
 from invoices.numbering import Series, take_numbers
@@ -133,6 +134,11 @@ class Bill:
     def proration(self) -> Proration | None:
         """The part of its period the window covers, when it is not all of it."""
         return None if self.period is None else Proration.of_window(self.start, self.end, self.period)
+
+    @property
+    def billing_period(self) -> tuple[datetime, datetime]:
+        """The billing period the window belongs to (discounts count and cap per one)."""
+        return self.period or (self.start, self.end)
 
 
 @dataclass
@@ -277,8 +283,9 @@ def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) 
 
 # Invoiced windows (and meters) of these subscriptions that got events stored (or
 # corrected: a void or amend takes a new seq) since the subscription was last invoiced
-# (a greater seq), whether a correction is among them, with what they were billed so far (the usage line of
-# the window's invoice plus the late-usage lines that later invoices added for it) and
+# (a greater seq), whether a correction is among them, with what they were billed so far
+# (the usage line of the window's invoice plus the late-usage lines that later invoices
+# added for it, the usage line's part of it, and what the invoice kept after its discounts) and
 # the segment that the window belongs to (its plan prices it; its anchor and the plan's
 # interval give the period, for the proration).
 _LATE_CANDIDATES_SQL = """
@@ -303,6 +310,8 @@ segment AS (
 )
 SELECT t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end,
        g.plan_id, g.anchor, coalesce(sum(l.quantity), 0) AS billed, coalesce(sum(l.amount), 0) AS billed_amount,
+       coalesce(sum(l.amount) FILTER (WHERE l.kind = 'usage'), 0) AS source_amount,
+       i.subtotal, i.discount, i.status IN ('void', 'uncollectible') AS closed,
        t.corrected
 FROM touched t
 JOIN invoices_invoice i ON i.id = t.invoice_id
@@ -310,7 +319,7 @@ JOIN segment g ON g.invoice_id = t.invoice_id
 LEFT JOIN invoices_invoiceline l ON l.meter_id = t.meter_id
      AND ((l.invoice_id = t.invoice_id AND l.kind = 'usage') OR (l.source_invoice_id = t.invoice_id))
 GROUP BY t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end, g.plan_id, g.anchor,
-         t.corrected
+         i.subtotal, i.discount, i.status, t.corrected
 ORDER BY i.period_start
 """
 
@@ -335,6 +344,8 @@ class _Candidate:
     proration: Proration | None
     billed: Decimal
     billed_amount: Decimal
+    source_amount: Decimal
+    source: SourceInvoice
     corrected: bool
 
 
@@ -352,12 +363,30 @@ def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: lis
     charges = charges_by_plan(tenant=tenant, plan_ids=set(plans))
     charge_of = {(plan_id, c.meter_id): c for plan_id, cs in charges.items() for c in cs}
     found = []
-    for invoice_id, sub_id, customer_id, meter_id, start, end, plan_id, anchor, billed, amount, corrected in touched:
+    for (
+        invoice_id,
+        sub_id,
+        customer_id,
+        meter_id,
+        start,
+        end,
+        plan_id,
+        anchor,
+        billed,
+        billed_amount,
+        *src,
+        corrected,
+    ) in touched:
         if (charge := charge_of.get((plan_id, meter_id))) is not None:
             _, period_start, period_end = periods.period_containing(anchor, plans[plan_id].interval, start)
             proration = Proration.of_window(start, end, (period_start, period_end))
             window = UsageWindow(customer_id, start, end)
-            found.append(_Candidate(invoice_id, sub_id, window, charge, proration, billed, amount, corrected))
+            source = SourceInvoice(*src[1:])
+            found.append(
+                _Candidate(
+                    invoice_id, sub_id, window, charge, proration, billed, billed_amount, src[0], source, corrected
+                )
+            )
     return found
 
 
@@ -379,16 +408,9 @@ def late_usage_for(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) 
         quantity = totals[(c.window, c.charge.meter_id)]
         if quantity != c.billed:
             late = LateUsage(
-                c.charge,
-                c.window.start,
-                c.window.end,
-                c.billed,
-                quantity,
-                c.invoice_id,
-                c.billed_amount,
-                c.proration,
-                correction=c.corrected,
-            )
+                c.charge, c.window.start, c.window.end, c.billed, quantity, c.invoice_id, c.billed_amount, c.proration,
+                source_amount=c.source_amount, source=c.source, correction=c.corrected,
+            )  # fmt: skip
             found.setdefault(c.subscription_id, []).append(late)
     return found
 
@@ -416,6 +438,7 @@ _LINE_COLUMNS = {
     "tenant_id": "uuid", "invoice_id": "uuid", "position": "smallint", "kind": "text", "description": "text",
     "meter_id": "uuid", "meter_code": "text", "model": "text", "quantity": "numeric", "amount": "numeric",
     "tiers": "jsonb", "period_start": "timestamptz", "period_end": "timestamptz", "source_invoice_id": "uuid",
+    "discount_id": "uuid",
 }  # fmt: skip
 
 
@@ -426,6 +449,7 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
         "description": draft.description[:300], "meter_id": draft.meter_id, "meter_code": draft.meter_code,
         "model": draft.model, "quantity": draft.quantity, "amount": draft.amount, "tiers": draft.tiers,
         "period_start": draft.period_start, "period_end": draft.period_end, "source_invoice_id": draft.source_invoice_id,
+        "discount_id": draft.discount_id,
     }  # fmt: skip
 
 
@@ -457,15 +481,25 @@ def frozen_taxes(totals: Totals, currency: str) -> list[dict[str, str]]:
     ]
 
 
-def bill_totals(bill: Bill, *, balance: Decimal, tax_rates: Sequence[TaxRateSpec]) -> Totals:
-    """The amounts of a priced bill (the run, a cancellation and the preview alike)."""
-    return invoice_totals(
-        bill.lines,
+def bill_totals(
+    bill: Bill, *, balance: Decimal, tax_rates: Sequence[TaxRateSpec], discounts: DiscountBook | None = None
+) -> Totals:
+    """The amounts of a priced bill (the run, a cancellation and the preview alike),
+    with what the customer's `discounts` take off it, booked in them and added to the
+    bill as its `discount` lines."""
+    charges = [line for line in bill.lines if line.kind != InvoiceLine.Kind.DISCOUNT]
+    offers = discounts.offers(bill) if discounts is not None else []
+    totals = invoice_totals(
+        charges,
         currency=bill.plan.currency,
         balance=balance,
+        discounts=[offer.off for offer in offers],
         tax_rates=tax_rates,
         credit_purchase=bill.reason == Reason.CREDIT_PURCHASE,
     )
+    if discounts is not None:
+        bill.lines = [*charges, *discounts.use(bill, offers, totals.discounts)]
+    return totals
 
 
 def _body(invoice: Invoice, bill: Bill) -> Callable[[], dict[str, Any]]:
@@ -532,16 +566,21 @@ def finalize_bills(
     now: datetime,
     balances: dict[tuple[uuid.UUID, str], Decimal],
     rates: dict[uuid.UUID, list[TaxRateSpec]],
+    discounts: DiscountBook,
 ) -> list[tuple[Invoice, Totals]]:
     """The finalized invoices of priced bills with their amounts, in order, stored
     nowhere: each one uses the customer's balance as the ones before it left it
-    (`balances` is updated). The run, a cancellation, a plan change and their
-    previews all make their invoices here."""
+    (`balances` is updated), and its discounts as the ones before it left them
+    (`discounts` books what each takes). The run, a cancellation, a plan change and
+    their previews all make their invoices here."""
     made = []
     for bill, number in zip(bills, numbers, strict=True):
         key = (bill.subscription.customer_id, bill.plan.currency)
         totals = bill_totals(
-            bill, balance=balances.get(key, Decimal(0)), tax_rates=rates.get(bill.subscription.customer_id, [])
+            bill,
+            balance=balances.get(key, Decimal(0)),
+            tax_rates=rates.get(bill.subscription.customer_id, []),
+            discounts=discounts,
         )
         balances[key] = balances.get(key, Decimal(0)) + totals.balance_change
         made.append((build_invoice(tenant=tenant, bill=bill, number=number, now=now, totals=totals), totals))
@@ -555,10 +594,14 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime, u
     if not bills:
         return []
     tenant_id = tenant_pk(tenant)
+    # The discounts' locks before the customers' (the order every writer takes them in).
+    discounts = discount_book(tenant=tenant_id, bills=bills, now=now, lock=True)
     balances = customer_balances(tenant=tenant_id, bills=bills)
     rates = tax_rates_for_customers(tenant=tenant_id, customer_ids={b.subscription.customer_id for b in bills})
     numbers = take_numbers(tenant_id, Series.INVOICE, len(bills))
-    made = finalize_bills(tenant=tenant_id, bills=bills, numbers=numbers, now=now, balances=balances, rates=rates)
+    made = finalize_bills(
+        tenant=tenant_id, bills=bills, numbers=numbers, now=now, balances=balances, rates=rates, discounts=discounts
+    )
     invoices = [invoice for invoice, _ in made]
     for invoice in invoices:
         invoice.usage_seq = usage_seq
@@ -571,6 +614,7 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime, u
     )
     insert_rows(InvoiceLine._meta.db_table, _LINE_COLUMNS, lines)
     BalanceTransaction.objects.bulk_create(ledger)
+    discounts.save(tenant=tenant_id)
     events_publish(
         tenant=tenant_id,
         events=[(EventType.INVOICE_FINALIZED, _body(inv, b)) for inv, b in zip(invoices, bills, strict=True)],
@@ -773,19 +817,23 @@ def upcoming_bill(sub: Subscription, walk: Walk) -> Bill | None:
 
 def preview_invoices(*, tenant: TenantRef, bills: Sequence[Bill], issued_at: Sequence[datetime]) -> list[Invoice]:
     """The invoices that writing `bills` one after the other (each at its `issued_at`)
-    would make, with the run's own pricing and totals, each using the balance as the
-    ones before it left it; nothing is stored, locked or numbered. Raises BillingFailed
+    would make, with the run's own pricing and totals, each using the balance and the
+    discounts as the ones before it left them; nothing is stored, locked or numbered
+    (and no discount used). Raises BillingFailed
     when one cannot be billed."""
+    if not bills:
+        return []
     price_bills(tenant=tenant, bills=bills)
     if failed := [b for b in bills if b.error]:
         raise BillingFailed(failed[0].error)
     balances = customer_balances(tenant=tenant, bills=bills, lock=False)
     rates = tax_rates_for_customers(tenant=tenant, customer_ids={b.subscription.customer_id for b in bills})
+    discounts = discount_book(tenant=tenant, bills=bills, now=max(issued_at), lock=False)
     return [
         invoice
         for bill, at in zip(bills, issued_at, strict=True)
         for invoice, _ in finalize_bills(
-            tenant=tenant, bills=[bill], numbers=[""], now=at, balances=balances, rates=rates
+            tenant=tenant, bills=[bill], numbers=[""], now=at, balances=balances, rates=rates, discounts=discounts
         )
     ]
 

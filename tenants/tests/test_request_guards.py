@@ -13,7 +13,7 @@ import pytest
 from django.urls import URLPattern
 from rest_framework.test import APIClient
 
-from plans.tests.factories import PlanFactory, TaxRateFactory, add_charge
+from plans.tests.factories import CouponFactory, PlanFactory, TaxRateFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.api_errors import RequestTooLarge
 from tenants.models import User
@@ -71,6 +71,7 @@ def seeded(tenant) -> dict[str, str]:
         "key_id": str(key.id),
         "tax_rate_id": str(TaxRateFactory(tenant=tenant).id),
         "event_id": str(UsageEventFactory(tenant=tenant).id),
+        "coupon_id": str(CouponFactory(tenant=tenant).id),
     }
 
 
