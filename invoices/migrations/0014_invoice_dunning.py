@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('payments', '0002_charge_attempts_and_refunds'),
-        ('invoices', '0012_discount_lines'),
+        ('invoices', '0013_line_kind_correction'),
         ('subscriptions', '0005_discounts'),
         ('tenants', '0004_tenant_dunning'),
     ]
