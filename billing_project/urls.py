@@ -16,6 +16,7 @@ tenant_routes: list[URLPattern | URLResolver] = [
     path("", include("invoices.subscription_urls")),
     path("", include("usage.urls")),
     path("", include("invoices.urls")),
+    path("", include("payments.tenant_urls")),  # pay an invoice now (dunning)
     path("", include("metrics.urls")),
 ]
 

@@ -74,6 +74,8 @@ INVOICE_FIELDS = (
     "due_at",
     "paid_at",
     "voided_at",
+    "attempt_count",
+    "next_payment_attempt",
     "created_at",
 )
 LINE_FIELDS = (

@@ -433,6 +433,8 @@ _INVOICE_COLUMNS = {
     "total": "numeric", "credits_applied": "numeric", "amount_credited": "numeric",
     "amount_paid": "numeric", "amount_due": "numeric", "issued_at": "timestamptz", "due_at": "timestamptz",
     "paid_at": "timestamptz", "voided_at": "timestamptz", "usage_seq": "bigint", "created_at": "timestamptz",
+    "attempt_count": "integer", "next_payment_attempt": "timestamptz", "first_failed_at": "timestamptz",
+    "retries_sent": "smallint",
 }  # fmt: skip
 _LINE_COLUMNS = {
     "tenant_id": "uuid", "invoice_id": "uuid", "position": "smallint", "kind": "text", "description": "text",

@@ -109,6 +109,16 @@ class Invoice(TenantOwnedModel):
     due_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    attempt_count = models.PositiveIntegerField(default=0, help_text="Charge requests sent for it (the first is 1)")
+    next_payment_attempt = models.DateTimeField(
+        null=True, blank=True, help_text="Dunning: when the charge is sent again (business time)"
+    )
+    first_failed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Dunning: its first failed payment (business time)"
+    )
+    retries_sent = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text="Dunning: scheduled retries sent so far"
+    )
     usage_seq = models.BigIntegerField(
         default=0,
         editable=False,
@@ -142,6 +152,12 @@ class Invoice(TenantOwnedModel):
             # Late usage and adjustments look invoices up by subscription, whatever the
             # reason (the unique index above only covers the window reasons).
             models.Index(fields=["subscription", "period_start"], name="invoice_subscription_idx"),
+            # The dunning sweeper's due retries.
+            models.Index(
+                fields=["tenant", "next_payment_attempt"],
+                condition=Q(next_payment_attempt__isnull=False),
+                name="invoice_next_attempt_idx",
+            ),
         ]
 
     def __str__(self) -> str:

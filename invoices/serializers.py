@@ -82,6 +82,10 @@ class InvoiceOutput(serializers.Serializer):
     due_at = serializers.DateTimeField()
     paid_at = serializers.DateTimeField(allow_null=True)
     voided_at = serializers.DateTimeField(allow_null=True)
+    attempt_count = serializers.IntegerField(help_text="Charge requests sent for it (the first is 1)")
+    next_payment_attempt = serializers.DateTimeField(
+        allow_null=True, help_text="Dunning: when the charge is sent again (null: no retry scheduled)"
+    )
     lines = InvoiceLineOutput(many=True)
 
 
@@ -129,6 +133,8 @@ def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine | LineDraft] | No
         "due_at": format_time(invoice.due_at),
         "paid_at": format_time(invoice.paid_at),
         "voided_at": format_time(invoice.voided_at),
+        "attempt_count": invoice.attempt_count,
+        "next_payment_attempt": format_time(invoice.next_payment_attempt),
         "lines": [line_body(line, invoice.currency) for line in rows],
     }
 

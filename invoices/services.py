@@ -226,7 +226,7 @@ def _record_failures(run_id: uuid.UUID, failures: list[dict[str, str]]) -> None:
 # Invoices
 
 
-def _open_invoice_locked(tenant_id: uuid.UUID, invoice_id: uuid.UUID, not_open: str) -> Invoice:
+def open_invoice_locked(tenant_id: uuid.UUID, invoice_id: uuid.UUID, not_open: str) -> Invoice:
     """The open invoice, locked for the caller's transaction (so a payment racing a
     status change cannot both win); 404 when unknown, 409 `not_open` when not open."""
     invoice = Invoice.objects.for_tenant(tenant_id).select_for_update().filter(pk=invoice_id).first()
@@ -241,9 +241,10 @@ def invoice_void(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
     """open → void; what the customer balance paid of it goes back to the balance."""
     tenant_id = tenant_pk(tenant)
     with transaction.atomic():
-        invoice = _open_invoice_locked(tenant_id, invoice_id, INVOICE_NOT_OPEN)
+        invoice = open_invoice_locked(tenant_id, invoice_id, INVOICE_NOT_OPEN)
         invoice.status, invoice.voided_at = Invoice.Status.VOID, clock.now(tenant_id)
-        invoice.save(update_fields=["status", "voided_at"])
+        invoice.next_payment_attempt = None  # dunning stops
+        invoice.save(update_fields=["status", "voided_at", "next_payment_attempt"])
         _give_back_credits(invoice)
         event_publish(tenant=tenant_id, type=EventType.INVOICE_VOIDED, data=invoice_body(invoice))
     return invoice
@@ -345,9 +346,9 @@ def invoice_mark_uncollectible(*, tenant: TenantRef, invoice_id: uuid.UUID) -> I
     (a payment that arrives after all still marks it paid). Locked like `invoice_void`."""
     tenant_id = tenant_pk(tenant)
     with transaction.atomic():
-        invoice = _open_invoice_locked(tenant_id, invoice_id, INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE)
-        invoice.status = Invoice.Status.UNCOLLECTIBLE
-        invoice.save(update_fields=["status"])
+        invoice = open_invoice_locked(tenant_id, invoice_id, INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE)
+        invoice.status, invoice.next_payment_attempt = Invoice.Status.UNCOLLECTIBLE, None  # dunning stops
+        invoice.save(update_fields=["status", "next_payment_attempt"])
         event_publish(tenant=tenant_id, type=EventType.INVOICE_MARKED_UNCOLLECTIBLE, data=lambda: invoice_body(invoice))
     return invoice
 

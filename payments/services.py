@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from invoices import credit_notes, ledger
 from invoices.models import BalanceTransaction, CreditNote, Invoice
 from invoices.serializers import invoice_body
+from payments import dunning
 from payments.models import ChargeAttempt, PaymentEvent
 from plans.money import format_price
 from subscriptions.models import Subscription
@@ -95,13 +96,37 @@ def _charge_attempt(tenant: TenantRef, invoice_id: uuid.UUID) -> ChargeAttempt |
         pending = invoice.charge_attempts.filter(outcome=ChargeAttempt.Outcome.PENDING).order_by("-created_at").first()
         if pending is not None and pending.amount == invoice.amount_due:
             return pending
-        return ChargeAttempt.objects.create(
-            tenant_id=invoice.tenant_id,
-            invoice=invoice,
-            amount=invoice.amount_due,
-            currency=invoice.currency,
-            created_at=clock.real_now(),
-        )
+        return charge_attempt_create(invoice)
+
+
+def charge_attempt_create(invoice: Invoice) -> ChargeAttempt:
+    """A new charge attempt of the (locked, open) invoice's amount due, counted in its
+    `attempt_count`; the caller sends it (`collection_queue_on_commit`)."""
+    invoice.attempt_count += 1
+    invoice.save(update_fields=["attempt_count"])
+    return ChargeAttempt.objects.create(
+        tenant_id=invoice.tenant_id,
+        invoice=invoice,
+        amount=invoice.amount_due,
+        currency=invoice.currency,
+        created_at=clock.real_now(),
+    )
+
+
+def collection_queue_on_commit(tenant: TenantRef, invoice_ids: list[str]) -> None:
+    """Queue the collection task of each invoice once the transaction commits (if a
+    provider is configured): it sends the invoice's latest pending attempt."""
+    if not invoice_ids or not settings.PAYMENT_PROVIDER_URL:
+        return
+    from payments import tasks  # tasks import this module
+
+    tenant_id = str(tenant_pk(tenant))
+
+    def queue_payment_collection() -> None:
+        for invoice_id in invoice_ids:
+            tasks.invoice_collect_payment.delay(tenant_id, invoice_id)
+
+    transaction.on_commit(queue_payment_collection, robust=True)
 
 
 def invoice_collect_payment(*, tenant: TenantRef, invoice_id: uuid.UUID) -> str:
@@ -294,7 +319,8 @@ def _apply_payment(event: PaymentEvent, invoice: Invoice) -> None:
     settled = not invoice.amount_due and invoice.status != Invoice.Status.PAID
     if settled:
         invoice.status, invoice.paid_at = Invoice.Status.PAID, clock.now(invoice.tenant_id)
-        fields += ["status", "paid_at"]
+        invoice.next_payment_attempt = None  # dunning stops
+        fields += ["status", "paid_at", "next_payment_attempt"]
     invoice.save(update_fields=fields)
     ledger.balance_credit(
         invoice=invoice,
@@ -323,7 +349,10 @@ def _apply(event: PaymentEvent, decision: Decision) -> None:
     elif event.outcome == outcome.PAYMENT_FAILED:
         subscriptions = Subscription.objects.for_tenant(invoice.tenant_id).filter(pk=invoice.subscription_id)
         subscriptions.filter(status=Subscription.Status.ACTIVE).update(status=Subscription.Status.PAST_DUE)
+        final = dunning.failure_record(invoice, decision.attempt)
         event_publish(tenant=invoice.tenant_id, type=EventType.INVOICE_PAYMENT_FAILED, data=invoice_body(invoice))
+        if final:
+            dunning.final_action_take(invoice)
     elif event.outcome in (outcome.REFUNDED, outcome.REFUND_FAILED) and decision.credit_note is not None:
         credit_notes.credit_note_refund_settle(
             tenant=invoice.tenant_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,10 +19,12 @@ from plans import selectors, services
 from plans.filtersets import TaxRateFilterSet
 from plans.models import TaxRate
 from plans.serializers import CatalogEntryInput, CatalogEntryPatchInput, PercentageOutput, percentage_input
+from tenants import services as tenant_services
 from tenants.inputs import JsonInput, UniqueListField
-from tenants.models import Role
+from tenants.models import DunningFinalAction, Role
 from tenants.scoping import DetailUpdateApi, ListCreateApi, TenantScopedApi
 from tenants.serializers import TenantOutput as TenantBaseOutput
+from tenants.validators import DUNNING_MAX_DAY, DUNNING_MAX_RETRIES
 
 FIXED = "Never changes (400 naming it): create a new tax rate instead."
 PERCENTAGE_INVALID = 'percentage is a decimal string from 0 to 100 with at most 4 decimal places, like "8.875".'
@@ -77,23 +79,49 @@ class TaxRateDetailApi(DetailUpdateApi):
         return services.tax_rate_update(tenant=self.tenant, tax_rate=obj, data=data)
 
 
+class DunningOutput(serializers.Serializer):
+    retry_days = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Days after the first failed payment at which it is charged again"
+    )
+    final_action = serializers.ChoiceField(choices=DunningFinalAction.choices, help_text="After the last retry fails")
+
+
 @extend_schema_serializer(component_name="TenantDetail")
 class TenantOutput(TenantBaseOutput):
-    """The tenant as `GET /v1/tenants/{tid}` shows it: sign-up's, with the default tax rates."""
+    """The tenant as `GET /v1/tenants/{tid}` shows it: sign-up's, with the default tax
+    rates and the dunning settings."""
 
     default_tax_rates = serializers.SerializerMethodField(
         help_text="Codes of the rates that tax customers without rates of their own, in order"
     )
+    dunning = serializers.SerializerMethodField()
 
     class Meta(TenantBaseOutput.Meta):
-        fields = [*TenantBaseOutput.Meta.fields, "default_tax_rates"]
+        fields = [*TenantBaseOutput.Meta.fields, "default_tax_rates", "dunning"]
 
     def get_default_tax_rates(self, tenant: Any) -> list[str]:
         return [rate.code for rate in selectors.tenant_default_tax_rates(tenant=tenant)]
 
+    @extend_schema_field(DunningOutput)
+    def get_dunning(self, tenant: Any) -> dict[str, Any]:
+        return {"retry_days": list(tenant.dunning_retry_days), "final_action": tenant.dunning_final_action}
+
+
+@extend_schema_serializer(component_name="TenantDunningInput")
+class DunningInput(JsonInput):
+    retry_days = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text=(
+            f"Strictly increasing days from 1 to {DUNNING_MAX_DAY}, "
+            f"at most {DUNNING_MAX_RETRIES}; [] for no retries. Default [3, 5, 7]."
+        ),
+    )
+    final_action = serializers.ChoiceField(choices=DunningFinalAction.choices, required=False)
+
 
 class TenantDetailApi(TenantScopedApi):
-    """`GET /v1/tenants/{tid}` (members) with the default tax rates; `PATCH` (admins) sets them."""
+    """`GET /v1/tenants/{tid}` (members) with the default tax rates and dunning; `PATCH` (admins) sets them."""
 
     serializer_class = TenantOutput
     write_role = Role.ADMIN
@@ -101,6 +129,7 @@ class TenantDetailApi(TenantScopedApi):
     @extend_schema_serializer(component_name="TenantUpdateInput")
     class PatchInput(JsonInput):
         default_tax_rates = _codes_input("Codes of active tax rates, in order; [] for none. Replaces the list.")
+        dunning = DunningInput(required=False, help_text="Only the given parts change")
 
     def get(self, request: Request, tenant_id: str) -> Response:
         return Response(TenantOutput(self.tenant).data)
@@ -110,4 +139,6 @@ class TenantDetailApi(TenantScopedApi):
         data = self.PatchInput.valid(request.data)
         if "default_tax_rates" in data:
             services.tenant_default_tax_rates_set(tenant=self.tenant, codes=data["default_tax_rates"])
+        if "dunning" in data:
+            tenant_services.tenant_dunning_set(tenant=self.tenant, **data["dunning"])
         return Response(TenantOutput(self.tenant).data)

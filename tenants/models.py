@@ -24,14 +24,32 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django_scopes import ScopedManager
 from django_scopes.manager import DisabledQuerySet
 
+from tenants.validators import validate_retry_days
+
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+
+
+DEFAULT_DUNNING_RETRY_DAYS = (3, 5, 7)
+
+
+def default_dunning_retry_days() -> list[int]:
+    return list(DEFAULT_DUNNING_RETRY_DAYS)
+
+
+class DunningFinalAction(models.TextChoices):
+    """What dunning does after the last retry of an invoice fails (API.md Part 2, "Collections")."""
+
+    NONE = "none", "Nothing"
+    MARK_UNCOLLECTIBLE = "mark_uncollectible", "Mark the invoice uncollectible"
+    CANCEL_SUBSCRIPTION = "cancel_subscription", "Cancel the subscription now"
 
 
 def nextval(sequence: str) -> models.Func:
@@ -52,6 +70,19 @@ class Tenant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     default_currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, upper case")
+    dunning_retry_days = ArrayField(
+        models.PositiveIntegerField(),
+        default=default_dunning_retry_days,
+        blank=True,
+        validators=[validate_retry_days],
+        help_text="Dunning: days after the first failed payment at which the charge is sent again",
+    )
+    dunning_final_action = models.CharField(
+        max_length=32,
+        choices=DunningFinalAction.choices,
+        default=DunningFinalAction.NONE,
+        help_text="Dunning: what happens after the last retry fails",
+    )
     sandbox = models.BooleanField(default=False, editable=False, help_text="Lives on its own clock; set at sign-up")
     clock_time = models.DateTimeField(null=True, blank=True, editable=False, help_text="Sandbox: its business time")
     clock_advancing_to = models.DateTimeField(

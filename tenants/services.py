@@ -10,9 +10,21 @@ from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tenants import clock
-from tenants.errors import Conflict, NotFound
-from tenants.models import ApiKey, Role, Tenant, TenantRef, User, generate_api_key, hash_api_key, tenant_pk
+from tenants.errors import Conflict, Invalid, NotFound
+from tenants.models import (
+    ApiKey,
+    DunningFinalAction,
+    Role,
+    Tenant,
+    TenantRef,
+    User,
+    generate_api_key,
+    hash_api_key,
+    tenant_get,
+    tenant_pk,
+)
 from tenants.sandbox import sandbox_clock_start
+from tenants.validators import RETRY_DAYS_INVALID, retry_days_valid
 
 EMAIL_TAKEN = "A user with this email already exists."
 API_KEY_NOT_FOUND = "No such API key."
@@ -70,3 +82,27 @@ def api_key_revoke(*, tenant: TenantRef, key_id: uuid.UUID) -> ApiKey:
         key.revoked_at = clock.real_now()  # a credential's time, like tokens
         key.save(update_fields=["revoked_at"])
     return key
+
+
+# Dunning settings (API.md Part 2, "Collections")
+
+
+@transaction.atomic
+def tenant_dunning_set(
+    *, tenant: TenantRef, retry_days: list[int] | None = None, final_action: str | None = None
+) -> Tenant:
+    """Set the tenant's dunning schedule and/or final action (what is given); 400 naming
+    `dunning.retry_days` unless the days are strictly increasing positive whole numbers
+    (at most DUNNING_MAX_RETRIES). Invoices already failing keep their next retry; the
+    ones after it follow the new days."""
+    found = tenant_get(tenant)
+    fields: list[str] = []
+    if retry_days is not None:
+        if not retry_days_valid(retry_days):
+            raise Invalid({"dunning.retry_days": [RETRY_DAYS_INVALID]}, code="invalid_retry_days")
+        found.dunning_retry_days, fields = list(retry_days), [*fields, "dunning_retry_days"]
+    if final_action is not None:
+        found.dunning_final_action, fields = DunningFinalAction(final_action), [*fields, "dunning_final_action"]
+    if fields:
+        found.save(update_fields=fields)
+    return found

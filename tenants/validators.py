@@ -1,5 +1,6 @@
 """Validators that several apps share; tenants is the top of the app order, so they live here."""
 
+import itertools
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -39,3 +40,28 @@ def contains_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(contains_nul(item) for item in value)
     return False
+
+
+DUNNING_MAX_RETRIES = 10
+DUNNING_MAX_DAY = 365
+RETRY_DAYS_INVALID = (
+    f"retry_days is a list of at most {DUNNING_MAX_RETRIES} whole numbers of days from 1 to {DUNNING_MAX_DAY}, "
+    "strictly increasing, like [3, 5, 7]; [] for no retries."
+)
+
+
+def retry_days_valid(days: Any) -> bool:
+    """A dunning schedule: at most DUNNING_MAX_RETRIES days from 1 to DUNNING_MAX_DAY,
+    strictly increasing."""
+    return (
+        isinstance(days, list | tuple)
+        and len(days) <= DUNNING_MAX_RETRIES
+        and all(isinstance(day, int) and not isinstance(day, bool) and 1 <= day <= DUNNING_MAX_DAY for day in days)
+        and all(a < b for a, b in itertools.pairwise(days))
+    )
+
+
+def validate_retry_days(days: Any) -> None:
+    """The model field's validator (the admin's form): the API's rule."""
+    if not retry_days_valid(days):
+        raise ValidationError(RETRY_DAYS_INVALID, code="invalid_retry_days")

@@ -256,6 +256,7 @@ ROUTES: dict[str, Route] = {
     "invoice-detail": _invoice_route(),
     "invoice-void": _invoice_route(bodies={"post": _empty}, write_role=Role.ADMIN),
     "invoice-mark-uncollectible": _invoice_route(bodies={"post": _empty}, write_role=Role.ADMIN),
+    "invoice-pay": _invoice_route(bodies={"post": _empty}),
     "invoice-credit-note-create": _invoice_route(bodies={"post": lambda t: {"amount": "1.00", "reason": "other"}}),
     "credit-note-list": Route(make=credit_note, listed=True),
     "credit-note-detail": Route(make=credit_note, names="credit_note_id", missing=CREDIT_NOTE_NOT_FOUND),

@@ -53,6 +53,8 @@ INVOICE_FIELDS = {
     "due_at",
     "paid_at",
     "voided_at",
+    "attempt_count",
+    "next_payment_attempt",
     "lines",
 }
 RUN_FIELDS = {"id", "status", "as_of", "invoices_created", "started_at", "finished_at", "error"}
@@ -222,6 +224,8 @@ def test_invoice_detail_is_the_api_md_shape_to_the_cent(viewer_api, turl, invoic
         "due_at": "2026-03-03T01:00:00.000000Z",
         "paid_at": None,
         "voided_at": None,
+        "attempt_count": 0,
+        "next_payment_attempt": None,
         "lines": [
             {"kind": "flat_fee", "description": "Pro (month)", "quantity": "1", "amount": "49.00"},
             {

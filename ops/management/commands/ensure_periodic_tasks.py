@@ -18,6 +18,7 @@ DEFAULT_SCHEDULES: list[tuple[str, str, int]] = [
     ("Invoice run sweeper", "invoices.tasks.invoice_runs_sweep", 5),
     ("Idempotency records purge", "tenants.tasks.idempotency_records_purge", 60),
     ("Sandbox clock advance sweeper", "tenants.tasks.clock_advances_sweep", 5),
+    ("Dunning retries sweeper", "payments.tasks.dunning_sweep", 15),
 ]
 
 
