@@ -1,0 +1,146 @@
+"""Documents and the export (API.md Part 2, "Documents, portal, export"): an invoice's
+or a credit note's PDF and page, and the invoices as CSV. These routes answer a file,
+not JSON; their errors are the JSON envelope of every route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.request import Request
+
+from invoices import documents, export, selectors
+from invoices.credit_notes import CREDIT_NOTE_NOT_FOUND
+from invoices.models import CreditNote, Invoice
+from invoices.services import INVOICE_NOT_FOUND
+from tenants.isolation import tenant_scope
+from tenants.openapi import ErrorResponseSerializer
+from tenants.params import from_to_parameters, from_to_params
+from tenants.scoping import DetailApi, TenantScopedApi
+
+EXPORT_FORMATS = ("csv",)
+
+
+class FileNegotiation(BaseContentNegotiation):
+    """A file route answers its one media type whatever the client accepts (a browser's
+    Accept, DRF's `?format=`, which would otherwise be a 406 or a 404); the renderer
+    chosen here only renders errors: the JSON envelope."""
+
+    def select_parser(self, request: Request, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: Any, format_suffix: str | None = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
+class DocumentApi(DetailApi):
+    # A document route: `GET` answers `build(obj)` as `fmt` (a PDF or a page), obj the
+    # object of the path (DetailApi's `get_object`). The schema states the one media type.
+    # No docstring: drf-spectacular would show it.
+    content_negotiation_class = FileNegotiation
+    build: ClassVar[Callable[[Any], documents.Document]]
+    fmt: ClassVar[documents.DocumentFormat | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.fmt is not None:
+            body = OpenApiTypes.BINARY if cls.fmt is documents.PDF else OpenApiTypes.STR
+            extend_schema_view(get=extend_schema(responses={(200, cls.fmt.media_type): body}))(cls)
+
+    def render(self, obj: Any) -> HttpResponse:
+        if self.fmt is None:
+            raise TypeError(f"{type(self).__name__} has no fmt")
+        return documents.document_response(type(self).build(obj), self.fmt)
+
+
+class InvoiceDocumentApi(DocumentApi):
+    model = Invoice
+    lookup_url_kwarg = "invoice_id"
+    not_found = INVOICE_NOT_FOUND
+    build = documents.invoice_document
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("tenant", "customer").prefetch_related("lines", "credit_notes")
+
+
+class InvoicePdfApi(InvoiceDocumentApi):
+    """The invoice as a PDF: tenant, customer, number, dates, every line with its tier
+    breakdown, discounts, taxes, credits and the amount due."""
+
+    fmt = documents.PDF
+    retrieve_operation_id = "invoices_pdf"
+
+
+class InvoiceHtmlApi(InvoiceDocumentApi):
+    """The invoice as a page: the same document as its PDF."""
+
+    fmt = documents.HTML
+    retrieve_operation_id = "invoices_html"
+
+
+class CreditNoteDocumentApi(DocumentApi):
+    model = CreditNote
+    lookup_url_kwarg = "credit_note_id"
+    not_found = CREDIT_NOTE_NOT_FOUND
+    build = documents.credit_note_document
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("tenant", "customer", "invoice")
+
+
+class CreditNotePdfApi(CreditNoteDocumentApi):
+    """The credit note as a PDF: tenant, customer, the invoice it credits, its amount
+    and tax, its reason and memo, and how it was settled."""
+
+    fmt = documents.PDF
+    retrieve_operation_id = "credit_notes_pdf"
+
+
+class CreditNoteHtmlApi(CreditNoteDocumentApi):
+    """The credit note as a page: the same document as its PDF."""
+
+    fmt = documents.HTML
+    retrieve_operation_id = "credit_notes_html"
+
+
+class InvoiceExportQuery(serializers.Serializer):
+    format = serializers.ChoiceField(choices=EXPORT_FORMATS, default="csv")
+
+
+class InvoiceExportApi(TenantScopedApi):
+    """The invoices issued in [from, to) as CSV, streamed: one row per invoice line (an
+    invoice without lines: one row), the invoice's number, dates, status and totals
+    repeated on each row; oldest first."""
+
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(
+        operation_id="invoices_export",
+        parameters=[
+            OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="csv", description="The file's format"),
+            *from_to_parameters(
+                "Issued at or after; default: no lower bound.", "Issued before; default: no upper bound."
+            ),
+        ],
+        responses={(200, export.CONTENT_TYPE.split(";")[0]): OpenApiTypes.STR, 400: ErrorResponseSerializer},
+    )
+    def get(self, request: Request, tenant_id: str) -> StreamingHttpResponse:
+        errors: dict[str, Any] = {}
+        query = InvoiceExportQuery(data=request.query_params)
+        if not query.is_valid():
+            errors.update(query.errors)
+        try:
+            start, end = from_to_params(request)
+        except ValidationError as exc:
+            errors.update(exc.detail if isinstance(exc.detail, dict) else {})
+        if errors:
+            raise ValidationError(errors)
+        tenant = self.tenant_id
+        invoices = selectors.invoice_list_issued(tenant=tenant, start=start, end=end)
+        return export.invoice_export_response(invoices, scope=lambda: tenant_scope(tenant))
