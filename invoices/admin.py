@@ -42,7 +42,6 @@ from subscriptions.admin import CustomerAdmin as SubscriptionsCustomerAdmin
 from subscriptions.models import Customer
 from tenants.admin_mixins import ReadOnlyAdminMixin
 from tenants.errors import DomainError
-from tenants.isolation import unscoped
 from tenants.validators import CURRENCY_CODES
 
 VOIDED = "Voided {count} invoice(s)."
@@ -134,10 +133,10 @@ class InvoiceAdmin(DocumentAdminMixin, CreditNoteIssueMixin, ReadOnlyAdminMixin,
         rows = [(tax["code"], tax["name"], tax["percentage"], tax["taxable"], tax["amount"]) for tax in invoice.taxes]
         return format_html_join("", "<div>{} ({}) {} % of {}: {}</div>", rows) or "-"
 
-    @admin.action(description="Export selected as CSV")
+    @admin.action(description="Export selected as CSV", permissions=["view"])
     def export_csv_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> StreamingHttpResponse:
         """The API's export of the selected invoices (of any tenants), oldest first."""
-        return export.invoice_export_response(queryset.order_by("issued_at", "number"), scope=unscoped)
+        return export.invoice_export_response(queryset)
 
     def has_void_permission(self, request: HttpRequest) -> bool:
         # The invoice is read only, so the action asks for the model's change permission itself.

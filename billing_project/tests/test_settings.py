@@ -141,6 +141,13 @@ def test_a_malformed_boolean_stops_start_up():
     assert "DEBUG must be true or false, not 'maybe'" in result.stderr
 
 
+def test_an_unknown_document_locale_stops_start_up():
+    result = load_settings(APP_ENV="development", DOCUMENT_LOCALE="xx_YY")
+    assert result.returncode != 0
+    assert "DOCUMENT_LOCALE must be a locale like en_US, not 'xx_YY'" in result.stderr
+    assert load_settings(APP_ENV="development", DOCUMENT_LOCALE="de_CH").returncode == 0
+
+
 def test_a_negative_num_proxies_stops_start_up():
     result = load_settings(APP_ENV="development", NUM_PROXIES="-1")
     assert result.returncode != 0
