@@ -96,21 +96,31 @@ INVOICE_COLUMNS = tuple(column for column, _, _ in INVOICE_CELLS)
 LINE_COLUMNS = tuple(column for column, _, _ in LINE_CELLS)
 HEADER = (*INVOICE_COLUMNS, *LINE_COLUMNS)
 _CURRENCY = [field for _, field, _ in CELLS].index("currency")
+_FIRST_LINE_CELL = len(INVOICE_CELLS)
 
 
-def invoice_export_row(values: tuple[Any, ...]) -> list[str]:
+def invoice_export_row(values: tuple[Any, ...], invoice_cells: list[str] | None = None) -> list[str]:
     """One row of the export from the values of CELLS' fields (a line's are None for
-    an invoice without lines)."""
+    an invoice without lines). `invoice_cells`: the invoice's part, when the row
+    before was of the same invoice (written once per invoice, not per line)."""
     currency = values[_CURRENCY]
-    return [write(value, currency) for (_, _, write), value in zip(CELLS, values, strict=True)]
+    if invoice_cells is None:
+        invoice_cells = [write(value, currency) for (_, _, write), value in zip(INVOICE_CELLS, values, strict=False)]
+    lines = zip(LINE_CELLS, values[_FIRST_LINE_CELL:], strict=True)
+    return invoice_cells + [write(value, currency) for (_, _, write), value in lines]
 
 
 def invoice_export_rows(invoices: QuerySet[Invoice]) -> Iterator[list[str]]:
     """The rows of `invoices`: oldest first (by number within one instant), each
     invoice's lines by position."""
     values = invoices.order_by("issued_at", "number", "lines__position").values_list(*(field for _, field, _ in CELLS))
+    invoice_id, invoice_cells = None, None
     for row in values.iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        yield invoice_export_row(row)
+        if row[0] != invoice_id:
+            invoice_id, invoice_cells = row[0], None
+        cells = invoice_export_row(row, invoice_cells)
+        invoice_cells = cells[:_FIRST_LINE_CELL]
+        yield cells
 
 
 class _Echo:
