@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_environment, machine_line
+from bench.common import bench_environment, first_period_subscription, machine_line
 
 LINES_PER_INVOICE = 10
 ISSUED = datetime(2026, 2, 1, tzinfo=UTC)
@@ -33,7 +33,7 @@ ISSUED = datetime(2026, 2, 1, tzinfo=UTC)
 def build(lines: int) -> uuid.UUID:
     from invoices.models import Invoice, InvoiceLine
     from plans.models import Plan
-    from subscriptions.models import Customer, Subscription
+    from subscriptions.models import Customer
     from tenants.models import Tenant
 
     tenant = Tenant.objects.create(name=f"bench export {lines}")
@@ -41,17 +41,8 @@ def build(lines: int) -> uuid.UUID:
         tenant=tenant, code="pro", name="Pro", currency="USD", interval="month", amount=Decimal("49.00")
     )
     customer = Customer.objects.create(tenant=tenant, external_id="cus_1", name="Customer 1")
-    subscription = Subscription.objects.create(
-        tenant=tenant,
-        customer=customer,
-        plan=plan,
-        status="active",
-        start_at=ISSUED,
-        billing_anchor=ISSUED,
-        period_index=0,
-        current_period_start=ISSUED,
-        current_period_end=ISSUED + timedelta(days=28),
-    )
+    subscription = first_period_subscription(tenant, customer, plan, ISSUED, ISSUED + timedelta(days=28))
+    subscription.save()
     total = Decimal("1.00") * LINES_PER_INVOICE
     invoices = Invoice.objects.bulk_create(
         [

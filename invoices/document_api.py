@@ -40,17 +40,29 @@ class FileNegotiation(BaseContentNegotiation):
 
 class DocumentApi(DetailApi):
     # A document route: `GET` answers `build(obj)` as `fmt` (a PDF or a page), obj the
-    # object of the path (DetailApi's `get_object`). The schema states the one media type.
-    # No docstring: drf-spectacular would show it.
+    # object of the path (DetailApi's `get_object`). A base per kind of object (invoice,
+    # credit note) says what its document holds; `document_views` makes its routes, one
+    # per format. The schema states the one media type; the operation is named after the
+    # model and the format (`invoices_pdf`). No docstring: drf-spectacular would show it.
     content_negotiation_class = FileNegotiation
     build: ClassVar[Callable[[Any], documents.Document]]
     fmt: ClassVar[documents.DocumentFormat | None] = None
+    # What the document reads besides the object: selected, and prefetched.
+    related: ClassVar[tuple[str, ...]] = ()
+    prefetched: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if cls.fmt is not None:
+        if cls.fmt is not None and cls.model is not None:
             body = OpenApiTypes.BINARY if cls.fmt is documents.PDF else OpenApiTypes.STR
-            extend_schema_view(get=extend_schema(responses={(200, cls.fmt.media_type): body}))(cls)
+            prefix = str(cls.model._meta.verbose_name_plural).replace(" ", "_")  # invoices, credit_notes
+            operation = extend_schema(
+                operation_id=f"{prefix}_{cls.fmt.name}", responses={(200, cls.fmt.media_type): body}
+            )
+            extend_schema_view(get=operation)(cls)
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related(*self.related).prefetch_related(*self.prefetched)
 
     def render(self, obj: Any) -> HttpResponse:
         if self.fmt is None:
@@ -58,54 +70,42 @@ class DocumentApi(DetailApi):
         return documents.document_response(type(self).build(obj), self.fmt)
 
 
+def document_views(base: type[DocumentApi], subject: str, holds: str) -> dict[str, type[DocumentApi]]:
+    """`base`'s routes by format name: `{"pdf": <subject> as a PDF, "html": as a page}`;
+    `holds` says what the document shows (the operations' descriptions)."""
+    descriptions = {
+        documents.PDF: f"{subject} as a PDF: {holds}.",
+        documents.HTML: f"{subject} as a page: the same document as its PDF.",
+    }
+    name = base.__name__.removesuffix("DocumentApi")
+    return {
+        fmt.name: type(f"{name}{fmt.name.title()}Api", (base,), {"fmt": fmt, "__doc__": text, "__module__": __name__})
+        for fmt, text in descriptions.items()
+    }
+
+
 class InvoiceDocumentApi(DocumentApi):
-    model = Invoice
-    lookup_url_kwarg = "invoice_id"
-    not_found = INVOICE_NOT_FOUND
+    model, lookup_url_kwarg, not_found = Invoice, "invoice_id", INVOICE_NOT_FOUND
     build = documents.invoice_document
-
-    def get_queryset(self) -> Any:
-        return super().get_queryset().select_related("tenant", "customer").prefetch_related("lines", "credit_notes")
-
-
-class InvoicePdfApi(InvoiceDocumentApi):
-    """The invoice as a PDF: tenant, customer, number, dates, every line with its tier
-    breakdown, discounts, taxes, credits and the amount due."""
-
-    fmt = documents.PDF
-    retrieve_operation_id = "invoices_pdf"
-
-
-class InvoiceHtmlApi(InvoiceDocumentApi):
-    """The invoice as a page: the same document as its PDF."""
-
-    fmt = documents.HTML
-    retrieve_operation_id = "invoices_html"
+    related, prefetched = ("tenant", "customer"), ("lines", "credit_notes")
 
 
 class CreditNoteDocumentApi(DocumentApi):
-    model = CreditNote
-    lookup_url_kwarg = "credit_note_id"
-    not_found = CREDIT_NOTE_NOT_FOUND
+    model, lookup_url_kwarg, not_found = CreditNote, "credit_note_id", CREDIT_NOTE_NOT_FOUND
     build = documents.credit_note_document
-
-    def get_queryset(self) -> Any:
-        return super().get_queryset().select_related("tenant", "customer", "invoice")
+    related = ("tenant", "customer", "invoice")
 
 
-class CreditNotePdfApi(CreditNoteDocumentApi):
-    """The credit note as a PDF: tenant, customer, the invoice it credits, its amount
-    and tax, its reason and memo, and how it was settled."""
-
-    fmt = documents.PDF
-    retrieve_operation_id = "credit_notes_pdf"
-
-
-class CreditNoteHtmlApi(CreditNoteDocumentApi):
-    """The credit note as a page: the same document as its PDF."""
-
-    fmt = documents.HTML
-    retrieve_operation_id = "credit_notes_html"
+INVOICE_DOCUMENTS = document_views(
+    InvoiceDocumentApi,
+    "The invoice",
+    "tenant, customer, number, dates, every line with its tier breakdown, discounts, taxes, credits and the amount due",
+)
+CREDIT_NOTE_DOCUMENTS = document_views(
+    CreditNoteDocumentApi,
+    "The credit note",
+    "tenant, customer, the invoice it credits, its amount and tax, its reason and memo, and how it was settled",
+)
 
 
 class InvoiceExportQuery(serializers.Serializer):

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -38,7 +38,6 @@ from fpdf import FPDF, TextStyle
 
 from invoices.models import CreditNote, Invoice, InvoiceLine
 from plans.money import format_money, format_quantity
-from subscriptions.models import Customer
 
 BODY_TEMPLATE = "invoices/document_body.html"
 PAGE_TEMPLATE = "invoices/document.html"
@@ -51,8 +50,7 @@ PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form
 TIER_MARK = "↳"
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """A row of the lines table: a line, or one tier of the line above it."""
 
     description: str
@@ -62,8 +60,9 @@ class Row:
     tier: bool = False
 
 
-@dataclass(frozen=True)
-class Total:
+class Total(NamedTuple):
+    """A row of the totals: a label and an amount, in bold where `strong`."""
+
     label: str
     amount: str
     strong: bool = False
@@ -134,8 +133,19 @@ class Writer:
         return Locale.parse(self.locale).language
 
 
-def _recipient(customer: Customer) -> tuple[str, ...]:
-    return tuple(text for text in (customer.name, f"Customer {customer.external_id}", customer.email) if text)
+def _document(title: str, source: Invoice | CreditNote, issued_at: datetime, write: Writer, **body: Any) -> Document:
+    """The document of an invoice or a credit note: `title` and its number, from its
+    tenant to its customer, with `body` (facts, rows, totals, notes)."""
+    customer = source.customer
+    return Document(
+        title=title,
+        number=source.number,
+        lang=write.lang,
+        issued_at=issued_at,
+        issuer=source.tenant.name,
+        recipient=tuple(text for text in (customer.name, f"Customer {customer.external_id}", customer.email) if text),
+        **body,
+    )
 
 
 def _invoice_facts(invoice: Invoice, write: Writer) -> tuple[tuple[str, str], ...]:
@@ -213,13 +223,11 @@ def invoice_document(invoice: Invoice, *, locale: str | None = None) -> Document
     credit notes, payments and the amount due."""
     write = Writer(invoice.currency, locale)
     notes = sorted(invoice.credit_notes.all(), key=lambda note: note.number)
-    return Document(
-        title="Invoice",
-        number=invoice.number,
-        lang=write.lang,
-        issued_at=invoice.issued_at,
-        issuer=invoice.tenant.name,
-        recipient=_recipient(invoice.customer),
+    return _document(
+        "Invoice",
+        invoice,
+        invoice.issued_at,
+        write,
         facts=_invoice_facts(invoice, write),
         rows=tuple(row for line in invoice.lines.all() for row in _line_rows(line, write)),
         totals=tuple(_invoice_totals(invoice, write)),
@@ -253,13 +261,11 @@ def credit_note_document(note: CreditNote, *, locale: str | None = None) -> Docu
     ]
     if note.refund_status:
         facts.append(("Refund", note.get_refund_status_display()))
-    return Document(
-        title="Credit note",
-        number=note.number,
-        lang=write.lang,
-        issued_at=note.created_at,
-        issuer=note.tenant.name,
-        recipient=_recipient(note.customer),
+    return _document(
+        "Credit note",
+        note,
+        note.created_at,
+        write,
         facts=tuple(facts),
         rows=(Row(description=f"Credit on invoice {invoice.number}", amount=write.money(note.amount - note.tax)),),
         totals=tuple(_credit_note_totals(note, write)),

@@ -66,34 +66,31 @@ INVOICE_MONEY = (
     "subtotal", "discount", "tax", "total", "credits_applied", "amount_credited", "amount_paid", "amount_due",
 )  # fmt: skip
 INVOICE_TIMES = ("period_start", "period_end", "issued_at", "due_at", "paid_at", "voided_at")
-# (column, the invoice's field it reads, how it is written), in the file's order.
-INVOICE_CELLS: tuple[tuple[str, str, Cell], ...] = (
-    ("invoice_id", "id", _plain),
-    ("invoice_number", "number", _plain),
-    ("status", "status", _plain),
-    ("billing_reason", "billing_reason", _plain),
-    ("customer_id", "customer_id", _plain),
-    ("customer_external_id", "customer__external_id", _text),
-    ("customer_name", "customer__name", _text),
-    ("subscription_id", "subscription_id", _plain),
-    ("currency", "currency", _plain),
-    *((name, name, _time) for name in INVOICE_TIMES),
-    *((name, name, _money) for name in INVOICE_MONEY),
+# Column → the field it reads, in the file's order: the invoice's, then its line's.
+INVOICE_FIELDS = {
+    "invoice_id": "id",
+    "invoice_number": "number",
+    **{name: name for name in ("status", "billing_reason", "customer_id")},
+    "customer_external_id": "customer__external_id",
+    "customer_name": "customer__name",
+    **{name: name for name in ("subscription_id", "currency", *INVOICE_TIMES, *INVOICE_MONEY)},
+}
+LINE_NAMES = (
+    "position", "kind", "description", "meter_code", "model", "quantity", "amount", "period_start", "period_end",
+)  # fmt: skip
+LINE_FIELDS = {f"line_{name.removesuffix('_code')}": f"lines__{name}" for name in LINE_NAMES}
+# How a column is written, where not as it is.
+WRITERS: dict[str, Cell] = {
+    **dict.fromkeys(("customer_external_id", "customer_name", "line_description", "line_meter"), _text),
+    **dict.fromkeys((*INVOICE_TIMES, "line_period_start", "line_period_end"), _time),
+    **dict.fromkeys((*INVOICE_MONEY, "line_amount"), _money),
+    "line_quantity": _quantity,
+}
+CELLS: tuple[tuple[str, str, Cell], ...] = tuple(
+    (column, field, WRITERS.get(column, _plain)) for column, field in {**INVOICE_FIELDS, **LINE_FIELDS}.items()
 )
-LINE_CELLS: tuple[tuple[str, str, Cell], ...] = (
-    ("line_position", "lines__position", _plain),
-    ("line_kind", "lines__kind", _plain),
-    ("line_description", "lines__description", _text),
-    ("line_meter", "lines__meter_code", _text),
-    ("line_model", "lines__model", _plain),
-    ("line_quantity", "lines__quantity", _quantity),
-    ("line_amount", "lines__amount", _money),
-    ("line_period_start", "lines__period_start", _time),
-    ("line_period_end", "lines__period_end", _time),
-)
-CELLS = (*INVOICE_CELLS, *LINE_CELLS)
-INVOICE_COLUMNS = tuple(column for column, _, _ in INVOICE_CELLS)
-LINE_COLUMNS = tuple(column for column, _, _ in LINE_CELLS)
+INVOICE_CELLS, LINE_CELLS = CELLS[: len(INVOICE_FIELDS)], CELLS[len(INVOICE_FIELDS) :]
+INVOICE_COLUMNS, LINE_COLUMNS = tuple(INVOICE_FIELDS), tuple(LINE_FIELDS)
 HEADER = (*INVOICE_COLUMNS, *LINE_COLUMNS)
 _CURRENCY = [field for _, field, _ in CELLS].index("currency")
 _FIRST_LINE_CELL = len(INVOICE_CELLS)

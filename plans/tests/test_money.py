@@ -86,30 +86,29 @@ def test_a_priced_line_is_rounded_once_to_the_currency(spec, quantity, currency,
 # Documents: amounts in the currency's format (babel), with the API's digits
 
 
+# amount, currency, locale, then the text (separated by single spaces; the text may hold
+# the no-break spaces that CLDR puts between a number and its symbol).
+FORMATTED = """
+1234.5 USD en_US $1,234.50
+-7.03 USD en_US -$7.03
+1234.5 EUR de_DE 1.234,50\xa0€
+1234.5 CHF fr_CH 1\u202f234,50\xa0CHF
+1234 JPY ja_JP ￥1,234
+12.345 KWD en_US KWD12.345
+123456.78 INR hi_IN ₹1,23,456.78
+12.50 RSD en_US RSD12.50
+1.250 IQD en_US IQD1.250
+0.000125000000 USD en_US $0.000125
+-0E-12 USD en_US $0.00
+49.000000000000 USD en_US $49.00
+123456789012345678901234567890123456.78 USD en_US $123,456,789,012,345,678,901,234,567,890,123,456.78
+"""
+
+
+# RSD and IQD: CLDR writes them without decimals; ISO 4217 (and so every amount) has 2
+# and 3. A price keeps the digits it has; zero is never negative.
 @pytest.mark.parametrize(
-    ("amount", "currency", "locale", "text"),
-    [
-        ("1234.5", "USD", "en_US", "$1,234.50"),
-        ("-7.03", "USD", "en_US", "-$7.03"),
-        ("1234.5", "EUR", "de_DE", "1.234,50\xa0€"),
-        ("1234.5", "CHF", "fr_CH", "1\u202f234,50\xa0CHF"),
-        ("1234", "JPY", "ja_JP", "￥1,234"),
-        ("12.345", "KWD", "en_US", "KWD12.345"),
-        ("123456.78", "INR", "hi_IN", "₹1,23,456.78"),
-        # CLDR writes these without decimals; ISO 4217 (and so every amount) has 2 or 3.
-        ("12.50", "RSD", "en_US", "RSD12.50"),
-        ("1.250", "IQD", "en_US", "IQD1.250"),
-        # A price keeps the digits it has; zero is never negative.
-        ("0.000125000000", "USD", "en_US", "$0.000125"),
-        ("-0E-12", "USD", "en_US", "$0.00"),
-        ("49.000000000000", "USD", "en_US", "$49.00"),
-        (
-            "123456789012345678901234567890123456.78",
-            "USD",
-            "en_US",
-            "$123,456,789,012,345,678,901,234,567,890,123,456.78",
-        ),
-    ],
+    ("amount", "currency", "locale", "text"), [row.split(" ", 3) for row in FORMATTED.split("\n") if row]
 )
 def test_format_money_writes_the_currency_as_the_locale_does_with_the_apis_digits(amount, currency, locale, text):
     assert format_money(D(amount), currency, locale) == text
