@@ -34,7 +34,6 @@ from babel.numbers import format_decimal
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from fpdf import FPDF, TextStyle
 
 from invoices.models import CreditNote, Invoice, InvoiceLine
 from plans.money import format_money, format_quantity
@@ -44,7 +43,6 @@ PAGE_TEMPLATE = "invoices/document.html"
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "DejaVuSans"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-PDF_TAG_STYLES = {"h1": TextStyle(color="#000000", font_size_pt=18, t_margin=0, b_margin=2)}
 # A page shows only what it carries: no scripts, images or requests of any kind.
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 TIER_MARK = "↳"
@@ -281,6 +279,10 @@ def document_html(document: Document) -> str:
 def document_pdf(document: Document) -> bytes:
     """The document as a PDF: the body template read by fpdf2, on A4. The same
     document gives the same bytes (dated by its issue time, not by now)."""
+    # Imported here: fpdf2 (with fontTools and Pillow) takes a second to import, which
+    # every process would pay at start-up for the few that make PDFs.
+    from fpdf import FPDF, TextStyle
+
     pdf = FPDF(format="A4")
     pdf.set_title(document.name)
     pdf.set_author(document.issuer)
@@ -289,7 +291,8 @@ def document_pdf(document: Document) -> bytes:
         pdf.add_font(FONT_FAMILY, style, str(FONTS / file))
     pdf.set_font(FONT_FAMILY, size=9)
     pdf.add_page()
-    pdf.write_html(render_to_string(BODY_TEMPLATE, {"document": document}), tag_styles=PDF_TAG_STYLES)
+    heading = TextStyle(color="#000000", font_size_pt=18, t_margin=0, b_margin=2)
+    pdf.write_html(render_to_string(BODY_TEMPLATE, {"document": document}), tag_styles={"h1": heading})
     return bytes(pdf.output())
 
 
