@@ -23,7 +23,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -40,7 +39,7 @@ from invoices.serializers import RUN_PROGRESS_FIELDS
 from plans.money import format_price
 from subscriptions.admin import CustomerAdmin as SubscriptionsCustomerAdmin
 from subscriptions.models import Customer
-from tenants.admin_mixins import ReadOnlyAdminMixin
+from tenants.admin_mixins import ReadOnlyAdminMixin, action_confirmation, apply_each
 from tenants.errors import DomainError
 from tenants.validators import CURRENCY_CODES
 
@@ -144,16 +143,14 @@ class InvoiceAdmin(DocumentAdminMixin, CreditNoteIssueMixin, ReadOnlyAdminMixin,
 
     @admin.action(description="Void selected invoices", permissions=["void"])
     def void_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        voided = 0
-        for invoice in queryset.order_by("number"):
-            try:
-                services.invoice_void(tenant=invoice.tenant_id, invoice_id=invoice.pk)
-            except DomainError as exc:  # not open (409), or gone meanwhile (404)
-                self.message_user(request, NOT_VOIDED.format(number=invoice.number, reason=exc), messages.WARNING)
-            else:
-                voided += 1
-        if voided:
-            self.message_user(request, VOIDED.format(count=voided), messages.SUCCESS)
+        apply_each(
+            self,
+            request,
+            queryset.order_by("number"),
+            lambda invoice: services.invoice_void(tenant=invoice.tenant_id, invoice_id=invoice.pk),
+            done=VOIDED,
+            refused=lambda invoice, exc: NOT_VOIDED.format(number=invoice.number, reason=exc),
+        )
 
     def has_mark_uncollectible_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("invoices.change_invoice")
@@ -165,30 +162,25 @@ class InvoiceAdmin(DocumentAdminMixin, CreditNoteIssueMixin, ReadOnlyAdminMixin,
         invoices = list(queryset.order_by("number"))
         if request.POST.get("post") != "yes":
             return self._confirm_uncollectible(request, invoices)
-        marked = 0
-        for invoice in invoices:
-            try:
-                services.invoice_mark_uncollectible(tenant=invoice.tenant_id, invoice_id=invoice.pk)
-            except DomainError as exc:  # no longer open (409), or gone meanwhile (404)
-                reason = NOT_MARKED_UNCOLLECTIBLE.format(number=invoice.number, reason=exc)
-                self.message_user(request, reason, messages.WARNING)
-            else:
-                marked += 1
-        if marked:
-            self.message_user(request, MARKED_UNCOLLECTIBLE.format(count=marked), messages.SUCCESS)
+        apply_each(
+            self,
+            request,
+            invoices,
+            lambda invoice: services.invoice_mark_uncollectible(tenant=invoice.tenant_id, invoice_id=invoice.pk),
+            done=MARKED_UNCOLLECTIBLE,
+            refused=lambda invoice, exc: NOT_MARKED_UNCOLLECTIBLE.format(number=invoice.number, reason=exc),
+        )
         return None
 
     def _confirm_uncollectible(self, request: HttpRequest, invoices: list[Invoice]) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Mark invoices uncollectible?",
-            "opts": self.model._meta,
-            "media": self.media,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "markable": [i for i in invoices if i.status == Invoice.Status.OPEN],
-            "skipped": [i for i in invoices if i.status != Invoice.Status.OPEN],
-        }
-        return TemplateResponse(request, "admin/invoices/invoice/mark_uncollectible_confirmation.html", context)
+        return action_confirmation(
+            self,
+            request,
+            template="admin/invoices/invoice/mark_uncollectible_confirmation.html",
+            title="Mark invoices uncollectible?",
+            chosen=[i for i in invoices if i.status == Invoice.Status.OPEN],
+            skipped=[i for i in invoices if i.status != Invoice.Status.OPEN],
+        )
 
 
 @admin.register(InvoiceRun)
@@ -275,7 +267,7 @@ class CustomerAdmin(SubscriptionsCustomerAdmin):
 
     fields = [*SubscriptionsCustomerAdmin.fields, "balance"]
     readonly_fields = [*SubscriptionsCustomerAdmin.readonly_fields, "balance"]
-    inlines = [BalanceTransactionInline]
+    inlines = [*SubscriptionsCustomerAdmin.inlines, BalanceTransactionInline]
     change_form_template = "admin/invoices/customer_change_form.html"
 
     def get_urls(self) -> list[URLPattern]:

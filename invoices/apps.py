@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class InvoicesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "invoices"
+
+    def ready(self) -> None:
+        from invoices.clock_step import INVOICING_STEP
+        from tenants.sandbox import advance_step_register
+
+        advance_step_register(INVOICING_STEP)  # a sandbox's advance invoices as it goes

@@ -23,16 +23,19 @@ prorates the fee and the `max`/`unique_count` charges (`Bill.proration`). The wa
 the switches, which are written with the subscriptions' state (`invoices.plan_changes`
 bills a change now). Subscriptions are locked alone, then read (`lock_rows`).
 
-Late usage: each time a subscription is invoiced, events stored since its previous
-invoice (less LATE_USAGE_MARGIN, for ingestion transactions still in flight then)
-whose timestamps fall in windows already invoiced send those windows to be counted
-again, with the charges of the window's segment; a quantity that differs from what
-the window was billed for (its usage line plus earlier late-usage lines for it)
-becomes a `late_usage` line on this invoice, worth round(price(new)) − Σ already
-billed for that window. Counting again is
-idempotent: an event seen twice (inside the margin) finds the quantity already billed
-and adds nothing. A canceled subscription has no next invoice: its late usage goes on
-an `adjustment` invoice from the next run (`bill_adjustments_batch`).
+Late usage: each invoice remembers how far usage was stored when it counted
+(`usage_seq`, from `usage_stored_through`, taken before the batch's transaction: the
+fence waits for ingestion in flight). Each time a subscription is invoiced, events of
+its customer with a greater `seq` than its last invoice's whose timestamps fall in
+windows already invoiced send those windows to be counted again, with the charges
+of the window's segment: a sequence, never a comparison of times, so a sandbox's
+clock cannot hide them. A quantity that differs
+from what the window was billed for (its usage line plus earlier late-usage lines for
+it) becomes a `late_usage` line on this invoice, worth round(price(new)) − Σ already
+billed for that window. Counting again is idempotent: an event seen twice (stored
+between the fence and the batch's count) finds the quantity already billed and adds
+nothing. A canceled subscription has no next invoice: its late usage goes on an
+`adjustment` invoice from the next run (`bill_adjustments_batch`).
 
 Totals: `invoices.totals.invoice_totals` turns the lines, the customer's tax rates
 (its own, else the tenant's defaults, none when exempt: one query per batch) and its
@@ -59,7 +62,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from billing_project.bulk import insert_rows
-from invoices.calculation import LateUsage, LineDraft, Proration, invoice_lines
+from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines
+from invoices.discounting import DiscountBook, discount_book
 from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
 from invoices.models import AMOUNT_LIMIT, WINDOW_REASONS, BalanceTransaction, Invoice, InvoiceLine
 from invoices.numbering import Series, take_numbers
@@ -80,16 +84,16 @@ from subscriptions.services import (
     subscription_updated_body,
     subscriptions_save_state,
 )
+from tenants import clock
 from tenants.errors import Conflict
 from tenants.models import TenantRef, tenant_pk
 from tenants.updates import lock_rows
-from usage.selectors import UsageWindow, usage_totals_for_period
+from usage.selectors import UsageWindow, usage_stored_through, usage_totals_for_period
 from webhooks.models import EventType
 from webhooks.services import events_publish
 
 log = structlog.get_logger(__name__)
 
-LATE_USAGE_MARGIN = timedelta(minutes=10)
 # A subscription backdated by decades still finishes in one run; the cap only stops
 # a bad anchor from looping for ever.
 MAX_PERIODS_PER_RUN = 1200
@@ -130,6 +134,11 @@ class Bill:
     def proration(self) -> Proration | None:
         """The part of its period the window covers, when it is not all of it."""
         return None if self.period is None else Proration.of_window(self.start, self.end, self.period)
+
+    @property
+    def billing_period(self) -> tuple[datetime, datetime]:
+        """The billing period the window belongs to (discounts count and cap per one)."""
+        return self.period or (self.start, self.end)
 
 
 @dataclass
@@ -273,17 +282,18 @@ def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) 
 
 
 # Invoiced windows (and meters) of these subscriptions that got events stored since the
-# subscription was last invoiced, with what they were billed so far (the usage line of
-# the window's invoice plus the late-usage lines that later invoices added for it) and
+# subscription was last invoiced (a greater seq), with what they were billed so far (the
+# usage line of the window's invoice plus the late-usage lines that later invoices added
+# for it, the usage line's part of it, and what the invoice kept after its discounts) and
 # the segment that the window belongs to (its plan prices it; its anchor and the plan's
 # interval give the period, for the proration).
 _LATE_CANDIDATES_SQL = """
-WITH w AS (SELECT * FROM unnest(%(subs)s::uuid[], %(customers)s::uuid[], %(since)s::timestamptz[])
+WITH w AS (SELECT * FROM unnest(%(subs)s::uuid[], %(customers)s::uuid[], %(since)s::bigint[])
            AS w(subscription_id, customer_id, since)),
 touched AS (
     SELECT DISTINCT i.id AS invoice_id, e.meter_id
     FROM w
-    JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.created_at > w.since
+    JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.seq > w.since
     JOIN invoices_invoice i ON i.subscription_id = w.subscription_id
          AND i.billing_reason = ANY(%(reasons)s::text[])
          AND e.timestamp >= i.period_start AND e.timestamp < i.period_end
@@ -297,13 +307,16 @@ segment AS (
          AND g.start_at <= i.period_start AND (g.end_at IS NULL OR g.end_at > i.period_start)
 )
 SELECT t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end,
-       g.plan_id, g.anchor, coalesce(sum(l.quantity), 0) AS billed, coalesce(sum(l.amount), 0) AS billed_amount
+       g.plan_id, g.anchor, coalesce(sum(l.quantity), 0) AS billed, coalesce(sum(l.amount), 0) AS billed_amount,
+       coalesce(sum(l.amount) FILTER (WHERE l.kind = 'usage'), 0) AS source_amount,
+       i.subtotal, i.discount, i.status IN ('void', 'uncollectible') AS closed
 FROM touched t
 JOIN invoices_invoice i ON i.id = t.invoice_id
 JOIN segment g ON g.invoice_id = t.invoice_id
 LEFT JOIN invoices_invoiceline l ON l.meter_id = t.meter_id
      AND ((l.invoice_id = t.invoice_id AND l.kind = 'usage') OR (l.source_invoice_id = t.invoice_id))
-GROUP BY t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end, g.plan_id, g.anchor
+GROUP BY t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end, g.plan_id, g.anchor,
+         i.subtotal, i.discount, i.status
 ORDER BY i.period_start
 """
 
@@ -328,9 +341,11 @@ class _Candidate:
     proration: Proration | None
     billed: Decimal
     billed_amount: Decimal
+    source_amount: Decimal
+    source: SourceInvoice
 
 
-def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: list[datetime]) -> list[_Candidate]:
+def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: list[int]) -> list[_Candidate]:
     """The invoiced windows of `subs` with events stored since, on a meter that the
     window's segment charges (events of other meters cost nothing)."""
     params: dict[str, Any] = {
@@ -344,12 +359,15 @@ def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: lis
     charges = charges_by_plan(tenant=tenant, plan_ids=set(plans))
     charge_of = {(plan_id, c.meter_id): c for plan_id, cs in charges.items() for c in cs}
     found = []
-    for invoice_id, sub_id, customer_id, meter_id, start, end, plan_id, anchor, billed, billed_amount in touched:
+    for invoice_id, sub_id, customer_id, meter_id, start, end, plan_id, anchor, billed, billed_amount, *src in touched:
         if (charge := charge_of.get((plan_id, meter_id))) is not None:
             _, period_start, period_end = periods.period_containing(anchor, plans[plan_id].interval, start)
             proration = Proration.of_window(start, end, (period_start, period_end))
             window = UsageWindow(customer_id, start, end)
-            found.append(_Candidate(invoice_id, sub_id, window, charge, proration, billed, billed_amount))
+            source = SourceInvoice(*src[1:])
+            found.append(
+                _Candidate(invoice_id, sub_id, window, charge, proration, billed, billed_amount, src[0], source)
+            )
     return found
 
 
@@ -357,11 +375,11 @@ def late_usage_for(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) 
     """The invoiced windows of each subscription whose quantity of a charged meter
     changed since it was billed, with what they were billed so far; each priced with
     the charges of the plan of its segment."""
-    last_invoiced = _last_invoiced_at([s.pk for s in subscriptions])
-    subs = [s for s in subscriptions if s.pk in last_invoiced]
+    counted = _counted_through([s.pk for s in subscriptions])
+    subs = [s for s in subscriptions if s.pk in counted]
     if not subs:
         return {}
-    candidates = _late_candidates(tenant, subs, [last_invoiced[s.pk] - LATE_USAGE_MARGIN for s in subs])
+    candidates = _late_candidates(tenant, subs, [counted[s.pk] for s in subs])
     if not candidates:
         return {}
     meters = list({c.charge.meter_id: c.charge.meter for c in candidates}.values())
@@ -371,19 +389,20 @@ def late_usage_for(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) 
         quantity = totals[(c.window, c.charge.meter_id)]
         if quantity != c.billed:
             late = LateUsage(
-                c.charge, c.window.start, c.window.end, c.billed, quantity, c.invoice_id, c.billed_amount, c.proration
-            )
+                c.charge, c.window.start, c.window.end, c.billed, quantity, c.invoice_id, c.billed_amount, c.proration,
+                source_amount=c.source_amount, source=c.source,
+            )  # fmt: skip
             found.setdefault(c.subscription_id, []).append(late)
     return found
 
 
-def _last_invoiced_at(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-    """When each subscription was last invoiced (its usage last counted), if ever."""
+def _counted_through(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How far usage was stored when each subscription was last invoiced, if ever."""
     rows = (
         Invoice.objects.filter(subscription_id__in=subscription_ids)
         .values("subscription_id")
         .order_by()
-        .annotate(last=Max("issued_at"))
+        .annotate(last=Max("usage_seq"))
     )
     return {r["subscription_id"]: r["last"] for r in rows}
 
@@ -394,12 +413,13 @@ _INVOICE_COLUMNS = {
     "period_end": "timestamptz", "subtotal": "numeric", "discount": "numeric", "tax": "numeric", "taxes": "jsonb",
     "total": "numeric", "credits_applied": "numeric", "amount_credited": "numeric",
     "amount_paid": "numeric", "amount_due": "numeric", "issued_at": "timestamptz", "due_at": "timestamptz",
-    "paid_at": "timestamptz", "voided_at": "timestamptz", "created_at": "timestamptz",
+    "paid_at": "timestamptz", "voided_at": "timestamptz", "usage_seq": "bigint", "created_at": "timestamptz",
 }  # fmt: skip
 _LINE_COLUMNS = {
     "tenant_id": "uuid", "invoice_id": "uuid", "position": "smallint", "kind": "text", "description": "text",
     "meter_id": "uuid", "meter_code": "text", "model": "text", "quantity": "numeric", "amount": "numeric",
     "tiers": "jsonb", "period_start": "timestamptz", "period_end": "timestamptz", "source_invoice_id": "uuid",
+    "discount_id": "uuid",
 }  # fmt: skip
 
 
@@ -410,6 +430,7 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
         "description": draft.description[:300], "meter_id": draft.meter_id, "meter_code": draft.meter_code,
         "model": draft.model, "quantity": draft.quantity, "amount": draft.amount, "tiers": draft.tiers,
         "period_start": draft.period_start, "period_end": draft.period_end, "source_invoice_id": draft.source_invoice_id,
+        "discount_id": draft.discount_id,
     }  # fmt: skip
 
 
@@ -423,7 +444,7 @@ def build_invoice(*, tenant: TenantRef, bill: Bill, number: str, now: datetime, 
         discount=totals.discount, tax=totals.tax, taxes=frozen_taxes(totals, currency), total=totals.total,
         credits_applied=totals.credits_applied, amount_credited=Decimal(0), amount_paid=Decimal(0), amount_due=due,
         issued_at=now, due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), paid_at=None if due > 0 else now,
-        created_at=now,
+        created_at=clock.real_now(),
     )  # fmt: skip
 
 
@@ -441,15 +462,25 @@ def frozen_taxes(totals: Totals, currency: str) -> list[dict[str, str]]:
     ]
 
 
-def bill_totals(bill: Bill, *, balance: Decimal, tax_rates: Sequence[TaxRateSpec]) -> Totals:
-    """The amounts of a priced bill (the run, a cancellation and the preview alike)."""
-    return invoice_totals(
-        bill.lines,
+def bill_totals(
+    bill: Bill, *, balance: Decimal, tax_rates: Sequence[TaxRateSpec], discounts: DiscountBook | None = None
+) -> Totals:
+    """The amounts of a priced bill (the run, a cancellation and the preview alike),
+    with what the customer's `discounts` take off it, booked in them and added to the
+    bill as its `discount` lines."""
+    charges = [line for line in bill.lines if line.kind != InvoiceLine.Kind.DISCOUNT]
+    offers = discounts.offers(bill) if discounts is not None else []
+    totals = invoice_totals(
+        charges,
         currency=bill.plan.currency,
         balance=balance,
+        discounts=[offer.off for offer in offers],
         tax_rates=tax_rates,
         credit_purchase=bill.reason == Reason.CREDIT_PURCHASE,
     )
+    if discounts is not None:
+        bill.lines = [*charges, *discounts.use(bill, offers, totals.discounts)]
+    return totals
 
 
 def _body(invoice: Invoice, bill: Bill) -> Callable[[], dict[str, Any]]:
@@ -516,34 +547,45 @@ def finalize_bills(
     now: datetime,
     balances: dict[tuple[uuid.UUID, str], Decimal],
     rates: dict[uuid.UUID, list[TaxRateSpec]],
+    discounts: DiscountBook,
 ) -> list[tuple[Invoice, Totals]]:
     """The finalized invoices of priced bills with their amounts, in order, stored
     nowhere: each one uses the customer's balance as the ones before it left it
-    (`balances` is updated). The run, a cancellation, a plan change and their
-    previews all make their invoices here."""
+    (`balances` is updated), and its discounts as the ones before it left them
+    (`discounts` books what each takes). The run, a cancellation, a plan change and
+    their previews all make their invoices here."""
     made = []
     for bill, number in zip(bills, numbers, strict=True):
         key = (bill.subscription.customer_id, bill.plan.currency)
         totals = bill_totals(
-            bill, balance=balances.get(key, Decimal(0)), tax_rates=rates.get(bill.subscription.customer_id, [])
+            bill,
+            balance=balances.get(key, Decimal(0)),
+            tax_rates=rates.get(bill.subscription.customer_id, []),
+            discounts=discounts,
         )
         balances[key] = balances.get(key, Decimal(0)) + totals.balance_change
         made.append((build_invoice(tenant=tenant, bill=bill, number=number, now=now, totals=totals), totals))
     return made
 
 
-def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -> list[Invoice]:
+def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime, usage_seq: int) -> list[Invoice]:
     """Store the priced bills as finalized invoices with their lines and balance
     entries, and publish `invoice.finalized` for each. Runs inside the caller's
-    transaction."""
+    transaction; `usage_seq` is how far usage was stored when the bills counted it."""
     if not bills:
         return []
     tenant_id = tenant_pk(tenant)
+    # The discounts' locks before the customers' (the order every writer takes them in).
+    discounts = discount_book(tenant=tenant_id, bills=bills, now=now, lock=True)
     balances = customer_balances(tenant=tenant_id, bills=bills)
     rates = tax_rates_for_customers(tenant=tenant_id, customer_ids={b.subscription.customer_id for b in bills})
     numbers = take_numbers(tenant_id, Series.INVOICE, len(bills))
-    made = finalize_bills(tenant=tenant_id, bills=bills, numbers=numbers, now=now, balances=balances, rates=rates)
+    made = finalize_bills(
+        tenant=tenant_id, bills=bills, numbers=numbers, now=now, balances=balances, rates=rates, discounts=discounts
+    )
     invoices = [invoice for invoice, _ in made]
+    for invoice in invoices:
+        invoice.usage_seq = usage_seq
     ledger = [row for invoice, totals in made for row in _ledger_rows(invoice, totals)]
     lines = [
         line_row(tenant_id, inv.id, i, d) for inv, b in zip(invoices, bills, strict=True) for i, d in enumerate(b.lines)
@@ -553,6 +595,7 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime) -
     )
     insert_rows(InvoiceLine._meta.db_table, _LINE_COLUMNS, lines)
     BalanceTransaction.objects.bulk_create(ledger)
+    discounts.save(tenant=tenant_id)
     events_publish(
         tenant=tenant_id,
         events=[(EventType.INVOICE_FINALIZED, _body(inv, b)) for inv, b in zip(invoices, bills, strict=True)],
@@ -614,6 +657,7 @@ def bill_due_batch(
 ) -> BatchOutcome | None:
     """Bill one batch of due subscriptions in one transaction; None when none is left.
     Subscriptions in `skip` (failed earlier in the run) are not taken again."""
+    counted = usage_stored_through(tenant=tenant)  # before the batch's transaction: the fence is brief
     with transaction.atomic():
         due = subscription_list_due(tenant=tenant, as_of=as_of).exclude(pk__in=list(skip))
         ids = lock_rows(due[:batch_size], skip_locked=True)
@@ -626,7 +670,7 @@ def bill_due_batch(
         bills = [bill for sub in subs for bill in advance(sub, as_of, walk)]
         price_bills(tenant=tenant, bills=bills)
         bills, walk, failures = _drop_failed(bills, walk, states)
-        invoices = write_invoices(tenant=tenant, bills=bills, now=now)
+        invoices = write_invoices(tenant=tenant, bills=bills, now=now, usage_seq=counted)
         failed = {f["subscription_id"] for f in failures}
         subscriptions_save_state(tenant=tenant, subscriptions=[s for s in subs if str(s.pk) not in failed])
         subscription_segments_switch(tenant=tenant, switches=[switch for _, switch in walk.switches])
@@ -635,22 +679,22 @@ def bill_due_batch(
 
 
 # Canceled subscriptions whose customer has events stored since the subscription was
-# last invoiced: their late usage has no next invoice to go on. An index probe each
-# (usage_cust_created_idx), after the id cursor so that a run pages through them once.
+# last invoiced (a greater seq): their late usage has no next invoice to go on. An index
+# probe each (usage_cust_seq_idx), after the id cursor so that a run pages through them once.
 _ADJUSTMENT_CANDIDATES_SQL = """
 SELECT s.id FROM subscriptions_subscription s
-JOIN LATERAL (SELECT max(i.issued_at) AS last FROM invoices_invoice i WHERE i.subscription_id = s.id) li
+JOIN LATERAL (SELECT max(i.usage_seq) AS last FROM invoices_invoice i WHERE i.subscription_id = s.id) li
      ON li.last IS NOT NULL
 WHERE s.tenant_id = %(tenant)s AND s.status = 'canceled' AND s.id > %(after)s
   AND EXISTS (SELECT 1 FROM usage_usageevent e WHERE e.tenant_id = s.tenant_id AND e.customer_id = s.customer_id
-              AND e.created_at > li.last - %(margin)s)
+              AND e.seq > li.last)
 ORDER BY s.id
 LIMIT %(limit)s
 """
 
 
 def _adjustment_candidates(tenant_id: uuid.UUID, after: uuid.UUID, limit: int) -> list[uuid.UUID]:
-    params: dict[str, Any] = {"tenant": tenant_id, "after": after, "margin": LATE_USAGE_MARGIN, "limit": limit}
+    params: dict[str, Any] = {"tenant": tenant_id, "after": after, "limit": limit}
     with connection.cursor() as cursor:
         cursor.execute(_ADJUSTMENT_CANDIDATES_SQL, params)
         return [row[0] for row in cursor.fetchall()]
@@ -677,6 +721,7 @@ def bill_adjustments_batch(
     """Bill the late usage of one batch of canceled subscriptions (ids after `after`)
     on adjustment invoices; returns the outcome and the cursor, None when done."""
     tenant_id = tenant_pk(tenant)
+    counted = usage_stored_through(tenant=tenant_id)  # before the batch's transaction: the fence is brief
     with transaction.atomic():
         ids = _adjustment_candidates(tenant_id, after, batch_size)
         if not ids:
@@ -689,7 +734,7 @@ def bill_adjustments_batch(
         bills = adjustment_bills(tenant=tenant_id, subscriptions=subs)
         price_bills(tenant=tenant_id, bills=bills, late=False)
         bills, _, failures = _drop_failed(bills, Walk(), {s.pk: {} for s in subs})
-        invoices = write_invoices(tenant=tenant_id, bills=bills, now=now)
+        invoices = write_invoices(tenant=tenant_id, bills=bills, now=now, usage_seq=counted)
     return BatchOutcome(subscriptions=len(subs), invoices=invoices, failures=failures), ids[-1]
 
 
@@ -727,10 +772,11 @@ def commit_subscription(
 ) -> list[Invoice]:
     """Price and write the bills of one subscription walked forward in memory (by a
     cancellation or a plan change), then its state, plan history and events."""
+    counted = usage_stored_through(tenant=tenant)  # in the caller's (short) transaction
     price_bills(tenant=tenant, bills=bills)
     if failed := [b for b in bills if b.error]:
         raise BillingFailed(failed[0].error)
-    invoices = write_invoices(tenant=tenant, bills=bills, now=now)
+    invoices = write_invoices(tenant=tenant, bills=bills, now=now, usage_seq=counted)
     subscription.save(update_fields=[*SUBSCRIPTION_STATE_FIELDS, "cancel_at_period_end"])
     subscription_segments_switch(tenant=tenant, switches=[switch for _, switch in walk.switches])
     publish_subscription_events(tenant_pk(tenant), walk)
@@ -752,19 +798,23 @@ def upcoming_bill(sub: Subscription, walk: Walk) -> Bill | None:
 
 def preview_invoices(*, tenant: TenantRef, bills: Sequence[Bill], issued_at: Sequence[datetime]) -> list[Invoice]:
     """The invoices that writing `bills` one after the other (each at its `issued_at`)
-    would make, with the run's own pricing and totals, each using the balance as the
-    ones before it left it; nothing is stored, locked or numbered. Raises BillingFailed
+    would make, with the run's own pricing and totals, each using the balance and the
+    discounts as the ones before it left them; nothing is stored, locked or numbered
+    (and no discount used). Raises BillingFailed
     when one cannot be billed."""
+    if not bills:
+        return []
     price_bills(tenant=tenant, bills=bills)
     if failed := [b for b in bills if b.error]:
         raise BillingFailed(failed[0].error)
     balances = customer_balances(tenant=tenant, bills=bills, lock=False)
     rates = tax_rates_for_customers(tenant=tenant, customer_ids={b.subscription.customer_id for b in bills})
+    discounts = discount_book(tenant=tenant, bills=bills, now=max(issued_at), lock=False)
     return [
         invoice
         for bill, at in zip(bills, issued_at, strict=True)
         for invoice, _ in finalize_bills(
-            tenant=tenant, bills=[bill], numbers=[""], now=at, balances=balances, rates=rates
+            tenant=tenant, bills=[bill], numbers=[""], now=at, balances=balances, rates=rates, discounts=discounts
         )
     ]
 

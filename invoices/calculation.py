@@ -34,6 +34,26 @@ class LineDraft:
     period_start: datetime | None = None
     period_end: datetime | None = None
     source_invoice_id: uuid.UUID | None = None
+    discount_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class SourceInvoice:
+    """What a delta needs of the invoice that billed its window: its amounts, for the
+    share of the price it kept after its discounts, and whether it was written off."""
+
+    subtotal: Decimal = Decimal(0)
+    discount: Decimal = Decimal(0)
+    closed: bool = False  # void or uncollectible
+
+    def kept(self) -> tuple[Decimal, Decimal]:
+        """(subtotal − discount) / subtotal as a fraction, from 0 to 1: the share of a
+        price its discounts left (1 without discounts)."""
+        if self.discount <= 0:
+            return Decimal(1), Decimal(1)
+        if self.subtotal <= self.discount:
+            return Decimal(0), Decimal(1)
+        return self.subtotal - self.discount, self.subtotal
 
 
 @dataclass(frozen=True)
@@ -57,8 +77,9 @@ class Proration:
 class LateUsage:
     """An earlier, invoiced window whose quantity of one meter grew (or shrank) since:
     what it was billed for so far (its usage line plus earlier late-usage lines), in
-    quantity and in money, and its quantity now. `charge` is the one of the plan of
-    the window's segment; `proration` the part of its period the window covers."""
+    quantity and in money (`source_amount` of it on the usage line), and its quantity
+    now. `charge` is the one of the plan of the window's segment; `proration` the part
+    of its period the window covers; `source` what its invoice kept after discounts."""
 
     charge: Charge
     period_start: datetime
@@ -68,6 +89,8 @@ class LateUsage:
     source_invoice_id: uuid.UUID | None = None
     billed_amount: Decimal = Decimal(0)
     proration: Proration | None = None
+    source_amount: Decimal = Decimal(0)
+    source: SourceInvoice = SourceInvoice()
 
 
 # A segment shorter than its period pays this part of these charges (seats held for
@@ -141,9 +164,24 @@ def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
     many small late pieces never round to more than the whole (4 late units at 0.005
     arriving one at a time bill 0.01, 0.00, 0.01, 0.00: 0.02 in all, as the whole).
     The price is the one the window's usage line had: its segment's charge, prorated
-    as the window was."""
-    price = calculate(late.charge.to_spec(), late.quantity).amount
-    delta = _money(price, currency, _charge_proration(late.charge, late.proration)) - late.billed_amount
+    as the window was.
+
+    Deltas keep their source's price: the window's invoice kept k = (subtotal −
+    discount) / subtotal of its prices, so the delta is taken at k, cumulatively:
+    round(round(price(new)) × k) − round(usage line × k) − Σ earlier late lines (at k
+    already). Without discounts k = 1 and this is the formula above. A negative delta
+    of a window whose invoice is void or uncollectible is 0 (its debt was never paid)."""
+    part, whole = late.source.kept()
+    price = _money(
+        calculate(late.charge.to_spec(), late.quantity).amount, currency, _charge_proration(late.charge, late.proration)
+    )
+    delta = (
+        prorate_money(price, part, whole, currency)
+        - prorate_money(late.source_amount, part, whole, currency)
+        - (late.billed_amount - late.source_amount)
+    )
+    if late.source.closed:
+        delta = max(delta, Decimal(0))
     return LineDraft(
         kind="late_usage",
         description=(

@@ -4,6 +4,7 @@ not JSON; their errors are the JSON envelope of every route."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -64,10 +65,10 @@ class DocumentApi(DetailApi):
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related(*self.related).prefetch_related(*self.prefetched)
 
-    def render(self, obj: Any) -> HttpResponse:
+    def get(self, request: Request, tenant_id: uuid.UUID, **kwargs: Any) -> HttpResponse:
         if self.fmt is None:
             raise TypeError(f"{type(self).__name__} has no fmt")
-        return documents.document_response(type(self).build(obj), self.fmt)
+        return documents.document_response(type(self).build(self.get_object()), self.fmt)
 
 
 def document_views(base: type[DocumentApi], subject: str, holds: str) -> dict[str, type[DocumentApi]]:

@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from plans.models import Meter
-from subscriptions.models import Customer, Subscription
+from subscriptions.models import Customer, Discount, Subscription
 from tenants.models import Tenant, TenantOwnedModel
 
 # Wide enough for any accepted usage times any accepted price: an event's value is
@@ -109,6 +109,11 @@ class Invoice(TenantOwnedModel):
     due_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
+    usage_seq = models.BigIntegerField(
+        default=0,
+        editable=False,
+        help_text="How far usage was stored when this invoice counted it (usage.models, seq): later events are late",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -155,16 +160,32 @@ class Invoice(TenantOwnedModel):
         return self.amount_due + self.amount_paid
 
 
+def _line_reference(to: type[models.Model], related_name: str, help_text: str) -> models.ForeignKey:
+    """A key that some kinds of lines carry (the partial indexes below serve them)."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        help_text=help_text,
+    )
+
+
 class InvoiceLine(TenantOwnedModel):
     """One line of an invoice. Usage lines keep the meter, the charge model, the
     quantity and the tier breakdown they were priced with; late-usage lines also keep
-    the earlier period they correct."""
+    the earlier period they correct. A discount line (negative) names the discount it
+    comes from and the billing period it counts in (`period_start`, `period_end`):
+    the discount's use is read from these lines."""
 
     class Kind(models.TextChoices):
         FLAT_FEE = "flat_fee", "Flat fee"
         USAGE = "usage", "Usage"
         LATE_USAGE = "late_usage", "Late usage"
         PRORATION = "proration", "Proration"
+        DISCOUNT = "discount", "Discount"
 
     id = models.BigAutoField(primary_key=True)
     # Lines are read by invoice (the unique (invoice, position) index) or, for late usage,
@@ -180,17 +201,14 @@ class InvoiceLine(TenantOwnedModel):
     quantity = quantity_field()
     amount = money_field()
     tiers = models.JSONField(default=list, blank=True)
-    period_start = models.DateTimeField(null=True, blank=True, help_text="Late usage: the period it belongs to")
-    period_end = models.DateTimeField(null=True, blank=True)
-    source_invoice = models.ForeignKey(
-        Invoice,
+    period_start = models.DateTimeField(
         null=True,
         blank=True,
-        db_index=False,
-        on_delete=models.PROTECT,
-        related_name="late_lines",
-        help_text="Late usage: the earlier invoice whose period it corrects",
+        help_text="Late usage: the period it belongs to; discount: the billing period it counts in",
     )
+    period_end = models.DateTimeField(null=True, blank=True)
+    source_invoice = _line_reference(Invoice, "late_lines", "Late usage: the earlier invoice whose period it corrects")
+    discount = _line_reference(Discount, "lines", "Discount lines: the discount it applies")
 
     class Meta:
         ordering = ["invoice", "position"]
@@ -198,7 +216,13 @@ class InvoiceLine(TenantOwnedModel):
         indexes = [
             models.Index(
                 fields=["source_invoice"], condition=Q(source_invoice__isnull=False), name="invoice_line_source_idx"
-            )
+            ),
+            # What a discount already took off in a billing period (the amount_off cap).
+            models.Index(
+                fields=["discount", "period_start"],
+                condition=Q(discount__isnull=False),
+                name="invoice_line_discount_idx",
+            ),
         ]
 
     def __str__(self) -> str:

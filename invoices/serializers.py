@@ -38,6 +38,10 @@ class InvoiceLineOutput(serializers.Serializer):
     tiers = InvoiceTierOutput(many=True, required=False)
     period_start = serializers.DateTimeField(allow_null=True, required=False)
     period_end = serializers.DateTimeField(allow_null=True, required=False)
+    discount_id = serializers.UUIDField(
+        required=False,
+        help_text="Discount lines: the customer's discount it applies (its description names the coupon)",
+    )
 
 
 class InvoiceTaxOutput(serializers.Serializer):
@@ -92,6 +96,8 @@ def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:
         body.update(meter=line.meter_code, model=line.model, tiers=line.tiers)
     if line.kind == InvoiceLine.Kind.LATE_USAGE:
         body.update(period_start=format_time(line.period_start), period_end=format_time(line.period_end))
+    if line.kind == InvoiceLine.Kind.DISCOUNT:
+        body.update(discount_id=str(line.discount_id))
     return body
 
 

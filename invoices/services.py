@@ -309,10 +309,10 @@ class InvoicePreview:
 
 def invoice_preview(*, tenant: TenantRef, subscription: Subscription) -> InvoicePreview:
     """The invoice the current period will produce at its end: the fee in full (or the
-    current segment's proration after a plan change), the usage stored so far and late
-    usage of earlier periods, priced by the run's own code; nothing is stored and no
-    number is taken. During a trial it is the first billed period's invoice (the trial
-    itself is free)."""
+    current segment's proration after a plan change), the usage stored so far, late
+    usage of earlier periods and the discounts that would apply, priced by the run's
+    own code; nothing is stored, no number is taken and no discount is used. During a
+    trial it is the first billed period's invoice (the trial itself is free)."""
     sub = Subscription.objects.select_related("plan", "pending_plan").get(pk=subscription.pk)
     bill = billing.upcoming_bill(sub, billing.Walk.of(tenant, [sub]))
     if bill is None:

@@ -109,7 +109,7 @@ class TenantRevenueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def _revenue_context(self, tenant: TenantRevenue) -> dict[str, Any]:
         report = selectors.mrr_for_tenant(tenant=tenant)
-        start, end = selectors.revenue_range_default(clock.now(tenant))
+        start, end = selectors.revenue_range_default(clock.now(tenant, reading=True))
         revenue = selectors.revenue_by_month(tenant=tenant, start=start, end=end)
         charted = {row.currency for row in revenue}
         # A currency with subscriptions but nothing invoiced yet still gets its (empty) chart.

@@ -91,7 +91,7 @@ class MetricsRevenueApi(TenantScopedApi):
         responses={200: Output},
     )
     def get(self, request: Request, tenant_id: str) -> Response:
-        start, end = _range(request, now=clock.now(self.tenant_id))
+        start, end = _range(request, now=clock.now(self.tenant_id, reading=True))
         currencies = selectors.revenue_by_month(tenant=self.tenant_id, start=start, end=end)
         return Response(
             {

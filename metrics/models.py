@@ -1,8 +1,9 @@
 """Revenue metrics: the materialized view of MRR per tenant and currency, when it was
 last refreshed, and the support staff's per-tenant revenue page.
 
-`metrics_revenue` is created by raw SQL in migration 0001 and again, wider, in invoices 0004;
-`RevenueSnapshot` only reads it. What counts, exactly, is in docs/metrics.md.
+`metrics_revenue` is created by raw SQL in migration 0001, again, wider, in invoices
+0004, and with `committed_mrr` net of discounts in metrics 0002; `RevenueSnapshot`
+only reads it. What counts, exactly, is in docs/metrics.md.
 """
 
 from __future__ import annotations

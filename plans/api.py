@@ -26,6 +26,7 @@ from plans.pricing import (
     PricingModel,
     TierSpec,
 )
+from plans.serializers import CatalogEntryInput, PriceOutput
 from plans.services import PLAN_PRICES_IMMUTABLE, ChargeDraft
 from tenants.fields import StrictDecimalField, StrictIntegerField
 from tenants.inputs import CurrencyField, JsonInput
@@ -59,19 +60,6 @@ class PriceInput(StrictDecimalField):
         )
 
 
-@extend_schema_field({"type": "string", "format": "decimal", "example": "0.10"})
-class PriceOutput(serializers.Field):
-    """A price of the object's currency as a decimal string ("49.00", "0.002")."""
-
-    def __init__(self, attr: str, **kwargs: Any) -> None:
-        self.attr = attr
-        super().__init__(source="*", read_only=True, **kwargs)
-
-    def to_representation(self, value: Any) -> str | None:
-        amount = getattr(value, self.attr)
-        return None if amount is None else format_price(amount, value.currency)
-
-
 # -- meters -------------------------------------------------------------------------
 
 
@@ -92,9 +80,7 @@ class MeterListCreateApi(ListCreateApi):
     filterset_class = MeterFilterSet
 
     @extend_schema_serializer(component_name="MeterCreateInput")
-    class Input(JsonInput):
-        code = serializers.SlugField(max_length=100)
-        name = serializers.CharField(max_length=200)
+    class Input(CatalogEntryInput):
         aggregation = serializers.ChoiceField(choices=Meter.Aggregation.choices)
         property = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
 
@@ -221,9 +207,7 @@ class PlanListCreateApi(PlanApi, ListCreateApi):
     filterset_class = PlanFilterSet
 
     @extend_schema_serializer(component_name="PlanCreateInput")
-    class Input(JsonInput):
-        code = serializers.SlugField(max_length=100)
-        name = serializers.CharField(max_length=200)
+    class Input(CatalogEntryInput):
         description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
         currency = CurrencyField(required=False, help_text="ISO 4217; the tenant's default if omitted")
         interval = serializers.ChoiceField(choices=Plan.Interval.choices)

@@ -1,22 +1,18 @@
-"""List filters of the catalog: `?code=`, `?aggregation=`, `?active=`, `?currency=`, `?interval=`."""
+"""List filters of the catalog: `?code=`, `?aggregation=`, `?active=`, `?currency=`, `?interval=`, `?duration=`."""
 
-from plans.models import Meter, Plan, TaxRate
+from django.db.models import Model
+
+from plans.models import Coupon, Meter, Plan, TaxRate
 from tenants.filtersets import StrictFilterSet
 
 
-class MeterFilterSet(StrictFilterSet):
-    class Meta:
-        model = Meter
-        fields = ["code", "aggregation"]
+def exact_filterset(model: type[Model], *fields: str) -> type[StrictFilterSet]:
+    """`<Model>FilterSet`: exact filters on `fields` of `model`."""
+    meta = type("Meta", (), {"model": model, "fields": list(fields)})
+    return type(f"{model.__name__}FilterSet", (StrictFilterSet,), {"Meta": meta, "__module__": __name__})
 
 
-class PlanFilterSet(StrictFilterSet):
-    class Meta:
-        model = Plan
-        fields = ["code", "active", "currency", "interval"]
-
-
-class TaxRateFilterSet(StrictFilterSet):
-    class Meta:
-        model = TaxRate
-        fields = ["code", "active"]
+MeterFilterSet = exact_filterset(Meter, "code", "aggregation")
+PlanFilterSet = exact_filterset(Plan, "code", "active", "currency", "interval")
+TaxRateFilterSet = exact_filterset(TaxRate, "code", "active")
+CouponFilterSet = exact_filterset(Coupon, "code", "active", "duration")

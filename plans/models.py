@@ -1,5 +1,5 @@
-"""The catalog: meters (how usage adds up), plans (what it costs) and tax rates (what
-is added on top).
+"""The catalog: meters (how usage adds up), plans (what it costs), tax rates (what
+is added on top) and coupons (what is taken off).
 
 Prices are immutable once a plan exists: a price change is a new plan, so invoices of
 past periods can always be explained by the plan they were computed from. Services in
@@ -13,11 +13,13 @@ import uuid
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from plans.money import format_price, format_quantity
 from plans.pricing import ChargeSpec, PricingModel, TierSpec
 from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX, TaxRateSpec
 from tenants.models import TenantOwnedModel
@@ -38,8 +40,8 @@ def money_field(**kwargs: Any) -> models.DecimalField:
 
 
 class CatalogEntry(TenantOwnedModel):
-    """What the catalog holds (meters, plans, tax rates): each has a `code`, unique in
-    the tenant, that the API and other rows name it by; listed newest first."""
+    """What the catalog holds (meters, plans, tax rates, coupons): each has a `code`,
+    unique in the tenant, that the API and other rows name it by; listed newest first."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -324,3 +326,89 @@ class DefaultTaxRate(TaxRateListEntry):
     class Meta:
         ordering = ["tenant", "position"]
         constraints = list_entry_constraints("tenant", "plans_defaulttaxrate")
+
+
+class Coupon(CatalogEntry):
+    """A discount the tenant offers, redeemed by attaching it to a customer (or to one
+    of its subscriptions) as a `subscriptions.Discount`.
+
+    Exactly one of `percent_off` (0 < p ≤ 100) and `amount_off` (> 0, in `currency`);
+    `duration` says for how long an attached discount applies: `once` (one invoice, or
+    for an amount until it is used up), `repeating` (`duration_in_periods` billing
+    periods) or `forever`. `plan_ids` (empty: every plan) limits the invoices it
+    applies to; `max_redemptions` and `redeem_by` limit how often and until when it
+    can be attached (`times_redeemed` counts the attachments). Only `name` and
+    `active` change once it exists (an inactive coupon takes no new redemptions;
+    discounts already attached keep applying).
+    """
+
+    class Duration(models.TextChoices):
+        ONCE = "once", "Once"
+        REPEATING = "repeating", "Repeating"
+        FOREVER = "forever", "Forever"
+
+    # What the coupon gives and to whom: fixed once it exists.
+    TERMS = (
+        "code", "percent_off", "amount_off", "currency", "duration", "duration_in_periods", "max_redemptions",
+        "redeem_by", "plan_ids",
+    )  # fmt: skip
+
+    code = models.SlugField(max_length=100, help_text="Unique in the tenant; discounts are attached by it")
+    name = models.CharField(max_length=200, help_text="Shown on the invoices' discount lines")
+    percent_off = models.DecimalField(
+        max_digits=3 + PERCENTAGE_DECIMAL_PLACES,  # like a tax rate's
+        decimal_places=PERCENTAGE_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        help_text="Above 0, at most 100; or amount_off",
+    )
+    amount_off = money_field(null=True, blank=True, help_text="Above 0, in currency; or percent_off")
+    currency = models.CharField(
+        max_length=3, blank=True, default="", validators=[validate_currency_code], help_text="amount_off's"
+    )
+    duration = models.CharField(max_length=10, choices=Duration.choices)
+    duration_in_periods = models.PositiveIntegerField(null=True, blank=True, help_text="repeating: how many periods")
+    max_redemptions = models.PositiveIntegerField(null=True, blank=True, help_text="Null: no limit")
+    times_redeemed = models.PositiveIntegerField(default=0, help_text="How many discounts were attached from it")
+    redeem_by = models.DateTimeField(null=True, blank=True, help_text="Business time after which it cannot be attached")
+    plan_ids = ArrayField(
+        models.UUIDField(), default=list, blank=True, help_text="Plans whose invoices it discounts; empty: every plan"
+    )
+    active = models.BooleanField(default=True, help_text="Inactive coupons take no new redemptions")
+
+    class Meta(CatalogEntry.Meta):
+        constraints = [
+            *CatalogEntry.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(percent_off__gt=0, percent_off__lte=100, amount_off__isnull=True, currency="")
+                | Q(percent_off__isnull=True, amount_off__gt=0) & ~Q(currency=""),
+                name="plans_coupon_percent_or_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration="repeating", duration_in_periods__gte=1)
+                | Q(duration__in=["once", "forever"], duration_in_periods__isnull=True),
+                name="plans_coupon_duration_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_redemptions__isnull=True)
+                | Q(max_redemptions__gte=1, times_redeemed__lte=models.F("max_redemptions")),
+                name="plans_coupon_redemptions_within_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def applies_to_plan(self, plan_id: uuid.UUID) -> bool:
+        return not self.plan_ids or plan_id in self.plan_ids
+
+    @property
+    def currency_or_none(self) -> str | None:
+        return self.currency or None
+
+    @property
+    def off(self) -> str:
+        """What it takes off: "20 %", "10.00 USD"."""
+        if self.amount_off is None:
+            return f"{format_quantity(self.percent_off or Decimal(0))} %"
+        return f"{format_price(self.amount_off, self.currency)} {self.currency}"

@@ -57,7 +57,8 @@ def quantize_money(amount: Decimal, currency: str) -> Decimal:
 
 def prorate_money(amount: Decimal, part: int | Decimal, whole: int | Decimal, currency: str) -> Decimal:
     """`amount` × part / whole, rounded once to the minor unit (half up): a prorated
-    fee (parts of a period), or a credit note's share of its invoice's tax.
+    fee (parts of a period), a credit note's share of its invoice's tax, or a late
+    delta at the share of its price its source invoice kept after discounts.
 
     The fraction itself is never rounded (API.md: proration by microseconds), so a
     large fee is not off by the fraction's rounding: 99,999.00 for 1 of 3 parts is

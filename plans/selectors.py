@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
-from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
+from plans.models import Charge, Coupon, DefaultTaxRate, Meter, Plan, TaxRate
 from tenants.models import TenantRef
 
 
@@ -72,3 +72,11 @@ def tenant_default_tax_rates(*, tenant: TenantRef) -> list[TaxRate]:
     """The tenant's default tax rates, in order."""
     links = DefaultTaxRate.objects.for_tenant(tenant).select_related("tax_rate").order_by("position")
     return [link.tax_rate for link in links]
+
+
+def coupon_list(*, tenant: TenantRef) -> QuerySet[Coupon]:
+    return Coupon.objects.for_tenant(tenant).order_by("-created_at")
+
+
+def coupon_get_by_code(*, tenant: TenantRef, code: str) -> Coupon | None:
+    return Coupon.objects.for_tenant(tenant).filter(code=code).first()

@@ -63,7 +63,7 @@ class ChargeDraft:
     spec: ChargeSpec
 
 
-def _violates(exc: IntegrityError, constraint: str) -> bool:
+def violates(exc: IntegrityError, constraint: str) -> bool:
     diag = getattr(exc.__cause__, "diag", None)
     return getattr(diag, "constraint_name", None) == constraint
 
@@ -106,7 +106,7 @@ def meter_create(*, tenant: TenantRef, code: str, name: str, aggregation: str, p
                 tenant_id=tenant_pk(tenant), code=code, name=name, aggregation=aggregation, property=property
             )
     except IntegrityError as exc:
-        if _violates(exc, "plans_meter_unique_code"):
+        if violates(exc, "plans_meter_unique_code"):
             raise Conflict(METER_CODE_TAKEN, code="meter_code_taken") from exc
         raise
 
@@ -188,7 +188,7 @@ def plan_create(
                 for position, draft in enumerate(charges)
             )
     except IntegrityError as exc:
-        if _violates(exc, "plans_plan_unique_code"):
+        if violates(exc, "plans_plan_unique_code"):
             raise Conflict(PLAN_CODE_TAKEN, code="plan_code_taken") from exc
         raise
     return selectors.plan_list(tenant=tenant).get(pk=plan.pk)
@@ -217,7 +217,7 @@ def tax_rate_create(*, tenant: TenantRef, code: str, name: str, percentage: Deci
         with transaction.atomic():
             return TaxRate.objects.create(tenant_id=tenant_pk(tenant), code=code, name=name, percentage=percentage)
     except IntegrityError as exc:
-        if _violates(exc, "plans_taxrate_unique_code"):
+        if violates(exc, "plans_taxrate_unique_code"):
             raise Conflict(TAX_RATE_CODE_TAKEN, code="tax_rate_code_taken") from exc
         raise
 

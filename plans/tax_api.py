@@ -8,10 +8,9 @@ as sign-up does (`tenants.serializers.TenantOutput`) plus `default_tax_rates`.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,9 +18,7 @@ from rest_framework.response import Response
 from plans import selectors, services
 from plans.filtersets import TaxRateFilterSet
 from plans.models import TaxRate
-from plans.money import format_quantity
-from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX
-from tenants.fields import StrictDecimalField
+from plans.serializers import CatalogEntryInput, CatalogEntryPatchInput, PercentageOutput, percentage_input
 from tenants.inputs import JsonInput, UniqueListField
 from tenants.models import Role
 from tenants.scoping import DetailUpdateApi, ListCreateApi, TenantScopedApi
@@ -29,17 +26,6 @@ from tenants.serializers import TenantOutput as TenantBaseOutput
 
 FIXED = "Never changes (400 naming it): create a new tax rate instead."
 PERCENTAGE_INVALID = 'percentage is a decimal string from 0 to 100 with at most 4 decimal places, like "8.875".'
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "example": "8.875"})
-class PercentageOutput(serializers.Field):
-    """A percentage without trailing zeros: "6.25", "19", "0"."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(read_only=True, **kwargs)
-
-    def to_representation(self, value: Decimal) -> str:
-        return format_quantity(value)
 
 
 def _codes_input(help_text: str) -> UniqueListField:
@@ -65,21 +51,8 @@ class TaxRateListCreateApi(ListCreateApi):
     filterset_class = TaxRateFilterSet
 
     @extend_schema_serializer(component_name="TaxRateCreateInput")
-    class Input(JsonInput):
-        code = serializers.SlugField(max_length=100)
-        name = serializers.CharField(max_length=200)
-        percentage = StrictDecimalField(
-            integer_digits=3,
-            decimal_places=PERCENTAGE_DECIMAL_PLACES,
-            strings_only=True,
-            min_value=Decimal(0),
-            max_value=PERCENTAGE_MAX,
-            error_messages=dict.fromkeys(
-                ("invalid", "min_value", "max_value", "max_decimal_places", "max_whole_digits", "max_digits"),
-                PERCENTAGE_INVALID,
-            ),
-            help_text="0 to 100, at most 4 decimal places; never changes",
-        )
+    class Input(CatalogEntryInput):
+        percentage = percentage_input(PERCENTAGE_INVALID, help_text="0 to 100, at most 4 decimal places; never changes")
 
     def get_queryset(self) -> Any:
         return selectors.tax_rate_list(tenant=self.tenant_id)
@@ -95,9 +68,7 @@ class TaxRateDetailApi(DetailUpdateApi):
     not_found = services.TAX_RATE_NOT_FOUND
 
     @extend_schema_serializer(component_name="TaxRateUpdateInput")
-    class PatchInput(JsonInput):
-        name = serializers.CharField(max_length=200, required=False)
-        active = serializers.BooleanField(required=False)
+    class PatchInput(CatalogEntryPatchInput):
         # Declared only so that the service sees the attempt and names the field (400).
         code = serializers.JSONField(required=False, write_only=True, help_text=FIXED)
         percentage = serializers.JSONField(required=False, write_only=True, help_text=FIXED)

@@ -1,14 +1,37 @@
-"""Support staff: find customers and subscriptions; changes go through the services' rules."""
+"""Support staff: find customers, subscriptions and discounts; changes go through the
+services' rules. A customer's page lists its discounts; a discount ends through
+`subscriptions.discount_services.discount_end` (after a confirmation page), as `DELETE`
+does in the API."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
-from subscriptions.models import Customer, Subscription, SubscriptionSegment
-from tenants.admin_mixins import ReadOnlyAdminMixin
+from subscriptions import discount_services
+from subscriptions.models import Customer, Discount, Subscription, SubscriptionSegment
+from tenants.admin_mixins import ReadOnlyAdminMixin, action_confirmation, apply_each
 from tenants.formats import format_time
+
+ENDED = "Ended {count} discount(s)."
+NOT_ENDED = "The discount of {coupon} for {customer} was not ended: {reason}"
+DISCOUNT_FIELDS = (
+    "position", "coupon", "subscription", "periods_used", "amount_remaining", "created_at", "ended_at", "end_reason",
+)  # fmt: skip
+
+
+class DiscountInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The customer's discounts, in the order they apply, ended ones too."""
+
+    model = Discount
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = DISCOUNT_FIELDS
+    ordering = ["position"]
 
 
 @admin.register(Customer)
@@ -23,6 +46,7 @@ class CustomerAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "tenant", "external_id", "tax_rates", "created_at"]
     list_select_related = ["tenant"]
     show_full_result_count = False
+    inlines = [DiscountInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -69,3 +93,59 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if subscription.pending_plan is None:
             return "-"
         return f"{subscription.pending_plan.code} from {format_time(subscription.current_period_end)}"
+
+
+class DiscountActiveFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("active", "Active"), ("ended", "Ended")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Discount]) -> QuerySet[Discount]:
+        if self.value() is None:
+            return queryset
+        return queryset.filter(ended_at__isnull=self.value() == "active")
+
+
+@admin.register(Discount)
+class DiscountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the run keeps periods used and the amount remaining; staff may end
+    discounts (the action), nothing else."""
+
+    list_display = ["coupon", "customer", "subscription", "periods_used", "amount_remaining", "ended_at", "tenant"]
+    list_filter = [DiscountActiveFilter, "end_reason"]
+    list_select_related = ["coupon", "customer", "subscription", "tenant"]
+    search_fields = ["coupon__code", "customer__external_id", "customer__name", "=subscription__id"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = readonly_fields = ("id", "tenant", "customer", *DISCOUNT_FIELDS)
+    actions = ["end_selected"]
+
+    def has_end_permission(self, request: HttpRequest) -> bool:
+        # Read only, so the action asks for the model's change permission itself.
+        return request.user.has_perm("subscriptions.change_discount")
+
+    @admin.action(description="End selected discounts", permissions=["end"])
+    def end_selected(self, request: HttpRequest, queryset: QuerySet[Discount]) -> TemplateResponse | None:
+        """First a confirmation page, then, once confirmed (`post=yes`), the service
+        for each discount."""
+        discounts = list(queryset.select_related("coupon", "customer", "tenant").order_by("created_at"))
+        if request.POST.get("post") != "yes":
+            return action_confirmation(
+                self,
+                request,
+                template="admin/subscriptions/discount/end_confirmation.html",
+                title="End discounts?",
+                chosen=[d for d in discounts if d.is_active],
+                skipped=[d for d in discounts if not d.is_active],
+            )
+        apply_each(
+            self,
+            request,
+            discounts,
+            lambda d: discount_services.discount_end(tenant=d.tenant_id, customer_id=d.customer_id, discount_id=d.pk),
+            done=ENDED,
+            refused=lambda d, exc: NOT_ENDED.format(coupon=d.coupon, customer=d.customer, reason=exc),
+        )
+        return None

@@ -1,4 +1,5 @@
-"""Customers of a tenant and their subscriptions to plans."""
+"""Customers of a tenant, their subscriptions to plans, and the discounts (coupons
+attached) they hold."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from plans.models import TaxRateListEntry, list_entry_constraints
+from plans.models import TaxRateListEntry, list_entry_constraints, money_field
 from subscriptions import periods
 from subscriptions.validators import validate_metadata
 from tenants.models import TenantOwnedModel
@@ -215,3 +216,71 @@ class SubscriptionSegment(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.subscription_id}: {self.plan_id} from {self.start_at}"
+
+
+class Discount(TenantOwnedModel):
+    """A coupon attached to a customer: to all of its subscriptions' invoices, or to one
+    subscription's (`subscription`). A customer's discounts apply in the order attached
+    (`position`), each on what the earlier ones left (API.md Part 2, "Discounts").
+
+    The invoicing run keeps its state, in the invoice's transaction, under a lock on
+    this row: `periods_used` counts the (subscription, billing period) pairs in which it
+    discounted something; `amount_remaining` is what a `once` `amount_off` coupon has
+    left to give. What it took off each invoice is the invoice's `discount` line (which
+    names this discount). It ends (`ended_at`, `end_reason`) when it is used up (`once`
+    used, `repeating` after its periods; it still discounts the invoices of the periods
+    it counted) or removed (`DELETE`: nothing more). Voids never give a use back.
+    """
+
+    class EndReason(models.TextChoices):
+        USED = "used", "Used up"
+        REMOVED = "removed", "Removed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="discounts", db_index=False)
+    subscription = models.ForeignKey(
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="discounts",
+        help_text="Null: every subscription of the customer",
+    )
+    coupon = models.ForeignKey("plans.Coupon", on_delete=models.PROTECT, related_name="discounts")
+    position = models.PositiveIntegerField(help_text="Order among the customer's discounts: the order they apply in")
+    periods_used = models.PositiveIntegerField(default=0, help_text="(subscription, billing period) pairs discounted")
+    amount_remaining = money_field(null=True, blank=True, help_text="once amount_off: what is left to use")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Business time it was used up or removed")
+    end_reason = models.CharField(max_length=10, choices=EndReason.choices, blank=True, default="")
+
+    class Meta:
+        ordering = ["customer", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "position"], name="discount_position_unique"),
+            # The same coupon once per place at a time (the service also refuses one on a
+            # subscription while the customer holds it for every subscription, and back).
+            models.UniqueConstraint(
+                fields=["customer", "subscription", "coupon"],
+                condition=Q(ended_at__isnull=True),
+                nulls_distinct=False,
+                name="discount_coupon_once_per_place",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_reason="")
+                | Q(ended_at__isnull=False, end_reason__in=["used", "removed"]),
+                name="discount_end_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coupon_id} on {self.customer_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def currency(self) -> str:
+        """Its amounts' (the coupon's)."""
+        return self.coupon.currency

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Min, Prefetch, Q, QuerySet
 
 from plans.taxes import TaxRateSpec
-from subscriptions.models import Customer, CustomerTaxRate, Subscription, SubscriptionSegment
+from subscriptions.models import Customer, CustomerTaxRate, Discount, Subscription, SubscriptionSegment
 from tenants.models import TenantRef, tenant_pk
 from tenants.updates import lock_rows
 
@@ -140,3 +140,42 @@ def subscription_list_due(*, tenant: TenantRef, as_of: datetime) -> QuerySet[Sub
         .filter(status__in=Subscription.LIVE_STATUSES, current_period_end__lte=as_of)
         .order_by("current_period_end", "id")
     )
+
+
+def subscription_next_period_end(*, tenant: TenantRef, after: datetime) -> datetime | None:
+    """The earliest end of a live subscription's current period (or trial) after
+    `after`: the next moment an invoice run has work (a sandbox's advance stops there)."""
+    live = Subscription.objects.for_tenant(tenant).filter(
+        status__in=Subscription.LIVE_STATUSES, current_period_end__gt=after
+    )
+    return live.aggregate(first=Min("current_period_end"))["first"]
+
+
+def discount_list(*, tenant: TenantRef, customer_id: uuid.UUID | str) -> QuerySet[Discount]:
+    """A customer's discounts, active and ended, in the order they apply."""
+    return (
+        Discount.objects.for_tenant(tenant)
+        .filter(customer_id=customer_id)
+        .select_related("coupon")
+        .order_by("position")
+    )
+
+
+def discounts_for_billing(
+    *, tenant: TenantRef, customer_ids: Iterable[uuid.UUID], ended_since: datetime, lock: bool = False
+) -> list[Discount]:
+    """The discounts of these customers that may discount an invoice: the active ones,
+    and those used up since `ended_since` (a used-up repeating discount still discounts
+    the periods it counted), with their coupons, by customer in the order they apply.
+    With `lock` the rows are locked for the caller's transaction, in id order (so that
+    concurrent runs cannot deadlock), and read as they are once locked."""
+    used_up = Q(end_reason=Discount.EndReason.USED, ended_at__gte=ended_since)
+    query = (
+        Discount.objects.for_tenant(tenant)
+        .filter(Q(ended_at__isnull=True) | used_up, customer_id__in=list(set(customer_ids)))
+        .select_related("coupon")
+        .order_by("pk")
+    )
+    if lock:
+        query = query.select_for_update(of=("self",))
+    return sorted(query, key=lambda d: (str(d.customer_id), d.position))

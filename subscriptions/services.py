@@ -161,7 +161,8 @@ def subscription_create(
     The customer row is locked for the transaction, so two concurrent requests for the
     same customer are checked one after the other and cannot both pass the meter rule.
     """
-    start = _check_start_at(clock.now(tenant) if start_at is None else start_at)
+    now = clock.now(tenant)  # also when start_at is given: a 409 while a sandbox's clock advances
+    start = _check_start_at(now if start_at is None else start_at)
     _check_trial_days(trial_days)
     customer, plan = _customer_and_plan(tenant, customer_id, plan_id)
     if not plan.active:

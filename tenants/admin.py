@@ -7,9 +7,11 @@ from tenants.models import ApiKey, Tenant, User
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
-    list_display = ["name", "id", "default_currency", "created_at"]
+    list_display = ["name", "id", "default_currency", "sandbox", "clock_time", "created_at"]
+    list_filter = ["sandbox"]
     search_fields = ["name", "id"]
-    readonly_fields = ["id", "created_at"]
+    # A sandbox is chosen at sign-up and its clock moves only by advancing it (the API).
+    readonly_fields = ["id", "sandbox", "clock_time", "clock_advancing_to", "clock_heartbeat_at", "created_at"]
 
 
 class UserCreateForm(AdminUserCreationForm):

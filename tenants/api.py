@@ -24,6 +24,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from tenants import services
+from tenants.fields import AwareDateTimeField
 from tenants.inputs import EMAIL_MAX_LENGTH, CurrencyField, JsonInput
 from tenants.models import ApiKey, Role, User
 from tenants.openapi import ClientErrorResponseSerializer
@@ -96,6 +97,12 @@ class TenantSignupApi(PublicApi):
         admin_email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
         admin_password = NewPasswordField()
         default_currency = CurrencyField(default=settings.DEFAULT_CURRENCY)
+        sandbox = serializers.BooleanField(
+            default=False, help_text="A test tenant whose time is its own clock, moved only by advancing it"
+        )
+        clock_time = AwareDateTimeField(
+            required=False, help_text="Sandbox only: where its clock starts (RFC 3339 with its offset); default: now"
+        )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             return _with_valid_password(attrs, "admin_password", "admin_email")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django_scopes import ScopedManager
 from django_scopes.manager import DisabledQuerySet
@@ -34,15 +35,40 @@ if TYPE_CHECKING:
 
 
 class Tenant(models.Model):
-    """A SaaS company using the service: it owns meters, plans, customers and the rest."""
+    """A SaaS company using the service: it owns meters, plans, customers and the rest.
+
+    A **sandbox** tenant (chosen at sign-up, never changed) lives on a clock of its
+    own: its business time is `clock_time`, frozen until an advance moves it
+    (`tenants.sandbox`; `clock_advancing_to` is set while one runs, and
+    `clock_heartbeat_at`, real time, is its worker's last sign of life). A live tenant
+    has no clock: its business time is real time (`tenants.clock`)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     default_currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, upper case")
+    sandbox = models.BooleanField(default=False, editable=False, help_text="Lives on its own clock; set at sign-up")
+    clock_time = models.DateTimeField(null=True, blank=True, editable=False, help_text="Sandbox: its business time")
+    clock_advancing_to = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Sandbox: where the running advance takes the clock"
+    )
+    clock_heartbeat_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Sandbox: when the running advance last moved (real time)"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sandbox=False, clock_time__isnull=True, clock_advancing_to__isnull=True)
+                | Q(sandbox=True, clock_time__isnull=False),
+                name="tenant_clock_only_in_sandbox",
+            ),
+            models.CheckConstraint(
+                condition=Q(clock_advancing_to__isnull=True) | Q(clock_advancing_to__gte=F("clock_time")),
+                name="tenant_clock_advances_forward",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

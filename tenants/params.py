@@ -6,7 +6,7 @@ TIME_PARAM_MAX), fail with the same errors naming the parameter as sent, and the
 range is always half-open `[from, to)` with `from` before `to`:
 
     start, end = from_to_params(request)  # the event list: each bound optional
-    start, end = from_to_range(request, now=clock.now(tenant), default_from=month_start)  # totals: a whole range
+    start, end = from_to_range(request, now=clock.now(tenant, reading=True), default_from=month_start)  # totals: a whole range
 """
 
 from __future__ import annotations
@@ -61,9 +61,11 @@ def from_to_range(
     """`?from=&to=` as a whole range: `to` defaults to `now` (the tenant's, from
     `tenants.clock`), `from` to `default_from(to)`."""
     start, end = from_to_params(request)
+    defaulted = start is None
     end = end or now
     start = start or default_from(end)
-    _check_order(start, end)
+    if not (defaulted and start == end):  # both defaults at the very start of a month: an empty range
+        _check_order(start, end)
     return start, end
 
 

@@ -208,9 +208,9 @@ class ListCreateApi(TenantScopedApi):
 
 
 class DetailApi(TenantScopedApi):
-    # An object route: `GET` answers `render(get_object())`, by default the object
-    # rendered by `serializer_class` (a document route renders a file): the object of
-    # the path's `lookup_url_kwarg` in `get_queryset()`, else a 404 saying `not_found`
+    # An object route: `GET` answers `render(get_object())`, the object rendered by
+    # `serializer_class` (a document route answers a file instead): the object of the
+    # path's `lookup_url_kwarg` in `get_queryset()`, else a 404 saying `not_found`
     # (`found`). `retrieve_operation_id` names the `GET` where the generated
     # name would collide. No docstring: drf-spectacular would show it as the operations'
     # description.
@@ -225,7 +225,7 @@ class DetailApi(TenantScopedApi):
     def get_object(self) -> Any:
         return self.found(self.kwargs[self.lookup_url_kwarg], self.not_found)
 
-    def render(self, obj: Any) -> HttpResponseBase:
+    def render(self, obj: Any) -> Response:
         if self.serializer_class is None:
             raise TypeError(f"{type(self).__name__} has no serializer_class")
         return Response(self.serializer_class(obj).data)
@@ -247,6 +247,6 @@ class DetailUpdateApi(DetailApi):
         """`obj` as the service changed it by the validated `data`."""
         raise NotImplementedError
 
-    def patch(self, request: Request, tenant_id: uuid.UUID, **kwargs: Any) -> HttpResponseBase:
+    def patch(self, request: Request, tenant_id: uuid.UUID, **kwargs: Any) -> Response:
         obj = self.get_object()
         return self.render(self.update(obj, self.PatchInput.valid(request.data, partial=True)))

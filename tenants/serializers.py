@@ -12,4 +12,4 @@ from tenants.models import Tenant
 class TenantOutput(serializers.ModelSerializer):
     class Meta:
         model = Tenant
-        fields = ["id", "name", "default_currency", "created_at"]
+        fields = ["id", "name", "default_currency", "sandbox", "created_at"]

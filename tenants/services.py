@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,6 +12,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from tenants import clock
 from tenants.errors import Conflict, NotFound
 from tenants.models import ApiKey, Role, Tenant, TenantRef, User, generate_api_key, hash_api_key, tenant_pk
+from tenants.sandbox import sandbox_clock_start
 
 EMAIL_TAKEN = "A user with this email already exists."
 API_KEY_NOT_FOUND = "No such API key."
@@ -36,9 +38,19 @@ def user_create(*, tenant: TenantRef, email: str, password: str, role: str) -> U
 
 
 @transaction.atomic
-def tenant_signup(*, name: str, admin_email: str, admin_password: str, default_currency: str) -> dict[str, Any]:
-    """Create a tenant with its first admin and log that admin in."""
-    tenant = Tenant.objects.create(name=name, default_currency=default_currency)
+def tenant_signup(
+    *,
+    name: str,
+    admin_email: str,
+    admin_password: str,
+    default_currency: str,
+    sandbox: bool = False,
+    clock_time: datetime | None = None,
+) -> dict[str, Any]:
+    """Create a tenant with its first admin and log that admin in. A sandbox tenant's
+    clock starts at `clock_time` (default: now); a live one has none (400 on `clock_time`)."""
+    start = sandbox_clock_start(sandbox=sandbox, clock_time=clock_time)
+    tenant = Tenant.objects.create(name=name, default_currency=default_currency, sandbox=sandbox, clock_time=start)
     user = user_create(tenant=tenant, email=admin_email, password=admin_password, role=Role.ADMIN)
     return {"tenant": tenant, "user": user, **tokens_for_user(user)}
 

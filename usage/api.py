@@ -171,7 +171,7 @@ class CustomerUsageApi(TenantScopedApi):
         customer = self.scoped(Customer).filter(pk=customer_id).first()
         if customer is None:
             raise NotFound(CUSTOMER_NOT_FOUND)
-        now = clock.now(self.tenant_id)
+        now = clock.now(self.tenant_id, reading=True)
         start, end = from_to_range(request, now=now, default_from=lambda _: _month_start(now))
         totals = selectors.usage_totals_for_customer(
             tenant=self.tenant_id, customer_id=customer.pk, start=start, end=end

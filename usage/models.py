@@ -3,9 +3,24 @@
 `(tenant_id, idempotency_key)` is unique: the database, not Redis, decides whether an
 event was already stored. `fingerprint` is a SHA-256 of the request's fields as sent,
 so a replay with the same key can be told apart from a different body under that key.
+
+`seq` is the order in which events were stored: every insert takes the next number of
+one bigint sequence (`usage_event_seq`, CACHE 1: a session must not hold numbers back).
+An invoice remembers how far the sequence was stored when it counted usage
+(`Invoice.usage_seq`), so late usage is "events of the customer with a greater `seq`",
+whatever the clocks say: a sandbox's business time and real time cannot be compared.
+
+"Stored through W" needs a **fence**, since a number is taken before its transaction
+commits: every insert of events first takes its tenant's fence in shared mode (in the
+same statement, `usage.services`), and `usage.selectors.usage_stored_through` takes it
+in exclusive mode, which waits for the inserts in flight to end, then reads the
+sequence. Anything that stores events goes through `usage.services` (or takes the
+fence the same way), or its events could be missed as late usage.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from django.contrib.postgres.indexes import BTreeIndex
 from django.db import models
@@ -17,6 +32,16 @@ from tenants.models import Tenant, TenantOwnedModel
 
 VALUE_MAX_DIGITS = 32
 VALUE_DECIMAL_PLACES = 12
+USAGE_SEQUENCE = "usage_event_seq"
+
+
+# The fence's advisory locks: (SEQ_FENCE_CLASS, seq_fence_key(tenant)), the two-int4 form,
+# which no other lock of the service uses.
+SEQ_FENCE_CLASS = 0x5E9F
+
+
+def seq_fence_key(tenant_id: uuid.UUID) -> int:
+    return int.from_bytes(tenant_id.bytes[:4], "big", signed=True)
 
 
 class UsageEvent(TenantOwnedModel):
@@ -26,8 +51,9 @@ class UsageEvent(TenantOwnedModel):
     - `usage_cust_meter_ts_idx` (tenant, customer, meter, timestamp) INCLUDE (value):
       "sum/count/max of one meter for one customer in a time range" and the invoice
       run's grouped query (a range scan per customer; `value` read from the index).
-    - `usage_cust_created_idx` (tenant, customer, created_at): "events of these customers
-      stored since the last invoice", which finds late usage without rescanning history.
+    - `usage_cust_seq_idx` (tenant, customer, seq): "events of these customers stored
+      since the last invoice counted their usage", which finds late usage without
+      rescanning history.
     - `usage_tenant_ts_idx` (tenant, timestamp): the event list's default order.
     """
 
@@ -42,6 +68,11 @@ class UsageEvent(TenantOwnedModel):
     properties = models.JSONField(default=dict, blank=True)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's fields as sent")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    seq = models.BigIntegerField(
+        db_default=models.Func(models.Value(USAGE_SEQUENCE), function="nextval", output_field=models.BigIntegerField()),
+        editable=False,
+        help_text="Storage order: the usage sequence when it was stored",
+    )
 
     class Meta:
         ordering = ["-timestamp", "-id"]
@@ -52,7 +83,7 @@ class UsageEvent(TenantOwnedModel):
             BTreeIndex(
                 fields=["tenant", "customer", "meter", "timestamp"], include=["value"], name="usage_cust_meter_ts_idx"
             ),
-            models.Index(fields=["tenant", "customer", "created_at"], name="usage_cust_created_idx"),
+            models.Index(fields=["tenant", "customer", "seq"], name="usage_cust_seq_idx"),
             models.Index(fields=["tenant", "-timestamp", "-id"], name="usage_tenant_ts_idx"),
         ]
 

@@ -34,7 +34,7 @@ from tenants.idempotency import IDEMPOTENCY_KEY_RE, validate_idempotency_key
 from tenants.models import TenantRef
 from tenants.parsers import NULL_CHARACTER
 from tenants.validators import contains_nul
-from usage.models import VALUE_DECIMAL_PLACES
+from usage.models import VALUE_DECIMAL_PLACES, UsageEvent
 from usage.selectors import customer_ids_by_external_id, meters_by_code
 
 PROPERTIES_MAX_BYTES = 8 * 1024
@@ -218,6 +218,15 @@ class ParsedEvent:
     timestamp: datetime
     properties: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+
+    def stored(self, *, pk: int, tenant_id: uuid.UUID, created_at: datetime) -> UsageEvent:
+        """The event as the row that was stored for it (not saved again)."""
+        fields = {name: getattr(self, name) for name in STORED_FIELDS}
+        return UsageEvent(pk=pk, tenant_id=tenant_id, created_at=created_at, **fields)
+
+
+# What a stored row takes from its event as sent (usage.services inserts these columns).
+STORED_FIELDS = ("customer_id", "meter_id", "idempotency_key", "value", "timestamp", "properties", "fingerprint")
 
 
 def fingerprint(data: dict[str, Any]) -> str:

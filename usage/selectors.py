@@ -18,14 +18,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from plans import selectors as plan_selectors
 from plans.models import Meter
 from subscriptions.models import Customer
 from tenants.models import TenantRef, tenant_pk
-from usage.models import UsageEvent
+from usage.models import SEQ_FENCE_CLASS, USAGE_SEQUENCE, UsageEvent, seq_fence_key
 
 # Customers' external ids and meters' codes never change and neither is ever deleted
 # (usage events PROTECT them), so a found reference may be remembered for a minute:
@@ -169,3 +169,23 @@ def usage_totals_for_customer(
     window = UsageWindow(customer_id, start, end)
     totals = usage_totals_for_period(tenant=tenant, windows=[window], meters=meters)
     return [(meter, totals[(window, meter.id)]) for meter in meters]
+
+
+_STORED_THROUGH_SQL = f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {USAGE_SEQUENCE}"  # noqa: S608 - a constant
+
+
+def usage_stored_through(*, tenant: TenantRef) -> int:
+    """How far the tenant's events are stored: every event of the tenant with `seq` at
+    or below the answer has committed (or rolled back), so a statement that starts
+    after this returns counts it. It takes the tenant's fence (usage.models) in
+    exclusive mode: it waits for the inserts in flight, and new ones wait for it.
+
+    The fence is held to the end of the transaction: call it outside the caller's
+    (as the invoice run does, before each batch), or in a short one (a cancellation).
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [SEQ_FENCE_CLASS, seq_fence_key(tenant_pk(tenant))]
+        )
+        cursor.execute(_STORED_THROUGH_SQL)
+        return int(cursor.fetchone()[0])

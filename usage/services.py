@@ -23,19 +23,21 @@ from tenants.models import TenantRef, tenant_pk
 from usage import idempotency
 from usage.idempotency import ClaimState
 from usage.instruments import USAGE_BATCH_SIZE, USAGE_EVENTS
-from usage.models import UsageEvent
+from usage.models import SEQ_FENCE_CLASS, UsageEvent, seq_fence_key
 from usage.parsing import ParsedEvent
 
 BATCH_KEY_REUSED = "Idempotency key {key!r} was already used with a different event body."
 
 # One statement for any number of events. The rows travel as one JSON document that
 # PostgreSQL unpacks in C (jsonb_to_recordset): adapting 9 arrays of 1000 Python values
-# in the driver cost more than the insert itself.
+# in the driver cost more than the insert itself. The fence (usage.models) is taken
+# first, before a row takes its `seq`, and held until the transaction ends.
 _INSERT_SQL = """
+WITH fence AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(%(fence_class)s::int4, %(fence_key)s::int4))
 INSERT INTO usage_usageevent
     (tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties, fingerprint, created_at)
 SELECT %(tenant)s, r.c, r.m, r.k, r.v, r.t, coalesce(r.p, '{}'::jsonb), r.f, %(created)s
-FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(c uuid, m uuid, k text, v numeric, t timestamptz, p jsonb, f text)
+FROM fence, jsonb_to_recordset(%(rows)s::jsonb) AS r(c uuid, m uuid, k text, v numeric, t timestamptz, p jsonb, f text)
 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
 RETURNING idempotency_key, id
 """
@@ -55,7 +57,13 @@ def insert_params(tenant_id: uuid.UUID, events: Sequence[ParsedEvent], now: date
         }
         for e in events
     ]
-    return {"tenant": tenant_id, "rows": json.dumps(rows, separators=(",", ":")), "created": now}
+    return {
+        "tenant": tenant_id,
+        "rows": json.dumps(rows, separators=(",", ":")),
+        "created": now,
+        "fence_class": SEQ_FENCE_CLASS,
+        "fence_key": seq_fence_key(tenant_id),
+    }
 
 
 def _insert(tenant_id: uuid.UUID, events: Sequence[ParsedEvent], now: datetime) -> dict[str, int]:
@@ -106,18 +114,7 @@ def _ingest_in_database(tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResul
     inserted = _insert(tenant_id, [event], now)
     if inserted:
         USAGE_EVENTS.labels(outcome="accepted").inc()
-        stored = UsageEvent(
-            pk=inserted[event.idempotency_key],
-            tenant_id=tenant_id,
-            customer_id=event.customer_id,
-            meter_id=event.meter_id,
-            idempotency_key=event.idempotency_key,
-            value=event.value,
-            timestamp=event.timestamp,
-            properties=event.properties,
-            fingerprint=event.fingerprint,
-            created_at=now,
-        )
+        stored = event.stored(pk=inserted[event.idempotency_key], tenant_id=tenant_id, created_at=now)
         return IngestResult(stored, created=True)
     existing = UsageEvent.objects.for_tenant(tenant_id).get(idempotency_key=event.idempotency_key)
     if existing.fingerprint != event.fingerprint:

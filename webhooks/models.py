@@ -37,6 +37,7 @@ class EventType(models.TextChoices):
     INVOICE_VOIDED = "invoice.voided", "Invoice voided"
     INVOICE_MARKED_UNCOLLECTIBLE = "invoice.marked_uncollectible", "Invoice marked uncollectible"
     CREDIT_NOTE_CREATED = "credit_note.created", "Credit note created"
+    DISCOUNT_ENDED = "discount.ended", "Discount ended"
 
 
 def generate_webhook_secret() -> str:

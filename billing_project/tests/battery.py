@@ -8,13 +8,16 @@ apps depend one way (DESIGN.md).
 
 An entry says, for one route:
 - `make(tenant=)`: an object of `tenant` the route names in its path or lists;
-- `names`: the path parameter that names that object (by its primary key);
+- `names`: the path parameter that names that object (by its primary key); a tuple
+  for a nested path, the last naming the object, each other one an attribute of it
+  (`("customer_id", "discount_id")`: the discount's `customer_id`, then its key);
 - `listed`: its GET lists such objects, each under its `id`;
 - `missing`: the 404 text when the path names an object of another tenant;
 - `bodies`: for each write method, `body(tenant)`, a valid body for that tenant (it
   may create what the body refers to);
 - `headers`: sent with every write;
-- `read_role` / `write_role`: the least role API.md allows for reads and writes.
+- `read_role` / `write_role`: the least role API.md allows for reads and writes;
+- `prepare(tenant)`: what the path's tenant must be first (a sandbox, for its clock).
 """
 
 from __future__ import annotations
@@ -22,19 +25,22 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from invoices.api import INVOICE_RUN_NOT_FOUND
 from invoices.credit_notes import CREDIT_NOTE_NOT_FOUND
 from invoices.services import INVOICE_NOT_FOUND
 from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory, credit_note
+from plans.coupon_services import COUPON_NOT_FOUND
 from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND, TAX_RATE_NOT_FOUND
-from plans.tests.factories import MeterFactory, PlanFactory, TaxRateFactory, add_charge
+from plans.tests.factories import CouponFactory, MeterFactory, PlanFactory, TaxRateFactory, add_charge
+from subscriptions.discount_services import DISCOUNT_NOT_FOUND
 from subscriptions.services import CUSTOMER_NOT_FOUND, SUBSCRIPTION_NOT_FOUND
-from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from subscriptions.tests.factories import CustomerFactory, DiscountFactory, SubscriptionFactory
 from tenants.models import Role, Tenant
 from tenants.services import API_KEY_NOT_FOUND, api_key_create
-from tenants.tests.factories import PASSWORD, UserFactory
+from tenants.tests.factories import PASSWORD, UserFactory, make_sandbox
 from usage.tests.factories import UsageEventFactory
 from webhooks.models import WebhookDelivery
 from webhooks.selectors import DELIVERY_NOT_FOUND, ENDPOINT_NOT_FOUND
@@ -57,16 +63,24 @@ def _empty(tenant: Tenant) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Route:
     make: Callable[[Tenant], Any] | None = None
-    names: str | None = None
+    names: str | tuple[str, ...] | None = None
     listed: bool = False
     missing: str | None = None
     bodies: dict[str, Body] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     read_role: Role = Role.VIEWER
     write_role: Role = Role.MEMBER
+    prepare: Callable[[Tenant], None] | None = None
+
+    @property
+    def path_names(self) -> set[str]:
+        return {self.names} if isinstance(self.names, str) else set(self.names or ())
 
     def kwargs(self, obj: Any) -> dict[str, Any]:
         """The path's parameters (besides the tenant) for `obj`."""
+        if isinstance(self.names, tuple):
+            *parents, own = self.names
+            return {**{name: getattr(obj, name) for name in parents}, own: obj.pk}
         return {self.names: obj.pk} if self.names else {}
 
 
@@ -107,6 +121,14 @@ def _event(tenant: Tenant) -> dict[str, Any]:
     return {"external_customer_id": customer.external_id, "meter": meter.code, "value": "3"}
 
 
+def _coupon_body(tenant: Tenant) -> dict[str, Any]:
+    return {"code": _unique("coupon"), "name": "Battery", "percent_off": "10", "duration": "forever"}
+
+
+def _discount_body(tenant: Tenant) -> dict[str, Any]:
+    return {"coupon_code": CouponFactory(tenant=tenant).code}
+
+
 def _dead_delivery(tenant: Tenant) -> WebhookDelivery:
     return WebhookDeliveryFactory(tenant=tenant, status=WebhookDelivery.Status.DEAD)
 
@@ -129,11 +151,20 @@ def _subscription_route(**fields: Any) -> Route:
 
 
 ADMIN_ONLY: dict[str, Any] = {"read_role": Role.ADMIN, "write_role": Role.ADMIN}
+CLOCK_START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _sandbox(tenant: Tenant) -> None:
+    make_sandbox(tenant, CLOCK_START)
+
 
 ROUTES: dict[str, Route] = {
     "tenant-detail": Route(
         bodies={"patch": lambda t: {"default_tax_rates": [TaxRateFactory(tenant=t).code]}}, write_role=Role.ADMIN
     ),
+    # A sandbox's clock
+    "clock": Route(prepare=_sandbox),
+    "clock-advance": Route(prepare=_sandbox, bodies={"post": lambda t: {"to": "2026-02-01T00:00:00Z"}}),
     # Users and API keys
     "user-list": Route(make=UserFactory, listed=True, bodies={"post": _user}, **ADMIN_ONLY),
     "api-key-list": Route(make=_api_key, listed=True, bodies={"post": lambda t: {"name": "battery"}}, **ADMIN_ONLY),
@@ -183,6 +214,10 @@ ROUTES: dict[str, Route] = {
         missing=TAX_RATE_NOT_FOUND,
         bodies={"patch": lambda t: {"name": "Renamed"}},
     ),
+    "coupon-list": Route(make=CouponFactory, listed=True, bodies={"post": _coupon_body}),
+    "coupon-detail": Route(
+        make=CouponFactory, names="coupon_id", missing=COUPON_NOT_FOUND, bodies={"patch": lambda t: {"active": False}}
+    ),
     # Customers and subscriptions
     "customer-list": Route(
         make=CustomerFactory, listed=True, bodies={"post": lambda t: {"external_id": _unique("cus"), "name": "Battery"}}
@@ -192,6 +227,15 @@ ROUTES: dict[str, Route] = {
         names="customer_id",
         missing=CUSTOMER_NOT_FOUND,
         bodies={"patch": lambda t: {"name": "Renamed"}},
+    ),
+    "discount-list": Route(
+        make=CustomerFactory, names="customer_id", missing=CUSTOMER_NOT_FOUND, bodies={"post": _discount_body}
+    ),
+    "discount-detail": Route(
+        make=DiscountFactory,
+        names=("customer_id", "discount_id"),
+        missing=DISCOUNT_NOT_FOUND,
+        bodies={"delete": _empty},
     ),
     "subscription-list": Route(make=SubscriptionFactory, listed=True, bodies={"post": _subscription_body}),
     "subscription-detail": _subscription_route(),

@@ -54,7 +54,10 @@ def rows_of(tenant: Tenant) -> dict[str, list[dict[str, Any]]]:
 
 
 def path_of(name: str, tenant: Tenant, obj: Any = None) -> str:
-    return reverse(name, kwargs={"tenant_id": tenant.id, **ROUTES[name].kwargs(obj)})
+    route = ROUTES[name]
+    if route.prepare is not None:
+        route.prepare(tenant)
+    return reverse(name, kwargs={"tenant_id": tenant.id, **route.kwargs(obj)})
 
 
 def send(client: APIClient, name: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -100,7 +103,7 @@ def test_every_tenant_route_has_a_battery_entry():
 def test_every_entry_fits_its_route(name):
     route, pattern = ROUTES[name], PATTERNS[name]
     assert set(route.bodies) == {m for m in route_methods(pattern) if is_write(m)}, "one body per write method"
-    assert set(pattern.pattern.converters) - {"tenant_id"} == ({route.names} if route.names else set())
+    assert set(pattern.pattern.converters) - {"tenant_id"} == route.path_names
     assert (route.names is None) == (route.missing is None), "a path that names an object has a 404 text"
     assert (route.make is not None) >= (route.listed or route.names is not None), "lists and paths need objects"
 

@@ -245,7 +245,7 @@ def test_marking_uncollectible_first_asks_for_confirmation_and_changes_nothing(s
 
     assert response.status_code == 200
     assert response.templates[0].name == "admin/invoices/invoice/mark_uncollectible_confirmation.html"
-    assert [i.number for i in response.context["markable"]] == ["INV-000001"]
+    assert [i.number for i in response.context["chosen"]] == ["INV-000001"]
     assert [i.number for i in response.context["skipped"]] == ["INV-000002"]
     page = response.content.decode()
     assert 'name="post" value="yes"' in page
@@ -331,7 +331,8 @@ def test_a_customers_page_shows_its_balance_per_currency_and_its_ledger_read_onl
     assert "balance" in form.readonly_fields
     page = response.content.decode()
     assert "300 JPY, 40.00 USD" in page
-    [inline] = response.context["inline_admin_formsets"]
+    discounts, inline = response.context["inline_admin_formsets"]  # its discounts (subscriptions'), then the ledger
+    assert discounts.opts.model.__name__ == "Discount"
     assert not inline.has_add_permission and not inline.has_change_permission and not inline.has_delete_permission
     assert [f.instance.amount for f in inline.formset.forms] == [Decimal(300), Decimal("-10.00"), Decimal("50.00")]
     assert "-10.00 USD" in page
@@ -346,6 +347,7 @@ def test_a_customer_without_entries_shows_no_balance(staff_client, tenant):
 def test_a_customers_fields_can_still_be_fixed_by_staff(staff_client, ledger):
     data = {"name": "Wile E. Coyote, Genius", "email": "wile@acme.test", "metadata": "{}", "tax_exempt": ""}
     data |= {"balance_transactions-TOTAL_FORMS": "3", "balance_transactions-INITIAL_FORMS": "3"}
+    data |= {"discounts-TOTAL_FORMS": "0", "discounts-INITIAL_FORMS": "0"}  # the discounts' inline, empty
     data |= {
         f"balance_transactions-{i}-id": str(e.pk) for i, e in enumerate(ledger.balance_transactions.order_by("-seq"))
     }

@@ -15,7 +15,8 @@ from invoices.documents import PAGE_CSP, credit_note_document, document_html, in
 from invoices.models import Invoice, InvoiceLine
 from invoices.services import INVOICE_NOT_FOUND
 from invoices.tests.factories import InvoiceFactory, InvoiceLineFactory, credit_note, run
-from plans.tests.factories import PlanFactory, TaxRateFactory
+from plans.tests.factories import CouponFactory, PlanFactory, TaxRateFactory
+from subscriptions.discount_services import discount_create
 from subscriptions.models import CustomerTaxRate
 from subscriptions.tests.factories import SubscriptionFactory
 from tenants.tests.utils import at
@@ -115,6 +116,19 @@ def test_late_usage_credit_notes_and_payments_are_on_the_next_invoice_document(a
     assert (february.total, february.amount_due) == (Decimal("53.89"), Decimal("43.89"))
     assert "Amount due $43.89" in lines
     assert "Credit note CN-000001 of " in lines[-1] and "(Order change): $10.00, off the amount due" in lines[-1]
+
+
+def test_a_coupons_discount_line_and_the_discount_are_on_the_document(api, turl, tenant, taxed):
+    CouponFactory(tenant=tenant, code="welcome", name="Welcome", percent_off=Decimal("20"))
+    discount_create(tenant=tenant.id, customer_id=taxed.customer_id, coupon_code="welcome", subscription_id=taxed.id)
+    run(tenant, at(2026, 2, 1))
+    invoice = Invoice.objects.get(period_start=at(2026, 1, 1))
+    [line] = invoice.lines.filter(kind=InvoiceLine.Kind.DISCOUNT)
+    assert (line.amount, invoice.discount) == (Decimal("-9.80"), Decimal("9.80"))  # 20 % of 49.00
+    lines = pdf_lines(api.get(turl(f"invoices/{invoice.id}/pdf")).content)
+    assert f"{line.description} 1 -$9.80" in lines
+    assert lines[lines.index("Subtotal $49.00") + 1 :][:2] == ["Discount -$9.80", "State tax (6.25 %) on $39.20 $2.45"]
+    assert f"{line.description}" in page_text(api.get(turl(f"invoices/{invoice.id}/html")).content)
 
 
 def test_amounts_take_the_currencys_format_and_digits_in_the_documents_locale(api, turl, tenant, settings):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 
@@ -18,12 +19,14 @@ from invoices.billing import BatchOutcome
 from invoices.models import Invoice, InvoiceLine, InvoiceRun
 from metrics.models import RevenueSnapshot
 from metrics.selectors import revenue_by_month
+from ops import demo_sandbox
 from ops.management.commands import seed_demo
 from payments.models import PaymentEvent
 from plans.models import Charge, Meter, Plan
 from subscriptions.models import Customer, Subscription
 from subscriptions.tests.factories import SubscriptionFactory
 from tenants.models import ApiKey, Role, Tenant, User, hash_api_key
+from tenants.sandbox import clock_advance_execute, clock_advance_request
 from tenants.tests.factories import TenantFactory, UserFactory
 from usage.models import UsageEvent
 from webhooks.models import Event, WebhookDelivery, WebhookEndpoint
@@ -305,3 +308,88 @@ def test_a_reset_that_fails_half_way_keeps_the_old_demo(settings, monkeypatch):
         seed(NOW, "--reset")
 
     assert state() == before
+
+
+# The sandbox ----------------------------------------------------------------------------------
+
+
+def sandbox_tenant() -> Tenant:
+    return Tenant.objects.get(name=demo_sandbox.SANDBOX_TENANT_NAME)
+
+
+def test_it_seeds_a_sandbox_whose_clock_waits_at_the_start_of_the_month():
+    out = seed()
+
+    sandbox = sandbox_tenant()
+    assert (sandbox.sandbox, sandbox.clock_time, sandbox.clock_advancing_to) == (
+        True,
+        datetime(2026, 3, 1, tzinfo=UTC),
+        None,
+    )
+    admin = User.objects.get(email=demo_sandbox.SANDBOX_ADMIN_EMAIL)
+    assert (admin.tenant, admin.role, admin.check_password(seed_demo.DEMO_PASSWORD)) == (sandbox, Role.ADMIN, True)
+    subscriptions = Subscription.objects.for_tenant(sandbox)
+    assert sorted(subscriptions.values_list("customer__external_id", "status", "cancel_at_period_end")) == [
+        ("cus_acme", "active", False),
+        ("cus_hooli", "active", True),
+        ("cus_initech", "trialing", False),
+    ]
+    assert set(subscriptions.values_list("start_at", flat=True)) == {sandbox.clock_time}
+    events = UsageEvent.objects.for_tenant(sandbox)
+    assert set(events.values_list("timestamp", flat=True)) == {sandbox.clock_time}
+    assert sorted(events.values_list("value", flat=True)) == [8000, 42000, 65000]
+    assert not Invoice.objects.for_tenant(sandbox).exists()
+    assert f"{demo_sandbox.SANDBOX_ADMIN_EMAIL} / {seed_demo.DEMO_PASSWORD}" in out
+    assert "sandbox tenant created: Demo Sandbox, its clock at 2026-03-01T00:00:00+00:00" in out
+    assert re.search(r"sandbox tenant created.*\n(.*\n)*  API key \(shown once\): bk_", out)
+
+
+def test_advancing_the_sandbox_a_month_invoices_it():
+    seed()
+    sandbox = sandbox_tenant()
+
+    clock_advance_request(tenant=sandbox, to=datetime(2026, 4, 1, tzinfo=UTC))
+    assert clock_advance_execute(tenant=sandbox)
+
+    invoices = Invoice.objects.for_tenant(sandbox).select_related("customer")
+    assert {(i.customer.external_id, i.total, i.issued_at) for i in invoices} == {
+        ("cus_acme", Decimal("51.00"), datetime(2026, 4, 1, tzinfo=UTC)),  # 19.00 + 32,000 × 0.001
+        ("cus_hooli", Decimal("19.00"), datetime(2026, 4, 1, tzinfo=UTC)),  # in the free tier
+    }
+    assert sorted(i.number for i in invoices) == ["INV-000001", "INV-000002"]
+    hooli = Subscription.objects.for_tenant(sandbox).get(customer__external_id="cus_hooli")
+    assert (hooli.status, hooli.canceled_at) == ("canceled", datetime(2026, 4, 1, tzinfo=UTC))
+    # The trial (14 days) ended; Initech's first period runs to April 15.
+    initech = Subscription.objects.for_tenant(sandbox).get(customer__external_id="cus_initech")
+    assert (initech.status, initech.current_period_end) == ("active", datetime(2026, 4, 15, tzinfo=UTC))
+
+
+def test_a_demo_seeded_before_the_sandbox_gets_the_sandbox_and_keeps_the_rest(monkeypatch):
+    monkeypatch.setattr(seed_demo, "existing_sandbox", lambda: None)
+    monkeypatch.setattr(seed_demo, "seed_sandbox", lambda now, password: None)
+    seed()  # as an earlier release seeded it: no sandbox
+    monkeypatch.undo()
+    assert not Tenant.objects.filter(sandbox=True).exists()
+    before = state()
+
+    out = seed(NOW + timedelta(days=1))
+
+    assert {k: v for k, v in state().items() if k not in ("Tenant", "User")} != before  # the sandbox's rows
+    assert Invoice.objects.for_tenant(demo_tenant()).count() == len(before["invoices"])
+    assert sandbox_tenant().clock_time == datetime(2026, 3, 1, tzinfo=UTC)
+    assert "demo tenant exists: Demo Co" in out
+    assert "sandbox tenant created" in out
+
+
+def test_reset_deletes_the_sandbox_too_and_seeds_it_afresh(settings):
+    settings.APP_ENV = "development"
+    seed()
+    old = sandbox_tenant()
+
+    out = seed(NOW + timedelta(days=40), "--reset")
+
+    new = sandbox_tenant()
+    assert new.pk != old.pk
+    assert set(rows_of(old.pk).values()) == {0}
+    assert new.clock_time == datetime(2026, 4, 1, tzinfo=UTC)
+    assert f"demo tenant deleted: Demo Sandbox (id {old.pk})" in out

@@ -28,7 +28,9 @@ from payments.models import PaymentEvent
 from payments.services import PAYMENT_AMOUNT_MISMATCH
 from subscriptions.models import Subscription
 from subscriptions.tests.factories import SubscriptionFactory
+from tenants.models import Tenant
 from tenants.parsers import JSON_TOO_DEEP, NULL_CHARACTER
+from tenants.tests.factories import make_sandbox
 from tenants.tests.utils import at, at_once
 from webhooks.models import Event, WebhookDelivery
 from webhooks.tests.factories import WebhookEndpointFactory
@@ -598,3 +600,24 @@ def test_a_payment_event_is_shown_read_only_with_its_detail_and_payload(staff_cl
     )
     event.refresh_from_db()
     assert event.outcome == "amount_mismatch"
+
+
+# A sandbox tenant's invoices
+
+
+def test_a_payment_while_the_sandboxs_clock_advances_is_409_then_applied_at_its_clock(tenant, invoice, sub):
+    make_sandbox(tenant, at(2026, 2, 1))
+    Tenant.objects.filter(pk=tenant.pk).update(clock_advancing_to=at(2026, 2, 20))
+
+    refused = post(body(invoice))
+
+    assert refused.status_code == 409
+    assert refused.json()["errors"][0]["code"] == "clock_advancing"
+    assert_nothing_recorded(invoice, sub)  # so that the provider's retry applies it
+    Tenant.objects.filter(pk=tenant.pk).update(clock_time=at(2026, 2, 20), clock_advancing_to=None)
+
+    applied = post(body(invoice))
+
+    assert (applied.status_code, applied.json()["outcome"]) == (200, "paid")
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_at) == ("paid", at(2026, 2, 20))  # the sandbox's time, not real time

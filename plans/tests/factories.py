@@ -11,55 +11,95 @@ The tenant is shared: `ChargeFactory(plan=plan)` puts the charge and a new meter
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import factory
+from django.db.models import Model
 from django.utils import timezone
 
-from plans.models import Charge, Meter, Plan, TaxRate
+from plans.models import Charge, Coupon, Meter, Plan, TaxRate
 from plans.pricing import ChargeSpec
 from tenants.tests.factories import TenantOwnedFactory, in_tenant
 
+T = TypeVar("T", bound=Model)
 
-class MeterFactory(TenantOwnedFactory[Meter]):
+
+class CatalogEntryFactory(TenantOwnedFactory[T]):
+    """An entry of the catalog: `code` from `prefix` (`meter_3`), `name` from the code
+    ("Meter 3"), created now."""
+
     class Meta:
-        model = Meter
+        abstract = True
 
-    code = factory.Sequence(lambda n: f"meter_{n}")
+    class Params:
+        prefix = "entry"
+
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.prefix}_{n}")
     name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
-    aggregation = Meter.Aggregation.COUNT
-    property = ""
     created_at = factory.LazyFunction(timezone.now)
 
 
-class PlanFactory(TenantOwnedFactory[Plan]):
+class MeterFactory(CatalogEntryFactory[Meter]):
+    class Meta:
+        model = Meter
+
+    class Params:
+        prefix = "meter"
+
+    aggregation = Meter.Aggregation.COUNT
+    property = ""
+
+
+class PlanFactory(CatalogEntryFactory[Plan]):
     """A monthly USD plan with a 49.00 flat fee, no trial and no charges."""
 
     class Meta:
         model = Plan
 
-    code = factory.Sequence(lambda n: f"plan_{n}")
-    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
+    class Params:
+        prefix = "plan"
+
     description = ""
     currency = "USD"
     interval = Plan.Interval.MONTH
     amount = Decimal("49.00")
     trial_days = 0
     active = True
-    created_at = factory.LazyFunction(timezone.now)
 
 
-class TaxRateFactory(TenantOwnedFactory[TaxRate]):
+class TaxRateFactory(CatalogEntryFactory[TaxRate]):
     """An active rate of 10 %."""
 
     class Meta:
         model = TaxRate
 
-    code = factory.Sequence(lambda n: f"tax_{n}")
-    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
+    class Params:
+        prefix = "tax"
+
     percentage = Decimal("10")
     active = True
-    created_at = factory.LazyFunction(timezone.now)
+
+
+class CouponFactory(CatalogEntryFactory[Coupon]):
+    """An active coupon of 20 % off, forever, on every plan, without limits.
+    `CouponFactory(percent_off=None, amount_off=Decimal("10.00"), currency="USD")` for an amount."""
+
+    class Meta:
+        model = Coupon
+
+    class Params:
+        prefix = "coupon"
+
+    percent_off = Decimal("20")
+    amount_off = None
+    currency = ""
+    duration = Coupon.Duration.FOREVER
+    duration_in_periods = None
+    max_redemptions = None
+    times_redeemed = 0
+    redeem_by = None
+    plan_ids = factory.LazyFunction(list)
+    active = True
 
 
 class ChargeFactory(TenantOwnedFactory[Charge]):

@@ -6,7 +6,7 @@ import pytest
 
 from plans.models import Plan
 from plans.pricing import ChargeSpec, TierSpec
-from plans.tests.factories import MeterFactory, PlanFactory, add_charge
+from plans.tests.factories import CouponFactory, MeterFactory, PlanFactory, add_charge
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,35 @@ def test_deactivate_action_uses_the_service(staff_client, plan):
 def test_staff_cannot_add_plans_or_meters_in_the_admin(staff_client):
     assert staff_client.get("/admin/plans/plan/add/").status_code == 403
     assert staff_client.get("/admin/plans/meter/add/").status_code == 403
+
+
+# Coupons: their terms read-only, name and active through the service
+
+
+def test_the_coupon_list_shows_what_each_takes_off_and_is_filterable(staff_client, tenant):
+    CouponFactory(tenant=tenant, code="launch", percent_off=Decimal("12.5"), max_redemptions=100, times_redeemed=3)
+    CouponFactory(tenant=tenant, code="ten", percent_off=None, amount_off=Decimal("10"), currency="USD", active=False)
+    response = staff_client.get("/admin/plans/coupon/")
+    page = response.content.decode()
+    assert "12.5 %" in page and "10.00 USD" in page and "3 of 100" in page
+    inactive = staff_client.get("/admin/plans/coupon/", {"active__exact": "0"})
+    assert [c.code for c in inactive.context["cl"].result_list] == ["ten"]
+
+
+def test_admin_edits_only_a_coupons_name_and_active(staff_client, tenant, plan):
+    coupon = CouponFactory(tenant=tenant, code="launch", name="Launch", plan_ids=[plan.id])
+    page = staff_client.get(f"/admin/plans/coupon/{coupon.pk}/change/")
+    assert set(page.context["adminform"].form.fields) == {"name", "active"}
+    assert "pro" in page.content.decode()  # its plans, by code
+    response = staff_client.post(
+        f"/admin/plans/coupon/{coupon.pk}/change/", {"name": "Spring", "percent_off": "90", "code": "x"}
+    )
+    assert response.status_code == 302
+    coupon.refresh_from_db()
+    assert (coupon.name, coupon.active, coupon.percent_off, coupon.code) == ("Spring", False, Decimal("20"), "launch")
+
+
+def test_coupons_are_neither_added_nor_deleted_in_the_admin(staff_client, tenant):
+    coupon = CouponFactory(tenant=tenant)
+    assert staff_client.get("/admin/plans/coupon/add/").status_code == 403
+    assert staff_client.get(f"/admin/plans/coupon/{coupon.pk}/delete/").status_code == 403

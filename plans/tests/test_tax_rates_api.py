@@ -144,7 +144,7 @@ def test_the_tenant_shows_and_sets_its_default_rates_in_order(api, turl, tenant)
     response = api.patch(turl(), {"default_tax_rates": ["city", "state"]})
     assert response.status_code == 200
     assert response.json()["default_tax_rates"] == ["city", "state"]
-    assert set(response.json()) == {"id", "name", "default_currency", "created_at", "default_tax_rates"}
+    assert set(response.json()) == {"id", "name", "default_currency", "sandbox", "created_at", "default_tax_rates"}
     assert api.get(turl()).json()["default_tax_rates"] == ["city", "state"]
     assert api.patch(turl(), {"default_tax_rates": ["state"]}).json()["default_tax_rates"] == ["state"]
     assert api.patch(turl(), {"default_tax_rates": []}).json()["default_tax_rates"] == []

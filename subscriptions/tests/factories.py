@@ -18,9 +18,9 @@ from typing import Any
 import factory
 from django.utils import timezone
 
-from plans.tests.factories import PlanFactory
+from plans.tests.factories import CouponFactory, PlanFactory
 from subscriptions import periods
-from subscriptions.models import Customer, Subscription, SubscriptionSegment
+from subscriptions.models import Customer, Discount, Subscription, SubscriptionSegment
 from tenants.tests.factories import TenantOwnedFactory, in_tenant
 
 
@@ -75,3 +75,22 @@ class SubscriptionFactory(TenantOwnedFactory[Subscription]):
                 start_at=obj.start_at,
                 billing_anchor=obj.billing_anchor,
             )
+
+
+class DiscountFactory(TenantOwnedFactory[Discount]):
+    """A coupon (20 % off, forever) attached to a customer for all its subscriptions,
+    after its other discounts. Counts no redemption: attach through
+    `subscriptions.discount_services.discount_create` for that."""
+
+    class Meta:
+        model = Discount
+
+    customer = in_tenant(CustomerFactory)
+    subscription = None
+    coupon = in_tenant(CouponFactory)
+    position = factory.LazyAttribute(lambda o: o.customer.discounts.count())
+    periods_used = 0
+    amount_remaining = None
+    created_at = factory.LazyFunction(timezone.now)
+    ended_at = None
+    end_reason = ""

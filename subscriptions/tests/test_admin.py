@@ -1,13 +1,18 @@
-"""The Django admin pages support staff use to find customers."""
+"""The Django admin pages support staff use to find customers, and to see and end
+their discounts."""
 
 from __future__ import annotations
 
 import pytest
 
-from plans.tests.factories import PlanFactory
-from subscriptions.models import SubscriptionSegment
-from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from plans.tests.factories import CouponFactory, PlanFactory
+from subscriptions.admin import ENDED, NOT_ENDED
+from subscriptions.discount_services import DISCOUNT_ENDED
+from subscriptions.models import Discount, SubscriptionSegment
+from subscriptions.tests.factories import CustomerFactory, DiscountFactory, SubscriptionFactory
 from tenants.tests.utils import at
+from webhooks.models import Event
+from webhooks.tests.factories import WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +81,82 @@ def test_a_subscription_page_shows_its_plan_history_and_pending_change(staff_cli
     assert "plan history (segments)" in response.content.decode().lower()
     listing = staff_client.get("/admin/subscriptions/subscription/", {"q": str(subscription.id)})
     assert "premium from 2026-02-01T00:00:00.000000Z" in listing.content.decode()
+
+
+# Discounts: listed read-only, on the customer's page too; ended through the service
+
+
+@pytest.fixture
+def discounts(tenant, other_tenant):
+    """An active discount of cus_a, one that ended, and another tenant's active one."""
+    customer = CustomerFactory(tenant=tenant, external_id="cus_a", name="Alice")
+    active = DiscountFactory(tenant=tenant, customer=customer, coupon=CouponFactory(tenant=tenant, code="launch"))
+    ended = DiscountFactory(
+        tenant=tenant,
+        customer=customer,
+        coupon=CouponFactory(tenant=tenant, code="old"),
+        ended_at=at(2026, 1, 5),
+        end_reason="removed",
+    )
+    theirs = DiscountFactory(tenant=other_tenant, coupon=CouponFactory(tenant=other_tenant, code="theirs"))
+    return active, ended, theirs
+
+
+def test_the_customer_page_lists_its_discounts_in_order(staff_client, discounts):
+    active, ended, _ = discounts
+    response = staff_client.get(f"/admin/subscriptions/customer/{active.customer_id}/change/")
+    inline = next(f for f in response.context["inline_admin_formsets"] if f.opts.model is Discount)
+    assert [form.original for form in inline] == [active, ended]
+    assert inline.has_add_permission is False
+
+
+def test_discounts_are_found_by_coupon_and_filtered_by_state(staff_client, discounts):
+    active, ended, theirs = discounts
+    listed = staff_client.get("/admin/subscriptions/discount/", {"q": "launch"}).context["cl"].result_list
+    assert list(listed) == [active]
+    active_ones = staff_client.get("/admin/subscriptions/discount/", {"state": "active"}).context["cl"].result_list
+    assert sorted(d.pk for d in active_ones) == sorted([active.pk, theirs.pk])
+    ended_ones = staff_client.get("/admin/subscriptions/discount/", {"state": "ended"}).context["cl"].result_list
+    assert list(ended_ones) == [ended]
+
+
+def test_ending_discounts_first_asks_for_confirmation(staff_client, discounts):
+    active, ended, _ = discounts
+    response = staff_client.post(
+        "/admin/subscriptions/discount/", {"action": "end_selected", "_selected_action": [active.pk, ended.pk]}
+    )
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/subscriptions/discount/end_confirmation.html"
+    assert (response.context["chosen"], response.context["skipped"]) == ([active], [ended])
+    page = response.content.decode()
+    assert 'name="post" value="yes"' in page and f'value="{active.pk}"' in page and f'value="{ended.pk}"' not in page
+    active.refresh_from_db()
+    assert active.ended_at is None
+
+
+def test_confirming_ends_them_through_the_service_and_names_those_it_could_not(staff_client, tenant, discounts):
+    active, ended, theirs = discounts
+    WebhookEndpointFactory(tenant=tenant)
+    response = staff_client.post(
+        "/admin/subscriptions/discount/",
+        {"action": "end_selected", "_selected_action": [active.pk, ended.pk, theirs.pk], "post": "yes"},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        NOT_ENDED.format(
+            coupon="old", customer=ended.customer, reason=DISCOUNT_ENDED.format(ended_at="2026-01-05T00:00:00.000000Z")
+        ),
+        ENDED.format(count=2),
+    ]
+    for discount in (active, theirs):
+        discount.refresh_from_db()
+        assert discount.end_reason == "removed"
+    assert [e.data["id"] for e in Event.unscoped().filter(type="discount.ended")] == [str(active.pk)]
+
+
+def test_discounts_cannot_be_added_changed_or_deleted(staff_client, discounts):
+    active = discounts[0]
+    assert staff_client.get("/admin/subscriptions/discount/add/").status_code == 403
+    assert (
+        staff_client.post(f"/admin/subscriptions/discount/{active.pk}/change/", {"periods_used": 9}).status_code == 403
+    )

@@ -3,12 +3,14 @@ whose related objects must share one tenant."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import factory
 from django.db.models import Model
 from django.utils import timezone
 
+from tenants import clock
 from tenants.models import Role, Tenant, User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -23,6 +25,22 @@ class TenantFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Tenant {n}")
     default_currency = "USD"
     created_at = factory.LazyFunction(timezone.now)
+
+
+class SandboxTenantFactory(TenantFactory):
+    """A sandbox tenant whose clock reads `clock_time` (default 2026-01-01T00:00:00Z)."""
+
+    sandbox = True
+    clock_time = factory.LazyFunction(lambda: datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def make_sandbox(tenant: Tenant, clock_time: datetime) -> Tenant:
+    """Turn a test's live tenant into a sandbox (which sign-up alone does in the service),
+    forgetting that this process had seen it live."""
+    Tenant.objects.filter(pk=tenant.pk).update(sandbox=True, clock_time=clock_time)
+    clock._LIVE.discard(tenant.pk)
+    tenant.refresh_from_db()
+    return tenant
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -40,9 +40,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from plans.coupon_services import COUPON_FIXED_FIELDS
 from plans.pricing import ChargeSpec
-from plans.tests.factories import MeterFactory, PlanFactory, TaxRateFactory, add_charge
-from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
+from plans.tests.factories import CouponFactory, MeterFactory, PlanFactory, TaxRateFactory, add_charge
+from subscriptions.tests.factories import CustomerFactory, DiscountFactory, SubscriptionFactory
 from tenants.decimals import DECIMAL_PATTERN
 from tenants.services import api_key_create, tokens_for_user
 from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
@@ -68,6 +69,13 @@ BEYOND_THE_SCHEMA: dict[tuple[str | None, str], str] = {
     ("external_id", "immutable"): "PATCH may repeat a customer's stored external_id, not change it",
     ("code", "immutable"): "a tax rate's code never changes: PATCH declares it only to name it in the 400",
     ("percentage", "immutable"): "as above, a tax rate's percentage",
+    ("coupon_code", "does_not_exist"): "a coupon of the tenant, by code",
+    ("subscription_id", "does_not_exist"): "a subscription of the path's customer, by id",
+    ("plan_ids.*", "does_not_exist"): "a coupon's plans are plans of the tenant, by id",
+    **{
+        (field, "immutable"): "a coupon's terms never change: PATCH declares them only to name them in the 400"
+        for field in COUPON_FIXED_FIELDS
+    },
     ("tax_rates.*", "unknown_tax_rate"): "a customer's tax rates are active rates of the tenant, by code",
     ("tax_rates.*", "tax_rate_inactive"): "as above",
     ("default_tax_rates.*", "unknown_tax_rate"): "as above, the tenant's default rates",
@@ -81,11 +89,26 @@ BEYOND_THE_SCHEMA: dict[tuple[str | None, str], str] = {
     ("events.*.timestamp", "in_the_future"): "as above, in a batch",
     ("events.*.timestamp", "too_early"): "as above, in a batch",
     ("start_at", "out_of_range"): "a subscription starts from 1970 to 2999",
+    ("redeem_by", "in_the_past"): "a coupon's redeem_by is after now",
+    ("clock_time", "out_of_range"): "a sandbox's clock reads from 1970 to 2899",
+    ("to", "out_of_range"): "as above, where an advance takes it",
+    ("to", "not_after_clock"): "an advance goes after the sandbox's clock (stored)",
+    ("to", "too_far"): "an advance goes at most 3 years after the sandbox's clock (stored)",
     # Relations between fields or parameters (OpenAPI 3.0 has no if/then).
     ("from", "range_reversed"): "from must be before to",
     ("from", "range_too_long"): "at most 120 months from from to to",
     ("to", "to_too_early"): "the default from (to minus 12 months) must be a date",
+    ("clock_time", "not_a_sandbox"): "a tenant's clock_time only with sandbox: true",
     ("property", "required"): "a unique_count meter needs property; the others may not have one",
+    ("percent_off", "percent_or_amount"): "a coupon has exactly one of percent_off and amount_off",
+    ("amount_off", "percent_or_amount"): "as above",
+    ("percent_off", "not_positive"): "a coupon's percent_off is above 0 (a decimal pattern states no open bound)",
+    ("amount_off", "not_positive"): "as above, amount_off",
+    ("amount_off", "too_precise"): "amount_off has at most its currency's decimal places",
+    ("currency", "required"): "a coupon's currency goes with (and only with) amount_off",
+    ("currency", "not_allowed"): "as above",
+    ("duration_in_periods", "required"): "duration_in_periods goes with (and only with) a repeating duration",
+    ("duration_in_periods", "not_allowed"): "as above",
     ("property", "not_allowed"): "as above",
     ("charges.*.*", "required"): "the fields a charge needs depend on its model (see ChargeInput)",
     ("charges.*.*", "not_allowed"): "as above: fields of another model are refused",
@@ -203,6 +226,8 @@ def seeded(tenant, admin_user, monkeypatch) -> dict[str, Any]:
     delivery = WebhookDeliveryFactory(tenant=tenant, endpoint=endpoint)
     key, _ = api_key_create(tenant=tenant, name="backend")
     tax_rate = TaxRateFactory(tenant=tenant)
+    coupon = CouponFactory(tenant=tenant, code="launch")
+    discount = DiscountFactory(tenant=tenant, customer=customer, coupon=CouponFactory(tenant=tenant))
     return {
         "headers": {"Authorization": f"Bearer {tokens_for_user(admin_user)['access']}"},
         # Body fields that name another object; acme_2 may still take a subscription.
@@ -211,6 +236,8 @@ def seeded(tenant, admin_user, monkeypatch) -> dict[str, Any]:
             "plan_id": str(plan.id),
             "external_customer_id": "acme_1",
             "meter": "api_calls",
+            "coupon_code": "launch",
+            "subscription_id": str(subscription.id),
         },
         "path_parameters": {
             "tenant_id": str(tenant.id),
@@ -222,6 +249,8 @@ def seeded(tenant, admin_user, monkeypatch) -> dict[str, Any]:
             "delivery_id": str(delivery.id),
             "key_id": str(key.id),
             "tax_rate_id": str(tax_rate.id),
+            "coupon_id": str(coupon.id),
+            "discount_id": str(discount.id),
         },
     }
 

@@ -120,7 +120,7 @@ def component(schema, name):
 
 def test_every_list_states_the_limit_bounds(schema):
     lists = [(path, op) for path, method, op in operations(schema) if parameter(op, "cursor")]
-    assert len(lists) == 13
+    assert len(lists) == 15
     for path, operation in lists:
         assert parameter(operation, "limit")["schema"] == {
             "type": "integer",
@@ -136,7 +136,9 @@ def test_every_tenant_post_and_delete_takes_an_optional_idempotency_key_and_docu
         for path, method, op in operations(schema)
         if path.startswith("/v1/tenants/{tenant_id}/") and method in ("post", "delete")
     ]
-    assert len(writes) == 22  # 19, and issue #13: change, change/preview, DELETE pending-change
+    # 19, and issue #13: change, change/preview, DELETE pending-change, clock/advance;
+    # issue #14: POST coupons, POST customers/{id}/discounts, DELETE …/discounts/{id}
+    assert len(writes) == 26
     for path, _method, operation in writes:
         header = parameter(operation, "Idempotency-Key")
         assert header["in"] == "header", path

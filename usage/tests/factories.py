@@ -3,9 +3,12 @@
 The tenant is shared: `UsageEventFactory(tenant=t)` makes the customer and the meter in
 `t`, and `UsageEventFactory(customer=c)` or `(meter=m)` takes that object's tenant.
 An event happened now (or at `timestamp`) and was stored a second later, unless
-`created_at` says otherwise (late usage):
+`created_at` says otherwise. Whether it is late usage is the order of storage (its
+`seq`, taken when the row is made), not `created_at`: an event made after the invoice
+of its period is late, whatever its `created_at` says.
 
     use(sub, "api_calls", "1500", at(2026, 1, 3))                              # on time
+    bill(tenant, at(2026, 2, 1))
     use(sub, "api_calls", "600", at(2026, 1, 20), created_at=at(2026, 2, 10))  # late
 """
 

@@ -126,6 +126,7 @@ def test_every_event_type_of_the_contract_is_known():
         "invoice.marked_uncollectible",  # issue #11: the way into `uncollectible`
         "subscription.updated",  # issue #13: plan changes
         "credit_note.created",  # API.md Part 2, "Credit notes"
+        "discount.ended",  # issue #14: a customer's discount used up or removed
     }
 
 

@@ -17,6 +17,7 @@ DEFAULT_SCHEDULES: list[tuple[str, str, int]] = [
     ("Invoice run, every tenant", "invoices.tasks.invoice_run_all_tenants", 60),
     ("Invoice run sweeper", "invoices.tasks.invoice_runs_sweep", 5),
     ("Idempotency records purge", "tenants.tasks.idempotency_records_purge", 60),
+    ("Sandbox clock advance sweeper", "tenants.tasks.clock_advances_sweep", 5),
 ]
 
 

@@ -1,4 +1,5 @@
-"""`python manage.py seed_demo [--reset]` (`make demo`): a demo tenant with months of history.
+"""`python manage.py seed_demo [--reset]` (`make demo`): a demo tenant with months of
+history, and a sandbox tenant whose clock waits to be advanced (ops.demo_sandbox).
 
 Everything goes through the apps' services, as the API would: the tenant "Demo Co"
 with an admin and an API key, a meter of every aggregation, plans of every charge
@@ -9,9 +10,11 @@ of every period that ended, each issued at its period's end as the hourly beat j
 would have (oldest first), payments of the older invoices through the payment
 webhook's service (one declined), and a refresh of the revenue view.
 
-Safe to run twice: the demo admin's email marks the demo tenant, and a run that finds
-it prints the login and changes nothing. `--reset` (APP_ENV=development only) deletes
-the demo tenant and everything it owns, then seeds it afresh: how a demo seeded
+Safe to run twice: the demo admin's email marks the demo tenant (and the sandbox
+admin's the sandbox); a run that finds both prints the logins and changes nothing, one
+that finds only the demo (seeded by an earlier release) adds the sandbox. `--reset`
+(APP_ENV=development only) deletes both tenants and everything they own, then seeds
+them afresh: how a demo seeded
 without WEBHOOK_ALLOW_PRIVATE_URLS gets its webhook endpoint. The whole seed is one
 transaction, so a run that fails leaves nothing behind (nor deletes anything).
 Development only: the password is fixed and printed.
@@ -27,7 +30,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from graphlib import TopologicalSorter
 from typing import Any
 
@@ -43,18 +45,17 @@ from invoices.models import Invoice
 from invoices.services import subscription_cancel
 from metrics.selectors import mrr_for_tenant
 from metrics.services import revenue_metrics_refresh
+from ops.demo_sandbox import SANDBOX_ADMIN_EMAIL, SANDBOX_CUSTOMERS, SandboxSeeded, existing_sandbox, seed_sandbox
+from ops.demo_shared import DEMO_CURRENCY, METERS, PLANS, demo_catalog, existing_demo_tenant
 from payments.services import PaymentNotice, payment_event_receive
-from plans.models import Meter
 from plans.money import format_price
-from plans.pricing import ChargeSpec, TierSpec
 from plans.selectors import plan_list
-from plans.services import ChargeDraft, meter_create, plan_create
 from subscriptions.models import Subscription
 from subscriptions.selectors import subscription_list_due
 from subscriptions.services import customer_create, subscription_create
 from tenants import clock
 from tenants.isolation import scope_boundary, tenant_scope
-from tenants.models import ApiKey, Tenant, User
+from tenants.models import ApiKey, Tenant
 from tenants.services import api_key_create, tenant_signup
 from usage.parsing import ParsedEvent, usage_events_prepare
 from usage.services import usage_events_ingest_batch
@@ -66,7 +67,6 @@ DEMO_ADMIN_EMAIL = "admin@demo.test"
 DEMO_PASSWORD = "demo-only-not-a-secret"  # noqa: S105 - a published development login
 DEMO_WEBHOOK_URL = "http://127.0.0.1:9/demo-webhooks"  # port 9 (discard): nothing listens
 WEBHOOK_DESCRIPTION = "Demo: nothing listens here, so every delivery fails, is retried with backoff, then ends dead"
-DEMO_CURRENCY = "USD"
 # Taken for the seed's transaction, so that two runs at once cannot both create the demo.
 ADVISORY_LOCK_KEY = 0x5EED_DE30
 BATCH = 1000
@@ -74,45 +74,6 @@ BATCH = 1000
 NOT_IN_DEVELOPMENT = "seed_demo is for development only: it creates a login whose password it prints."
 RESET_NOT_IN_DEVELOPMENT = "seed_demo --reset deletes a tenant and all its data: it runs only with APP_ENV=development."
 NOT_BILLED = "A demo subscription could not be billed, so nothing was seeded: {failures}"
-EMAIL_TAKEN = "{email} belongs to a user outside a {name!r} tenant: remove that user or use another database."
-
-Agg = Meter.Aggregation
-METERS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("api_calls", "API calls", Agg.SUM, None),  # the customers report daily totals
-    ("sms", "SMS sent", Agg.COUNT, None),  # one event per message
-    ("storage_gb", "Storage (GB, peak)", Agg.MAX, None),  # daily readings; the peak is billed
-    ("active_users", "Active users", Agg.UNIQUE_COUNT, "user_id"),
-    ("transfer_gb", "Data transfer (GB)", Agg.SUM, None),
-)
-
-
-def _tiers(*tiers: tuple[int | None, str] | tuple[int | None, str, str]) -> list[TierSpec]:
-    return [TierSpec(t[0], Decimal(t[1]), Decimal(t[2] if len(t) > 2 else "0")) for t in tiers]
-
-
-# code, name, interval, flat fee, trial days, charges
-PLANS: tuple[tuple[str, str, str, str, int, tuple[ChargeDraft, ...]], ...] = (
-    (
-        "starter", "Starter", "month", "19.00", 0, (
-            ChargeDraft("api_calls", ChargeSpec.tiered(_tiers((10_000, "0"), (100_000, "0.001"), (None, "0.0005")))),
-            ChargeDraft("sms", ChargeSpec.package(25, Decimal("1.50"))),
-        ),
-    ),
-    (
-        "pro", "Pro", "month", "49.00", 14, (
-            ChargeDraft("api_calls", ChargeSpec.tiered(_tiers((50_000, "0"), (None, "0.0008")))),
-            ChargeDraft("active_users", ChargeSpec.volume(_tiers((10, "8.00"), (50, "6.00"), (None, "4.00", "20.00")))),
-            ChargeDraft("storage_gb", ChargeSpec.per_unit(Decimal("0.25"))),
-            ChargeDraft("sms", ChargeSpec.package(100, Decimal("4.00"))),
-        ),
-    ),
-    (
-        "enterprise", "Enterprise (yearly)", "year", "4800.00", 0, (
-            ChargeDraft("transfer_gb", ChargeSpec.per_unit(Decimal("0.05"))),
-            ChargeDraft("active_users", ChargeSpec.volume(_tiers((100, "5.00"), (None, "3.00")))),
-        ),
-    ),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -203,23 +164,8 @@ class Seeded:
 
 
 def existing_demo() -> Tenant | None:
-    """The demo tenant if it was seeded already (its admin's email is the marker)."""
-    user = User.objects.select_related("tenant").filter(email=DEMO_ADMIN_EMAIL).first()
-    if user is None:
-        return None
-    if user.tenant is None or user.tenant.name != DEMO_TENANT_NAME:
-        raise CommandError(EMAIL_TAKEN.format(email=DEMO_ADMIN_EMAIL, name=DEMO_TENANT_NAME))
-    return user.tenant
-
-
-def _catalog(tenant: Tenant) -> None:
-    for code, name, aggregation, prop in METERS:
-        meter_create(tenant=tenant, code=code, name=name, aggregation=aggregation, property=prop)
-    for code, name, interval, amount, trial_days, charges in PLANS:
-        plan_create(
-            tenant=tenant, code=code, name=name, interval=interval, amount=Decimal(amount),
-            currency=DEMO_CURRENCY, trial_days=trial_days, charges=charges,
-        )  # fmt: skip
+    """The demo tenant if it was seeded already."""
+    return existing_demo_tenant(DEMO_ADMIN_EMAIL, DEMO_TENANT_NAME)
 
 
 def _webhook_endpoint(tenant: Tenant) -> str:
@@ -323,7 +269,7 @@ def seed(now: datetime) -> Seeded:
 
 def _history(tenant: Tenant, now: datetime) -> Seeded:
     _, raw_key = api_key_create(tenant=tenant, name="demo backend")
-    _catalog(tenant)
+    demo_catalog(tenant)
     webhook = _webhook_endpoint(tenant)  # before anything happens, so that it gets every event
     subscribed = _subscribe(tenant, now)
     events = _usage(tenant, subscribed, now)
@@ -385,37 +331,47 @@ class Command(BaseCommand):
         if reset and settings.APP_ENV != "development":
             raise CommandError(RESET_NOT_IN_DEVELOPMENT)
         started = time.monotonic()
-        tenant = existing_demo()
-        if tenant is not None and not reset:
-            return self._exists(tenant)
+        tenant, sandbox = existing_demo(), existing_sandbox()
+        if tenant is not None and sandbox is not None and not reset:
+            return self._exists(tenant, sandbox)
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
-            tenant = existing_demo()  # a run that held the lock before us may have seeded it
-            if tenant is not None and not reset:
-                return self._exists(tenant)
-            if tenant is not None:
-                self.stdout.write(
-                    f"demo tenant deleted: {tenant.name} (id {tenant.pk}): {_counts(demo_delete(tenant))}"
-                )
-            seeded = seed(clock.real_now())  # a new tenant's clock starts at real time
+            # A run that held the lock before us may have seeded them.
+            tenant, sandbox = existing_demo(), existing_sandbox()
+            if tenant is not None and sandbox is not None and not reset:
+                return self._exists(tenant, sandbox)
+            if reset:
+                for old in (t for t in (tenant, sandbox) if t is not None):
+                    self.stdout.write(f"demo tenant deleted: {old.name} (id {old.pk}): {_counts(demo_delete(old))}")
+                tenant = sandbox = None
+            now = clock.real_now()  # a new tenant's clock starts at real time
+            seeded = seed(now) if tenant is None else None
+            sandboxed = seed_sandbox(now, DEMO_PASSWORD) if sandbox is None else None
         revenue_metrics_refresh()
-        self._report(seeded, time.monotonic() - started)
+        if seeded is None:
+            self._exists(tenant, None)
+        else:
+            self._report(seeded, time.monotonic() - started)
+        if sandboxed is not None:
+            self._report_sandbox(sandboxed)
 
-    def _exists(self, tenant: Tenant) -> None:
-        self.stdout.write(
-            f"demo tenant exists: {tenant.name} (id {tenant.pk}); nothing changed (--reset seeds it afresh)."
-        )
-        self._login(tenant)
-        with tenant_scope(tenant):
-            keys = ", ".join(f"{k.name} ({k.prefix}…)" for k in ApiKey.objects.order_by("created_at"))
-        self.stdout.write(f"  API keys: {keys or 'none'} (a key is shown only when created: POST …/api-keys)")
+    def _exists(self, tenant: Tenant | None, sandbox: Tenant | None) -> None:
+        for found in (t for t in (tenant, sandbox) if t is not None):
+            self.stdout.write(
+                f"demo tenant exists: {found.name} (id {found.pk}); nothing changed (--reset seeds it afresh)."
+            )
+            self._login(found)
+            with tenant_scope(found):
+                keys = ", ".join(f"{k.name} ({k.prefix}…)" for k in ApiKey.objects.order_by("created_at"))
+            self.stdout.write(f"  API keys: {keys or 'none'} (a key is shown only when created: POST …/api-keys)")
 
     def _login(self, tenant: Tenant) -> None:
         base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+        email = SANDBOX_ADMIN_EMAIL if tenant.sandbox else DEMO_ADMIN_EMAIL
         self.stdout.write(f"  tenant id: {tenant.pk}")
-        self.stdout.write(f"  admin login: {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}  (fake, development only)")
-        body = f'{{"email": "{DEMO_ADMIN_EMAIL}", "password": "{DEMO_PASSWORD}"}}'
+        self.stdout.write(f"  admin login: {email} / {DEMO_PASSWORD}  (fake, development only)")
+        body = f'{{"email": "{email}", "password": "{DEMO_PASSWORD}"}}'
         self.stdout.write(f"    curl -s -X POST {base}/v1/auth/login -H 'content-type: application/json' -d '{body}'")
         self.stdout.write(
             f"  API docs: {base}/v1/docs; Django admin: {base}/admin/ (.venv/bin/python manage.py createsuperuser)"
@@ -442,6 +398,14 @@ class Command(BaseCommand):
         for row in mrr:
             write(f"  MRR: {row.mrr} {row.currency}, ARR {row.arr}")
         write(f"done in {seconds:.1f} s")
+
+    def _report_sandbox(self, seeded: SandboxSeeded) -> None:
+        tenant, write = seeded.tenant, self.stdout.write
+        write(f"sandbox tenant created: {tenant.name}, its clock at {seeded.clock_time.isoformat()}")
+        self._login(tenant)
+        write(f"  API key (shown once): {seeded.api_key}")
+        write(f"  subscriptions: {len(SANDBOX_CUSTOMERS)} from the clock, usage sent; nothing invoiced yet")
+        write("  advance its clock a month to invoice it: POST …/clock/advance (README, the tour; docs/sandbox.md)")
 
 
 def _counts(counter: Counter[str]) -> str:

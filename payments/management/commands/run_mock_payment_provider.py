@@ -18,9 +18,10 @@ per Standard Webhooks with `PAYMENT_WEBHOOK_SECRET`, to `MOCK_PROVIDER_CALLBACK_
   with `failure_reason: "card_declined"`, so that failures can be shown.
 
 A repeated `Idempotency-Key` answers the first charge again and sends no second
-webhook. A webhook that cannot be delivered (network error, 5xx) is tried again,
-CALLBACK_ATTEMPTS times in all with doubling pauses, signed afresh each time; a 4xx
-answer is final. Charges live in memory: a restart forgets them. `GET /healthz` → 200.
+webhook. A webhook that cannot be delivered (network error, 5xx) or meets a conflict
+that may clear (409: a sandbox whose clock is advancing) is tried again,
+CALLBACK_ATTEMPTS times in all with doubling pauses, signed afresh each time; another
+4xx answer is final. Charges live in memory: a restart forgets them. `GET /healthz` → 200.
 """
 
 from __future__ import annotations
@@ -170,14 +171,14 @@ class MockProvider:
         return f"{'ref' if refund else 'pay'}_{key}", {"type": type_, "data": data}
 
     def report(self, charge: Mapping[str, Any]) -> None:
-        """Post the charge's webhook, again after a network error or a 5xx."""
+        """Post the charge's webhook, again after a network error, a 5xx or a 409."""
         webhook_id, payload = self.webhook(charge)
         body = json.dumps(payload, separators=(",", ":"))
         pause = FIRST_RETRY_PAUSE_SECONDS
         for attempt in range(1, CALLBACK_ATTEMPTS + 1):
             status = self._send(webhook_id, body)
             log.info("mock_webhook_sent", webhook_id=webhook_id, type=payload["type"], attempt=attempt, status=status)
-            if status is not None and status < 500:
+            if status is not None and status < 500 and status != 409:
                 return
             if self._stopped.wait(pause):
                 return

@@ -1,0 +1,11 @@
+"""Signals of the tenants app, for the apps after it (they listen; tenants never imports them).
+
+`clock_advanced` is sent by `tenants.sandbox.clock_advance_execute` once a sandbox's
+clock reads the advance's `to`, with `tenant_id` and `time`, with `send_robust`: a
+failing receiver is logged and never fails the advance. A receiver that starts work
+elsewhere should do it on commit (the revenue view's refresh, in metrics).
+"""
+
+from django.dispatch import Signal
+
+clock_advanced = Signal()
