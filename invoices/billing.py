@@ -281,22 +281,24 @@ def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) 
         _price(bill, plan_charges, quantities)
 
 
-# Invoiced windows (and meters) of these subscriptions that got events stored since the
-# subscription was last invoiced (a greater seq), with what they were billed so far (the
-# usage line of the window's invoice plus the late-usage lines that later invoices added
-# for it, the usage line's part of it, and what the invoice kept after its discounts) and
+# Invoiced windows (and meters) of these subscriptions that got events stored (or
+# corrected: a void or amend takes a new seq) since the subscription was last invoiced
+# (a greater seq), whether a correction is among them, with what they were billed so far
+# (the usage line of the window's invoice plus the late-usage lines that later invoices
+# added for it, the usage line's part of it, and what the invoice kept after its discounts) and
 # the segment that the window belongs to (its plan prices it; its anchor and the plan's
 # interval give the period, for the proration).
 _LATE_CANDIDATES_SQL = """
 WITH w AS (SELECT * FROM unnest(%(subs)s::uuid[], %(customers)s::uuid[], %(since)s::bigint[])
            AS w(subscription_id, customer_id, since)),
 touched AS (
-    SELECT DISTINCT i.id AS invoice_id, e.meter_id
+    SELECT i.id AS invoice_id, e.meter_id, bool_or(e.revision > 1) AS corrected
     FROM w
     JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.seq > w.since
     JOIN invoices_invoice i ON i.subscription_id = w.subscription_id
          AND i.billing_reason = ANY(%(reasons)s::text[])
          AND e.timestamp >= i.period_start AND e.timestamp < i.period_end
+    GROUP BY i.id, e.meter_id
 ),
 segment AS (
     SELECT t.invoice_id, coalesce(g.plan_id, s.plan_id) AS plan_id, coalesce(g.billing_anchor, s.billing_anchor) AS anchor
@@ -309,14 +311,15 @@ segment AS (
 SELECT t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end,
        g.plan_id, g.anchor, coalesce(sum(l.quantity), 0) AS billed, coalesce(sum(l.amount), 0) AS billed_amount,
        coalesce(sum(l.amount) FILTER (WHERE l.kind = 'usage'), 0) AS source_amount,
-       i.subtotal, i.discount, i.status IN ('void', 'uncollectible') AS closed
+       i.subtotal, i.discount, i.status IN ('void', 'uncollectible') AS closed,
+       t.corrected
 FROM touched t
 JOIN invoices_invoice i ON i.id = t.invoice_id
 JOIN segment g ON g.invoice_id = t.invoice_id
 LEFT JOIN invoices_invoiceline l ON l.meter_id = t.meter_id
      AND ((l.invoice_id = t.invoice_id AND l.kind = 'usage') OR (l.source_invoice_id = t.invoice_id))
 GROUP BY t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end, g.plan_id, g.anchor,
-         i.subtotal, i.discount, i.status
+         i.subtotal, i.discount, i.status, t.corrected
 ORDER BY i.period_start
 """
 
@@ -343,6 +346,7 @@ class _Candidate:
     billed_amount: Decimal
     source_amount: Decimal
     source: SourceInvoice
+    corrected: bool
 
 
 def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: list[int]) -> list[_Candidate]:
@@ -359,14 +363,29 @@ def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: lis
     charges = charges_by_plan(tenant=tenant, plan_ids=set(plans))
     charge_of = {(plan_id, c.meter_id): c for plan_id, cs in charges.items() for c in cs}
     found = []
-    for invoice_id, sub_id, customer_id, meter_id, start, end, plan_id, anchor, billed, billed_amount, *src in touched:
+    for (
+        invoice_id,
+        sub_id,
+        customer_id,
+        meter_id,
+        start,
+        end,
+        plan_id,
+        anchor,
+        billed,
+        billed_amount,
+        *src,
+        corrected,
+    ) in touched:
         if (charge := charge_of.get((plan_id, meter_id))) is not None:
             _, period_start, period_end = periods.period_containing(anchor, plans[plan_id].interval, start)
             proration = Proration.of_window(start, end, (period_start, period_end))
             window = UsageWindow(customer_id, start, end)
             source = SourceInvoice(*src[1:])
             found.append(
-                _Candidate(invoice_id, sub_id, window, charge, proration, billed, billed_amount, src[0], source)
+                _Candidate(
+                    invoice_id, sub_id, window, charge, proration, billed, billed_amount, src[0], source, corrected
+                )
             )
     return found
 
@@ -390,7 +409,7 @@ def late_usage_for(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) 
         if quantity != c.billed:
             late = LateUsage(
                 c.charge, c.window.start, c.window.end, c.billed, quantity, c.invoice_id, c.billed_amount, c.proration,
-                source_amount=c.source_amount, source=c.source,
+                source_amount=c.source_amount, source=c.source, correction=c.corrected,
             )  # fmt: skip
             found.setdefault(c.subscription_id, []).append(late)
     return found

@@ -79,7 +79,8 @@ class LateUsage:
     what it was billed for so far (its usage line plus earlier late-usage lines), in
     quantity and in money (`source_amount` of it on the usage line), and its quantity
     now. `charge` is the one of the plan of the window's segment; `proration` the part
-    of its period the window covers; `source` what its invoice kept after discounts."""
+    of its period the window covers; `source` what its invoice kept after discounts;
+    `correction` when a void or amend changed it (the line's kind is then `correction`)."""
 
     charge: Charge
     period_start: datetime
@@ -91,6 +92,7 @@ class LateUsage:
     proration: Proration | None = None
     source_amount: Decimal = Decimal(0)
     source: SourceInvoice = SourceInvoice()
+    correction: bool = False  # a void or amend of an event is among the causes
 
 
 # A segment shorter than its period pays this part of these charges (seats held for
@@ -160,7 +162,7 @@ def usage_line(charge: Charge, quantity: Decimal, currency: str, proration: Pror
 
 
 def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
-    """round(price(new quantity)) − Σ already billed for that window and charge, so that
+    """A `late_usage` (or `correction`) line: round(price(new quantity)) − Σ already billed for that window and charge, so that
     many small late pieces never round to more than the whole (4 late units at 0.005
     arriving one at a time bill 0.01, 0.00, 0.01, 0.00: 0.02 in all, as the whole).
     The price is the one the window's usage line had: its segment's charge, prorated
@@ -182,10 +184,12 @@ def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
     )
     if late.source.closed:
         delta = max(delta, Decimal(0))
+    kind = "correction" if late.correction else "late_usage"
     return LineDraft(
-        kind="late_usage",
+        kind=kind,
         description=(
-            f"{late.charge.meter.name}: late usage for {late.period_start:%Y-%m-%d} – {late.period_end:%Y-%m-%d}"
+            f"{late.charge.meter.name}: {kind.replace('_', ' ')} for "
+            f"{late.period_start:%Y-%m-%d} – {late.period_end:%Y-%m-%d}"
         ),
         quantity=late.quantity - late.billed_quantity,
         amount=delta,

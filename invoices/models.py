@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from plans.models import Meter
 from subscriptions.models import Customer, Discount, Subscription
-from tenants.models import Tenant, TenantOwnedModel
+from tenants.models import Tenant, TenantOwnedModel, nextval
 
 # Wide enough for any accepted usage times any accepted price: an event's value is
 # below 10^15 (usage.parsing), a period adds up at most ~10^9 of them and a unit price
@@ -184,6 +184,7 @@ class InvoiceLine(TenantOwnedModel):
         FLAT_FEE = "flat_fee", "Flat fee"
         USAGE = "usage", "Usage"
         LATE_USAGE = "late_usage", "Late usage"
+        CORRECTION = "correction", "Correction"
         PRORATION = "proration", "Proration"
         DISCOUNT = "discount", "Discount"
 
@@ -256,9 +257,7 @@ class BalanceTransaction(TenantOwnedModel):
     # The order entries were written in, from a database sequence: the ledger's order,
     # which neither random ids nor `created_at` (one instant for a whole run) can give.
     seq = models.BigIntegerField(
-        db_default=models.Func(
-            models.Value(LEDGER_SEQUENCE), function="nextval", output_field=models.BigIntegerField()
-        ),
+        db_default=nextval(LEDGER_SEQUENCE),
         editable=False,
         unique=True,
     )

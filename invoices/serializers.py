@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from invoices.calculation import LineDraft
 from invoices.models import CreditNote, Invoice, InvoiceLine, InvoiceRun
+from invoices.totals import DELTA_KINDS
 from plans.money import format_price, format_quantity
 from tenants.formats import format_time
 
@@ -92,9 +93,9 @@ def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:
         "quantity": format_quantity(line.quantity),
         "amount": format_price(line.amount, currency),
     }
-    if line.kind in (InvoiceLine.Kind.USAGE, InvoiceLine.Kind.LATE_USAGE):
+    if line.kind in {InvoiceLine.Kind.USAGE, *DELTA_KINDS}:
         body.update(meter=line.meter_code, model=line.model, tiers=line.tiers)
-    if line.kind == InvoiceLine.Kind.LATE_USAGE:
+    if line.kind in DELTA_KINDS:
         body.update(period_start=format_time(line.period_start), period_end=format_time(line.period_end))
     if line.kind == InvoiceLine.Kind.DISCOUNT:
         body.update(discount_id=str(line.discount_id))

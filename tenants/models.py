@@ -34,6 +34,12 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
 
+def nextval(sequence: str) -> models.Func:
+    """`nextval('<sequence>')`: a database sequence's next number, as a column's
+    `db_default` or in an UPDATE (a usage event's new `seq` on a correction)."""
+    return models.Func(models.Value(sequence), function="nextval", output_field=models.BigIntegerField())
+
+
 class Tenant(models.Model):
     """A SaaS company using the service: it owns meters, plans, customers and the rest.
 

@@ -23,11 +23,16 @@ from tenants.scoping import TenantScopedApi
 from usage import selectors, services
 from usage.filtersets import UsageEventFilterSet
 from usage.instruments import USAGE_EVENTS
-from usage.models import UsageEvent
+from usage.models import UsageEvent, UsageEventRevision
 from usage.parsing import (
     MISSING_IDEMPOTENCY_KEY,
+    REASON_MAX_LENGTH,
     BatchUsageEventInput,
+    FieldErrors,
     UsageEventInput,
+    ValueDoc,
+    parse_amendment,
+    parse_reason,
     usage_events_prepare,
     validate_idempotency_key,
 )
@@ -50,6 +55,9 @@ class UsageEventOutput(serializers.Serializer):
     timestamp = serializers.DateTimeField()
     properties = serializers.DictField()
     created_at = serializers.DateTimeField()
+    revision = serializers.IntegerField(help_text="1 as stored; each amend or void adds one")
+    voided_at = serializers.DateTimeField(allow_null=True, help_text="Real time of the void; null when not voided")
+    void_reason = serializers.CharField(help_text='"" when not voided')
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         event, external_customer_id, meter_code = instance
@@ -62,7 +70,14 @@ class UsageEventOutput(serializers.Serializer):
             "timestamp": format_time(event.timestamp),
             "properties": event.properties,
             "created_at": format_time(event.created_at),
+            "revision": event.revision,
+            "voided_at": format_time(event.voided_at) if event.voided_at else None,
+            "void_reason": event.void_reason,
         }
+
+
+def _event_body(event: UsageEvent) -> Any:
+    return UsageEventOutput((event, event.customer.external_id, event.meter.code)).data
 
 
 def _rejected(errors: Any, count: int = 1) -> ValidationError:
@@ -87,9 +102,7 @@ class UsageEventListIngestApi(TenantScopedApi):
         responses={200: UsageEventOutput(many=True)},
     )
     def get(self, request: Request, tenant_id: str) -> Response:
-        return self.list_response(
-            lambda page: UsageEventOutput([(e, e.customer.external_id, e.meter.code) for e in page], many=True).data
-        )
+        return self.list_response(lambda page: [_event_body(e) for e in page])
 
     @extend_schema(
         request=UsageEventInput,
@@ -190,3 +203,101 @@ class CustomerUsageApi(TenantScopedApi):
 def _month_start(now: datetime) -> datetime:
     """The start of `now`'s UTC month (whatever `to` is: a `to` before it is an error)."""
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+# Corrections
+
+
+def _actor(request: Request) -> str:
+    """Who made a correction: `user:<id>` for a user's JWT, `apikey:<id>` for a key."""
+    pk = str(request.user.pk)
+    return pk if pk.startswith("apikey:") else f"user:{pk}"
+
+
+class UsageEventCorrectionApi(TenantScopedApi):
+    # Base of the void and amend routes: the event by its id, its answer the event as
+    # it is now. No docstring: drf-spectacular would show it as the operations' description.
+    model = UsageEvent
+
+    def get_queryset(self) -> Any:
+        return self.scoped().select_related("customer", "meter")
+
+
+class UsageVoidInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, trim_whitespace=False)
+
+
+class UsageAmendInput(serializers.Serializer):
+    """The documented shape of an amendment (OpenAPI only: `parse_amendment`
+    validates). `timestamp`, `external_customer_id` and `meter` are refused (400)."""
+
+    value = ValueDoc(required=False, allow_null=True)
+    properties = serializers.DictField(required=False, allow_null=True, help_text="Replace the event's properties")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, trim_whitespace=False)
+
+
+def _refuse(errors: FieldErrors) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+class UsageEventVoidApi(UsageEventCorrectionApi):
+    @extend_schema(request=UsageVoidInput, responses={200: UsageEventOutput})
+    def post(self, request: Request, tenant_id: str, event_id: int) -> Response:
+        errors: FieldErrors = {}
+        reason = parse_reason(request.data, errors)
+        _refuse(errors)
+        services.usage_event_void(tenant=self.tenant_id, event_id=event_id, actor=_actor(request), reason=reason)
+        return Response(_event_body(self.found(event_id, services.USAGE_EVENT_NOT_FOUND)))
+
+
+class UsageEventAmendApi(UsageEventCorrectionApi):
+    @extend_schema(request=UsageAmendInput, responses={200: UsageEventOutput})
+    def post(self, request: Request, tenant_id: str, event_id: int) -> Response:
+        data, errors = parse_amendment(request.data)
+        _refuse(errors)
+        services.usage_event_amend(tenant=self.tenant_id, event_id=event_id, actor=_actor(request), **data)
+        return Response(_event_body(self.found(event_id, services.USAGE_EVENT_NOT_FOUND)))
+
+
+class UsageEventRevisionOutput(serializers.Serializer):
+    revision = serializers.IntegerField()
+    action = serializers.ChoiceField(choices=UsageEventRevision.Action.choices)
+    value = serializers.CharField()
+    properties = serializers.DictField()
+    actor = serializers.CharField(help_text='"user:<id>" or "apikey:<id>"; "" for revision 1 (ingestion)')
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField(help_text="Real time")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "revision": instance.revision,
+            "action": instance.action,
+            "value": format_quantity(instance.value),
+            "properties": instance.properties,
+            "actor": instance.actor,
+            "reason": instance.reason,
+            "created_at": format_time(instance.created_at),
+        }
+
+
+UsageEventRevisionList = inline_serializer(
+    "UsageEventRevisionList",
+    {
+        "results": UsageEventRevisionOutput(many=True),
+        "next": serializers.CharField(allow_null=True, help_text="Always null: every revision is on one page"),
+        "previous": serializers.CharField(allow_null=True, help_text="Always null"),
+    },
+)
+
+
+class UsageEventRevisionListApi(UsageEventCorrectionApi):
+    pagination_class = None
+
+    @extend_schema(responses={200: UsageEventRevisionList})
+    def get(self, request: Request, tenant_id: str, event_id: int) -> Response:
+        event = self.found(event_id, services.USAGE_EVENT_NOT_FOUND)
+        revisions = selectors.usage_event_revisions(tenant=self.tenant_id, event=event)
+        return Response(
+            {"results": UsageEventRevisionOutput(revisions, many=True).data, "next": None, "previous": None}
+        )

@@ -16,6 +16,13 @@ same statement, `usage.services`), and `usage.selectors.usage_stored_through` ta
 in exclusive mode, which waits for the inserts in flight to end, then reads the
 sequence. Anything that stores events goes through `usage.services` (or takes the
 fence the same way), or its events could be missed as late usage.
+
+Corrections (`usage.services.usage_event_void` / `usage_event_amend`) change an event
+in place but never lose what it was: each writes a `UsageEventRevision` (the first one
+also records the event as it was stored), bumps `revision` and gives the event a new
+`seq` under the same fence, so its window counts as changed for the late-usage
+detector. Ingestion writes no revision: an event that was never corrected is its own
+revision 1. A voided event stays stored (`voided_at`) and counts in no aggregate.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from django.utils import timezone
 
 from plans.models import Meter
 from subscriptions.models import Customer
-from tenants.models import Tenant, TenantOwnedModel
+from tenants.models import Tenant, TenantOwnedModel, nextval
 
 VALUE_MAX_DIGITS = 32
 VALUE_DECIMAL_PLACES = 12
@@ -48,7 +55,7 @@ class UsageEvent(TenantOwnedModel):
     """One usage event of a customer on a meter at a moment.
 
     Indexes (checked with EXPLAIN, see usage/selectors.py):
-    - `usage_cust_meter_ts_idx` (tenant, customer, meter, timestamp) INCLUDE (value):
+    - `usage_cust_meter_ts_idx` (tenant, customer, meter, timestamp) INCLUDE (value, voided_at):
       "sum/count/max of one meter for one customer in a time range" and the invoice
       run's grouped query (a range scan per customer; `value` read from the index).
     - `usage_cust_seq_idx` (tenant, customer, seq): "events of these customers stored
@@ -69,10 +76,14 @@ class UsageEvent(TenantOwnedModel):
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's fields as sent")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     seq = models.BigIntegerField(
-        db_default=models.Func(models.Value(USAGE_SEQUENCE), function="nextval", output_field=models.BigIntegerField()),
+        db_default=nextval(USAGE_SEQUENCE),
         editable=False,
-        help_text="Storage order: the usage sequence when it was stored",
+        help_text="Storage order: the usage sequence when it was stored (or last corrected)",
     )
+    # Ingestion leaves these to the database's defaults (its INSERT names none of them).
+    revision = models.PositiveIntegerField(db_default=1, editable=False)
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    void_reason = models.CharField(max_length=500, blank=True, db_default="", editable=False)
 
     class Meta:
         ordering = ["-timestamp", "-id"]
@@ -81,7 +92,9 @@ class UsageEvent(TenantOwnedModel):
         ]
         indexes = [
             BTreeIndex(
-                fields=["tenant", "customer", "meter", "timestamp"], include=["value"], name="usage_cust_meter_ts_idx"
+                fields=["tenant", "customer", "meter", "timestamp"],
+                include=["value", "voided_at"],
+                name="usage_cust_meter_ts_idx",
             ),
             models.Index(fields=["tenant", "customer", "seq"], name="usage_cust_seq_idx"),
             models.Index(fields=["tenant", "-timestamp", "-id"], name="usage_tenant_ts_idx"),
@@ -89,3 +102,35 @@ class UsageEvent(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.idempotency_key} ({self.value} at {self.timestamp:%Y-%m-%dT%H:%M:%SZ})"
+
+
+class UsageEventRevision(TenantOwnedModel):
+    """One revision of a usage event: its value and properties from then on, who made
+    it and why. Written only by corrections (never by ingestion): the first correction
+    of an event also writes revision 1, the event as it was stored. A void is a
+    revision too (`action` void), with the value it had."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        AMENDED = "amended", "Amended"
+        VOIDED = "voided", "Voided"
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    event = models.ForeignKey(UsageEvent, on_delete=models.CASCADE, related_name="revisions", db_index=False)
+    revision = models.PositiveIntegerField()
+    action = models.CharField(max_length=16, choices=Action.choices)
+    value = models.DecimalField(max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES)
+    properties = models.JSONField(default=dict, blank=True)
+    actor = models.CharField(max_length=100, blank=True, default="", help_text="user:<id> or apikey:<id>")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["event", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "revision"], name="usage_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} r{self.revision} ({self.action})"

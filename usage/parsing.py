@@ -180,7 +180,7 @@ def parse_event(raw: Any, *, now: datetime, with_key: bool) -> tuple[dict[str, A
 
 
 @extend_schema_field(VALUE_SCHEMA)
-class _ValueDoc(serializers.Field):
+class ValueDoc(serializers.Field):
     pass
 
 
@@ -190,7 +190,7 @@ class UsageEventInput(serializers.Serializer):
 
     external_customer_id = serializers.CharField(max_length=255, trim_whitespace=False)
     meter = serializers.CharField(max_length=100, trim_whitespace=False)
-    value = _ValueDoc(required=False, allow_null=True)
+    value = ValueDoc(required=False, allow_null=True)
     timestamp = serializers.DateTimeField(
         required=False, allow_null=True, help_text="RFC 3339; default now; from 1970-01-01T00:00:00Z to 5 minutes ahead"
     )
@@ -220,9 +220,12 @@ class ParsedEvent:
     fingerprint: str = ""
 
     def stored(self, *, pk: int, tenant_id: uuid.UUID, created_at: datetime) -> UsageEvent:
-        """The event as the row that was stored for it (not saved again)."""
+        """The event as the row that was stored for it (not saved again), with the
+        database's defaults of what ingestion leaves out."""
         fields = {name: getattr(self, name) for name in STORED_FIELDS}
-        return UsageEvent(pk=pk, tenant_id=tenant_id, created_at=created_at, **fields)
+        return UsageEvent(
+            pk=pk, tenant_id=tenant_id, created_at=created_at, revision=1, voided_at=None, void_reason="", **fields
+        )
 
 
 # What a stored row takes from its event as sent (usage.services inserts these columns).
@@ -333,7 +336,52 @@ def _reference_errors(
     meter = meters.get(data["meter"])
     if meter is None:
         problems["meter"] = [ErrorDetail(UNKNOWN_METER.format(value=data["meter"]), code="does_not_exist")]
-    elif meter.aggregation == Meter.Aggregation.UNIQUE_COUNT and meter.property not in (data.get("properties") or {}):
-        message = MISSING_UNIQUE_PROPERTY.format(meter=meter.code, prop=meter.property)
-        problems["properties"] = [ErrorDetail(message, code="required")]
+    elif missing := missing_unique_property(meter, data.get("properties") or {}):
+        problems["properties"] = [ErrorDetail(missing, code="required")]
     return problems
+
+
+REASON_MAX_LENGTH = 500
+BAD_REASON = f"reason must be a string of 1 to {REASON_MAX_LENGTH} characters."
+IMMUTABLE_FIELD = "{name} of an event never changes: void it and send a new event."
+# What identifies an event's place in billing: an amendment may not change them.
+IMMUTABLE_FIELDS = ("timestamp", "external_customer_id", "meter")
+
+
+def parse_reason(raw: Any, errors: FieldErrors) -> str:
+    """A correction's required `reason` (errors under `reason` when it is not one)."""
+    reason = raw.get("reason") if isinstance(raw, dict) else None
+    if not isinstance(reason, str) or not 0 < len(reason) <= REASON_MAX_LENGTH or "\x00" in reason:
+        errors["reason"] = [ErrorDetail(BAD_REASON, code="required" if reason is None else "invalid")]
+        return ""
+    return reason
+
+
+def parse_amendment(raw: Any) -> tuple[dict[str, Any], FieldErrors]:
+    """Check an amendment `{value?, properties?, reason}` with the ingestion's rules.
+    Returns (data, errors): `data` has `reason` and the given `value` (Decimal) and
+    `properties`; a timestamp, customer or meter in the body is an error naming it."""
+    if not isinstance(raw, dict):
+        return {}, {"non_field_errors": ["The body must be a JSON object."]}
+    errors: FieldErrors = {}
+    data: dict[str, Any] = {"reason": parse_reason(raw, errors)}
+    for name in IMMUTABLE_FIELDS:
+        if name in raw:
+            errors[name] = [ErrorDetail(IMMUTABLE_FIELD.format(name=name), code="immutable")]
+    if raw.get("value") is not None:
+        data["value"] = _parse_value(raw["value"])
+        if data["value"] is None:
+            errors["value"] = [BAD_VALUE]
+    if raw.get("properties") is not None:
+        data["properties"], problem = _parse_properties(raw["properties"])
+        if problem:
+            errors["properties"] = [problem]
+    return data, errors
+
+
+def missing_unique_property(meter: Meter, properties: dict[str, Any]) -> str | None:
+    """What is wrong with `properties` of an event of `meter`: a `unique_count`
+    meter's property must be in them (code `required`)."""
+    if meter.aggregation == Meter.Aggregation.UNIQUE_COUNT and meter.property not in properties:
+        return MISSING_UNIQUE_PROPERTY.format(meter=meter.code, prop=meter.property)
+    return None

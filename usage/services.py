@@ -1,4 +1,5 @@
-"""Writes of usage: idempotent ingestion of one event or a batch.
+"""Writes of usage: idempotent ingestion of one event or a batch, and corrections
+(void and amend) of a stored event.
 
 Both paths end in the same multi-row `INSERT … ON CONFLICT (tenant_id,
 idempotency_key) DO NOTHING RETURNING`, so the database's unique constraint is what
@@ -12,21 +13,25 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
 
 from tenants import clock
-from tenants.errors import Conflict, Unprocessable
+from tenants.errors import Conflict, Invalid, Message, NotFound, Unprocessable
 from tenants.idempotency import KEY_IN_FLIGHT, KEY_REUSED
-from tenants.models import TenantRef, tenant_pk
+from tenants.models import TenantRef, nextval, tenant_pk
 from usage import idempotency
 from usage.idempotency import ClaimState
 from usage.instruments import USAGE_BATCH_SIZE, USAGE_EVENTS
-from usage.models import SEQ_FENCE_CLASS, UsageEvent, seq_fence_key
-from usage.parsing import ParsedEvent
+from usage.models import SEQ_FENCE_CLASS, USAGE_SEQUENCE, UsageEvent, UsageEventRevision, seq_fence_key
+from usage.parsing import ParsedEvent, missing_unique_property
 
 BATCH_KEY_REUSED = "Idempotency key {key!r} was already used with a different event body."
+USAGE_EVENT_NOT_FOUND = "Usage event not found."
+ALREADY_VOIDED = "This usage event is voided already."
+AMEND_VOIDED = "A voided usage event cannot be amended."
 
 # One statement for any number of events. The rows travel as one JSON document that
 # PostgreSQL unpacks in C (jsonb_to_recordset): adapting 9 arrays of 1000 Python values
@@ -166,3 +171,77 @@ def _check_stored(tenant_id: uuid.UUID, events: Sequence[ParsedEvent], stored: d
     for index, event in enumerate(events):
         if event.idempotency_key in stored and stored[event.idempotency_key] != event.fingerprint:
             raise BatchKeyReused(index, event.idempotency_key)
+
+
+def _take_fence_shared(tenant_id: uuid.UUID) -> None:
+    """The ingestion fence in shared mode (usage.models): a correction takes a new `seq`
+    like an insert does, so the invoice run's watermark must wait for it the same way."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock_shared(%s::int4, %s::int4)", [SEQ_FENCE_CLASS, seq_fence_key(tenant_id)]
+        )
+
+
+def _correct(tenant_id: uuid.UUID, event_id: int, action: str, actor: str, reason: str, **change: Any) -> UsageEvent:
+    """Lock the event, refuse a voided one (409), record the revision it becomes and
+    store its new state with a new `seq` (so the late-usage detector finds its window)."""
+    events = UsageEvent.objects.for_tenant(tenant_id).select_related("customer", "meter")
+    event = events.select_for_update(of=("self",)).filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(USAGE_EVENT_NOT_FOUND)
+    if event.voided_at is not None:
+        voided = action == UsageEventRevision.Action.VOIDED
+        raise Conflict(ALREADY_VOIDED if voided else AMEND_VOIDED, code="already_voided" if voided else "voided")
+    now = clock.real_now()
+    revisions = []
+    if event.revision == 1:  # never corrected: ingestion wrote no revision of it
+        revisions.append(_revision(event, UsageEventRevision.Action.CREATED, "", "", event.created_at))
+    if action == UsageEventRevision.Action.VOIDED:
+        event.voided_at, event.void_reason = now, reason
+    for name, new in change.items():  # an amend's value and/or properties
+        if new is not None:
+            setattr(event, name, new)
+    event.revision += 1
+    revisions.append(_revision(event, action, actor, reason, now))
+    UsageEventRevision.objects.bulk_create(revisions)
+    _take_fence_shared(tenant_id)
+    UsageEvent.objects.for_tenant(tenant_id).filter(pk=event.pk).update(
+        seq=nextval(USAGE_SEQUENCE), value=event.value, properties=event.properties, revision=event.revision,
+        voided_at=event.voided_at, void_reason=event.void_reason,
+    )  # fmt: skip
+    return event
+
+
+def _revision(event: UsageEvent, action: str, actor: str, reason: str, at: datetime) -> UsageEventRevision:
+    return UsageEventRevision(
+        tenant_id=event.tenant_id, event_id=event.pk, revision=event.revision, action=action,
+        value=event.value, properties=event.properties, actor=actor, reason=reason, created_at=at,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def usage_event_void(*, tenant: TenantRef, event_id: int, actor: str, reason: str) -> UsageEvent:
+    """Void a stored event: it stays stored, counts in no aggregate from now on, and its
+    billed window gets a correction on the next invoice. 409 when voided already."""
+    return _correct(tenant_pk(tenant), event_id, UsageEventRevision.Action.VOIDED, actor, reason)
+
+
+@transaction.atomic
+def usage_event_amend(
+    *,
+    tenant: TenantRef,
+    event_id: int,
+    actor: str,
+    reason: str,
+    value: Decimal | None = None,
+    properties: dict[str, Any] | None = None,
+) -> UsageEvent:
+    """Give a stored event a new value and/or properties (its timestamp, customer and
+    meter never change), keeping the old ones as a revision. 409 when voided."""
+    tenant_id = tenant_pk(tenant)
+    if properties is not None:
+        event = UsageEvent.objects.for_tenant(tenant_id).select_related("meter").filter(pk=event_id).first()
+        if event is not None and (problem := missing_unique_property(event.meter, properties)):
+            raise Invalid({"properties": [Message(problem, "required")]})
+    amended = UsageEventRevision.Action.AMENDED
+    return _correct(tenant_id, event_id, action=amended, actor=actor, reason=reason, value=value, properties=properties)

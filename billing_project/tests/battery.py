@@ -41,6 +41,7 @@ from subscriptions.tests.factories import CustomerFactory, DiscountFactory, Subs
 from tenants.models import Role, Tenant
 from tenants.services import API_KEY_NOT_FOUND, api_key_create
 from tenants.tests.factories import PASSWORD, UserFactory, make_sandbox
+from usage.services import USAGE_EVENT_NOT_FOUND
 from usage.tests.factories import UsageEventFactory
 from webhooks.models import WebhookDelivery
 from webhooks.selectors import DELIVERY_NOT_FOUND, ENDPOINT_NOT_FOUND
@@ -143,6 +144,11 @@ def _credit_note_route(**fields: Any) -> Route:
     return Route(**{"make": credit_note, "names": "credit_note_id", "missing": CREDIT_NOTE_NOT_FOUND, **fields})
 
 
+def _usage_route(**fields: Any) -> Route:
+    """A route that names one usage event in its path."""
+    return Route(**{"make": UsageEventFactory, "names": "event_id", "missing": USAGE_EVENT_NOT_FOUND, **fields})
+
+
 def _subscription_route(**fields: Any) -> Route:
     """A route that names one subscription in its path."""
     return Route(
@@ -243,6 +249,9 @@ ROUTES: dict[str, Route] = {
     "usage-list": Route(
         make=UsageEventFactory, listed=True, bodies={"post": _event}, headers={"Idempotency-Key": "battery-1"}
     ),
+    "usage-void": _usage_route(bodies={"post": lambda t: {"reason": "battery"}}),
+    "usage-amend": _usage_route(bodies={"post": lambda t: {"value": "2", "reason": "battery"}}),
+    "usage-revisions": _usage_route(),
     "usage-batch": Route(bodies={"post": lambda t: {"events": [{"idempotency_key": "battery-1", **_event(t)}]}}),
     "customer-usage": Route(make=CustomerFactory, names="customer_id", missing=CUSTOMER_NOT_FOUND),
     # Invoicing

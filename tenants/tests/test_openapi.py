@@ -137,8 +137,9 @@ def test_every_tenant_post_and_delete_takes_an_optional_idempotency_key_and_docu
         if path.startswith("/v1/tenants/{tenant_id}/") and method in ("post", "delete")
     ]
     # 19, and issue #13: change, change/preview, DELETE pending-change, clock/advance;
-    # issue #14: POST coupons, POST customers/{id}/discounts, DELETE …/discounts/{id}
-    assert len(writes) == 26
+    # issue #14: POST coupons, POST customers/{id}/discounts, DELETE …/discounts/{id};
+    # issue #15: POST usage/{id}/void, POST usage/{id}/amend
+    assert len(writes) == 28
     for path, _method, operation in writes:
         header = parameter(operation, "Idempotency-Key")
         assert header["in"] == "header", path

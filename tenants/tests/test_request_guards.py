@@ -20,6 +20,7 @@ from tenants.models import User
 from tenants.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH, NULL_CHARACTER, REQUEST_TOO_LARGE, JSONParser
 from tenants.services import api_key_create
 from tenants.tests.utils import all_routes, route_methods
+from usage.tests.factories import UsageEventFactory
 from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,7 @@ def seeded(tenant) -> dict[str, str]:
         "delivery_id": str(WebhookDeliveryFactory(tenant=tenant, endpoint=endpoint).id),
         "key_id": str(key.id),
         "tax_rate_id": str(TaxRateFactory(tenant=tenant).id),
+        "event_id": str(UsageEventFactory(tenant=tenant).id),
         "coupon_id": str(CouponFactory(tenant=tenant).id),
     }
 

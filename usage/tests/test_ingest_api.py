@@ -1,4 +1,5 @@
-"""POST /usage and /usage/batch: idempotency, validation, Redis down, concurrency."""
+"""POST /usage and /usage/batch: idempotency, validation, Redis down, concurrency.
+The customer `cus_42` and the sum meter `api_calls` are usage/tests/conftest.py's."""
 
 from __future__ import annotations
 
@@ -30,28 +31,10 @@ from usage.parsing import (
     UNKNOWN_CUSTOMER,
     UNKNOWN_METER,
 )
-from usage.selectors import clear_reference_cache
 from usage.services import BATCH_KEY_REUSED, KEY_IN_FLIGHT, KEY_REUSED
 from usage.tests.factories import UsageEventFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_references():
-    clear_reference_cache()
-    yield
-    clear_reference_cache()
-
-
-@pytest.fixture
-def customer(tenant):
-    return CustomerFactory(tenant=tenant, external_id="cus_42")
-
-
-@pytest.fixture
-def meter(tenant):
-    return MeterFactory(tenant=tenant, code="api_calls", aggregation=Meter.Aggregation.SUM)
 
 
 def event(**overrides):
@@ -92,6 +75,9 @@ def test_first_event_is_stored_and_answered_201(key_api, turl, customer, meter, 
         "timestamp": "2026-01-15T10:00:00.000000Z",
         "properties": {"region": "eu"},
         "created_at": body["created_at"],
+        "revision": 1,
+        "voided_at": None,
+        "void_reason": "",
     }
     assert stored.tenant_id == tenant.id
     assert stored.customer_id == customer.id
