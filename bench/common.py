@@ -6,7 +6,9 @@ import os
 import platform
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,3 +63,21 @@ def _drop_database(base_url: str, name: str) -> None:
     maintenance = base_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(maintenance, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def first_period_subscription(tenant: Any, customer: Any, plan: Any, start: datetime, end: datetime) -> Any:
+    """An active subscription (not saved) of `customer` to `plan` in its first period,
+    [start, end): what the benchmarks bill or export."""
+    from subscriptions.models import Subscription
+
+    return Subscription(
+        tenant=tenant,
+        customer=customer,
+        plan=plan,
+        status="active",
+        start_at=start,
+        billing_anchor=start,
+        period_index=0,
+        current_period_start=start,
+        current_period_end=end,
+    )

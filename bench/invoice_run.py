@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_environment, machine_line
+from bench.common import bench_environment, first_period_subscription, machine_line
 
 PERIOD_START = datetime(2026, 1, 1, tzinfo=UTC)
 PERIOD_END = datetime(2026, 2, 1, tzinfo=UTC)
@@ -80,21 +80,7 @@ def build(size: int, per_subscription: int) -> uuid.UUID:
         [Customer(tenant=tenant, external_id=f"cus_{i}", name=f"Customer {i}") for i in range(size)], batch_size=2000
     )
     subscriptions = Subscription.objects.bulk_create(
-        [
-            Subscription(
-                tenant=tenant,
-                customer=c,
-                plan=plan,
-                status="active",
-                start_at=PERIOD_START,
-                billing_anchor=PERIOD_START,
-                period_index=0,
-                current_period_start=PERIOD_START,
-                current_period_end=PERIOD_END,
-            )
-            for c in customers
-        ],
-        batch_size=2000,
+        [first_period_subscription(tenant, c, plan, PERIOD_START, PERIOD_END) for c in customers], batch_size=2000
     )
     SubscriptionSegment.objects.bulk_create(
         [

@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import babel
 import environ
 import structlog
 from django.core.exceptions import ImproperlyConfigured
@@ -305,6 +306,13 @@ if IDEMPOTENCY_TTL_SECONDS < 24 * 3600:
     raise ImproperlyConfigured("IDEMPOTENCY_TTL_SECONDS must be at least 86400 (24 hours, API.md)")
 USAGE_MAX_FUTURE_SECONDS = env.int("USAGE_MAX_FUTURE_SECONDS", default=300)
 INVOICE_DUE_DAYS = env.int("INVOICE_DUE_DAYS", default=30)
+# How invoice and credit-note documents (PDF, HTML) write amounts, numbers and dates: a
+# CLDR locale of babel (en_US, de_DE, fr_CH); amounts keep their currency's digits.
+DOCUMENT_LOCALE = env.str("DOCUMENT_LOCALE", default="en_US")
+try:
+    babel.Locale.parse(DOCUMENT_LOCALE)
+except (ValueError, babel.UnknownLocaleError):
+    raise ImproperlyConfigured(f"DOCUMENT_LOCALE must be a locale like en_US, not {DOCUMENT_LOCALE!r}") from None
 INVOICE_RUN_BATCH_SIZE = env.int("INVOICE_RUN_BATCH_SIZE", default=500)
 # A run queued or running for longer than this lost its task (broker down, worker
 # killed): the beat sweeper sends it again. Keep it above the longest run.
@@ -384,6 +392,8 @@ LOGGING = {
     "loggers": {
         "django_structlog": {"level": REQUEST_LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
+        # fpdf2 subsets the PDF documents' font with fontTools, which says so at INFO, per table.
+        "fontTools": {"level": "WARNING"},
     },
 }
 structlog.configure(

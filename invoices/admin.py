@@ -26,13 +26,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
-from invoices import selectors, services
+from invoices import documents, export, selectors, services
 from invoices.credit_note_admin import CreditNoteIssueMixin
+from invoices.document_admin import DocumentAdminMixin
 from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
 from invoices.serializers import RUN_PROGRESS_FIELDS
 from plans.money import format_price
@@ -52,6 +53,7 @@ NO_BALANCE = "0 (no entries)"
 INVOICE_FIELDS = (
     "id",
     "number",
+    "documents",
     "tenant",
     "customer",
     "subscription",
@@ -107,7 +109,7 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(CreditNoteIssueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(DocumentAdminMixin, CreditNoteIssueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "customer", "status", "amount", "period_start", "period_end", "issued_at", "tenant"]
     list_filter = ["status", "billing_reason", "currency"]
     list_select_related = ["customer", "tenant"]
@@ -116,7 +118,8 @@ class InvoiceAdmin(CreditNoteIssueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     fields = readonly_fields = INVOICE_FIELDS
     inlines = [InvoiceLineInline]
-    actions = ["void_selected", "mark_uncollectible_selected"]
+    actions = ["void_selected", "mark_uncollectible_selected", "export_csv_selected"]
+    build_document = documents.invoice_document
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
         return Invoice.unscoped().select_related("customer", "subscription", "tenant").order_by("-issued_at", "-number")
@@ -130,6 +133,11 @@ class InvoiceAdmin(CreditNoteIssueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         """One line per rate, as frozen at finalization: "state (State sales tax) 6.25 % of 54.00: 3.38"."""
         rows = [(tax["code"], tax["name"], tax["percentage"], tax["taxable"], tax["amount"]) for tax in invoice.taxes]
         return format_html_join("", "<div>{} ({}) {} % of {}: {}</div>", rows) or "-"
+
+    @admin.action(description="Export selected as CSV", permissions=["view"])
+    def export_csv_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> StreamingHttpResponse:
+        """The API's export of the selected invoices (of any tenants), oldest first."""
+        return export.invoice_export_response(queryset)
 
     def has_void_permission(self, request: HttpRequest) -> bool:
         # The invoice is read only, so the action asks for the model's change permission itself.

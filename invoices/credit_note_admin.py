@@ -2,7 +2,8 @@
 "Issue a credit note" from an invoice's page (`CreditNoteIssueMixin`, mixed into
 `InvoiceAdmin`): a form, then a confirmation page stating what the note will do, then
 `credit_notes.credit_note_create` (the API's service: same checks, same event, the
-refund sent on commit). Notes never change, so nothing here edits or deletes one.
+refund sent on commit). Notes never change, so nothing here edits or deletes one; a
+note's page links to its PDF and HTML documents (`invoices.document_admin`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from invoices import credit_notes
+from invoices import credit_notes, documents
+from invoices.document_admin import DocumentAdminMixin
 from invoices.models import CreditNote, Invoice
 from plans.money import format_price
 from tenants.admin_mixins import ReadOnlyAdminMixin
@@ -30,7 +32,7 @@ ISSUED = "Issued {number} ({amount} {currency}) on invoice {invoice}."
 ISSUE_TEMPLATE = "admin/invoices/invoice/credit_note_issue.html"
 
 CREDIT_NOTE_FIELDS = (
-    "number", "tenant", "invoice", "customer", "currency", "amount", "tax", "refund_amount", "credit_amount",
+    "number", "documents", "tenant", "invoice", "customer", "currency", "amount", "tax", "refund_amount", "credit_amount",
     "refund_status", "reason", "memo", "created_at",
 )  # fmt: skip
 
@@ -103,7 +105,7 @@ class CreditNoteIssueMixin:
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CreditNoteAdmin(DocumentAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "invoice", "customer", "amount", "refund_status", "reason", "created_at", "tenant"]
     list_filter = ["reason", "refund_status", "currency"]
     list_select_related = ["invoice", "customer", "tenant"]
@@ -111,6 +113,7 @@ class CreditNoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     fields = readonly_fields = CREDIT_NOTE_FIELDS
+    build_document = documents.credit_note_document
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CreditNote]:
         return CreditNote.unscoped().select_related("invoice", "customer", "tenant")

@@ -1,5 +1,6 @@
 """Reads of invoicing beyond a one-line filter: the customer balance and its ledger
-(API.md Part 2, "Customer balance"). Every selector takes `*, tenant` first.
+(API.md Part 2, "Customer balance"), the invoices of an export. Every selector takes
+`*, tenant` first.
 
 The balance is never stored: it is the sum of the customer's ledger entries per
 currency, read here for the API and the admin, and by `invoices.billing` (for whole
@@ -9,11 +10,12 @@ batches at once) when invoices are finalized.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
-from invoices.models import BalanceTransaction
+from invoices.models import BalanceTransaction, Invoice
 from tenants.models import TenantRef
 
 
@@ -44,3 +46,14 @@ def balance_for_customer(*, tenant: TenantRef, customer_id: uuid.UUID, currency:
         .aggregate(amount=Sum("amount"))["amount"]
     )
     return Decimal(0) if total is None else total
+
+
+def invoice_list_issued(*, tenant: TenantRef, start: datetime | None, end: datetime | None) -> QuerySet[Invoice]:
+    """The tenant's invoices issued in [start, end) (None: no bound), oldest first (by
+    number within one instant): the rows of an export (`invoices.export`)."""
+    invoices = Invoice.objects.for_tenant(tenant)
+    if start is not None:
+        invoices = invoices.filter(issued_at__gte=start)
+    if end is not None:
+        invoices = invoices.filter(issued_at__lt=end)
+    return invoices.order_by("issued_at", "number")

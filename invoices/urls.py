@@ -1,11 +1,18 @@
 from django.urls import path
 
-from invoices import api, credit_note_api
+from invoices import api, credit_note_api, document_api
+
+# …/invoices/{id}/pdf, …/invoices/{id}/html, and the same of credit notes: (path, URL name, views by format).
+DOCUMENTS = (
+    ("invoices", "invoice", document_api.INVOICE_DOCUMENTS),
+    ("credit-notes", "credit-note", document_api.CREDIT_NOTE_DOCUMENTS),
+)
 
 urlpatterns = [
     path("invoices/run", api.InvoiceRunCreateApi.as_view(), name="invoice-run"),
     path("invoice-runs/<uuid:run_id>", api.InvoiceRunDetailApi.as_view(), name="invoice-run-detail"),
     path("invoices", api.InvoiceListApi.as_view(), name="invoice-list"),
+    path("invoices/export", document_api.InvoiceExportApi.as_view(), name="invoice-export"),
     path("invoices/<uuid:invoice_id>", api.InvoiceDetailApi.as_view(), name="invoice-detail"),
     path("invoices/<uuid:invoice_id>/void", api.InvoiceVoidApi.as_view(), name="invoice-void"),
     path(
@@ -27,5 +34,10 @@ urlpatterns = [
         "customers/<uuid:customer_id>/balance-transactions",
         api.BalanceTransactionListCreateApi.as_view(),
         name="customer-balance-transactions",
+    ),
+    *(
+        path(f"{prefix}/<uuid:{view.lookup_url_kwarg}>/{fmt}", view.as_view(), name=f"{name}-{fmt}")
+        for prefix, name, views in DOCUMENTS
+        for fmt, view in views.items()
     ),
 ]

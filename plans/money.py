@@ -7,15 +7,21 @@ ROUND_HALF_UP, and an invoice total is the sum of its rounded lines.
 
 from __future__ import annotations
 
+import copy
 import decimal
 from contextlib import AbstractContextManager
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
 
 from tenants.validators import currency_exponent
 
 __all__ = [
     "MONEY_ROUNDING",
     "currency_exponent",
+    "format_money",
     "format_price",
     "format_quantity",
     "minor_unit",
@@ -102,6 +108,34 @@ def format_price(amount: Decimal, currency: str) -> str:
         # Padding to the minor unit only adds zeros, so this never rounds.
         normalized = normalized.quantize(Decimal(1).scaleb(-places), context=_CONTEXT)
     return f"{normalized if normalized else abs(normalized):f}"
+
+
+def format_money(amount: Decimal, currency: str, locale: str) -> str:
+    r"""`amount` written as people of `locale` write `currency` (babel's CLDR pattern:
+    symbol, separators, minus sign), with exactly the digits of `format_price`: the
+    currency's minor unit by ISO 4217 (not CLDR's own digits for it, which differ for
+    some: RSD, IQD, LBP), more where a price has more, never rounded.
+
+    >>> format_money(Decimal("1234.5"), "EUR", "de_DE"), format_money(Decimal("12.50"), "RSD", "en_US")
+    ('1.234,50\xa0€', 'RSD12.50')
+    >>> format_money(Decimal("-12.345"), "KWD", "en_US"), format_money(Decimal("0.000125"), "USD", "en_US")
+    ('-KWD12.345', '$0.000125')
+    """
+    pattern = copy.copy(_currency_pattern(locale))
+    pattern.frac_prec = (currency_exponent(currency), currency_exponent(currency))
+    with money_arithmetic():  # babel quantizes in the current context: wide enough for any amount
+        return pattern.apply(
+            Decimal(format_price(amount, currency)),
+            locale,
+            currency=currency,
+            currency_digits=False,
+            decimal_quantization=False,  # the minor unit at least, every digit the amount has
+        )
+
+
+@cache
+def _currency_pattern(locale: str) -> NumberPattern:
+    return parse_pattern(Locale.parse(locale).currency_formats["standard"])
 
 
 def format_quantity(value: Decimal) -> str:

@@ -208,9 +208,10 @@ class ListCreateApi(TenantScopedApi):
 
 
 class DetailApi(TenantScopedApi):
-    # An object route: `GET` answers `get_object()` rendered by `serializer_class`: the
-    # object of the path's `lookup_url_kwarg` in `get_queryset()`, else a 404 saying
-    # `not_found` (`found`). `retrieve_operation_id` names the `GET` where the generated
+    # An object route: `GET` answers `render(get_object())`, the object rendered by
+    # `serializer_class` (a document route answers a file instead): the object of the
+    # path's `lookup_url_kwarg` in `get_queryset()`, else a 404 saying `not_found`
+    # (`found`). `retrieve_operation_id` names the `GET` where the generated
     # name would collide. No docstring: drf-spectacular would show it as the operations'
     # description.
     not_found: ClassVar[str]
@@ -229,7 +230,7 @@ class DetailApi(TenantScopedApi):
             raise TypeError(f"{type(self).__name__} has no serializer_class")
         return Response(self.serializer_class(obj).data)
 
-    def get(self, request: Request, tenant_id: uuid.UUID, **kwargs: Any) -> Response:
+    def get(self, request: Request, tenant_id: uuid.UUID, **kwargs: Any) -> HttpResponseBase:
         return self.render(self.get_object())
 
 

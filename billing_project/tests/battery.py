@@ -139,6 +139,11 @@ def _invoice_route(**fields: Any) -> Route:
     return Route(**{"make": InvoiceFactory, "names": "invoice_id", "missing": INVOICE_NOT_FOUND, **fields})
 
 
+def _credit_note_route(**fields: Any) -> Route:
+    """A route that names one credit note in its path."""
+    return Route(**{"make": credit_note, "names": "credit_note_id", "missing": CREDIT_NOTE_NOT_FOUND, **fields})
+
+
 def _usage_route(**fields: Any) -> Route:
     """A route that names one usage event in its path."""
     return Route(**{"make": UsageEventFactory, "names": "event_id", "missing": USAGE_EVENT_NOT_FOUND, **fields})
@@ -253,13 +258,18 @@ ROUTES: dict[str, Route] = {
     "invoice-run": Route(bodies={"post": _empty}),
     "invoice-run-detail": Route(make=InvoiceRunFactory, names="run_id", missing=INVOICE_RUN_NOT_FOUND),
     "invoice-list": Route(make=InvoiceFactory, listed=True),
+    "invoice-export": Route(),
     "invoice-detail": _invoice_route(),
+    "invoice-pdf": _invoice_route(),
+    "invoice-html": _invoice_route(),
     "invoice-void": _invoice_route(bodies={"post": _empty}, write_role=Role.ADMIN),
     "invoice-mark-uncollectible": _invoice_route(bodies={"post": _empty}, write_role=Role.ADMIN),
     "invoice-pay": _invoice_route(bodies={"post": _empty}),
     "invoice-credit-note-create": _invoice_route(bodies={"post": lambda t: {"amount": "1.00", "reason": "other"}}),
     "credit-note-list": Route(make=credit_note, listed=True),
-    "credit-note-detail": Route(make=credit_note, names="credit_note_id", missing=CREDIT_NOTE_NOT_FOUND),
+    "credit-note-detail": _credit_note_route(),
+    "credit-note-pdf": _credit_note_route(),
+    "credit-note-html": _credit_note_route(),
     "subscription-cancel": _subscription_route(bodies={"post": lambda t: {"at_period_end": False}}),
     "subscription-change": _subscription_route(bodies={"post": _change_body}),
     # Stores nothing: the Idempotency-Key's record is what the write leaves in the tenant.

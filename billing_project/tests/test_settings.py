@@ -29,6 +29,13 @@ def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def refused(message: str, **env: str) -> None:
+    """Start-up with `env` stops, saying `message`."""
+    result = load_settings(**env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
 @pytest.fixture
 def key_file(tmp_path: Path) -> Path:
     return tmp_path / ".run" / "secret_key"
@@ -76,22 +83,23 @@ def test_development_uses_the_given_key_and_writes_no_file(key_file):
 def test_an_empty_key_file_stops_start_up(key_file):
     key_file.parent.mkdir()
     key_file.write_text("\n")
-    result = load_settings(APP_ENV="development", DEV_SECRET_KEY_FILE=str(key_file))
-    assert result.returncode != 0
-    assert f"{key_file} is empty: delete it and a new key is made at the next start" in result.stderr
+    refused(
+        f"{key_file} is empty: delete it and a new key is made at the next start",
+        APP_ENV="development",
+        DEV_SECRET_KEY_FILE=str(key_file),
+    )
 
 
 @pytest.mark.parametrize("app_env", ["development", "test", "production"])
 @pytest.mark.parametrize("published", sorted(PUBLISHED_SECRET_KEYS))
 def test_a_published_key_is_refused_in_every_environment(app_env, published, key_file):
-    result = load_settings(
+    refused(
+        "DJANGO_SECRET_KEY is a published example value: set a secret of your own",
         APP_ENV=app_env,
         DJANGO_SECRET_KEY=published,
         PAYMENT_WEBHOOK_SECRET="whsec_cHJvZC10ZXN0",
         DEV_SECRET_KEY_FILE=str(key_file),
     )
-    assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY is a published example value: set a secret of your own" in result.stderr
 
 
 def test_the_old_published_keys_are_on_the_refused_list():
@@ -102,27 +110,25 @@ def test_the_old_published_keys_are_on_the_refused_list():
 def test_production_refuses_a_missing_secret_key(key_file):
     key_file.parent.mkdir()
     key_file.write_text("a development key must not be used in production")
-    result = load_settings(
-        APP_ENV="production", PAYMENT_WEBHOOK_SECRET="whsec_cHJvZC10ZXN0", DEV_SECRET_KEY_FILE=str(key_file)
+    refused(
+        "DJANGO_SECRET_KEY must be set outside development",
+        APP_ENV="production",
+        PAYMENT_WEBHOOK_SECRET="whsec_cHJvZC10ZXN0",
+        DEV_SECRET_KEY_FILE=str(key_file),
     )
-    assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY must be set outside development" in result.stderr
 
 
 def test_production_refuses_a_missing_payment_webhook_secret():
-    result = load_settings(APP_ENV="production", DJANGO_SECRET_KEY="a-real-secret-for-this-test")
-    assert result.returncode != 0
-    assert "PAYMENT_WEBHOOK_SECRET must be set" in result.stderr
+    refused("PAYMENT_WEBHOOK_SECRET must be set", APP_ENV="production", DJANGO_SECRET_KEY="a-real-secret-for-this-test")
 
 
 def test_production_refuses_the_old_compose_payment_webhook_secret():
-    result = load_settings(
+    refused(
+        "PAYMENT_WEBHOOK_SECRET must be set",
         APP_ENV="production",
         DJANGO_SECRET_KEY="a-real-secret-for-this-test",
         PAYMENT_WEBHOOK_SECRET="whsec_Y29tcG9zZS1kZXZlbG9wbWVudC1vbmx5LW5vdC1hLXNlY3JldA==",
     )
-    assert result.returncode != 0
-    assert "PAYMENT_WEBHOOK_SECRET must be set" in result.stderr
 
 
 def test_production_starts_with_both_secrets():
@@ -136,15 +142,16 @@ def test_production_starts_with_both_secrets():
 
 
 def test_a_malformed_boolean_stops_start_up():
-    result = load_settings(APP_ENV="development", DEBUG="maybe")
-    assert result.returncode != 0
-    assert "DEBUG must be true or false, not 'maybe'" in result.stderr
+    refused("DEBUG must be true or false, not 'maybe'", APP_ENV="development", DEBUG="maybe")
+
+
+def test_an_unknown_document_locale_stops_start_up():
+    refused("DOCUMENT_LOCALE must be a locale like en_US, not 'xx_YY'", APP_ENV="development", DOCUMENT_LOCALE="xx_YY")
+    assert load_settings(APP_ENV="development", DOCUMENT_LOCALE="de_CH").returncode == 0
 
 
 def test_a_negative_num_proxies_stops_start_up():
-    result = load_settings(APP_ENV="development", NUM_PROXIES="-1")
-    assert result.returncode != 0
-    assert "NUM_PROXIES must be 0 or more, not -1" in result.stderr
+    refused("NUM_PROXIES must be 0 or more, not -1", APP_ENV="development", NUM_PROXIES="-1")
 
 
 @pytest.mark.django_db
