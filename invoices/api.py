@@ -18,6 +18,7 @@ from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.serializers import InvoiceOutput, InvoiceRunOutput, invoice_body
 from plans.money import format_price
 from subscriptions.models import Customer
+from subscriptions.selectors import customer_get
 from subscriptions.services import CUSTOMER_NOT_FOUND
 from tenants.errors import found
 from tenants.fields import AwareDateTimeField, StrictDecimalField
@@ -173,7 +174,8 @@ class BalanceTransactionListCreateApi(TenantScopedApi):
         description = serializers.CharField(max_length=services.ADJUSTMENT_DESCRIPTION_MAX_LENGTH)
 
     def _customer(self, customer_id: str) -> Customer:
-        return found(self.scoped(Customer).filter(pk=customer_id).first(), CUSTOMER_NOT_FOUND)
+        # The lookup of every customer-nested route (as the discounts'): one text for a missing customer.
+        return found(customer_get(tenant=self.tenant_id, customer_id=customer_id), CUSTOMER_NOT_FOUND)
 
     @extend_schema(responses=BalanceTransactionOutput(many=True))
     def get(self, request: Request, tenant_id: str, customer_id: str) -> Response:
