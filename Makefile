@@ -13,11 +13,17 @@ VENV := .venv/bin
 # write their samples here and /metrics adds them up. Set it empty to turn it off.
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.run/prometheus
 
-.PHONY: install run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-invoices bench-export compose-config clean
+.PHONY: install browser run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-invoices bench-export compose-config clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen --quiet
+
+# Chromium for the browser tests (Playwright drives it; the Python package is in the lock):
+# from the machine's package manager when it is missing (Debian: chromium; sudo unless root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || \
+	  { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 db: install
 	$(VENV)/python manage.py ensure_database
@@ -43,7 +49,7 @@ lint: install
 typecheck: install
 	$(VENV)/mypy .
 
-pytest: install
+pytest: install browser
 	$(VENV)/python manage.py makemigrations --check --dry-run
 	$(VENV)/pytest
 
