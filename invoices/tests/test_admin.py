@@ -140,6 +140,26 @@ def test_finalized_invoices_cannot_be_added_changed_or_deleted(staff_client, inv
     ]  # no "delete"
 
 
+def test_voiding_first_asks_for_confirmation_and_changes_nothing(staff_client, invoices):
+    wile, road, _ = invoices
+    response = staff_client.post(CHANGELIST, {"action": "void_selected", "_selected_action": [str(wile.pk), str(road.pk)]})
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/invoices/invoice/void_confirmation.html"
+    assert [i.number for i in response.context["chosen"]] == ["INV-000001"]
+    assert [i.number for i in response.context["skipped"]] == ["INV-000002"]
+    page = response.content.decode()
+    assert "INV-000001: Wile E. Coyote (cus_wile), 51.00 USD (Acme)" in page
+    assert 'name="post" value="yes"' in page
+    assert 'name="action" value="void_selected"' in page
+    assert f'name="_selected_action" value="{wile.pk}"' in page
+    assert f'value="{road.pk}"' not in page
+    assert 'value="Yes, void them"' in page
+    wile.refresh_from_db()
+    assert wile.status == "open"
+    assert not Event.unscoped().exists()
+
+
 def test_the_void_action_voids_open_invoices_and_names_those_it_could_not(staff_client, tenant, other_tenant, invoices):
     wile, road, theirs = invoices
     WebhookEndpointFactory(tenant=tenant)
@@ -147,7 +167,7 @@ def test_the_void_action_voids_open_invoices_and_names_those_it_could_not(staff_
 
     response = staff_client.post(
         CHANGELIST,
-        {"action": "void_selected", "_selected_action": [str(wile.pk), str(road.pk), str(theirs.pk)]},
+        {"action": "void_selected", "_selected_action": [str(wile.pk), str(road.pk), str(theirs.pk)], "post": "yes"},
         follow=True,
     )
 
@@ -331,8 +351,9 @@ def test_a_customers_page_shows_its_balance_per_currency_and_its_ledger_read_onl
     assert "balance" in form.readonly_fields
     page = response.content.decode()
     assert "300 JPY, 40.00 USD" in page
-    discounts, inline = response.context["inline_admin_formsets"]  # its discounts (subscriptions'), then the ledger
-    assert discounts.opts.model.__name__ == "Discount"
+    # its subscriptions and discounts (subscriptions'), its invoices, then the ledger
+    subscriptions, discounts, invoices, inline = response.context["inline_admin_formsets"]
+    assert [i.opts.model.__name__ for i in (subscriptions, discounts, invoices)] == ["Subscription", "Discount", "Invoice"]
     assert not inline.has_add_permission and not inline.has_change_permission and not inline.has_delete_permission
     assert [f.instance.amount for f in inline.formset.forms] == [Decimal(300), Decimal("-10.00"), Decimal("50.00")]
     assert "-10.00 USD" in page
@@ -348,6 +369,8 @@ def test_a_customers_fields_can_still_be_fixed_by_staff(staff_client, ledger):
     data = {"name": "Wile E. Coyote, Genius", "email": "wile@acme.test", "metadata": "{}", "tax_exempt": ""}
     data |= {"balance_transactions-TOTAL_FORMS": "3", "balance_transactions-INITIAL_FORMS": "3"}
     data |= {"discounts-TOTAL_FORMS": "0", "discounts-INITIAL_FORMS": "0"}  # the discounts' inline, empty
+    data |= {"subscriptions-TOTAL_FORMS": "0", "subscriptions-INITIAL_FORMS": "0"}  # read-only lists, empty here
+    data |= {"invoices-TOTAL_FORMS": "0", "invoices-INITIAL_FORMS": "0"}
     data |= {
         f"balance_transactions-{i}-id": str(e.pk) for i, e in enumerate(ledger.balance_transactions.order_by("-seq"))
     }
