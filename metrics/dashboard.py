@@ -49,8 +49,8 @@ def _section(queryset: QuerySet[Any], rows: int = ROWS) -> Section:
 
 def mrr_by_tenant(*, tenant: TenantRef | None) -> list[TenantMrr]:
     """Each tenant with a live subscription in the revenue view, by name."""
-    owners = RevenueSnapshot.objects.with_scopes_disabled().values("tenant_id")  # type: ignore[attr-defined]
-    tenants = _for(Tenant.objects.filter(pk__in=owners), tenant).order_by("name")
+    owners = _for(RevenueSnapshot.objects.with_scopes_disabled().all(), tenant).values("tenant_id")  # type: ignore[attr-defined]
+    tenants = Tenant.objects.filter(pk__in=owners).order_by("name")
     return [TenantMrr(owner, selectors.mrr_for_tenant(tenant=owner).currencies) for owner in tenants]
 
 
