@@ -516,9 +516,7 @@ def test_an_invoice_links_to_its_payment_events_usage_credit_notes_and_deliverie
 
     page = staff_client.get(change_url(wile)).content.decode()
 
-    links = dict(
-        (text, href.replace("&amp;", "&")) for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)
-    )
+    links = {text: href.replace("&amp;", "&") for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)}
     assert links[note.number] == reverse("admin:invoices_creditnote_change", args=[note.pk])
     assert links["payment events"] == f"{reverse('admin:payments_paymentevent_changelist')}?invoice={wile.pk}"
     deliveries = staff_client.get(links["webhook deliveries"])

@@ -86,7 +86,7 @@ def test_the_index_links_to_the_dashboard(staff_client):
 
 
 def test_the_dashboard_shows_every_tenants_trouble(staff_client, tenant, trouble):
-    wile, globex, dead, theirs, runs = trouble
+    wile, globex, dead, theirs, _runs = trouble
 
     response = staff_client.get(DASHBOARD)
 
@@ -116,7 +116,7 @@ def test_the_dashboard_shows_every_tenants_trouble(staff_client, tenant, trouble
 
 
 def test_the_dashboard_narrows_to_one_tenant(staff_client, tenant, trouble):
-    wile, globex, dead, theirs, runs = trouble
+    wile, globex, _dead, theirs, _runs = trouble
 
     page = staff_client.get(DASHBOARD, {"tenant": str(tenant.pk)}).content.decode()
 
