@@ -41,7 +41,14 @@ from plans.admin_display import money_field, money_text, quantity_field, quantit
 from plans.money import format_price
 from subscriptions.admin import CustomerAdmin as SubscriptionsCustomerAdmin
 from subscriptions.models import Customer
-from tenants.admin_mixins import OBJECT_PARAM, ReadOnlyAdminMixin, action_confirmation, apply_each, related_links
+from tenants.admin_mixins import (
+    OBJECT_PARAM,
+    ReadOnlyAdminMixin,
+    action_confirmation,
+    apply_each,
+    object_link,
+    related_links,
+)
 from tenants.errors import DomainError
 from tenants.validators import CURRENCY_CODES
 
@@ -310,16 +317,15 @@ class BalanceAdjustmentForm(forms.Form):
 
 
 class CustomerInvoiceInline(ReadOnlyAdminMixin, admin.TabularInline):
-    """The customer's invoices, newest first, each linked to its page (the last
-    `CUSTOMER_INVOICES`; "all invoices" on the page links to the full list)."""
+    """The customer's invoices, newest first, each number linked to its page ("all
+    invoices" among the related links opens them as a list, to filter and search)."""
 
     model = Invoice
     fk_name = "customer"
     extra = 0
     can_delete = False
-    show_change_link = True
     fields = readonly_fields = (
-        "number",
+        "invoice",
         "status",
         "period_start",
         "period_end",
@@ -331,6 +337,10 @@ class CustomerInvoiceInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     total_shown = money_field("total", description="total")
     amount_due_shown = money_field("amount_due", description="amount due")
+
+    @admin.display(description="number")
+    def invoice(self, invoice: Invoice) -> str:
+        return object_link("invoices_invoice", invoice.pk, invoice.number)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
         return Invoice.unscoped().order_by("-issued_at", "-number")
