@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from plans.admin_display import quantity_field
-from tenants.admin_mixins import ReadOnlyAdminMixin, pretty_json
+from tenants.admin_mixins import ReadOnlyAdminMixin, pretty_json, related_links
 from usage.models import UsageEvent, UsageEventRevision
 
 
@@ -39,10 +39,25 @@ class UsageEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [UsageEventRevisionInline]
     fields = readonly_fields = (
         "id", "tenant", "customer", "meter", "amount", "properties_shown", "timestamp", "idempotency_key", "revision",
-        "voided_at", "created_at",
+        "voided_at", "created_at", "related",
     )  # fmt: skip
 
     amount = quantity_field("value", description="value")
+
+    @admin.display(description="related")
+    def related(self, event: UsageEvent) -> str:
+        """The customer's invoice whose period holds the event (late usage is billed on a
+        later one: the customer's invoices), and the customer's other events."""
+        when = event.timestamp.isoformat()
+        return related_links(
+            (
+                "invoices_invoice",
+                {"customer": event.customer_id, "period_start__lte": when, "period_end__gt": when},
+                "the invoice of its period",
+            ),
+            ("invoices_invoice", {"customer": event.customer_id}, "invoices of the customer"),
+            ("usage_usageevent", {"customer": event.customer_id}, "usage events of the customer"),
+        )
 
     @admin.display(description="properties")
     def properties_shown(self, event: UsageEvent) -> str:

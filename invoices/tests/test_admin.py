@@ -24,6 +24,7 @@ from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.models import User
 from tenants.tests.utils import at
+from usage.models import UsageEvent
 from usage.tests.factories import use
 from webhooks.models import Event
 from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
@@ -546,3 +547,15 @@ def test_a_customers_page_lists_its_subscriptions_and_invoices_with_links(staff_
     assert "<p>51.00 USD</p>" in page
     assert f"{reverse('admin:invoices_balancetransaction_changelist')}?customer={wile.customer_id}" in page
     assert f"{CHANGELIST}?customer={wile.customer_id}" in page
+
+
+def test_a_usage_event_links_to_the_invoice_of_its_period(staff_client, invoices):
+    wile = invoices[0]
+    event = UsageEvent.objects.get(customer=wile.customer)
+
+    page = staff_client.get(reverse("admin:usage_usageevent_change", args=[event.pk])).content.decode()
+
+    assert cell(page, "amount") == "20"
+    links = {text: href.replace("&amp;", "&") for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)}
+    assert listed(staff_client.get(links["the invoice of its period"])) == [str(wile.pk)]
+    assert listed(staff_client.get(links["invoices of the customer"])) == [str(wile.pk)]
