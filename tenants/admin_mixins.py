@@ -87,7 +87,7 @@ def apply_each(
 def object_link(url_name: str, pk: Any, text: object) -> str:
     """A link to an object's admin page (`url_name` like "invoices_invoice"), or the
     bare text when that admin is not registered (apps link forward by URL name, not
-    by import: tenants/tests/test_layering.py)."""
+    by import: billing_project/tests/test_layering.py)."""
     try:
         url = reverse(f"admin:{url_name}_change", args=[pk])
     except NoReverseMatch:

@@ -98,10 +98,12 @@ def test_the_dashboard_shows_every_tenants_trouble(staff_client, tenant, trouble
     ]
     failed = section(page, "failed-payments")
     assert "Failed payments (2)" in failed
-    assert sorted(row[:4] for row in cells(failed)) == [  # both due at the same time
-        ["INV-000001", "Acme", "Wile (cus_wile)", "49.00 USD"],
-        ["INV-000001", "Globex", str(globex.customer), "999.00 EUR"],
-    ]
+    assert sorted(row[:4] for row in cells(failed)) == sorted(  # both due at the same time
+        [
+            [wile.number, "Acme", "Wile (cus_wile)", "49.00 USD"],  # Wile's or Road's invoice is numbered first
+            ["INV-000001", "Globex", str(globex.customer), "999.00 EUR"],
+        ]
+    )
     assert reverse("admin:invoices_invoice_change", args=[wile.pk]) in failed
     dead_section = section(page, "dead-deliveries")
     assert "Dead webhook deliveries (2)" in dead_section
