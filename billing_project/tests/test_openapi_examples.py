@@ -133,7 +133,9 @@ def test_every_example_names_an_operation_and_status_of_the_schema():
     ("label", "direction", "media", "value"), [pytest.param(*example, id=example[0]) for example in examples_of(SCHEMA)]
 )
 def test_each_example_matches_its_own_schema(label, direction, media, value):
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator_for(SCHEMA, media, direction).iter_errors(value)]
+    errors = [
+        f"{list(e.absolute_path)}: {e.message}" for e in validator_for(SCHEMA, media, direction).iter_errors(value)
+    ]
     assert errors == [], label
 
 
@@ -141,6 +143,7 @@ def _example(path: str, method: str, status: str | None = None) -> tuple[dict[st
     operation = SCHEMA["paths"][path][method]
     part = operation["requestBody"] if status is None else operation["responses"][status]
     media = json_content(part)
+    assert media is not None
     return media, copy.deepcopy(media["examples"]["example"]["value"])
 
 
