@@ -26,11 +26,13 @@ CLIENTS = ROOT / "clients"
 CONFIG = CLIENTS / "openapi-python-client.yaml"
 BIN = Path(sys.executable).parent
 
-# The settings that change the schema, as in production: webhook URLs are https only.
+# The settings that change the schema, at their defaults: webhook URLs are https only
+# (as in production) and a new tenant's currency is USD.
 SCHEMA_ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": "billing_project.settings",
     "APP_ENV": "development",
     "WEBHOOK_ALLOW_PRIVATE_URLS": "false",
+    "DEFAULT_CURRENCY": "USD",
 }
 
 

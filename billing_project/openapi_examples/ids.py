@@ -88,7 +88,7 @@ INVOICE: dict[str, Any] = {
     "lines": [
         {
             "kind": "flat_fee",
-            "description": "Pro",
+            "description": "Pro (month)",
             "meter": None,
             "model": None,
             "quantity": "1",
@@ -99,7 +99,7 @@ INVOICE: dict[str, Any] = {
         },
         {
             "kind": "usage",
-            "description": "API calls",
+            "description": "API calls (tiered)",
             "meter": "api_calls",
             "model": "tiered",
             "quantity": "2500",
