@@ -18,6 +18,7 @@ balance before and after, then `services.balance_adjustment_create`.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -36,10 +37,18 @@ from invoices.credit_note_admin import CreditNoteIssueMixin
 from invoices.document_admin import DocumentAdminMixin
 from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
 from invoices.serializers import RUN_PROGRESS_FIELDS
+from plans.admin_display import money_field, money_text, quantity_field, quantity_text, tier_table
 from plans.money import format_price
 from subscriptions.admin import CustomerAdmin as SubscriptionsCustomerAdmin
 from subscriptions.models import Customer
-from tenants.admin_mixins import ReadOnlyAdminMixin, action_confirmation, apply_each
+from tenants.admin_mixins import (
+    OBJECT_PARAM,
+    ReadOnlyAdminMixin,
+    action_confirmation,
+    apply_each,
+    object_link,
+    related_links,
+)
 from tenants.errors import DomainError
 from tenants.validators import CURRENCY_CODES
 
@@ -62,16 +71,17 @@ INVOICE_FIELDS = (
     "currency",
     "period_start",
     "period_end",
-    "subtotal",
-    "discount",
-    "tax",
+    "subtotal_shown",
+    "discount_shown",
+    "tax_shown",
     "tax_breakdown",
-    "total",
-    "credits_applied",
-    "amount_credited",
+    "total_shown",
+    "credits_applied_shown",
+    "amount_credited_shown",
     "credit_notes_link",
-    "amount_paid",
-    "amount_due",
+    "amount_paid_shown",
+    "amount_due_shown",
+    "related",
     "issued_at",
     "due_at",
     "paid_at",
@@ -86,9 +96,9 @@ LINE_FIELDS = (
     "description",
     "meter_code",
     "model",
-    "quantity",
-    "amount",
-    "tiers",
+    "quantity_shown",
+    "amount_shown",
+    "tier_breakdown",
     "period_start",
     "period_end",
     "source_invoice",
@@ -104,14 +114,21 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = readonly_fields = LINE_FIELDS
     ordering = ["position"]
 
+    quantity_shown = quantity_field("quantity", description="quantity")
+    amount_shown = money_field("amount", currency="invoice.currency", description="amount")
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[InvoiceLine]:
-        return InvoiceLine.unscoped().select_related("source_invoice").order_by("position")
+        return InvoiceLine.unscoped().select_related("invoice", "source_invoice").order_by("position")
+
+    @admin.display(description="tiers")
+    def tier_breakdown(self, line: InvoiceLine) -> str:
+        return tier_table(line.tiers, line.invoice.currency)
 
 
 @admin.register(Invoice)
 class InvoiceAdmin(DocumentAdminMixin, CreditNoteIssueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "customer", "status", "amount", "period_start", "period_end", "issued_at", "tenant"]
-    list_filter = ["status", "billing_reason", "currency"]
+    list_filter = ["tenant", "status", "billing_reason", "currency"]
     list_select_related = ["customer", "tenant"]
     search_fields = ["number", "customer__external_id", "customer__name", "=id"]
     date_hierarchy = "issued_at"
@@ -124,14 +141,41 @@ class InvoiceAdmin(DocumentAdminMixin, CreditNoteIssueMixin, ReadOnlyAdminMixin,
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
         return Invoice.unscoped().select_related("customer", "subscription", "tenant").order_by("-issued_at", "-number")
 
-    @admin.display(description="total", ordering="total")
-    def amount(self, invoice: Invoice) -> str:
-        return f"{format_price(invoice.total, invoice.currency)} {invoice.currency}"
+    amount = money_field("total", description="total")
+    subtotal_shown = money_field("subtotal", description="subtotal")
+    discount_shown = money_field("discount", description="discount")
+    tax_shown = money_field("tax", description="tax")
+    total_shown = money_field("total", description="total")
+    credits_applied_shown = money_field("credits_applied", description="credits applied")
+    amount_credited_shown = money_field("amount_credited", description="amount credited")
+    amount_paid_shown = money_field("amount_paid", description="amount paid")
+    amount_due_shown = money_field("amount_due", description="amount due")
+
+    @admin.display(description="related")
+    def related(self, invoice: Invoice) -> str:
+        """Its payment events, the usage of its period, its webhook deliveries, and its
+        audit entries (when the audit app is installed)."""
+        period = {"timestamp__gte": invoice.period_start.isoformat(), "timestamp__lt": invoice.period_end.isoformat()}
+        return related_links(
+            ("payments_paymentevent", {"invoice": invoice.pk}, "payment events"),
+            ("usage_usageevent", {"customer": invoice.customer_id, **period}, "usage events of the period"),
+            ("webhooks_webhookdelivery", {OBJECT_PARAM: invoice.pk}, "webhook deliveries"),
+            ("audit_auditentry", {"object_type": "invoice", "object_id": invoice.pk}, "audit entries"),
+        )
 
     @admin.display(description="taxes")
     def tax_breakdown(self, invoice: Invoice) -> str:
-        """One line per rate, as frozen at finalization: "state (State sales tax) 6.25 % of 54.00: 3.38"."""
-        rows = [(tax["code"], tax["name"], tax["percentage"], tax["taxable"], tax["amount"]) for tax in invoice.taxes]
+        """One line per rate, as frozen at finalization: "state (State sales tax) 6.25 % of 54.00 USD: 3.38 USD"."""
+        rows = [
+            (
+                tax["code"],
+                tax["name"],
+                quantity_text(tax["percentage"]),
+                money_text(Decimal(tax["taxable"]), invoice.currency),
+                money_text(Decimal(tax["amount"]), invoice.currency),
+            )
+            for tax in invoice.taxes
+        ]
         return format_html_join("", "<div>{} ({}) {} % of {}: {}</div>", rows) or "-"
 
     @admin.action(description="Export selected as CSV", permissions=["view"])
@@ -144,15 +188,28 @@ class InvoiceAdmin(DocumentAdminMixin, CreditNoteIssueMixin, ReadOnlyAdminMixin,
         return request.user.has_perm("invoices.change_invoice")
 
     @admin.action(description="Void selected invoices", permissions=["void"])
-    def void_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+    def void_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> TemplateResponse | None:
+        """First a confirmation page (a void cannot be undone), then, once confirmed
+        (`post=yes`), the service for each invoice."""
+        invoices = list(queryset.order_by("number"))
+        if request.POST.get("post") != "yes":
+            return action_confirmation(
+                self,
+                request,
+                template="admin/invoices/invoice/void_confirmation.html",
+                title="Void invoices?",
+                chosen=[i for i in invoices if i.status == Invoice.Status.OPEN],
+                skipped=[i for i in invoices if i.status != Invoice.Status.OPEN],
+            )
         apply_each(
             self,
             request,
-            queryset.order_by("number"),
+            invoices,
             lambda invoice: services.invoice_void(tenant=invoice.tenant_id, invoice_id=invoice.pk),
             done=VOIDED,
             refused=lambda invoice, exc: NOT_VOIDED.format(number=invoice.number, reason=exc),
         )
+        return None
 
     def has_mark_uncollectible_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("invoices.change_invoice")
@@ -188,7 +245,7 @@ class InvoiceAdmin(DocumentAdminMixin, CreditNoteIssueMixin, ReadOnlyAdminMixin,
 @admin.register(InvoiceRun)
 class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "tenant", *RUN_PROGRESS_FIELDS, "short_error", "not_billed"]
-    list_filter = ["status"]
+    list_filter = ["tenant", "status"]
     list_select_related = ["tenant"]
     search_fields = ["=id", "tenant__name"]
     date_hierarchy = "created_at"
@@ -209,9 +266,7 @@ class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 class SignedAmountMixin:
-    @admin.display(description="amount", ordering="amount")
-    def signed_amount(self, entry: BalanceTransaction) -> str:
-        return f"{format_price(entry.amount, entry.currency)} {entry.currency}"
+    signed_amount = money_field("amount", description="amount")
 
 
 @admin.register(BalanceTransaction)
@@ -220,13 +275,14 @@ class BalanceTransactionAdmin(SignedAmountMixin, ReadOnlyAdminMixin, admin.Model
     that cause them (finalization, voids, adjustments), in the same transaction."""
 
     list_display = ["created_at", "customer", "kind", "signed_amount", "invoice", "tenant"]
-    list_filter = ["kind", "currency"]
+    list_filter = ["tenant", "kind", "currency"]
     list_select_related = ["customer", "invoice", "tenant"]
     search_fields = ["customer__external_id", "customer__name", "invoice__number"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     fields = readonly_fields = (
-        "id", "tenant", "customer", "currency", "amount", "kind", "invoice", "credit_note", "description", "created_at",
+        "id", "tenant", "customer", "currency", "signed_amount", "kind", "invoice", "credit_note", "description",
+        "created_at",
     )  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BalanceTransaction]:
@@ -260,6 +316,36 @@ class BalanceAdjustmentForm(forms.Form):
     )
 
 
+class CustomerInvoiceInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The customer's invoices, newest first, each number linked to its page ("all
+    invoices" among the related links opens them as a list, to filter and search)."""
+
+    model = Invoice
+    fk_name = "customer"
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "invoice",
+        "status",
+        "period_start",
+        "period_end",
+        "total_shown",
+        "amount_due_shown",
+        "issued_at",
+    )
+    verbose_name_plural = "invoices (newest first)"
+
+    total_shown = money_field("total", description="total")
+    amount_due_shown = money_field("amount_due", description="amount due")
+
+    @admin.display(description="number")
+    def invoice(self, invoice: Invoice) -> str:
+        return object_link("invoices_invoice", invoice.pk, invoice.number)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
+        return Invoice.unscoped().order_by("-issued_at", "-number")
+
+
 admin.site.unregister(Customer)
 
 
@@ -267,9 +353,10 @@ admin.site.unregister(Customer)
 class CustomerAdmin(SubscriptionsCustomerAdmin):
     """Subscriptions' customer admin with the customer's balance (see the module docstring)."""
 
-    fields = [*SubscriptionsCustomerAdmin.fields, "balance"]
-    readonly_fields = [*SubscriptionsCustomerAdmin.readonly_fields, "balance"]
-    inlines = [*SubscriptionsCustomerAdmin.inlines, BalanceTransactionInline]
+    fields = [*SubscriptionsCustomerAdmin.fields, "balance", "related"]
+    readonly_fields = [*SubscriptionsCustomerAdmin.readonly_fields, "balance", "related"]
+    # Credit grants (another app's admin, when installed) add their inline here.
+    inlines = [*SubscriptionsCustomerAdmin.inlines, CustomerInvoiceInline, BalanceTransactionInline]
     change_form_template = "admin/invoices/customer_change_form.html"
 
     def get_urls(self) -> list[URLPattern]:
@@ -293,7 +380,22 @@ class CustomerAdmin(SubscriptionsCustomerAdmin):
     @admin.display(description="balance")
     def balance(self, customer: Customer) -> str:
         balances = selectors.balances_for_customer(tenant=customer.tenant_id, customer_id=customer.pk)
-        return ", ".join(f"{format_price(amount, currency)} {currency}" for currency, amount in balances) or NO_BALANCE
+        return ", ".join(money_text(amount, currency) for currency, amount in balances) or NO_BALANCE
+
+    @admin.display(description="related")
+    def related(self, customer: Customer) -> str:
+        """The full lists of the customer's rows; credit grants and audit entries once
+        their admins are installed."""
+        mine = {"customer": customer.pk}
+        return related_links(
+            ("subscriptions_subscription", mine, "subscriptions"),
+            ("invoices_invoice", mine, "all invoices"),
+            ("invoices_creditnote", mine, "credit notes"),
+            ("invoices_balancetransaction", mine, "balance ledger"),
+            ("invoices_creditgrant", mine, "credit grants"),
+            ("usage_usageevent", mine, "usage events"),
+            ("audit_auditentry", {"object_type": "customer", "object_id": customer.pk}, "audit entries"),
+        )
 
     def balance_adjustment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The form; once valid, a confirmation page (the balance before and after);

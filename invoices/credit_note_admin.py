@@ -18,22 +18,22 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from invoices import credit_notes, documents
 from invoices.document_admin import DocumentAdminMixin
 from invoices.models import CreditNote, Invoice
-from plans.money import format_price
-from tenants.admin_mixins import ReadOnlyAdminMixin
+from plans.admin_display import money_field, money_text
+from tenants.admin_mixins import OBJECT_PARAM, ReadOnlyAdminMixin, object_link, related_links
 from tenants.errors import DomainError
 from tenants.isolation import tenant_scope
 
-ISSUED = "Issued {number} ({amount} {currency}) on invoice {invoice}."
+ISSUED = "Issued {number} ({amount}) on invoice {invoice}."
 ISSUE_TEMPLATE = "admin/invoices/invoice/credit_note_issue.html"
 
 CREDIT_NOTE_FIELDS = (
-    "number", "documents", "tenant", "invoice", "customer", "currency", "amount", "tax", "refund_amount", "credit_amount",
-    "refund_status", "reason", "memo", "created_at",
+    "number", "documents", "tenant", "invoice", "customer", "currency", "amount_shown", "tax_shown",
+    "refund_amount_shown", "credit_amount_shown", "refund_status", "reason", "memo", "related", "created_at",
 )  # fmt: skip
 
 
@@ -65,9 +65,10 @@ class CreditNoteIssueMixin:
 
     @admin.display(description="credit notes")
     def credit_notes_link(self, invoice: Invoice) -> str:
-        notes = ", ".join(note.number for note in CreditNote.unscoped().filter(invoice=invoice).order_by("number"))
+        notes = CreditNote.unscoped().filter(invoice=invoice).order_by("number")
+        links = format_html_join(", ", "{}", ((object_link("invoices_creditnote", n.pk, n.number),) for n in notes))
         url = reverse("admin:invoices_invoice_credit_note", args=[invoice.pk])
-        return format_html('{} <a class="button" href="{}">Issue a credit note</a>', notes or "none", url)
+        return format_html('{} <a class="button" href="{}">Issue a credit note</a>', links or "none", url)
 
     def issue_credit_note_view(self, request: HttpRequest, invoice_id: uuid.UUID) -> HttpResponse:
         if not request.user.has_perm("invoices.change_invoice"):
@@ -86,8 +87,7 @@ class CreditNoteIssueMixin:
         except DomainError as exc:
             form.add_error(None, str(exc))
             return self._issue_page(request, invoice, form, confirm=False)
-        amount = format_price(note.amount, note.currency)
-        text = ISSUED.format(number=note.number, amount=amount, currency=note.currency, invoice=invoice.number)
+        text = ISSUED.format(number=note.number, amount=money_text(note.amount, note.currency), invoice=invoice.number)
         self.message_user(request, text, messages.SUCCESS)  # type: ignore[attr-defined]
         return HttpResponseRedirect(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
 
@@ -106,8 +106,8 @@ class CreditNoteIssueMixin:
 
 @admin.register(CreditNote)
 class CreditNoteAdmin(DocumentAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["number", "invoice", "customer", "amount", "refund_status", "reason", "created_at", "tenant"]
-    list_filter = ["reason", "refund_status", "currency"]
+    list_display = ["number", "invoice", "customer", "amount_shown", "refund_status", "reason", "created_at", "tenant"]
+    list_filter = ["tenant", "reason", "refund_status", "currency"]
     list_select_related = ["invoice", "customer", "tenant"]
     search_fields = ["number", "invoice__number", "customer__external_id", "=id"]
     date_hierarchy = "created_at"
@@ -115,5 +115,19 @@ class CreditNoteAdmin(DocumentAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = readonly_fields = CREDIT_NOTE_FIELDS
     build_document = documents.credit_note_document
 
+    amount_shown = money_field("amount", description="amount")
+    tax_shown = money_field("tax", description="tax")
+    refund_amount_shown = money_field("refund_amount", description="refund amount")
+    credit_amount_shown = money_field("credit_amount", description="credit amount")
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[CreditNote]:
         return CreditNote.unscoped().select_related("invoice", "customer", "tenant")
+
+    @admin.display(description="related")
+    def related(self, note: CreditNote) -> str:
+        """Its refund's payment events, its webhook deliveries and its audit entries."""
+        return related_links(
+            ("payments_paymentevent", {"credit_note": note.pk}, "payment events"),
+            ("webhooks_webhookdelivery", {OBJECT_PARAM: note.pk}, "webhook deliveries"),
+            ("audit_auditentry", {"object_type": "credit_note", "object_id": note.pk}, "audit entries"),
+        )

@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from plans.models import Meter
+from plans.money import format_price
 from subscriptions.models import Customer, Discount, Subscription
 from tenants.models import Tenant, TenantOwnedModel, nextval
 
@@ -243,7 +244,7 @@ class InvoiceLine(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.description}: {self.amount}"
+        return f"{self.description}: {format_price(self.amount, self.invoice.currency)} {self.invoice.currency}"
 
 
 LEDGER_SEQUENCE = "invoices_balancetransaction_seq"
@@ -295,7 +296,7 @@ class BalanceTransaction(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "customer", "currency"], name="balance_customer_idx")]
 
     def __str__(self) -> str:
-        return f"{self.customer_id} {self.kind} {self.amount} {self.currency}"
+        return f"{self.customer_id} {self.kind} {format_price(self.amount, self.currency)} {self.currency}"
 
 
 class NumberSequence(TenantOwnedModel):

@@ -1,7 +1,12 @@
 """Support staff's revenue page per tenant: MRR and ARR per currency (from the view)
 and the last twelve months of invoiced revenue as an inline SVG bar chart: no
 JavaScript, no CDN. It is the change page of the `TenantRevenue` proxy, so it lives
-in this app (tenants cannot import metrics) and is read-only."""
+in this app (tenants cannot import metrics) and is read-only.
+
+The support dashboard (`admin:support_dashboard`, `/admin/metrics/tenantrevenue/dashboard/`,
+linked from the admin's index): MRR per tenant, failed payments, dead webhook
+deliveries and the last invoice runs (`metrics.dashboard`), of every tenant or the one
+picked (`?tenant=<id>`). It lives here, the last app, because it reads them all."""
 
 from __future__ import annotations
 
@@ -14,13 +19,18 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 
-from metrics import selectors
+from metrics import dashboard, selectors
 from metrics.api import currency_mrr_body
 from metrics.models import TenantRevenue
 from plans.money import format_price
 from tenants import clock
 from tenants.admin_mixins import ReadOnlyAdminMixin
+from tenants.models import Tenant
+
+# The index links to the dashboard (a template of this app; the site's own stays as it is).
+admin.site.index_template = "admin/support_index.html"
 
 NO_SUCH_TENANT = "No such tenant."
 PLOT_HEIGHT = 160
@@ -88,6 +98,29 @@ def revenue_chart(revenue: selectors.CurrencyRevenue) -> Chart:
 class TenantRevenueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "id", "default_currency", "created_at"]
     search_fields = ["name", "id"]
+
+    def get_urls(self) -> list[URLPattern]:
+        view = path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="support_dashboard")
+        return [view, *super().get_urls()]
+
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        tenants = list(Tenant.objects.order_by("name"))
+        picked = next((t for t in tenants if str(t.pk) == request.GET.get("tenant")), None)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Support dashboard" + (f": {picked.name}" if picked else ""),
+            "subtitle": None,
+            "tenants": tenants,
+            "picked": picked,
+            "mrr": dashboard.mrr_by_tenant(tenant=picked),
+            "failed_payments": dashboard.failed_payments(tenant=picked),
+            "dead_deliveries": dashboard.dead_deliveries(tenant=picked),
+            "runs": dashboard.last_runs(tenant=picked),
+        }
+        return TemplateResponse(request, "admin/metrics/dashboard.html", context)
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

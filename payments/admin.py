@@ -9,17 +9,13 @@ tenant, so the queryset is read `unscoped()`.
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
 
 from payments.models import PaymentEvent
-from plans.money import format_price
-from tenants.admin_mixins import ReadOnlyAdminMixin
+from plans.admin_display import money_field
+from tenants.admin_mixins import OBJECT_PARAM, ReadOnlyAdminMixin, object_link, pretty_json, related_links
 
 PAYMENT_EVENT_FIELDS = (
     "webhook_id",
@@ -33,6 +29,7 @@ PAYMENT_EVENT_FIELDS = (
     "paid_amount",
     "failure_reason",
     "pretty_payload",
+    "related",
     "created_at",
 )
 
@@ -40,7 +37,7 @@ PAYMENT_EVENT_FIELDS = (
 @admin.register(PaymentEvent)
 class PaymentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "webhook_id", "type", "outcome", "invoice_link", "paid_amount", "tenant"]
-    list_filter = ["outcome", "type"]
+    list_filter = ["tenant", "outcome", "type"]
     list_select_related = ["invoice", "tenant"]
     search_fields = ["webhook_id", "invoice__number", "credit_note__number"]
     date_hierarchy = "created_at"
@@ -54,18 +51,20 @@ class PaymentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             .order_by("-created_at", "-id")
         )
 
+    paid_amount = money_field("amount", description="amount")
+
     @admin.display(description="invoice", ordering="invoice__number")
     def invoice_link(self, event: PaymentEvent) -> str:
-        try:
-            url = reverse("admin:invoices_invoice_change", args=[event.invoice_id])
-        except NoReverseMatch:  # the invoice admin is not registered
-            return event.invoice.number
-        return format_html('<a href="{}">{}</a>', url, event.invoice.number)
-
-    @admin.display(description="amount", ordering="amount")
-    def paid_amount(self, event: PaymentEvent) -> str:
-        return f"{format_price(event.amount, event.currency)} {event.currency}"
+        return object_link("invoices_invoice", event.invoice_id, event.invoice.number)
 
     @admin.display(description="payload")
     def pretty_payload(self, event: PaymentEvent) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, sort_keys=True))
+        return pretty_json(event.payload)
+
+    @admin.display(description="related")
+    def related(self, event: PaymentEvent) -> str:
+        """The invoice's other payment events and its webhook deliveries."""
+        return related_links(
+            ("payments_paymentevent", {"invoice": event.invoice_id}, "all payment events of the invoice"),
+            ("webhooks_webhookdelivery", {OBJECT_PARAM: event.invoice_id}, "webhook deliveries of the invoice"),
+        )

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from invoices.models import CreditNote, Invoice, money_field
+from plans.money import format_price
 from tenants.models import TenantOwnedModel
 
 
@@ -39,7 +40,7 @@ class ChargeAttempt(TenantOwnedModel):
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="charge_attempt_amount_positive")]
 
     def __str__(self) -> str:
-        return f"{self.invoice_id} {self.amount} {self.currency}: {self.outcome}"
+        return f"{self.invoice_id} {format_price(self.amount, self.currency)} {self.currency}: {self.outcome}"
 
 
 class PaymentEvent(TenantOwnedModel):

@@ -12,12 +12,11 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html_join
 
 from plans import coupon_services, services
+from plans.admin_display import money_field, quantity_text, tier_table
 from plans.api import PLAN_FIELDS
 from plans.models import Charge, Coupon, DefaultTaxRate, Meter, Plan, TaxRate
-from plans.money import format_price, format_quantity
 
 
 class CatalogEntryAdmin(admin.ModelAdmin):
@@ -41,7 +40,7 @@ class CatalogEntryAdmin(admin.ModelAdmin):
 @admin.register(Meter)
 class MeterAdmin(CatalogEntryAdmin):
     list_display = ["code", "name", "aggregation", "property", "tenant", "created_at"]
-    list_filter = ["aggregation", "tenant"]
+    list_filter = ["tenant", "aggregation"]
     search_fields = ["code", "name", "tenant__name"]
     fields = readonly_fields = ("id", "tenant", "code", "name", "aggregation", "property", "created_at")
 
@@ -54,40 +53,40 @@ class ChargeInline(admin.TabularInline):
         "position",
         "meter",
         "model",
-        "unit_amount",
+        "unit_amount_shown",
         "package_size",
-        "package_amount",
+        "package_amount_shown",
         "tier_table",
     )
     ordering = ["position"]
+
+    unit_amount_shown = money_field("unit_amount", description="unit amount")
+    package_amount_shown = money_field("package_amount", description="package amount")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.display(description="tiers")
     def tier_table(self, charge: Charge) -> str:
-        """One line per tier: "up to 1000: 0.00 per unit + 0.00", "above 10000: 0.001 per unit + 0.00"."""
-        currency = charge.currency
-        rows = []
-        start = 0
-        for tier in charge.to_spec().tiers:
-            lower = f"above {start}" if start else ""
-            upper = "" if tier.up_to is None else f"up to {tier.up_to}"
-            bounds = " ".join(part for part in (lower, upper) if part) or "all units"
-            rows.append((bounds, format_price(tier.unit_amount, currency), format_price(tier.flat_amount, currency)))
-            start = tier.up_to or start
-        return format_html_join("", "<div>{}: {} per unit + {}</div>", rows) or "-"
+        """A table with a row per tier: from, up to (∞ for the last), per unit, flat fee."""
+        rows, start = [], 0
+        for tier in charge.tiers:
+            rows.append({"from": start, **tier})
+            start = tier["up_to"] or start
+        return tier_table(rows, charge.currency)
 
 
 @admin.register(Plan)
 class PlanAdmin(CatalogEntryAdmin):
-    list_display = ["code", "name", "tenant", "currency", "interval", "amount", "trial_days", "active", "created_at"]
-    list_filter = ["active", "interval", "currency", "tenant"]
+    list_display = ["code", "name", "tenant", "currency", "interval", "fee", "trial_days", "active", "created_at"]
+    list_filter = ["tenant", "active", "interval", "currency"]
     search_fields = ["code", "name", "tenant__name"]
-    fields = ["id", "tenant", *PLAN_FIELDS]
-    readonly_fields = ["id", "tenant", "code", "currency", "interval", "amount", "trial_days", "created_at"]
+    fields = ["id", "tenant", *("fee" if name == "amount" else name for name in PLAN_FIELDS)]
+    readonly_fields = ["id", "tenant", "code", "currency", "interval", "fee", "trial_days", "created_at"]
     inlines = [ChargeInline]
     actions = ["deactivate"]
+
+    fee = money_field("amount", description="amount")
 
     def update(self, stored: Plan, changes: dict[str, Any]) -> None:
         services.plan_update(tenant=stored.tenant, plan=stored, data=changes)
@@ -102,11 +101,11 @@ class PlanAdmin(CatalogEntryAdmin):
 @admin.register(TaxRate)
 class TaxRateAdmin(CatalogEntryAdmin):
     list_display = ["code", "name", "shown_percentage", "active", "tenant_default", "tenant", "created_at"]
-    list_filter = ["active"]
+    list_filter = ["tenant", "active"]
     list_select_related = ["tenant"]
     search_fields = ["code", "name", "tenant__name"]
-    fields = ["id", "tenant", "code", "name", "percentage", "active", "created_at"]
-    readonly_fields = ["id", "tenant", "code", "percentage", "created_at"]
+    fields = ["id", "tenant", "code", "name", "shown_percentage", "active", "created_at"]
+    readonly_fields = ["id", "tenant", "code", "shown_percentage", "created_at"]
     show_full_result_count = False
 
     def update(self, stored: TaxRate, changes: dict[str, Any]) -> None:
@@ -114,7 +113,7 @@ class TaxRateAdmin(CatalogEntryAdmin):
 
     @admin.display(description="percentage", ordering="percentage")
     def shown_percentage(self, rate: TaxRate) -> str:
-        return f"{format_quantity(rate.percentage)} %"
+        return f"{quantity_text(rate.percentage)} %"
 
     @admin.display(description="tenant default")
     def tenant_default(self, rate: TaxRate) -> str:
@@ -132,7 +131,7 @@ COUPON_TERMS = (
 @admin.register(Coupon)
 class CouponAdmin(CatalogEntryAdmin):
     list_display = ["code", "name", "off", "duration", "redemptions", "redeem_by", "active", "tenant", "created_at"]
-    list_filter = ["active", "duration"]
+    list_filter = ["tenant", "active", "duration"]
     list_select_related = ["tenant"]
     search_fields = ["code", "name", "tenant__name"]
     fields = [*COUPON_TERMS[:3], "name", *COUPON_TERMS[3:], "active"]

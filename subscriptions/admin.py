@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from plans.admin_display import money_field
 from subscriptions import discount_services
 from subscriptions.models import Customer, Discount, Subscription, SubscriptionSegment
 from tenants.admin_mixins import ReadOnlyAdminMixin, action_confirmation, apply_each
@@ -20,11 +21,15 @@ from tenants.formats import format_time
 ENDED = "Ended {count} discount(s)."
 NOT_ENDED = "The discount of {coupon} for {customer} was not ended: {reason}"
 DISCOUNT_FIELDS = (
-    "position", "coupon", "subscription", "periods_used", "amount_remaining", "created_at", "ended_at", "end_reason",
+    "position", "coupon", "subscription", "periods_used", "remaining", "created_at", "ended_at", "end_reason",
 )  # fmt: skip
 
 
-class DiscountInline(ReadOnlyAdminMixin, admin.TabularInline):
+class DiscountAmountMixin:
+    remaining = money_field("amount_remaining", currency="coupon.currency", description="amount remaining")
+
+
+class DiscountInline(DiscountAmountMixin, ReadOnlyAdminMixin, admin.TabularInline):
     """The customer's discounts, in the order they apply, ended ones too."""
 
     model = Discount
@@ -32,6 +37,22 @@ class DiscountInline(ReadOnlyAdminMixin, admin.TabularInline):
     can_delete = False
     fields = readonly_fields = DISCOUNT_FIELDS
     ordering = ["position"]
+
+
+class CustomerSubscriptionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The customer's subscriptions, newest first, each linked to its page."""
+
+    model = Subscription
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = readonly_fields = (
+        "plan", "status", "current_period_start", "current_period_end", "cancel_at_period_end", "created_at",
+    )  # fmt: skip
+    verbose_name_plural = "subscriptions (newest first)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Subscription]:
+        return Subscription.unscoped().select_related("plan").order_by("-created_at")
 
 
 @admin.register(Customer)
@@ -46,7 +67,7 @@ class CustomerAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "tenant", "external_id", "tax_rates", "created_at"]
     list_select_related = ["tenant"]
     show_full_result_count = False
-    inlines = [DiscountInline]
+    inlines = [CustomerSubscriptionInline, DiscountInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -80,7 +101,7 @@ class SubscriptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id", "customer", "plan", "status", "current_period_start", "current_period_end", "pending_change", "tenant",
     ]  # fmt: skip
-    list_filter = ["status", "cancel_at_period_end"]
+    list_filter = ["tenant", "status", "cancel_at_period_end"]
     search_fields = ["=id", "customer__external_id", "customer__name", "customer__email", "plan__code"]
     list_select_related = ["customer", "plan", "pending_plan", "tenant"]
     date_hierarchy = "created_at"
@@ -109,12 +130,12 @@ class DiscountActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Discount)
-class DiscountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DiscountAdmin(DiscountAmountMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the run keeps periods used and the amount remaining; staff may end
     discounts (the action), nothing else."""
 
-    list_display = ["coupon", "customer", "subscription", "periods_used", "amount_remaining", "ended_at", "tenant"]
-    list_filter = [DiscountActiveFilter, "end_reason"]
+    list_display = ["coupon", "customer", "subscription", "periods_used", "remaining", "ended_at", "tenant"]
+    list_filter = ["tenant", DiscountActiveFilter, "end_reason"]
     list_select_related = ["coupon", "customer", "subscription", "tenant"]
     search_fields = ["coupon__code", "customer__external_id", "customer__name", "=subscription__id"]
     date_hierarchy = "created_at"

@@ -32,7 +32,7 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserCreateForm
     ordering = ["email"]
     list_display = ["email", "tenant", "role", "is_staff", "is_active", "created_at"]
-    list_filter = ["role", "is_staff", "is_active"]
+    list_filter = ["tenant", "role", "is_staff", "is_active"]
     search_fields = ["email", "tenant__name"]
     autocomplete_fields = ["tenant"]
     readonly_fields = ["created_at", "last_login"]
@@ -55,7 +55,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     """The hash is never shown; staff can only see, name and revoke keys."""
 
     list_display = ["name", "prefix", "tenant", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["revoked_at"]
+    list_filter = ["tenant", "revoked_at"]
     search_fields = ["name", "prefix", "tenant__name"]
     fields = ["tenant", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["tenant", "prefix", "created_at", "last_used_at"]

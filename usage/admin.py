@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from tenants.admin_mixins import ReadOnlyAdminMixin
+from plans.admin_display import quantity_field
+from tenants.admin_mixins import ReadOnlyAdminMixin, pretty_json, related_links
 from usage.models import UsageEvent, UsageEventRevision
 
 
@@ -12,8 +13,10 @@ class UsageEventRevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = UsageEventRevision
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("revision", "action", "value", "properties", "actor", "reason", "created_at")
+    fields = readonly_fields = ("revision", "action", "amount", "properties", "actor", "reason", "created_at")
     ordering = ["revision"]
+
+    amount = quantity_field("value", description="value")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[UsageEventRevision]:
         return UsageEventRevision.unscoped().order_by("revision")
@@ -25,15 +28,40 @@ class UsageEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     and amend (usage.services), which keep every revision (shown below the event)."""
 
     list_display = [
-        "id", "tenant", "customer", "meter", "value", "timestamp", "idempotency_key", "revision", "voided_at",
+        "id", "tenant", "customer", "meter", "amount", "timestamp", "idempotency_key", "revision", "voided_at",
         "created_at",
     ]  # fmt: skip
-    list_filter = ["timestamp"]
+    list_filter = ["tenant", "timestamp"]
     search_fields = ["idempotency_key", "customer__external_id", "meter__code"]
     list_select_related = ["tenant", "customer", "meter"]
     show_full_result_count = False
     date_hierarchy = "timestamp"
     inlines = [UsageEventRevisionInline]
+    fields = readonly_fields = (
+        "id", "tenant", "customer", "meter", "amount", "properties_shown", "timestamp", "idempotency_key", "revision",
+        "voided_at", "created_at", "related",
+    )  # fmt: skip
+
+    amount = quantity_field("value", description="value")
+
+    @admin.display(description="related")
+    def related(self, event: UsageEvent) -> str:
+        """The customer's invoice whose period holds the event (late usage is billed on a
+        later one: the customer's invoices), and the customer's other events."""
+        when = event.timestamp.isoformat()
+        return related_links(
+            (
+                "invoices_invoice",
+                {"customer": event.customer_id, "period_start__lte": when, "period_end__gt": when},
+                "the invoice of its period",
+            ),
+            ("invoices_invoice", {"customer": event.customer_id}, "invoices of the customer"),
+            ("usage_usageevent", {"customer": event.customer_id}, "usage events of the customer"),
+        )
+
+    @admin.display(description="properties")
+    def properties_shown(self, event: UsageEvent) -> str:
+        return pretty_json(event.properties)
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return UsageEvent.unscoped().all()

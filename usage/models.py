@@ -34,6 +34,7 @@ from django.db import models
 from django.utils import timezone
 
 from plans.models import Meter
+from plans.money import format_quantity
 from subscriptions.models import Customer
 from tenants.models import Tenant, TenantOwnedModel, nextval
 
@@ -101,7 +102,7 @@ class UsageEvent(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.idempotency_key} ({self.value} at {self.timestamp:%Y-%m-%dT%H:%M:%SZ})"
+        return f"{self.idempotency_key} ({format_quantity(self.value)} at {self.timestamp:%Y-%m-%dT%H:%M:%SZ})"
 
 
 class UsageEventRevision(TenantOwnedModel):

@@ -4,6 +4,7 @@ read-only."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,19 +14,20 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from invoices import admin, services
+from invoices import admin, credit_notes, services
 from invoices.admin import MARKED_UNCOLLECTIBLE, NOT_MARKED_UNCOLLECTIBLE, NOT_VOIDED, VOIDED
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.services import INVOICE_NOT_OPEN, INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE, invoice_due_subscriptions
 from plans.models import Meter
-from plans.pricing import ChargeSpec
+from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.models import User
 from tenants.tests.utils import at
+from usage.models import UsageEvent
 from usage.tests.factories import use
 from webhooks.models import Event
-from webhooks.tests.factories import WebhookEndpointFactory
+from webhooks.tests.factories import WebhookDeliveryFactory, WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +142,28 @@ def test_finalized_invoices_cannot_be_added_changed_or_deleted(staff_client, inv
     ]  # no "delete"
 
 
+def test_voiding_first_asks_for_confirmation_and_changes_nothing(staff_client, invoices):
+    wile, road, _ = invoices
+    response = staff_client.post(
+        CHANGELIST, {"action": "void_selected", "_selected_action": [str(wile.pk), str(road.pk)]}
+    )
+
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/invoices/invoice/void_confirmation.html"
+    assert [i.number for i in response.context["chosen"]] == ["INV-000001"]
+    assert [i.number for i in response.context["skipped"]] == ["INV-000002"]
+    page = response.content.decode()
+    assert "INV-000001: Wile E. Coyote (cus_wile), 51.00 USD (Acme)" in page
+    assert 'name="post" value="yes"' in page
+    assert 'name="action" value="void_selected"' in page
+    assert f'name="_selected_action" value="{wile.pk}"' in page
+    assert f'value="{road.pk}"' not in page
+    assert 'value="Yes, void them"' in page
+    wile.refresh_from_db()
+    assert wile.status == "open"
+    assert not Event.unscoped().exists()
+
+
 def test_the_void_action_voids_open_invoices_and_names_those_it_could_not(staff_client, tenant, other_tenant, invoices):
     wile, road, theirs = invoices
     WebhookEndpointFactory(tenant=tenant)
@@ -147,7 +171,7 @@ def test_the_void_action_voids_open_invoices_and_names_those_it_could_not(staff_
 
     response = staff_client.post(
         CHANGELIST,
-        {"action": "void_selected", "_selected_action": [str(wile.pk), str(road.pk), str(theirs.pk)]},
+        {"action": "void_selected", "_selected_action": [str(wile.pk), str(road.pk), str(theirs.pk)], "post": "yes"},
         follow=True,
     )
 
@@ -331,8 +355,13 @@ def test_a_customers_page_shows_its_balance_per_currency_and_its_ledger_read_onl
     assert "balance" in form.readonly_fields
     page = response.content.decode()
     assert "300 JPY, 40.00 USD" in page
-    discounts, inline = response.context["inline_admin_formsets"]  # its discounts (subscriptions'), then the ledger
-    assert discounts.opts.model.__name__ == "Discount"
+    # its subscriptions and discounts (subscriptions'), its invoices, then the ledger
+    subscriptions, discounts, invoices, inline = response.context["inline_admin_formsets"]
+    assert [i.opts.model.__name__ for i in (subscriptions, discounts, invoices)] == [
+        "Subscription",
+        "Discount",
+        "Invoice",
+    ]
     assert not inline.has_add_permission and not inline.has_change_permission and not inline.has_delete_permission
     assert [f.instance.amount for f in inline.formset.forms] == [Decimal(300), Decimal("-10.00"), Decimal("50.00")]
     assert "-10.00 USD" in page
@@ -348,6 +377,8 @@ def test_a_customers_fields_can_still_be_fixed_by_staff(staff_client, ledger):
     data = {"name": "Wile E. Coyote, Genius", "email": "wile@acme.test", "metadata": "{}", "tax_exempt": ""}
     data |= {"balance_transactions-TOTAL_FORMS": "3", "balance_transactions-INITIAL_FORMS": "3"}
     data |= {"discounts-TOTAL_FORMS": "0", "discounts-INITIAL_FORMS": "0"}  # the discounts' inline, empty
+    data |= {"subscriptions-TOTAL_FORMS": "0", "subscriptions-INITIAL_FORMS": "0"}  # read-only lists, empty here
+    data |= {"invoices-TOTAL_FORMS": "0", "invoices-INITIAL_FORMS": "0"}
     data |= {
         f"balance_transactions-{i}-id": str(e.pk) for i, e in enumerate(ledger.balance_transactions.order_by("-seq"))
     }
@@ -425,3 +456,106 @@ def test_adjusting_an_unknown_customer_is_404(staff_client, tenant):
     url = adjust_url(customer)
     customer.delete()
     assert staff_client.get(url).status_code == 404
+
+
+# Support work: formatted amounts, the tiers, links between the rows of an invoice -------------
+
+
+def cell(page: str, field: str) -> str:
+    """The text of the first read-only `field` (`<div class="readonly">…</div>` on a change
+    page, `<td class="field-…"><p>…</p>` in an inline)."""
+    match = re.search(rf'field-{field}\b.*?(?:<div class="readonly">|<p>)(.*?)(?:</div>|</p>)', page, re.S)
+    assert match, f"no field {field}"
+    return match.group(1).strip()
+
+
+def test_an_invoices_page_shows_its_money_in_its_currency_and_quantities_without_zeros(staff_client, invoices):
+    page = staff_client.get(change_url(invoices[0])).content.decode()
+
+    assert cell(page, "subtotal_shown") == "51.00 USD"
+    assert cell(page, "total_shown") == "51.00 USD"
+    assert cell(page, "amount_due_shown") == "51.00 USD"
+    assert cell(page, "amount_paid_shown") == "0.00 USD"
+    assert cell(page, "quantity_shown") == "1"  # the fee's line
+    assert ">20<" in page  # 20 GB of storage
+    assert "<p>2.00 USD</p>" in page
+    assert "Pro (month): 49.00 USD" in page  # an inline row's title
+    assert "000000" not in page  # no stored scale anywhere
+
+
+@pytest.fixture
+def tiered_invoice(tenant):
+    """1,500 API calls on a graduated price: 1,000 at 0.00, 500 at 0.002 (1.00 USD)."""
+    plan = PlanFactory(tenant=tenant, amount=Decimal(0))
+    spec = ChargeSpec.tiered([TierSpec(1000), TierSpec(None, Decimal("0.002"))])
+    add_charge(plan, spec, meter="api_calls", aggregation=Meter.Aggregation.SUM)
+    sub = SubscriptionFactory(tenant=tenant, plan=plan, start_at=JAN_1)
+    use(sub, "api_calls", "1500", at(2026, 1, 9), created_at=at(2026, 1, 9))
+    with time_machine.travel(FEB_1 + timedelta(hours=1), tick=False):
+        invoice_due_subscriptions(tenant=tenant.id, as_of=FEB_1)
+    return Invoice.objects.get(subscription=sub)
+
+
+def test_an_invoice_lines_tiers_are_a_table(staff_client, tiered_invoice):
+    page = staff_client.get(change_url(tiered_invoice)).content.decode()
+
+    assert '<table class="tiers"><thead><tr><th>from</th><th>up to</th><th>quantity</th>' in page
+    assert "<tr><td>0</td><td>1000</td><td>1000</td><td>0.00 USD</td><td>0.00 USD</td><td>0.00 USD</td></tr>" in page
+    assert "<tr><td>1000</td><td>∞</td><td>500</td><td>0.002 USD</td><td>0.00 USD</td><td>1.00 USD</td></tr>" in page
+    assert "&quot;up_to&quot;" not in page  # not the raw JSON
+
+
+def test_an_invoice_links_to_its_payment_events_usage_credit_notes_and_deliveries(staff_client, tenant, invoices):
+    wile = invoices[0]
+    note = credit_notes.credit_note_create(
+        tenant=tenant,
+        invoice_id=wile.pk,
+        request=credit_notes.CreditNoteRequest(amount=Decimal("1.00"), reason="other"),
+    )
+    delivery = WebhookDeliveryFactory(tenant=tenant, event__data={"id": str(wile.pk), "number": wile.number})
+    WebhookDeliveryFactory(tenant=tenant)  # another object's
+
+    page = staff_client.get(change_url(wile)).content.decode()
+
+    links = {text: href.replace("&amp;", "&") for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)}
+    assert links[note.number] == reverse("admin:invoices_creditnote_change", args=[note.pk])
+    assert links["payment events"] == f"{reverse('admin:payments_paymentevent_changelist')}?invoice={wile.pk}"
+    deliveries = staff_client.get(links["webhook deliveries"])
+    assert list(deliveries.context["cl"].queryset) == [delivery]
+    usage = staff_client.get(links["usage events of the period"])
+    assert [(str(e.customer_id), e.value) for e in usage.context["cl"].queryset] == [
+        (str(wile.customer_id), Decimal(20))
+    ]
+    note_page = staff_client.get(reverse("admin:invoices_creditnote_change", args=[note.pk])).content.decode()
+    assert cell(note_page, "amount_shown") == "1.00 USD"
+    assert f'href="{change_url(wile)}"' in note_page  # back to its invoice
+
+
+def test_a_customers_page_lists_its_subscriptions_and_invoices_with_links(staff_client, invoices):
+    wile = invoices[0]
+    response = staff_client.get(customer_url(wile.customer))
+    page = response.content.decode()
+
+    subscriptions = next(
+        f for f in response.context["inline_admin_formsets"] if f.opts.model.__name__ == "Subscription"
+    )
+    assert [f.instance.pk for f in subscriptions.formset.forms] == [wile.subscription_id]
+    assert reverse("admin:subscriptions_subscription_change", args=[wile.subscription_id]) in page
+    invoice_rows = next(f for f in response.context["inline_admin_formsets"] if f.opts.model.__name__ == "Invoice")
+    assert [f.instance.number for f in invoice_rows.formset.forms] == ["INV-000001"]
+    assert change_url(wile) in page
+    assert "<p>51.00 USD</p>" in page
+    assert f"{reverse('admin:invoices_balancetransaction_changelist')}?customer={wile.customer_id}" in page
+    assert f"{CHANGELIST}?customer={wile.customer_id}" in page
+
+
+def test_a_usage_event_links_to_the_invoice_of_its_period(staff_client, invoices):
+    wile = invoices[0]
+    event = UsageEvent.objects.get(customer=wile.customer)
+
+    page = staff_client.get(reverse("admin:usage_usageevent_change", args=[event.pk])).content.decode()
+
+    assert cell(page, "amount") == "20"
+    links = {text: href.replace("&amp;", "&") for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)}
+    assert listed(staff_client.get(links["the invoice of its period"])) == [str(wile.pk)]
+    assert listed(staff_client.get(links["invoices of the customer"])) == [str(wile.pk)]

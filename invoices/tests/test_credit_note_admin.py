@@ -58,7 +58,7 @@ def test_a_confirmed_note_is_issued_through_the_service(staff_client, invoice):
     )
     invoice.refresh_from_db()
     assert invoice.amount_due == Decimal("39.00")
-    message = ISSUED.format(number="CN-000001", amount="10.00", currency="USD", invoice=invoice.number)
+    message = ISSUED.format(number="CN-000001", amount="10.00 USD", invoice=invoice.number)
     assert message in response.content.decode()
     assert Event.objects.filter(type="credit_note.created").count() == 1
 

@@ -26,9 +26,11 @@ def test_plan_change_page_shows_the_tiers_of_its_charges(staff_client, plan):
     response = staff_client.get(f"/admin/plans/plan/{plan.pk}/change/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "up to 1000: 0.00 per unit + 0.00" in page
-    assert "above 1000 up to 10000: 0.002 per unit + 0.00" in page
-    assert "above 10000: 0.001 per unit + 0.00" in page
+    assert '<table class="tiers"><thead><tr><th>from</th><th>up to</th><th>per unit</th><th>flat fee</th>' in page
+    assert "<tr><td>0</td><td>1000</td><td>0.00 USD</td><td>0.00 USD</td></tr>" in page
+    assert "<tr><td>1000</td><td>10000</td><td>0.002 USD</td><td>0.00 USD</td></tr>" in page
+    assert "<tr><td>10000</td><td>∞</td><td>0.001 USD</td><td>0.00 USD</td></tr>" in page
+    assert '"up_to"' not in page  # no raw JSON
 
 
 @pytest.mark.parametrize(
