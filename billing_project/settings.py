@@ -8,6 +8,7 @@ See `.env.example` for every variable.
 """
 
 import os
+import re
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -113,6 +114,7 @@ INSTALLED_APPS = [
     "invoices",
     "payments",
     "metrics",
+    "portal",
     "ops",
 ]
 
@@ -320,6 +322,14 @@ try:
     babel.Locale.parse(DOCUMENT_LOCALE)
 except (ValueError, babel.UnknownLocaleError):
     raise ImproperlyConfigured(f"DOCUMENT_LOCALE must be a locale like en_US, not {DOCUMENT_LOCALE!r}") from None
+# The address customer portal links start with (https://billing.example.com), for an API
+# reached at another address than its customers reach it; empty: the address of the
+# request that made the link (portal.services).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="").rstrip("/")
+if PORTAL_BASE_URL and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", PORTAL_BASE_URL):
+    raise ImproperlyConfigured(
+        f"PORTAL_BASE_URL must be an http(s) address like https://billing.example.com, not {PORTAL_BASE_URL!r}"
+    )
 INVOICE_RUN_BATCH_SIZE = env.int("INVOICE_RUN_BATCH_SIZE", default=500)
 # A run queued or running for longer than this lost its task (broker down, worker
 # killed): the beat sweeper sends it again. Keep it above the longest run.

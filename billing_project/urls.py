@@ -19,6 +19,7 @@ tenant_routes: list[URLPattern | URLResolver] = [
     path("", include("invoices.urls")),
     path("", include("payments.tenant_urls")),  # pay an invoice now (dunning)
     path("", include("metrics.urls")),
+    path("", include("portal.tenant_urls")),  # a link to a customer's portal
 ]
 
 v1: list[URLPattern | URLResolver] = [
@@ -40,6 +41,8 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("", include("django_prometheus.urls")),
     path("v1/", include(v1)),
+    # The customer portal's pages: no login, the link's signed token opens one customer.
+    path("portal/", include("portal.urls")),
 ]
 
 handler404 = "billing_project.views.not_found"

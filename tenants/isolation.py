@@ -9,6 +9,8 @@ of reading every tenant's rows. Scopes are entered where work starts:
   another tenant before any handler runs); every request starts without one
   (`TenantScopeMiddleware`), the admin excepted: staff see every tenant, so the admin
   runs `unscoped()`;
+- a customer portal page: the tenant its signed token names (`portal.views`), once
+  the signature holds;
 - a Celery task: `@tenant_task`, from its first argument (tasks take `tenant_id` first);
   every task starts without one (`ScopedTask`, the Celery app's task class);
 - a management command: `with tenant_scope(tenant):` around each tenant's work, inside

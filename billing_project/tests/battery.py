@@ -287,6 +287,14 @@ ROUTES: dict[str, Route] = {
         bodies={"post": lambda t: {"currency": "USD", "amount": "5.00", "description": "Goodwill"}},
         write_role=Role.ADMIN,
     ),
+    # Customer portal: a link stores nothing; the Idempotency-Key's record is what the write leaves.
+    "customer-portal-session": Route(
+        make=CustomerFactory,
+        names="customer_id",
+        missing=CUSTOMER_NOT_FOUND,
+        bodies={"post": _empty},
+        headers={"Idempotency-Key": "battery-1"},
+    ),
     # Metrics
     "metrics-mrr": Route(),
     "metrics-revenue": Route(),

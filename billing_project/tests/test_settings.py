@@ -150,6 +150,16 @@ def test_an_unknown_document_locale_stops_start_up():
     assert load_settings(APP_ENV="development", DOCUMENT_LOCALE="de_CH").returncode == 0
 
 
+def test_a_portal_base_url_that_is_not_an_http_address_stops_start_up():
+    for wrong in ("billing.example.com", "javascript:alert(1)", "https://billing.example.com/?next=x"):
+        refused(
+            f"PORTAL_BASE_URL must be an http(s) address like https://billing.example.com, not {wrong!r}",
+            APP_ENV="test",
+            PORTAL_BASE_URL=wrong,
+        )
+    assert load_settings(APP_ENV="test", PORTAL_BASE_URL="https://example.com/billing/").returncode == 0
+
+
 def test_a_negative_num_proxies_stops_start_up():
     refused("NUM_PROXIES must be 0 or more, not -1", APP_ENV="development", NUM_PROXIES="-1")
 

@@ -138,8 +138,9 @@ def test_every_tenant_post_and_delete_takes_an_optional_idempotency_key_and_docu
     ]
     # 19, and issue #13: change, change/preview, DELETE pending-change, clock/advance;
     # issue #14: POST coupons, POST customers/{id}/discounts, DELETE …/discounts/{id};
-    # issue #15: POST usage/{id}/void, POST usage/{id}/amend; issue #17: POST invoices/{id}/pay
-    assert len(writes) == 29
+    # issue #15: POST usage/{id}/void, POST usage/{id}/amend; issue #17: POST invoices/{id}/pay,
+    # POST customers/{id}/portal-sessions
+    assert len(writes) == 30
     for path, _method, operation in writes:
         header = parameter(operation, "Idempotency-Key")
         assert header["in"] == "header", path
