@@ -39,6 +39,15 @@ DISCOUNT: dict[str, Any] = {
 }
 
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "customers_portal_sessions_create": {
+        "summary": "A link to hand to the customer: its portal for an hour",
+        "responses": {
+            "201": {
+                "url": "https://billing.example.com/portal/eyJ0IjoiOWY4ZTdkNmMiLCJjIjoiNmY3YThiOWMifQ:1vQx2b:3kS9aT2m/",
+                "expires_at": "2026-02-03T10:00:00Z",
+            }
+        },
+    },
     "tenants_customers_create": {
         "summary": "A customer, known to your system as cus_42",
         "request": {

@@ -118,6 +118,7 @@ from .payment_webhook_output import PaymentWebhookOutput
 from .pending_change_output import PendingChangeOutput
 from .plan_create_input_request import PlanCreateInputRequest
 from .plan_output import PlanOutput
+from .portal_session_output import PortalSessionOutput
 from .reason_enum import ReasonEnum
 from .refund_status_enum import RefundStatusEnum
 from .role_enum import RoleEnum
@@ -289,6 +290,7 @@ __all__ = (
     "PendingChangeOutput",
     "PlanCreateInputRequest",
     "PlanOutput",
+    "PortalSessionOutput",
     "ReasonEnum",
     "RefundStatusEnum",
     "RoleEnum",
