@@ -9,32 +9,12 @@ import pytest
 
 from invoices.provenance import INVOICE_LINE_NOT_FOUND, LINE_COUNTS_NO_EVENTS
 from invoices.tests.factories import bill
-from invoices.tests.test_corrections import correct, subscribed  # noqa: F401 - fixture
+from invoices.tests.test_corrections import subscribed
 from plans.models import Meter
 from tenants.tests.utils import at
 from usage.tests.factories import use
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def events_of(api, turl):
-    """`events_of(invoice, kind)`: the provenance of the invoice's line of `kind`, all pages."""
-
-    def get(invoice, kind, limit=50):
-        line = invoice.lines.get(kind=kind)
-        url = turl(f"invoices/{invoice.pk}/lines/{line.pk}/events?limit={limit}")
-        body, results = None, []
-        while url:
-            response = api.get(url)
-            assert response.status_code == 200, response.json()
-            body = response.json()
-            results += body["results"]
-            url = body["next"]
-        assert body["line"]["id"] == line.pk
-        return {**body, "results": results}
-
-    return get
 
 
 def values(body):
@@ -59,7 +39,11 @@ def test_a_usage_line_lists_its_events_as_they_were_at_finalization(tenant, corr
     assert fix["billed_usage_seq"] == january.usage_seq and fix["usage_seq"] == february.usage_seq
     by_id = {e["id"]: e for e in fix["results"]}
     assert set(by_id) == {three.pk, four.pk}
-    assert (by_id[three.pk]["voided"], by_id[three.pk]["revision"], by_id[three.pk]["billed"]["value"]) == (True, 2, "3")
+    assert (by_id[three.pk]["voided"], by_id[three.pk]["revision"], by_id[three.pk]["billed"]["value"]) == (
+        True,
+        2,
+        "3",
+    )
     assert (by_id[four.pk]["value"], by_id[four.pk]["billed"]["value"], by_id[four.pk]["changed"]) == ("1", "4", True)
     assert events_of(february, "usage")["quantity"] == "9"
 
@@ -128,5 +112,7 @@ def test_invoice_bodies_show_the_stored_line_ids(tenant, api, turl):
     sub = subscribed(tenant, Meter.Aggregation.SUM)
     [january] = bill(tenant, at(2026, 2, 1))
     body = api.get(turl(f"invoices/{january.pk}")).json()
-    assert [line["id"] for line in body["lines"]] == list(january.lines.order_by("position").values_list("pk", flat=True))
+    assert [line["id"] for line in body["lines"]] == list(
+        january.lines.order_by("position").values_list("pk", flat=True)
+    )
     assert sub.pk
