@@ -146,7 +146,7 @@ def test_every_lines_quantity_is_recomputed_from_its_provenance(tenant, seed):
     story = Story(tenant, seed)
     story.play()
     lines = InvoiceLine.objects.filter(invoice__tenant=tenant, kind__in=[InvoiceLine.Kind.USAGE, *DELTA_KINDS])
-    checked = {kind: 0 for kind in [InvoiceLine.Kind.USAGE, *DELTA_KINDS]}
+    checked = dict.fromkeys([InvoiceLine.Kind.USAGE, *DELTA_KINDS], 0)
     for line in lines.select_related("invoice", "meter"):
         found = invoice_line_provenance(tenant=tenant.id, invoice=line.invoice, line_id=line.pk)
         assert found.quantity == line.quantity, (line.kind, line.meter_code, line.invoice.number)
