@@ -92,16 +92,29 @@ def _optional(quantity: Any) -> str | None:
     return None if quantity is None else format_quantity(quantity)
 
 
+PAGES = LimitPagination
+
+
 class InvoiceLineEventsApi(TenantScopedApi):
+    """The usage events a `usage`, `late_usage` or `correction` line counted, as they
+    were when the invoice was finalized (an amend or void after it changes nothing
+    here), by timestamp, and the line's quantity recomputed from them. A delta line
+    lists the events changed since its window was billed, each with its state then
+    (`billed`). 404 for a line of another kind (it counts no events)."""
+
     model = UsageEvent
-    pagination_class = LimitPagination
+    pagination_class = PAGES
     cursor_ordering = ("timestamp", "id")
 
     @extend_schema(
         operation_id="invoices_lines_events",
         parameters=[
             OpenApiParameter("cursor", OpenApiTypes.STR, description="Opaque: the `next` or `previous` link"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, 50 by default (1 to 500)"),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": PAGES.max_page_size, "default": PAGES.page_size},
+                description=f"Page size, {PAGES.page_size} by default",
+            ),
         ],
         responses={200: LineEventsOutput},
     )

@@ -98,7 +98,9 @@ class Story:
             self.voided.add(event.pk)
         elif self.rng.random() < 0.5:
             value = Decimal(self.rng.randint(0, 12))
-            usage_services.usage_event_amend(tenant=self.tenant.id, event_id=event.pk, actor="t", reason="r", value=value)
+            usage_services.usage_event_amend(
+                tenant=self.tenant.id, event_id=event.pk, actor="t", reason="r", value=value
+            )
         else:
             properties = {"id": self.rng.choice("abcde")}
             usage_services.usage_event_amend(
