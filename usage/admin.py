@@ -12,7 +12,7 @@ class UsageEventRevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = UsageEventRevision
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("revision", "action", "value", "properties", "actor", "reason", "created_at")
+    fields = readonly_fields = ("revision", "action", "value", "properties", "actor", "reason", "created_at", "seq")
     ordering = ["revision"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[UsageEventRevision]:

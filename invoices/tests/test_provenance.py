@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from invoices.provenance import INVOICE_LINE_NOT_FOUND, LINE_COUNTS_NO_EVENTS
 from invoices.tests.factories import bill
@@ -116,3 +117,28 @@ def test_invoice_bodies_show_the_stored_line_ids(tenant, api, turl):
         january.lines.order_by("position").values_list("pk", flat=True)
     )
     assert sub.pk
+
+
+def test_the_admin_links_each_counting_line_to_its_events_as_billed(tenant, correct, staff_client):
+    sub = subscribed(tenant, Meter.Aggregation.MAX)
+    three = use(sub, "m", "3", at(2026, 1, 5))
+    five = use(sub, "m", "5", at(2026, 1, 6))
+    [january] = bill(tenant, at(2026, 2, 1))
+    correct(five, "amend", value="2")
+    [february] = bill(tenant, at(2026, 3, 1))
+    page = staff_client.get(reverse("admin:invoices_invoice_change", args=[february.pk])).content.decode()
+    fix = february.lines.get(kind="correction")
+    link = reverse("admin:invoices_invoice_line_events", args=[february.pk, fix.pk])
+    assert f'href="{link}"' in page
+    fee = february.lines.get(kind="flat_fee")
+    assert reverse("admin:invoices_invoice_line_events", args=[february.pk, fee.pk]) not in page
+    response = staff_client.get(link)
+    assert response.status_code == 200
+    shown = [(e["id"], e["value"], e["billed"]["value"], e["changed"]) for e in response.context["events"]]
+    assert shown == [(three.pk, "3", "3", False), (five.pk, "2", "5", True)]  # 3 sets the maximum now
+    assert response.context["found"].quantity == Decimal(-2) == fix.quantity
+    assert reverse("admin:usage_usageevent_change", args=[five.pk]) in response.content.decode()
+    usage = january.lines.get(kind="usage")
+    response = staff_client.get(reverse("admin:invoices_invoice_line_events", args=[january.pk, usage.pk]))
+    assert [(e["value"], e["sets_max"]) for e in response.context["events"]] == [("3", False), ("5", True)]
+    assert staff_client.get(reverse("admin:invoices_invoice_line_events", args=[january.pk, fee.pk])).status_code == 404
