@@ -14,6 +14,8 @@ from invoices.tests.test_corrections import subscribed
 from plans.models import Meter
 from tenants.tests.utils import at
 from usage.tests.factories import use
+from webhooks.models import Event
+from webhooks.tests.factories import WebhookEndpointFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,14 +111,16 @@ def test_lines_without_events_and_unknown_lines_are_404(tenant, api, turl, other
     assert api.get(turl(f"invoices/{theirs.pk}/lines/{their_line.pk}/events")).status_code == 404
 
 
-def test_invoice_bodies_show_the_stored_line_ids(tenant, api, turl):
+def test_invoice_bodies_and_the_finalized_event_show_the_stored_line_ids(tenant, api, turl):
+    WebhookEndpointFactory(tenant=tenant)  # events are stored only when an endpoint receives them
     sub = subscribed(tenant, Meter.Aggregation.SUM)
+    use(sub, "m", "3", at(2026, 1, 5))
     [january] = bill(tenant, at(2026, 2, 1))
+    stored = list(january.lines.order_by("position").values_list("pk", flat=True))
     body = api.get(turl(f"invoices/{january.pk}")).json()
-    assert [line["id"] for line in body["lines"]] == list(
-        january.lines.order_by("position").values_list("pk", flat=True)
-    )
-    assert sub.pk
+    assert [line["id"] for line in body["lines"]] == stored and len(stored) == 2
+    finalized = Event.objects.get(type="invoice.finalized").data
+    assert [line["id"] for line in finalized["lines"]] == stored
 
 
 def test_the_admin_links_each_counting_line_to_its_events_as_billed(tenant, correct, staff_client):
