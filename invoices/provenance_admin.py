@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -20,6 +18,7 @@ from django.utils.html import format_html
 from invoices.models import InvoiceLine
 from invoices.provenance import EVENT_KINDS, invoice_line_provenance
 from invoices.provenance_api import event_body
+from tenants.admin_mixins import viewable_object
 from tenants.errors import NotFound
 from tenants.isolation import tenant_scope
 
@@ -48,11 +47,7 @@ class LineEventsAdminMixin:
         return own + super().get_urls()  # type: ignore[misc]
 
     def line_events_view(self, request: HttpRequest, object_id: str, line_id: int) -> HttpResponse:
-        invoice = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
-        if invoice is None:
-            raise Http404(f"No invoice {object_id}.")
-        if not self.has_view_permission(request, invoice):  # type: ignore[attr-defined]
-            raise PermissionDenied
+        invoice = viewable_object(self, request, object_id)
         with tenant_scope(invoice.tenant_id):
             try:
                 found = invoice_line_provenance(tenant=invoice.tenant_id, invoice=invoice, line_id=line_id)

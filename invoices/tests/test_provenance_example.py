@@ -5,19 +5,14 @@ hourly job's."""
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import pytest
 
 from invoices.tests.factories import bill
-from invoices.tests.test_totals_example import created
+from invoices.tests.test_totals_example import created, docs_json
 from tenants.tests.utils import at
 
 pytestmark = pytest.mark.django_db
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "invoicing.md"
 SEATS = [
     {"meter": "seats", "model": "volume",
      "tiers": [{"up_to": 10, "unit_amount": "8.00"}, {"up_to": None, "unit_amount": "6.00", "flat_amount": "20.00"}]},
@@ -27,14 +22,6 @@ JANUARY = [("seats-2026-01-03", "8", at(2026, 1, 3, 9)), ("seats-2026-01-12", "1
 JANUARY += [("seats-2026-01-20", "9", at(2026, 1, 20, 9))]
 # What the docs leave out of the answer: ids, sequences and links.
 UNSHOWN = {"id", "usage_seq", "billed_usage_seq", "next", "previous"}
-
-
-def docs_example() -> dict:
-    text = DOCS.read_text()
-    section = text[text.index("### A worked example: an amended seat count") :]
-    block = re.search(r"```json\n(.*?)\n```", section, re.DOTALL)
-    assert block is not None
-    return json.loads(block.group(1))
 
 
 def shown(body: dict) -> dict:
@@ -107,7 +94,7 @@ def test_an_amended_maximum_seat_count_and_the_provenance_of_both_lines(admin_us
     with client_at(admin_user, at(2026, 3, 2)) as api:
         assert events_of(api, turl, first, "usage") == seats_before  # still 12, revision 1
         correction = events_of(api, turl, second, "correction")
-    assert shown(correction) == docs_example()
+    assert shown(correction) == docs_json("### A worked example: an amended seat count")
     assert correction["billed_usage_seq"] == seats_before["usage_seq"]
 
 
