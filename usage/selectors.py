@@ -119,7 +119,7 @@ def usage_event_revisions(*, tenant: TenantRef, event: UsageEvent) -> list[Usage
         return [
             UsageEventRevision(
                 tenant_id=event.tenant_id, event_id=event.pk, revision=1, action=UsageEventRevision.Action.CREATED,
-                value=event.value, properties=event.properties, created_at=event.created_at,
+                value=event.value, properties=event.properties, created_at=event.created_at, seq=event.seq,
             )
         ]  # fmt: skip
     return list(UsageEventRevision.objects.for_tenant(tenant).filter(event_id=event.pk).order_by("revision"))
