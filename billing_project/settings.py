@@ -288,7 +288,11 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "invoices.models.InvoiceLine.Kind",
         "BalanceTransactionKindEnum": "invoices.models.BalanceTransaction.Kind",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        # Request and response examples of the write routes, by operationId.
+        "billing_project.openapi_examples.attach_examples",
+    ],
 }
 
 # The largest request body read (bytes; larger is a 413 before anything reads it). The
