@@ -3,7 +3,8 @@
 Every invoice is finalized when it is written, so nothing here can add, change or
 delete one: amounts and lines never change (corrections are late-usage lines on a
 later invoice, credit notes, or a void). "Issue a credit note" on an invoice's page is
-in `invoices.credit_note_admin` (a form, then a confirmation). The writes here are two
+in `invoices.credit_note_admin` (a form, then a confirmation); each usage, late_usage
+and correction line links to its events (`invoices.provenance_admin`). The writes here are two
 actions on open invoices: "Void selected
 invoices" (`services.invoice_void`, `invoice.voided` published) and "Mark selected
 invoices uncollectible" (`services.invoice_mark_uncollectible`), which first shows a
@@ -36,6 +37,7 @@ from invoices import documents, export, selectors, services
 from invoices.credit_note_admin import CreditNoteIssueMixin
 from invoices.document_admin import DocumentAdminMixin
 from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
+from invoices.provenance_admin import LineEventsAdminMixin, line_events_link
 from invoices.serializers import RUN_PROGRESS_FIELDS
 from plans.admin_display import money_field, money_text, quantity_field, quantity_text, tier_table
 from plans.money import format_price
@@ -102,6 +104,7 @@ LINE_FIELDS = (
     "period_start",
     "period_end",
     "source_invoice",
+    "events",
 )
 RUN_FIELDS = ("id", "tenant", *RUN_PROGRESS_FIELDS, "error", "errors", "created_at")
 
@@ -124,9 +127,13 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     def tier_breakdown(self, line: InvoiceLine) -> str:
         return tier_table(line.tiers, line.invoice.currency)
 
+    events = staticmethod(line_events_link)
+
 
 @admin.register(Invoice)
-class InvoiceAdmin(DocumentAdminMixin, CreditNoteIssueMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(
+    LineEventsAdminMixin, DocumentAdminMixin, CreditNoteIssueMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
     list_display = ["number", "customer", "status", "amount", "period_start", "period_end", "issued_at", "tenant"]
     list_filter = ["tenant", "status", "billing_reason", "currency"]
     list_select_related = ["customer", "tenant"]

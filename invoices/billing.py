@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -437,7 +437,7 @@ _INVOICE_COLUMNS = {
     "retries_sent": "smallint",
 }  # fmt: skip
 _LINE_COLUMNS = {
-    "tenant_id": "uuid", "invoice_id": "uuid", "position": "smallint", "kind": "text", "description": "text",
+    "id": "bigint", "tenant_id": "uuid", "invoice_id": "uuid", "position": "smallint", "kind": "text", "description": "text",
     "meter_id": "uuid", "meter_code": "text", "model": "text", "quantity": "numeric", "amount": "numeric",
     "tiers": "jsonb", "period_start": "timestamptz", "period_end": "timestamptz", "source_invoice_id": "uuid",
     "discount_id": "uuid",
@@ -447,7 +447,7 @@ _LINE_COLUMNS = {
 def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: LineDraft) -> dict[str, Any]:
     """The stored columns of a line (a dict: the run writes thousands with `insert_rows`)."""
     return {
-        "tenant_id": tenant_id, "invoice_id": invoice_id, "position": position, "kind": draft.kind,
+        "id": draft.id, "tenant_id": tenant_id, "invoice_id": invoice_id, "position": position, "kind": draft.kind,
         "description": draft.description[:300], "meter_id": draft.meter_id, "meter_code": draft.meter_code,
         "model": draft.model, "quantity": draft.quantity, "amount": draft.amount, "tiers": draft.tiers,
         "period_start": draft.period_start, "period_end": draft.period_end, "source_invoice_id": draft.source_invoice_id,
@@ -608,6 +608,7 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime, u
     for invoice in invoices:
         invoice.usage_seq = usage_seq
     ledger = [row for invoice, totals in made for row in _ledger_rows(invoice, totals)]
+    _number_lines(bills)
     lines = [
         line_row(tenant_id, inv.id, i, d) for inv, b in zip(invoices, bills, strict=True) for i, d in enumerate(b.lines)
     ]
@@ -626,6 +627,22 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime, u
     # Payments (a later app) collects the open ones once this transaction commits.
     invoices_finalized.send(sender=Invoice, tenant_id=tenant_id, invoices=invoices)
     return invoices
+
+
+_LINE_IDS_SQL = "SELECT nextval(pg_get_serial_sequence('invoices_invoiceline', 'id')) FROM generate_series(1, %s)"
+
+
+def _number_lines(bills: Sequence[Bill]) -> None:
+    """Give the bills' lines their ids before they are stored (one query), so that the
+    `invoice.finalized` body shows the ids the API shows (a line's provenance route)."""
+    count = sum(len(b.lines) for b in bills)
+    if not count:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_LINE_IDS_SQL, [count])
+        ids = iter(row[0] for row in cursor.fetchall())
+    for bill in bills:
+        bill.lines = [replace(line, id=next(ids)) for line in bill.lines]
 
 
 def publish_subscription_events(tenant_id: uuid.UUID, walk: Walk) -> None:

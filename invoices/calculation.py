@@ -35,6 +35,7 @@ class LineDraft:
     period_end: datetime | None = None
     source_invoice_id: uuid.UUID | None = None
     discount_id: uuid.UUID | None = None
+    id: int | None = None  # given when it is stored (`invoices.billing.write_invoices`)
 
 
 @dataclass(frozen=True)

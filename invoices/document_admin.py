@@ -10,13 +10,12 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html_join
 
 from invoices.documents import FORMATS, Document, document_response
+from tenants.admin_mixins import viewable_object
 from tenants.isolation import tenant_scope
 
 
@@ -44,11 +43,7 @@ class DocumentAdminMixin:
         return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener">{}</a>', links)
 
     def document_view(self, request: HttpRequest, object_id: str, fmt_name: str) -> HttpResponse:
-        obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
-        if obj is None:
-            raise Http404(f"No {self.opts.verbose_name} {object_id}.")
-        if not self.has_view_permission(request, obj):  # type: ignore[attr-defined]
-            raise PermissionDenied
+        obj = viewable_object(self, request, object_id)
         with tenant_scope(obj.tenant_id):
             document = type(self).build_document(obj)
         return document_response(document, FORMATS[fmt_name])

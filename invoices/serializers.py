@@ -30,6 +30,11 @@ InvoiceTierOutput._declared_fields = {
 
 
 class InvoiceLineOutput(serializers.Serializer):
+    id = serializers.IntegerField(
+        required=False,
+        help_text="Stored lines (not previews): usage and delta lines list their events at "
+        "…/invoices/{id}/lines/{line_id}/events",
+    )
     kind = serializers.ChoiceField(choices=InvoiceLine.Kind.choices)
     description = serializers.CharField()
     meter = serializers.CharField(allow_null=True, required=False)
@@ -91,7 +96,8 @@ class InvoiceOutput(serializers.Serializer):
 
 def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:
     """A stored line, or a draft the run or the preview has not stored (same fields)."""
-    body: dict[str, Any] = {
+    body: dict[str, Any] = {} if line.id is None else {"id": line.id}
+    body |= {
         "kind": line.kind,
         "description": line.description,
         "quantity": format_quantity(line.quantity),

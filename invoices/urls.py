@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import api, credit_note_api, document_api
+from invoices import api, credit_note_api, document_api, provenance_api
 
 # …/invoices/{id}/pdf, …/invoices/{id}/html, and the same of credit notes: (path, URL name, views by format).
 DOCUMENTS = (
@@ -19,6 +19,11 @@ urlpatterns = [
         "invoices/<uuid:invoice_id>/mark-uncollectible",
         api.InvoiceMarkUncollectibleApi.as_view(),
         name="invoice-mark-uncollectible",
+    ),
+    path(
+        "invoices/<uuid:invoice_id>/lines/<int:line_id>/events",
+        provenance_api.InvoiceLineEventsApi.as_view(),
+        name="invoice-line-events",
     ),
     path(
         "invoices/<uuid:invoice_id>/credit-notes",

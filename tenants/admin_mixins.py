@@ -7,8 +7,10 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
@@ -32,6 +34,17 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def viewable_object(model_admin: Any, request: HttpRequest, object_id: str) -> Any:
+    """The object of an admin's own page (`object_id` as in its URL): 404 when there is
+    none, 403 for staff who may not view it."""
+    obj = model_admin.get_object(request, unquote(object_id))
+    if obj is None:
+        raise Http404(f"No {model_admin.opts.verbose_name} {object_id}.")
+    if not model_admin.has_view_permission(request, obj):
+        raise PermissionDenied
+    return obj
 
 
 def action_confirmation(

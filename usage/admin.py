@@ -13,7 +13,7 @@ class UsageEventRevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = UsageEventRevision
     extra = 0
     can_delete = False
-    fields = readonly_fields = ("revision", "action", "amount", "properties", "actor", "reason", "created_at")
+    fields = readonly_fields = ("revision", "action", "amount", "properties", "actor", "reason", "created_at", "seq")
     ordering = ["revision"]
 
     amount = quantity_field("value", description="value")

@@ -109,7 +109,12 @@ class UsageEventRevision(TenantOwnedModel):
     """One revision of a usage event: its value and properties from then on, who made
     it and why. Written only by corrections (never by ingestion): the first correction
     of an event also writes revision 1, the event as it was stored. A void is a
-    revision too (`action` void), with the value it had."""
+    revision too (`action` void), with the value it had.
+
+    `seq` is the `UsageEvent.seq` the event took with this revision (revision 1: the
+    one it was stored with), so the event as it was when an invoice counted usage
+    through `Invoice.usage_seq` = W is its latest revision with `seq` <= W (none: not
+    stored yet then); see `usage.selectors.usage_events_as_of`."""
 
     class Action(models.TextChoices):
         CREATED = "created", "Created"
@@ -126,6 +131,12 @@ class UsageEventRevision(TenantOwnedModel):
     actor = models.CharField(max_length=100, blank=True, default="", help_text="user:<id> or apikey:<id>")
     reason = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    seq = models.BigIntegerField(
+        null=True,
+        editable=False,
+        help_text="The usage sequence the event took with this revision (its state from then on); "
+        "null only for revisions older than this column",
+    )
 
     class Meta:
         ordering = ["event", "revision"]

@@ -20,7 +20,27 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    JSONField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 
 from plans import selectors as plan_selectors
 from plans.models import Meter
@@ -99,7 +119,7 @@ def usage_event_revisions(*, tenant: TenantRef, event: UsageEvent) -> list[Usage
         return [
             UsageEventRevision(
                 tenant_id=event.tenant_id, event_id=event.pk, revision=1, action=UsageEventRevision.Action.CREATED,
-                value=event.value, properties=event.properties, created_at=event.created_at,
+                value=event.value, properties=event.properties, created_at=event.created_at, seq=event.seq,
             )
         ]  # fmt: skip
     return list(UsageEventRevision.objects.for_tenant(tenant).filter(event_id=event.pk).order_by("revision"))
@@ -204,3 +224,101 @@ def usage_stored_through(*, tenant: TenantRef) -> int:
         )
         cursor.execute(_STORED_THROUGH_SQL)
         return int(cursor.fetchone()[0])
+
+
+# Events as they were at a watermark (invoice line provenance) ---------------------------
+#
+# An event's state as of the usage sequence W is its latest revision with `seq` <= W
+# (`UsageEventRevision.seq`); an event never corrected (revision 1, no stored revision)
+# is itself from its `seq` on. Before either it was not stored yet (revision 0 here).
+# A void is final, so "voided as of W" is "a void revision with `seq` <= W". Revisions
+# from before their `seq` column (null) read as older than every watermark.
+
+AS_OF_FIELDS = ("revision", "value", "properties", "voided", "unique_value", "counted")
+
+
+def _revisions_through(tenant: TenantRef, watermark: int) -> QuerySet[UsageEventRevision]:
+    revisions = UsageEventRevision.objects.for_tenant(tenant).filter(event_id=OuterRef("pk"))
+    return revisions.filter(Q(seq__lte=watermark) | Q(seq__isnull=True)).order_by("-revision")
+
+
+def _as_of(tenant: TenantRef, watermark: int, prefix: str, meter: Meter) -> dict[str, Any]:
+    """Annotations `<prefix>revision`, `value`, `properties`, `voided`, `unique_value`
+    (unique_count meters: the property's text, as the invoice run reads it) and
+    `counted` (stored, not voided) of each event as of `watermark`."""
+    at = _revisions_through(tenant, watermark)
+    never = Q(revision=1)
+    value_field = UsageEvent._meta.get_field("value")
+    annotations: dict[str, Any] = {
+        f"{prefix}revision": Case(
+            When(never & Q(seq__lte=watermark), then=Value(1)),
+            When(never, then=Value(0)),
+            default=Coalesce(Subquery(at.values("revision")[:1]), Value(0)),
+            output_field=IntegerField(),
+        ),
+        f"{prefix}value": Case(
+            When(never, then=F("value")), default=Subquery(at.values("value")[:1]), output_field=value_field
+        ),
+        f"{prefix}properties": Case(
+            When(never, then=F("properties")), default=Subquery(at.values("properties")[:1]), output_field=JSONField()
+        ),
+        f"{prefix}voided": Case(
+            When(never, then=Value(False)),
+            default=Exists(at.filter(action=UsageEventRevision.Action.VOIDED)),
+            output_field=BooleanField(),
+        ),
+    }
+    annotations[f"{prefix}unique_value"] = (
+        KeyTextTransform(meter.property, f"{prefix}properties")
+        if meter.aggregation == Meter.Aggregation.UNIQUE_COUNT
+        else Value(None, output_field=CharField())
+    )
+    annotations[f"{prefix}counted"] = ExpressionWrapper(
+        Q(**{f"{prefix}revision__gt": 0, f"{prefix}voided": False}), output_field=BooleanField()
+    )
+    return annotations
+
+
+def usage_events_as_of(
+    *, tenant: TenantRef, window: UsageWindow, meter: Meter, watermarks: dict[str, int]
+) -> QuerySet[UsageEvent]:
+    """The customer's events of `meter` with a timestamp in the window, each annotated
+    with its state as of each watermark, the names prefixed (AS_OF_FIELDS):
+    `watermarks={"at_": 180, "billed_": 120}` gives `at_revision`, `at_value`, …,
+    `billed_revision`, `billed_value`, …"""
+    events = UsageEvent.objects.for_tenant(tenant).filter(
+        customer_id=window.customer_id, meter_id=meter.pk, timestamp__gte=window.start, timestamp__lt=window.end
+    )
+    for prefix, watermark in watermarks.items():
+        events = events.annotate(**_as_of(tenant, watermark, prefix, meter))
+    return events
+
+
+def usage_quantity_as_of(events: QuerySet[UsageEvent], *, prefix: str, aggregation: str) -> Decimal:
+    """The meter's quantity of `events` (from `usage_events_as_of`) as of the watermark
+    of `prefix`: what the invoice run's `usage_totals_for_period` counted then."""
+    counted = events.filter(**{f"{prefix}counted": True})
+    pick = {
+        Meter.Aggregation.COUNT: Count("pk"),
+        Meter.Aggregation.SUM: Sum(f"{prefix}value"),
+        Meter.Aggregation.MAX: Max(f"{prefix}value"),
+        Meter.Aggregation.UNIQUE_COUNT: Count(f"{prefix}unique_value", distinct=True),
+    }[Meter.Aggregation(aggregation)]
+    quantity = counted.aggregate(quantity=pick)["quantity"]
+    return Decimal(0) if quantity is None else Decimal(quantity)
+
+
+def usage_event_setting_max(events: QuerySet[UsageEvent], *, prefix: str) -> int | None:
+    """The first event (by timestamp, then id) with the largest value as of `prefix`'s watermark."""
+    counted = events.filter(**{f"{prefix}counted": True})
+    return counted.order_by(f"-{prefix}value", "timestamp", "id").values_list("pk", flat=True).first()
+
+
+def usage_events_one_per_value(events: QuerySet[UsageEvent], *, prefix: str) -> list[int]:
+    """Of the events counted as of `prefix`'s watermark, the ids of the first (by
+    timestamp, then id) of each distinct unique value: what a `unique_count` counts."""
+    unique = f"{prefix}unique_value"
+    counted = events.filter(**{f"{prefix}counted": True, f"{unique}__isnull": False})
+    # DISTINCT ON an annotation cannot be a subquery's `values("pk")` in Django: read (id, value) pairs.
+    firsts = counted.order_by(unique, "timestamp", "id").distinct(unique).values_list("pk", unique)
+    return [pk for pk, _ in firsts]

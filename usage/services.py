@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from tenants import clock
 from tenants.errors import Conflict, Invalid, Message, NotFound, Unprocessable
 from tenants.idempotency import KEY_IN_FLIGHT, KEY_REUSED
-from tenants.models import TenantRef, nextval, tenant_pk
+from tenants.models import TenantRef, tenant_pk
 from usage import idempotency
 from usage.idempotency import ClaimState
 from usage.instruments import USAGE_BATCH_SIZE, USAGE_EVENTS
@@ -202,20 +202,30 @@ def _correct(tenant_id: uuid.UUID, event_id: int, action: str, actor: str, reaso
         if new is not None:
             setattr(event, name, new)
     event.revision += 1
+    event.seq = _next_seq(tenant_id)
     revisions.append(_revision(event, action, actor, reason, now))
     UsageEventRevision.objects.bulk_create(revisions)
-    _take_fence_shared(tenant_id)
     UsageEvent.objects.for_tenant(tenant_id).filter(pk=event.pk).update(
-        seq=nextval(USAGE_SEQUENCE), value=event.value, properties=event.properties, revision=event.revision,
+        seq=event.seq, value=event.value, properties=event.properties, revision=event.revision,
         voided_at=event.voided_at, void_reason=event.void_reason,
     )  # fmt: skip
     return event
 
 
+def _next_seq(tenant_id: uuid.UUID) -> int:
+    """A new `seq` for a corrected event, taken under the fence (as an insert takes it),
+    and kept in its revision too: the provenance reads the event as of a watermark."""
+    _take_fence_shared(tenant_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [USAGE_SEQUENCE])
+        return int(cursor.fetchone()[0])
+
+
 def _revision(event: UsageEvent, action: str, actor: str, reason: str, at: datetime) -> UsageEventRevision:
+    """The revision `event` is now (its seq: the one it took with it, or revision 1's)."""
     return UsageEventRevision(
         tenant_id=event.tenant_id, event_id=event.pk, revision=event.revision, action=action,
-        value=event.value, properties=event.properties, actor=actor, reason=reason, created_at=at,
+        value=event.value, properties=event.properties, actor=actor, reason=reason, created_at=at, seq=event.seq,
     )  # fmt: skip
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from invoices.api import INVOICE_RUN_NOT_FOUND
 from invoices.credit_notes import CREDIT_NOTE_NOT_FOUND
 from invoices.services import INVOICE_NOT_FOUND
-from invoices.tests.factories import InvoiceFactory, InvoiceRunFactory, credit_note
+from invoices.tests.factories import InvoiceFactory, InvoiceLineFactory, InvoiceRunFactory, credit_note
 from plans.coupon_services import COUPON_NOT_FOUND
 from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND, TAX_RATE_NOT_FOUND
 from plans.tests.factories import CouponFactory, MeterFactory, PlanFactory, TaxRateFactory, add_charge
@@ -262,6 +262,7 @@ ROUTES: dict[str, Route] = {
     "invoice-detail": _invoice_route(),
     "invoice-pdf": _invoice_route(),
     "invoice-html": _invoice_route(),
+    "invoice-line-events": Route(make=InvoiceLineFactory, names=("invoice_id", "line_id"), missing=INVOICE_NOT_FOUND),
     "invoice-void": _invoice_route(bodies={"post": _empty}, write_role=Role.ADMIN),
     "invoice-mark-uncollectible": _invoice_route(bodies={"post": _empty}, write_role=Role.ADMIN),
     "invoice-pay": _invoice_route(bodies={"post": _empty}),

@@ -74,3 +74,41 @@ def client_at(client_for):
             yield client_for(user)
 
     return travel
+
+
+@pytest.fixture
+def correct(api, turl):
+    """`correct(event, "void")` or `correct(event, "amend", value="2")`: through the API."""
+
+    def send(event, action, **fields):
+        response = api.post(turl(f"usage/{event.pk}/{action}"), {"reason": "test", **fields}, format="json")
+        assert response.status_code == 200, response.json()
+        return response.json()
+
+    return send
+
+
+@pytest.fixture
+def events_of(api, turl):
+    """`events_of(invoice, kind)`: the provenance of the invoice's (first) line of
+    `kind` through the API, every page read (`limit` a page)."""
+
+    def get(invoice, kind, limit=50):
+        line = invoice.lines.filter(kind=kind).order_by("position").first()
+        return line_events(api, turl, invoice, line, limit)
+
+    return get
+
+
+def line_events(api, turl, invoice, line, limit=50):
+    """The provenance of `line` of `invoice`, every page read."""
+    url = turl(f"invoices/{invoice.pk}/lines/{line.pk}/events?limit={limit}")
+    body, results = None, []
+    while url:
+        response = api.get(url)
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        results += body["results"]
+        url = body["next"]
+    assert body["line"]["id"] == line.pk
+    return {**body, "results": results}

@@ -201,6 +201,7 @@ def test_an_unknown_run_is_404(api, turl):
 def test_invoice_detail_is_the_api_md_shape_to_the_cent(viewer_api, turl, invoice, sub):
     response = viewer_api.get(turl(f"invoices/{invoice.id}"))
     assert response.status_code == 200
+    ids = list(invoice.lines.order_by("position").values_list("pk", flat=True))  # stored lines show their id
     assert response.json() == {
         "id": str(invoice.id),
         "number": "INV-000001",
@@ -227,8 +228,9 @@ def test_invoice_detail_is_the_api_md_shape_to_the_cent(viewer_api, turl, invoic
         "attempt_count": 0,
         "next_payment_attempt": None,
         "lines": [
-            {"kind": "flat_fee", "description": "Pro (month)", "quantity": "1", "amount": "49.00"},
+            {"id": ids[0], "kind": "flat_fee", "description": "Pro (month)", "quantity": "1", "amount": "49.00"},
             {
+                "id": ids[1],
                 "kind": "usage",
                 "description": "API calls (tiered)",
                 "meter": "api_calls",
@@ -420,6 +422,7 @@ def test_cancel_now_issues_a_prorated_final_invoice(member_user, client_at, turl
     ]
     assert final.total == Decimal("25.50")
     assert detail["lines"][0] == {
+        "id": final.lines.get(position=0).pk,
         "kind": "proration",
         "description": "Pro (month), prorated",
         "quantity": "0.5",

@@ -256,6 +256,7 @@ def test_invoice_finalized_events_carry_the_invoice(tenant, sub):
     assert event.data["id"] == str(invoice.id)
     assert event.data["total"] == "49.00"
     assert event.data["lines"][0] == {
+        "id": invoice.lines.get(position=0).pk,
         "kind": "flat_fee",
         "description": "Pro (month)",
         "quantity": "1",

@@ -22,18 +22,6 @@ from usage.tests.factories import use
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def correct(api, turl):
-    """`correct(event, "void")` or `correct(event, "amend", value="2")`: through the API."""
-
-    def send(event, action, **fields):
-        response = api.post(turl(f"usage/{event.pk}/{action}"), {"reason": "test", **fields}, format="json")
-        assert response.status_code == 200, response.json()
-        return response.json()
-
-    return send
-
-
 def subscribed(tenant, aggregation, fee="10.00"):
     plan = per_unit_plan(tenant, "p", "m", aggregation, fee=fee)
     return SubscriptionFactory(tenant=tenant, plan=plan, start_at=at(2026, 1, 1))

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from invoices.models import Invoice
+from invoices.models import Invoice, InvoiceLine
 from invoices.tests.factories import bill
 from subscriptions.models import Subscription
 from subscriptions.services import NO_PENDING_CHANGE
@@ -61,6 +61,7 @@ def test_a_change_now_answers_the_subscription_and_the_segment_invoice(
         "2026-01-16T12:00:00.000000Z",
     )
     assert invoice["lines"][0] == {
+        "id": InvoiceLine.objects.get(invoice_id=invoice["id"], position=0).pk,
         "kind": "proration",
         "description": "Basic (month), prorated",
         "quantity": "0.5",

@@ -36,7 +36,9 @@ NOT_FINALIZED = NOT_KNOWN_AHEAD | {"status", "issued_at", "due_at", "paid_at"}
 
 
 def shown(body: dict[str, Any], left_out: set[str]) -> dict[str, Any]:
-    return {key: value for key, value in body.items() if key not in left_out}
+    """The body without `left_out`; lines without their `id` (a preview's are not stored)."""
+    lines = [{key: value for key, value in line.items() if key != "id"} for line in body["lines"]]
+    return {key: value for key, value in body.items() if key not in left_out} | {"lines": lines}
 
 
 def preview_body(preview: InvoicePreview) -> dict[str, Any]:

@@ -30,12 +30,17 @@ WELCOME20 = {
 AMOUNTS = ("subtotal", "discount", "tax", "taxes", "total", "credits_applied", "amount_credited", "amount_due")
 
 
-def docs_example() -> dict:
+def docs_json(heading: str) -> dict:
+    """The first JSON block after `heading` in docs/invoicing.md."""
     text = DOCS.read_text()
-    section = text[text.index("#### A worked example with all of it") :]
+    section = text[text.index(heading) :]
     block = re.search(r"```json\n(.*?)\n```", section, re.DOTALL)
     assert block is not None
     return json.loads(block.group(1))
+
+
+def docs_example() -> dict:
+    return docs_json("#### A worked example with all of it")
 
 
 def created(response) -> dict:

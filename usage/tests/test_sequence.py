@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -22,9 +23,10 @@ from tenants.models import Tenant
 from tenants.tests.factories import TenantFactory
 from tenants.tests.utils import at
 from usage import services
-from usage.models import UsageEvent
+from usage.models import UsageEvent, UsageEventRevision
 from usage.parsing import ParsedEvent, usage_events_prepare
 from usage.selectors import usage_stored_through
+from usage.tests.factories import UsageEventFactory
 
 WAIT = 5.0  # seconds a thread may take; the assertions never wait that long unless broken
 
@@ -164,3 +166,19 @@ def prepared_in(tenant: Tenant, meter: Meter) -> list[ParsedEvent]:
     customer = CustomerFactory(tenant=tenant, external_id="cus_new")
     raw = {"idempotency_key": "new", "external_customer_id": customer.external_id, "meter": meter.code}
     return usage_events_prepare(tenant=tenant, raws=[raw], now=clock.real_now()).ready
+
+
+def test_each_revision_keeps_the_seq_the_event_took_with_it(tenant):
+    event = UsageEventFactory(tenant=tenant, value=3)
+    stored_seq = UsageEvent.objects.get(pk=event.pk).seq
+    services.usage_event_amend(tenant=tenant.id, event_id=event.pk, actor="t", reason="r", value=Decimal(4))
+    amended_seq = UsageEvent.objects.get(pk=event.pk).seq
+    services.usage_event_void(tenant=tenant.id, event_id=event.pk, actor="t", reason="r")
+    voided_seq = UsageEvent.objects.get(pk=event.pk).seq
+    revisions = UsageEventRevision.objects.filter(event_id=event.pk).order_by("revision")
+    assert list(revisions.values_list("revision", "action", "value", "seq")) == [
+        (1, "created", Decimal(3), stored_seq),
+        (2, "amended", Decimal(4), amended_seq),
+        (3, "voided", Decimal(4), voided_seq),
+    ]
+    assert stored_seq < amended_seq < voided_seq <= usage_stored_through(tenant=tenant)

@@ -65,6 +65,8 @@ from .error_response_415 import ErrorResponse415
 from .error_response_429 import ErrorResponse429
 from .error_response_500 import ErrorResponse500
 from .error_response_type_enum import ErrorResponseTypeEnum
+from .event_state_output import EventStateOutput
+from .event_state_output_properties import EventStateOutputProperties
 from .event_types_enum import EventTypesEnum
 from .final_action_enum import FinalActionEnum
 from .interval_enum import IntervalEnum
@@ -78,6 +80,9 @@ from .invoice_tier_output import InvoiceTierOutput
 from .invoices_export_format import InvoicesExportFormat
 from .invoices_list_status import InvoicesListStatus
 from .kind_enum import KindEnum
+from .line_event_output import LineEventOutput
+from .line_event_output_properties import LineEventOutputProperties
+from .line_events_output import LineEventsOutput
 from .login_input_request import LoginInputRequest
 from .login_output import LoginOutput
 from .meter_create_input_request import MeterCreateInputRequest
@@ -237,6 +242,8 @@ __all__ = (
     "ErrorResponse429",
     "ErrorResponse500",
     "ErrorResponseTypeEnum",
+    "EventStateOutput",
+    "EventStateOutputProperties",
     "EventTypesEnum",
     "FinalActionEnum",
     "IntervalEnum",
@@ -250,6 +257,9 @@ __all__ = (
     "InvoiceTaxOutput",
     "InvoiceTierOutput",
     "KindEnum",
+    "LineEventOutput",
+    "LineEventOutputProperties",
+    "LineEventsOutput",
     "LoginInputRequest",
     "LoginOutput",
     "MeterCreateInputRequest",

@@ -31,6 +31,8 @@ class InvoiceLineOutput:
         description (str):
         quantity (str):
         amount (str):
+        id (int | Unset): Stored lines (not previews): usage and delta lines list their events at
+            …/invoices/{id}/lines/{line_id}/events
         meter (None | str | Unset):
         model (None | str | Unset):
         tiers (list[InvoiceTierOutput] | Unset):
@@ -44,6 +46,7 @@ class InvoiceLineOutput:
     description: str
     quantity: str
     amount: str
+    id: int | Unset = UNSET
     meter: None | str | Unset = UNSET
     model: None | str | Unset = UNSET
     tiers: list[InvoiceTierOutput] | Unset = UNSET
@@ -60,6 +63,8 @@ class InvoiceLineOutput:
         quantity = self.quantity
 
         amount = self.amount
+
+        id = self.id
 
         meter: None | str | Unset
         if isinstance(self.meter, Unset):
@@ -110,6 +115,8 @@ class InvoiceLineOutput:
                 "amount": amount,
             }
         )
+        if id is not UNSET:
+            field_dict["id"] = id
         if meter is not UNSET:
             field_dict["meter"] = meter
         if model is not UNSET:
@@ -137,6 +144,8 @@ class InvoiceLineOutput:
         quantity = d.pop("quantity")
 
         amount = d.pop("amount")
+
+        id = d.pop("id", UNSET)
 
         def _parse_meter(data: object) -> None | str | Unset:
             if data is None:
@@ -211,6 +220,7 @@ class InvoiceLineOutput:
             description=description,
             quantity=quantity,
             amount=amount,
+            id=id,
             meter=meter,
             model=model,
             tiers=tiers,
