@@ -9,3 +9,9 @@ elsewhere should do it on commit (the revenue view's refresh, in metrics).
 from django.dispatch import Signal
 
 clock_advanced = Signal()
+
+# `audited` is sent (with `send`: a failing receiver fails the change) by the tenants
+# app's services after each change of state, with `tenant`, `action`, `obj`, `changes`
+# and `reason`, the arguments of `audit.services.audit_record`, which receives it: the
+# audit log is an app after tenants, which cannot import it.
+audited = Signal()

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["tenants", "webhooks", "plans", "subscriptions", "usage", "invoices", "payments", "metrics", "ops"]
+APPS = ["tenants", "audit", "webhooks", "plans", "subscriptions", "usage", "invoices", "payments", "metrics", "ops"]
 
 
 def imported_modules(path: Path) -> set[str]:
