@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import models
+from django.db import models, transaction
 
 from audit.models import AuditEntry
 from tenants.actors import current_actor, current_request_id
 from tenants.models import TenantRef, tenant_pk
+from tenants.updates import model_update
 
+M = TypeVar("M", bound=models.Model)
 Changes = Mapping[str, tuple[Any, Any] | list[Any]]
 
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
@@ -32,14 +34,9 @@ def object_type_of(obj: models.Model) -> str:
     return _WORD_START.sub("_", type(obj).__name__).lower()
 
 
-def audit_record(
-    *, tenant: TenantRef, action: str, obj: models.Model, changes: Changes | None = None, reason: str = ""
-) -> AuditEntry:
-    """Record that `action` happened to `obj` (`changes`: {field: [old, new]}, never a
-    secret). Call it inside the change's transaction: if the change rolls back, so
-    does the entry."""
+def _entry(*, tenant: TenantRef, action: str, obj: models.Model, changes: Changes | None, reason: str) -> AuditEntry:
     actor = current_actor()
-    return AuditEntry.objects.create(
+    return AuditEntry(
         tenant_id=tenant_pk(tenant),
         actor_type=actor.type,
         actor_id=actor.id,
@@ -51,6 +48,26 @@ def audit_record(
         reason=reason or "",
         request_id=current_request_id(),
     )
+
+
+def audit_record(
+    *, tenant: TenantRef, action: str, obj: models.Model, changes: Changes | None = None, reason: str = ""
+) -> AuditEntry:
+    """Record that `action` happened to `obj` (`changes`: {field: [old, new]}, never a
+    secret). Call it inside the change's transaction: if the change rolls back, so
+    does the entry."""
+    entry = _entry(tenant=tenant, action=action, obj=obj, changes=changes, reason=reason)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_record_each(
+    *, tenant: TenantRef, entries: Iterable[tuple[str, models.Model, Changes | None]]
+) -> list[AuditEntry]:
+    """`audit_record` of many (action, obj, changes) in one INSERT: the invoice run's
+    batches, which write hundreds of invoices at once."""
+    built = [_entry(tenant=tenant, action=a, obj=obj, changes=changes, reason="") for a, obj, changes in entries]
+    return AuditEntry.objects.bulk_create(built) if built else []
 
 
 def _value(obj: models.Model, field: str) -> Any:
@@ -71,3 +88,18 @@ def changed_since(before: Mapping[str, Any], obj: models.Model) -> dict[str, lis
 def as_created(obj: models.Model, *fields: str) -> dict[str, list[Any]]:
     """{field: [None, value]}: what a creation set."""
     return {field: [None, _value(obj, field)] for field in fields}
+
+
+@transaction.atomic
+def audited_update(
+    *, tenant: TenantRef, instance: M, fields: Iterable[str], data: Mapping[str, Any], action: str = ""
+) -> M:
+    """`tenants.updates.model_update` and, when it changed something, its entry
+    (`<object_type>.updated` unless `action` says otherwise) with the fields' old and
+    new values: the PATCH of a service."""
+    before = snapshot(instance, [field for field in fields if field in data])
+    instance, changed = model_update(instance=instance, fields=fields, data=data)
+    if changed:
+        action = action or f"{object_type_of(instance)}.updated"
+        audit_record(tenant=tenant, action=action, obj=instance, changes=changed_since(before, instance))
+    return instance
