@@ -29,9 +29,10 @@ Changes = Mapping[str, tuple[Any, Any] | list[Any]]
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 
-def object_type_of(obj: models.Model) -> str:
-    """`CreditNote` → `credit_note`: the object's name in the API."""
-    return _WORD_START.sub("_", type(obj).__name__).lower()
+def object_type_of(obj: models.Model | type[models.Model]) -> str:
+    """`CreditNote` (the model or a row of it) → `credit_note`: the object's name in the API."""
+    model = obj if isinstance(obj, type) else type(obj)
+    return _WORD_START.sub("_", model.__name__).lower()
 
 
 def _entry(*, tenant: TenantRef, action: str, obj: models.Model, changes: Changes | None, reason: str) -> AuditEntry:

@@ -18,6 +18,7 @@ tenant_routes: list[URLPattern | URLResolver] = [
     path("", include("invoices.urls")),
     path("", include("payments.tenant_urls")),  # pay an invoice now (dunning)
     path("", include("metrics.urls")),
+    path("", include("audit.urls")),
 ]
 
 v1: list[URLPattern | URLResolver] = [
