@@ -51,7 +51,10 @@ class AuditEntryListApi(TenantScopedApi):
 
     @extend_schema(
         operation_id="audit_log_list",
-        parameters=from_to_parameters("Default: no lower bound.", "Default: no upper bound."),
+        parameters=[
+            *AuditEntryFilterSet.schema_parameters,
+            *from_to_parameters("Default: no lower bound.", "Default: no upper bound."),
+        ],
         responses=AuditEntryOutput(many=True),
     )
     def get(self, request: Request, tenant_id: uuid.UUID) -> Response:
