@@ -20,6 +20,7 @@ tenant_routes: list[URLPattern | URLResolver] = [
     path("", include("payments.tenant_urls")),  # pay an invoice now (dunning)
     path("", include("metrics.urls")),
     path("", include("portal.tenant_urls")),  # a link to a customer's portal
+    path("", include("audit.urls")),
 ]
 
 v1: list[URLPattern | URLResolver] = [

@@ -61,6 +61,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
+from audit.services import audit_record_each
 from billing_project.bulk import insert_rows
 from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines
 from invoices.discounting import DiscountBook, discount_book
@@ -622,6 +623,7 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime, u
         tenant=tenant_id,
         events=[(EventType.INVOICE_FINALIZED, _body(inv, b)) for inv, b in zip(invoices, bills, strict=True)],
     )
+    audit_record_each(tenant=tenant_id, entries=[("invoice.finalized", inv, _finalized(inv)) for inv in invoices])
     for invoice in invoices:
         INVOICES_TOTAL.labels(status=invoice.status).inc()
     # Payments (a later app) collects the open ones once this transaction commits.
@@ -645,12 +647,28 @@ def _number_lines(bills: Sequence[Bill]) -> None:
         bill.lines = [replace(line, id=next(ids)) for line in bill.lines]
 
 
+def _finalized(invoice: Invoice) -> dict[str, list[Any]]:
+    return {"number": [None, invoice.number], "status": [None, invoice.status], "total": [None, invoice.total]}
+
+
+def _walked(kind: str, sub: Subscription) -> dict[str, list[Any]]:
+    if kind == EventType.SUBSCRIPTION_TRIAL_ENDED:
+        return {"status": [Subscription.Status.TRIALING, Subscription.Status.ACTIVE]}
+    return {"status": [None, sub.status], "canceled_at": [None, sub.canceled_at]}
+
+
 def publish_subscription_events(tenant_id: uuid.UUID, walk: Walk) -> None:
-    """The walk's `subscription.*` events, then a `subscription.updated` per plan switch."""
+    """The walk's `subscription.*` events, then a `subscription.updated` per plan switch,
+    and their audit entries (`subscription.trial_ended`, `.canceled`, `.plan_changed`)."""
     events = [(kind, _subscription_body(sub)) for kind, sub in walk.events]
     events += [(EventType.SUBSCRIPTION_UPDATED, _updated_body(sub, s.previous_plan_id)) for sub, s in walk.switches]
     if events:
         events_publish(tenant=tenant_id, events=events)
+    entries = [(str(kind), sub, _walked(kind, sub)) for kind, sub in walk.events]
+    entries += [
+        ("subscription.plan_changed", sub, {"plan_id": [s.previous_plan_id, sub.plan_id]}) for sub, s in walk.switches
+    ]
+    audit_record_each(tenant=tenant_id, entries=entries)
 
 
 def _subscription_body(sub: Subscription) -> Callable[[], dict[str, Any]]:

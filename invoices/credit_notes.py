@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 
+from audit.services import as_created, audit_record
 from invoices import ledger
 from invoices.models import BalanceTransaction, CreditNote, Invoice
 from invoices.numbering import Series, take_numbers
@@ -192,6 +193,8 @@ def credit_note_create(*, tenant: TenantRef, invoice_id: uuid.UUID, request: Cre
             created_at=clock.real_now(),
         )
         settled = _settle_invoice(invoice, note)
+        changes = as_created(note, "number", "invoice_id", "amount", "tax", "refund_amount", "credit_amount")
+        audit_record(tenant=tenant_id, action="credit_note.created", obj=note, changes=changes, reason=request.reason)
         ledger.balance_credit(
             invoice=invoice,
             amount=credit,
@@ -215,9 +218,11 @@ def credit_note_refund_settle(*, tenant: TenantRef, credit_note: CreditNote, suc
     amount credited to the customer balance (ledger `refund_failed`), so that nothing
     owed to the customer is lost. The caller holds the note's row lock and has checked
     that the refund is still waiting (pending, or not_sent and paid by hand)."""
-    status = CreditNote.RefundStatus
+    status, before = CreditNote.RefundStatus, credit_note.refund_status
     credit_note.refund_status = status.SUCCEEDED if succeeded else status.FAILED
     credit_note.save(update_fields=["refund_status"])
+    changes = {"refund_status": [before, credit_note.refund_status]}
+    audit_record(tenant=tenant, action="credit_note.refund_settled", obj=credit_note, changes=changes, reason=reason)
     if not succeeded:
         description = f"Refund of credit note {credit_note.number} failed" + (f": {reason}" if reason else "")
         ledger.balance_credit(

@@ -31,6 +31,7 @@ from typing import Literal
 
 from django.db import transaction
 
+from audit.services import audit_record
 from invoices import billing
 from invoices.models import Invoice
 from invoices.services import (
@@ -103,6 +104,8 @@ def subscription_change(
         except billing.BillingFailed as exc:
             raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
         if effective == PERIOD_END:
+            changes = {"pending_plan_id": [None, plan_id]}
+            audit_record(tenant=tenant_id, action="subscription.change_scheduled", obj=sub, changes=changes)
             body = subscription_updated_body(sub, sub.plan_id)
             event_publish(tenant=tenant_id, type=EventType.SUBSCRIPTION_UPDATED, data=body)
     segment = next((i for i in invoices if i.billing_reason == Invoice.BillingReason.PLAN_CHANGE), None)

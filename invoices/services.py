@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F, Q
 
+from audit.services import as_created, audit_record
 from invoices import billing, ledger, selectors
 from invoices.calculation import LineDraft
 from invoices.instruments import INVOICE_RUN_SECONDS
@@ -110,8 +111,10 @@ def invoice_run_as_of(*, tenant: TenantRef, as_of: datetime | None) -> datetime:
 def invoice_run_create(*, tenant: TenantRef, as_of: datetime | None = None) -> InvoiceRun:
     """A queued run; its Celery task is sent once the transaction commits."""
     tenant_id = tenant_pk(tenant)
-    run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=invoice_run_as_of(tenant=tenant_id, as_of=as_of))
-    _queue_run_on_commit(tenant_id, run.pk)
+    with transaction.atomic():
+        run = InvoiceRun.objects.create(tenant_id=tenant_id, as_of=invoice_run_as_of(tenant=tenant_id, as_of=as_of))
+        audit_record(tenant=tenant_id, action="invoice_run.created", obj=run, changes={"as_of": [None, run.as_of]})
+        _queue_run_on_commit(tenant_id, run.pk)
     return run
 
 
@@ -245,6 +248,9 @@ def invoice_void(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
         invoice.status, invoice.voided_at = Invoice.Status.VOID, clock.now(tenant_id)
         invoice.next_payment_attempt = None  # dunning stops
         invoice.save(update_fields=["status", "voided_at", "next_payment_attempt"])
+        audit_record(
+            tenant=tenant_id, action="invoice.voided", obj=invoice, changes={"status": ["open", invoice.status]}
+        )
         _give_back_credits(invoice)
         event_publish(tenant=tenant_id, type=EventType.INVOICE_VOIDED, data=invoice_body(invoice))
     return invoice
@@ -292,6 +298,9 @@ def subscription_cancel(
             )
         except billing.BillingFailed as exc:
             raise Conflict(SUBSCRIPTION_NOT_BILLABLE.format(error=exc), code="not_billable") from exc
+        if sub.cancel_at_period_end and sub.is_live:  # canceling now is the walk's `subscription.canceled`
+            changes = {"cancel_at_period_end": [False, True]}
+            audit_record(tenant=tenant_id, action="subscription.cancel_scheduled", obj=sub, changes=changes)
     return sub, invoices
 
 
@@ -349,6 +358,8 @@ def invoice_mark_uncollectible(*, tenant: TenantRef, invoice_id: uuid.UUID) -> I
         invoice = open_invoice_locked(tenant_id, invoice_id, INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE)
         invoice.status, invoice.next_payment_attempt = Invoice.Status.UNCOLLECTIBLE, None  # dunning stops
         invoice.save(update_fields=["status", "next_payment_attempt"])
+        changes = {"status": ["open", invoice.status]}
+        audit_record(tenant=tenant_id, action="invoice.marked_uncollectible", obj=invoice, changes=changes)
         event_publish(tenant=tenant_id, type=EventType.INVOICE_MARKED_UNCOLLECTIBLE, data=lambda: invoice_body(invoice))
     return invoice
 
@@ -408,7 +419,7 @@ def balance_adjustment_create(
             shown = {"currency": currency, "balance": format_price(balance, currency)}
             text = BALANCE_BELOW_ZERO.format(**shown, amount=format_price(amount, currency))
             raise Conflict({"amount": [text]}, code="balance_below_zero")
-        return BalanceTransaction.objects.create(
+        entry = BalanceTransaction.objects.create(
             tenant_id=tenant_id,
             customer_id=customer.pk,
             currency=currency,
@@ -416,3 +427,8 @@ def balance_adjustment_create(
             kind=BalanceTransaction.Kind.ADJUSTMENT,
             description=description,
         )
+        changes = as_created(entry, "customer_id", "currency", "amount")
+        audit_record(
+            tenant=tenant_id, action="balance_transaction.created", obj=entry, changes=changes, reason=description
+        )
+        return entry

@@ -28,6 +28,7 @@ from invoices import models
 from invoices.api import InvoiceStatusChangeApi
 from payments import dunning, services
 from payments.models import PaymentEvent
+from tenants.actors import Actor, acting_as
 from tenants.api_errors import RequestTooLarge
 from tenants.fields import StrictDecimalField
 from tenants.models import Role
@@ -126,6 +127,9 @@ class PaymentWebhookOutput(serializers.Serializer):
     duplicate = serializers.BooleanField(help_text="True when this webhook-id was received before")
 
 
+PAYMENT_WEBHOOK = Actor(type="system", id="payment_webhook")  # the audit log's actor
+
+
 class PaymentWebhookSchema(AutoSchema):
     """Documents the 401 (signature), 404 (unknown invoice) and 409 (amount differs,
     void invoice) that neither an authentication class nor a path parameter implies;
@@ -178,7 +182,8 @@ class PaymentWebhookApi(APIView):
             failure_reason=body["data"].get("failure_reason") or "",
             payload=payload,
         )
-        event, created = services.payment_event_receive(notice=notice)
+        with acting_as(PAYMENT_WEBHOOK):
+            event, created = services.payment_event_receive(notice=notice)
         output = {
             "webhook_id": event.webhook_id,
             "invoice_id": event.invoice_id,

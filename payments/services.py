@@ -28,6 +28,7 @@ import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from audit.services import audit_record, changed_since, snapshot
 from invoices import credit_notes, ledger
 from invoices.models import BalanceTransaction, CreditNote, Invoice
 from invoices.serializers import invoice_body
@@ -104,6 +105,8 @@ def charge_attempt_create(invoice: Invoice) -> ChargeAttempt:
     `attempt_count`; the caller sends it (`collection_queue_on_commit`)."""
     invoice.attempt_count += 1
     invoice.save(update_fields=["attempt_count"])
+    changes = {"attempt_count": [invoice.attempt_count - 1, invoice.attempt_count]}
+    audit_record(tenant=invoice.tenant_id, action="invoice.charge_sent", obj=invoice, changes=changes)
     return ChargeAttempt.objects.create(
         tenant_id=invoice.tenant_id,
         invoice=invoice,
@@ -400,6 +403,10 @@ def _decide(notice: PaymentNotice) -> Decision:
         return _charge_decision(notice, invoice)
 
 
+# What a payment webhook's audit entry shows of the invoice.
+PAYMENT_FIELDS = ("status", "amount_paid", "amount_due", "paid_at")
+
+
 def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]:
     """Apply one payment webhook, once. Returns (the stored event, whether it is new).
 
@@ -433,7 +440,17 @@ def payment_event_receive(*, notice: PaymentNotice) -> tuple[PaymentEvent, bool]
             event = _store(notice, decision)
             if event is None:  # the same webhook, delivered twice at once: the other one won
                 return PaymentEvent.objects.get(webhook_id=notice.webhook_id), False
+            before = snapshot(decision.invoice, PAYMENT_FIELDS)
             _apply(event, decision)
+            if not notice.is_refund:  # a refund's entry is the credit note's (credit_note_refund_settle)
+                changes, reason = changed_since(before, decision.invoice), event.failure_reason
+                audit_record(
+                    tenant=event.tenant_id,
+                    action=f"invoice.{event.outcome}",
+                    obj=decision.invoice,
+                    changes=changes,
+                    reason=reason,
+                )
     fields = {"webhook_id": notice.webhook_id, "invoice_id": str(decision.invoice.pk), "outcome": str(event.outcome)}
     if event.outcome in PaymentEvent.NEEDS_SUPPORT:
         log.warning("payment_webhook_needs_support", detail=event.detail, **fields)

@@ -18,13 +18,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from audit.services import as_created, audit_record, audited_update
 from plans.models import Coupon, Plan
 from plans.money import quantize_money
 from plans.services import violates
 from tenants import clock
 from tenants.errors import Conflict, Invalid, Message, NotFound
 from tenants.models import TenantRef, tenant_pk
-from tenants.updates import model_update
 from tenants.validators import currency_exponent
 
 COUPON_NOT_FOUND = "No such coupon."
@@ -40,6 +40,7 @@ REDEEM_BY_PAST = "redeem_by must be in the future: after it the coupon cannot be
 UNKNOWN_PLAN = "No plan with id {plan_id} in this tenant."
 PLAN_LISTED_TWICE = "Plan {plan_id} is listed twice."
 COUPON_IMMUTABLE = "{field} of a coupon never changes: create a new coupon instead."
+COUPON_FIELDS = ("code", "percent_off", "amount_off", "currency", "duration", "duration_in_periods")
 COUPON_EDITABLE_FIELDS = ("name", "active")
 COUPON_FIXED_FIELDS = Coupon.TERMS
 
@@ -130,6 +131,7 @@ def coupon_create(
     try:
         with transaction.atomic():
             coupon.save(force_insert=True)
+            audit_record(tenant=tenant, action="coupon.created", obj=coupon, changes=as_created(coupon, *COUPON_FIELDS))
     except IntegrityError as exc:
         if violates(exc, "plans_coupon_unique_code"):
             raise Conflict({"code": COUPON_CODE_TAKEN}, code="coupon_code_taken") from exc
@@ -146,4 +148,4 @@ def coupon_update(*, tenant: TenantRef, coupon: Coupon, data: Mapping[str, Any])
     fixed = {f: [Message(COUPON_IMMUTABLE.format(field=f), code="immutable")] for f in COUPON_FIXED_FIELDS if f in data}
     if fixed:
         raise Invalid(fixed)
-    return model_update(instance=coupon, fields=COUPON_EDITABLE_FIELDS, data=data)[0]
+    return audited_update(tenant=tenant, instance=coupon, fields=COUPON_EDITABLE_FIELDS, data=data)

@@ -15,12 +15,12 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
+from audit.services import as_created, audit_record, audited_update
 from plans import selectors
 from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
 from plans.pricing import ChargeSpec, spec_problems
 from tenants.errors import Conflict, Invalid, Message, NotFound
 from tenants.models import Tenant, TenantRef, tenant_get, tenant_pk
-from tenants.updates import model_update
 from tenants.validators import validate_currency_code
 
 METER_CODE_TAKEN = "A meter with this code already exists in this tenant."
@@ -50,6 +50,10 @@ TAX_RATE_FIXED_FIELDS = ("code", "percentage")
 MAX_TAX_RATES = 10
 
 PLAN_EDITABLE_FIELDS = ("name", "description", "active")
+# What the audit entry of a creation shows (docs/audit.md).
+METER_FIELDS = ("code", "name", "aggregation", "property")
+PLAN_FIELDS = ("code", "name", "currency", "interval", "amount", "trial_days", "active")
+TAX_RATE_FIELDS = ("code", "name", "percentage")
 PLAN_PRICE_FIELDS = ("code", "currency", "interval", "amount", "trial_days", "charges")
 
 Path = tuple[str | int, ...]
@@ -102,9 +106,11 @@ def meter_create(*, tenant: TenantRef, code: str, name: str, aggregation: str, p
         raise Invalid({"property": [Message(METER_PROPERTY_NOT_ALLOWED, code="not_allowed")]})
     try:
         with transaction.atomic():
-            return Meter.objects.create(
+            meter = Meter.objects.create(
                 tenant_id=tenant_pk(tenant), code=code, name=name, aggregation=aggregation, property=property
             )
+            audit_record(tenant=tenant, action="meter.created", obj=meter, changes=as_created(meter, *METER_FIELDS))
+            return meter
     except IntegrityError as exc:
         if violates(exc, "plans_meter_unique_code"):
             raise Conflict(METER_CODE_TAKEN, code="meter_code_taken") from exc
@@ -187,6 +193,7 @@ def plan_create(
                 )
                 for position, draft in enumerate(charges)
             )
+            audit_record(tenant=tenant, action="plan.created", obj=plan, changes=as_created(plan, *PLAN_FIELDS))
     except IntegrityError as exc:
         if violates(exc, "plans_plan_unique_code"):
             raise Conflict(PLAN_CODE_TAKEN, code="plan_code_taken") from exc
@@ -204,7 +211,7 @@ def plan_update(*, tenant: TenantRef, plan: Plan, data: Mapping[str, Any]) -> Pl
         raise NotFound(PLAN_NOT_FOUND)
     if any(field in data for field in PLAN_PRICE_FIELDS):
         raise Conflict(PLAN_PRICES_IMMUTABLE, code="plan_prices_immutable")
-    return model_update(instance=plan, fields=PLAN_EDITABLE_FIELDS, data=data)[0]
+    return audited_update(tenant=tenant, instance=plan, fields=PLAN_EDITABLE_FIELDS, data=data)
 
 
 # Tax rates
@@ -215,7 +222,9 @@ def tax_rate_create(*, tenant: TenantRef, code: str, name: str, percentage: Deci
     constraint decides, so concurrent creates cannot both win)."""
     try:
         with transaction.atomic():
-            return TaxRate.objects.create(tenant_id=tenant_pk(tenant), code=code, name=name, percentage=percentage)
+            rate = TaxRate.objects.create(tenant_id=tenant_pk(tenant), code=code, name=name, percentage=percentage)
+            audit_record(tenant=tenant, action="tax_rate.created", obj=rate, changes=as_created(rate, *TAX_RATE_FIELDS))
+            return rate
     except IntegrityError as exc:
         if violates(exc, "plans_taxrate_unique_code"):
             raise Conflict(TAX_RATE_CODE_TAKEN, code="tax_rate_code_taken") from exc
@@ -232,7 +241,7 @@ def tax_rate_update(*, tenant: TenantRef, tax_rate: TaxRate, data: Mapping[str, 
     }
     if fixed:
         raise Invalid(fixed)
-    return model_update(instance=tax_rate, fields=TAX_RATE_EDITABLE_FIELDS, data=data)[0]
+    return audited_update(tenant=tenant, instance=tax_rate, fields=TAX_RATE_EDITABLE_FIELDS, data=data)
 
 
 def tax_rates_from_codes(*, tenant: TenantRef, codes: Sequence[str], field: str) -> list[TaxRate]:
@@ -260,10 +269,15 @@ def tenant_default_tax_rates_set(*, tenant: TenantRef, codes: Sequence[str]) -> 
     in this order (an empty list: none). Invoices already issued keep their taxes."""
     rates = tax_rates_from_codes(tenant=tenant, codes=codes, field="default_tax_rates")
     # Concurrent replacements take turns (else both delete, then both insert position 0).
-    Tenant.objects.select_for_update().filter(pk=tenant_pk(tenant)).first()
+    found = Tenant.objects.select_for_update().get(pk=tenant_pk(tenant))
+    before = [rate.code for rate in selectors.tenant_default_tax_rates(tenant=tenant)]
     DefaultTaxRate.objects.for_tenant(tenant).delete()
     DefaultTaxRate.objects.bulk_create(
         DefaultTaxRate(tenant_id=tenant_pk(tenant), tax_rate=rate, position=position)
         for position, rate in enumerate(rates)
     )
+    if before != list(codes):
+        audit_record(
+            tenant=found, action="tenant.updated", obj=found, changes={"default_tax_rates": [before, list(codes)]}
+        )
     return rates

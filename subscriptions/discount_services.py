@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, Q
 
+from audit.services import as_created, audit_record
 from plans.models import Coupon
 from plans.money import format_price
 from subscriptions.models import Customer, Discount, Subscription
@@ -141,6 +142,8 @@ def discount_create(
     )
     coupon.times_redeemed += 1
     coupon.save(update_fields=["times_redeemed"])
+    changes = as_created(discount, "customer_id", "subscription_id", "coupon_id")
+    audit_record(tenant=tenant, action="discount.created", obj=discount, changes=changes)
     return discount
 
 
@@ -162,6 +165,7 @@ def discount_end(*, tenant: TenantRef, customer_id: uuid.UUID, discount_id: uuid
         raise Conflict(DISCOUNT_ENDED.format(ended_at=format_time(discount.ended_at)), code="discount_ended")
     discount.ended_at, discount.end_reason = clock.now(tenant), Discount.EndReason.REMOVED
     discount.save(update_fields=["ended_at", "end_reason"])
+    audit_record(tenant=tenant, action="discount.ended", obj=discount, changes={"ended_at": [None, discount.ended_at]})
     discounts_publish_ended(tenant=tenant, discounts=[discount])
     return discount
 

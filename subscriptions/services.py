@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 
+from audit.services import as_created, audit_record, changed_since, snapshot
 from plans import selectors as plan_selectors
 from plans import services as plan_services
 from plans.models import Plan, TaxRate
@@ -34,6 +35,9 @@ CUSTOMER_NOT_FOUND = "No customer with this id in this tenant."
 CUSTOMER_EXTERNAL_ID_TAKEN = "A customer with external_id {external_id!r} already exists in this tenant."
 CUSTOMER_EXTERNAL_ID_IMMUTABLE = "external_id cannot change once the customer exists; create another customer."
 CUSTOMER_UPDATABLE_FIELDS = ("name", "email", "metadata", "tax_exempt")
+# What the audit entry of a creation shows (docs/audit.md).
+CUSTOMER_FIELDS = ("external_id", "name", "email", "tax_exempt")
+SUBSCRIPTION_FIELDS = ("customer_id", "plan_id", "status", "start_at", "trial_end")
 
 
 def _check_metadata(metadata: Any) -> dict[str, Any]:
@@ -80,10 +84,18 @@ def customer_create(
         with transaction.atomic():
             customer.save(force_insert=True)
             _set_tax_rates(customer, rates)
+            changes = {**as_created(customer, *CUSTOMER_FIELDS), "tax_rates": [None, list(tax_rates)]}
+            audit_record(tenant=tenant, action="customer.created", obj=customer, changes=changes)
     except IntegrityError as exc:
         taken = CUSTOMER_EXTERNAL_ID_TAKEN.format(external_id=external_id)
         raise Conflict({"external_id": taken}, code="external_id_taken") from exc
     return customer
+
+
+def _tax_rate_codes(customer: Customer) -> list[str]:
+    return list(
+        CustomerTaxRate.objects.filter(customer=customer).order_by("position").values_list("tax_rate__code", flat=True)
+    )
 
 
 def _set_tax_rates(customer: Customer, rates: Sequence[TaxRate]) -> None:
@@ -110,12 +122,19 @@ def customer_update(*, tenant: TenantRef, customer: Customer, data: Mapping[str,
         _check_metadata(changes["metadata"])
     if "email" in changes:
         changes["email"] = changes["email"] or ""
+    before, codes = snapshot(customer, changes), list(data.get("tax_rates", []))
     if "tax_rates" in data:
-        rates = plan_services.tax_rates_from_codes(tenant=tenant, codes=data["tax_rates"], field="tax_rates")
+        rates = plan_services.tax_rates_from_codes(tenant=tenant, codes=codes, field="tax_rates")
         # Under the customer's lock: concurrent replacements take turns.
         Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        codes_before = _tax_rate_codes(customer)
         _set_tax_rates(customer, rates)
     customer = model_update(instance=customer, fields=CUSTOMER_UPDATABLE_FIELDS, data=changes)[0]
+    diff = changed_since(before, customer)
+    if "tax_rates" in data and codes_before != codes:
+        diff["tax_rates"] = [codes_before, codes]
+    if diff:
+        audit_record(tenant=tenant, action="customer.updated", obj=customer, changes=diff)
     if "tax_rates" in data:  # the links prefetched with the customer are stale now
         return selectors.customer_get(tenant=tenant, customer_id=customer.pk) or customer
     return customer
@@ -186,6 +205,8 @@ def subscription_create(
         tenant_id=subscription.tenant_id, subscription=subscription, plan=plan, start_at=start,
         billing_anchor=subscription.billing_anchor,
     )  # fmt: skip
+    changes = as_created(subscription, *SUBSCRIPTION_FIELDS)
+    audit_record(tenant=tenant, action="subscription.created", obj=subscription, changes=changes)
     event_publish(tenant=tenant, type=EventType.SUBSCRIPTION_CREATED, data=subscription_body(subscription))
     return subscription
 
@@ -396,8 +417,10 @@ def subscription_pending_change_delete(*, tenant: TenantRef, subscription_id: uu
     if subscription.current_period_end <= clock.now(tenant):
         at = subscription.current_period_end.isoformat()
         raise Conflict(PENDING_CHANGE_IN_EFFECT.format(at=at), code="change_in_effect")
-    subscription.pending_plan = None
+    pending, subscription.pending_plan = subscription.pending_plan_id, None
     subscription.save(update_fields=["pending_plan"])
+    changes = {"pending_plan_id": [pending, None]}
+    audit_record(tenant=tenant, action="subscription.pending_change_deleted", obj=subscription, changes=changes)
     body = subscription_updated_body(subscription, subscription.plan_id)
     event_publish(tenant=tenant, type=EventType.SUBSCRIPTION_UPDATED, data=body)
     return subscription

@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from tenants.models import ApiKey, Tenant, User
+from tenants.services import tenant_delete
 
 
 @admin.register(Tenant)
@@ -12,6 +15,14 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ["name", "id"]
     # A sandbox is chosen at sign-up and its clock moves only by advancing it (the API).
     readonly_fields = ["id", "sandbox", "clock_time", "clock_advancing_to", "clock_heartbeat_at", "created_at"]
+
+    # Through the service: the audit log's trigger lets only it delete a tenant's entries.
+    def delete_model(self, request: HttpRequest, obj: Tenant) -> None:
+        tenant_delete(tenant=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> None:
+        for tenant in queryset:
+            tenant_delete(tenant=tenant)
 
 
 class UserCreateForm(AdminUserCreationForm):

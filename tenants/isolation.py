@@ -35,6 +35,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django_scopes import ScopeError, scope, scopes_disabled
 
+from tenants.actors import Actor, acting_as
 from tenants.models import TenantRef, tenant_pk
 
 __all__ = ["ScopeError", "ScopedTask", "scope_boundary", "tenant_scope", "tenant_task", "unscoped"]
@@ -88,10 +89,11 @@ def tenant_task(task: Callable[P, R]) -> Callable[P, R]:
 
 class ScopedTask(Task):
     """The Celery app's task class: a task runs from a `scope_boundary()`, in a worker
-    as in an eager call from a test that runs unscoped."""
+    as in an eager call from a test that runs unscoped, and acts as the system (the
+    audit log's actor, named by the task)."""
 
     def __call__(self, *args: object, **kwargs: object) -> object:
-        with scope_boundary():
+        with scope_boundary(), acting_as(Actor(type="system", id=f"task:{self.name}")):
             return super().__call__(*args, **kwargs)
 
 

@@ -26,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django_structlog.signals import bind_extra_request_metadata
 from rest_framework.throttling import BaseThrottle
 
+from tenants.actors import acting_as
 from tenants.api_errors import RequestTooLarge, error_response
 from tenants.parsers import NULL_CHARACTER, NULL_CHARACTER_CODE, REQUEST_TOO_LARGE, declared_length
 
@@ -50,7 +51,8 @@ class RequestIdMiddleware:
         request.__dict__.pop("headers", None)  # a cached request.headers would keep the caller's value
         structlog.contextvars.clear_contextvars()  # nothing of a previous request on this thread
         structlog.contextvars.bind_contextvars(request_id=request_id)
-        response = self.get_response(request)
+        with acting_as(None):  # the caller is set once authenticated (tenants.actors)
+            response = self.get_response(request)
         structlog.contextvars.bind_contextvars(request_id=request_id)
         response["X-Request-ID"] = request_id
         return response

@@ -49,7 +49,7 @@ from django.db.models import Q
 from tenants import clock
 from tenants.errors import Conflict, Invalid, NotFound
 from tenants.models import Tenant, TenantRef, tenant_pk
-from tenants.signals import clock_advanced
+from tenants.signals import audit, clock_advanced
 
 log = structlog.get_logger(__name__)
 
@@ -153,6 +153,7 @@ def clock_advance_request(*, tenant: TenantRef, to: datetime) -> ClockState:
             raise Invalid({"to": [TO_TOO_FAR.format(time=time.isoformat())]}, code="too_far")
         found.clock_advancing_to, found.clock_heartbeat_at = to, None
         found.save(update_fields=["clock_advancing_to", "clock_heartbeat_at"])
+        audit(tenant=found, action="tenant.clock_advance_requested", obj=found, changes={"clock_time": [time, to]})
         _queue_advance_on_commit(found.pk)
     return _state(found)
 
@@ -188,6 +189,17 @@ def _move(tenant_id: uuid.UUID, claim: datetime, to: datetime, *, done: bool = F
     return beat if Tenant.objects.filter(pk=tenant_id, clock_heartbeat_at=claim).update(**fields) else None
 
 
+@transaction.atomic
+def _finish(tenant: Tenant, claim: datetime, to: datetime) -> datetime | None:
+    """The clock reads `to` and is ready (`_move`), with its audit entry."""
+    moved = _move(tenant.pk, claim, to, done=True)
+    if moved is not None:
+        audit(
+            tenant=tenant, action="tenant.clock_advanced", obj=tenant, changes={"clock_time": [tenant.clock_time, to]}
+        )
+    return moved
+
+
 def _run_moment(tenant_id: uuid.UUID, at: datetime) -> None:
     with clock.at(tenant_id, at):
         for step in advance_steps():
@@ -216,7 +228,7 @@ def clock_advance_execute(*, tenant: TenantRef) -> bool:
             at = due
             if claim is not None:
                 _run_moment(tenant_id, at)
-        if claim is None or _move(tenant_id, claim, to, done=True) is None:
+        if claim is None or _finish(row, claim, to) is None:
             log.warning("clock_advance_claim_lost", tenant_id=str(tenant_id), at=at.isoformat())
             return False
     except Exception:

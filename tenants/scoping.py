@@ -34,6 +34,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tenants import idempotency
+from tenants.actors import actor_of_caller, actor_set
 from tenants.errors import NotFound
 from tenants.inputs import JsonInput
 from tenants.isolation import tenant_scope
@@ -131,6 +132,7 @@ class TenantScopedApi(GenericAPIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        actor_set(actor_of_caller(request.user))
         structlog.contextvars.bind_contextvars(tenant_id=str(self.tenant_id), user_id=str(request.user.pk))
 
     @property

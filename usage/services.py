@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from audit.services import audit_record, changed_since, snapshot
 from tenants import clock
 from tenants.errors import Conflict, Invalid, Message, NotFound, Unprocessable
 from tenants.idempotency import KEY_IN_FLIGHT, KEY_REUSED
@@ -192,7 +193,7 @@ def _correct(tenant_id: uuid.UUID, event_id: int, action: str, actor: str, reaso
     if event.voided_at is not None:
         voided = action == UsageEventRevision.Action.VOIDED
         raise Conflict(ALREADY_VOIDED if voided else AMEND_VOIDED, code="already_voided" if voided else "voided")
-    now = clock.real_now()
+    now, before = clock.real_now(), snapshot(event, ("value", "properties", "voided_at"))
     revisions = []
     if event.revision == 1:  # never corrected: ingestion wrote no revision of it
         revisions.append(_revision(event, UsageEventRevision.Action.CREATED, "", "", event.created_at))
@@ -209,6 +210,8 @@ def _correct(tenant_id: uuid.UUID, event_id: int, action: str, actor: str, reaso
         seq=event.seq, value=event.value, properties=event.properties, revision=event.revision,
         voided_at=event.voided_at, void_reason=event.void_reason,
     )  # fmt: skip
+    changes = changed_since(before, event)
+    audit_record(tenant=tenant_id, action=f"usage_event.{action}", obj=event, changes=changes, reason=reason)
     return event
 
 

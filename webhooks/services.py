@@ -24,11 +24,11 @@ import structlog
 from django.conf import settings
 from django.db import transaction
 
+from audit.services import as_created, audit_record, audited_update
 from billing_project.bulk import insert_rows
 from tenants import clock
 from tenants.errors import Conflict, Invalid, NotFound, found
 from tenants.models import TenantRef, tenant_pk
-from tenants.updates import model_update
 from webhooks import instruments, selectors
 from webhooks.models import Event, EventType, WebhookDelivery, WebhookEndpoint
 from webhooks.signing import event_body, signed_headers
@@ -79,15 +79,20 @@ def _check_event_types(event_types: Iterable[str]) -> list[str]:
 def webhook_endpoint_create(
     *, tenant: TenantRef, url: str, event_types: Iterable[str] = (), description: str = "", active: bool = True
 ) -> WebhookEndpoint:
-    """A new endpoint with a fresh `whsec_` secret; the URL must pass the SSRF guard."""
+    """A new endpoint with a fresh `whsec_` secret; the URL must pass the SSRF guard.
+    The audit entry never holds the secret."""
     _check_url(url)
-    return WebhookEndpoint.objects.create(
-        tenant_id=tenant_pk(tenant),
-        url=url,
-        event_types=_check_event_types(event_types),
-        description=description,
-        active=active,
-    )
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            tenant_id=tenant_pk(tenant),
+            url=url,
+            event_types=_check_event_types(event_types),
+            description=description,
+            active=active,
+        )
+        changes = as_created(endpoint, *WEBHOOK_ENDPOINT_EDITABLE_FIELDS)
+        audit_record(tenant=tenant, action="webhook_endpoint.created", obj=endpoint, changes=changes)
+    return endpoint
 
 
 WEBHOOK_ENDPOINT_EDITABLE_FIELDS = ("url", "event_types", "description", "active")
@@ -102,13 +107,17 @@ def webhook_endpoint_update(*, tenant: TenantRef, endpoint_id: uuid.UUID | str, 
         _check_url(changes["url"])
     if "event_types" in changes:
         changes["event_types"] = _check_event_types(changes["event_types"])
-    return model_update(instance=endpoint, fields=WEBHOOK_ENDPOINT_EDITABLE_FIELDS, data=changes)[0]
+    return audited_update(tenant=tenant, instance=endpoint, fields=WEBHOOK_ENDPOINT_EDITABLE_FIELDS, data=changes)
 
 
+@transaction.atomic
 def webhook_endpoint_delete(*, tenant: TenantRef, endpoint_id: uuid.UUID | str) -> None:
     """Deletes the endpoint and its deliveries (queued attempts then find nothing to do)."""
-    endpoint = selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id)
-    found(endpoint, selectors.ENDPOINT_NOT_FOUND).delete()
+    endpoint = found(
+        selectors.webhook_endpoint_get(tenant=tenant, endpoint_id=endpoint_id), selectors.ENDPOINT_NOT_FOUND
+    )
+    audit_record(tenant=tenant, action="webhook_endpoint.deleted", obj=endpoint, changes={"url": [endpoint.url, None]})
+    endpoint.delete()
 
 
 # Publishing
@@ -334,10 +343,13 @@ def webhook_delivery_retry(*, tenant: TenantRef, delivery_id: uuid.UUID | str) -
         raise NotFound(selectors.DELIVERY_NOT_FOUND)
     if delivery.status == WebhookDelivery.Status.PENDING:
         raise Conflict(DELIVERY_ALREADY_PENDING, code="already_pending")
-    delivery.status = WebhookDelivery.Status.PENDING
+    status, delivery.status = delivery.status, WebhookDelivery.Status.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = clock.real_now()
     delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    audit_record(
+        tenant=tenant, action="webhook_delivery.retried", obj=delivery, changes={"status": [status, delivery.status]}
+    )
     instruments.RETRIES.inc()
     _queue_on_commit(delivery)
     return delivery

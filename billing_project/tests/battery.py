@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from audit.services import audit_record
 from invoices.api import INVOICE_RUN_NOT_FOUND
 from invoices.credit_notes import CREDIT_NOTE_NOT_FOUND
 from invoices.services import INVOICE_NOT_FOUND
@@ -158,6 +159,10 @@ def _subscription_route(**fields: Any) -> Route:
 
 ADMIN_ONLY: dict[str, Any] = {"read_role": Role.ADMIN, "write_role": Role.ADMIN}
 CLOCK_START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _audit_entry(tenant: Tenant) -> Any:
+    return audit_record(tenant=tenant, action="tenant.updated", obj=tenant)
 
 
 def _sandbox(tenant: Tenant) -> None:
@@ -299,4 +304,6 @@ ROUTES: dict[str, Route] = {
     # Metrics
     "metrics-mrr": Route(),
     "metrics-revenue": Route(),
+    # The audit log: read only, admins only
+    "audit-log": Route(make=_audit_entry, listed=True, **ADMIN_ONLY),
 }

@@ -11,7 +11,19 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["tenants", "webhooks", "plans", "subscriptions", "usage", "invoices", "payments", "metrics", "portal", "ops"]
+APPS = [
+    "tenants",
+    "audit",
+    "webhooks",
+    "plans",
+    "subscriptions",
+    "usage",
+    "invoices",
+    "payments",
+    "metrics",
+    "portal",
+    "ops",
+]
 
 
 def imported_modules(path: Path) -> set[str]:

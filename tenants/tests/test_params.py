@@ -10,7 +10,7 @@ from tenants.params import RANGE_REVERSED, TIME_PARAM_TOO_LATE
 from tenants.tests.utils import at
 from usage.tests.factories import UsageEventFactory
 
-RANGE_ROUTES = ["usage", "customers/{customer_id}/usage", "metrics/revenue", "invoices/export"]
+RANGE_ROUTES = ["usage", "customers/{customer_id}/usage", "metrics/revenue", "invoices/export", "audit-log"]
 
 
 def test_these_are_the_routes_that_take_a_range():

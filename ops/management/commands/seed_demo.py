@@ -40,6 +40,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 from django.db.models import Min
 
+from audit.models import AuditEntry
 from invoices.billing import bill_due_batch
 from invoices.models import Invoice
 from invoices.services import subscription_cancel
@@ -56,7 +57,7 @@ from subscriptions.services import customer_create, subscription_create
 from tenants import clock
 from tenants.isolation import scope_boundary, tenant_scope
 from tenants.models import ApiKey, Tenant
-from tenants.services import api_key_create, tenant_signup
+from tenants.services import api_key_create, tenant_delete, tenant_signup
 from usage.parsing import ParsedEvent, usage_events_prepare
 from usage.services import usage_events_ingest_batch
 from webhooks.services import webhook_endpoint_create
@@ -304,12 +305,14 @@ def _owned_models() -> list[type[models.Model]]:
 
 
 def demo_delete(tenant: Tenant) -> Counter[str]:
-    """Delete `tenant` and every row it owns (users included); the counts by model."""
+    """Delete `tenant` and every row it owns (users included); the counts by model. The
+    audit log goes last, with the tenant: only the tenant-delete service may delete it."""
     deleted: Counter[str] = Counter()
     for model in _owned_models():
-        count, _ = model._base_manager.filter(tenant=tenant).delete()
-        deleted[str(model._meta.verbose_name_plural)] += count
-    tenant.delete()
+        if model is not AuditEntry:
+            count, _ = model._base_manager.filter(tenant=tenant).delete()
+            deleted[str(model._meta.verbose_name_plural)] += count
+    tenant_delete(tenant=tenant)
     return +deleted
 
 

@@ -1,0 +1,106 @@
+"""Writes of the audit log: one function, `audit_record`, that every service calls
+after it changes state, in the transaction of the change.
+
+The actor and the request id come from the context where the work started
+(`tenants.actors`), never from the caller, so a service need not know whether the
+API, the admin, a command or the clock called it:
+
+    before = snapshot(plan, ["name", "active"])
+    ... change the plan ...
+    audit_record(tenant=tenant, action="plan.updated", obj=plan, changes=changed_since(before, plan))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+
+from audit.models import AuditEntry
+from tenants.actors import current_actor, current_request_id
+from tenants.models import TenantRef, tenant_pk
+from tenants.updates import model_update
+
+M = TypeVar("M", bound=models.Model)
+Changes = Mapping[str, tuple[Any, Any] | list[Any]]
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def object_type_of(obj: models.Model | type[models.Model]) -> str:
+    """`CreditNote` (the model or a row of it) → `credit_note`: the object's name in the API."""
+    model = obj if isinstance(obj, type) else type(obj)
+    return _WORD_START.sub("_", model.__name__).lower()
+
+
+def _entry(*, tenant: TenantRef, action: str, obj: models.Model, changes: Changes | None, reason: str) -> AuditEntry:
+    actor = current_actor()
+    return AuditEntry(
+        tenant_id=tenant_pk(tenant),
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_email=actor.email or "",
+        action=action,
+        object_type=object_type_of(obj),
+        object_id=str(obj.pk),
+        changes={field: list(pair) for field, pair in (changes or {}).items()},
+        reason=reason or "",
+        request_id=current_request_id(),
+    )
+
+
+def audit_record(
+    *, tenant: TenantRef, action: str, obj: models.Model, changes: Changes | None = None, reason: str = ""
+) -> AuditEntry:
+    """Record that `action` happened to `obj` (`changes`: {field: [old, new]}, never a
+    secret). Call it inside the change's transaction: if the change rolls back, so
+    does the entry."""
+    entry = _entry(tenant=tenant, action=action, obj=obj, changes=changes, reason=reason)
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_record_each(
+    *, tenant: TenantRef, entries: Iterable[tuple[str, models.Model, Changes | None]]
+) -> list[AuditEntry]:
+    """`audit_record` of many (action, obj, changes) in one INSERT: the invoice run's
+    batches, which write hundreds of invoices at once."""
+    built = [_entry(tenant=tenant, action=a, obj=obj, changes=changes, reason="") for a, obj, changes in entries]
+    return AuditEntry.objects.bulk_create(built) if built else []
+
+
+def _value(obj: models.Model, field: str) -> Any:
+    value = getattr(obj, field)
+    return list(value) if isinstance(value, list | tuple) else value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of `fields` of `obj` now (a foreign key by its `<name>_id`)."""
+    return {field: _value(obj, field) for field in fields}
+
+
+def changed_since(before: Mapping[str, Any], obj: models.Model) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields of the `snapshot` that `obj` has changed since."""
+    return {field: [old, _value(obj, field)] for field, old in before.items() if _value(obj, field) != old}
+
+
+def as_created(obj: models.Model, *fields: str) -> dict[str, list[Any]]:
+    """{field: [None, value]}: what a creation set."""
+    return {field: [None, _value(obj, field)] for field in fields}
+
+
+@transaction.atomic
+def audited_update(
+    *, tenant: TenantRef, instance: M, fields: Iterable[str], data: Mapping[str, Any], action: str = ""
+) -> M:
+    """`tenants.updates.model_update` and, when it changed something, its entry
+    (`<object_type>.updated` unless `action` says otherwise) with the fields' old and
+    new values: the PATCH of a service."""
+    before = snapshot(instance, [field for field in fields if field in data])
+    instance, changed = model_update(instance=instance, fields=fields, data=data)
+    if changed:
+        action = action or f"{object_type_of(instance)}.updated"
+        audit_record(tenant=tenant, action=action, obj=instance, changes=changed_since(before, instance))
+    return instance
