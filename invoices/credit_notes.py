@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 
-from invoices import ledger
+from invoices import grants, ledger
 from invoices.models import BalanceTransaction, CreditNote, Invoice
 from invoices.numbering import Series, take_numbers
 from invoices.serializers import credit_note_body, invoice_body
@@ -156,6 +156,8 @@ def _settle_invoice(invoice: Invoice, note: CreditNote) -> bool:
             invoice.status, invoice.paid_at, settled = Invoice.Status.PAID, clock.now(invoice.tenant_id), True
             fields += ["status", "paid_at"]
     invoice.save(update_fields=fields)
+    if settled:
+        grants.purchase_grant_activate(invoice)
     return settled
 
 
@@ -191,6 +193,7 @@ def credit_note_create(*, tenant: TenantRef, invoice_id: uuid.UUID, request: Cre
             memo=request.memo,
             created_at=clock.real_now(),
         )
+        grants.purchase_grant_credit(invoice, note)
         settled = _settle_invoice(invoice, note)
         ledger.balance_credit(
             invoice=invoice,
