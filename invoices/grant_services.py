@@ -118,7 +118,9 @@ def _purchase_invoice(tenant_id: uuid.UUID, grant: CreditGrant, now: datetime) -
     invoice = Invoice.objects.create(
         tenant_id=tenant_id, number=number, customer_id=grant.customer_id, subscription=None,
         status=Invoice.Status.OPEN, billing_reason=Invoice.BillingReason.CREDIT_PURCHASE, currency=grant.currency,
-        period_start=now, period_end=now, subtotal=totals.subtotal, total=totals.total, amount_due=totals.amount_due,
+        period_start=now, period_end=now, subtotal=totals.subtotal, discount=totals.discount, tax=totals.tax,
+        total=totals.total, credits_applied=totals.credits_applied, amount_credited=Decimal(0),
+        amount_paid=Decimal(0), amount_due=totals.amount_due,
         issued_at=now, due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), created_at=clock.real_now(),
     )  # fmt: skip
     line = InvoiceLine.objects.create(
