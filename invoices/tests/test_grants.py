@@ -68,7 +68,9 @@ def used_by(invoice: Invoice) -> list[tuple[str, Decimal]]:
 def assert_ledger_matches(grant: CreditGrant) -> None:
     """The counters are the sums of the ledger; remaining never below 0."""
     grant.refresh_from_db()
-    sums = {kind: grant.entries.filter(kind=kind).aggregate(s=Sum("amount"))["s"] or 0 for kind in CreditGrantEntry.Kind}
+    sums = {
+        kind: grant.entries.filter(kind=kind).aggregate(s=Sum("amount"))["s"] or 0 for kind in CreditGrantEntry.Kind
+    }
     assert grant.used == sums["used"] + sums["invoice_voided"]
     assert (grant.expired, grant.voided) == (sums["expired"], sums["voided"])
     assert grant.remaining >= 0
@@ -374,4 +376,3 @@ def test_revenue_excludes_credit_purchases(admin_user, client_at, turl, tenant, 
     bill(tenant, FEB_1)
     [usd] = revenue_by_month(tenant=tenant, start=at(2026, 1, 1), end=at(2026, 3, 1))
     assert [m.invoiced for m in usd.months] == [Decimal(0), Decimal("49.00")]
-
