@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from plans.models import Meter
+from plans.money import format_price
 from subscriptions.models import Customer, Discount, Subscription
 from tenants.models import Tenant, TenantOwnedModel, nextval
 
@@ -510,7 +511,7 @@ class CreditGrant(TenantOwnedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name or 'Credit grant'} ({self.amount} {self.currency})"
+        return f"{self.name or 'Credit grant'} ({format_price(self.amount, self.currency)} {self.currency})"
 
     @property
     def remaining(self) -> Decimal:

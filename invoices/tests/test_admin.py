@@ -331,7 +331,8 @@ def test_a_customers_page_shows_its_balance_per_currency_and_its_ledger_read_onl
     assert "balance" in form.readonly_fields
     page = response.content.decode()
     assert "300 JPY, 40.00 USD" in page
-    discounts, inline = response.context["inline_admin_formsets"]  # its discounts (subscriptions'), then the ledger
+    # its discounts (subscriptions'), then the ledger, then its credit grants (test_grant_admin.py)
+    discounts, inline, _grants = response.context["inline_admin_formsets"]
     assert discounts.opts.model.__name__ == "Discount"
     assert not inline.has_add_permission and not inline.has_change_permission and not inline.has_delete_permission
     assert [f.instance.amount for f in inline.formset.forms] == [Decimal(300), Decimal("-10.00"), Decimal("50.00")]
@@ -348,6 +349,7 @@ def test_a_customers_fields_can_still_be_fixed_by_staff(staff_client, ledger):
     data = {"name": "Wile E. Coyote, Genius", "email": "wile@acme.test", "metadata": "{}", "tax_exempt": ""}
     data |= {"balance_transactions-TOTAL_FORMS": "3", "balance_transactions-INITIAL_FORMS": "3"}
     data |= {"discounts-TOTAL_FORMS": "0", "discounts-INITIAL_FORMS": "0"}  # the discounts' inline, empty
+    data |= {"credit_grants-TOTAL_FORMS": "0", "credit_grants-INITIAL_FORMS": "0"}  # and the grants' 
     data |= {
         f"balance_transactions-{i}-id": str(e.pk) for i, e in enumerate(ledger.balance_transactions.order_by("-seq"))
     }

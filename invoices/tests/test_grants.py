@@ -69,7 +69,8 @@ def assert_ledger_matches(grant: CreditGrant) -> None:
     """The counters are the sums of the ledger; remaining never below 0."""
     grant.refresh_from_db()
     sums = {
-        kind: grant.entries.filter(kind=kind).aggregate(s=Sum("amount"))["s"] or 0 for kind in CreditGrantEntry.Kind
+        str(kind): grant.entries.filter(kind=kind).aggregate(s=Sum("amount"))["s"] or 0
+        for kind in CreditGrantEntry.Kind
     }
     assert grant.used == sums["used"] + sums["invoice_voided"]
     assert (grant.expired, grant.voided) == (sums["expired"], sums["voided"])
