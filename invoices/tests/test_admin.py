@@ -349,7 +349,7 @@ def test_a_customers_fields_can_still_be_fixed_by_staff(staff_client, ledger):
     data = {"name": "Wile E. Coyote, Genius", "email": "wile@acme.test", "metadata": "{}", "tax_exempt": ""}
     data |= {"balance_transactions-TOTAL_FORMS": "3", "balance_transactions-INITIAL_FORMS": "3"}
     data |= {"discounts-TOTAL_FORMS": "0", "discounts-INITIAL_FORMS": "0"}  # the discounts' inline, empty
-    data |= {"credit_grants-TOTAL_FORMS": "0", "credit_grants-INITIAL_FORMS": "0"}  # and the grants' 
+    data |= {"credit_grants-TOTAL_FORMS": "0", "credit_grants-INITIAL_FORMS": "0"}  # and the grants'
     data |= {
         f"balance_transactions-{i}-id": str(e.pk) for i, e in enumerate(ledger.balance_transactions.order_by("-seq"))
     }
