@@ -12,7 +12,9 @@ decided one after the other against the invoice as the other left it:
   `amount_paid`: promotional credits are never paid out) and `credit_amount` (to the
   customer balance, ledger `credit_note`). The refund is sent to the payment provider
   once the transaction commits (payments receives `credit_note_issued`), or is
-  `not_sent` without a provider.
+  `not_sent` without a provider;
+- on a `credit_purchase` invoice the note also takes its amount off the grant it
+  sold (`invoices.grants.purchase_grant_credit`: 409 when less is left).
 
 The number comes from the tenant's `CN` series last, so its row lock is held for the
 shortest time. `credit_note.created` is published in the same transaction.
