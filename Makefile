@@ -13,11 +13,22 @@ VENV := .venv/bin
 # write their samples here and /metrics adds them up. Set it empty to turn it off.
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.run/prometheus
 
-.PHONY: install run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-invoices bench-export compose-config clean
+.PHONY: install browser wrk run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-profile bench-invoices bench-export compose-config clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen --quiet
+
+# Chromium for the browser tests (Playwright drives it; the Python package is in the lock):
+# from the machine's package manager when it is missing (Debian: chromium; sudo unless root).
+APT_INSTALL = SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$CHROMIUM_PATH" ] || \
+	  { $(APT_INSTALL) chromium >/dev/null; }
+
+# The HTTP load generator of the ingestion benchmark (Debian package wrk).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { $(APT_INSTALL) wrk >/dev/null; }
 
 db: install
 	$(VENV)/python manage.py ensure_database
@@ -43,7 +54,7 @@ lint: install
 typecheck: install
 	$(VENV)/mypy .
 
-pytest: install
+pytest: install browser
 	$(VENV)/python manage.py makemigrations --check --dry-run
 	$(VENV)/pytest
 
@@ -56,11 +67,14 @@ demo: db
 demo-reset: db
 	$(VENV)/python manage.py seed_demo --reset
 
-bench-ingest: db
+bench-ingest: db wrk
 	$(VENV)/python bench/ingest.py
 
 bench-invoices: db
 	$(VENV)/python bench/invoice_run.py
+
+bench-profile: db
+	$(VENV)/python bench/profile_ingest.py
 
 bench-export: db
 	$(VENV)/python bench/export.py

@@ -8,12 +8,20 @@ tenant's rows. The code under test does not inherit that: a request, a task and 
 command enter their own scopes, and fail as they would in production without one
 (tenants/tests/test_isolation.py).
 `staff_client` is a Django test client logged in to the admin as support staff.
+
+Browser tests take `page`: a fresh page of a real headless Chromium (the machine's
+package, `make browser` installs it) driven by Playwright; pair it with pytest-django's
+`live_server` for a real HTTP server on the test database, and `screenshot_path(name)`
+for the pictures the README shows.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.cache import cache
@@ -24,6 +32,12 @@ from tenants.isolation import unscoped
 from tenants.models import Role, Tenant, User
 from tenants.services import api_key_create, tokens_for_user
 from tenants.tests.factories import PASSWORD, TenantFactory, UserFactory
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+# Screenshots the README links to (docs/screenshots/*.png), rewritten by the browser tests.
+SCREENSHOTS = Path(__file__).resolve().parent / "docs" / "screenshots"
 
 
 @pytest.fixture(autouse=True)
@@ -131,3 +145,39 @@ def staff_client(db: Any) -> Client:
     client = Client()
     client.force_login(User.objects.create_superuser(email="support@billing.test", password=PASSWORD))
     return client
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """A headless Chromium from the machine's packages, one per test session."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        pytest.fail("Chromium is not installed: `make browser` installs it from the package manager")
+    # Playwright's sync API keeps an event loop in this thread; Django then refuses ORM
+    # calls from test code here. The server under test runs in live_server's own thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies shared between tests)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot_path() -> Callable[[str], str]:
+    def make(name: str) -> str:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return str(SCREENSHOTS / f"{name}.png")
+
+    return make

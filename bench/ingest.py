@@ -2,16 +2,22 @@
 
 Starts the service under gunicorn (the production server, 2 workers per core) on a
 free port against its own database (`<DATABASE_URL's name>_bench`, created and
-migrated here), prepares a tenant, a customer, a meter and an API key, and measures:
+migrated here), prepares a tenant, a customer, a meter and an API key, and drives it
+with `wrk` (an event-loop load generator in C, from the machine's packages; Python
+threads could not drive /healthz past ~1,000 req/s and flattered every ratio):
 
-  (a) batch ingestion over HTTP: events/s, 1000-event batches from several clients;
-  (b) single events with unique keys: requests/s and p50/p99 latency at concurrency 16;
-  (c) /healthz requests/s on the same server at the same concurrency;
-  (d) the raw rate of multi-row INSERT … ON CONFLICT DO NOTHING from Python (psycopg)
-      into the same table, with as many connections as (a) has clients.
+  (h) /healthz at concurrency 16 and at 64: the server's ceiling. The two agree when
+      the server is the limit; the client's CPU time is printed too.
+  (s) single events with unique keys at concurrency 16: req/s, p50, p99.
+  (b) 1000-event batches with unique keys from 4 connections: events/s.
+  (i) the service's own multi-row INSERT … ON CONFLICT DO NOTHING straight from
+      psycopg, its parameters built beforehand, from as many connections as (b).
+  (c) COPY of the same rows into the same table from one connection.
 
-It prints a table with the ratios a/d and b/c and the machine it ran on. Everything
-runs on this machine, against 127.0.0.1 only, for a bounded number of requests.
+Each wrk run has a warm-up; a run with any non-2xx answer or socket error is refused,
+and the events stored are counted against the requests wrk says succeeded. It prints
+a table with the ratios s/h and b/c (the goals) and b/i. Everything runs on this
+machine, against 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -19,17 +25,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -65,7 +74,7 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
          "--threads", str(threads), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
@@ -74,6 +83,101 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
             time.sleep(0.2)
     server.kill()
     raise SystemExit("the server did not start")
+
+
+LUA = Path(__file__).resolve().parent / "lua"
+
+
+@dataclass(frozen=True)
+class WrkRun:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    client_cpu: float  # wrk's CPU seconds per wall second (1.0 = one core busy)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+def wrk(
+    url: str, script: str, *, connections: int, seconds: int, headers: dict[str, str], env: dict[str, str]
+) -> WrkRun:
+    """One wrk run (2 threads); refuses a run with any error."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `make bench-ingest` installs it (Debian package wrk)")
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(LUA / script)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    out = subprocess.run([*command, url], env={**os.environ, **env, "BENCH_LUA_DIR": str(LUA)},
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    report = json.loads(out.strip().splitlines()[-1])
+    if report["status_errors"] or report["socket_errors"]:
+        raise SystemExit(f"wrk saw errors on {url}: {report}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return WrkRun(
+        requests=report["requests"],
+        seconds=report["duration_us"] / 1e6,
+        p50_ms=report["p50_us"] / 1000,
+        p99_ms=report["p99_us"] / 1000,
+        client_cpu=cpu / wall,
+    )
+
+
+def stored_events(tenant_id: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM usage_usageevent WHERE tenant_id = %s", [tenant_id])
+        return int(cursor.fetchone()[0])
+
+
+def checked(tenant_id: str, run: Callable[[], WrkRun], *, per_request: int, connections: int) -> WrkRun:
+    """Run, then count the stored events: every answer wrk counted was stored. Requests
+    in flight when wrk stops may still be stored (at most one per connection), so the
+    count is read after they settle and may exceed wrk's by that much."""
+    time.sleep(1)
+    before = stored_events(tenant_id)
+    result = run()
+    time.sleep(1)
+    stored = stored_events(tenant_id) - before
+    if not result.requests * per_request <= stored <= (result.requests + connections) * per_request:
+        raise SystemExit(f"wrk counted {result.requests} answers of {per_request} events; {stored} events were stored")
+    return result
+
+
+def bench_healthz(root: str, connections: int, seconds: int) -> WrkRun:
+    wrk(f"{root}/healthz", "get.lua", connections=connections, seconds=2, headers={}, env={})
+    return wrk(f"{root}/healthz", "get.lua", connections=connections, seconds=seconds, headers={}, env={})
+
+
+def bench_singles(base: str, headers: dict[str, str], tenant_id: str, connections: int, seconds: int) -> WrkRun:
+    body = json.dumps({"external_customer_id": "cus_bench", "meter": "api_calls", "value": "1"})
+
+    def run(duration: int) -> WrkRun:
+        env = {"BENCH_PREFIX": f"s-{uuid.uuid4().hex[:8]}", "BENCH_BODY": body}
+        return wrk(f"{base}/usage", "single.lua", connections=connections, seconds=duration, headers=headers, env=env)
+
+    run(2)  # warm-up: workers, connections, caches
+    return checked(tenant_id, lambda: run(seconds), per_request=1, connections=connections)
+
+
+def bench_batches(base: str, headers: dict[str, str], tenant_id: str, connections: int, seconds: int) -> WrkRun:
+    stamp = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+
+    def run(duration: int) -> WrkRun:
+        env = {"BENCH_PREFIX": f"b-{uuid.uuid4().hex[:8]}", "BENCH_BATCH_SIZE": "1000", "BENCH_TIMESTAMP": stamp}
+        return wrk(
+            f"{base}/usage/batch", "batch.lua", connections=connections, seconds=duration, headers=headers, env=env
+        )
+
+    run(2)
+    return checked(tenant_id, lambda: run(seconds), per_request=1000, connections=connections)
 
 
 def run_threads(count: int, worker: Callable[[], None]) -> float:
@@ -87,84 +191,15 @@ def run_threads(count: int, worker: Callable[[], None]) -> float:
     return time.perf_counter() - started
 
 
-def run_clients(clients: int, jobs: list[Callable[[requests.Session], None]]) -> tuple[float, list[float]]:
-    """Run the jobs on `clients` threads; returns (seconds, per-job latencies)."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    cursor = iter(jobs)
-
-    def worker() -> None:
-        session = requests.Session()
-        mine: list[float] = []
-        while True:
-            with lock:
-                job = next(cursor, None)
-            if job is None:
-                break
-            started = time.perf_counter()
-            job(session)
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
-
-    return run_threads(clients, worker), latencies
-
-
-def bench_batches(base: str, headers: dict[str, str], batches: int, clients: int) -> float:
-    stamp = (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    bodies = [
-        json.dumps({"events": [
-            {"idempotency_key": f"b-{uuid.uuid4().hex}", "external_customer_id": "cus_bench", "meter": "api_calls",
-             "value": "1", "timestamp": stamp}
-            for _ in range(1000)
-        ]})
-        for _ in range(batches)
-    ]  # fmt: skip
-
-    def job_for(body: str) -> Callable[[requests.Session], None]:
-        def job(session: requests.Session) -> None:
-            response = session.post(f"{base}/usage/batch", data=body, headers=headers, timeout=60)
-            assert response.status_code == 200 and response.json()["accepted"] == 1000, response.text[:300]
-
-        return job
-
-    seconds, _ = run_clients(clients, [job_for(b) for b in bodies])
-    return batches * 1000 / seconds
-
-
-def bench_singles(base: str, headers: dict[str, str], count: int, clients: int) -> tuple[float, float, float]:
-    body = json.dumps({"external_customer_id": "cus_bench", "meter": "api_calls", "value": "1"})
-
-    def job(session: requests.Session) -> None:
-        response = session.post(
-            f"{base}/usage", data=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}, timeout=30
-        )
-        assert response.status_code == 201, response.text[:300]
-
-    seconds, latencies = run_clients(clients, [job] * count)
-    latencies.sort()
-    return count / seconds, statistics.median(latencies) * 1000, latencies[int(len(latencies) * 0.99) - 1] * 1000
-
-
-def bench_healthz(root: str, count: int, clients: int) -> float:
-    def job(session: requests.Session) -> None:
-        assert session.get(f"{root}/healthz", timeout=30).status_code == 200
-
-    seconds, _ = run_clients(clients, [job] * count)
-    return count / seconds
-
-
-def bench_raw_insert(tenant_id: str, batches: int, clients: int) -> float:
-    """The very INSERT the service runs, straight from psycopg, its parameters built
-    beforehand: what is left is the database and the driver."""
-    import psycopg
+def raw_rows(tenant_id: str, batches: int) -> tuple[dict[str, Any], list[list[Any]]]:
+    """`batches` lists of 1000 events as the service's INSERT takes them (unique keys,
+    the bench customer and meter, yesterday), and the database's connection settings."""
     from django.db import connection
 
     from plans.models import Meter
     from subscriptions.models import Customer
     from tenants.isolation import tenant_scope
     from usage.parsing import ParsedEvent
-    from usage.services import _INSERT_SQL, insert_params
 
     with tenant_scope(uuid.UUID(tenant_id)):
         customer_id = Customer.objects.get(external_id="cus_bench").pk
@@ -173,25 +208,27 @@ def bench_raw_insert(tenant_id: str, batches: int, clients: int) -> float:
     dsn.pop("cursor_factory", None)
     dsn.pop("context", None)
     stamp = datetime.now(UTC) - timedelta(days=1)
-
-    def params() -> dict[str, object]:
-        events = [
-            ParsedEvent(
-                f"r-{uuid.uuid4().hex}",
-                "cus_bench",
-                "api_calls",
-                customer_id,
-                meter_id,
-                Decimal(1),
-                stamp,
-                {},
-                "x" * 64,
-            )
+    events = [
+        [
+            ParsedEvent(f"r-{uuid.uuid4().hex}", "cus_bench", "api_calls", customer_id, meter_id, Decimal(1), stamp, {},
+                        "x" * 64)
             for _ in range(1000)
         ]
-        return insert_params(uuid.UUID(tenant_id), events, stamp)
+        for _ in range(batches)
+    ]  # fmt: skip
+    return dsn, events
 
-    work = [params() for _ in range(batches)]
+
+def bench_raw_insert(tenant_id: str, batches: int, clients: int) -> float:
+    """The very INSERT the service runs, straight from psycopg, its parameters built
+    beforehand, from `clients` connections: what is left is the database and the driver."""
+    import psycopg
+
+    from usage.services import _INSERT_SQL, insert_params
+
+    dsn, events = raw_rows(tenant_id, batches)
+    stamp = datetime.now(UTC)
+    work = [insert_params(uuid.UUID(tenant_id), batch, stamp) for batch in events]
     lock = threading.Lock()
 
     def worker() -> None:
@@ -206,11 +243,33 @@ def bench_raw_insert(tenant_id: str, batches: int, clients: int) -> float:
     return batches * 1000 / run_threads(clients, worker)
 
 
+def bench_copy(tenant_id: str, batches: int) -> float:
+    """COPY of the same rows (the columns the service's INSERT writes) into the same
+    table from one connection, one COPY per 1000 rows: PostgreSQL's fastest way in."""
+    import psycopg
+
+    dsn, events = raw_rows(tenant_id, batches)
+    created = datetime.now(UTC)
+    rows = [
+        [(tenant_id, str(e.customer_id), str(e.meter_id), e.idempotency_key, str(e.value), e.timestamp, "{}",
+          e.fingerprint, created) for e in batch]
+        for batch in events
+    ]  # fmt: skip
+    columns = "tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties, fingerprint, created_at"
+    started = time.perf_counter()
+    with psycopg.connect(**dsn, autocommit=True) as conn:
+        for batch_rows in rows:
+            with conn.cursor().copy(f"COPY usage_usageevent ({columns}) FROM STDIN") as copy:
+                for row in batch_rows:
+                    copy.write_row(row)
+    return batches * 1000 / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batches", type=int, default=100, help="1000-event batches for (a) and (d)")
-    parser.add_argument("--batch-clients", type=int, default=4)
-    parser.add_argument("--singles", type=int, default=5000, help="requests for (b) and (c)")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each measured wrk run")
+    parser.add_argument("--batch-clients", type=int, default=4, help="connections of (b) and (i)")
+    parser.add_argument("--raw-batches", type=int, default=200, help="1000-row batches of (i) and (c)")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     args = parser.parse_args()
@@ -224,31 +283,36 @@ def main() -> None:
     base = f"{root}/v1/tenants/{tenant_id}"
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     try:
-        bench_singles(base, headers, 200, args.concurrency)  # warm up workers and connections
-        batch_rate = bench_batches(base, headers, args.batches, args.batch_clients)
-        single_rate, p50, p99 = bench_singles(base, headers, args.singles, args.concurrency)
-        health_rate = bench_healthz(root, args.singles, args.concurrency)
+        health = bench_healthz(root, args.concurrency, args.seconds)
+        health_wide = bench_healthz(root, 4 * args.concurrency, args.seconds)
+        single = bench_singles(base, headers, tenant_id, args.concurrency, args.seconds)
+        batch = bench_batches(base, headers, tenant_id, args.batch_clients, args.seconds)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    raw_rate = bench_raw_insert(tenant_id, args.batches, args.batch_clients)
+    raw_rate = bench_raw_insert(tenant_id, args.raw_batches, args.batch_clients)
+    copy_rate = bench_copy(tenant_id, args.raw_batches)
+    batch_rate = batch.rate * 1000
 
     print(machine_line())
     kind = f"gthread workers x {args.threads} threads" if args.threads > 1 else "sync workers"
-    print(f"server: gunicorn, {2 * cores} {kind}; clients: Python threads on the same machine")
+    print(f"server: gunicorn, {2 * cores} {kind}; client: wrk, 2 threads, {args.seconds} s per run, same machine")
     print()
-    print("| measure | figure |")
-    print("| --- | --- |")
-    print(
-        f"| (a) batch ingestion over HTTP, {args.batch_clients} clients x 1000-event batches | {batch_rate:,.0f} events/s |"
-    )
-    print(
-        f"| (b) single events, concurrency {args.concurrency} | {single_rate:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms |"
-    )
-    print(f"| (c) /healthz, concurrency {args.concurrency} | {health_rate:,.0f} req/s |")
-    print(f"| (d) raw INSERT … ON CONFLICT DO NOTHING, {args.batch_clients} connections | {raw_rate:,.0f} events/s |")
-    print(f"| a/d (goal ≥ 0.5) | {batch_rate / raw_rate:.2f} |")
-    print(f"| b/c (goal ≥ 0.5) | {single_rate / health_rate:.2f} |")
+    print("| measure | figure | wrk CPU |")
+    print("| --- | --- | --- |")
+
+    def row(name: str, run: WrkRun, figure: str) -> None:
+        print(f"| {name} | {figure}, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms | {run.client_cpu:.2f} core |")
+
+    row(f"(h) /healthz, concurrency {args.concurrency}", health, f"{health.rate:,.0f} req/s")
+    row(f"(h) /healthz, concurrency {4 * args.concurrency}", health_wide, f"{health_wide.rate:,.0f} req/s")
+    row(f"(s) single events, concurrency {args.concurrency}", single, f"{single.rate:,.0f} req/s")
+    row(f"(b) batches of 1000 events, {args.batch_clients} connections", batch, f"{batch_rate:,.0f} events/s")
+    print(f"| (i) raw INSERT … ON CONFLICT DO NOTHING, {args.batch_clients} connections | {raw_rate:,.0f} events/s | |")
+    print(f"| (c) COPY, 1 connection | {copy_rate:,.0f} events/s | |")
+    print(f"| s/h (goal ≥ 0.5) | {single.rate / health.rate:.2f} | |")
+    print(f"| b/c (goal ≥ 0.5) | {batch_rate / copy_rate:.2f} | |")
+    print(f"| b/i | {batch_rate / raw_rate:.2f} | |")
 
 
 if __name__ == "__main__":

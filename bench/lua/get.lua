@@ -1,0 +1,2 @@
+-- GET the URL as given (/healthz): only the report.
+dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
