@@ -13,6 +13,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from invoices.models import Invoice
+from invoices.tests.test_totals_example import created
 from payments.tests.test_api import body, post
 from webhooks.models import Event
 
@@ -29,11 +30,6 @@ def docs_example() -> dict:
     block = re.search(r"```json\n(.*?)\n```", section, re.DOTALL)
     assert block is not None
     return json.loads(block.group(1))
-
-
-def created(response) -> dict:
-    assert response.status_code == 201, response.json()
-    return response.json()
 
 
 def sandbox_api() -> tuple[APIClient, str]:
