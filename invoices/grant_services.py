@@ -36,7 +36,7 @@ from invoices.totals import LineAmount, invoice_totals
 from plans.money import quantize_money
 from subscriptions.models import Customer
 from tenants import clock
-from tenants.errors import Conflict, Invalid, NotFound
+from tenants.errors import Conflict, Invalid, Message, NotFound
 from tenants.models import TenantRef, tenant_pk
 from webhooks.models import EventType
 from webhooks.services import event_publish
@@ -59,17 +59,18 @@ def _check(
     expires_at: datetime | None, now: datetime,
 ) -> None:  # fmt: skip
     """400 naming each field that breaks a rule."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Message]] = {}
     if amount <= 0:
-        errors["amount"] = [AMOUNT_NOT_POSITIVE]
+        errors["amount"] = [Message(AMOUNT_NOT_POSITIVE, code="not_positive")]
     elif quantize_money(amount, currency) != amount:
-        errors["amount"] = [AMOUNT_TOO_PRECISE.format(currency=currency)]
+        errors["amount"] = [Message(AMOUNT_TOO_PRECISE.format(currency=currency), code="too_precise_for_currency")]
     if expires_at is not None and expires_at <= effective_at:
-        errors["expires_at"] = [EXPIRES_NOT_AFTER_EFFECTIVE.format(effective_at=effective_at.isoformat())]
+        text = EXPIRES_NOT_AFTER_EFFECTIVE.format(effective_at=effective_at.isoformat())
+        errors["expires_at"] = [Message(text, code="not_after_effective")]
     elif expires_at is not None and expires_at <= now:
-        errors["expires_at"] = [EXPIRES_IN_THE_PAST.format(now=now.isoformat())]
+        errors["expires_at"] = [Message(EXPIRES_IN_THE_PAST.format(now=now.isoformat()), code="in_the_past")]
     if invoice and category != CreditGrant.Category.PAID:
-        errors["invoice"] = [INVOICE_ONLY_FOR_PAID]
+        errors["invoice"] = [Message(INVOICE_ONLY_FOR_PAID, code="not_allowed")]
     if errors:
         raise Invalid(errors)
 
