@@ -13,7 +13,7 @@ VENV := .venv/bin
 # write their samples here and /metrics adds them up. Set it empty to turn it off.
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.run/prometheus
 
-.PHONY: install browser wrk run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-profile bench-invoices bench-export compose-config clean
+.PHONY: install browser wrk run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-profile bench-invoices bench-export client compose-config clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -78,6 +78,11 @@ bench-profile: db
 
 bench-export: db
 	$(VENV)/python bench/export.py
+
+# Regenerate the typed Python client (clients/python) and the schema it is made from
+# (clients/openapi.json) after a change to the API; the suite fails until they are committed.
+client: install
+	$(VENV)/python clients/generate.py
 
 # The file's syntax only: compose has no default secrets, so placeholders stand in.
 compose-config:

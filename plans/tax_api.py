@@ -8,7 +8,7 @@ as sign-up does (`tenants.serializers.TenantOutput`) plus `default_tax_rates`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -107,10 +107,20 @@ class TenantOutput(TenantBaseOutput):
         return {"retry_days": list(tenant.dunning_retry_days), "final_action": tenant.dunning_final_action}
 
 
+class RetryDayField(serializers.IntegerField):
+    # The schema states the bounds (tenants.openapi.AutoSchema); the service checks the
+    # whole list, so that every refusal names `dunning.retry_days`.
+    openapi_constraints: ClassVar[dict[str, Any]] = {"minimum": 1, "maximum": DUNNING_MAX_DAY}
+
+
+class RetryDaysField(serializers.ListField):
+    openapi_constraints: ClassVar[dict[str, Any]] = {"maxItems": DUNNING_MAX_RETRIES}
+
+
 @extend_schema_serializer(component_name="TenantDunningInput")
 class DunningInput(JsonInput):
-    retry_days = serializers.ListField(
-        child=serializers.IntegerField(),
+    retry_days = RetryDaysField(
+        child=RetryDayField(),
         required=False,
         help_text=(
             f"Strictly increasing days from 1 to {DUNNING_MAX_DAY}, "

@@ -27,11 +27,12 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
+from schemathesis.generation.hypothesis.examples import generate_one
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -113,6 +114,7 @@ BEYOND_THE_SCHEMA: dict[tuple[str | None, str], str] = {
     ("charges.*.*", "required"): "the fields a charge needs depend on its model (see ChargeInput)",
     ("charges.*.*", "not_allowed"): "as above: fields of another model are refused",
     ("charges.*.tiers.*.up_to", "not_increasing"): "each tier's up_to above the previous one's",
+    ("dunning.retry_days", "invalid_retry_days"): "the retry days strictly increase (the bounds are in the schema)",
     ("charges.*.tiers.*.up_to", "open_tier_not_last"): "only the last tier is open (up_to null)",
     ("charges.*.tiers.*.up_to", "last_tier_not_open"): "the last tier must be open",
     ("amount", "too_precise_for_currency"): "a balance adjustment or a credit grant has at most its currency's places",
@@ -288,8 +290,8 @@ def _fuzz(operation: Any, mode: GenerationMode, path_parameters: dict[str, str],
         deadline=None,
         derandomize=True,
         database=None,
-        # The explicit phase sends the schema's own examples, which are valid: in
-        # negative mode they would count as invalid data accepted.
+        # The explicit phase sends the schema's own examples (added above), which are
+        # valid: in negative mode they would count as invalid data accepted.
         phases=[Phase.explicit, Phase.generate] if mode.is_positive else [Phase.generate],
         suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False,
@@ -299,6 +301,11 @@ def _fuzz(operation: Any, mode: GenerationMode, path_parameters: dict[str, str],
             case.body = _with_references(case.body, seeded["body_references"])
         case.call_and_validate(checks=CHECKS)
 
+    if mode.is_positive:
+        # The schema's own examples (billing_project.openapi_examples), sent first, with the
+        # seeded objects in place of the ids they name: documented examples are accepted.
+        for strategy in operation.get_strategies_from_examples(path_parameters=known, headers=seeded["headers"]):
+            run = example(case=generate_one(strategy), use_references=True)(run)
     run()
 
 

@@ -1,0 +1,261 @@
+from http import HTTPStatus
+from io import BytesIO
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.client_error_response import ClientErrorResponse
+from ...models.error_response import ErrorResponse
+from ...models.error_response_403 import ErrorResponse403
+from ...models.error_response_404 import ErrorResponse404
+from ...models.error_response_405 import ErrorResponse405
+from ...models.error_response_500 import ErrorResponse500
+from ...types import File, Response
+
+
+def _get_kwargs(
+    tenant_id: UUID,
+    credit_note_id: UUID,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/tenants/{tenant_id}/credit-notes/{credit_note_id}/pdf".format(
+            tenant_id=quote(str(tenant_id), safe=""),
+            credit_note_id=quote(str(credit_note_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> (
+    ClientErrorResponse
+    | ErrorResponse
+    | ErrorResponse403
+    | ErrorResponse404
+    | ErrorResponse405
+    | ErrorResponse500
+    | File
+    | None
+):
+    if response.status_code == 200:
+        response_200 = File(payload=BytesIO(response.content))
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ClientErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse403.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorResponse404.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 405:
+        response_405 = ErrorResponse405.from_dict(response.json())
+
+        return response_405
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse500.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[
+    ClientErrorResponse
+    | ErrorResponse
+    | ErrorResponse403
+    | ErrorResponse404
+    | ErrorResponse405
+    | ErrorResponse500
+    | File
+]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    tenant_id: UUID,
+    credit_note_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Response[
+    ClientErrorResponse
+    | ErrorResponse
+    | ErrorResponse403
+    | ErrorResponse404
+    | ErrorResponse405
+    | ErrorResponse500
+    | File
+]:
+    """The credit note as a PDF: tenant, customer, the invoice it credits, its amount and tax, its reason
+    and memo, and how it was settled.
+
+    Args:
+        tenant_id (UUID):
+        credit_note_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ClientErrorResponse | ErrorResponse | ErrorResponse403 | ErrorResponse404 | ErrorResponse405 | ErrorResponse500 | File]
+    """
+
+    kwargs = _get_kwargs(
+        tenant_id=tenant_id,
+        credit_note_id=credit_note_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    tenant_id: UUID,
+    credit_note_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> (
+    ClientErrorResponse
+    | ErrorResponse
+    | ErrorResponse403
+    | ErrorResponse404
+    | ErrorResponse405
+    | ErrorResponse500
+    | File
+    | None
+):
+    """The credit note as a PDF: tenant, customer, the invoice it credits, its amount and tax, its reason
+    and memo, and how it was settled.
+
+    Args:
+        tenant_id (UUID):
+        credit_note_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ClientErrorResponse | ErrorResponse | ErrorResponse403 | ErrorResponse404 | ErrorResponse405 | ErrorResponse500 | File
+    """
+
+    return sync_detailed(
+        tenant_id=tenant_id,
+        credit_note_id=credit_note_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    tenant_id: UUID,
+    credit_note_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Response[
+    ClientErrorResponse
+    | ErrorResponse
+    | ErrorResponse403
+    | ErrorResponse404
+    | ErrorResponse405
+    | ErrorResponse500
+    | File
+]:
+    """The credit note as a PDF: tenant, customer, the invoice it credits, its amount and tax, its reason
+    and memo, and how it was settled.
+
+    Args:
+        tenant_id (UUID):
+        credit_note_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ClientErrorResponse | ErrorResponse | ErrorResponse403 | ErrorResponse404 | ErrorResponse405 | ErrorResponse500 | File]
+    """
+
+    kwargs = _get_kwargs(
+        tenant_id=tenant_id,
+        credit_note_id=credit_note_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    tenant_id: UUID,
+    credit_note_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> (
+    ClientErrorResponse
+    | ErrorResponse
+    | ErrorResponse403
+    | ErrorResponse404
+    | ErrorResponse405
+    | ErrorResponse500
+    | File
+    | None
+):
+    """The credit note as a PDF: tenant, customer, the invoice it credits, its amount and tax, its reason
+    and memo, and how it was settled.
+
+    Args:
+        tenant_id (UUID):
+        credit_note_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ClientErrorResponse | ErrorResponse | ErrorResponse403 | ErrorResponse404 | ErrorResponse405 | ErrorResponse500 | File
+    """
+
+    return (
+        await asyncio_detailed(
+            tenant_id=tenant_id,
+            credit_note_id=credit_note_id,
+            client=client,
+        )
+    ).parsed

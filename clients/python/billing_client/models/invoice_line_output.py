@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.kind_enum import KindEnum
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.invoice_tier_output import InvoiceTierOutput
+
+
+T = TypeVar("T", bound="InvoiceLineOutput")
+
+
+@_attrs_define
+class InvoiceLineOutput:
+    """
+    Attributes:
+        kind (KindEnum): * `flat_fee` - Flat fee
+            * `usage` - Usage
+            * `late_usage` - Late usage
+            * `correction` - Correction
+            * `proration` - Proration
+            * `discount` - Discount
+        description (str):
+        quantity (str):
+        amount (str):
+        meter (None | str | Unset):
+        model (None | str | Unset):
+        tiers (list[InvoiceTierOutput] | Unset):
+        period_start (datetime.datetime | None | Unset):
+        period_end (datetime.datetime | None | Unset):
+        discount_id (UUID | Unset): Discount lines: the customer's discount it applies (its description names the
+            coupon)
+    """
+
+    kind: KindEnum
+    description: str
+    quantity: str
+    amount: str
+    meter: None | str | Unset = UNSET
+    model: None | str | Unset = UNSET
+    tiers: list[InvoiceTierOutput] | Unset = UNSET
+    period_start: datetime.datetime | None | Unset = UNSET
+    period_end: datetime.datetime | None | Unset = UNSET
+    discount_id: UUID | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        kind = self.kind.value
+
+        description = self.description
+
+        quantity = self.quantity
+
+        amount = self.amount
+
+        meter: None | str | Unset
+        if isinstance(self.meter, Unset):
+            meter = UNSET
+        else:
+            meter = self.meter
+
+        model: None | str | Unset
+        if isinstance(self.model, Unset):
+            model = UNSET
+        else:
+            model = self.model
+
+        tiers: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.tiers, Unset):
+            tiers = []
+            for tiers_item_data in self.tiers:
+                tiers_item = tiers_item_data.to_dict()
+                tiers.append(tiers_item)
+
+        period_start: None | str | Unset
+        if isinstance(self.period_start, Unset):
+            period_start = UNSET
+        elif isinstance(self.period_start, datetime.datetime):
+            period_start = self.period_start.isoformat()
+        else:
+            period_start = self.period_start
+
+        period_end: None | str | Unset
+        if isinstance(self.period_end, Unset):
+            period_end = UNSET
+        elif isinstance(self.period_end, datetime.datetime):
+            period_end = self.period_end.isoformat()
+        else:
+            period_end = self.period_end
+
+        discount_id: str | Unset = UNSET
+        if not isinstance(self.discount_id, Unset):
+            discount_id = str(self.discount_id)
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "kind": kind,
+                "description": description,
+                "quantity": quantity,
+                "amount": amount,
+            }
+        )
+        if meter is not UNSET:
+            field_dict["meter"] = meter
+        if model is not UNSET:
+            field_dict["model"] = model
+        if tiers is not UNSET:
+            field_dict["tiers"] = tiers
+        if period_start is not UNSET:
+            field_dict["period_start"] = period_start
+        if period_end is not UNSET:
+            field_dict["period_end"] = period_end
+        if discount_id is not UNSET:
+            field_dict["discount_id"] = discount_id
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.invoice_tier_output import InvoiceTierOutput  # noqa: PLC0415
+
+        d = dict(src_dict)
+        kind = KindEnum(d.pop("kind"))
+
+        description = d.pop("description")
+
+        quantity = d.pop("quantity")
+
+        amount = d.pop("amount")
+
+        def _parse_meter(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        meter = _parse_meter(d.pop("meter", UNSET))
+
+        def _parse_model(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        model = _parse_model(d.pop("model", UNSET))
+
+        _tiers = d.pop("tiers", UNSET)
+        tiers: list[InvoiceTierOutput] | Unset = UNSET
+        if _tiers is not UNSET:
+            tiers = []
+            for tiers_item_data in _tiers:
+                tiers_item = InvoiceTierOutput.from_dict(tiers_item_data)
+
+                tiers.append(tiers_item)
+
+        def _parse_period_start(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                period_start_type_0 = datetime.datetime.fromisoformat(data)
+
+                return period_start_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        period_start = _parse_period_start(d.pop("period_start", UNSET))
+
+        def _parse_period_end(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                period_end_type_0 = datetime.datetime.fromisoformat(data)
+
+                return period_end_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        period_end = _parse_period_end(d.pop("period_end", UNSET))
+
+        _discount_id = d.pop("discount_id", UNSET)
+        discount_id: UUID | Unset
+        if isinstance(_discount_id, Unset):
+            discount_id = UNSET
+        else:
+            discount_id = UUID(_discount_id)
+
+        invoice_line_output = cls(
+            kind=kind,
+            description=description,
+            quantity=quantity,
+            amount=amount,
+            meter=meter,
+            model=model,
+            tiers=tiers,
+            period_start=period_start,
+            period_end=period_end,
+            discount_id=discount_id,
+        )
+
+        invoice_line_output.additional_properties = d
+        return invoice_line_output
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
