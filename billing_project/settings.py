@@ -291,6 +291,8 @@ SPECTACULAR_SETTINGS = {
         # the name it had before the entries had one.
         "KindEnum": "invoices.models.InvoiceLine.Kind",
         "BalanceTransactionKindEnum": "invoices.models.BalanceTransaction.Kind",
+        "CreditGrantStatusEnum": "invoices.models.CreditGrant.Status",
+        "CreditGrantEntryKindEnum": "invoices.models.CreditGrantEntry.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

@@ -12,7 +12,8 @@ confirmation page, like Django's "delete selected".
 Staff see every tenant, so the querysets are read `unscoped()` (tenants.isolation).
 
 Customers (subscriptions' admin, taken over here: subscriptions may not import the
-ledger) show their balance per currency and their ledger (inline, read-only), and
+ledger) show their balance per currency, their ledger and their credit grants
+(inline, read-only; `invoices.grant_admin` has the grants' pages), and
 "Adjust the balance" on a customer's page: a form, then a confirmation page with the
 balance before and after, then `services.balance_adjustment_create`.
 """
@@ -36,6 +37,7 @@ from django.utils.html import format_html_join
 from invoices import documents, export, selectors, services
 from invoices.credit_note_admin import CreditNoteIssueMixin
 from invoices.document_admin import DocumentAdminMixin
+from invoices.grant_admin import CreditGrantInline
 from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
 from invoices.provenance_admin import LineEventsAdminMixin, line_events_link
 from invoices.serializers import RUN_PROGRESS_FIELDS
@@ -362,8 +364,7 @@ class CustomerAdmin(SubscriptionsCustomerAdmin):
 
     fields = [*SubscriptionsCustomerAdmin.fields, "balance", "related"]
     readonly_fields = [*SubscriptionsCustomerAdmin.readonly_fields, "balance", "related"]
-    # Credit grants (another app's admin, when installed) add their inline here.
-    inlines = [*SubscriptionsCustomerAdmin.inlines, CustomerInvoiceInline, BalanceTransactionInline]
+    inlines = [*SubscriptionsCustomerAdmin.inlines, CustomerInvoiceInline, BalanceTransactionInline, CreditGrantInline]
     change_form_template = "admin/invoices/customer_change_form.html"
 
     def get_urls(self) -> list[URLPattern]:

@@ -6,7 +6,8 @@ class InvoicesConfig(AppConfig):
     name = "invoices"
 
     def ready(self) -> None:
-        from invoices.clock_step import INVOICING_STEP
+        from invoices.clock_step import GRANT_EXPIRY_STEP, INVOICING_STEP
         from tenants.sandbox import advance_step_register
 
         advance_step_register(INVOICING_STEP)  # a sandbox's advance invoices as it goes
+        advance_step_register(GRANT_EXPIRY_STEP)  # and forfeits grants at their expires_at

@@ -65,7 +65,9 @@ from audit.services import audit_record_each
 from billing_project.bulk import insert_rows
 from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines
 from invoices.discounting import DiscountBook, discount_book
+from invoices.grants import GrantBook, customers_with_grants, grant_book
 from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
+from invoices.locks import lock_customers
 from invoices.models import AMOUNT_LIMIT, WINDOW_REASONS, BalanceTransaction, Invoice, InvoiceLine
 from invoices.numbering import Series, take_numbers
 from invoices.serializers import invoice_body
@@ -76,7 +78,7 @@ from plans.money import format_price, format_quantity
 from plans.selectors import charges_by_plan
 from plans.taxes import TaxRateSpec
 from subscriptions import periods
-from subscriptions.models import Customer, Subscription
+from subscriptions.models import Subscription
 from subscriptions.payloads import subscription_body
 from subscriptions.selectors import segment_starts, subscription_list_due, tax_rates_for_customers
 from subscriptions.services import (
@@ -485,11 +487,17 @@ def frozen_taxes(totals: Totals, currency: str) -> list[dict[str, str]]:
 
 
 def bill_totals(
-    bill: Bill, *, balance: Decimal, tax_rates: Sequence[TaxRateSpec], discounts: DiscountBook | None = None
+    bill: Bill,
+    *,
+    balance: Decimal,
+    tax_rates: Sequence[TaxRateSpec],
+    discounts: DiscountBook | None = None,
+    grants: Sequence[Decimal] = (),
 ) -> Totals:
     """The amounts of a priced bill (the run, a cancellation and the preview alike),
     with what the customer's `discounts` take off it, booked in them and added to the
-    bill as its `discount` lines."""
+    bill as its `discount` lines, and what the `grants` (their remaining amounts, in
+    the order they are used) pay of it."""
     charges = [line for line in bill.lines if line.kind != InvoiceLine.Kind.DISCOUNT]
     offers = discounts.offers(bill) if discounts is not None else []
     totals = invoice_totals(
@@ -498,6 +506,7 @@ def bill_totals(
         balance=balance,
         discounts=[offer.off for offer in offers],
         tax_rates=tax_rates,
+        grants=grants,
         credit_purchase=bill.reason == Reason.CREDIT_PURCHASE,
     )
     if discounts is not None:
@@ -523,12 +532,13 @@ def _read_balances(tenant_id: uuid.UUID, customer_ids: set[uuid.UUID]) -> dict[t
 
 
 def customer_balances(
-    *, tenant: TenantRef, bills: Sequence[Bill], lock: bool = True
+    *, tenant: TenantRef, bills: Sequence[Bill], lock: bool = True, also_lock: Collection[uuid.UUID] = ()
 ) -> dict[tuple[uuid.UUID, str], Decimal]:
     """The balance per (customer, currency) of the bills' customers. With `lock`, the
-    customers whose balance these invoices use or credit are locked first (in id
-    order, so concurrent runs cannot deadlock) and their balances read again: two
-    invoices of one customer finalized at once never use the same credit."""
+    customers whose balance these invoices use or credit (and `also_lock`: those
+    whose grants they may use) are locked first (in id order, so concurrent runs
+    cannot deadlock) and their balances read again: two invoices of one customer
+    finalized at once never use the same credit."""
     tenant_id = tenant_pk(tenant)
     customers = {b.subscription.customer_id for b in bills}
     balances = _read_balances(tenant_id, customers)
@@ -536,16 +546,11 @@ def customer_balances(
     # A negative line can make a negative total (credited to the balance); a total
     # cannot be negative without one.
     touched |= {b.subscription.customer_id for b in bills if any(line.amount < 0 for line in b.lines)}
+    touched |= set(also_lock)
     if lock and touched:
         lock_customers(touched)
         balances.update(_read_balances(tenant_id, touched))
     return balances
-
-
-def lock_customers(customer_ids: Collection[uuid.UUID]) -> None:
-    """Lock the customers' rows, in id order (so concurrent writers cannot deadlock):
-    every write to a customer's balance ledger holds this lock."""
-    list(Customer.objects.filter(pk__in=customer_ids).order_by("pk").select_for_update().values_list("pk", flat=True))
 
 
 def _ledger_rows(invoice: Invoice, totals: Totals) -> list[BalanceTransaction]:
@@ -570,23 +575,29 @@ def finalize_bills(
     balances: dict[tuple[uuid.UUID, str], Decimal],
     rates: dict[uuid.UUID, list[TaxRateSpec]],
     discounts: DiscountBook,
+    grants: GrantBook,
 ) -> list[tuple[Invoice, Totals]]:
     """The finalized invoices of priced bills with their amounts, in order, stored
-    nowhere: each one uses the customer's balance as the ones before it left it
-    (`balances` is updated), and its discounts as the ones before it left them
-    (`discounts` books what each takes). The run, a cancellation, a plan change and
-    their previews all make their invoices here."""
+    nowhere: each one uses the customer's grants and balance as the ones before it
+    left them (`grants` books what each uses, `balances` is updated), and its
+    discounts as the ones before it left them (`discounts` books what each takes).
+    The run, a cancellation, a plan change and their previews all make their
+    invoices here."""
     made = []
     for bill, number in zip(bills, numbers, strict=True):
         key = (bill.subscription.customer_id, bill.plan.currency)
+        offers = grants.offers(*key, bill.end)
         totals = bill_totals(
             bill,
             balance=balances.get(key, Decimal(0)),
             tax_rates=rates.get(bill.subscription.customer_id, []),
             discounts=discounts,
+            grants=[grant.remaining for grant in offers],
         )
         balances[key] = balances.get(key, Decimal(0)) + totals.balance_change
-        made.append((build_invoice(tenant=tenant, bill=bill, number=number, now=now, totals=totals), totals))
+        invoice = build_invoice(tenant=tenant, bill=bill, number=number, now=now, totals=totals)
+        grants.use(invoice, offers, totals.grants_applied)
+        made.append((invoice, totals))
     return made
 
 
@@ -599,11 +610,24 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime, u
     tenant_id = tenant_pk(tenant)
     # The discounts' locks before the customers' (the order every writer takes them in).
     discounts = discount_book(tenant=tenant_id, bills=bills, now=now, lock=True)
-    balances = customer_balances(tenant=tenant_id, bills=bills)
-    rates = tax_rates_for_customers(tenant=tenant_id, customer_ids={b.subscription.customer_id for b in bills})
+    customers = {b.subscription.customer_id for b in bills}
+    # Customers with grants are locked with the balance's (one call: id order), and
+    # their grants read under the lock.
+    balances = customer_balances(
+        tenant=tenant_id, bills=bills, also_lock=customers_with_grants(tenant=tenant_id, customer_ids=customers)
+    )
+    grants = grant_book(tenant=tenant_id, customer_ids=customers)
+    rates = tax_rates_for_customers(tenant=tenant_id, customer_ids=customers)
     numbers = take_numbers(tenant_id, Series.INVOICE, len(bills))
     made = finalize_bills(
-        tenant=tenant_id, bills=bills, numbers=numbers, now=now, balances=balances, rates=rates, discounts=discounts
+        tenant=tenant_id,
+        bills=bills,
+        numbers=numbers,
+        now=now,
+        balances=balances,
+        rates=rates,
+        discounts=discounts,
+        grants=grants,
     )
     invoices = [invoice for invoice, _ in made]
     for invoice in invoices:
@@ -619,6 +643,7 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime, u
     insert_rows(InvoiceLine._meta.db_table, _LINE_COLUMNS, lines)
     BalanceTransaction.objects.bulk_create(ledger)
     discounts.save(tenant=tenant_id)
+    grants.save(tenant_id)
     events_publish(
         tenant=tenant_id,
         events=[(EventType.INVOICE_FINALIZED, _body(inv, b)) for inv, b in zip(invoices, bills, strict=True)],
@@ -863,16 +888,24 @@ def preview_invoices(*, tenant: TenantRef, bills: Sequence[Bill], issued_at: Seq
     price_bills(tenant=tenant, bills=bills)
     if failed := [b for b in bills if b.error]:
         raise BillingFailed(failed[0].error)
+    customers = {b.subscription.customer_id for b in bills}
     balances = customer_balances(tenant=tenant, bills=bills, lock=False)
-    rates = tax_rates_for_customers(tenant=tenant, customer_ids={b.subscription.customer_id for b in bills})
+    grants = grant_book(tenant=tenant, customer_ids=customers)
+    rates = tax_rates_for_customers(tenant=tenant, customer_ids=customers)
     discounts = discount_book(tenant=tenant, bills=bills, now=max(issued_at), lock=False)
-    return [
-        invoice
-        for bill, at in zip(bills, issued_at, strict=True)
-        for invoice, _ in finalize_bills(
-            tenant=tenant, bills=[bill], numbers=[""], now=at, balances=balances, rates=rates, discounts=discounts
+    made = []
+    for bill, at in zip(bills, issued_at, strict=True):
+        made += finalize_bills(
+            tenant=tenant,
+            bills=[bill],
+            numbers=[""],
+            now=at,
+            balances=balances,
+            rates=rates,
+            discounts=discounts,
+            grants=grants,
         )
-    ]
+    return [invoice for invoice, _ in made]
 
 
 class BillingFailed(Exception):

@@ -20,7 +20,7 @@ from tenants.scoping import DetailApi, TenantScopedApi
 AMOUNT_INVALID = 'Amounts are decimal strings, like "12.50".'
 
 
-def _money_input(help_text: str, *, required: bool = True) -> StrictDecimalField:
+def money_input(help_text: str, *, required: bool = True) -> StrictDecimalField:
     return StrictDecimalField(
         integer_digits=AMOUNT_MAX_DIGITS - AMOUNT_DECIMAL_PLACES,
         decimal_places=AMOUNT_DECIMAL_PLACES,
@@ -34,11 +34,11 @@ def _money_input(help_text: str, *, required: bool = True) -> StrictDecimalField
 class CreditNoteCreateApi(TenantScopedApi):
     @extend_schema_serializer(component_name="CreditNoteCreateInput")
     class Input(JsonInput):
-        amount = _money_input("> 0, in the invoice's currency (at most its minor unit)")
+        amount = money_input("> 0, in the invoice's currency (at most its minor unit)")
         reason = serializers.ChoiceField(choices=CreditNote.Reason.choices)
         memo = serializers.CharField(max_length=500, required=False, allow_blank=True)
-        refund_amount = _money_input("Paid invoices only: paid back through the provider", required=False)
-        credit_amount = _money_input("Paid invoices only: credited to the customer balance", required=False)
+        refund_amount = money_input("Paid invoices only: paid back through the provider", required=False)
+        credit_amount = money_input("Paid invoices only: credited to the customer balance", required=False)
 
     @extend_schema(request=Input, responses={201: CreditNoteOutput})
     def post(self, request: Request, tenant_id: str, invoice_id: str) -> Response:

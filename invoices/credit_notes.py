@@ -12,7 +12,9 @@ decided one after the other against the invoice as the other left it:
   `amount_paid`: promotional credits are never paid out) and `credit_amount` (to the
   customer balance, ledger `credit_note`). The refund is sent to the payment provider
   once the transaction commits (payments receives `credit_note_issued`), or is
-  `not_sent` without a provider.
+  `not_sent` without a provider;
+- on a `credit_purchase` invoice the note also takes its amount off the grant it
+  sold (`invoices.grants.purchase_grant_credit`: 409 when less is left).
 
 The number comes from the tenant's `CN` series last, so its row lock is held for the
 shortest time. `credit_note.created` is published in the same transaction.
@@ -29,7 +31,7 @@ from django.db import transaction
 from django.db.models import QuerySet, Sum
 
 from audit.services import as_created, audit_record
-from invoices import ledger
+from invoices import grants, ledger
 from invoices.models import BalanceTransaction, CreditNote, Invoice
 from invoices.numbering import Series, take_numbers
 from invoices.serializers import credit_note_body, invoice_body
@@ -157,6 +159,8 @@ def _settle_invoice(invoice: Invoice, note: CreditNote) -> bool:
             invoice.status, invoice.paid_at, settled = Invoice.Status.PAID, clock.now(invoice.tenant_id), True
             fields += ["status", "paid_at"]
     invoice.save(update_fields=fields)
+    if settled:
+        grants.purchase_grant_activate(invoice)
     return settled
 
 
@@ -192,6 +196,7 @@ def credit_note_create(*, tenant: TenantRef, invoice_id: uuid.UUID, request: Cre
             memo=request.memo,
             created_at=clock.real_now(),
         )
+        grants.purchase_grant_credit(invoice, note)
         settled = _settle_invoice(invoice, note)
         changes = as_created(note, "number", "invoice_id", "amount", "tax", "refund_amount", "credit_amount")
         audit_record(tenant=tenant_id, action="credit_note.created", obj=note, changes=changes, reason=request.reason)

@@ -15,6 +15,7 @@ payments) move.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -85,7 +86,15 @@ class Invoice(TenantOwnedModel):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
     number = models.CharField(max_length=16, help_text="INV- and six digits, gapless per tenant")
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices", db_index=False)
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="invoices", db_index=False)
+    subscription = models.ForeignKey(
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        db_index=False,
+        help_text="None for a credit purchase (it bills no subscription)",
+    )
     status = models.CharField(max_length=16, choices=Status.choices)
     billing_reason = models.CharField(max_length=16, choices=BillingReason.choices, default=BillingReason.PERIOD)
     currency = models.CharField(max_length=3)
@@ -100,7 +109,9 @@ class Invoice(TenantOwnedModel):
         help_text="Per rate, frozen at finalization: [{code, name, percentage, taxable, amount}] (decimal strings)",
     )
     total = money_field(help_text="subtotal − discount + tax, never below 0")
-    credits_applied = money_field(default=0, help_text="Paid from the customer balance at finalization")
+    credits_applied = money_field(
+        default=0, help_text="Paid by credit grants, then the customer balance, at finalization"
+    )
     amount_credited = money_field(default=Decimal(0), help_text="Σ of its credit notes")
     amount_paid = money_field(
         default=0, help_text="Collected by the payment provider for it (an excess went to the customer balance)"
@@ -204,6 +215,7 @@ class InvoiceLine(TenantOwnedModel):
         CORRECTION = "correction", "Correction"
         PRORATION = "proration", "Proration"
         DISCOUNT = "discount", "Discount"
+        CREDIT_PURCHASE = "credit_purchase", "Credit purchase"
 
     id = models.BigAutoField(primary_key=True)
     # Lines are read by invoice (the unique (invoice, position) index) or, for late usage,
@@ -418,3 +430,131 @@ class InvoiceRun(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"run {self.id} ({self.status})"
+
+
+class CreditGrant(TenantOwnedModel):
+    """Prepaid credits of a customer in one currency (API.md Part 2, "Prepaid credits"):
+    `paid` (bought, with a `credit_purchase` invoice: `pending` until it is paid) or
+    `promotional`. At finalization a grant pays invoices of its currency whose
+    `period_end` is in [effective_at, expires_at), after tax and before the customer
+    balance, lowest `priority` first, then earliest `expires_at` (none last), then
+    oldest (the model's ordering).
+
+    `remaining` = amount − used − expired − voided, never below 0: the counters move
+    only with an entry of its ledger (`CreditGrantEntry`, whose sums they equal),
+    under the customer's row lock (as the balance ledger's), and a CHECK constraint
+    refuses a write that would take `remaining` below 0 whatever the code does."""
+
+    class Category(models.TextChoices):
+        PAID = "paid", "Paid"
+        PROMOTIONAL = "promotional", "Promotional"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending (purchase invoice not paid)"
+        ACTIVE = "active", "Active"
+        DEPLETED = "depleted", "Depleted"
+        EXPIRED = "expired", "Expired"
+        VOIDED = "voided", "Voided"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_grants", db_index=False)
+    name = models.CharField(max_length=200, blank=True, default="")
+    category = models.CharField(max_length=16, choices=Category.choices)
+    currency = models.CharField(max_length=3)
+    amount = money_field()
+    used = money_field(default=Decimal(0), help_text="Σ of what invoices used (less what voided invoices gave back)")
+    expired = money_field(default=Decimal(0), help_text="Forfeited at expires_at")
+    voided = money_field(default=Decimal(0), help_text="Taken off by a void or a credit note of the purchase")
+    priority = models.PositiveSmallIntegerField(default=50, help_text="1–100; lowest is used first")
+    effective_at = models.DateTimeField(help_text="Pays invoices whose period ends at or after it (business time)")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="What remains is forfeited then; none: never")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    invoice = models.OneToOneField(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_grant",
+        help_text="Paid grants: the credit_purchase invoice that sells it",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["priority", F("expires_at").asc(nulls_last=True), "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_grant_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(used__gte=0, expired__gte=0, voided__gte=0), name="credit_grant_counters_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=F("used") + F("expired") + F("voided")),
+                name="credit_grant_remaining_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(priority__gte=1, priority__lte=100), name="credit_grant_priority_range"),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=F("effective_at")),
+                name="credit_grant_expires_after_effective",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "active", "depleted", "expired", "voided"]),
+                name="credit_grant_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "customer", "currency", "status"], name="credit_grant_customer_idx"),
+            # The expiry sweeper's and the clock step's due grants.
+            models.Index(
+                fields=["tenant", "expires_at"],
+                condition=Q(status__in=["pending", "active"], expires_at__isnull=False),
+                name="credit_grant_expiry_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'Credit grant'} ({format_price(self.amount, self.currency)} {self.currency})"
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.used - self.expired - self.voided
+
+    def pays(self, period_end: datetime) -> bool:
+        """Whether it may pay an invoice whose period ends at `period_end` (whatever the
+        clock when the invoice is made: an invoice finalized after `expires_at` by a
+        late run still cannot use it)."""
+        in_window = self.effective_at <= period_end and (self.expires_at is None or period_end < self.expires_at)
+        return self.status == self.Status.ACTIVE and in_window and self.remaining > 0
+
+
+class CreditGrantEntry(TenantOwnedModel):
+    """One entry of a grant's ledger: what an invoice used (`used`), what a voided
+    invoice gave back (`invoice_voided`, negative), what was forfeited at expiry
+    (`expired`), what a void or a credit note of the purchase took off (`voided`).
+    Written with the grant's counters, in one transaction; never changed."""
+
+    class Kind(models.TextChoices):
+        USED = "used", "Used by an invoice"
+        INVOICE_VOIDED = "invoice_voided", "Given back by a voided invoice"
+        EXPIRED = "expired", "Expired"
+        VOIDED = "voided", "Voided"
+
+    id = models.BigAutoField(primary_key=True)
+    grant = models.ForeignKey(CreditGrant, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    amount = money_field(help_text="What it took off the grant's remaining (negative: gave back)")
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="grant_entries", db_index=False
+    )
+    credit_note = models.ForeignKey(
+        CreditNote, null=True, blank=True, on_delete=models.PROTECT, related_name="grant_entries", db_index=False
+    )
+    description = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["invoice"], condition=Q(invoice__isnull=False), name="credit_grant_entry_invoice_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"

@@ -64,7 +64,7 @@ class InvoiceOutput(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField()
     customer_id = serializers.UUIDField()
-    subscription_id = serializers.UUIDField()
+    subscription_id = serializers.UUIDField(allow_null=True, help_text="null for a credit purchase")
     status = serializers.ChoiceField(choices=Invoice.Status.choices)
     billing_reason = serializers.ChoiceField(choices=Invoice.BillingReason.choices)
     currency = serializers.CharField()
@@ -77,7 +77,7 @@ class InvoiceOutput(serializers.Serializer):
     total = serializers.CharField(
         help_text="subtotal − discount + tax, never below 0 (a negative part goes to the customer balance)"
     )
-    credits_applied = serializers.CharField(help_text="Paid from the customer balance")
+    credits_applied = serializers.CharField(help_text="Paid by credit grants, then the customer balance")
     amount_credited = serializers.CharField(help_text="Σ of its credit notes")
     amount_paid = serializers.CharField(
         help_text="Collected by the payment provider for it (an excess goes to the customer balance)"
@@ -120,7 +120,7 @@ def invoice_body(invoice: Invoice, lines: Sequence[InvoiceLine | LineDraft] | No
         "id": str(invoice.id),
         "number": invoice.number,
         "customer_id": str(invoice.customer_id),
-        "subscription_id": str(invoice.subscription_id),
+        "subscription_id": str(invoice.subscription_id) if invoice.subscription_id else None,
         "status": invoice.status,
         "billing_reason": invoice.billing_reason,
         "currency": invoice.currency,

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from audit.services import as_created, audit_record
-from invoices import billing, ledger, selectors
+from invoices import billing, grants, ledger, selectors
 from invoices.calculation import LineDraft
 from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
@@ -241,7 +241,8 @@ def open_invoice_locked(tenant_id: uuid.UUID, invoice_id: uuid.UUID, not_open: s
 
 
 def invoice_void(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
-    """open → void; what the customer balance paid of it goes back to the balance."""
+    """open → void; what credit grants and the customer balance paid of it goes back to
+    them; a credit purchase's grant is voided."""
     tenant_id = tenant_pk(tenant)
     with transaction.atomic():
         invoice = open_invoice_locked(tenant_id, invoice_id, INVOICE_NOT_OPEN)
@@ -257,10 +258,14 @@ def invoice_void(*, tenant: TenantRef, invoice_id: uuid.UUID) -> Invoice:
 
 
 def _give_back_credits(invoice: Invoice) -> None:
-    """A voided invoice returns what the customer balance paid of it (ledger `invoice_voided`)."""
+    """A voided invoice returns what it used of grants and of the customer balance
+    (ledgers `invoice_voided`: `credits_applied` less what the grants took is the
+    balance's part); a purchase's grant is voided with it."""
+    from_grants = grants.grants_give_back(invoice)
+    grants.purchase_grant_close(invoice, description=f"Invoice {invoice.number} voided")
     ledger.balance_credit(
         invoice=invoice,
-        amount=invoice.credits_applied,
+        amount=invoice.credits_applied - from_grants,
         kind=BalanceTransaction.Kind.INVOICE_VOIDED,
         description=f"Invoice {invoice.number} voided",
     )
@@ -360,6 +365,7 @@ def invoice_mark_uncollectible(*, tenant: TenantRef, invoice_id: uuid.UUID) -> I
         invoice.save(update_fields=["status", "next_payment_attempt"])
         changes = {"status": ["open", invoice.status]}
         audit_record(tenant=tenant_id, action="invoice.marked_uncollectible", obj=invoice, changes=changes)
+        grants.purchase_grant_close(invoice, description=f"Invoice {invoice.number} marked uncollectible")
         event_publish(tenant=tenant_id, type=EventType.INVOICE_MARKED_UNCOLLECTIBLE, data=lambda: invoice_body(invoice))
     return invoice
 

@@ -6,7 +6,8 @@ import uuid
 
 from celery import shared_task
 
-from invoices import services
+from invoices import grants, services
+from tenants import clock
 from tenants.isolation import tenant_scope, tenant_task
 from tenants.models import Tenant
 
@@ -34,3 +35,21 @@ def invoice_run_all_tenants() -> int:
 def invoice_runs_sweep() -> int:
     """Periodic: send again the runs whose task was lost (broker down, worker killed)."""
     return services.invoice_runs_sweep()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=600, max_retries=5)
+@tenant_task
+def credit_grants_expire(tenant_id: str) -> int:
+    """Forfeit what remains of one tenant's grants whose expires_at has passed."""
+    tenant = uuid.UUID(tenant_id)
+    return grants.grants_expire(tenant=tenant, at=clock.now(tenant))
+
+
+@shared_task(ignore_result=True)
+def credit_grants_expire_sweep() -> int:
+    """The beat job: one task per live tenant with a grant to expire (sandboxes' grants
+    expire as their clock is advanced)."""
+    tenant_ids = grants.grant_tenants_due(now=clock.real_now())
+    for tenant_id in tenant_ids:
+        credit_grants_expire.delay(str(tenant_id))
+    return len(tenant_ids)

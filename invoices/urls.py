@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import api, credit_note_api, document_api, provenance_api
+from invoices import api, credit_note_api, document_api, grant_api, provenance_api
 
 # …/invoices/{id}/pdf, …/invoices/{id}/html, and the same of credit notes: (path, URL name, views by format).
 DOCUMENTS = (
@@ -40,6 +40,13 @@ urlpatterns = [
         api.BalanceTransactionListCreateApi.as_view(),
         name="customer-balance-transactions",
     ),
+    path(
+        "customers/<uuid:customer_id>/credit-grants",
+        grant_api.CreditGrantListCreateApi.as_view(),
+        name="credit-grant-list",
+    ),
+    path("credit-grants/<uuid:credit_grant_id>", grant_api.CreditGrantDetailApi.as_view(), name="credit-grant-detail"),
+    path("credit-grants/<uuid:credit_grant_id>/void", grant_api.CreditGrantVoidApi.as_view(), name="credit-grant-void"),
     *(
         path(f"{prefix}/<uuid:{view.lookup_url_kwarg}>/{fmt}", view.as_view(), name=f"{name}-{fmt}")
         for prefix, name, views in DOCUMENTS

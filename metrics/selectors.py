@@ -121,13 +121,15 @@ def revenue_by_month(*, tenant: TenantRef, start: datetime, end: datetime) -> li
 
     invoiced: totals less tax of the invoices issued in the month that are not void
     (open, paid or uncollectible): revenue, not what is collected for a tax authority
-    (API.md Part 2). paid: totals of the invoices paid in the month (by `paid_at`).
+    (API.md Part 2), and not credit purchases (an advance payment: the credits count
+    when an invoice uses them). paid: totals of the invoices paid in the month (by `paid_at`).
     Every month of the range is listed, with zeros where nothing happened, for each
     currency that has something in the range. Two grouped queries (date_trunc in SQL).
     """
     invoices = Invoice.objects.for_tenant(tenant)
     invoiced = (
         invoices.filter(status__in=INVOICED_STATUSES, issued_at__gte=start, issued_at__lt=end)
+        .exclude(billing_reason=Invoice.BillingReason.CREDIT_PURCHASE)
         .annotate(month=TruncMonth("issued_at", tzinfo=UTC))
         .values_list("currency", "month")
         .annotate(amount=Sum(_NET_OF_TAX))

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 
 from audit.services import audit_record, changed_since, snapshot
 from invoices import credit_notes, ledger
+from invoices.grants import purchase_grant_activate
 from invoices.models import BalanceTransaction, CreditNote, Invoice
 from invoices.serializers import invoice_body
 from payments import dunning
@@ -177,7 +178,9 @@ def credit_note_send_refund(*, tenant: TenantRef, credit_note_id: uuid.UUID) -> 
 def subscription_back_to_active(invoice: Invoice) -> None:
     """A paid invoice brings its `past_due` subscription back to `active`, unless
     another open invoice of it has a failed payment (a conditional update: it never
-    undoes a cancellation)."""
+    undoes a cancellation). A credit purchase has no subscription."""
+    if invoice.subscription_id is None:
+        return
     other_failed = PaymentEvent.objects.for_tenant(invoice.tenant_id).filter(
         invoice__subscription_id=invoice.subscription_id,
         invoice__status=Invoice.Status.OPEN,
@@ -332,6 +335,7 @@ def _apply_payment(event: PaymentEvent, invoice: Invoice) -> None:
         description=f"Overpayment of invoice {invoice.number}",
     )
     if settled:
+        purchase_grant_activate(invoice)
         subscription_back_to_active(invoice)
         event_publish(tenant=invoice.tenant_id, type=EventType.INVOICE_PAID, data=invoice_body(invoice))
 

@@ -38,6 +38,8 @@ class EventType(models.TextChoices):
     INVOICE_MARKED_UNCOLLECTIBLE = "invoice.marked_uncollectible", "Invoice marked uncollectible"
     CREDIT_NOTE_CREATED = "credit_note.created", "Credit note created"
     DISCOUNT_ENDED = "discount.ended", "Discount ended"
+    CREDIT_GRANT_DEPLETED = "credit_grant.depleted", "Credit grant depleted"
+    CREDIT_GRANT_EXPIRED = "credit_grant.expired", "Credit grant expired"
 
 
 def generate_webhook_secret() -> str:

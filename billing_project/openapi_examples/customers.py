@@ -38,7 +38,61 @@ DISCOUNT: dict[str, Any] = {
     "end_reason": None,
 }
 
+CREDIT_GRANT_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
+CREDIT_GRANT: dict[str, Any] = {
+    "id": CREDIT_GRANT_ID,
+    "customer_id": CUSTOMER_ID,
+    "name": "Welcome credits",
+    "category": "promotional",
+    "currency": "USD",
+    "amount": "50.00",
+    "remaining": "50.00",
+    "used": "0.00",
+    "expired": "0.00",
+    "voided": "0.00",
+    "priority": 10,
+    "status": "active",
+    "effective_at": CREATED_AT,
+    "expires_at": "2026-12-31T00:00:00Z",
+    "invoice_id": None,
+    "created_at": CREATED_AT,
+}
+
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "customer_credit_grants_create": {
+        "summary": "50.00 of promotional credits, used before other grants, for the year",
+        "request": {
+            "amount": "50.00",
+            "currency": "USD",
+            "category": "promotional",
+            "priority": 10,
+            "expires_at": "2026-12-31T00:00:00Z",
+            "name": "Welcome credits",
+        },
+        "responses": {"201": CREDIT_GRANT},
+    },
+    "tenants_credit_grants_void_create": {
+        "summary": "Void what is left of a grant",
+        "responses": {
+            "200": {
+                **CREDIT_GRANT,
+                "remaining": "0.00",
+                "voided": "50.00",
+                "status": "voided",
+                "ledger": [
+                    {
+                        "id": 7,
+                        "kind": "voided",
+                        "amount": "50.00",
+                        "invoice_id": None,
+                        "credit_note_id": None,
+                        "description": "Voided",
+                        "created_at": "2026-02-03T09:00:00Z",
+                    }
+                ],
+            }
+        },
+    },
     "customers_portal_sessions_create": {
         "summary": "A link to hand to the customer: its portal for an hour",
         "responses": {

@@ -31,8 +31,15 @@ from typing import Any
 from audit.services import audit_record
 from invoices.api import INVOICE_RUN_NOT_FOUND
 from invoices.credit_notes import CREDIT_NOTE_NOT_FOUND
+from invoices.grant_services import CREDIT_GRANT_NOT_FOUND
 from invoices.services import INVOICE_NOT_FOUND
-from invoices.tests.factories import InvoiceFactory, InvoiceLineFactory, InvoiceRunFactory, credit_note
+from invoices.tests.factories import (
+    CreditGrantFactory,
+    InvoiceFactory,
+    InvoiceLineFactory,
+    InvoiceRunFactory,
+    credit_note,
+)
 from plans.coupon_services import COUPON_NOT_FOUND
 from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND, TAX_RATE_NOT_FOUND
 from plans.tests.factories import CouponFactory, MeterFactory, PlanFactory, TaxRateFactory, add_charge
@@ -300,6 +307,21 @@ ROUTES: dict[str, Route] = {
         missing=CUSTOMER_NOT_FOUND,
         bodies={"post": _empty},
         headers={"Idempotency-Key": "battery-1"},
+    ),
+    # Credit grants
+    "credit-grant-list": Route(
+        make=CustomerFactory,
+        names="customer_id",
+        missing=CUSTOMER_NOT_FOUND,
+        bodies={"post": lambda t: {"amount": "10.00", "currency": "USD", "category": "promotional"}},
+    ),
+    "credit-grant-detail": Route(make=CreditGrantFactory, names="credit_grant_id", missing=CREDIT_GRANT_NOT_FOUND),
+    "credit-grant-void": Route(
+        make=CreditGrantFactory,
+        names="credit_grant_id",
+        missing=CREDIT_GRANT_NOT_FOUND,
+        bodies={"post": _empty},
+        write_role=Role.ADMIN,
     ),
     # Metrics
     "metrics-mrr": Route(),

@@ -20,7 +20,7 @@ Runs go through the service, on a clock an hour past `as_of`:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,10 +31,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from invoices.credit_notes import CreditNoteRequest, credit_note_create
-from invoices.models import CreditNote, Invoice, InvoiceLine, InvoiceRun, NumberSequence
+from invoices.models import CreditGrant, CreditNote, Invoice, InvoiceLine, InvoiceRun, NumberSequence
 from invoices.services import invoice_due_subscriptions
 from plans.tests.factories import MeterFactory
-from subscriptions.tests.factories import SubscriptionFactory
+from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.models import Tenant
 from tenants.tests.factories import TenantOwnedFactory, in_tenant
 
@@ -124,6 +124,21 @@ class InvoiceLineFactory(TenantOwnedFactory[InvoiceLine]):
     quantity = Decimal(1)
     amount = Decimal("0.10")
     tiers = factory.LazyFunction(list)
+
+
+class CreditGrantFactory(TenantOwnedFactory[CreditGrant]):
+    """An active promotional grant of 20.00 USD, effective since 2026-01-01, never expiring."""
+
+    class Meta:
+        model = CreditGrant
+
+    customer = in_tenant(CustomerFactory)
+    category = CreditGrant.Category.PROMOTIONAL
+    currency = "USD"
+    amount = Decimal("20.00")
+    effective_at = factory.LazyFunction(lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    status = CreditGrant.Status.ACTIVE
+    created_at = factory.LazyFunction(timezone.now)
 
 
 class InvoiceRunFactory(TenantOwnedFactory[InvoiceRun]):

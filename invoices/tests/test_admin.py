@@ -355,8 +355,8 @@ def test_a_customers_page_shows_its_balance_per_currency_and_its_ledger_read_onl
     assert "balance" in form.readonly_fields
     page = response.content.decode()
     assert "300 JPY, 40.00 USD" in page
-    # its subscriptions and discounts (subscriptions'), its invoices, then the ledger
-    subscriptions, discounts, invoices, inline = response.context["inline_admin_formsets"]
+    # its subscriptions and discounts (subscriptions'), its invoices, the ledger, then its credit grants (test_grant_admin.py)
+    subscriptions, discounts, invoices, inline, _grants = response.context["inline_admin_formsets"]
     assert [i.opts.model.__name__ for i in (subscriptions, discounts, invoices)] == [
         "Subscription",
         "Discount",
@@ -379,6 +379,7 @@ def test_a_customers_fields_can_still_be_fixed_by_staff(staff_client, ledger):
     data |= {"discounts-TOTAL_FORMS": "0", "discounts-INITIAL_FORMS": "0"}  # the discounts' inline, empty
     data |= {"subscriptions-TOTAL_FORMS": "0", "subscriptions-INITIAL_FORMS": "0"}  # read-only lists, empty here
     data |= {"invoices-TOTAL_FORMS": "0", "invoices-INITIAL_FORMS": "0"}
+    data |= {"credit_grants-TOTAL_FORMS": "0", "credit_grants-INITIAL_FORMS": "0"}  # and the grants'
     data |= {
         f"balance_transactions-{i}-id": str(e.pk) for i, e in enumerate(ledger.balance_transactions.order_by("-seq"))
     }

@@ -117,7 +117,11 @@ BEYOND_THE_SCHEMA: dict[tuple[str | None, str], str] = {
     ("dunning.retry_days", "invalid_retry_days"): "the retry days strictly increase (the bounds are in the schema)",
     ("charges.*.tiers.*.up_to", "open_tier_not_last"): "only the last tier is open (up_to null)",
     ("charges.*.tiers.*.up_to", "last_tier_not_open"): "the last tier must be open",
-    ("amount", "too_precise_for_currency"): "a balance adjustment has at most its currency's decimal places",
+    ("amount", "too_precise_for_currency"): "a balance adjustment or a credit grant has at most its currency's places",
+    ("amount", "not_positive"): "a credit grant's amount is above 0 (a decimal pattern states no open bound)",
+    ("expires_at", "not_after_effective"): "a credit grant expires after effective_at (a relation between fields)",
+    ("expires_at", "in_the_past"): "a credit grant expires after now",
+    ("invoice", "not_allowed"): "invoice goes with (and only with) a paid grant",
     # Values a decimal string's pattern could exclude only by spelling out every zero.
     ("amount", "zero"): "a balance adjustment is not 0 (OpenAPI 3.0 bounds numbers, not decimal strings)",
     # Django's password validators beyond length and "not only digits" (in the schema).

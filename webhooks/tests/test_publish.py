@@ -127,6 +127,8 @@ def test_every_event_type_of_the_contract_is_known():
         "subscription.updated",  # issue #13: plan changes
         "credit_note.created",  # API.md Part 2, "Credit notes"
         "discount.ended",  # issue #14: a customer's discount used up or removed
+        "credit_grant.depleted",  # issue #16: prepaid credits
+        "credit_grant.expired",
     }
 
 

@@ -226,7 +226,7 @@ def _pay(invoices: list[Invoice]) -> Counter[str]:
     """Settle open invoices through the payment webhook's service, as the provider
     would: each subscription's latest invoice is left open (awaiting payment), except
     the declined customer's, whose payment fails; every earlier one is paid."""
-    latest: dict[uuid.UUID, uuid.UUID] = {}
+    latest: dict[uuid.UUID | None, uuid.UUID] = {}
     for invoice in sorted(invoices, key=lambda i: i.period_start):
         latest[invoice.subscription_id] = invoice.pk
     outcomes: Counter[str] = Counter()

@@ -1,11 +1,15 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .action_enum import ActionEnum
+from .actor_output import ActorOutput
+from .actor_output_type_enum import ActorOutputTypeEnum
 from .aggregation_enum import AggregationEnum
 from .api_error import ApiError
 from .api_key_create_input_request import ApiKeyCreateInputRequest
 from .api_key_created_output import ApiKeyCreatedOutput
 from .api_key_output import ApiKeyOutput
+from .audit_entry_output import AuditEntryOutput
+from .audit_log_list_actor_type import AuditLogListActorType
 from .balance_adjustment_input_request import BalanceAdjustmentInputRequest
 from .balance_transaction_kind_enum import BalanceTransactionKindEnum
 from .balance_transaction_output import BalanceTransactionOutput
@@ -14,6 +18,7 @@ from .batch_usage_event_input_request_properties_type_0 import BatchUsageEventIn
 from .billing_reason_enum import BillingReasonEnum
 from .cancel_input_request import CancelInputRequest
 from .canceled_output import CanceledOutput
+from .category_enum import CategoryEnum
 from .change_input_request import ChangeInputRequest
 from .change_preview_output import ChangePreviewOutput
 from .changed_output import ChangedOutput
@@ -26,6 +31,12 @@ from .clock_advance_input_request import ClockAdvanceInputRequest
 from .clock_status_enum import ClockStatusEnum
 from .coupon_create_input_request import CouponCreateInputRequest
 from .coupon_output import CouponOutput
+from .credit_grant_create_input_request import CreditGrantCreateInputRequest
+from .credit_grant_detail_output import CreditGrantDetailOutput
+from .credit_grant_entry_kind_enum import CreditGrantEntryKindEnum
+from .credit_grant_entry_output import CreditGrantEntryOutput
+from .credit_grant_output import CreditGrantOutput
+from .credit_grant_status_enum import CreditGrantStatusEnum
 from .credit_note_create_input_request import CreditNoteCreateInputRequest
 from .credit_note_output import CreditNoteOutput
 from .currency_code import CurrencyCode
@@ -95,8 +106,10 @@ from .metrics_revenue_output import MetricsRevenueOutput
 from .model_enum import ModelEnum
 from .outcome_enum import OutcomeEnum
 from .paginated_api_key_output_list import PaginatedApiKeyOutputList
+from .paginated_audit_entry_output_list import PaginatedAuditEntryOutputList
 from .paginated_balance_transaction_output_list import PaginatedBalanceTransactionOutputList
 from .paginated_coupon_output_list import PaginatedCouponOutputList
+from .paginated_credit_grant_output_list import PaginatedCreditGrantOutputList
 from .paginated_credit_note_output_list import PaginatedCreditNoteOutputList
 from .paginated_customer_output_list import PaginatedCustomerOutputList
 from .paginated_discount_output_list import PaginatedDiscountOutputList
@@ -178,11 +191,15 @@ from .webhook_event_output import WebhookEventOutput
 
 __all__ = (
     "ActionEnum",
+    "ActorOutput",
+    "ActorOutputTypeEnum",
     "AggregationEnum",
     "ApiError",
     "ApiKeyCreatedOutput",
     "ApiKeyCreateInputRequest",
     "ApiKeyOutput",
+    "AuditEntryOutput",
+    "AuditLogListActorType",
     "BalanceAdjustmentInputRequest",
     "BalanceTransactionKindEnum",
     "BalanceTransactionOutput",
@@ -191,6 +208,7 @@ __all__ = (
     "BillingReasonEnum",
     "CanceledOutput",
     "CancelInputRequest",
+    "CategoryEnum",
     "ChangedOutput",
     "ChangeInputRequest",
     "ChangePreviewOutput",
@@ -203,6 +221,12 @@ __all__ = (
     "ClockStatusEnum",
     "CouponCreateInputRequest",
     "CouponOutput",
+    "CreditGrantCreateInputRequest",
+    "CreditGrantDetailOutput",
+    "CreditGrantEntryKindEnum",
+    "CreditGrantEntryOutput",
+    "CreditGrantOutput",
+    "CreditGrantStatusEnum",
     "CreditNoteCreateInputRequest",
     "CreditNoteOutput",
     "CurrencyCode",
@@ -272,8 +296,10 @@ __all__ = (
     "ModelEnum",
     "OutcomeEnum",
     "PaginatedApiKeyOutputList",
+    "PaginatedAuditEntryOutputList",
     "PaginatedBalanceTransactionOutputList",
     "PaginatedCouponOutputList",
+    "PaginatedCreditGrantOutputList",
     "PaginatedCreditNoteOutputList",
     "PaginatedCustomerOutputList",
     "PaginatedDiscountOutputList",

@@ -28,6 +28,7 @@ class InvoiceLineOutput:
             * `correction` - Correction
             * `proration` - Proration
             * `discount` - Discount
+            * `credit_purchase` - Credit purchase
         description (str):
         quantity (str):
         amount (str):

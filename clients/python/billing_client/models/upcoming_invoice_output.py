@@ -27,7 +27,7 @@ class UpcomingInvoiceOutput:
         id (None | UUID): null: a preview is not stored
         number (None | str): null: numbers are given at finalization
         customer_id (UUID):
-        subscription_id (UUID):
+        subscription_id (None | UUID): null for a credit purchase
         status (InvoiceStatusEnum): * `open` - Open
             * `paid` - Paid
             * `void` - Void
@@ -46,7 +46,7 @@ class UpcomingInvoiceOutput:
         tax (str): Σ of taxes[].amount
         taxes (list[InvoiceTaxOutput]): One entry per tax rate, frozen at finalization
         total (str): subtotal − discount + tax, never below 0 (a negative part goes to the customer balance)
-        credits_applied (str): Paid from the customer balance
+        credits_applied (str): Paid by credit grants, then the customer balance
         amount_credited (str): Σ of its credit notes
         amount_paid (str): Collected by the payment provider for it (an excess goes to the customer balance)
         amount_due (str): total − credits_applied − pre-payment credit notes − amount_paid
@@ -63,7 +63,7 @@ class UpcomingInvoiceOutput:
     id: None | UUID
     number: None | str
     customer_id: UUID
-    subscription_id: UUID
+    subscription_id: None | UUID
     status: InvoiceStatusEnum
     billing_reason: BillingReasonEnum
     currency: str
@@ -99,7 +99,11 @@ class UpcomingInvoiceOutput:
 
         customer_id = str(self.customer_id)
 
-        subscription_id = str(self.subscription_id)
+        subscription_id: None | str
+        if isinstance(self.subscription_id, UUID):
+            subscription_id = str(self.subscription_id)
+        else:
+            subscription_id = self.subscription_id
 
         status = self.status.value
 
@@ -226,7 +230,20 @@ class UpcomingInvoiceOutput:
 
         customer_id = UUID(d.pop("customer_id"))
 
-        subscription_id = UUID(d.pop("subscription_id"))
+        def _parse_subscription_id(data: object) -> None | UUID:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                subscription_id_type_0 = UUID(data)
+
+                return subscription_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | UUID, data)
+
+        subscription_id = _parse_subscription_id(d.pop("subscription_id"))
 
         status = InvoiceStatusEnum(d.pop("status"))
 

@@ -2,6 +2,8 @@ from enum import StrEnum
 
 
 class WebhookDeliveriesListEventType(StrEnum):
+    CREDIT_GRANT_DEPLETED = "credit_grant.depleted"
+    CREDIT_GRANT_EXPIRED = "credit_grant.expired"
     CREDIT_NOTE_CREATED = "credit_note.created"
     DISCOUNT_ENDED = "discount.ended"
     INVOICE_FINALIZED = "invoice.finalized"
