@@ -6,10 +6,8 @@ Sections: the customer's subscriptions (plan, status, current period) each with 
 usage so far this period per meter and its upcoming invoice; the invoices with their
 PDF links; the credit balance per currency; and credit grants.
 
-Credit grants are an extension point: `Page.grants` holds `GrantRow`s and the
-template shows them in the credit section; `_grant_rows` fills it from the grants'
-selector once that model exists (today it has nothing to read, and the section shows
-only the balance).
+Credit grants: the customer's grants that can still pay (pending, or active with
+something left), with what remains and when it expires, beside the balance.
 """
 
 from __future__ import annotations
@@ -19,6 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from invoices.documents import Writer
+from invoices.grant_services import credit_grant_list
+from invoices.grants import OPEN_STATUSES
 from invoices.models import Invoice
 from invoices.selectors import balances_for_customer
 from portal import selectors
@@ -133,8 +133,16 @@ def _invoice_row(invoice: Invoice) -> InvoiceRow:
 
 
 def _grant_rows(tenant: Tenant, customer: Customer) -> tuple[GrantRow, ...]:
-    """The customer's credit grants (none to read yet: see the module docstring)."""
-    return ()
+    """The customer's grants that can still pay an invoice, newest first."""
+    rows = credit_grant_list(tenant=tenant, customer_id=customer.pk).filter(status__in=OPEN_STATUSES)
+    return tuple(
+        GrantRow(
+            name=grant.name or grant.get_category_display(),
+            remaining=Writer(grant.currency).money(grant.remaining),
+            expires=Writer(grant.currency).date(grant.expires_at) if grant.expires_at else "never",
+        )
+        for grant in rows
+    )
 
 
 def portal_page(*, tenant: Tenant, customer: Customer, expires_at: datetime) -> Page:

@@ -140,3 +140,14 @@ def test_a_canceled_subscription_shows_no_usage_or_upcoming_invoice(client, tena
     page = text(client.get(link(globex.customer)))
     assert "Pro Monthly Canceled" in page and "Canceled on" in page
     assert "Upcoming invoice" not in page and "API calls" not in page
+
+
+def test_the_page_shows_the_grants_that_can_still_pay(client, tenant, globex, link):
+    from invoices.tests.factories import CreditGrantFactory
+
+    customer = globex.customer
+    CreditGrantFactory(tenant=tenant, customer=customer, name="Welcome", amount="25.00", expires_at=at(2026, 12, 31))
+    CreditGrantFactory(tenant=tenant, customer=customer, name="Gone", status="expired")
+    page = text(client.get(link(customer)))
+    assert "Credit grant Remaining Expires Welcome $25.00 Dec 31, 2026" in page
+    assert "Gone" not in page
