@@ -61,7 +61,7 @@ class CreditGrantInline(RemainingMixin, ReadOnlyAdminMixin, admin.TabularInline)
 @admin.register(CreditGrant)
 class CreditGrantAdmin(RemainingMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "customer", "status", "remaining_amount", "expires_at", "tenant"]
-    list_filter = ["status", "category", "currency"]
+    list_filter = ["tenant", "status", "category", "currency"]
     list_select_related = ["customer", "tenant"]
     search_fields = ["name", "customer__external_id", "customer__name", "=id"]
     show_full_result_count = False
