@@ -36,12 +36,9 @@ _BODY = """
     properties jsonb NOT NULL,
     fingerprint varchar(64) NOT NULL,
     created_at timestamptz NOT NULL,
-    customer_id uuid NOT NULL
-        CONSTRAINT usage_usageevent_customer_fk REFERENCES subscriptions_customer (id) DEFERRABLE INITIALLY DEFERRED,
-    meter_id uuid NOT NULL
-        CONSTRAINT usage_usageevent_meter_fk REFERENCES plans_meter (id) DEFERRABLE INITIALLY DEFERRED,
-    tenant_id uuid NOT NULL
-        CONSTRAINT usage_usageevent_tenant_fk REFERENCES tenants_tenant (id) DEFERRABLE INITIALLY DEFERRED,
+    customer_id uuid NOT NULL,
+    meter_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
     seq bigint NOT NULL DEFAULT nextval('usage_event_seq'),
     revision integer NOT NULL DEFAULT 1 CONSTRAINT usage_usageevent_revision_check CHECK (revision >= 0),
     void_reason varchar(500) NOT NULL DEFAULT '',
@@ -64,6 +61,13 @@ CREATE TABLE usage_usageevent (
 )
 """
 
+# Added after the copy: checked in one pass each, not row by row.
+FOREIGN_KEYS_SQL = [
+    f"ALTER TABLE usage_usageevent ADD CONSTRAINT usage_usageevent_{column}_fk FOREIGN KEY ({column}_id) "
+    f"REFERENCES {table} (id) DEFERRABLE INITIALLY DEFERRED"
+    for column, table in [("customer", "subscriptions_customer"), ("meter", "plans_meter"), ("tenant", "tenants_tenant")]
+]
+
 INDEXES_SQL = [
     'CREATE INDEX usage_cust_meter_ts_idx ON usage_usageevent (tenant_id, customer_id, meter_id, "timestamp") '
     "INCLUDE (value, voided_at)",
@@ -80,6 +84,8 @@ def _set_aside(cursor, name):
     """Rename the events table to `name` (its primary key and id sequence too) and drop
     its secondary indexes, whose names the new table takes; the usage sequence is let
     go of. Returns the last id it gave."""
+    # No deferred checks left pending: a table with pending trigger events cannot be altered.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("LOCK TABLE usage_usageevent IN ACCESS EXCLUSIVE MODE")
     cursor.execute("ALTER SEQUENCE usage_event_seq OWNED BY NONE")
     cursor.execute(f"ALTER TABLE usage_usageevent RENAME TO {name}")
@@ -92,7 +98,7 @@ def _set_aside(cursor, name):
 def _finish(cursor, old):
     cursor.execute(f"DROP TABLE {old}")
     cursor.execute("ALTER SEQUENCE usage_event_seq OWNED BY usage_usageevent.seq")
-    for sql in INDEXES_SQL:
+    for sql in FOREIGN_KEYS_SQL + INDEXES_SQL:
         cursor.execute(sql)
     cursor.execute("ANALYZE usage_usageevent")
 
