@@ -121,7 +121,7 @@ class UsageEvent(TenantOwnedModel):
         if not self._state.adding:
             super().save(*args, **kwargs)
             return
-        partitions.ensure_partitions([self._meta.get_field("timestamp").to_python(self.timestamp)])
+        partitions.ensure_partitions([models.DateTimeField().to_python(self.timestamp)])  # a string too
         with transaction.atomic():
             super().save(*args, **kwargs)
             UsageIdempotencyKey.objects.create(

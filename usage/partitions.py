@@ -124,6 +124,7 @@ def drop_partitions_before(month: Month) -> list[Month]:
     """Retention: drop the partitions of the months before `month`, with the revisions
     and idempotency keys of their events. Returns the months dropped."""
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a table with checks pending cannot be dropped
         cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, 0)", [PARTITION_LOCK_CLASS])
         old = sorted(m for m in existing_months() if m < month)
         for each in old:

@@ -19,6 +19,7 @@ DEFAULT_SCHEDULES: list[tuple[str, str, int]] = [
     ("Idempotency records purge", "tenants.tasks.idempotency_records_purge", 60),
     ("Sandbox clock advance sweeper", "tenants.tasks.clock_advances_sweep", 5),
     ("Dunning retries sweeper", "payments.tasks.dunning_sweep", 15),
+    ("Usage partitions ahead", "usage.tasks.usage_partitions_ahead", 24 * 60),
 ]
 
 
