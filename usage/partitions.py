@@ -21,6 +21,7 @@ corrections' revisions and the idempotency keys of their events, never row by ro
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -35,8 +36,12 @@ Month = tuple[int, int]
 
 # Months known to have a committed partition, in this process: filled from the catalog
 # when read outside a transaction (a partition made inside one could still roll back)
-# and when a creation commits. `forget()` empties it (the migration and retention do).
+# and when a creation commits. `forget()` empties it (the migration and retention do),
+# and it is forgotten every KNOWN_TTL_SECONDS, so that a month that retention dropped
+# in another process is created again (rather than refused) a few minutes later at most.
 _known: set[Month] = set()
+KNOWN_TTL_SECONDS = 300.0
+_known_until = 0.0
 
 
 def month_of(moment: datetime) -> Month:
@@ -90,6 +95,10 @@ def forget() -> None:
 def ensure_partitions(timestamps: Iterable[datetime]) -> None:
     """Make sure that the month of every timestamp has a partition, creating the missing
     ones. Costs nothing when every month is known; call it before inserting events."""
+    global _known_until
+    if time.monotonic() > _known_until:
+        _known.clear()
+        _known_until = time.monotonic() + KNOWN_TTL_SECONDS
     wanted = {month_of(moment) for moment in timestamps} - _known
     if wanted:
         create_months(wanted)
