@@ -228,7 +228,7 @@ def disk() -> tuple[int, int]:
             "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits "
             "WHERE inhparent = 'usage_usageevent'::regclass"
         )
-        events = cursor.fetchone()[0]
+        events = int(cursor.fetchone()[0])
         cursor.execute("SELECT pg_total_relation_size('usage_idempotencykey')")
         return events, cursor.fetchone()[0]
 
