@@ -7,6 +7,8 @@ from plans import tax_api
 from tenants import api as tenants_api
 
 tenant_routes: list[URLPattern | URLResolver] = [
+    # First: ingestion is most of the traffic, and Django tries the routes in order.
+    path("", include("usage.urls")),
     path("", include("tenants.urls")),
     path("", include("webhooks.urls")),
     path("", include("plans.urls")),
@@ -14,7 +16,6 @@ tenant_routes: list[URLPattern | URLResolver] = [
     # Subscription routes that invoice (cancel, upcoming-invoice): in invoices, which
     # subscriptions may not import (docs/DESIGN.md, Layout).
     path("", include("invoices.subscription_urls")),
-    path("", include("usage.urls")),
     path("", include("invoices.urls")),
     path("", include("payments.tenant_urls")),  # pay an invoice now (dunning)
     path("", include("metrics.urls")),

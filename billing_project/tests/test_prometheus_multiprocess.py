@@ -36,7 +36,7 @@ from webhooks.tests.factories import WebhookEndpointFactory
 
 ROOT = Path(settings.BASE_DIR)
 USAGE_REQUESTS = 12
-WAIT_SECONDS = 60
+WAIT_SECONDS = 120
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the servers read what the test wrote
 
@@ -117,7 +117,9 @@ def web(server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
 
     def healthy() -> bool:
         try:
-            return requests.get(f"{base}/healthz", timeout=2).ok
+            # A patient probe: each worker exits after 4 requests, and one abandoned while
+            # a worker still imports the app (seconds on a busy machine) would count.
+            return requests.get(f"{base}/healthz", timeout=WAIT_SECONDS).ok
         except requests.RequestException:
             return process.poll() is not None  # exited: stop waiting, the asserts will say
 
@@ -201,17 +203,20 @@ def test_metrics_add_up_every_web_worker_and_the_celery_worker(
     for number in range(USAGE_REQUESTS):
         headers = {**account["headers"], "Idempotency-Key": f"key-{number}"}
         body = {"external_customer_id": "acme_1", "meter": "api_calls"}
-        response = requests.post(usage, json=body, headers=headers, timeout=30)
+        response = requests.post(usage, json=body, headers=headers, timeout=WAIT_SECONDS)
         assert response.status_code == 201, response.text
     # subscription.created, delivered to the receiver by the Celery worker
     response = requests.post(
-        f"{web}{account['path']}/subscriptions", json=account["subscription"], headers=account["headers"], timeout=30
+        f"{web}{account['path']}/subscriptions",
+        json=account["subscription"],
+        headers=account["headers"],
+        timeout=WAIT_SECONDS,
     )
     assert response.status_code == 201, response.text
     succeeded = WebhookDelivery.objects.for_tenant(tenant).filter(status=WebhookDelivery.Status.SUCCEEDED)
     _wait_for(succeeded.exists, "the Celery worker's webhook delivery")
 
-    samples = _samples(requests.get(f"{web}/metrics", timeout=30).text)
+    samples = _samples(requests.get(f"{web}/metrics", timeout=WAIT_SECONDS).text)
 
     usage_201 = {"method": "POST", "status": "201", "view": "usage-list"}
     assert samples[("django_http_responses_total_by_status_view_method_total", frozenset(usage_201.items()))] == 12
