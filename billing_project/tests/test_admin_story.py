@@ -130,6 +130,7 @@ def test_support_finds_a_customer_credits_its_invoice_and_retries_a_dead_webhook
     page.select_option("select[name=reason]", "order_change")
     page.fill("input[name=memo]", "Ticket 4711: outage on 9 January")
     page.click("input[type=submit][value=Review]")
+    page.get_by_text("Issue this credit note?").wait_for()  # the next page, not the form still
     confirmation = page.locator("#content").inner_text()
     assert "Issue this credit note?" in confirmation
     assert "amount: 10.00 USD (order_change)" in confirmation
@@ -142,6 +143,8 @@ def test_support_finds_a_customer_credits_its_invoice_and_retries_a_dead_webhook
 
     # The invoice's webhook deliveries, the dead one, and its Retry button.
     page.click(".field-related a:text('webhook deliveries')")
+    page.wait_for_url(re.compile(r".*/admin/webhooks/webhookdelivery/\?object="))
+    page.wait_for_selector("#result_list")  # count() does not wait for the page it counts on
     listed = page.locator("#result_list tbody tr")
     assert listed.count() == 1
     assert "Dead" in listed.first.inner_text()
