@@ -1,12 +1,6 @@
 -- POST …/usage/batch: 1000 events per request, every key unique (run prefix, wrk
 -- thread, request counter, position), the same customer, meter and timestamp.
-dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
-
-local next_thread = 0
-function setup(thread)
-  next_thread = next_thread + 1
-  thread:set("tid", next_thread)
-end
+dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
 local counter = 0
 local prefix = os.getenv("BENCH_PREFIX")

@@ -1,5 +1,12 @@
--- Shared by the wrk scripts of bench/ingest.py: one JSON line with what the run did.
--- wrk counts a response outside 2xx/3xx as a status error; the bench refuses such runs.
+-- Shared by the wrk scripts of bench/ingest.py: each wrk thread's number (`tid`, for
+-- unique keys), and one JSON line with what the run did. wrk counts a response outside
+-- 2xx/3xx as a status error; the bench refuses such runs.
+local next_thread = 0
+function setup(thread)
+  next_thread = next_thread + 1
+  thread:set("tid", next_thread)
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
