@@ -60,7 +60,7 @@ PYTEST_WORKERS ?= 2
 
 pytest: install browser
 	$(VENV)/python manage.py makemigrations --check --dry-run
-	$(VENV)/pytest -n $(PYTEST_WORKERS)
+	$(VENV)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 test: lint typecheck pytest
 
