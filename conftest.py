@@ -202,7 +202,8 @@ def chromium() -> Iterator[Browser]:
 def page(chromium: Browser) -> Iterator[Page]:
     """A page in a fresh browser context (no cookies shared between tests)."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(15_000)
+    # A bound on each wait, generous for a machine the suite shares with its own workers.
+    context.set_default_timeout(60_000)
     page = context.new_page()
     yield page
     context.close()

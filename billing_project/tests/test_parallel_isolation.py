@@ -36,11 +36,8 @@ def test_a_worker_past_database_0_is_refused():
 @pytest.mark.django_db
 def test_this_process_uses_its_workers_database_and_redis_database():
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    database = settings.DATABASES["default"]["TEST"]["NAME"]
-    if worker:
-        assert connection.settings_dict["NAME"] == f"{database}_{worker}"
-    else:
-        assert connection.settings_dict["NAME"] == database
+    database = os.environ.get("TEST_DATABASE_NAME", "test_billing")  # settings read .env into it
+    assert connection.settings_dict["NAME"] == (f"{database}_{worker}" if worker else database)
     base = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     expected = redis_url_of_worker(base, worker)
     used = {name: getattr(settings, name) for name in ("CELERY_BROKER_URL", "IDEMPOTENCY_REDIS_URL")}
