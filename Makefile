@@ -54,9 +54,13 @@ lint: install
 typecheck: install
 	$(VENV)/mypy .
 
+# pytest-xdist workers of `make pytest` (each its own test database, Redis database and
+# ports): 2 by default, `auto` one per core, 0 runs the suite in this one process.
+PYTEST_WORKERS ?= 2
+
 pytest: install browser
 	$(VENV)/python manage.py makemigrations --check --dry-run
-	$(VENV)/pytest
+	$(VENV)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 test: lint typecheck pytest
 

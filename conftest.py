@@ -13,11 +13,16 @@ Browser tests take `page`: a fresh page of a real headless Chromium (the machine
 package, `make browser` installs it) driven by Playwright; pair it with pytest-django's
 `live_server` for a real HTTP server on the test database, and `screenshot_path(name)`
 for the pictures the README shows.
+
+`--shuffle-seed N` runs the test files in an order drawn from N, and each file's tests
+in an order of their own (as pytest-randomly would, which is not in the lock): the
+same N gives every pytest-xdist worker the same collection, as xdist requires.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +43,35 @@ if TYPE_CHECKING:
 
 # Screenshots the README links to (docs/screenshots/*.png), rewritten by the browser tests.
 SCREENSHOTS = Path(__file__).resolve().parent / "docs" / "screenshots"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shuffle-seed",
+        type=int,
+        default=None,
+        help="run the test files, and the tests of each file, in an order drawn from this seed",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    seed = config.getoption("--shuffle-seed")
+    return None if seed is None else f"shuffled with --shuffle-seed {seed}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    seed = config.getoption("--shuffle-seed")
+    if seed is None:
+        return
+    shuffle = random.Random(seed).shuffle
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    order = sorted(files)
+    shuffle(order)
+    for name in order:
+        shuffle(files[name])
+    items[:] = [item for name in order for item in files[name]]
 
 
 @pytest.fixture(autouse=True)
@@ -168,7 +202,8 @@ def chromium() -> Iterator[Browser]:
 def page(chromium: Browser) -> Iterator[Page]:
     """A page in a fresh browser context (no cookies shared between tests)."""
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    context.set_default_timeout(15_000)
+    # A bound on each wait, generous for a machine the suite shares with its own workers.
+    context.set_default_timeout(60_000)
     page = context.new_page()
     yield page
     context.close()

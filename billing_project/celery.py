@@ -2,17 +2,35 @@
 (editable in the admin); `ensure_periodic_tasks` registers the defaults."""
 
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.signals import setup_logging, worker_process_shutdown
-from django_structlog.celery.steps import DjangoStructLogInitStep
+from django_structlog.celery.receivers import CeleryReceiver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_project.settings")
+
+_task_log_receiver: CeleryReceiver | None = None
+
+
+class StructlogInitStep(bootsteps.Step):
+    """django-structlog's worker boot step (its DjangoStructLogInitStep), connecting the
+    task receivers once a process: each worker started in one process (the tests start
+    in-thread workers one after another) would add a receiver of its own, and a task's
+    `task_started` line would be written once per worker started so far."""
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        global _task_log_receiver
+        super().__init__(parent, **kwargs)
+        if _task_log_receiver is None:
+            _task_log_receiver = CeleryReceiver()
+            _task_log_receiver.connect_worker_signals()
+
 
 # Every task starts outside any tenant scope; `tenants.isolation.tenant_task` enters one.
 app = Celery("billing", task_cls="tenants.isolation:ScopedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.steps["worker"].add(DjangoStructLogInitStep)
+app.steps["worker"].add(StructlogInitStep)
 app.autodiscover_tasks()
 
 

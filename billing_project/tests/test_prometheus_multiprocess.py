@@ -110,6 +110,9 @@ def web(server_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
         "2",
         "--max-requests",
         "4",
+        # gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl): a
+        # server of another test process, or `make run`, would share it.
+        "--no-control-socket",
     ]
     log = tmp_path / "gunicorn.log"
     process = _start(args, server_env, log)
