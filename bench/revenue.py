@@ -172,8 +172,10 @@ def build(subscriptions: int, months: int) -> Built:
             tenant=tenant, code=code, name=code, currency=currency, interval=interval, amount=Decimal(amount)
         )
 
-    monthly, yearly, eur = plan("pro", "USD", "month", "49.00"), plan("pro_y", "USD", "year", "490.00"), plan(
-        "pro_eur", "EUR", "month", "39.00"
+    monthly, yearly, eur = (
+        plan("pro", "USD", "month", "49.00"),
+        plan("pro_y", "USD", "year", "490.00"),
+        plan("pro_eur", "EUR", "month", "39.00"),
     )
     coupon = Coupon.objects.create(tenant=tenant, code="TEN", name="10 % off", percent_off=10, duration="forever")
     _, key = api_key_create(tenant=tenant, name="bench")
