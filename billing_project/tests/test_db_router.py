@@ -12,6 +12,12 @@ says what a real replica adds.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.test.utils import CaptureQueriesContext
@@ -29,6 +35,7 @@ from usage.tests.factories import use
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
+ROOT = Path(__file__).resolve().parents[2]
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
@@ -159,3 +166,43 @@ def test_migrations_run_on_the_primary_only():
     assert routing.allow_migrate("default", "subscriptions") is True
     assert routing.allow_migrate("replica", "subscriptions") is False
     assert router.allow_migrate("replica", "subscriptions", model_name="customer") is False
+
+
+def replica_settings(**env: str) -> dict:
+    """The replica's part of billing_project.settings as a fresh process reads it."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"REPLICA_DATABASE_URL", "APP_ENV"}}
+    code = (
+        "import json, billing_project.settings as s; r = s.DATABASES.get('replica');"
+        "print(json.dumps({'alias': s.DATABASE_REPLICA, 'routers': s.DATABASE_ROUTERS,"
+        " 'replica': r and {k: r[k] for k in ('NAME', 'HOST', 'PORT', 'ENGINE', 'TEST')}}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**clean, "APP_ENV": "development", **env},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(result.stdout)
+
+
+@pytest.mark.django_db(databases=[])
+def test_replica_database_url_configures_the_replica_alias():
+    loaded = replica_settings(REPLICA_DATABASE_URL="postgresql://reader@replica.internal:6432/billing")
+    assert loaded == {
+        "alias": "replica",
+        "routers": ["billing_project.db_router.PrimaryReplicaRouter"],
+        "replica": {
+            "NAME": "billing",
+            "HOST": "replica.internal",
+            "PORT": 6432,
+            "ENGINE": "billing_project.postgres",
+            "TEST": {"MIRROR": "default"},
+        },
+    }
+
+
+@pytest.mark.django_db(databases=[])
+def test_without_replica_database_url_there_is_no_replica():
+    assert replica_settings() == {
+        "alias": None,
+        "routers": ["billing_project.db_router.PrimaryReplicaRouter"],
+        "replica": None,
+    }
