@@ -5,8 +5,8 @@ to the primary (`default`). Installed always; it sends nothing to a replica unle
 A read goes to the replica only when all of these hold (tenants/replica.py):
   - the code reading asked for it (`replica_reads()`: `list_response` of every list
     route, the metrics routes);
-  - nothing was written to the primary earlier in the same request or task (the
-    router sees every ORM write: `db_for_write` notes it);
+  - nothing was written to the primary earlier in the same request (the router sees
+    every ORM write: `db_for_write` notes it);
   - the primary connection is not inside a transaction (`atomic`): a read that a
     write depends on must see the transaction's own rows.
 Writes always go to the primary. Migrations run on the primary only: a replica gets

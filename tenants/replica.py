@@ -5,12 +5,13 @@ A read replica lags the primary by a moment, so it only serves reads that may be
 moment old and that decide nothing: the pages of a list and the revenue metrics. The
 code that makes such reads says so with `replica_reads()`; everything else reads the
 primary. Even inside `replica_reads()` the primary keeps a read when
-  - a write went to the primary earlier in the same request or task (`note_write`,
-    called by the router), so the caller sees what it wrote, or
+  - a write went to the primary earlier in the same request (`note_write`, called
+    by the router), so the caller sees what it wrote, or
   - the primary connection is inside a transaction (the router checks), so a read
     that a write depends on sees the transaction's own rows and locks.
 Without a replica configured none of this changes anything: every query goes to the
-primary.
+primary. Celery tasks never ask for the replica (they decide and write), so only web
+requests are units of work here (`ReplicaRequestMiddleware`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def replica_reads() -> Iterator[None]:
 
 
 def replica_reads_allowed() -> bool:
-    """Inside `replica_reads()` and no write yet in this request or task."""
+    """Inside `replica_reads()` and no write yet in this request."""
     return _allowed.get() and not _wrote.get()
 
 
@@ -47,8 +48,8 @@ def note_write() -> None:
 
 @contextmanager
 def fresh_unit_of_work() -> Iterator[None]:
-    """One request or task: it starts with no write seen, and leaves none behind for
-    the next one on the same thread."""
+    """One request: it starts with no write seen, and leaves none behind for the next
+    one on the same thread."""
     wrote, allowed = _wrote.set(False), _allowed.set(False)
     try:
         yield
