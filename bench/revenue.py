@@ -388,7 +388,7 @@ def main() -> None:
     for name, load in loads.items():
         goal = "" if name == "healthz" else " (goal p95 ≤ 50 ms)"
         figure = (
-            f"{load.rate:,.0f} req/s, p50 {load.p50_ms:.1f} ms, p95 {load.p95_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
+            f"{load.rate:,.{0 if load.rate >= 10 else 1}f} req/s, p50 {load.p50_ms:.1f} ms, p95 {load.p95_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
             if load.requests
             else f"no answer within the {args.seconds} s run"
         )
