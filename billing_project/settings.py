@@ -122,6 +122,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "tenants.middleware.RequestIdMiddleware",
+    "tenants.replica.ReplicaRequestMiddleware",
     "tenants.middleware.RequestGuardMiddleware",
     "tenants.isolation.TenantScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -170,6 +171,23 @@ if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # Django's PostgreSQL backend, pinging a reused connection at most once a second instead
 # of before every request (billing_project/postgres/base.py).
 DATABASES["default"]["ENGINE"] = "billing_project.postgres"
+# A read replica (a streaming or logical replica of DATABASE_URL's database): when set,
+# the pages of lists and the revenue metrics are read there (billing_project/db_router.py);
+# writes, migrations and every other read stay on the primary.
+REPLICA_DATABASE_URL = env.str("REPLICA_DATABASE_URL", default="")
+DATABASE_REPLICA: str | None = None
+if REPLICA_DATABASE_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(REPLICA_DATABASE_URL),
+        "ENGINE": "billing_project.postgres",
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": dict(DATABASES["default"]["OPTIONS"]),
+        # Tests never create a database of the replica's: it mirrors the primary's.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_REPLICA = "replica"
+DATABASE_ROUTERS = ["billing_project.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -9,7 +9,7 @@ os.environ.setdefault("PAYMENT_PROVIDER_URL", "")
 os.environ.setdefault("TENANT_SIGNUP_TOKEN", "")
 
 from billing_project.settings import *  # noqa: F403
-from billing_project.settings import CACHES, REDIS_URL
+from billing_project.settings import CACHES, DATABASES, REDIS_URL
 
 # Fast hashing: the suite creates many users; production keeps Django's PBKDF2 default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -37,3 +37,10 @@ CACHES["default"]["LOCATION"] = TEST_REDIS_URL
 IDEMPOTENCY_REDIS_URL = TEST_REDIS_URL
 CELERY_BROKER_URL = TEST_REDIS_URL
 CELERY_RESULT_BACKEND = TEST_REDIS_URL
+
+# The read replica's alias exists in tests as a mirror of the test database (a second
+# connection to it), whether REPLICA_DATABASE_URL is set or not; nothing is routed there
+# unless a test sets DATABASE_REPLICA = "replica" (billing_project/tests/test_db_router.py):
+# the suite's tests run inside a transaction the second connection could not see.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_REPLICA = None

@@ -41,6 +41,12 @@ def revenue_metrics_refresh() -> datetime:
     _pending_clear()
     refreshed_at = clock.real_now()  # every tenant's rows at once: when it happened
     with transaction.atomic(), connection.cursor() as cursor:
+        # No JIT for this one statement: the view's query has ~120 expressions, and
+        # compiling them (LLVM, with inlining and optimization, which its cost estimate
+        # turns on) cost more than it saved: at 100,000 subscriptions the query took
+        # 27.9 s with JIT and 15.5 s without, minutes apart on a loaded 2-core machine
+        # (bench/revenue.py, README "Benchmarks").
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(_IS_POPULATED, [REVENUE_VIEW])
         row = cursor.fetchone()
         populated = bool(row and row[0])

@@ -39,6 +39,7 @@ from tenants.errors import NotFound
 from tenants.inputs import JsonInput
 from tenants.isolation import tenant_scope
 from tenants.models import Role, Tenant
+from tenants.replica import replica_reads
 
 ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2}
 NOT_YOUR_TENANT = "You do not belong to this tenant."
@@ -162,9 +163,12 @@ class TenantScopedApi(GenericAPIView):
 
     def list_response(self, render: Callable[[list[Any]], Any], queryset: QuerySet[Any] | None = None) -> Response:
         """One page of `queryset` (default `get_queryset()`), narrowed by the view's
-        filterset, rendered by `render` in the list envelope of API.md."""
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset() if queryset is None else queryset))
-        return self.get_paginated_response(render(page or []))
+        filterset, rendered by `render` in the list envelope of API.md. Read from the
+        read replica when one is configured (tenants/replica.py): a page may be a moment
+        behind the primary, as any list is by the time it is shown."""
+        with replica_reads():
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset() if queryset is None else queryset))
+            return self.get_paginated_response(render(page or []))
 
     @schema_safe
     def get_queryset(self) -> QuerySet[Any]:

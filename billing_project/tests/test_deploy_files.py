@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # (`make run`) but not in `make db` or `make demo`, which read the shell first, or it
 # would silently replace a value derived from another variable.
 UNPINNED = (
-    "DATABASE_URL", "REDIS_URL", "TEST_REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
+    "DATABASE_URL", "REPLICA_DATABASE_URL", "REDIS_URL", "TEST_REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
     "IDEMPOTENCY_REDIS_URL", "PORT", "WEB_PORT", "PAYMENT_PROVIDER_URL", "MOCK_PROVIDER_PORT",
     "PAYMENT_WEBHOOK_SECRET",
 )  # fmt: skip
