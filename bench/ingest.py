@@ -112,7 +112,10 @@ def wrk(
     """One wrk run (2 threads); refuses a run with any error."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench-ingest` installs it (Debian package wrk)")
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(LUA / script)]
+    # A 30 s timeout: wrk's default (2 s) counts a slow answer of a loaded machine as a
+    # socket error, and the run would be refused for it; p99 shows how slow it was.
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s", "--latency"]
+    command += ["-s", str(LUA / script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
