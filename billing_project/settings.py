@@ -423,8 +423,10 @@ LOGGING = {
 }
 structlog.configure(
     processors=[
-        structlog.contextvars.merge_contextvars,
+        # First: a line below the level (django-structlog's request_started/finished
+        # outside development, two per request) is dropped before any work is done on it.
         structlog.stdlib.filter_by_level,
+        structlog.contextvars.merge_contextvars,
         structlog.processors.TimeStamper(fmt="iso"),
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
