@@ -79,7 +79,7 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
          "--threads", str(threads), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a loaded machine imports slowly
     while time.monotonic() < deadline:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:

@@ -126,12 +126,14 @@ MIDDLEWARE = [
     "tenants.isolation.TenantScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, CSRF, the session user and messages: not for the JSON API (/v1/), which
+    # authenticates with bearer tokens only (tenants.middleware.OutsideApi).
+    "tenants.middleware.SessionOutsideApi",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.middleware.CsrfOutsideApi",
+    "tenants.middleware.AuthenticationOutsideApi",
     "tenants.actors.StaffActorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "tenants.middleware.MessagesOutsideApi",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
