@@ -145,15 +145,27 @@ def stored_events(tenant_id: str) -> int:
         return int(cursor.fetchone()[0])
 
 
+def settled_events(tenant_id: str) -> int:
+    """The count of stored events once requests still in flight have settled (on a
+    loaded machine the warm-up's last answers can take seconds): the same count twice,
+    a second apart."""
+    time.sleep(1)
+    last = stored_events(tenant_id)
+    while True:
+        time.sleep(1)
+        count = stored_events(tenant_id)
+        if count == last:
+            return count
+        last = count
+
+
 def checked(tenant_id: str, run: Callable[[], WrkRun], *, per_request: int, connections: int) -> WrkRun:
     """Run, then count the stored events: every answer wrk counted was stored. Requests
     in flight when wrk stops may still be stored (at most one per connection), so the
-    count is read after they settle and may exceed wrk's by that much."""
-    time.sleep(1)
-    before = stored_events(tenant_id)
+    counts are read once they settle, and may exceed wrk's by that much."""
+    before = settled_events(tenant_id)
     result = run()
-    time.sleep(1)
-    stored = stored_events(tenant_id) - before
+    stored = settled_events(tenant_id) - before
     if not result.requests * per_request <= stored <= (result.requests + connections) * per_request:
         raise SystemExit(f"wrk counted {result.requests} answers of {per_request} events; {stored} events were stored")
     return result
