@@ -18,6 +18,11 @@ Each wrk run has a warm-up; a run with any non-2xx answer or socket error is ref
 and the events stored are counted against the requests wrk says succeeded. It prints
 a table with the ratios s/h and b/c (the goals) and b/i. Everything runs on this
 machine, against 127.0.0.1 only.
+
+`--repeat N` runs every measure N times (each pass with a fresh tenant and server);
+the table shows the first pass's figures, each followed by the min–max of all N. The
+machine's load average is printed too: on a shared machine, compare the ratios of one
+pass (s/h, b/c), not absolute rates across days.
 """
 
 from __future__ import annotations
@@ -74,7 +79,7 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> 
          "--threads", str(threads), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a loaded machine imports slowly
     while time.monotonic() < deadline:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
@@ -107,7 +112,10 @@ def wrk(
     """One wrk run (2 threads); refuses a run with any error."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench-ingest` installs it (Debian package wrk)")
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(LUA / script)]
+    # A 30 s timeout: wrk's default (2 s) counts a slow answer of a loaded machine as a
+    # socket error, and the run would be refused for it; p99 shows how slow it was.
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s", "--latency"]
+    command += ["-s", str(LUA / script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -137,15 +145,27 @@ def stored_events(tenant_id: str) -> int:
         return int(cursor.fetchone()[0])
 
 
+def settled_events(tenant_id: str) -> int:
+    """The count of stored events once requests still in flight have settled (on a
+    loaded machine the warm-up's last answers can take seconds): the same count twice,
+    a second apart."""
+    time.sleep(1)
+    last = stored_events(tenant_id)
+    while True:
+        time.sleep(1)
+        count = stored_events(tenant_id)
+        if count == last:
+            return count
+        last = count
+
+
 def checked(tenant_id: str, run: Callable[[], WrkRun], *, per_request: int, connections: int) -> WrkRun:
     """Run, then count the stored events: every answer wrk counted was stored. Requests
     in flight when wrk stops may still be stored (at most one per connection), so the
-    count is read after they settle and may exceed wrk's by that much."""
-    time.sleep(1)
-    before = stored_events(tenant_id)
+    counts are read once they settle, and may exceed wrk's by that much."""
+    before = settled_events(tenant_id)
     result = run()
-    time.sleep(1)
-    stored = stored_events(tenant_id) - before
+    stored = settled_events(tenant_id) - before
     if not result.requests * per_request <= stored <= (result.requests + connections) * per_request:
         raise SystemExit(f"wrk counted {result.requests} answers of {per_request} events; {stored} events were stored")
     return result
@@ -265,20 +285,39 @@ def bench_copy(tenant_id: str, batches: int) -> float:
     return batches * 1000 / (time.perf_counter() - started)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=10, help="length of each measured wrk run")
-    parser.add_argument("--batch-clients", type=int, default=4, help="connections of (b) and (i)")
-    parser.add_argument("--raw-batches", type=int, default=200, help="1000-row batches of (i) and (c)")
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
-    args = parser.parse_args()
+@dataclass(frozen=True)
+class Figures:
+    """One pass of every measure, as `main` prints it."""
 
-    cores = os.cpu_count() or 1
-    env = bench_environment()
+    health: WrkRun
+    health_wide: WrkRun
+    single: WrkRun
+    batch: WrkRun
+    raw_rate: float
+    copy_rate: float
+
+    @property
+    def batch_rate(self) -> float:
+        return self.batch.rate * 1000
+
+    @property
+    def s_over_h(self) -> float:
+        return self.single.rate / self.health.rate
+
+    @property
+    def b_over_c(self) -> float:
+        return self.batch_rate / self.copy_rate
+
+    @property
+    def b_over_i(self) -> float:
+        return self.batch_rate / self.raw_rate
+
+
+def measure(args: argparse.Namespace, env: dict[str, str], workers: int) -> Figures:
+    """One pass: a server of its own, the wrk runs, then the raw baselines."""
     tenant_id, key, _ = prepare_tenant()
     port = free_port()
-    server = start_server(env, port, workers=2 * cores, threads=args.threads)
+    server = start_server(env, port, workers=workers, threads=args.threads)
     root = f"http://127.0.0.1:{port}"
     base = f"{root}/v1/tenants/{tenant_id}"
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
@@ -292,27 +331,67 @@ def main() -> None:
         server.wait(timeout=30)
     raw_rate = bench_raw_insert(tenant_id, args.raw_batches, args.batch_clients)
     copy_rate = bench_copy(tenant_id, args.raw_batches)
-    batch_rate = batch.rate * 1000
+    return Figures(health, health_wide, single, batch, raw_rate, copy_rate)
 
+
+def spread(values: list[float], fmt: str) -> str:
+    """What follows a figure when there were several runs: their range, min–max."""
+    if len(values) < 2:
+        return ""
+    return f" (range of {len(values)} runs: {fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def report(args: argparse.Namespace, runs: list[Figures], workers: int) -> None:
+    """The table of the first run, each figure followed by its range over all runs."""
+    first = runs[0]
     print(machine_line())
+    print(f"load average at the end: {Path('/proc/loadavg').read_text().split()[:3]} (1, 5, 15 min)")
     kind = f"gthread workers x {args.threads} threads" if args.threads > 1 else "sync workers"
-    print(f"server: gunicorn, {2 * cores} {kind}; client: wrk, 2 threads, {args.seconds} s per run, same machine")
+    print(f"server: gunicorn, {workers} {kind}; client: wrk, 2 threads, {args.seconds} s per run, same machine")
     print()
     print("| measure | figure | wrk CPU |")
     print("| --- | --- | --- |")
 
-    def row(name: str, run: WrkRun, figure: str) -> None:
-        print(f"| {name} | {figure}, p50 {run.p50_ms:.1f} ms, p99 {run.p99_ms:.1f} ms | {run.client_cpu:.2f} core |")
+    def row(name: str, pick: Callable[[Figures], WrkRun], per: int, unit: str) -> None:
+        run = pick(first)
+        rates = [pick(f).rate * per for f in runs]
+        p99s = [pick(f).p99_ms for f in runs]
+        figure = f"{run.rate * per:,.0f} {unit}{spread(rates, '{:,.0f}')}, p50 {run.p50_ms:.1f} ms"
+        figure += f", p99 {run.p99_ms:.1f} ms{spread(p99s, '{:.1f}')}"
+        print(f"| {name} | {figure} | {run.client_cpu:.2f} core |")
 
-    row(f"(h) /healthz, concurrency {args.concurrency}", health, f"{health.rate:,.0f} req/s")
-    row(f"(h) /healthz, concurrency {4 * args.concurrency}", health_wide, f"{health_wide.rate:,.0f} req/s")
-    row(f"(s) single events, concurrency {args.concurrency}", single, f"{single.rate:,.0f} req/s")
-    row(f"(b) batches of 1000 events, {args.batch_clients} connections", batch, f"{batch_rate:,.0f} events/s")
-    print(f"| (i) raw INSERT … ON CONFLICT DO NOTHING, {args.batch_clients} connections | {raw_rate:,.0f} events/s | |")
-    print(f"| (c) COPY, 1 connection | {copy_rate:,.0f} events/s | |")
-    print(f"| s/h (goal ≥ 0.5) | {single.rate / health.rate:.2f} | |")
-    print(f"| b/c (goal ≥ 0.5) | {batch_rate / copy_rate:.2f} | |")
-    print(f"| b/i | {batch_rate / raw_rate:.2f} | |")
+    def plain(name: str, values: list[float], fmt: str) -> None:
+        print(f"| {name} | {fmt.format(values[0])}{spread(values, fmt)} | |")
+
+    row(f"(h) /healthz, concurrency {args.concurrency}", lambda f: f.health, 1, "req/s")
+    row(f"(h) /healthz, concurrency {4 * args.concurrency}", lambda f: f.health_wide, 1, "req/s")
+    row(f"(s) single events, concurrency {args.concurrency}", lambda f: f.single, 1, "req/s")
+    row(f"(b) batches of 1000 events, {args.batch_clients} connections", lambda f: f.batch, 1000, "events/s")
+    clients = args.batch_clients
+    plain(f"(i) raw INSERT … ON CONFLICT DO NOTHING, {clients} connections", [f.raw_rate for f in runs], "{:,.0f}")
+    plain("(c) COPY, 1 connection", [f.copy_rate for f in runs], "{:,.0f}")
+    plain("s/h (goal ≥ 0.5)", [f.s_over_h for f in runs], "{:.2f}")
+    plain("b/c (goal ≥ 0.5)", [f.b_over_c for f in runs], "{:.2f}")
+    plain("b/i", [f.b_over_i for f in runs], "{:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each measured wrk run")
+    parser.add_argument("--batch-clients", type=int, default=4, help="connections of (b) and (i)")
+    parser.add_argument("--raw-batches", type=int, default=200, help="1000-row batches of (i) and (c)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 per core)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of every measure; the table shows the first and the range"
+    )
+    args = parser.parse_args()
+
+    workers = args.workers or 2 * (os.cpu_count() or 1)
+    env = bench_environment()
+    runs = [measure(args, env, workers) for _ in range(max(1, args.repeat))]
+    report(args, runs, workers)
 
 
 if __name__ == "__main__":

@@ -127,12 +127,14 @@ MIDDLEWARE = [
     "tenants.isolation.TenantScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, CSRF, the session user and messages: not for the JSON API (/v1/), which
+    # authenticates with bearer tokens only (tenants.middleware.OutsideApi).
+    "tenants.middleware.SessionOutsideApi",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenants.middleware.CsrfOutsideApi",
+    "tenants.middleware.AuthenticationOutsideApi",
     "tenants.actors.StaffActorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "tenants.middleware.MessagesOutsideApi",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -441,8 +443,10 @@ LOGGING = {
 }
 structlog.configure(
     processors=[
-        structlog.contextvars.merge_contextvars,
+        # First: a line below the level (django-structlog's request_started/finished
+        # outside development, two per request) is dropped before any work is done on it.
         structlog.stdlib.filter_by_level,
+        structlog.contextvars.merge_contextvars,
         structlog.processors.TimeStamper(fmt="iso"),
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,

@@ -18,7 +18,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from tenants import clock
+from tenants import api_key_cache, clock
 from tenants.models import API_KEY_PREFIX, ApiKey, Role, hash_api_key
 
 INVALID_API_KEY = "Invalid or revoked API key."
@@ -46,29 +46,38 @@ class ApiKeyCaller:
 class ApiKeyAuthentication(BaseAuthentication):
     """`Authorization: Bearer bk_…`; other bearer tokens are left to the JWT class."""
 
-    def authenticate(self, request: Request) -> tuple[ApiKeyCaller, ApiKey] | None:
+    def authenticate(self, request: Request) -> tuple[ApiKeyCaller, api_key_cache.CachedKey] | None:
         parts = get_authorization_header(request).split()
         if len(parts) != 2 or parts[0].lower() != b"bearer" or not parts[1].startswith(API_KEY_PREFIX.encode()):
             return None
-        raw = parts[1].decode(errors="replace")
-        # One indexed lookup in plain SQL: this runs on every ingestion request, and
-        # compiling the ORM query cost more than the query itself.
-        with connection.cursor() as cursor:
-            cursor.execute(_KEY_SQL, [hash_api_key(raw)])
-            row = cursor.fetchone()
-        if row is None:
-            raise exceptions.AuthenticationFailed(INVALID_API_KEY)
-        key = ApiKey(id=row[0], tenant_id=row[1], last_used_at=row[2])
+        key_hash = hash_api_key(parts[1].decode(errors="replace"))
+        key = api_key_cache.cached(key_hash) or self._lookup(key_hash)
         self._touch(key)
+        # request.auth is the key's id and tenant (nothing reads more of it): no model instance.
         return ApiKeyCaller(api_key_id=key.id, tenant_id=key.tenant_id), key
 
     @staticmethod
-    def _touch(key: ApiKey) -> None:
-        # At most one write per key per interval: ingestion sends thousands of requests a second.
+    def _lookup(key_hash: str) -> api_key_cache.CachedKey:
+        # One indexed lookup in plain SQL: compiling the ORM query cost more than the
+        # query itself. The key is then remembered until its row changes (api_key_cache).
+        with connection.cursor() as cursor:
+            cursor.execute(_KEY_SQL, [key_hash])
+            row = cursor.fetchone()
+        if row is None:
+            raise exceptions.AuthenticationFailed(INVALID_API_KEY)
+        key = api_key_cache.CachedKey(id=row[0], tenant_id=row[1], last_used_at=row[2])
+        api_key_cache.remember(key_hash, key)
+        return key
+
+    @staticmethod
+    def _touch(key: api_key_cache.CachedKey) -> None:
+        # At most one write per key per interval (per process once the key is
+        # remembered): ingestion sends thousands of requests a second.
         now = clock.real_now()
         if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=settings.API_KEY_TOUCH_SECONDS):
             # Unscoped: the key's own row, found by its hash before any tenant is known.
-            ApiKey.unscoped().filter(pk=key.pk).update(last_used_at=now)
+            ApiKey.unscoped().filter(pk=key.id).update(last_used_at=now)
+            key.last_used_at = now
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'

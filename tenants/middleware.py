@@ -20,9 +20,13 @@ from typing import Any
 
 import structlog
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.signals import request_finished
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django_structlog.signals import bind_extra_request_metadata
 from rest_framework.throttling import BaseThrottle
 
@@ -89,3 +93,37 @@ class RequestGuardMiddleware:
                 attr = None if "\x00" in name else name
                 return error_response(400, NULL_CHARACTER_CODE, NULL_CHARACTER, attr)
         return self.get_response(request)
+
+
+class OutsideApi:
+    """A mixin for Django middleware that does nothing for the JSON API (`/v1/…`) but
+    costs time on every request: API requests go straight to the next middleware. The
+    API authenticates with bearer tokens (JWT or API key), never a session cookie, so it
+    has no session, no CSRF token (DRF's views are exempt, and it has no session
+    authentication), no Django user from a session and no messages. The admin and the
+    customer portal keep all of them. (Subclasses, so Django's checks still find the
+    middleware the admin needs.)"""
+
+    PREFIX = "/v1/"
+    get_response: Any  # the middleware's own (MiddlewareMixin)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(self.PREFIX):
+            return self.get_response(request)
+        return super().__call__(request)  # type: ignore[misc]
+
+
+class SessionOutsideApi(OutsideApi, SessionMiddleware):
+    pass
+
+
+class CsrfOutsideApi(OutsideApi, CsrfViewMiddleware):
+    pass
+
+
+class AuthenticationOutsideApi(OutsideApi, AuthenticationMiddleware):
+    pass
+
+
+class MessagesOutsideApi(OutsideApi, MessageMiddleware):
+    pass
