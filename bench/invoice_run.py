@@ -26,6 +26,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -119,20 +120,63 @@ def raw_group_by(tenant_id: uuid.UUID) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def invoice(tenant_id: uuid.UUID) -> tuple[float, int]:
+class QueryClock:
+    """Counts the run's SQL statements and the time spent waiting for them
+    (`connection.execute_wrapper`): what is left of the run's time is Python."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.by_kind: dict[str, list[float]] = {}
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            self.count += 1
+            self.seconds += spent
+            kind = " ".join(sql.split()[:4])[:60]
+            entry = self.by_kind.setdefault(kind, [0, 0.0])
+            entry[0] += 1
+            entry[1] += spent
+
+
+def invoice(tenant_id: uuid.UUID, clock: QueryClock | None = None) -> tuple[float, int]:
+    from django.db import connection
+
     from invoices.services import invoice_due_subscriptions
     from tenants.isolation import tenant_scope
 
     started = time.perf_counter()
-    with tenant_scope(tenant_id):  # as the run's task does
+    with tenant_scope(tenant_id), connection.execute_wrapper(clock or (lambda execute, *args: execute(*args))):
         totals = invoice_due_subscriptions(tenant=tenant_id, as_of=PERIOD_END)
     return time.perf_counter() - started, len(totals.invoices)
+
+
+def profiled(tenant_id: uuid.UUID) -> tuple[float, int]:
+    """The run under pyinstrument and the query clock: the call tree, then the
+    statements by kind (count, seconds)."""
+    from pyinstrument import Profiler
+
+    clock = QueryClock()
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    seconds, invoices = invoice(tenant_id, clock)
+    profiler.stop()
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(f"{clock.count} statements, {clock.seconds:.2f} s of {seconds:.2f} s waiting for PostgreSQL")
+    for kind, (count, spent) in sorted(clock.by_kind.items(), key=lambda item: -item[1][1])[:15]:
+        print(f"  {count:6d} {spent:7.3f} s  {kind}")
+    return seconds, invoices
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--events-per-subscription", type=int, default=100)
+    parser.add_argument("--profile", action="store_true", help="run under pyinstrument and count statements")
     args = parser.parse_args()
     bench_environment()
     from django.conf import settings
@@ -141,7 +185,7 @@ def main() -> None:
     for size in args.sizes:
         tenant_id = build(size, args.events_per_subscription)
         raw_seconds, groups = raw_group_by(tenant_id)
-        run_seconds, invoices = invoice(tenant_id)
+        run_seconds, invoices = (profiled if args.profile else invoice)(tenant_id)
         assert invoices == size, f"expected {size} invoices, got {invoices}"
         rows.append((size, size * args.events_per_subscription, run_seconds, raw_seconds, groups))
 
