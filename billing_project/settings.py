@@ -17,7 +17,7 @@ import babel
 import environ
 import structlog
 from django.core.exceptions import ImproperlyConfigured
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -373,7 +373,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # runs). A worker started without -Q consumes both (`make run`); a host dedicated to
 # invoicing runs `celery -A billing_project worker -Q invoicing` (README, Operations).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = [Queue("celery"), Queue("invoicing")]
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in ("celery", "invoicing")]
 CELERY_TASK_ROUTES = {"invoices.tasks.invoice_run_chunk": {"queue": "invoicing"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
