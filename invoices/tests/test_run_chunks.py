@@ -202,3 +202,21 @@ def test_staff_see_a_runs_chunks_read_only(tenant, subs, staff_client):
     assert listing.context["cl"].result_count == 1
     assert staff_client.get(reverse("admin:invoices_invoicerunchunk_change", args=[chunks[0].pk])).status_code == 200
     assert staff_client.get(reverse("admin:invoices_invoicerunchunk_add")).status_code == 403
+
+
+def test_chunks_go_to_the_invoicing_queue_that_every_started_worker_consumes():
+    from pathlib import Path
+
+    import yaml
+    from django.conf import settings as django_settings
+
+    from billing_project.celery import app
+
+    assert app.amqp.router.route({}, tasks.invoice_run_chunk.name)["queue"].name == run_chunks.INVOICING_QUEUE
+    assert app.amqp.router.route({}, tasks.invoice_run_tenant.name)["queue"].name == "celery"
+    assert {q.name for q in app.conf.task_queues} == {"celery", "invoicing"}  # a worker without -Q takes both
+    root = Path(django_settings.BASE_DIR)
+    [procfile_worker] = [line for line in (root / "Procfile").read_text().splitlines() if line.startswith("worker:")]
+    assert " -Q celery,invoicing " in procfile_worker
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    assert compose["services"]["worker"]["command"][4:6] == ["-Q", "celery,invoicing"]
