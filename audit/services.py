@@ -83,11 +83,19 @@ def audit_record_each(*, tenant: TenantRef, entries: Iterable[tuple[str, models.
     now = timezone.now()
     rows = [
         {
-            "id": uuid.uuid4(), "tenant_id": tenant_id, "at": now, "actor_type": actor.type, "actor_id": actor.id,
-            "actor_email": actor.email or "", "action": action, "object_type": object_type_of(obj),
-            "object_id": str(obj.pk), "reason": "", "request_id": request_id,
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "at": now,
+            "actor_type": actor.type,
+            "actor_id": actor.id,
+            "actor_email": actor.email or "",
+            "action": action,
+            "object_type": object_type_of(obj),
+            "object_id": str(obj.pk),
+            "reason": "",
+            "request_id": request_id,
             "changes": Raw(json.dumps({field: list(pair) for field, pair in (changes or {}).items()}, cls=encoder)),
-        }  # fmt: skip
+        }
         for action, obj, changes in entries
     ]
     insert_rows(AuditEntry._meta.db_table, _ENTRY_COLUMNS, rows)

@@ -208,7 +208,7 @@ def main() -> None:
     rows = []
     for size in args.sizes:
         tenant_id = build(size, args.events_per_subscription)
-        raw_seconds, groups, raw_cpu = raw_group_by(tenant_id)
+        raw_seconds, _groups, raw_cpu = raw_group_by(tenant_id)
         run_seconds, invoices = (profiled if args.profile else invoice)(tenant_id)
         assert invoices == size, f"expected {size} invoices, got {invoices}"
         run_cpu = invoice.cpu  # type: ignore[attr-defined]

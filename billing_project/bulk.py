@@ -13,8 +13,8 @@ datetimes to the microsecond) unless it is already a string of JSON (`Raw`).
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -63,7 +63,9 @@ def insert_rows(table: str, columns: Mapping[str, str], rows: Sequence[Mapping[s
     def copy_all(query: str, params: Any, many: bool, context: Any) -> None:
         with cursor.cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row([_json(row[n]) if is_json else row[n] for n, is_json in zip(names, as_json, strict=True)])
+                copy.write_row(
+                    [_json(row[n]) if is_json else row[n] for n, is_json in zip(names, as_json, strict=True)]
+                )
 
     with connection.cursor() as cursor:
         query = statement.as_string(cursor.cursor)

@@ -238,4 +238,3 @@ def stale_chunks(now: datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]
 def resend_chunks(chunks: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
     for tenant_id, chunk_id in chunks:
         _send_on_commit(tenant_id, [chunk_id])
-

@@ -17,7 +17,7 @@ import structlog
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
 from audit.services import as_created, audit_record
 from invoices import billing, grants, ledger, run_chunks, selectors

@@ -27,7 +27,9 @@ def invoice_run_chunk(tenant_id: str, chunk_id: str) -> int:
     """Bill one chunk of a split run (routed to the `invoicing` queue: settings
     CELERY_TASK_ROUTES); safe to run twice or beside another copy of itself."""
     worker = invoice_run_chunk.request.hostname or socket.gethostname()
-    chunk = run_chunks.invoice_run_chunk_execute(tenant=uuid.UUID(tenant_id), chunk_id=uuid.UUID(chunk_id), worker=worker)
+    chunk = run_chunks.invoice_run_chunk_execute(
+        tenant=uuid.UUID(tenant_id), chunk_id=uuid.UUID(chunk_id), worker=worker
+    )
     return chunk.invoices_created if chunk else 0
 
 

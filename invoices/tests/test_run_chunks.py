@@ -171,7 +171,7 @@ def test_a_chunk_that_fails_fails_the_run_until_its_retry_succeeds(tenant, subs,
 
 def test_a_claim_that_was_taken_over_stops_at_its_next_batch(tenant, subs, monkeypatch):
     with time_machine.travel(NOW, tick=False):
-        run, chunks = split(tenant)
+        _run, chunks = split(tenant)
     seen = []
     count_batch = run_chunks.count_batch
 
