@@ -13,19 +13,24 @@ same run:
   - one raw `GROUP BY customer, meter` over the same events, the floor any invoice
     run must pay to read the usage.
 
-It prints a table and the machine. Goal: linear growth, and the 10,000-subscription
-run within 20 times the raw query.
+It prints a table, the machine and its load average. On a shared machine wall time
+mostly measures the other work, so it also prints CPU seconds (this process plus its
+PostgreSQL backend, from /proc) of the run and of the raw query. `--profile` runs the
+invoice run under pyinstrument and counts its statements by kind. Goal (issue #18):
+linear growth, and the 10,000-subscription run within 10 times the raw query.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -108,31 +113,94 @@ def build(size: int, per_subscription: int) -> uuid.UUID:
     return tenant.id
 
 
-def raw_group_by(tenant_id: uuid.UUID) -> tuple[float, int]:
+def cpu_seconds() -> float:
+    """CPU time so far of this process plus its PostgreSQL backend (same machine: its
+    /proc entry): on a shared machine, where wall time mostly measures the others,
+    what the work itself cost. 0 when the backend's /proc entry cannot be read."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return time.process_time() + backend
+
+
+def raw_group_by(tenant_id: uuid.UUID) -> tuple[float, int, float]:
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(_RAW_SQL, [tenant_id, PERIOD_START, PERIOD_END])  # warm the cache once
+        cpu = cpu_seconds()
         started = time.perf_counter()
         cursor.execute(_RAW_SQL, [tenant_id, PERIOD_START, PERIOD_END])
         rows = len(cursor.fetchall())
-    return time.perf_counter() - started, rows
+    return time.perf_counter() - started, rows, cpu_seconds() - cpu
 
 
-def invoice(tenant_id: uuid.UUID) -> tuple[float, int]:
+class QueryClock:
+    """Counts the run's SQL statements and the time spent waiting for them
+    (`connection.execute_wrapper`): what is left of the run's time is Python."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.by_kind: dict[str, list[float]] = {}
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            self.count += 1
+            self.seconds += spent
+            kind = " ".join(sql.split()[:4])[:60]
+            entry = self.by_kind.setdefault(kind, [0, 0.0])
+            entry[0] += 1
+            entry[1] += spent
+
+
+def invoice(tenant_id: uuid.UUID, clock: QueryClock | None = None) -> tuple[float, int]:
+    from django.db import connection
+
     from invoices.services import invoice_due_subscriptions
     from tenants.isolation import tenant_scope
 
+    cpu = cpu_seconds()
     started = time.perf_counter()
-    with tenant_scope(tenant_id):  # as the run's task does
+    with tenant_scope(tenant_id), connection.execute_wrapper(clock or (lambda execute, *args: execute(*args))):
         totals = invoice_due_subscriptions(tenant=tenant_id, as_of=PERIOD_END)
+    invoice.cpu = cpu_seconds() - cpu  # type: ignore[attr-defined]
     return time.perf_counter() - started, len(totals.invoices)
+
+
+def profiled(tenant_id: uuid.UUID) -> tuple[float, int]:
+    """The run under pyinstrument and the query clock: the call tree, then the
+    statements by kind (count, seconds)."""
+    from pyinstrument import Profiler
+
+    clock = QueryClock()
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    seconds, invoices = invoice(tenant_id, clock)
+    profiler.stop()
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(f"{clock.count} statements, {clock.seconds:.2f} s of {seconds:.2f} s waiting for PostgreSQL")
+    for kind, (count, spent) in sorted(clock.by_kind.items(), key=lambda item: -item[1][1])[:15]:
+        print(f"  {count:6d} {spent:7.3f} s  {kind}")
+    return seconds, invoices
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--events-per-subscription", type=int, default=100)
+    parser.add_argument("--profile", action="store_true", help="run under pyinstrument and count statements")
     args = parser.parse_args()
     bench_environment()
     from django.conf import settings
@@ -140,23 +208,26 @@ def main() -> None:
     rows = []
     for size in args.sizes:
         tenant_id = build(size, args.events_per_subscription)
-        raw_seconds, groups = raw_group_by(tenant_id)
-        run_seconds, invoices = invoice(tenant_id)
+        raw_seconds, _groups, raw_cpu = raw_group_by(tenant_id)
+        run_seconds, invoices = (profiled if args.profile else invoice)(tenant_id)
         assert invoices == size, f"expected {size} invoices, got {invoices}"
-        rows.append((size, size * args.events_per_subscription, run_seconds, raw_seconds, groups))
+        run_cpu = invoice.cpu  # type: ignore[attr-defined]
+        rows.append((size, size * args.events_per_subscription, run_seconds, raw_seconds, run_cpu, raw_cpu))
 
     print(machine_line())
+    print(f"load average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
     print(f"batch size: {settings.INVOICE_RUN_BATCH_SIZE} subscriptions per transaction")
     print()
-    print("| subscriptions | events | invoice run | per subscription | raw GROUP BY | run / raw |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
-    for size, events, run_seconds, raw_seconds, _ in rows:
+    print("| subscriptions | events | invoice run | per subscription | raw GROUP BY | run / raw | CPU run / raw |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size, events, run_seconds, raw_seconds, run_cpu, raw_cpu in rows:
+        cpu_ratio = f"{run_cpu:.2f} / {raw_cpu:.2f} s = {run_cpu / raw_cpu:.1f}×" if raw_cpu else "n/a"
         print(
             f"| {size:,} | {events:,} | {run_seconds:.2f} s | {run_seconds / size * 1000:.2f} ms "
-            f"| {raw_seconds:.2f} s | {run_seconds / raw_seconds:.1f}× |"
+            f"| {raw_seconds:.2f} s | {run_seconds / raw_seconds:.1f}× | {cpu_ratio} |"
         )
     if len(rows) > 1:
-        (small, _, small_run, _, _), (large, _, large_run, _, _) = rows[0], rows[-1]
+        (small, _, small_run, *_), (large, _, large_run, *_) = rows[0], rows[-1]
         print()
         print(f"growth: {large / small:.0f}× the subscriptions took {large_run / small_run:.1f}× the time")
 

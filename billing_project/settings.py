@@ -17,6 +17,7 @@ import babel
 import environ
 import structlog
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -355,6 +356,9 @@ if PORTAL_BASE_URL and not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", PORTA
         f"PORTAL_BASE_URL must be an http(s) address like https://billing.example.com, not {PORTAL_BASE_URL!r}"
     )
 INVOICE_RUN_BATCH_SIZE = env.int("INVOICE_RUN_BATCH_SIZE", default=500)
+# A run with more subscriptions due than this is split into chunks of this many, billed
+# by the workers of the `invoicing` queue side by side (invoices.run_chunks).
+INVOICE_RUN_CHUNK_SIZE = env.int("INVOICE_RUN_CHUNK_SIZE", default=5000)
 # A run queued or running for longer than this lost its task (broker down, worker
 # killed): the beat sweeper sends it again. Keep it above the longest run.
 INVOICE_RUN_STALE_SECONDS = env.int("INVOICE_RUN_STALE_SECONDS", default=15 * 60)
@@ -385,6 +389,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # (invoice runs and webhook deliveries have their own sweepers).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Two queues: `celery` (everything else) and `invoicing` (the chunks of split invoice
+# runs). A worker started without -Q consumes both (`make run`); a host dedicated to
+# invoicing runs `celery -A billing_project worker -Q invoicing` (README, Operations).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in ("celery", "invoicing")]
+CELERY_TASK_ROUTES = {"invoices.tasks.invoice_run_chunk": {"queue": "invoicing"}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

@@ -38,7 +38,7 @@ from invoices import documents, export, selectors, services
 from invoices.credit_note_admin import CreditNoteIssueMixin
 from invoices.document_admin import DocumentAdminMixin
 from invoices.grant_admin import CreditGrantInline
-from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun
+from invoices.models import BalanceTransaction, Invoice, InvoiceLine, InvoiceRun, InvoiceRunChunk
 from invoices.provenance_admin import LineEventsAdminMixin, line_events_link
 from invoices.serializers import RUN_PROGRESS_FIELDS
 from plans.admin_display import money_field, money_text, quantity_field, quantity_text, tier_table
@@ -251,8 +251,37 @@ class InvoiceAdmin(
         )
 
 
+CHUNK_FIELDS = (
+    "position", "status", "worker", "attempts", "planned", "subscriptions_processed", "invoices_created",
+    "first_id", "last_id", "started_at", "heartbeat_at", "finished_at", "error",
+)  # fmt: skip
+
+
+class InvoiceRunChunkInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The chunks of a split run (invoices.run_chunks): who billed what, and how often."""
+
+    model = InvoiceRunChunk
+    fields = readonly_fields = CHUNK_FIELDS
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(InvoiceRunChunk)
+class InvoiceRunChunkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["run", "position", "status", "worker", "attempts", "invoices_created", "heartbeat_at"]
+    list_filter = ["status", "tenant"]
+    list_select_related = ["run", "tenant"]
+    search_fields = ["=run__id", "worker"]
+    show_full_result_count = False
+    fields = readonly_fields = ("id", "tenant", "run", *CHUNK_FIELDS, "created_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InvoiceRunChunk]:
+        return InvoiceRunChunk.unscoped().select_related("run", "tenant")
+
+
 @admin.register(InvoiceRun)
 class InvoiceRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    inlines = [InvoiceRunChunkInline]
     list_display = ["id", "tenant", *RUN_PROGRESS_FIELDS, "short_error", "not_billed"]
     list_filter = ["tenant", "status"]
     list_select_related = ["tenant"]

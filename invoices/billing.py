@@ -734,13 +734,22 @@ def _state(sub: Subscription) -> dict[str, Any]:
 
 
 def bill_due_batch(
-    *, tenant: TenantRef, as_of: datetime, now: datetime, batch_size: int, skip: Collection[uuid.UUID] = ()
+    *,
+    tenant: TenantRef,
+    as_of: datetime,
+    now: datetime,
+    batch_size: int,
+    skip: Collection[uuid.UUID] = (),
+    within: tuple[uuid.UUID, uuid.UUID] | None = None,
 ) -> BatchOutcome | None:
     """Bill one batch of due subscriptions in one transaction; None when none is left.
-    Subscriptions in `skip` (failed earlier in the run) are not taken again."""
+    Subscriptions in `skip` (failed earlier in the run) are not taken again; with
+    `within` (first, last), only those whose id is in that range (a run's chunk)."""
     counted = usage_stored_through(tenant=tenant)  # before the batch's transaction: the fence is brief
     with transaction.atomic():
         due = subscription_list_due(tenant=tenant, as_of=as_of).exclude(pk__in=list(skip))
+        if within is not None:
+            due = due.filter(pk__gte=within[0], pk__lte=within[1])
         ids = lock_rows(due[:batch_size], skip_locked=True)
         if not ids:
             return None

@@ -432,6 +432,54 @@ class InvoiceRun(TenantOwnedModel):
         return f"run {self.id} ({self.status})"
 
 
+class InvoiceRunChunk(TenantOwnedModel):
+    """A slice of a large invoice run (`invoices.run_chunks`): the subscriptions due at
+    the run's `as_of` whose ids are in [first_id, last_id], billed by whichever worker
+    process of the `invoicing` queue takes its task. A task claims the chunk with a
+    conditional UPDATE (queued, failed, or running without a heartbeat for
+    INVOICE_RUN_STALE_SECONDS: its worker died), which counts an `attempt` and records
+    the `worker`'s hostname; a task whose attempt is no longer the chunk's stops.
+    Billing stays exactly once per subscription whoever runs it: each batch locks its
+    subscriptions with SKIP LOCKED and a billed one is no longer due."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    run = models.ForeignKey(InvoiceRun, on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField(help_text="0, 1, … in subscription id order")
+    first_id = models.UUIDField(help_text="The lowest subscription id of the chunk")
+    last_id = models.UUIDField(help_text="The highest subscription id of the chunk")
+    planned = models.PositiveIntegerField(help_text="Subscriptions due in the range when the run was split")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0, help_text="Claims so far (a retry, a dead worker's successor)")
+    worker = models.CharField(max_length=255, blank=True, default="", help_text="Hostname of the last claimer")
+    invoices_created = models.PositiveIntegerField(default=0)
+    subscriptions_processed = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "position"], name="invoice_run_chunk_position_uniq")]
+        indexes = [
+            models.Index(
+                fields=["heartbeat_at"],
+                name="invoice_run_chunk_live_idx",
+                condition=Q(status__in=["queued", "running"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.position} of run {self.run_id} ({self.status})"
+
+
 class CreditGrant(TenantOwnedModel):
     """Prepaid credits of a customer in one currency (API.md Part 2, "Prepaid credits"):
     `paid` (bought, with a `credit_purchase` invoice: `pending` until it is paid) or

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,10 +17,10 @@ import structlog
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
 from audit.services import as_created, audit_record
-from invoices import billing, grants, ledger, selectors
+from invoices import billing, grants, ledger, run_chunks, selectors
 from invoices.calculation import LineDraft
 from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
@@ -73,22 +73,28 @@ def invoice_due_subscriptions(
     as_of: datetime,
     batch_size: int | None = None,
     on_batch: Callable[[billing.BatchOutcome], None] | None = None,
+    skip: Collection[uuid.UUID] = (),
+    within: tuple[uuid.UUID, uuid.UUID] | None = None,
 ) -> RunTotals:
     """Invoice every subscription of the tenant whose current period ended at or before
     `as_of`, batch by batch until none is due, then the late usage of canceled
     subscriptions on adjustment invoices. Safe to run twice or concurrently. A
     subscription that cannot be billed is reported in `failures` and skipped for the
-    rest of the run; the others are billed."""
+    rest of the run (as are those in `skip`); the others are billed. With `within`
+    (first, last subscription id: a chunk of a split run, `invoices.run_chunks`) only
+    the due subscriptions in that range, and no adjustments (the run's last step)."""
     totals = RunTotals()
     size = batch_size or settings.INVOICE_RUN_BATCH_SIZE
-    failed: set[uuid.UUID] = set()
+    failed: set[uuid.UUID] = set(skip)
     while outcome := billing.bill_due_batch(
-        tenant=tenant, as_of=as_of, now=clock.now(tenant), batch_size=size, skip=failed
+        tenant=tenant, as_of=as_of, now=clock.now(tenant), batch_size=size, skip=failed, within=within
     ):
         failed |= {uuid.UUID(f["subscription_id"]) for f in outcome.failures}
         totals.add(outcome)
         if on_batch is not None:
             on_batch(outcome)
+    if within is not None:
+        return totals
     cursor = billing.ZERO_UUID
     while found := billing.bill_adjustments_batch(tenant=tenant, now=clock.now(tenant), batch_size=size, after=cursor):
         outcome, cursor = found
@@ -146,14 +152,16 @@ def _claimable(now: datetime) -> Q:
 def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BATCH) -> int:
     """Send again, for every tenant, the task of each run whose task was lost: queued
     for longer than INVOICE_RUN_STALE_SECONDS (the broker was down when it was sent) or
-    running without a heartbeat for that long (its worker was killed mid-run). Returns
-    how many it sent.
+    running without a heartbeat for that long (its worker was killed mid-run), and the
+    task of each chunk of a split run (`invoices.run_chunks`) running without a
+    heartbeat for that long. Returns how many it sent.
 
-    Safe to send twice: only one task claims a run, and a run is exactly once (what a
-    dead worker committed stays, the next attempt bills what is left). A failed run is
-    left to its task's retries.
+    Safe to send twice: only one task claims a run or a chunk, and billing is exactly
+    once (what a dead worker committed stays, the next attempt bills what is left). A
+    failed run or chunk is left to its task's retries.
     """
-    stale_before = _stale_before(now or clock.real_now())
+    now = now or clock.real_now()
+    stale_before = _stale_before(now)
     stale = (
         InvoiceRun.unscoped()
         .filter(
@@ -165,40 +173,39 @@ def invoice_runs_sweep(*, now: datetime | None = None, limit: int = RUN_SWEEP_BA
     runs = list(stale.values_list("tenant_id", "pk")[:limit])
     for tenant_id, run_id in runs:
         _queue_run_on_commit(tenant_id, run_id)
-    if runs:
-        log.warning("invoice_runs_requeued", runs=[str(run_id) for _, run_id in runs])
-    return len(runs)
+    chunks = run_chunks.stale_chunks(now, limit)
+    run_chunks.resend_chunks(chunks)
+    if runs or chunks:
+        sent = [str(run_id) for _, run_id in runs]
+        log.warning("invoice_runs_requeued", runs=sent, chunks=[str(chunk_id) for _, chunk_id in chunks])
+    return len(runs) + len(chunks)
 
 
 def invoice_run_execute(*, tenant: TenantRef, run_id: uuid.UUID) -> InvoiceRun | None:
     """Carry out a queued (or failed, when retried, or stale) run and record its outcome.
 
     Returns None when the run is unknown, already finished, or running in a live worker
-    (`_claimable`). A failure is recorded on the run and re-raised, so that the task's
-    retry runs it again; whatever the failed attempt committed stays, and the next
-    attempt invoices only what is left.
+    (`_claimable`). A run with more than INVOICE_RUN_CHUNK_SIZE subscriptions due is
+    split into chunks that workers of the `invoicing` queue bill (`invoices.run_chunks`):
+    it is returned running, and its last chunk finishes it. A smaller one is billed
+    here: a failure is recorded on the run and re-raised, so that the task's retry runs
+    it again; whatever the failed attempt committed stays, and the next attempt
+    invoices only what is left.
     """
     tenant_id = tenant_pk(tenant)
     now = clock.real_now()  # the run's own bookkeeping (started, heartbeat, finished) is real time
     claimed = InvoiceRun.objects.for_tenant(tenant_id).filter(_claimable(now), pk=run_id)
-    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, heartbeat_at=now, error="", errors=[]):
+    if not claimed.update(status=InvoiceRun.Status.RUNNING, started_at=now, heartbeat_at=now, error=""):
         return None
     run = InvoiceRun.objects.get(pk=run_id)
-
-    def count_batch(outcome: billing.BatchOutcome) -> None:
-        # Counted as each batch commits, so that a retried run reports what all its
-        # attempts created, not only the last one.
-        InvoiceRun.objects.filter(pk=run_id).update(
-            invoices_created=F("invoices_created") + len(outcome.invoices),
-            subscriptions_processed=F("subscriptions_processed") + outcome.subscriptions,
-            heartbeat_at=clock.real_now(),
-        )
-        if outcome.failures:
-            _record_failures(run_id, outcome.failures)
-
+    if run_chunks.run_split(run):
+        return run
+    InvoiceRun.objects.filter(pk=run_id).update(errors=[])  # billed again from the start (not split)
     started = time.perf_counter()
     try:
-        totals = invoice_due_subscriptions(tenant=tenant_id, as_of=run.as_of, on_batch=count_batch)
+        totals = invoice_due_subscriptions(
+            tenant=tenant_id, as_of=run.as_of, on_batch=lambda outcome: run_chunks.count_batch(run_id, outcome)
+        )
     except Exception as exc:
         run.status, run.error, run.finished_at = (
             InvoiceRun.Status.FAILED,
@@ -216,14 +223,6 @@ def invoice_run_execute(*, tenant: TenantRef, run_id: uuid.UUID) -> InvoiceRun |
     invoice_run_finished.send_robust(sender=InvoiceRun, tenant_id=tenant_id, run=run)
     log.info("invoice_run_succeeded", run_id=str(run_id), invoices=len(totals.invoices))
     return run
-
-
-def _record_failures(run_id: uuid.UUID, failures: list[dict[str, str]]) -> None:
-    """Add the subscriptions a batch could not bill to the run's `errors`."""
-    with transaction.atomic():
-        run = InvoiceRun.objects.select_for_update().get(pk=run_id)
-        run.errors = [*run.errors, *failures]
-        run.save(update_fields=["errors"])
 
 
 # Invoices

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 
 from celery import shared_task
 
-from invoices import grants, services
+from invoices import grants, run_chunks, services
 from tenants import clock
 from tenants.isolation import tenant_scope, tenant_task
 from tenants.models import Tenant
@@ -18,6 +19,18 @@ def invoice_run_tenant(tenant_id: str, run_id: str) -> int:
     """Carry out one invoice run; a failure is retried, and the retry bills what is left."""
     run = services.invoice_run_execute(tenant=uuid.UUID(tenant_id), run_id=uuid.UUID(run_id))
     return run.invoices_created if run else 0
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=600, max_retries=5)
+@tenant_task
+def invoice_run_chunk(tenant_id: str, chunk_id: str) -> int:
+    """Bill one chunk of a split run (routed to the `invoicing` queue: settings
+    CELERY_TASK_ROUTES); safe to run twice or beside another copy of itself."""
+    worker = invoice_run_chunk.request.hostname or socket.gethostname()
+    chunk = run_chunks.invoice_run_chunk_execute(
+        tenant=uuid.UUID(tenant_id), chunk_id=uuid.UUID(chunk_id), worker=worker
+    )
+    return chunk.invoices_created if chunk else 0
 
 
 @shared_task(acks_late=True)

@@ -20,6 +20,7 @@ numbered periods; the first billed period (n = 0) starts at `trial_end`. See
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -50,6 +51,7 @@ def _months(interval: str) -> int:
         raise ValueError(UNKNOWN_INTERVAL.format(value=interval)) from None
 
 
+@functools.lru_cache(maxsize=4096)  # pure; an invoice run asks it the same (anchor, months) thousands of times
 def _shift(anchor: datetime, months: int) -> datetime:
     # From the anchor every time: relativedelta clamps Jan 31 + 1 month to Feb 28 but
     # Jan 31 + 2 months to Mar 31, which chaining (Feb 28 + 1 month) would not.

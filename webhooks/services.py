@@ -151,8 +151,9 @@ def event_publish(*, tenant: TenantRef, type: str, data: EventData) -> Event | N
 def events_publish(*, tenant: TenantRef, events: Sequence[tuple[str, EventData]]) -> list[Event]:
     """`event_publish` for many events of one tenant in three queries, whatever their
     number: the invoice run publishes one `invoice.finalized` per invoice of a batch."""
+    known = set(EventType.values)  # a property that builds its list at each call
     for event_type, _ in events:
-        if event_type not in EventType.values:
+        if event_type not in known:
             raise ValueError(UNKNOWN_EVENT_TYPE.format(type=event_type))
     tenant_id = tenant_pk(tenant)
     endpoints = list(selectors.webhook_endpoints_active(tenant=tenant_id))
