@@ -290,14 +290,29 @@ def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) 
 # (the usage line of the window's invoice plus the late-usage lines that later invoices
 # added for it, the usage line's part of it, and what the invoice kept after its discounts) and
 # the segment that the window belongs to (its plan prices it; its anchor and the plan's
-# interval give the period, for the proration).
+# interval give the period, for the proration). The events are also bounded by the
+# batch's invoiced windows (`bounds`): the events table is partitioned by month of
+# `timestamp` and `seq` says nothing about the month, so this is what keeps the months
+# before every invoiced window of the batch from being read (pruned at executor start).
+# LATERAL … OFFSET 0 (not flattened into a join) keeps it a probe of `usage_cust_seq_idx`
+# per customer: as a plain join the bounds made the planner hash the tenant's whole
+# month instead (EXPLAIN in bench/scale.py).
 _LATE_CANDIDATES_SQL = """
 WITH w AS (SELECT * FROM unnest(%(subs)s::uuid[], %(customers)s::uuid[], %(since)s::bigint[])
            AS w(subscription_id, customer_id, since)),
+bounds AS (
+    SELECT min(i.period_start) AS lo, max(i.period_end) AS hi FROM invoices_invoice i
+    WHERE i.subscription_id = ANY(%(subs)s::uuid[]) AND i.billing_reason = ANY(%(reasons)s::text[])
+),
 touched AS (
     SELECT i.id AS invoice_id, e.meter_id, bool_or(e.revision > 1) AS corrected
     FROM w
-    JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.seq > w.since
+    CROSS JOIN LATERAL (
+        SELECT e.meter_id, e.timestamp, e.revision FROM usage_usageevent e
+        WHERE e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.seq > w.since
+          AND e.timestamp >= (SELECT lo FROM bounds) AND e.timestamp < (SELECT hi FROM bounds)
+        OFFSET 0
+    ) e
     JOIN invoices_invoice i ON i.subscription_id = w.subscription_id
          AND i.billing_reason = ANY(%(reasons)s::text[])
          AND e.timestamp >= i.period_start AND e.timestamp < i.period_end
