@@ -153,6 +153,38 @@ class UsageIdempotencyKey(TenantOwnedModel):
         return f"{self.idempotency_key} → {self.event_id}"
 
 
+# An event whose timestamp is older than this when it is stored (or corrected) is noted
+# in `UsageLateMonth` by a trigger (migration 0007); the late-usage detection reads the
+# events table from this far before its last invoice on, plus the months noted since.
+LATE_HORIZON_DAYS = 32
+
+
+class UsageLateMonth(TenantOwnedModel):
+    """A month of a tenant's events that got an event stored, or corrected, when it was
+    already older than LATE_HORIZON_DAYS, with the greatest `seq` such an event took.
+
+    Written only by the database: an AFTER row trigger on the events table fires for
+    those rows alone (`WHEN (timestamp < statement_timestamp() - 32 days)`: nothing for live traffic) and
+    upserts the row. It is what lets the late-usage detection (invoices.billing) read
+    only recent months' partitions: events stored since an invoice are either recent
+    (the months read anyway) or noted here. Retention drops a month's row with the month.
+    Concurrent backfills of the same tenant and month wait on this row, one at a time.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField(help_text="The month's first day (UTC)")
+    seq = models.BigIntegerField(help_text="The greatest seq that an event of this month took when it was already old")
+
+    class Meta:
+        db_table = "usage_latemonth"
+        ordering = ["-month"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "month"], name="usage_latemonth_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} (seq {self.seq})"
+
+
 class UsageEventRevision(TenantOwnedModel):
     """One revision of a usage event: its value and properties from then on, who made
     it and why. Written only by corrections (never by ingestion): the first correction

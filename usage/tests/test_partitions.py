@@ -1,4 +1,4 @@
-"""The events table partitioned by month (usage.partitions, migration 0005): the
+"""The events table partitioned by month (usage.partitions, migration 0006): the
 migration keeps every row, id, key, seq and revision; ingestion makes the partition of
 a month that has none; keys stay unique per tenant in their own table; the beat task
 makes the coming months; retention drops whole months."""
@@ -118,7 +118,7 @@ def test_retention_drops_old_months_with_their_keys_and_revisions(tenant):
 
 # The migration on existing data --------------------------------------------------------------
 
-BEFORE = [("usage", "0004_corrections")]
+BEFORE = [("usage", "0005_revision_seq")]
 
 _OLD_EVENT_SQL = """
 INSERT INTO usage_usageevent (tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties,
