@@ -15,7 +15,8 @@ on the parent until its transaction ends: the writers create it before their own
 and in a transaction of its own when they are not in one, so the lock lasts a moment.
 
 Retention (`drop_partitions_before`) detaches and drops whole months, with the
-corrections' revisions and the idempotency keys of their events, never row by row.
+corrections' revisions, the idempotency keys of their events and their late-month
+notes (usage.models.UsageLateMonth), never row by row.
 """
 
 from __future__ import annotations
@@ -146,6 +147,7 @@ def drop_partitions_before(month: Month) -> list[Month]:
             cursor.execute(
                 'DELETE FROM usage_idempotencykey WHERE "timestamp" >= %s AND "timestamp" < %s', [start, end]
             )
+            cursor.execute("DELETE FROM usage_latemonth WHERE month = %s", [start.date()])
             cursor.execute(f"DROP TABLE {name}")
         transaction.on_commit(forget)
     return old

@@ -5,7 +5,7 @@ makes the coming months; retention drops whole months."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from tenants.errors import Unprocessable
 from tenants.models import Tenant
 from tenants.tests.utils import at
 from usage import partitions, services
-from usage.models import UsageEvent, UsageEventRevision, UsageIdempotencyKey
+from usage.models import UsageEvent, UsageEventRevision, UsageIdempotencyKey, UsageLateMonth
 from usage.parsing import ParsedEvent, usage_events_prepare
 from usage.tasks import usage_partitions_ahead
 from usage.tests.factories import UsageEventFactory
@@ -114,6 +114,7 @@ def test_retention_drops_old_months_with_their_keys_and_revisions(tenant):
     assert list(UsageIdempotencyKey.objects.values_list("idempotency_key", flat=True)) == ["kept"]
     assert set(UsageEventRevision.objects.values_list("event_id", flat=True)) == {kept.pk}
     assert (1998, 7) not in partitions.existing_months()
+    assert list(UsageLateMonth.objects.values_list("month", flat=True)) == [date(1998, 8, 1)]
 
 
 # The migration on existing data --------------------------------------------------------------
