@@ -14,7 +14,7 @@ from django.db import connection
 
 from invoices import billing
 from invoices.models import Invoice, InvoiceLine
-from invoices.tests.factories import run
+from invoices.services import invoice_due_subscriptions
 from tenants.tests.utils import at
 from usage import partitions, services
 from usage.models import UsageLateMonth
@@ -22,6 +22,12 @@ from usage.selectors import stored_since_ranges, time_ranges_sql
 from usage.tests.factories import use
 
 pytestmark = pytest.mark.django_db
+
+
+def run(tenant, as_of):
+    """An invoice run as of `as_of`, made now (no time travel: the invoice's real time
+    and the database's clock agree, as in production, so January 2026 is an old month)."""
+    return invoice_due_subscriptions(tenant=tenant.id, as_of=as_of)
 
 
 def planned_months(tenant, sub) -> set[tuple[int, int]]:
