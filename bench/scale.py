@@ -278,24 +278,40 @@ def main() -> None:
         measure(args)
 
 
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def step(message: str) -> None:
+    print(f"  {message} (load {load_average()})", file=sys.stderr, flush=True)
+
+
 def measure(args: argparse.Namespace) -> None:
+    load_before = load_average()
     started = time.perf_counter()
     tenant, calls, storage = setup(args.subscriptions)
     setup_seconds = time.perf_counter() - started
     meters = (calls.id, storage.id)
+    step(f"setup done in {setup_seconds:.0f} s")
     empty_rate = ingest_rate(tenant.id, meters, "empty", args.ingest_batches)
+    step(f"empty-table ingestion: {empty_rate:,.0f} events/s")
     load_seconds = load(tenant.id, meters, args.events, args.months)
     loaded_rate = ingest_rate(tenant.id, meters, "loaded", args.ingest_batches)
+    step(f"loaded-table ingestion: {loaded_rate:,.0f} events/s")
     raw_seconds, _ = raw_group_by(tenant.id)
+    step(f"raw GROUP BY: {raw_seconds:.2f} s")
     run_seconds, invoices = invoice(tenant.id)
     assert invoices == args.subscriptions, f"expected {args.subscriptions} invoices, got {invoices}"
+    step(f"invoice run: {run_seconds:.1f} s")
     latencies = query_latencies(tenant.id, args.samples)
+    step(f"latencies: {latencies}")
     late_plan, late_seconds = late_usage_plan(tenant.id)
     totals_plan = usage_totals_plan(tenant.id)
     events_bytes, keys_bytes = disk()
     per_million = 1_000_000 / args.events
 
     print(machine_line())
+    print(f"load average: {load_before} at the start, {load_average()} at the end")
     print(
         f"{args.events:,} events over {args.months} months, {args.subscriptions:,} subscriptions "
         f"(setup {setup_seconds:.0f} s); load (INSERT … SELECT) {load_seconds:.0f} s = {args.events / load_seconds:,.0f} events/s"
