@@ -161,11 +161,13 @@ LATE_HORIZON_DAYS = 32
 
 class UsageLateMonth(TenantOwnedModel):
     """A month of a tenant's events that got an event stored, or corrected, when it was
-    already older than LATE_HORIZON_DAYS, with the greatest `seq` such an event took.
+    already older than LATE_HORIZON_DAYS, with the greatest `seq` noted for it: one
+    upsert per statement (its first such row's seq), since no invoice reads a watermark
+    between the seqs of one statement (it holds the fence).
 
     Written only by the database: an AFTER row trigger on the events table fires for
-    those rows alone (`WHEN (timestamp < statement_timestamp() - 32 days)`: nothing for live traffic) and
-    upserts the row. It is what lets the late-usage detection (invoices.billing) read
+    those rows alone (`WHEN (timestamp < statement_timestamp() - 32 days)`: nothing for
+    live traffic) and upserts the row. It is what lets the late-usage detection (invoices.billing) read
     only recent months' partitions: events stored since an invoice are either recent
     (the months read anyway) or noted here. Retention drops a month's row with the month.
     Concurrent backfills of the same tenant and month wait on this row, one at a time.
@@ -174,7 +176,7 @@ class UsageLateMonth(TenantOwnedModel):
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
     month = models.DateField(help_text="The month's first day (UTC)")
-    seq = models.BigIntegerField(help_text="The greatest seq that an event of this month took when it was already old")
+    seq = models.BigIntegerField(help_text="The greatest seq noted for this month (one row's per statement)")
 
     class Meta:
         db_table = "usage_latemonth"

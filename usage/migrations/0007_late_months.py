@@ -14,10 +14,19 @@ from django.db import migrations, models
 FORWARD_SQL = [
     """
     CREATE FUNCTION usage_latemonth_note() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        first date := date_trunc('month', NEW."timestamp" AT TIME ZONE 'UTC')::date;
+        noted text := 'usage_late.t' || replace(NEW.tenant_id::text, '-', '') || '_' || to_char(first, 'YYYYMM');
     BEGIN
-        INSERT INTO usage_latemonth (tenant_id, month, seq)
-        VALUES (NEW.tenant_id, date_trunc('month', NEW."timestamp" AT TIME ZONE 'UTC')::date, NEW.seq)
-        ON CONFLICT (tenant_id, month) DO UPDATE SET seq = greatest(usage_latemonth.seq, EXCLUDED.seq);
+        -- Once per statement, tenant and month (a backfill's batch of 1,000 old events
+        -- upserts once, not 1,000 times): the statement holds the fence (usage.models),
+        -- so no invoice reads a watermark between its rows' seqs, and one of them tells
+        -- "this month got events past it" as well as the greatest would.
+        IF current_setting(noted, true) IS DISTINCT FROM statement_timestamp()::text THEN
+            INSERT INTO usage_latemonth (tenant_id, month, seq) VALUES (NEW.tenant_id, first, NEW.seq)
+            ON CONFLICT (tenant_id, month) DO UPDATE SET seq = greatest(usage_latemonth.seq, EXCLUDED.seq);
+            PERFORM set_config(noted, statement_timestamp()::text, true);
+        END IF;
         RETURN NULL;
     END
     $$
@@ -58,7 +67,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
                 ('month', models.DateField(help_text="The month's first day (UTC)")),
-                ('seq', models.BigIntegerField(help_text='The greatest seq that an event of this month took when it was already old')),
+                ('seq', models.BigIntegerField(help_text="The greatest seq noted for this month (one row's per statement)")),
                 ('tenant', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
             ],
             options={

@@ -198,3 +198,19 @@ def test_the_migration_keeps_every_row_key_and_seq(before_partitioning, tenant, 
     with connection.cursor() as cursor:
         cursor.execute("SELECT relkind FROM pg_class WHERE relname = 'usage_usageevent'")
         assert cursor.fetchone()[0] == "r"
+
+
+@pytest.mark.django_db
+def test_a_batch_of_old_events_notes_each_month_once_and_recent_ones_not_at_all(tenant):
+    events = prepared(
+        tenant,
+        ("a", "1", "2020-03-01T00:00:00Z"),
+        ("b", "1", "2020-03-02T00:00:00Z"),
+        ("c", "1", "2020-04-02T00:00:00Z"),
+        ("now", "1", clock.real_now().isoformat()),
+    )
+    services.usage_events_ingest_batch(tenant=tenant, events=events)
+    seqs = dict(UsageEvent.objects.values_list("idempotency_key", "seq"))
+    noted = dict(UsageLateMonth.objects.values_list("month", "seq"))
+    assert set(noted) == {date(2020, 3, 1), date(2020, 4, 1)}  # not this month
+    assert noted[date(2020, 3, 1)] in {seqs["a"], seqs["b"]} and noted[date(2020, 4, 1)] == seqs["c"]
