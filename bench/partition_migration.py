@@ -26,7 +26,7 @@ INSERT INTO usage_usageevent
     (tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties, fingerprint, created_at)
 SELECT %(tenant)s, (%(customers)s::uuid[])[(n * 7919) %% %(count)s + 1], %(meter)s, 'k' || n, 1 + n %% 50,
        t, '{}'::jsonb, 'b', t
-FROM generate_series(0, %(events)s - 1) AS n,
+FROM generate_series(0::bigint, %(events)s::bigint - 1) AS n,
      LATERAL (SELECT timestamptz '2024-02-01 00:00Z' + (n * %(step)s) * interval '1 microsecond' AS t) s
 """
 
