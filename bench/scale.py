@@ -18,8 +18,8 @@ for `--subscriptions` subscriptions (default 100,000), in its own database
     period) and of the upcoming invoice (`invoice_preview`) of random subscriptions;
   - disk per million events (the partitions with their indexes, and the key table).
 
-The full run wants a quiet machine and ~100 GB of disk; the README shows a small one
-(`--events 2000000 --subscriptions 10000`). It never runs in `make test`.
+The full run wants a quiet machine, hours and ~60 GB of disk; the README shows a 10M one
+(`--events 10000000 --subscriptions 10000`). It never runs in `make test`.
 """
 
 from __future__ import annotations
