@@ -13,7 +13,7 @@ VENV := .venv/bin
 # write their samples here and /metrics adds them up. Set it empty to turn it off.
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.run/prometheus
 
-.PHONY: install browser wrk run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-profile bench-invoices bench-revenue bench-export client compose-config clean
+.PHONY: install browser wrk run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-profile bench-invoices bench-revenue bench-export bench-scale client compose-config clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -90,6 +90,11 @@ bench-export: db
 # (clients/openapi.json) after a change to the API; the suite fails until they are committed.
 client: install
 	$(VENV)/python clients/generate.py
+
+# 100M events over 24 months for 100,000 subscriptions (hours, ~60 GB): scale down with
+# BENCH_SCALE_ARGS="--events 10000000 --subscriptions 10000" (the README's run).
+bench-scale: db
+	$(VENV)/python bench/scale.py $(BENCH_SCALE_ARGS)
 
 # The file's syntax only: compose has no default secrets, so placeholders stand in.
 compose-config:

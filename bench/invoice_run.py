@@ -61,6 +61,28 @@ GROUP BY customer_id, meter_id
 def build(size: int, per_subscription: int) -> uuid.UUID:
     from django.db import connection
 
+    tenant, calls, storage = setup(size)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _EVENTS_SQL,
+            {
+                "tenant": tenant.id,
+                "calls": calls.id,
+                "storage": storage.id,
+                "start": PERIOD_START,
+                "per": per_subscription,
+            },
+        )
+    connection.close()
+    with connection.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
+        cursor.execute("VACUUM ANALYZE usage_usageevent")
+    return tenant.id
+
+
+def setup(size: int) -> tuple[Any, Any, Any]:
+    """A tenant with the plan (a fee, graduated api_calls, per-unit storage_gb) and
+    `size` customers, each subscribed in its first period [PERIOD_START, PERIOD_END).
+    Returns the tenant and its two meters."""
     from plans.models import Charge, Meter, Plan
     from plans.pricing import ChargeSpec, TierSpec
     from subscriptions.models import Customer, Subscription, SubscriptionSegment
@@ -96,21 +118,7 @@ def build(size: int, per_subscription: int) -> uuid.UUID:
         ],
         batch_size=2000,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _EVENTS_SQL,
-            {
-                "tenant": tenant.id,
-                "calls": calls.id,
-                "storage": storage.id,
-                "start": PERIOD_START,
-                "per": per_subscription,
-            },
-        )
-    connection.close()
-    with connection.cursor() as cursor:  # autocommit: VACUUM cannot run in a transaction
-        cursor.execute("VACUUM ANALYZE usage_usageevent")
-    return tenant.id
+    return tenant, calls, storage
 
 
 def cpu_seconds() -> float:

@@ -59,7 +59,6 @@ from typing import Any
 import structlog
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
 
 from audit.services import audit_record_each
 from billing_project.bulk import insert_rows
@@ -91,7 +90,13 @@ from tenants import clock
 from tenants.errors import Conflict
 from tenants.models import TenantRef, tenant_pk
 from tenants.updates import lock_rows
-from usage.selectors import UsageWindow, usage_stored_through, usage_totals_for_period
+from usage.selectors import (
+    UsageWindow,
+    stored_since_ranges,
+    time_ranges_sql,
+    usage_stored_through,
+    usage_totals_for_period,
+)
 from webhooks.models import EventType
 from webhooks.services import events_publish
 
@@ -290,14 +295,26 @@ def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) 
 # (the usage line of the window's invoice plus the late-usage lines that later invoices
 # added for it, the usage line's part of it, and what the invoice kept after its discounts) and
 # the segment that the window belongs to (its plan prices it; its anchor and the plan's
-# interval give the period, for the proration).
+# interval give the period, for the proration). The events are also bounded by time
+# (`{ranges}`, usage.selectors.stored_since_ranges): the events table is partitioned by
+# month of `timestamp` and `seq` says nothing about the month, so the months where events
+# stored since can be (the recent ones, and old ones noted by UsageLateMonth) are given as
+# constants, and the planner leaves every other month's partition out of the plan.
+# LATERAL … OFFSET 0 (not flattened into a join) keeps it a probe of `usage_cust_seq_idx`
+# per customer: as a plain join the bounds made the planner hash the tenant's whole
+# month instead (EXPLAIN in bench/scale.py).
 _LATE_CANDIDATES_SQL = """
 WITH w AS (SELECT * FROM unnest(%(subs)s::uuid[], %(customers)s::uuid[], %(since)s::bigint[])
            AS w(subscription_id, customer_id, since)),
 touched AS (
     SELECT i.id AS invoice_id, e.meter_id, bool_or(e.revision > 1) AS corrected
     FROM w
-    JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.seq > w.since
+    CROSS JOIN LATERAL (
+        SELECT e.meter_id, e.timestamp, e.revision FROM usage_usageevent e
+        WHERE e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id AND e.seq > w.since
+          AND {ranges}
+        OFFSET 0
+    ) e
     JOIN invoices_invoice i ON i.subscription_id = w.subscription_id
          AND i.billing_reason = ANY(%(reasons)s::text[])
          AND e.timestamp >= i.period_start AND e.timestamp < i.period_end
@@ -327,6 +344,11 @@ ORDER BY i.period_start
 """
 
 
+def late_candidates_sql(condition: str) -> str:
+    """_LATE_CANDIDATES_SQL bounded by `condition` on the events' timestamps."""
+    return _LATE_CANDIDATES_SQL.replace("{ranges}", condition)
+
+
 def _attach_late_usage(tenant_id: uuid.UUID, bills: Sequence[Bill]) -> None:
     """Count again the invoiced windows that got late events; a changed quantity
     becomes a late-usage line on the subscription's first bill of this run."""
@@ -352,15 +374,20 @@ class _Candidate:
     corrected: bool
 
 
-def _late_candidates(tenant: TenantRef, subs: Sequence[Subscription], since: list[int]) -> list[_Candidate]:
+def _late_candidates(
+    tenant: TenantRef, subs: Sequence[Subscription], since: list[int], stored_after: datetime
+) -> list[_Candidate]:
     """The invoiced windows of `subs` with events stored since, on a meter that the
-    window's segment charges (events of other meters cost nothing)."""
+    window's segment charges (events of other meters cost nothing). `stored_after`: the
+    earliest of their last invoices' real times, which bounds the months read."""
+    ranges = stored_since_ranges(tenant=tenant, since=min(since), stored_after=stored_after)
+    condition, bounds = time_ranges_sql(ranges, "e.timestamp", "r")
     params: dict[str, Any] = {
         "tenant": tenant_pk(tenant), "reasons": list(WINDOW_REASONS), "subs": [s.pk for s in subs],
-        "customers": [s.customer_id for s in subs], "since": since,
+        "customers": [s.customer_id for s in subs], "since": since, **bounds,
     }  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(_LATE_CANDIDATES_SQL, params)
+        cursor.execute(late_candidates_sql(condition), params)
         touched = cursor.fetchall()
     plans = {p.pk: p for p in Plan.objects.for_tenant(tenant).filter(pk__in={row[6] for row in touched})}
     charges = charges_by_plan(tenant=tenant, plan_ids=set(plans))
@@ -401,7 +428,8 @@ def late_usage_for(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) 
     subs = [s for s in subscriptions if s.pk in counted]
     if not subs:
         return {}
-    candidates = _late_candidates(tenant, subs, [counted[s.pk] for s in subs])
+    stored_after = min(counted[s.pk][1] for s in subs)
+    candidates = _late_candidates(tenant, subs, [counted[s.pk][0] for s in subs], stored_after)
     if not candidates:
         return {}
     meters = list({c.charge.meter_id: c.charge.meter for c in candidates}.values())
@@ -418,15 +446,16 @@ def late_usage_for(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) 
     return found
 
 
-def _counted_through(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """How far usage was stored when each subscription was last invoiced, if ever."""
+def _counted_through(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, datetime]]:
+    """How far usage was stored when each subscription was last invoiced, if ever, and
+    the real time that invoice was made (events stored since were stored after it)."""
     rows = (
         Invoice.objects.filter(subscription_id__in=subscription_ids)
-        .values("subscription_id")
-        .order_by()
-        .annotate(last=Max("usage_seq"))
+        .order_by("subscription_id", "-usage_seq", "created_at")
+        .distinct("subscription_id")
+        .values_list("subscription_id", "usage_seq", "created_at")
     )
-    return {r["subscription_id"]: r["last"] for r in rows}
+    return {sub_id: (seq, at) for sub_id, seq, at in rows}
 
 
 _INVOICE_COLUMNS = {

@@ -273,7 +273,7 @@ class IdempotencyRecord(TenantOwnedModel):
     body gets it again. Written in the transaction of the request's own writes, so the
     record exists exactly when they do (an answer still being made is a lock, not a
     row: see tenants.idempotency). Usage ingestion keeps its own keys
-    (`UsageEvent.idempotency_key`), which last forever.
+    (`usage.models.UsageIdempotencyKey`), kept as long as their events.
     """
 
     id = models.BigAutoField(primary_key=True)

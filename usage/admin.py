@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from plans.admin_display import quantity_field
 from tenants.admin_mixins import ReadOnlyAdminMixin, pretty_json, related_links
-from usage.models import UsageEvent, UsageEventRevision
+from usage.models import UsageEvent, UsageEventRevision, UsageLateMonth
 
 
 class UsageEventRevisionInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -65,3 +65,18 @@ class UsageEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return UsageEvent.unscoped().all()
+
+
+@admin.register(UsageLateMonth)
+class UsageLateMonthAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the months that got events when already old (written by the events
+    table's trigger), which the late-usage detection reads besides the recent months.
+    The idempotency keys (`UsageIdempotencyKey`) have no page: the admin does not take
+    a composite primary key; an event's page shows its key."""
+
+    list_display = ["tenant", "month", "seq"]
+    list_filter = ["tenant"]
+    fields = readonly_fields = ("tenant", "month", "seq")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return UsageLateMonth.unscoped().all()

@@ -1,8 +1,16 @@
 """Usage events: what a tenant's customers did, one row per event, counted once.
 
-`(tenant_id, idempotency_key)` is unique: the database, not Redis, decides whether an
-event was already stored. `fingerprint` is a SHA-256 of the request's fields as sent,
-so a replay with the same key can be told apart from a different body under that key.
+The events table is partitioned by month of `timestamp` (usage.partitions, and
+docs/DESIGN.md "Usage events, partitioned by month"): its primary key in the database is
+`(id, timestamp)`, `id` taken from one sequence (`usage_usageevent_id_seq`), so an `id`
+names one event; Django knows `id` as the primary key, and `pk` lookups work (they probe
+each partition's primary key index; a lookup that also gives `timestamp` reads one).
+
+`(tenant_id, idempotency_key)` is unique in a table of its own, `UsageIdempotencyKey`
+(a partitioned table's unique index must include the partition key): the database, not
+Redis, decides whether an event was already stored. `fingerprint` is a SHA-256 of the
+request's fields as sent, so a replay with the same key can be told apart from a
+different body under that key.
 
 `seq` is the order in which events were stored: every insert takes the next number of
 one bigint sequence (`usage_event_seq`, CACHE 1: a session must not hold numbers back).
@@ -28,19 +36,22 @@ revision 1. A voided event stays stored (`voided_at`) and counts in no aggregate
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.postgres.indexes import BTreeIndex
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from plans.models import Meter
 from plans.money import format_quantity
 from subscriptions.models import Customer
 from tenants.models import Tenant, TenantOwnedModel, nextval
+from usage import partitions
 
 VALUE_MAX_DIGITS = 32
 VALUE_DECIMAL_PLACES = 12
 USAGE_SEQUENCE = "usage_event_seq"
+EVENT_ID_SEQUENCE = "usage_usageevent_id_seq"
 
 
 # The fence's advisory locks: (SEQ_FENCE_CLASS, seq_fence_key(tenant)), the two-int4 form,
@@ -63,6 +74,12 @@ class UsageEvent(TenantOwnedModel):
       since the last invoice counted their usage", which finds late usage without
       rescanning history.
     - `usage_tenant_ts_idx` (tenant, timestamp): the event list's default order.
+    Each is declared on the partitioned table, so every partition has its own.
+
+    Events are stored by `usage.services`; `save()` of a new event (tests, scripts)
+    makes sure its month has a partition and records its key in `UsageIdempotencyKey`,
+    in one transaction. `bulk_create` does neither: it is for tests' bulk rows in
+    months that have partitions.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -88,9 +105,6 @@ class UsageEvent(TenantOwnedModel):
 
     class Meta:
         ordering = ["-timestamp", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "idempotency_key"], name="usage_idempotency_key_unique"),
-        ]
         indexes = [
             BTreeIndex(
                 fields=["tenant", "customer", "meter", "timestamp"],
@@ -103,6 +117,74 @@ class UsageEvent(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.idempotency_key} ({format_quantity(self.value)} at {self.timestamp:%Y-%m-%dT%H:%M:%SZ})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        partitions.ensure_partitions([models.DateTimeField().to_python(self.timestamp)])  # a string too
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            UsageIdempotencyKey.objects.create(
+                tenant_id=self.tenant_id, idempotency_key=self.idempotency_key, event_id=self.pk,
+                timestamp=self.timestamp, fingerprint=self.fingerprint,
+            )  # fmt: skip
+
+
+class UsageIdempotencyKey(TenantOwnedModel):
+    """An ingested event's idempotency key, unique per tenant: the row that makes an
+    event count once (usage.services inserts it first, `ON CONFLICT DO NOTHING`, and the
+    event only when the key was new). It also answers "same key, same body?" without
+    reading the events (`fingerprint`) and points at the event (`event_id`, `timestamp`:
+    a read of one partition). Not a foreign key: a key is kept as long as its event's
+    partition (retention drops both, usage.partitions)."""
+
+    pk = models.CompositePrimaryKey("tenant_id", "idempotency_key")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    idempotency_key = models.CharField(max_length=255)
+    event_id = models.BigIntegerField()
+    timestamp = models.DateTimeField()
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request's fields as sent")
+
+    class Meta:
+        db_table = "usage_idempotencykey"
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} → {self.event_id}"
+
+
+# An event whose timestamp is older than this when it is stored (or corrected) is noted
+# in `UsageLateMonth` by a trigger (migration 0007); the late-usage detection reads the
+# events table from this far before its last invoice on, plus the months noted since.
+LATE_HORIZON_DAYS = 32
+
+
+class UsageLateMonth(TenantOwnedModel):
+    """A month of a tenant's events that got an event stored, or corrected, when it was
+    already older than LATE_HORIZON_DAYS, with the greatest `seq` noted for it: one
+    upsert per statement (its first such row's seq), since no invoice reads a watermark
+    between the seqs of one statement (it holds the fence).
+
+    Written only by the database: an AFTER row trigger on the events table fires for
+    those rows alone (`WHEN (timestamp < statement_timestamp() - 32 days)`: nothing for
+    live traffic) and upserts the row. It is what lets the late-usage detection (invoices.billing) read
+    only recent months' partitions: events stored since an invoice are either recent
+    (the months read anyway) or noted here. Retention drops a month's row with the month.
+    Concurrent backfills of the same tenant and month wait on this row, one at a time.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField(help_text="The month's first day (UTC)")
+    seq = models.BigIntegerField(help_text="The greatest seq noted for this month (one row's per statement)")
+
+    class Meta:
+        db_table = "usage_latemonth"
+        ordering = ["-month"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "month"], name="usage_latemonth_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} (seq {self.seq})"
 
 
 class UsageEventRevision(TenantOwnedModel):
@@ -123,7 +205,11 @@ class UsageEventRevision(TenantOwnedModel):
 
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
-    event = models.ForeignKey(UsageEvent, on_delete=models.CASCADE, related_name="revisions", db_index=False)
+    # No constraint in the database: a foreign key to a partitioned table needs a unique
+    # key with the partition key in it. Revisions go with their events' partitions.
+    event = models.ForeignKey(
+        UsageEvent, on_delete=models.CASCADE, related_name="revisions", db_index=False, db_constraint=False
+    )
     revision = models.PositiveIntegerField()
     action = models.CharField(max_length=16, choices=Action.choices)
     value = models.DecimalField(max_digits=VALUE_MAX_DIGITS, decimal_places=VALUE_DECIMAL_PLACES)

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -46,7 +46,14 @@ from plans import selectors as plan_selectors
 from plans.models import Meter
 from subscriptions.models import Customer
 from tenants.models import TenantRef, tenant_pk
-from usage.models import SEQ_FENCE_CLASS, USAGE_SEQUENCE, UsageEvent, UsageEventRevision, seq_fence_key
+from usage.models import (
+    LATE_HORIZON_DAYS,
+    SEQ_FENCE_CLASS,
+    USAGE_SEQUENCE,
+    UsageEvent,
+    UsageEventRevision,
+    seq_fence_key,
+)
 
 # Customers' external ids and meters' codes never change and neither is ever deleted
 # (usage events PROTECT them), so a found reference may be remembered for a minute:
@@ -141,7 +148,7 @@ SELECT w.customer_id, w.start_at, w.end_at, e.meter_id, count(*), sum(e.value), 
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.meter_id = ANY(%(meters)s::uuid[]) AND e.timestamp >= w.start_at AND e.timestamp < w.end_at
-     AND e.voided_at IS NULL
+     AND e.timestamp >= %(lo)s AND e.timestamp < %(hi)s AND e.voided_at IS NULL
 GROUP BY w.customer_id, w.start_at, w.end_at, e.meter_id
 """
 
@@ -153,6 +160,7 @@ SELECT w.customer_id, w.start_at, w.end_at, e.meter_id, count(DISTINCT e.propert
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.timestamp >= w.start_at AND e.timestamp < w.end_at AND e.voided_at IS NULL
+     AND e.timestamp >= %(lo)s AND e.timestamp < %(hi)s
 JOIN m ON m.meter_id = e.meter_id
 GROUP BY w.customer_id, w.start_at, w.end_at, e.meter_id
 """
@@ -178,6 +186,11 @@ def usage_totals_for_period(
         "customers": [w.customer_id for w in windows],
         "starts": [w.start for w in windows],
         "ends": [w.end for w in windows],
+        # The windows' hull, as constants: the planner keeps only the months' partitions
+        # of the events table that it touches (plan-time pruning), instead of planning
+        # every partition and pruning per window at run time (usage.partitions).
+        "lo": min(w.start for w in windows),
+        "hi": max(w.end for w in windows),
     }
     simple = {m.id: m.aggregation for m in meters if m.aggregation != Meter.Aggregation.UNIQUE_COUNT}
     unique = [m for m in meters if m.aggregation == Meter.Aggregation.UNIQUE_COUNT]
@@ -204,6 +217,60 @@ def usage_totals_for_customer(
     window = UsageWindow(customer_id, start, end)
     totals = usage_totals_for_period(tenant=tenant, windows=[window], meters=meters)
     return [(meter, totals[(window, meter.id)]) for meter in meters]
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """[start, end) of event timestamps; `end` None: no end."""
+
+    start: datetime
+    end: datetime | None
+
+
+_NOTED_MONTHS_SQL = """
+SELECT now(), coalesce(array_agg(month ORDER BY month), '{}') FROM usage_latemonth WHERE tenant_id = %s AND seq > %s
+"""
+
+
+def stored_since_ranges(*, tenant: TenantRef, since: int, stored_after: datetime) -> list[TimeRange]:
+    """Timestamp ranges that hold every event of the tenant stored (or corrected) with a
+    `seq` greater than `since`, knowing that those were stored after `stored_after`
+    (the real time of the invoice that read `since`): the months from LATE_HORIZON_DAYS
+    (and a day of margin: a statement that waited on the fence) before it on, and the
+    older months that UsageLateMonth noted with a greater seq. Bounding a query by these
+    (as constants: the planner prunes at plan time) keeps it off the old months'
+    partitions.
+
+    The trigger compares with the database's clock: `stored_after` is taken no later
+    than the database's `now()`, so that a process whose clock runs ahead (a test's
+    time travel) reads more months, never fewer.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_NOTED_MONTHS_SQL, [tenant_pk(tenant), since])
+        database_now, noted = cursor.fetchone()
+    recent = (min(stored_after, database_now) - timedelta(days=LATE_HORIZON_DAYS + 1)).astimezone(UTC)
+    first = datetime(recent.year, recent.month, 1, tzinfo=UTC)  # whole months: one partition each
+    ranges = []
+    for month in noted:
+        start = datetime(month.year, month.month, 1, tzinfo=UTC)
+        if start < first:
+            end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=UTC)
+            ranges.append(TimeRange(start, end))
+    return [*ranges, TimeRange(first, None)]
+
+
+def time_ranges_sql(ranges: Sequence[TimeRange], column: str, prefix: str) -> tuple[str, dict[str, Any]]:
+    """`(column >= start AND column < end) OR …` for `ranges`, with its parameters
+    (named `prefix`0_start, …): a condition the planner prunes partitions by."""
+    clauses, params = [], {}
+    for n, r in enumerate(ranges):
+        params[f"{prefix}{n}_start"] = r.start
+        clause = f"{column} >= %({prefix}{n}_start)s"
+        if r.end is not None:
+            params[f"{prefix}{n}_end"] = r.end
+            clause += f" AND {column} < %({prefix}{n}_end)s"
+        clauses.append(f"({clause})")
+    return "(" + " OR ".join(clauses) + ")", params
 
 
 _STORED_THROUGH_SQL = f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {USAGE_SEQUENCE}"  # noqa: S608 - a constant

@@ -1,9 +1,10 @@
 """Writes of usage: idempotent ingestion of one event or a batch, and corrections
 (void and amend) of a stored event.
 
-Both paths end in the same multi-row `INSERT … ON CONFLICT (tenant_id,
-idempotency_key) DO NOTHING RETURNING`, so the database's unique constraint is what
-makes an event count once, whatever Redis says or however many requests race.
+Both paths end in the same statement: the keys go into `usage_idempotencykey` with
+`INSERT … ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING`, then the
+events whose key went in, so the database's unique key is what makes an event count
+once, whatever Redis says or however many requests race.
 """
 
 from __future__ import annotations
@@ -23,10 +24,18 @@ from tenants import clock
 from tenants.errors import Conflict, Invalid, Message, NotFound, Unprocessable
 from tenants.idempotency import KEY_IN_FLIGHT, KEY_REUSED
 from tenants.models import TenantRef, tenant_pk
-from usage import idempotency
+from usage import idempotency, partitions
 from usage.idempotency import ClaimState
 from usage.instruments import USAGE_BATCH_SIZE, USAGE_EVENTS
-from usage.models import SEQ_FENCE_CLASS, USAGE_SEQUENCE, UsageEvent, UsageEventRevision, seq_fence_key
+from usage.models import (
+    EVENT_ID_SEQUENCE,
+    SEQ_FENCE_CLASS,
+    USAGE_SEQUENCE,
+    UsageEvent,
+    UsageEventRevision,
+    UsageIdempotencyKey,
+    seq_fence_key,
+)
 from usage.parsing import ParsedEvent, missing_unique_property
 
 BATCH_KEY_REUSED = "Idempotency key {key!r} was already used with a different event body."
@@ -37,16 +46,28 @@ AMEND_VOIDED = "A voided usage event cannot be amended."
 # One statement for any number of events. The rows travel as one JSON document that
 # PostgreSQL unpacks in C (jsonb_to_recordset): adapting 9 arrays of 1000 Python values
 # in the driver cost more than the insert itself. The fence (usage.models) is taken
-# first, before a row takes its `seq`, and held until the transaction ends.
-_INSERT_SQL = """
-WITH fence AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(%(fence_class)s::int4, %(fence_key)s::int4))
+# first, before a row takes its `seq`, and held until the transaction ends. Each row
+# takes its id first, its key goes into `usage_idempotencykey` (the unique key: a key
+# stored before, or by a transaction in flight, which it waits for, inserts nothing) and
+# only the rows whose key went in are inserted into the events' partitions.
+_INSERT_SQL = f"""
+WITH fence AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(%(fence_class)s::int4, %(fence_key)s::int4)),
+r AS MATERIALIZED (
+    SELECT nextval('{EVENT_ID_SEQUENCE}') AS id, r.*
+    FROM fence, jsonb_to_recordset(%(rows)s::jsonb) AS r(c uuid, m uuid, k text, v numeric, t timestamptz, p jsonb, f text)
+),
+keys AS (
+    INSERT INTO usage_idempotencykey (tenant_id, idempotency_key, event_id, timestamp, fingerprint)
+    SELECT %(tenant)s, r.k, r.id, r.t, r.f FROM r
+    ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+    RETURNING event_id
+)
 INSERT INTO usage_usageevent
-    (tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties, fingerprint, created_at)
-SELECT %(tenant)s, r.c, r.m, r.k, r.v, r.t, coalesce(r.p, '{}'::jsonb), r.f, %(created)s
-FROM fence, jsonb_to_recordset(%(rows)s::jsonb) AS r(c uuid, m uuid, k text, v numeric, t timestamptz, p jsonb, f text)
-ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+    (id, tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties, fingerprint, created_at)
+SELECT r.id, %(tenant)s, r.c, r.m, r.k, r.v, r.t, coalesce(r.p, '{{}}'::jsonb), r.f, %(created)s
+FROM r JOIN keys ON keys.event_id = r.id
 RETURNING idempotency_key, id
-"""
+"""  # noqa: S608 - a constant
 
 
 def insert_params(tenant_id: uuid.UUID, events: Sequence[ParsedEvent], now: datetime) -> dict[str, Any]:
@@ -73,15 +94,24 @@ def insert_params(tenant_id: uuid.UUID, events: Sequence[ParsedEvent], now: date
 
 
 def _insert(tenant_id: uuid.UUID, events: Sequence[ParsedEvent], now: datetime) -> dict[str, int]:
-    """Insert the events that are new; returns {idempotency_key: id} of those inserted."""
+    """Insert the events that are new; returns {idempotency_key: id} of those inserted.
+    The months of their timestamps get their partitions first (usage.partitions), so
+    that no event is ever refused for want of one."""
+    partitions.ensure_partitions(e.timestamp for e in events)
     with connection.cursor() as cursor:
         cursor.execute(_INSERT_SQL, insert_params(tenant_id, events, now))
         return dict(cursor.fetchall())
 
 
 def _stored_fingerprints(tenant_id: uuid.UUID, keys: Sequence[str]) -> dict[str, str]:
-    rows = UsageEvent.objects.for_tenant(tenant_id).filter(idempotency_key__in=keys)
+    rows = UsageIdempotencyKey.objects.for_tenant(tenant_id).filter(idempotency_key__in=keys)
     return dict(rows.values_list("idempotency_key", "fingerprint"))
+
+
+def _stored_event(tenant_id: uuid.UUID, key: str) -> UsageEvent:
+    """The event stored under `key`, found through its key row (one partition read)."""
+    stored = UsageIdempotencyKey.objects.for_tenant(tenant_id).get(idempotency_key=key)
+    return UsageEvent.objects.for_tenant(tenant_id).get(pk=stored.event_id, timestamp=stored.timestamp)
 
 
 @dataclass(frozen=True)
@@ -122,7 +152,7 @@ def _ingest_in_database(tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResul
         USAGE_EVENTS.labels(outcome="accepted").inc()
         stored = event.stored(pk=inserted[event.idempotency_key], tenant_id=tenant_id, created_at=now)
         return IngestResult(stored, created=True)
-    existing = UsageEvent.objects.for_tenant(tenant_id).get(idempotency_key=event.idempotency_key)
+    existing = _stored_event(tenant_id, event.idempotency_key)
     if existing.fingerprint != event.fingerprint:
         raise Unprocessable(KEY_REUSED, code="idempotency_key_reused")
     USAGE_EVENTS.labels(outcome="duplicate").inc()
@@ -206,7 +236,7 @@ def _correct(tenant_id: uuid.UUID, event_id: int, action: str, actor: str, reaso
     event.seq = _next_seq(tenant_id)
     revisions.append(_revision(event, action, actor, reason, now))
     UsageEventRevision.objects.bulk_create(revisions)
-    UsageEvent.objects.for_tenant(tenant_id).filter(pk=event.pk).update(
+    UsageEvent.objects.for_tenant(tenant_id).filter(pk=event.pk, timestamp=event.timestamp).update(
         seq=event.seq, value=event.value, properties=event.properties, revision=event.revision,
         voided_at=event.voided_at, void_reason=event.void_reason,
     )  # fmt: skip

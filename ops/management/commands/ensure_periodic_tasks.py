@@ -20,6 +20,7 @@ DEFAULT_SCHEDULES: list[tuple[str, str, int]] = [
     ("Sandbox clock advance sweeper", "tenants.tasks.clock_advances_sweep", 5),
     ("Dunning retries sweeper", "payments.tasks.dunning_sweep", 15),
     ("Credit grant expiry sweeper", "invoices.tasks.credit_grants_expire_sweep", 5),
+    ("Usage partitions ahead", "usage.tasks.usage_partitions_ahead", 24 * 60),
 ]
 
 
