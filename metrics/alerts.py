@@ -143,7 +143,7 @@ def alert_delete(*, tenant: TenantRef, subscription_id: uuid.UUID, alert_id: uui
     with transaction.atomic():
         alert = (
             alert_list(tenant=tenant_id, subscription_id=subscription_id)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .filter(pk=alert_id)
             .first()
         )
