@@ -27,6 +27,7 @@ import structlog
 from django.conf import settings
 
 from metrics.models import Alert
+from tenants.isolation import tenant_scope
 
 log = structlog.get_logger(__name__)
 
@@ -51,10 +52,11 @@ def alerting_subscriptions(tenant_id: uuid.UUID) -> dict[uuid.UUID, list[uuid.UU
     now = time.monotonic()
     if cached is not None and cached[0] > now:
         return cached[1]
-    rows = Alert.objects.for_tenant(tenant_id).values_list("subscription__customer_id", "subscription_id").distinct()
     by_customer: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for customer_id, subscription_id in rows:
-        by_customer.setdefault(customer_id, []).append(subscription_id)
+    with tenant_scope(tenant_id):  # a receiver may run where no scope is (the admin)
+        rows = Alert.objects.for_tenant(tenant_id).values_list("subscription__customer_id", "subscription_id")
+        for customer_id, subscription_id in rows.distinct():
+            by_customer.setdefault(customer_id, []).append(subscription_id)
     if len(_SUBSCRIPTIONS) >= _SUBSCRIPTIONS_MAX:
         _SUBSCRIPTIONS.clear()
     _SUBSCRIPTIONS[tenant_id] = (now + settings.ALERTS_CACHE_SECONDS, by_customer)

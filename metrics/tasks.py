@@ -9,6 +9,7 @@ from celery import shared_task
 from django.conf import settings
 
 from metrics import alert_evaluation, alert_watch, services
+from tenants.isolation import tenant_task
 
 
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=30, max_retries=3)
@@ -19,6 +20,7 @@ def revenue_metrics_refresh() -> str:
 
 
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=3)
+@tenant_task
 def alerts_evaluate_subscription(tenant_id: str, subscription_id: str) -> int:
     """Evaluate one subscription's alerts, scheduled (debounced) by the usage that may
     have crossed a threshold (metrics.alert_watch). Clears the pending mark first, so
@@ -28,6 +30,7 @@ def alerts_evaluate_subscription(tenant_id: str, subscription_id: str) -> int:
 
 
 @shared_task(ignore_result=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=3)
+@tenant_task
 def alerts_evaluate_tenant(tenant_id: str, customer_ids: list[str] | None = None) -> int:
     """Evaluate the tenant's alerts (of these customers' subscriptions, when given):
     after an invoice run, a clock advance, invoices that used credits, a grant."""
