@@ -293,6 +293,7 @@ SPECTACULAR_SETTINGS = {
         "BalanceTransactionKindEnum": "invoices.models.BalanceTransaction.Kind",
         "CreditGrantStatusEnum": "invoices.models.CreditGrant.Status",
         "CreditGrantEntryKindEnum": "invoices.models.CreditGrantEntry.Kind",
+        "AlertTypeEnum": "metrics.models.Alert.Type",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
