@@ -34,6 +34,9 @@ from bench.common import bench_environment, first_period_subscription, machine_l
 from bench.ingest import WrkRun, checked, free_port, start_server, wrk
 
 CUSTOMERS = 1000
+# A loaded machine answers a 1000-event batch in more than wrk's default 2 s now and then;
+# a timeout would refuse the run, so requests get longer (latency is not what this measures).
+WRK_TIMEOUT_SECONDS = 30
 
 
 def prepare_tenant(name: str, *, alerts: bool) -> tuple[str, str]:
@@ -79,7 +82,7 @@ def singles(base: str, key: str, tenant_id: str, connections: int, seconds: int)
     def run(duration: int) -> WrkRun:
         env = {"BENCH_PREFIX": f"s-{uuid.uuid4().hex[:8]}", "BENCH_CUSTOMERS": str(CUSTOMERS)}
         return wrk(f"{base}/usage", "single_many.lua", connections=connections, seconds=duration, headers=headers,
-                   env=env)  # fmt: skip
+                   env=env, timeout=WRK_TIMEOUT_SECONDS)  # fmt: skip
 
     run(2)  # warm-up: workers, connections, the alerting-subscriptions cache
     return checked(tenant_id, lambda: run(seconds), per_request=1, connections=connections)
@@ -93,7 +96,7 @@ def batches(base: str, key: str, tenant_id: str, connections: int, seconds: int)
         env = {"BENCH_PREFIX": f"b-{uuid.uuid4().hex[:8]}", "BENCH_BATCH_SIZE": "1000", "BENCH_TIMESTAMP": stamp,
                "BENCH_CUSTOMERS": str(CUSTOMERS)}  # fmt: skip
         return wrk(f"{base}/usage/batch", "batch_many.lua", connections=connections, seconds=duration,
-                   headers=headers, env=env)  # fmt: skip
+                   headers=headers, env=env, timeout=WRK_TIMEOUT_SECONDS)  # fmt: skip
 
     run(2)
     return checked(tenant_id, lambda: run(seconds), per_request=1000, connections=connections)

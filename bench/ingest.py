@@ -102,12 +102,22 @@ class WrkRun:
 
 
 def wrk(
-    url: str, script: str, *, connections: int, seconds: int, headers: dict[str, str], env: dict[str, str]
+    url: str,
+    script: str,
+    *,
+    connections: int,
+    seconds: int,
+    headers: dict[str, str],
+    env: dict[str, str],
+    timeout: int | None = None,
 ) -> WrkRun:
-    """One wrk run (2 threads); refuses a run with any error."""
+    """One wrk run (2 threads); refuses a run with any error (`timeout`: wrk's per
+    request, in seconds; its default is 2)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench-ingest` installs it (Debian package wrk)")
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(LUA / script)]
+    if timeout is not None:
+        command += ["--timeout", f"{timeout}s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -39,6 +39,7 @@ from metrics.models import Alert, AlertTrigger
 from plans.money import format_price, format_quantity
 from subscriptions.models import Subscription
 from tenants import clock
+from tenants.formats import format_time
 from tenants.models import TenantRef, tenant_pk
 from usage.selectors import UsageWindow, usage_totals_for_period
 from webhooks.models import EventType
@@ -199,7 +200,7 @@ def alert_triggered_body(alert: Alert, threshold: Decimal, value: Decimal, perio
         "alert_id": str(alert.pk),
         "threshold": _render(threshold, alert),
         "value": _render(value, alert),
-        "period_start": period_start.isoformat().replace("+00:00", "Z"),
+        "period_start": format_time(period_start),
         "type": alert.type,
         "subscription_id": str(alert.subscription_id),
         "customer_id": str(alert.subscription.customer_id),

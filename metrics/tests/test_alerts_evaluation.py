@@ -96,17 +96,17 @@ def test_worked_example_usage_amount_with_a_step(tenant, sub):
     assert evaluate(tenant, at(2026, 2, 3, 12)) == 1
 
     assert fired() == [
-        ("10.00", "15.00", "2026-01-01T00:00:00Z"),
-        ("25.00", "55.00", "2026-01-01T00:00:00Z"),
-        ("50.00", "55.00", "2026-01-01T00:00:00Z"),
-        ("10.00", "12.00", "2026-02-01T00:00:00Z"),
+        ("10.00", "15.00", "2026-01-01T00:00:00.000000Z"),
+        ("25.00", "55.00", "2026-01-01T00:00:00.000000Z"),
+        ("50.00", "55.00", "2026-01-01T00:00:00.000000Z"),
+        ("10.00", "12.00", "2026-02-01T00:00:00.000000Z"),
     ]
     first = Event.objects.filter(type="alert.triggered").order_by("created_at").first()
     assert first.data == {
         "alert_id": str(watch.pk),
         "threshold": "10.00",
         "value": "15.00",
-        "period_start": "2026-01-01T00:00:00Z",
+        "period_start": "2026-01-01T00:00:00.000000Z",
         "type": "usage_amount",
         "subscription_id": str(sub.pk),
         "customer_id": str(sub.customer_id),
@@ -133,7 +133,7 @@ def test_usage_amount_is_the_upcoming_invoices_usage_lines_before_discount_and_t
 
     assert evaluate(tenant, at(2026, 1, 8)) == 1
 
-    assert fired() == [("3.00", "3.20", "2026-01-01T00:00:00Z")]
+    assert fired() == [("3.00", "3.20", "2026-01-01T00:00:00.000000Z")]
 
 
 @pytest.mark.django_db
@@ -166,7 +166,7 @@ def test_credit_balance_fires_at_or_below_and_rearms_above(tenant, sub):
     bill(tenant, at(2026, 3, 1))
     assert evaluate(tenant, at(2026, 3, 1, 2)) == 1
 
-    assert fired() == [("5.00", "0.00", "2026-02-01T00:00:00Z"), ("5.00", "0.00", "2026-03-01T00:00:00Z")]
+    assert fired() == [("5.00", "0.00", "2026-02-01T00:00:00.000000Z"), ("5.00", "0.00", "2026-03-01T00:00:00.000000Z")]
     triggers = AlertTrigger.objects.order_by("id")
     assert [t.rearmed_at for t in triggers] == [at(2026, 2, 3), None]
 
@@ -181,7 +181,7 @@ def test_credit_balance_counts_only_active_grants_in_effect_in_the_plans_currenc
 
     assert evaluate(tenant, at(2026, 1, 10)) == 2
 
-    assert fired() == [("3.00", "3.00", "2026-01-01T00:00:00Z"), ("4.00", "3.00", "2026-01-01T00:00:00Z")]
+    assert fired() == [("3.00", "3.00", "2026-01-01T00:00:00.000000Z"), ("4.00", "3.00", "2026-01-01T00:00:00.000000Z")]
 
 
 @pytest.mark.django_db
@@ -252,9 +252,9 @@ def test_32_concurrent_evaluations_publish_each_threshold_once(tenant, sub):
     assert errors == []
     assert sum(counts) == 4
     assert sorted(fired()) == [
-        ("10.00", "45.00", "2026-01-01T00:00:00Z"),
-        ("20.00", "45.00", "2026-01-01T00:00:00Z"),
-        ("30.00", "45.00", "2026-01-01T00:00:00Z"),
-        ("40.00", "45.00", "2026-01-01T00:00:00Z"),
+        ("10.00", "45.00", "2026-01-01T00:00:00.000000Z"),
+        ("20.00", "45.00", "2026-01-01T00:00:00.000000Z"),
+        ("30.00", "45.00", "2026-01-01T00:00:00.000000Z"),
+        ("40.00", "45.00", "2026-01-01T00:00:00.000000Z"),
     ]
     assert AlertTrigger.objects.count() == 4

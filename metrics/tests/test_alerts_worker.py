@@ -72,7 +72,7 @@ def set_up(httpserver: HTTPServer) -> tuple[APIClient, str, str, str]:
     API key; returns (admin client, base path, subscription id, key)."""
     client = APIClient()
     body = {"name": "Box", "admin_email": "box@example.test", "admin_password": PASSWORD, "sandbox": True,
-            "clock_time": "2026-01-10T00:00:00Z"}  # fmt: skip
+            "clock_time": "2026-01-10T00:00:00.000000Z"}  # fmt: skip
     signup = client.post("/v1/tenants", body, format="json").json()
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {signup['access']}")
@@ -133,7 +133,7 @@ def test_concurrent_ingestion_fires_each_threshold_once_per_period_of_the_sandbo
 
     assert sorted(a["threshold"] for a in january) == sorted(f"{n * 10}.00" for n in range(1, 17))
     assert {(a["alert_id"], a["period_start"], a["subscription_id"]) for a in january} == {
-        (alert.json()["id"], "2026-01-10T00:00:00Z", sub_id)
+        (alert.json()["id"], "2026-01-10T00:00:00.000000Z", sub_id)
     }
     assert [a["value"] for a in january if a["threshold"] == "160.00"] == ["160.00"]
     evaluations = worker.count(tasks.alerts_evaluate_subscription.name)
@@ -141,13 +141,13 @@ def test_concurrent_ingestion_fires_each_threshold_once_per_period_of_the_sandbo
 
     # The sandbox's clock moves into the next period (the worker advances it and bills
     # January); February's usage fires the thresholds again, for February.
-    assert api.post(f"{base}/clock/advance", {"to": "2026-02-12T00:00:00Z"}, format="json").status_code == 202
+    assert api.post(f"{base}/clock/advance", {"to": "2026-02-12T00:00:00.000000Z"}, format="json").status_code == 202
     assert poll(api, f"{base}/clock", busy=("advancing",))["status"] == "ready"
     statuses = post_usage_concurrently(base, key, "feb", "1")  # 160 calls: 16.00
     assert set(statuses) == {201}
     both = wait_for(httpserver, 17)
 
     assert len(both) == 17
-    (february,) = [a for a in both if a["period_start"] != "2026-01-10T00:00:00Z"]
-    assert (february["period_start"], february["threshold"]) == ("2026-02-10T00:00:00Z", "10.00")
+    (february,) = [a for a in both if a["period_start"] != "2026-01-10T00:00:00.000000Z"]
+    assert (february["period_start"], february["threshold"]) == ("2026-02-10T00:00:00.000000Z", "10.00")
     assert Decimal("10.00") <= Decimal(february["value"]) <= Decimal("16.00")  # as far as usage had come
