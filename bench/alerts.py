@@ -131,7 +131,7 @@ def main() -> None:
         "with": prepare_tenant("bench alerts", alerts=True),
     }
     port = free_port()
-    server = start_server(env, port, workers=2 * cores, threads=1)
+    server = start_server(env, port, workers=2 * cores, threads=1, boot_seconds=600)  # a loaded machine boots slowly
     root = f"http://127.0.0.1:{port}"
     figures: dict[tuple[str, str], list[float]] = {}
     try:

@@ -39,7 +39,16 @@ class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(AlertTrigger)
 class AlertTriggerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "alert_type", "threshold", "value", "period_start", "triggered_at", "rearmed_at", "tenant"]
+    list_display = [
+        "__str__",
+        "alert_type",
+        "threshold",
+        "value",
+        "period_start",
+        "triggered_at",
+        "rearmed_at",
+        "tenant",
+    ]
     list_filter = ["tenant", "alert_type"]
     list_select_related = ["tenant"]
     search_fields = ["=alert__id"]

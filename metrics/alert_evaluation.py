@@ -136,24 +136,21 @@ def alert_readings(*, tenant: TenantRef, alerts: Sequence[Alert], now: datetime)
     tenant_id = tenant_pk(tenant)
     of_type = {kind: [a for a in alerts if a.type == kind] for kind in Alert.Type.values}
     subs_of = {kind: list({a.subscription_id: a.subscription for a in of_type[kind]}.values()) for kind in of_type}
-    by_sub: dict[uuid.UUID, Decimal] = {}
-    by_alert: dict[uuid.UUID, Decimal] = {}
-    if subs_of[Alert.Type.USAGE_AMOUNT]:
-        by_sub |= _usage_amounts(tenant_id, subs_of[Alert.Type.USAGE_AMOUNT])
-    if of_type[Alert.Type.METER_QUANTITY]:
-        by_alert |= _meter_quantities(tenant_id, of_type[Alert.Type.METER_QUANTITY])
-    balances = (
-        _credit_balances(tenant_id, subs_of[Alert.Type.CREDIT_BALANCE], now)
-        if subs_of[Alert.Type.CREDIT_BALANCE]
-        else {}
-    )
+    usage = subs_of[Alert.Type.USAGE_AMOUNT]
+    credit = subs_of[Alert.Type.CREDIT_BALANCE]
+    meters = of_type[Alert.Type.METER_QUANTITY]
+    # {subscription id: value} for the types whose value is the subscription's; by alert for meters
+    per_sub = {
+        Alert.Type.USAGE_AMOUNT: _usage_amounts(tenant_id, usage) if usage else {},
+        Alert.Type.CREDIT_BALANCE: _credit_balances(tenant_id, credit, now) if credit else {},
+    }
+    per_alert = _meter_quantities(tenant_id, meters) if meters else {}
     readings = {}
     for alert in alerts:
-        value = by_alert.get(alert.pk) if alert.type == Alert.Type.METER_QUANTITY else None
-        if alert.type == Alert.Type.USAGE_AMOUNT:
-            value = by_sub.get(alert.subscription_id)
-        elif alert.type == Alert.Type.CREDIT_BALANCE:
-            value = balances.get(alert.subscription_id)
+        if alert.type == Alert.Type.METER_QUANTITY:
+            value = per_alert.get(alert.pk)
+        else:
+            value = per_sub[Alert.Type(alert.type)].get(alert.subscription_id)
         if value is not None:
             readings[alert.pk] = Reading(value, alert.subscription.current_period_start)
     return readings
