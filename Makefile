@@ -13,7 +13,7 @@ VENV := .venv/bin
 # write their samples here and /metrics adds them up. Set it empty to turn it off.
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/.run/prometheus
 
-.PHONY: install browser wrk run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-profile bench-invoices bench-revenue bench-export bench-scale client compose-config clean
+.PHONY: install browser wrk run test lint typecheck pytest migrate db demo demo-reset bench-ingest bench-alerts bench-profile bench-invoices bench-revenue bench-export bench-scale client compose-config clean
 
 install:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
@@ -73,6 +73,9 @@ demo-reset: db
 
 bench-ingest: db wrk
 	$(VENV)/python bench/ingest.py
+
+bench-alerts: db wrk
+	$(VENV)/python bench/alerts.py
 
 bench-invoices: db
 	$(VENV)/python bench/invoice_run.py

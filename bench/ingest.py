@@ -72,17 +72,19 @@ def prepare_tenant() -> tuple[str, str, str]:
     return str(tenant.id), key, os.environ["DATABASE_URL"]
 
 
-def start_server(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def start_server(
+    env: dict[str, str], port: int, workers: int, threads: int, *, boot_seconds: int = 300
+) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "billing_project/gunicorn.conf.py"),
          "billing_project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--threads", str(threads), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 300  # a loaded machine imports slowly
+    deadline = time.monotonic() + boot_seconds  # a loaded machine imports slowly
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).ok:
                 return server
         except requests.RequestException:
             time.sleep(0.2)
@@ -107,15 +109,23 @@ class WrkRun:
 
 
 def wrk(
-    url: str, script: str, *, connections: int, seconds: int, headers: dict[str, str], env: dict[str, str]
+    url: str,
+    script: str,
+    *,
+    connections: int,
+    seconds: int,
+    headers: dict[str, str],
+    env: dict[str, str],
+    timeout: int | None = None,
 ) -> WrkRun:
-    """One wrk run (2 threads); refuses a run with any error."""
+    """One wrk run (2 threads); refuses a run with any error (`timeout`: wrk's per
+    request, in seconds; its default is 2)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench-ingest` installs it (Debian package wrk)")
-    # A 30 s timeout: wrk's default (2 s) counts a slow answer of a loaded machine as a
-    # socket error, and the run would be refused for it; p99 shows how slow it was.
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s", "--latency"]
-    command += ["-s", str(LUA / script)]
+    # A 30 s timeout by default: wrk's own (2 s) counts a slow answer of a loaded machine
+    # as a socket error, and the run would be refused for it; p99 shows how slow it was.
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(LUA / script)]
+    command += ["--timeout", f"{timeout if timeout is not None else 30}s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -300,7 +300,7 @@ def measure(args: argparse.Namespace) -> None:
     step(f"loaded-table ingestion: {loaded_rate:,.0f} events/s")
     raw_seconds, _ = raw_group_by(tenant.id)
     step(f"raw GROUP BY: {raw_seconds:.2f} s")
-    run_seconds, invoices = invoice(tenant.id)
+    run_seconds, invoices, _cpu = invoice(tenant.id)
     assert invoices == args.subscriptions, f"expected {args.subscriptions} invoices, got {invoices}"
     step(f"invoice run: {run_seconds:.1f} s")
     latencies = query_latencies(tenant.id, args.samples)

@@ -314,6 +314,7 @@ SPECTACULAR_SETTINGS = {
         "BalanceTransactionKindEnum": "invoices.models.BalanceTransaction.Kind",
         "CreditGrantStatusEnum": "invoices.models.CreditGrant.Status",
         "CreditGrantEntryKindEnum": "invoices.models.CreditGrantEntry.Kind",
+        "AlertTypeEnum": "metrics.models.Alert.Type",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
@@ -343,6 +344,14 @@ if IDEMPOTENCY_TTL_SECONDS < 24 * 3600:
     raise ImproperlyConfigured("IDEMPOTENCY_TTL_SECONDS must be at least 86400 (24 hours, API.md)")
 USAGE_MAX_FUTURE_SECONDS = env.int("USAGE_MAX_FUTURE_SECONDS", default=300)
 INVOICE_DUE_DAYS = env.int("INVOICE_DUE_DAYS", default=30)
+# Alerts (docs/alerts.md): usage schedules a subscription's evaluation this long after it
+# (later usage meanwhile schedules nothing more); API.md promises within a minute.
+ALERTS_EVALUATION_DELAY_SECONDS = env.int("ALERTS_EVALUATION_DELAY_SECONDS", default=10)
+if not 0 <= ALERTS_EVALUATION_DELAY_SECONDS <= 50:
+    raise ImproperlyConfigured("ALERTS_EVALUATION_DELAY_SECONDS must be 0-50 (alerts fire within a minute)")
+# How long a process remembers which subscriptions have alerts (ingestion reads it).
+ALERTS_CACHE_SECONDS = env.int("ALERTS_CACHE_SECONDS", default=10)
+ALERTS_REDIS_URL = env.str("ALERTS_REDIS_URL", default=REDIS_URL)
 # How invoice and credit-note documents (PDF, HTML) write amounts, numbers and dates: a
 # CLDR locale of babel (en_US, de_DE, fr_CH); amounts keep their currency's digits.
 DOCUMENT_LOCALE = env.str("DOCUMENT_LOCALE", default="en_US")

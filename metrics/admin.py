@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from metrics import dashboard, selectors
+from metrics import alert_admin, dashboard, selectors  # noqa: F401 - alert_admin registers the alerts' pages
 from metrics.api import currency_mrr_body
 from metrics.models import TenantRevenue
 from plans.money import format_price

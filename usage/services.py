@@ -37,6 +37,7 @@ from usage.models import (
     seq_fence_key,
 )
 from usage.parsing import ParsedEvent, missing_unique_property
+from usage.signals import usage_stored
 
 BATCH_KEY_REUSED = "Idempotency key {key!r} was already used with a different event body."
 USAGE_EVENT_NOT_FOUND = "Usage event not found."
@@ -151,6 +152,7 @@ def _ingest_in_database(tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResul
     if inserted:
         USAGE_EVENTS.labels(outcome="accepted").inc()
         stored = event.stored(pk=inserted[event.idempotency_key], tenant_id=tenant_id, created_at=now)
+        _announce(tenant_id, {event.customer_id})
         return IngestResult(stored, created=True)
     existing = _stored_event(tenant_id, event.idempotency_key)
     if existing.fingerprint != event.fingerprint:
@@ -192,6 +194,8 @@ def usage_events_ingest_batch(*, tenant: TenantRef, events: Sequence[ParsedEvent
         stored_before = [e.idempotency_key for e in unique if e.idempotency_key not in inserted]
         if stored_before:  # a body mismatch raises, and the atomic block undoes the insert
             _check_stored(tenant_id, events, _stored_fingerprints(tenant_id, stored_before))
+    if inserted:
+        _announce(tenant_id, {e.customer_id for e in unique if e.idempotency_key in inserted})
     USAGE_BATCH_SIZE.observe(len(events))
     USAGE_EVENTS.labels(outcome="accepted").inc(len(inserted))
     USAGE_EVENTS.labels(outcome="duplicate").inc(len(events) - len(inserted))
@@ -202,6 +206,13 @@ def _check_stored(tenant_id: uuid.UUID, events: Sequence[ParsedEvent], stored: d
     for index, event in enumerate(events):
         if event.idempotency_key in stored and stored[event.idempotency_key] != event.fingerprint:
             raise BatchKeyReused(index, event.idempotency_key)
+
+
+def _announce(tenant_id: uuid.UUID, customer_ids: set[uuid.UUID]) -> None:
+    """Tell the apps after usage (alerts) whose usage changed, once it is committed."""
+    transaction.on_commit(
+        lambda: usage_stored.send_robust(sender=UsageEvent, tenant_id=tenant_id, customer_ids=customer_ids)
+    )
 
 
 def _take_fence_shared(tenant_id: uuid.UUID) -> None:
@@ -242,6 +253,7 @@ def _correct(tenant_id: uuid.UUID, event_id: int, action: str, actor: str, reaso
     )  # fmt: skip
     changes = changed_since(before, event)
     audit_record(tenant=tenant_id, action=f"usage_event.{action}", obj=event, changes=changes, reason=reason)
+    _announce(tenant_id, {event.customer_id})
     return event
 
 

@@ -40,6 +40,7 @@ class EventType(models.TextChoices):
     DISCOUNT_ENDED = "discount.ended", "Discount ended"
     CREDIT_GRANT_DEPLETED = "credit_grant.depleted", "Credit grant depleted"
     CREDIT_GRANT_EXPIRED = "credit_grant.expired", "Credit grant expired"
+    ALERT_TRIGGERED = "alert.triggered", "Alert triggered"
 
 
 def generate_webhook_secret() -> str:

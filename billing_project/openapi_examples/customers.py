@@ -6,6 +6,7 @@ from typing import Any
 
 from billing_project.openapi_examples.catalog import COUPON
 from billing_project.openapi_examples.ids import (
+    ALERT_ID,
     BALANCE_TRANSACTION_ID,
     CREATED_AT,
     CUSTOMER_ID,
@@ -134,6 +135,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
                 **SUBSCRIPTION,
                 "current_period_start": "2026-01-01T00:00:00Z",
                 "current_period_end": "2026-02-01T00:00:00Z",
+            }
+        },
+    },
+    "subscription_alerts_create": {
+        "summary": "Tell me at 100.00 of usage this period, then every 50.00 more",
+        "request": {"type": "usage_amount", "thresholds": ["100.00"], "step": "50.00"},
+        "responses": {
+            "201": {
+                "id": ALERT_ID,
+                "subscription_id": SUBSCRIPTION_ID,
+                "type": "usage_amount",
+                "meter": None,
+                "thresholds": ["100.00"],
+                "step": "50.00",
+                "created_at": CREATED_AT,
             }
         },
     },

@@ -24,6 +24,7 @@ BALANCE_TRANSACTION_ID = "d3a4b5c6-7e8f-4091-a2b3-c4d5e6f70819"
 INVOICE_RUN_ID = "e4b5c6d7-8f90-41a2-b3c4-d5e6f708192a"
 ENDPOINT_ID = "f5c6d7e8-9001-42b3-c4d5-e6f708192a3b"
 DELIVERY_ID = "06d7e8f9-0112-43c4-d5e6-f708192a3b4c"
+ALERT_ID = "17e8f9a0-1223-44d5-e6f7-08192a3b4c5d"
 
 # Illustrations of the shape only: never valid credentials.
 ACCESS_TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.access-example"  # noqa: S105

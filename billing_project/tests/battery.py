@@ -26,6 +26,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from audit.services import audit_record
@@ -40,6 +41,7 @@ from invoices.tests.factories import (
     InvoiceRunFactory,
     credit_note,
 )
+from metrics.alerts import ALERT_NOT_FOUND, alert_create
 from plans.coupon_services import COUPON_NOT_FOUND
 from plans.services import METER_NOT_FOUND, PLAN_NOT_FOUND, TAX_RATE_NOT_FOUND
 from plans.tests.factories import CouponFactory, MeterFactory, PlanFactory, TaxRateFactory, add_charge
@@ -132,6 +134,11 @@ def _event(tenant: Tenant) -> dict[str, Any]:
 
 def _coupon_body(tenant: Tenant) -> dict[str, Any]:
     return {"code": _unique("coupon"), "name": "Battery", "percent_off": "10", "duration": "forever"}
+
+
+def _alert(tenant: Tenant) -> Any:
+    sub = SubscriptionFactory(tenant=tenant)
+    return alert_create(tenant=tenant, subscription_id=sub.pk, type="usage_amount", thresholds=[Decimal(10)])
 
 
 def _discount_body(tenant: Tenant) -> dict[str, Any]:
@@ -322,6 +329,16 @@ ROUTES: dict[str, Route] = {
         missing=CREDIT_GRANT_NOT_FOUND,
         bodies={"post": _empty},
         write_role=Role.ADMIN,
+    ),
+    # Alerts
+    "subscription-alerts": Route(
+        make=SubscriptionFactory,
+        names="subscription_id",
+        missing=SUBSCRIPTION_NOT_FOUND,
+        bodies={"post": lambda t: {"type": "usage_amount", "thresholds": ["10"]}},
+    ),
+    "subscription-alert-detail": Route(
+        make=_alert, names=("subscription_id", "alert_id"), missing=ALERT_NOT_FOUND, bodies={"delete": _empty}
     ),
     # Metrics
     "metrics-mrr": Route(),

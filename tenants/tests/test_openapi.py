@@ -121,8 +121,9 @@ def component(schema, name):
 def test_every_list_states_the_limit_bounds(schema):
     lists = [(path, op) for path, method, op in operations(schema) if parameter(op, "cursor")]
     assert (
-        len(lists) == 18
-    )  # issue #15: …/invoices/{id}/lines/{line_id}/events, the audit log; issue #16: customers/{id}/credit-grants
+        len(lists) == 19
+    )  # issue #15: …/invoices/{id}/lines/{line_id}/events, the audit log; issue #16: customers/{id}/credit-grants,
+    # subscriptions/{id}/alerts
     for path, operation in lists:
         assert parameter(operation, "limit")["schema"] == {
             "type": "integer",
@@ -141,8 +142,9 @@ def test_every_tenant_post_and_delete_takes_an_optional_idempotency_key_and_docu
     # 19, and issue #13: change, change/preview, DELETE pending-change, clock/advance;
     # issue #14: POST coupons, POST customers/{id}/discounts, DELETE …/discounts/{id};
     # issue #15: POST usage/{id}/void, POST usage/{id}/amend; issue #17: POST invoices/{id}/pay,
-    # POST customers/{id}/portal-sessions; issue #16: POST customers/{id}/credit-grants, POST credit-grants/{id}/void
-    assert len(writes) == 32
+    # POST customers/{id}/portal-sessions; issue #16: POST customers/{id}/credit-grants, POST credit-grants/{id}/void,
+    # POST subscriptions/{id}/alerts, DELETE …/alerts/{id}
+    assert len(writes) == 34
     for path, _method, operation in writes:
         header = parameter(operation, "Idempotency-Key")
         assert header["in"] == "header", path

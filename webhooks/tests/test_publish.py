@@ -128,6 +128,7 @@ def test_every_event_type_of_the_contract_is_known():
         "credit_note.created",  # API.md Part 2, "Credit notes"
         "discount.ended",  # issue #14: a customer's discount used up or removed
         "credit_grant.depleted",  # issue #16: prepaid credits
+        "alert.triggered",  # issue #16: alerts
         "credit_grant.expired",
     }
 

@@ -4,6 +4,9 @@ from .action_enum import ActionEnum
 from .actor_output import ActorOutput
 from .actor_output_type_enum import ActorOutputTypeEnum
 from .aggregation_enum import AggregationEnum
+from .alert_create_input_request import AlertCreateInputRequest
+from .alert_output import AlertOutput
+from .alert_type_enum import AlertTypeEnum
 from .api_error import ApiError
 from .api_key_create_input_request import ApiKeyCreateInputRequest
 from .api_key_created_output import ApiKeyCreatedOutput
@@ -105,6 +108,7 @@ from .metrics_revenue_month import MetricsRevenueMonth
 from .metrics_revenue_output import MetricsRevenueOutput
 from .model_enum import ModelEnum
 from .outcome_enum import OutcomeEnum
+from .paginated_alert_output_list import PaginatedAlertOutputList
 from .paginated_api_key_output_list import PaginatedApiKeyOutputList
 from .paginated_audit_entry_output_list import PaginatedAuditEntryOutputList
 from .paginated_balance_transaction_output_list import PaginatedBalanceTransactionOutputList
@@ -194,6 +198,9 @@ __all__ = (
     "ActorOutput",
     "ActorOutputTypeEnum",
     "AggregationEnum",
+    "AlertCreateInputRequest",
+    "AlertOutput",
+    "AlertTypeEnum",
     "ApiError",
     "ApiKeyCreatedOutput",
     "ApiKeyCreateInputRequest",
@@ -295,6 +302,7 @@ __all__ = (
     "MetricsRevenueOutput",
     "ModelEnum",
     "OutcomeEnum",
+    "PaginatedAlertOutputList",
     "PaginatedApiKeyOutputList",
     "PaginatedAuditEntryOutputList",
     "PaginatedBalanceTransactionOutputList",

@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class WebhookDeliveriesListEventType(StrEnum):
+    ALERT_TRIGGERED = "alert.triggered"
     CREDIT_GRANT_DEPLETED = "credit_grant.depleted"
     CREDIT_GRANT_EXPIRED = "credit_grant.expired"
     CREDIT_NOTE_CREATED = "credit_note.created"

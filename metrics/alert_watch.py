@@ -1,0 +1,110 @@
+"""What ingestion costs alerts: nothing for a customer without one, and one Redis round
+trip for a request or batch that touches subscriptions with alerts.
+
+Which subscriptions have alerts is kept in this process's memory per tenant for
+ALERTS_CACHE_SECONDS (one query per tenant and process that often, never per event;
+a service that creates or deletes an alert forgets its tenant's entry at once in its
+own process). For each subscription with alerts whose customer's usage was stored,
+`SET alerts:pending:<subscription> NX EX` (all of them in one pipeline); the one that
+sets the key schedules the evaluation ALERTS_EVALUATION_DELAY_SECONDS later, and
+usage stored meanwhile schedules nothing more: a debounce per subscription.
+
+No usage is missed: the task deletes the key *before* it reads (`alert_pending_clear`),
+and ingestion sets it only after its commit, so usage that found the key set was
+committed before the evaluation read. A key whose task was lost (a broker restart)
+expires after a minute, and the next usage schedules again.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Collection
+from functools import lru_cache
+
+import redis
+import structlog
+from django.conf import settings
+
+from metrics.models import Alert
+from tenants.isolation import tenant_scope
+
+log = structlog.get_logger(__name__)
+
+_PENDING_TTL_EXTRA_SECONDS = 60
+# {tenant id: (monotonic expiry, {customer id: [subscription ids with alerts]})}
+_SUBSCRIPTIONS: dict[uuid.UUID, tuple[float, dict[uuid.UUID, list[uuid.UUID]]]] = {}
+_SUBSCRIPTIONS_MAX = 10_000
+
+
+@lru_cache(maxsize=1)
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25, retry_on_timeout=False)
+
+
+def _pending_key(subscription_id: uuid.UUID) -> str:
+    return f"billing:alerts:pending:{subscription_id}"
+
+
+def alerting_subscriptions(tenant_id: uuid.UUID) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """{customer id: ids of its subscriptions that have alerts}, from memory when fresh."""
+    cached = _SUBSCRIPTIONS.get(tenant_id)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    by_customer: dict[uuid.UUID, list[uuid.UUID]] = {}
+    with tenant_scope(tenant_id):  # a receiver may run where no scope is (the admin)
+        rows = Alert.objects.for_tenant(tenant_id).values_list("subscription__customer_id", "subscription_id")
+        for customer_id, subscription_id in rows.distinct():
+            by_customer.setdefault(customer_id, []).append(subscription_id)
+    if len(_SUBSCRIPTIONS) >= _SUBSCRIPTIONS_MAX:
+        _SUBSCRIPTIONS.clear()
+    _SUBSCRIPTIONS[tenant_id] = (now + settings.ALERTS_CACHE_SECONDS, by_customer)
+    return by_customer
+
+
+def alerting_subscriptions_forget(tenant_id: uuid.UUID) -> None:
+    _SUBSCRIPTIONS.pop(tenant_id, None)
+
+
+def alerts_schedule(
+    tenant_id: uuid.UUID, subscription_ids: Collection[uuid.UUID], schedule: Callable[[uuid.UUID], None]
+) -> list[uuid.UUID]:
+    """Call `schedule(subscription_id)` for each of these whose evaluation is not
+    pending yet, marking it pending; returns those. With Redis down, every call
+    schedules (only slower)."""
+    ids = list(dict.fromkeys(subscription_ids))
+    if not ids:
+        return []
+    ttl = settings.ALERTS_EVALUATION_DELAY_SECONDS + _PENDING_TTL_EXTRA_SECONDS
+    try:
+        pipe = _client(settings.ALERTS_REDIS_URL).pipeline(transaction=False)
+        for subscription_id in ids:
+            pipe.set(_pending_key(subscription_id), 1, nx=True, ex=ttl)
+        marked = [sid for sid, was_set in zip(ids, pipe.execute(), strict=True) if was_set]
+    except redis.RedisError as exc:
+        log.warning("alerts_pending_mark_unavailable", error=str(exc))
+        marked = ids
+    for subscription_id in marked:
+        schedule(subscription_id)
+    return marked
+
+
+def alerts_note_usage(
+    tenant_id: uuid.UUID, customer_ids: Collection[uuid.UUID], schedule: Callable[[uuid.UUID], None]
+) -> None:
+    """Usage of these customers was committed: schedule their alerts' evaluation."""
+    by_customer = alerting_subscriptions(tenant_id)
+    if not by_customer:
+        return
+    targets = [sid for customer_id in customer_ids for sid in by_customer.get(customer_id, ())]
+    if targets:
+        alerts_schedule(tenant_id, targets, schedule)
+
+
+def alert_pending_clear(subscription_id: uuid.UUID) -> None:
+    """Before an evaluation reads: usage stored from now on schedules another one."""
+    try:
+        _client(settings.ALERTS_REDIS_URL).delete(_pending_key(subscription_id))
+    except redis.RedisError as exc:
+        log.warning("alerts_pending_mark_unavailable", error=str(exc))
