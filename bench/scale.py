@@ -298,9 +298,9 @@ def measure(args: argparse.Namespace) -> None:
     load_seconds = load(tenant.id, meters, args.events, args.months)
     loaded_rate = ingest_rate(tenant.id, meters, "loaded", args.ingest_batches)
     step(f"loaded-table ingestion: {loaded_rate:,.0f} events/s")
-    raw_seconds, _ = raw_group_by(tenant.id)
+    raw_seconds, _groups, _cpu = raw_group_by(tenant.id)
     step(f"raw GROUP BY: {raw_seconds:.2f} s")
-    run_seconds, invoices, _cpu = invoice(tenant.id)
+    run_seconds, invoices = invoice(tenant.id)
     assert invoices == args.subscriptions, f"expected {args.subscriptions} invoices, got {invoices}"
     step(f"invoice run: {run_seconds:.1f} s")
     latencies = query_latencies(tenant.id, args.samples)
