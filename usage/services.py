@@ -28,6 +28,7 @@ from usage.idempotency import ClaimState
 from usage.instruments import USAGE_BATCH_SIZE, USAGE_EVENTS
 from usage.models import SEQ_FENCE_CLASS, USAGE_SEQUENCE, UsageEvent, UsageEventRevision, seq_fence_key
 from usage.parsing import ParsedEvent, missing_unique_property
+from usage.signals import usage_recorded_send
 
 BATCH_KEY_REUSED = "Idempotency key {key!r} was already used with a different event body."
 USAGE_EVENT_NOT_FOUND = "Usage event not found."
@@ -112,6 +113,8 @@ def usage_event_ingest(*, tenant: TenantRef, event: ParsedEvent) -> IngestResult
             idempotency.release(tenant_id, event.idempotency_key)
         raise
     idempotency.complete(tenant_id, event.idempotency_key, event.fingerprint, result.event.pk)
+    if result.created:
+        transaction.on_commit(lambda: usage_recorded_send(tenant_id, [event.customer_id]))
     return result
 
 
@@ -162,6 +165,9 @@ def usage_events_ingest_batch(*, tenant: TenantRef, events: Sequence[ParsedEvent
         stored_before = [e.idempotency_key for e in unique if e.idempotency_key not in inserted]
         if stored_before:  # a body mismatch raises, and the atomic block undoes the insert
             _check_stored(tenant_id, events, _stored_fingerprints(tenant_id, stored_before))
+    if inserted:
+        customers = {e.customer_id for e in unique if e.idempotency_key in inserted}
+        transaction.on_commit(lambda: usage_recorded_send(tenant_id, customers))
     USAGE_BATCH_SIZE.observe(len(events))
     USAGE_EVENTS.labels(outcome="accepted").inc(len(inserted))
     USAGE_EVENTS.labels(outcome="duplicate").inc(len(events) - len(inserted))
