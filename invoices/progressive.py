@@ -9,7 +9,9 @@ ended are billed). For each live subscription on a plan with `usage_thresholds`,
 out of its trial, whose current period has not ended:
 
 - the window is [segment start, now): the current period's start, or the plan
-  change that began the segment later;
+  change that began the segment later; its usage is what is stored so far for the
+  segment's part of the period (events stamped `now` included: a sandbox stamps them
+  with its frozen clock);
 - its usage charges so far = Σ price(quantity so far) of the plan's charges (a `max`
   or `unique_count` charge at the segment's share of its period, as the closing
   invoice prices it);
@@ -47,7 +49,7 @@ from plans.selectors import charges_by_plan
 from subscriptions.models import Subscription
 from tenants.models import TenantRef, tenant_pk
 from tenants.updates import lock_rows
-from usage.selectors import usage_totals_for_period
+from usage.selectors import UsageWindow, usage_totals_for_period
 
 CHECK_BATCH_SIZE = 500
 THRESHOLD = Invoice.BillingReason.THRESHOLD
@@ -104,14 +106,24 @@ def _check_batch(tenant: TenantRef, subs: Sequence[Subscription], now: datetime)
         return []
     charges = charges_by_plan(tenant=tenant, plan_ids={b.plan.pk for b in bills})
     meters = list({c.meter_id: c.meter for cs in charges.values() for c in cs}.values())
-    totals = usage_totals_for_period(tenant=tenant, windows=[b.window for b in bills], meters=meters)
+    windows = {bill.subscription.pk: _so_far(bill) for bill in bills}
+    totals = usage_totals_for_period(tenant=tenant, windows=list(windows.values()), meters=meters)
     earlier = _earlier(bills)
     due = []
     for bill in bills:
-        quantities = {c.meter_id: totals.get((bill.window, c.meter_id), ZERO) for c in charges[bill.plan.pk]}
+        window = windows[bill.subscription.pk]
+        quantities = {c.meter_id: totals.get((window, c.meter_id), ZERO) for c in charges[bill.plan.pk]}
         if _price_threshold(bill, charges[bill.plan.pk], quantities, earlier):
             due.append(bill)
     return write_invoices(tenant=tenant, bills=due, now=now, usage_seq=0)
+
+
+def _so_far(bill: Bill) -> UsageWindow:
+    """The usage stored so far for the window: from its start to the period's end (a
+    sandbox stamps events at its clock's reading, `now` itself; events are at most 5
+    minutes ahead of it)."""
+    assert bill.period is not None
+    return UsageWindow(bill.subscription.customer_id, bill.start, bill.period[1])
 
 
 class Earlier:

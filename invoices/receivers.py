@@ -4,11 +4,13 @@
 Never a query per event: whether the tenant has a plan with usage thresholds is
 remembered in the process for `TENANT_FLAG_SECONDS` (a plan created since is checked
 at the next run, or once the flag is read again), and a customer's check is queued
-once per `DEBOUNCE_SECONDS` (`SET NX EX` in Redis, the Django cache): the first
-events of a quiet customer queue a task that runs `DEBOUNCE_SECONDS` later, so
-everything stored meanwhile (committed before the key expires, hence before the task
-reads) is counted by that task, and events after the key expired queue the next one.
-Usage is thus checked within DEBOUNCE_SECONDS (plus the queue's delay) of being stored.
+at a time (`SET NX` in Redis, the Django cache): the first events of a quiet customer
+queue a task that runs `DEBOUNCE_SECONDS` later; the task deletes the key as it starts
+(`threshold_check_started`), before it reads usage. Events whose receiver found the key
+were committed before that, so the task counts them; events after it queue the next
+task. Usage is thus checked within DEBOUNCE_SECONDS (plus the queue's delay) of being
+stored, with at most one task waiting per customer. The key expires after
+`KEY_TTL_SECONDS` should its task be lost.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from usage.signals import usage_recorded
 log = structlog.get_logger(__name__)
 
 DEBOUNCE_SECONDS = 15
+KEY_TTL_SECONDS = 60
 TENANT_FLAG_SECONDS = 30.0
 _tenant_flags: dict[uuid.UUID, tuple[float, bool]] = {}
 
@@ -52,5 +55,10 @@ def queue_threshold_checks(*, tenant_id: uuid.UUID, customer_ids: Collection[uui
     from invoices.tasks import invoice_thresholds_check  # tasks import the services; this module loads first
 
     for customer_id in customer_ids:
-        if cache.add(_debounce_key(tenant_id, customer_id), 1, timeout=DEBOUNCE_SECONDS):
+        if cache.add(_debounce_key(tenant_id, customer_id), 1, timeout=KEY_TTL_SECONDS):
             invoice_thresholds_check.apply_async((str(tenant_id), str(customer_id)), countdown=DEBOUNCE_SECONDS)
+
+
+def threshold_check_started(tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    """The queued check starts: usage stored from now on queues the next one."""
+    cache.delete(_debounce_key(tenant_id, customer_id))

@@ -6,7 +6,7 @@ import uuid
 
 from celery import shared_task
 
-from invoices import grants, progressive, services
+from invoices import grants, progressive, receivers, services
 from tenants import clock
 from tenants.isolation import tenant_scope, tenant_task
 from tenants.models import Tenant
@@ -60,6 +60,7 @@ def credit_grants_expire_sweep() -> int:
 def invoice_thresholds_check(tenant_id: str, customer_id: str) -> int:
     """Issue the threshold invoices that usage of one customer made due (progressive
     billing, queued debounced after ingestion); safe to run twice."""
-    tenant = uuid.UUID(tenant_id)
-    made = progressive.thresholds_check(tenant=tenant, now=clock.now(tenant), customer_ids=[uuid.UUID(customer_id)])
+    tenant, customer = uuid.UUID(tenant_id), uuid.UUID(customer_id)
+    receivers.threshold_check_started(tenant, customer)
+    made = progressive.thresholds_check(tenant=tenant, now=clock.now(tenant), customer_ids=[customer])
     return len(made)
