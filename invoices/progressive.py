@@ -99,9 +99,9 @@ def _check_batch(tenant: TenantRef, subs: Sequence[Subscription], now: datetime)
     walk = Walk.of(tenant, subs)
     bills = []
     for sub in subs:
-        if window := _window(sub, walk, now):
+        if span := _window(sub, walk, now):
             period = (sub.current_period_start, sub.current_period_end)
-            bills.append(Bill(sub, *window, sub.plan, reason=THRESHOLD, period=period))
+            bills.append(Bill(sub, *span, sub.plan, reason=THRESHOLD, period=period))
     if not bills:
         return []
     charges = charges_by_plan(tenant=tenant, plan_ids={b.plan.pk for b in bills})
