@@ -1,18 +1,28 @@
-"""Progressive billing end to end through Redis and a real Celery worker (not eager):
-usage sent to a sandbox's API queues one debounced check per customer on commit, and
-the worker issues the threshold invoice a moment later."""
+"""Progressive billing with real commits: end to end through Redis and a real Celery
+worker (not eager), usage sent to a sandbox's API queues one debounced check per
+customer on commit and the worker issues the threshold invoice a moment later; and
+concurrent checks on real threads issue each threshold once."""
 
 from __future__ import annotations
 
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
 
 from invoices import receivers, tasks
+from invoices.models import Invoice
+from invoices.progressive import thresholds_check
 from invoices.tests.test_worker import POLL_FOR_SECONDS, worker  # noqa: F401 - the worker fixture
+from plans.models import Meter
+from plans.pricing import ChargeSpec
+from plans.tests.factories import PlanFactory, add_charge
+from subscriptions.tests.factories import SubscriptionFactory
 from tenants.tests.factories import PASSWORD
+from tenants.tests.utils import at, at_once, failures
+from usage.tests.factories import use
 
 PLAN = {
     "code": "scale", "name": "Scale", "currency": "USD", "interval": "month", "amount": "20.00",
@@ -67,3 +77,21 @@ def test_a_real_worker_issues_the_threshold_invoice_after_ingestion(worker, monk
     assert (second["number"], second["total"]) == ("INV-000002", "60.00")
     time.sleep(1.5)  # a late duplicate check would have issued a third by now
     assert len(threshold_invoices(api, base, 0)) == 2  # as they are now
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_checks_issue_each_threshold_once(tenant):
+    """Eight checks at once on real threads (an ingest's task, the run, a retry…): one
+    invoice per threshold, whichever check wins the subscription's lock."""
+    plan = PlanFactory(tenant=tenant, code="scale", amount=Decimal("20.00"), usage_thresholds=[Decimal("50.00")])
+    add_charge(plan, ChargeSpec.per_unit(Decimal("0.10")), meter="api_calls", aggregation=Meter.Aggregation.SUM)
+    subs = [SubscriptionFactory(tenant=tenant, plan=plan, start_at=at(2026, 1, 1)) for _ in range(3)]
+    for sub in subs:
+        use(sub, "api_calls", 600, at(2026, 1, 5))
+    now = at(2026, 1, 6)
+    results = at_once([lambda: thresholds_check(tenant=tenant.pk, now=now)] * 8, tenant=tenant.pk)
+    assert failures(results) == []
+    assert sum(len(made) for made in results) == 3
+    invoices = Invoice.objects.for_tenant(tenant).filter(billing_reason="threshold")
+    assert sorted((i.subscription_id, i.total) for i in invoices) == sorted((s.pk, Decimal("60.00")) for s in subs)
+    assert [i.number for i in invoices.order_by("number")] == ["INV-000001", "INV-000002", "INV-000003"]
