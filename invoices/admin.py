@@ -72,6 +72,7 @@ INVOICE_FIELDS = (
     "subscription",
     "status",
     "billing_reason",
+    "threshold_shown",
     "currency",
     "period_start",
     "period_end",
@@ -152,6 +153,7 @@ class InvoiceAdmin(
 
     amount = money_field("total", description="total")
     subtotal_shown = money_field("subtotal", description="subtotal")
+    threshold_shown = money_field("threshold_amount", description="usage threshold (threshold invoices)")
     discount_shown = money_field("discount", description="discount")
     tax_shown = money_field("tax", description="tax")
     total_shown = money_field("total", description="total")

@@ -6,6 +6,7 @@ class InvoicesConfig(AppConfig):
     name = "invoices"
 
     def ready(self) -> None:
+        from invoices import receivers  # noqa: F401 - connects progressive billing to ingestion
         from invoices.clock_step import GRANT_EXPIRY_STEP, INVOICING_STEP
         from tenants.sandbox import advance_step_register
 

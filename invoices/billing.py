@@ -63,6 +63,7 @@ from django.db import connection, transaction
 from audit.services import audit_record_each
 from billing_project.bulk import insert_rows
 from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines
+from invoices.commitments import commitment_lines
 from invoices.discounting import DiscountBook, discount_book
 from invoices.grants import GrantBook, customers_with_grants, grant_book
 from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
@@ -130,6 +131,7 @@ class Bill:
     late: list[LateUsage] = field(default_factory=list)
     lines: list[LineDraft] = field(default_factory=list)
     error: str = ""
+    threshold: Decimal | None = None  # a `threshold` bill: the highest threshold it is issued for
 
     @property
     def window(self) -> UsageWindow:
@@ -287,6 +289,7 @@ def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) 
         plan_charges = charges[bill.plan.pk]
         quantities = {c.meter_id: totals.get((bill.window, c.meter_id), Decimal(0)) for c in plan_charges}
         _price(bill, plan_charges, quantities)
+    commitment_lines(tenant=tenant, bills=bills)  # minimum true-ups, progressive billing credits
 
 
 # Invoiced windows (and meters) of these subscriptions that got events stored (or
@@ -466,7 +469,7 @@ _INVOICE_COLUMNS = {
     "amount_paid": "numeric", "amount_due": "numeric", "issued_at": "timestamptz", "due_at": "timestamptz",
     "paid_at": "timestamptz", "voided_at": "timestamptz", "usage_seq": "bigint", "created_at": "timestamptz",
     "attempt_count": "integer", "next_payment_attempt": "timestamptz", "first_failed_at": "timestamptz",
-    "retries_sent": "smallint",
+    "retries_sent": "smallint", "threshold_amount": "numeric",
 }  # fmt: skip
 _LINE_COLUMNS = {
     "id": "bigint", "tenant_id": "uuid", "invoice_id": "uuid", "position": "smallint", "kind": "text", "description": "text",
@@ -497,7 +500,7 @@ def build_invoice(*, tenant: TenantRef, bill: Bill, number: str, now: datetime, 
         discount=totals.discount, tax=totals.tax, taxes=frozen_taxes(totals, currency), total=totals.total,
         credits_applied=totals.credits_applied, amount_credited=Decimal(0), amount_paid=Decimal(0), amount_due=due,
         issued_at=now, due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), paid_at=None if due > 0 else now,
-        created_at=clock.real_now(),
+        created_at=clock.real_now(), threshold_amount=bill.threshold,
     )  # fmt: skip
 
 

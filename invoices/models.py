@@ -64,7 +64,9 @@ class Invoice(TenantOwnedModel):
 
     `billing_reason` says why the invoice exists (API.md Part 2): `period` (a period's
     end), `cancellation` (cancel now), `adjustment` (late usage of a subscription that
-    has no next invoice); the others come with plan changes, thresholds and credits."""
+    has no next invoice), `threshold` (progressive billing: usage so far of the current
+    segment reached a threshold of its plan, `threshold_amount`; see
+    `invoices.progressive`); the others come with plan changes and credits."""
 
     class BillingReason(models.TextChoices):
         PERIOD = "period", "Period"
@@ -131,6 +133,12 @@ class Invoice(TenantOwnedModel):
     retries_sent = models.PositiveSmallIntegerField(
         default=0, editable=False, help_text="Dunning: scheduled retries sent so far"
     )
+    threshold_amount = money_field(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Threshold invoices: the highest usage threshold of the plan it was issued for",
+    )
     usage_seq = models.BigIntegerField(
         default=0,
         editable=False,
@@ -145,6 +153,13 @@ class Invoice(TenantOwnedModel):
                 fields=["subscription", "period_start"],
                 condition=Q(billing_reason__in=WINDOW_REASONS),
                 name="invoice_once_per_period",
+            ),
+            # Progressive billing: one threshold invoice per threshold of a segment's
+            # window (invoices.progressive), whatever its status and however many triggers race.
+            models.UniqueConstraint(
+                fields=["subscription", "period_start", "threshold_amount"],
+                condition=Q(billing_reason="threshold"),
+                name="invoice_once_per_threshold",
             ),
             models.UniqueConstraint(fields=["tenant", "number"], name="invoice_number_unique_per_tenant"),
             models.CheckConstraint(
@@ -214,6 +229,8 @@ class InvoiceLine(TenantOwnedModel):
         LATE_USAGE = "late_usage", "Late usage"
         CORRECTION = "correction", "Correction"
         PRORATION = "proration", "Proration"
+        MINIMUM_TRUE_UP = "minimum_true_up", "Minimum commitment true-up"
+        PROGRESSIVE_BILLING_CREDIT = "progressive_billing_credit", "Progressive billing credit"
         DISCOUNT = "discount", "Discount"
         CREDIT_PURCHASE = "credit_purchase", "Credit purchase"
 
@@ -223,7 +240,7 @@ class InvoiceLine(TenantOwnedModel):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", db_index=False)
     position = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
     description = models.CharField(max_length=300)
     meter = models.ForeignKey(Meter, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     meter_code = models.CharField(max_length=100, blank=True, default="")

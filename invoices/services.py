@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from audit.services import as_created, audit_record
-from invoices import billing, grants, ledger, run_chunks, selectors
+from invoices import billing, grants, ledger, progressive, run_chunks, selectors
 from invoices.calculation import LineDraft
 from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
@@ -101,6 +101,8 @@ def invoice_due_subscriptions(
         totals.add(outcome)
         if on_batch is not None:
             on_batch(outcome)
+    # Progressive billing: the current periods' thresholds, after the ended ones are closed.
+    totals.invoices += progressive.thresholds_check(tenant=tenant, now=clock.now(tenant))
     return totals
 
 

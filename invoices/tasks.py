@@ -7,7 +7,7 @@ import uuid
 
 from celery import shared_task
 
-from invoices import grants, run_chunks, services
+from invoices import grants, progressive, receivers, run_chunks, services
 from tenants import clock
 from tenants.isolation import tenant_scope, tenant_task
 from tenants.models import Tenant
@@ -66,3 +66,14 @@ def credit_grants_expire_sweep() -> int:
     for tenant_id in tenant_ids:
         credit_grants_expire.delay(str(tenant_id))
     return len(tenant_ids)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=60, max_retries=5)
+@tenant_task
+def invoice_thresholds_check(tenant_id: str, customer_id: str) -> int:
+    """Issue the threshold invoices that usage of one customer made due (progressive
+    billing, queued debounced after ingestion); safe to run twice."""
+    tenant, customer = uuid.UUID(tenant_id), uuid.UUID(customer_id)
+    receivers.threshold_check_started(tenant, customer)
+    made = progressive.thresholds_check(tenant=tenant, now=clock.now(tenant), customer_ids=[customer])
+    return len(made)

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from plans import coupon_services, services
-from plans.admin_display import money_field, quantity_text, tier_table
+from plans.admin_display import money_field, money_text, quantity_text, tier_table
 from plans.api import PLAN_FIELDS
 from plans.models import Charge, Coupon, DefaultTaxRate, Meter, Plan, TaxRate
 
@@ -81,12 +81,19 @@ class PlanAdmin(CatalogEntryAdmin):
     list_display = ["code", "name", "tenant", "currency", "interval", "fee", "trial_days", "active", "created_at"]
     list_filter = ["tenant", "active", "interval", "currency"]
     search_fields = ["code", "name", "tenant__name"]
-    fields = ["id", "tenant", *("fee" if name == "amount" else name for name in PLAN_FIELDS)]
-    readonly_fields = ["id", "tenant", "code", "currency", "interval", "fee", "trial_days", "created_at"]
+    fields = ["id", "tenant", *("fee" if name == "amount" else name for name in PLAN_FIELDS), "thresholds", "minimum"]
+    readonly_fields = [
+        "id", "tenant", "code", "currency", "interval", "fee", "trial_days", "created_at", "thresholds", "minimum",
+    ]  # fmt: skip
     inlines = [ChargeInline]
     actions = ["deactivate"]
 
     fee = money_field("amount", description="amount")
+    minimum = money_field("minimum_amount", description="minimum amount (per period)")
+
+    @admin.display(description="usage thresholds (progressive billing)")
+    def thresholds(self, plan: Plan) -> str:
+        return ", ".join(money_text(amount, plan.currency) for amount in plan.usage_thresholds) or "—"
 
     def update(self, stored: Plan, changes: dict[str, Any]) -> None:
         services.plan_update(tenant=stored.tenant, plan=stored, data=changes)

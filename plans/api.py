@@ -133,13 +133,30 @@ class ChargeOutput(serializers.Serializer):
 PLAN_FIELDS = ("code", "name", "description", "currency", "interval", "amount", "trial_days", "active", "created_at")
 
 
+class ThresholdOutput(serializers.Serializer):
+    amount = serializers.CharField(help_text="Usage charges so far at which a threshold invoice is issued")
+
+
 class PlanOutput(serializers.ModelSerializer):
     amount = PriceOutput("amount")
     charges = ChargeOutput(many=True)
+    usage_thresholds = serializers.SerializerMethodField(help_text="Progressive billing, ascending")
+    minimum_amount = PriceOutput("minimum_amount", help_text="Minimum commitment per period (0: none)")
 
     class Meta:
         model = Plan
-        fields = ["id", *PLAN_FIELDS, "charges"]
+        fields = ["id", *PLAN_FIELDS, "charges", "usage_thresholds", "minimum_amount"]
+
+    @extend_schema_field(ThresholdOutput(many=True))
+    def get_usage_thresholds(self, plan: Plan) -> list[dict[str, str]]:
+        return [{"amount": format_price(amount, plan.currency)} for amount in plan.usage_thresholds]
+
+
+class ThresholdInput(JsonInput):
+    amount = PriceInput(help_text="> 0; each amount once")
+
+    def validate(self, attrs: dict[str, Any]) -> Decimal:
+        return Decimal(attrs["amount"])
 
 
 class TierInput(JsonInput):
@@ -220,6 +237,10 @@ class PlanListCreateApi(PlanApi, ListCreateApi):
         )
         active = serializers.BooleanField(required=False)
         charges = ChargeInput(many=True, required=False)
+        usage_thresholds = ThresholdInput(
+            many=True, required=False, help_text="Progressive billing: a threshold invoice as usage reaches each"
+        )
+        minimum_amount = PriceInput(required=False, help_text="Minimum commitment per period (default 0)")
 
     def create(self, data: dict[str, Any]) -> Plan:
         return services.plan_create(tenant=self.tenant, **data)
@@ -245,6 +266,8 @@ class PlanDetailApi(PlanApi, DetailUpdateApi):
         amount = _immutable()
         trial_days = _immutable()
         charges = _immutable()
+        usage_thresholds = _immutable()
+        minimum_amount = _immutable()
 
     def update(self, obj: Plan, data: dict[str, Any]) -> Plan:
         return services.plan_update(tenant=self.tenant, plan=obj, data=data)

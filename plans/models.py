@@ -97,7 +97,9 @@ class Plan(CatalogEntry):
     """A recurring price: a flat `amount` per `interval` plus the usage charges.
 
     Only `name`, `description` and `active` change after creation (an inactive plan
-    takes no new subscriptions); the price fields and charges never do.
+    takes no new subscriptions); the price fields and charges never do, nor the
+    `usage_thresholds` (progressive billing) and the `minimum_amount` (a commitment per
+    period): a new version of a plan is a new plan.
     """
 
     class Interval(models.TextChoices):
@@ -112,12 +114,22 @@ class Plan(CatalogEntry):
     amount = money_field(help_text="The flat fee per interval")
     trial_days = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True, help_text="Inactive plans take no new subscriptions")
+    usage_thresholds = ArrayField(
+        money_field(),
+        default=list,
+        blank=True,
+        help_text="Progressive billing: usage amounts (> 0, ascending) at which a threshold invoice is issued",
+    )
+    minimum_amount = money_field(
+        default=Decimal(0), help_text="Minimum commitment per period: the closing invoice trues the period up to it"
+    )
 
     class Meta(CatalogEntry.Meta):
         constraints = [
             *CatalogEntry.Meta.constraints,
             models.CheckConstraint(condition=Q(interval__in=["month", "year"]), name="plans_plan_interval_valid"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="plans_plan_amount_not_negative"),
+            models.CheckConstraint(condition=Q(minimum_amount__gte=0), name="plans_plan_minimum_not_negative"),
         ]
 
     def __str__(self) -> str:

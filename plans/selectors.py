@@ -80,3 +80,8 @@ def coupon_list(*, tenant: TenantRef) -> QuerySet[Coupon]:
 
 def coupon_get_by_code(*, tenant: TenantRef, code: str) -> Coupon | None:
     return Coupon.objects.for_tenant(tenant).filter(code=code).first()
+
+
+def tenant_has_usage_thresholds(*, tenant: TenantRef) -> bool:
+    """Whether an active plan of the tenant bills progressively (has usage thresholds)."""
+    return Plan.objects.for_tenant(tenant).filter(usage_thresholds__len__gt=0).exists()

@@ -37,6 +37,13 @@ CHARGE_MODEL_INVALID = "model must be one of per_unit, tiered, volume or package
 UNKNOWN_METER = "No meter with code {code!r} in this tenant."
 DUPLICATE_CHARGE_METER = "Meter {code!r} already has a charge in this plan: a plan charges each meter once."
 
+THRESHOLDS_WITH_VOLUME = (
+    "usage_thresholds cannot be used with volume charges: a volume price of the whole quantity can fall as usage "
+    "grows, so what a threshold invoice billed could exceed the period's price."
+)
+THRESHOLD_NOT_POSITIVE = "A usage threshold is an amount greater than 0."
+THRESHOLD_DUPLICATE = "Usage threshold {amount} is listed twice."
+
 TAX_RATE_CODE_TAKEN = "A tax rate with this code already exists in this tenant."
 TAX_RATE_NOT_FOUND = "No such tax rate."
 TAX_RATE_IMMUTABLE = "{field} of a tax rate never changes: create a new tax rate instead."
@@ -52,9 +59,13 @@ MAX_TAX_RATES = 10
 PLAN_EDITABLE_FIELDS = ("name", "description", "active")
 # What the audit entry of a creation shows (docs/audit.md).
 METER_FIELDS = ("code", "name", "aggregation", "property")
-PLAN_FIELDS = ("code", "name", "currency", "interval", "amount", "trial_days", "active")
+PLAN_FIELDS = (
+    "code", "name", "currency", "interval", "amount", "trial_days", "active", "usage_thresholds", "minimum_amount",
+)  # fmt: skip
 TAX_RATE_FIELDS = ("code", "name", "percentage")
-PLAN_PRICE_FIELDS = ("code", "currency", "interval", "amount", "trial_days", "charges")
+PLAN_PRICE_FIELDS = (
+    "code", "currency", "interval", "amount", "trial_days", "charges", "usage_thresholds", "minimum_amount",
+)  # fmt: skip
 
 Path = tuple[str | int, ...]
 
@@ -138,6 +149,23 @@ def _flat_fee_errors(amount: Decimal) -> list[tuple[Path, Message]]:
     return [(("amount",), Message(p.message, code=p.code)) for p in spec_problems(ChargeSpec.flat(amount))]
 
 
+def _threshold_errors(thresholds: Sequence[Decimal], charges: Sequence[ChargeDraft]) -> list[tuple[Path, Message]]:
+    """Progressive billing's rules (API.md Part 2): amounts > 0, each once, and no
+    `volume` charge in the plan."""
+    if not thresholds:
+        return []
+    errors: list[tuple[Path, Message]] = []
+    if any(draft.spec.model == Charge.Model.VOLUME for draft in charges):
+        errors.append((("usage_thresholds",), Message(THRESHOLDS_WITH_VOLUME, code="volume_charge")))
+    for index, amount in enumerate(thresholds):
+        at: Path = ("usage_thresholds", index, "amount")
+        if amount <= 0:
+            errors.append((at, Message(THRESHOLD_NOT_POSITIVE, code="not_positive")))
+        elif amount in thresholds[:index]:
+            errors.append((at, Message(THRESHOLD_DUPLICATE.format(amount=amount), code="duplicate_threshold")))
+    return errors
+
+
 def _check_currency(currency: str) -> None:
     try:
         validate_currency_code(currency)
@@ -157,17 +185,24 @@ def plan_create(
     trial_days: int = 0,
     active: bool = True,
     charges: Sequence[ChargeDraft] = (),
+    usage_thresholds: Sequence[Decimal] = (),
+    minimum_amount: Decimal = Decimal(0),
 ) -> Plan:
     """Create a plan and its charges in one transaction, or nothing.
 
     `currency` defaults to the tenant's. Each charge names a meter of the tenant by
     code, at most one charge per meter; every broken rule is reported at once, at its
-    place (`charges.1.tiers.2.up_to`).
+    place (`charges.1.tiers.2.up_to`). `usage_thresholds` (progressive billing) are
+    stored in ascending order; `minimum_amount` is the commitment per period.
     """
     currency = currency or tenant_get(tenant).default_currency
     _check_currency(currency)
     meters = selectors.meters_by_code(tenant=tenant, codes=[draft.meter for draft in charges])
-    errors = [*_flat_fee_errors(amount), *_charge_errors(charges, meters)]
+    errors = [
+        *_flat_fee_errors(amount),
+        *_charge_errors(charges, meters),
+        *_threshold_errors(usage_thresholds, charges),
+    ]
     if errors:
         raise Invalid(_nested(errors))
     try:
@@ -182,6 +217,8 @@ def plan_create(
                 amount=amount,
                 trial_days=trial_days,
                 active=active,
+                usage_thresholds=sorted(usage_thresholds),
+                minimum_amount=minimum_amount,
             )
             Charge.objects.bulk_create(
                 Charge(

@@ -41,6 +41,8 @@ PLAN: dict[str, Any] = {
             ],
         }
     ],
+    "usage_thresholds": [{"amount": "100.00"}],
+    "minimum_amount": "60.00",
 }
 
 COUPON: dict[str, Any] = {
@@ -85,7 +87,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         },
     },
     "tenants_plans_create": {
-        "summary": "49.00 a month, the first 1,000 API calls free, then 0.002 each",
+        "summary": (
+            "49.00 a month, the first 1,000 API calls free, then 0.002 each; an invoice as usage reaches 100.00, "
+            "at least 60.00 a month"
+        ),
         "request": {
             "code": "pro",
             "name": "Pro",
@@ -93,6 +98,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "interval": "month",
             "amount": "49.00",
             "charges": [{"meter": "api_calls", "model": "tiered", "tiers": TIERS_IN}],
+            "usage_thresholds": [{"amount": "100.00"}],
+            "minimum_amount": "60.00",
         },
         "responses": {"201": PLAN},
     },

@@ -164,6 +164,8 @@ from .tenants_customers_balance_transactions_list_currency import TenantsCustome
 from .tenants_customers_balance_transactions_list_kind import TenantsCustomersBalanceTransactionsListKind
 from .tenants_meters_list_aggregation import TenantsMetersListAggregation
 from .tenants_plans_list_interval import TenantsPlansListInterval
+from .threshold_input_request import ThresholdInputRequest
+from .threshold_output import ThresholdOutput
 from .tier_input_request import TierInputRequest
 from .tier_output import TierOutput
 from .token_refresh import TokenRefresh
@@ -358,6 +360,8 @@ __all__ = (
     "TenantSignupOutput",
     "TenantsMetersListAggregation",
     "TenantsPlansListInterval",
+    "ThresholdInputRequest",
+    "ThresholdOutput",
     "TierInputRequest",
     "TierOutput",
     "TokenRefresh",

@@ -27,6 +27,8 @@ class InvoiceLineOutput:
             * `late_usage` - Late usage
             * `correction` - Correction
             * `proration` - Proration
+            * `minimum_true_up` - Minimum commitment true-up
+            * `progressive_billing_credit` - Progressive billing credit
             * `discount` - Discount
             * `credit_purchase` - Credit purchase
         description (str):

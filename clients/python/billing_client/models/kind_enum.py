@@ -7,6 +7,8 @@ class KindEnum(StrEnum):
     DISCOUNT = "discount"
     FLAT_FEE = "flat_fee"
     LATE_USAGE = "late_usage"
+    MINIMUM_TRUE_UP = "minimum_true_up"
+    PROGRESSIVE_BILLING_CREDIT = "progressive_billing_credit"
     PRORATION = "proration"
     USAGE = "usage"
 

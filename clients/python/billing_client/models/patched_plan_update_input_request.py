@@ -30,6 +30,10 @@ class PatchedPlanUpdateInputRequest:
             charges are fixed): create a new plan instead.
         charges (Any | Unset): The prices of a plan cannot change (code, currency, interval, amount, trial_days and
             charges are fixed): create a new plan instead.
+        usage_thresholds (Any | Unset): The prices of a plan cannot change (code, currency, interval, amount, trial_days
+            and charges are fixed): create a new plan instead.
+        minimum_amount (Any | Unset): The prices of a plan cannot change (code, currency, interval, amount, trial_days
+            and charges are fixed): create a new plan instead.
     """
 
     name: str | Unset = UNSET
@@ -41,6 +45,8 @@ class PatchedPlanUpdateInputRequest:
     amount: Any | Unset = UNSET
     trial_days: Any | Unset = UNSET
     charges: Any | Unset = UNSET
+    usage_thresholds: Any | Unset = UNSET
+    minimum_amount: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,6 +67,10 @@ class PatchedPlanUpdateInputRequest:
         trial_days = self.trial_days
 
         charges = self.charges
+
+        usage_thresholds = self.usage_thresholds
+
+        minimum_amount = self.minimum_amount
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -83,6 +93,10 @@ class PatchedPlanUpdateInputRequest:
             field_dict["trial_days"] = trial_days
         if charges is not UNSET:
             field_dict["charges"] = charges
+        if usage_thresholds is not UNSET:
+            field_dict["usage_thresholds"] = usage_thresholds
+        if minimum_amount is not UNSET:
+            field_dict["minimum_amount"] = minimum_amount
 
         return field_dict
 
@@ -107,6 +121,10 @@ class PatchedPlanUpdateInputRequest:
 
         charges = d.pop("charges", UNSET)
 
+        usage_thresholds = d.pop("usage_thresholds", UNSET)
+
+        minimum_amount = d.pop("minimum_amount", UNSET)
+
         patched_plan_update_input_request = cls(
             name=name,
             description=description,
@@ -117,6 +135,8 @@ class PatchedPlanUpdateInputRequest:
             amount=amount,
             trial_days=trial_days,
             charges=charges,
+            usage_thresholds=usage_thresholds,
+            minimum_amount=minimum_amount,
         )
 
         patched_plan_update_input_request.additional_properties = d

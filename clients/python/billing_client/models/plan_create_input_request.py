@@ -12,6 +12,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.charge_input_request import ChargeInputRequest
+    from ..models.threshold_input_request import ThresholdInputRequest
 
 
 T = TypeVar("T", bound="PlanCreateInputRequest")
@@ -31,6 +32,9 @@ class PlanCreateInputRequest:
         trial_days (int | Unset):
         active (bool | Unset):
         charges (list[ChargeInputRequest] | Unset):
+        usage_thresholds (list[ThresholdInputRequest] | Unset): Progressive billing: a threshold invoice as usage
+            reaches each
+        minimum_amount (str | Unset): Minimum commitment per period (default 0)
     """
 
     code: str
@@ -42,6 +46,8 @@ class PlanCreateInputRequest:
     trial_days: int | Unset = UNSET
     active: bool | Unset = UNSET
     charges: list[ChargeInputRequest] | Unset = UNSET
+    usage_thresholds: list[ThresholdInputRequest] | Unset = UNSET
+    minimum_amount: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,6 +76,15 @@ class PlanCreateInputRequest:
                 charges_item = charges_item_data.to_dict()
                 charges.append(charges_item)
 
+        usage_thresholds: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.usage_thresholds, Unset):
+            usage_thresholds = []
+            for usage_thresholds_item_data in self.usage_thresholds:
+                usage_thresholds_item = usage_thresholds_item_data.to_dict()
+                usage_thresholds.append(usage_thresholds_item)
+
+        minimum_amount = self.minimum_amount
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -91,12 +106,17 @@ class PlanCreateInputRequest:
             field_dict["active"] = active
         if charges is not UNSET:
             field_dict["charges"] = charges
+        if usage_thresholds is not UNSET:
+            field_dict["usage_thresholds"] = usage_thresholds
+        if minimum_amount is not UNSET:
+            field_dict["minimum_amount"] = minimum_amount
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.charge_input_request import ChargeInputRequest  # noqa: PLC0415
+        from ..models.threshold_input_request import ThresholdInputRequest  # noqa: PLC0415
 
         d = dict(src_dict)
         code = d.pop("code")
@@ -129,6 +149,17 @@ class PlanCreateInputRequest:
 
                 charges.append(charges_item)
 
+        _usage_thresholds = d.pop("usage_thresholds", UNSET)
+        usage_thresholds: list[ThresholdInputRequest] | Unset = UNSET
+        if _usage_thresholds is not UNSET:
+            usage_thresholds = []
+            for usage_thresholds_item_data in _usage_thresholds:
+                usage_thresholds_item = ThresholdInputRequest.from_dict(usage_thresholds_item_data)
+
+                usage_thresholds.append(usage_thresholds_item)
+
+        minimum_amount = d.pop("minimum_amount", UNSET)
+
         plan_create_input_request = cls(
             code=code,
             name=name,
@@ -139,6 +170,8 @@ class PlanCreateInputRequest:
             trial_days=trial_days,
             active=active,
             charges=charges,
+            usage_thresholds=usage_thresholds,
+            minimum_amount=minimum_amount,
         )
 
         plan_create_input_request.additional_properties = d

@@ -13,6 +13,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.charge_output import ChargeOutput
+    from ..models.threshold_output import ThresholdOutput
 
 
 T = TypeVar("T", bound="PlanOutput")
@@ -31,6 +32,8 @@ class PlanOutput:
         amount (str):  Example: 0.10.
         created_at (datetime.datetime):
         charges (list[ChargeOutput]):
+        usage_thresholds (list[ThresholdOutput]): Progressive billing, ascending
+        minimum_amount (str): Minimum commitment per period (0: none) Example: 0.10.
         description (str | Unset):
         trial_days (int | Unset):
         active (bool | Unset): Inactive plans take no new subscriptions
@@ -44,6 +47,8 @@ class PlanOutput:
     amount: str
     created_at: datetime.datetime
     charges: list[ChargeOutput]
+    usage_thresholds: list[ThresholdOutput]
+    minimum_amount: str
     description: str | Unset = UNSET
     trial_days: int | Unset = UNSET
     active: bool | Unset = UNSET
@@ -69,6 +74,13 @@ class PlanOutput:
             charges_item = charges_item_data.to_dict()
             charges.append(charges_item)
 
+        usage_thresholds = []
+        for usage_thresholds_item_data in self.usage_thresholds:
+            usage_thresholds_item = usage_thresholds_item_data.to_dict()
+            usage_thresholds.append(usage_thresholds_item)
+
+        minimum_amount = self.minimum_amount
+
         description = self.description
 
         trial_days = self.trial_days
@@ -87,6 +99,8 @@ class PlanOutput:
                 "amount": amount,
                 "created_at": created_at,
                 "charges": charges,
+                "usage_thresholds": usage_thresholds,
+                "minimum_amount": minimum_amount,
             }
         )
         if description is not UNSET:
@@ -101,6 +115,7 @@ class PlanOutput:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.charge_output import ChargeOutput  # noqa: PLC0415
+        from ..models.threshold_output import ThresholdOutput  # noqa: PLC0415
 
         d = dict(src_dict)
         id = UUID(d.pop("id"))
@@ -124,6 +139,15 @@ class PlanOutput:
 
             charges.append(charges_item)
 
+        usage_thresholds = []
+        _usage_thresholds = d.pop("usage_thresholds")
+        for usage_thresholds_item_data in _usage_thresholds:
+            usage_thresholds_item = ThresholdOutput.from_dict(usage_thresholds_item_data)
+
+            usage_thresholds.append(usage_thresholds_item)
+
+        minimum_amount = d.pop("minimum_amount")
+
         description = d.pop("description", UNSET)
 
         trial_days = d.pop("trial_days", UNSET)
@@ -139,6 +163,8 @@ class PlanOutput:
             amount=amount,
             created_at=created_at,
             charges=charges,
+            usage_thresholds=usage_thresholds,
+            minimum_amount=minimum_amount,
             description=description,
             trial_days=trial_days,
             active=active,

@@ -1,0 +1,64 @@
+"""Progressive billing after ingestion: `usage.signals.usage_stored` → a debounced
+`invoice_thresholds_check` task per customer (connected by `InvoicesConfig.ready`).
+
+Never a query per event: whether the tenant has a plan with usage thresholds is
+remembered in the process for `TENANT_FLAG_SECONDS` (a plan created since is checked
+at the next run, or once the flag is read again), and a customer's check is queued
+at a time (`SET NX` in Redis, the Django cache): the first events of a quiet customer
+queue a task that runs `DEBOUNCE_SECONDS` later; the task deletes the key as it starts
+(`threshold_check_started`), before it reads usage. Events whose receiver found the key
+were committed before that, so the task counts them; events after it queue the next
+task. Usage is thus checked within DEBOUNCE_SECONDS (plus the queue's delay) of being
+stored, with at most one task waiting per customer. The key expires after
+`KEY_TTL_SECONDS` should its task be lost.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+import structlog
+from django.core.cache import cache
+from django.dispatch import receiver
+
+from plans.selectors import tenant_has_usage_thresholds
+from usage.signals import usage_stored
+
+log = structlog.get_logger(__name__)
+
+DEBOUNCE_SECONDS = 15
+KEY_TTL_SECONDS = 60
+TENANT_FLAG_SECONDS = 30.0
+_tenant_flags: dict[uuid.UUID, tuple[float, bool]] = {}
+
+
+def _bills_progressively(tenant_id: uuid.UUID) -> bool:
+    now = time.monotonic()
+    cached = _tenant_flags.get(tenant_id)
+    if cached is None or cached[0] < now:
+        cached = (now + TENANT_FLAG_SECONDS, tenant_has_usage_thresholds(tenant=tenant_id))
+        _tenant_flags[tenant_id] = cached
+    return cached[1]
+
+
+def _debounce_key(tenant_id: uuid.UUID, customer_id: uuid.UUID) -> str:
+    return f"billing:threshold-check:{tenant_id}:{customer_id}"
+
+
+@receiver(usage_stored, dispatch_uid="invoices.thresholds_after_usage")
+def queue_threshold_checks(*, tenant_id: uuid.UUID, customer_ids: Collection[uuid.UUID], **kwargs: Any) -> None:
+    if not _bills_progressively(tenant_id):
+        return
+    from invoices.tasks import invoice_thresholds_check  # tasks import the services; this module loads first
+
+    for customer_id in customer_ids:
+        if cache.add(_debounce_key(tenant_id, customer_id), 1, timeout=KEY_TTL_SECONDS):
+            invoice_thresholds_check.apply_async((str(tenant_id), str(customer_id)), countdown=DEBOUNCE_SECONDS)
+
+
+def threshold_check_started(tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    """The queued check starts: usage stored from now on queues the next one."""
+    cache.delete(_debounce_key(tenant_id, customer_id))
