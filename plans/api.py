@@ -152,8 +152,19 @@ class PlanOutput(serializers.ModelSerializer):
         return [{"amount": format_price(amount, plan.currency)} for amount in plan.usage_thresholds]
 
 
+class PositivePriceInput(PriceInput):
+    """A price that must be above zero (the plan refuses 0 with `not_positive`): the
+    schema's pattern also asks for a non-zero digit before any exponent."""
+
+    @property
+    def openapi_constraints(self) -> dict[str, Any]:
+        constraints = dict(super().openapi_constraints)
+        constraints["pattern"] = "^(?=[^eE]*[1-9])" + constraints["pattern"].removeprefix("^")
+        return constraints
+
+
 class ThresholdInput(JsonInput):
-    amount = PriceInput(help_text="> 0; each amount once")
+    amount = PositivePriceInput(help_text="> 0; each amount once")
 
     def validate(self, attrs: dict[str, Any]) -> Decimal:
         return Decimal(attrs["amount"])
