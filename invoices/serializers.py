@@ -48,6 +48,15 @@ class InvoiceLineOutput(serializers.Serializer):
         required=False,
         help_text="Discount lines: the customer's discount it applies (its description names the coupon)",
     )
+    filter = serializers.CharField(
+        allow_null=True, required=False, help_text="Usage and delta lines of a charge with filters: the filter's name"
+    )
+    group = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        allow_null=True,
+        required=False,
+        help_text='Usage and delta lines of a charge with group_by: {"workspace": "w1"}; null values: property missing',
+    )
 
 
 class InvoiceTaxOutput(serializers.Serializer):
@@ -94,6 +103,13 @@ class InvoiceOutput(serializers.Serializer):
     lines = InvoiceLineOutput(many=True)
 
 
+def line_dimensions(line: InvoiceLine | LineDraft) -> dict[str, Any]:
+    """A usage or delta line's `filter` and `group` (charge dimensions; null for a plain charge)."""
+    if isinstance(line, LineDraft):
+        return {"filter": line.filter, "group": line.group}
+    return {"filter": line.filter_name, "group": line.group_values}
+
+
 def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:
     """A stored line, or a draft the run or the preview has not stored (same fields)."""
     body: dict[str, Any] = {} if line.id is None else {"id": line.id}
@@ -105,6 +121,7 @@ def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:
     }
     if line.kind in {InvoiceLine.Kind.USAGE, *DELTA_KINDS}:
         body.update(meter=line.meter_code, model=line.model, tiers=line.tiers)
+        body.update(line_dimensions(line))
     if line.kind in DELTA_KINDS:
         body.update(period_start=format_time(line.period_start), period_end=format_time(line.period_end))
     if line.kind == InvoiceLine.Kind.DISCOUNT:

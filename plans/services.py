@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from audit.services import as_created, audit_record, audited_update
 from plans import selectors
+from plans.dimensions import FILTERS_TOO_MANY, MAX_FILTERS, group_by_problems, overlap_problems, properties_problems
 from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
 from plans.pricing import ChargeSpec, spec_problems
 from tenants.errors import Conflict, Invalid, Message, NotFound
@@ -60,11 +61,24 @@ Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
+class FilterDraft:
+    """A filter of a charge to create (`plans.dimensions`): `properties` as given,
+    checked by the service."""
+
+    name: str
+    properties: Any
+    spec: ChargeSpec
+
+
+@dataclass(frozen=True)
 class ChargeDraft:
-    """A charge to create: the code of a meter of the tenant and its price."""
+    """A charge to create: the code of a meter of the tenant, its price and its
+    dimensions (`filters`, `group_by`: as given, checked by the service)."""
 
     meter: str
     spec: ChargeSpec
+    filters: tuple[FilterDraft, ...] = ()
+    group_by: Any = ()
 
 
 def violates(exc: IntegrityError, constraint: str) -> bool:
@@ -131,7 +145,27 @@ def _charge_errors(charges: Sequence[ChargeDraft], meters: Mapping[str, Meter]) 
             message = DUPLICATE_CHARGE_METER.format(code=draft.meter)
             errors.append(((*at, "meter"), Message(message, code="duplicate_meter")))
         seen.add(draft.meter)
+        errors += [((*at, *path), message) for path, message in _dimension_errors(draft)]
     return errors
+
+
+def _dimension_errors(draft: ChargeDraft) -> list[tuple[Path, Message]]:
+    """The charge's filters and group_by against `plans.dimensions`' rules."""
+    problems = [*group_by_problems(list(draft.group_by) if isinstance(draft.group_by, tuple) else draft.group_by)]
+    errors: list[tuple[Path, Message]] = []
+    if len(draft.filters) > MAX_FILTERS:
+        errors.append((("filters",), Message(FILTERS_TOO_MANY, code="max_length")))
+    parsed = []
+    for index, item in enumerate(draft.filters):
+        at: Path = ("filters", index)
+        if item.spec.model not in Charge.Model.values:
+            errors.append(((*at, "model"), Message(CHARGE_MODEL_INVALID, code="invalid_choice")))
+        errors += [((*at, *p.path), Message(p.message, code=p.code)) for p in spec_problems(item.spec)]
+        properties, found = properties_problems(item.properties)
+        errors += [((*at, *p.path), Message(p.message, code=p.code)) for p in found]
+        parsed.append((item.name, properties))
+    problems += overlap_problems(parsed)
+    return errors + [(p.path, Message(p.message, code=p.code)) for p in problems]
 
 
 def _flat_fee_errors(amount: Decimal) -> list[tuple[Path, Message]]:
@@ -190,6 +224,8 @@ def plan_create(
                     meter=meters[draft.meter],
                     position=position,
                     **Charge.fields_from_spec(draft.spec),
+                    filters=[Charge.filter_row(f.name, f.properties, f.spec) for f in draft.filters],
+                    group_by=list(draft.group_by),
                 )
                 for position, draft in enumerate(charges)
             )
