@@ -12,6 +12,7 @@ on the one and a positive one on the other.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -64,6 +65,8 @@ def line_bucket(charge: Charge, filter_name: str | None, group_values: Any) -> B
     dims = charge.dimensions()
     if dims is None:
         return None
+    if isinstance(group_values, str):  # a raw cursor reads jsonb as text (Django's psycopg loaders)
+        group_values = json.loads(group_values)
     if group_values is None or not dims.group_by:
         return Bucket(filter_name, None if not dims.group_by else ())
     return Bucket(filter_name, tuple(group_values.get(k) for k in dims.group_by))
