@@ -92,7 +92,12 @@ def test_the_worked_example(admin_user, client_at, turl, tenant, ai):
 
     # A late event of January in workspace b (no filter): one late line, for that group only.
     with client_at(admin_user, at(2026, 2, 3)) as api:
-        late = {"external_customer_id": "cus_ai", "meter": "tokens", "value": "500", "timestamp": "2026-01-20T12:00:00Z"}
+        late = {
+            "external_customer_id": "cus_ai",
+            "meter": "tokens",
+            "value": "500",
+            "timestamp": "2026-01-20T12:00:00Z",
+        }
         late["properties"] = {"workspace": "b", "model": "small"}
         created(api.post(turl("usage"), late, format="json", HTTP_IDEMPOTENCY_KEY="t6"))
     [february] = bill(tenant, at(2026, 3, 1))
@@ -132,7 +137,10 @@ def test_a_usage_lines_provenance_lists_its_groups_events_only(admin_user, clien
         listed = {}
         for line in invoice["lines"][1:]:
             found = api.get(turl(f"invoices/{invoice['id']}/lines/{line['id']}/events")).json()
-            listed[(line["filter"], line["group"]["workspace"])] = (found["quantity"], [e["id"] for e in found["results"]])
+            listed[(line["filter"], line["group"]["workspace"])] = (
+                found["quantity"],
+                [e["id"] for e in found["results"]],
+            )
     ids = {key: event["id"] for key, event in ai["events"].items()}
     assert listed == {
         ("large", "a"): ("1500", [ids["t1"]]),
