@@ -13,8 +13,14 @@ same run:
   - one raw `GROUP BY customer, meter` over the same events, the floor any invoice
     run must pay to read the usage.
 
-It prints a table and the machine. Goal: linear growth, and the 10,000-subscription
-run within 20 times the raw query.
+With `--groups N` (default 10; 0 skips it) each size is also run with charge
+dimensions (API.md Part 2): the `api_calls` charge then has a filter (`region: eu`,
+per unit) and `group_by: ["workspace"]`, and the same events spread over N workspaces
+(both cases write the same events with the same properties; the plain case ignores
+them): N × 2 usage lines per invoice instead of one, the same total events.
+
+It prints a table and the machine. Goals: linear growth, the 10,000-subscription run
+within 20 times the raw query, and the grouped run within 2 times the plain one.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -39,7 +46,9 @@ INSERT INTO usage_usageevent
     (tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties, fingerprint, created_at)
 SELECT %(tenant)s, c.id, CASE WHEN g %% 4 = 0 THEN %(storage)s::uuid ELSE %(calls)s::uuid END,
        c.id::text || '-' || g, (1 + g %% 50)::numeric,
-       %(start)s::timestamptz + (g * interval '1 second') * (2500000.0 / %(per)s), '{}'::jsonb, 'bench',
+       %(start)s::timestamptz + (g * interval '1 second') * (2500000.0 / %(per)s),
+       jsonb_build_object('workspace', 'w' || (g %% %(groups)s), 'region', CASE WHEN g %% 3 = 0 THEN 'eu' ELSE 'us' END),
+       'bench',
        %(start)s::timestamptz + (g * interval '1 second') * (2500000.0 / %(per)s)
 FROM subscriptions_customer c, generate_series(1, %(per)s) AS g
 WHERE c.tenant_id = %(tenant)s
@@ -53,7 +62,7 @@ GROUP BY customer_id, meter_id
 """
 
 
-def build(size: int, per_subscription: int) -> uuid.UUID:
+def build(size: int, per_subscription: int, groups: int = 0) -> uuid.UUID:
     from django.db import connection
 
     from plans.models import Charge, Meter, Plan
@@ -61,14 +70,20 @@ def build(size: int, per_subscription: int) -> uuid.UUID:
     from subscriptions.models import Customer, Subscription, SubscriptionSegment
     from tenants.models import Tenant
 
-    tenant = Tenant.objects.create(name=f"bench invoices {size}")
+    tenant = Tenant.objects.create(name=f"bench invoices {size} groups {groups}")
     calls = Meter.objects.create(tenant=tenant, code="api_calls", name="API calls", aggregation="sum")
     storage = Meter.objects.create(tenant=tenant, code="storage_gb", name="Storage", aggregation="sum")
     plan = Plan.objects.create(
         tenant=tenant, code="pro", name="Pro", currency="USD", interval="month", amount=Decimal("49.00")
     )
     tiers = ChargeSpec.tiered([TierSpec(1000), TierSpec(10000, Decimal("0.002")), TierSpec(None, Decimal("0.001"))])
-    Charge.objects.create(tenant=tenant, plan=plan, meter=calls, position=0, **Charge.fields_from_spec(tiers))
+    dimensions: dict[str, Any] = {}
+    if groups:
+        eu = Charge.filter_row("eu", {"region": ["eu"]}, ChargeSpec.per_unit(Decimal("0.003")))
+        dimensions = {"filters": [eu], "group_by": ["workspace"]}
+    Charge.objects.create(
+        tenant=tenant, plan=plan, meter=calls, position=0, **Charge.fields_from_spec(tiers), **dimensions
+    )
     Charge.objects.create(
         tenant=tenant,
         plan=plan,
@@ -100,6 +115,7 @@ def build(size: int, per_subscription: int) -> uuid.UUID:
                 "storage": storage.id,
                 "start": PERIOD_START,
                 "per": per_subscription,
+                "groups": max(groups, 1),
             },
         )
     connection.close()
@@ -133,17 +149,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--events-per-subscription", type=int, default=100)
+    parser.add_argument("--groups", type=int, default=10, help="workspaces of the grouped case (0: skip it)")
     args = parser.parse_args()
     bench_environment()
     from django.conf import settings
 
-    rows = []
+    rows, grouped = [], []
     for size in args.sizes:
         tenant_id = build(size, args.events_per_subscription)
         raw_seconds, groups = raw_group_by(tenant_id)
         run_seconds, invoices = invoice(tenant_id)
         assert invoices == size, f"expected {size} invoices, got {invoices}"
         rows.append((size, size * args.events_per_subscription, run_seconds, raw_seconds, groups))
+        if args.groups:
+            tenant_id = build(size, args.events_per_subscription, args.groups)
+            grouped_seconds, invoices = invoice(tenant_id)
+            assert invoices == size, f"expected {size} invoices, got {invoices}"
+            grouped.append((size, run_seconds, grouped_seconds))
 
     print(machine_line())
     print(f"batch size: {settings.INVOICE_RUN_BATCH_SIZE} subscriptions per transaction")
@@ -159,6 +181,12 @@ def main() -> None:
         (small, _, small_run, _, _), (large, _, large_run, _, _) = rows[0], rows[-1]
         print()
         print(f"growth: {large / small:.0f}× the subscriptions took {large_run / small_run:.1f}× the time")
+    if grouped:
+        print()
+        print(f"| subscriptions | plain run | {args.groups} workspaces + a filter | grouped / plain |")
+        print("| ---: | ---: | ---: | ---: |")
+        for size, plain, with_groups in grouped:
+            print(f"| {size:,} | {plain:.2f} s | {with_groups:.2f} s | {with_groups / plain:.2f}× |")
 
 
 if __name__ == "__main__":

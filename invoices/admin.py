@@ -100,6 +100,8 @@ LINE_FIELDS = (
     "description",
     "meter_code",
     "model",
+    "filter_name",
+    "group_values",
     "quantity_shown",
     "amount_shown",
     "tier_breakdown",
