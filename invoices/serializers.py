@@ -104,10 +104,12 @@ class InvoiceOutput(serializers.Serializer):
 
 
 def line_dimensions(line: InvoiceLine | LineDraft) -> dict[str, Any]:
-    """A usage or delta line's `filter` and `group` (charge dimensions; null for a plain charge)."""
-    if isinstance(line, LineDraft):
-        return {"filter": line.filter, "group": line.group}
-    return {"filter": line.filter_name, "group": line.group_values}
+    """A usage or delta line's `filter` and `group` (charge dimensions): both keys on a
+    line that a filter priced or that has a group, none on the others (a plain
+    charge's, or the unmatched events of a charge with filters but no group_by: the
+    charge's own pricing), so that invoices without dimensions keep their shape."""
+    found = (line.filter, line.group) if isinstance(line, LineDraft) else (line.filter_name, line.group_values)
+    return {} if found == (None, None) else {"filter": found[0], "group": found[1]}
 
 
 def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:

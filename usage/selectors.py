@@ -339,7 +339,7 @@ WITH w AS (SELECT * FROM unnest(%(customers)s::uuid[], %(starts)s::timestamptz[]
      d AS (SELECT * FROM unnest(%(d_meters)s::uuid[], %(d_sets)s::int[], %(d_props)s::text[])
            AS d(meter_id, dim, property))
 SELECT w.customer_id, w.start_at, w.end_at, e.meter_id, d.dim, {filter_case} AS f, {group_case} AS g,
-       count(*), sum(e.value), max(e.value), count(DISTINCT e.properties ->> d.property)
+       count(*), sum(e.value), max(e.value), {distinct}
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.meter_id = ANY(%(meters)s::uuid[]) AND e.timestamp >= w.start_at AND e.timestamp < w.end_at
@@ -404,7 +404,10 @@ def usage_totals_by_dimension(
         d_sets=[sets.index(d) for _, d in pairs],
         d_props=[meters[m].property for m, _ in pairs],
     )
-    sql = _DIMENSION_TOTALS_SQL.format(filter_case=filter_case, group_case=group_case)
+    # count(DISTINCT) sorts each group: only when a unique_count meter needs it.
+    unique = any(meters[m].aggregation == Meter.Aggregation.UNIQUE_COUNT for m, _ in pairs)
+    distinct = "count(DISTINCT e.properties ->> d.property)" if unique else "0"
+    sql = _DIMENSION_TOTALS_SQL.format(filter_case=filter_case, group_case=group_case, distinct=distinct)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for customer_id, start, end, meter_id, dim, index, group, *found in cursor.fetchall():

@@ -6,6 +6,8 @@ line's provenance listing that group's events only)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
@@ -51,13 +53,13 @@ def ai(admin_user, client_at, turl):
         plan = created(api.post(turl("plans"), PLAN, format="json"))
         customer = created(api.post(turl("customers"), {"external_id": "cus_ai", "name": "AI Co"}))
         body = {"customer_id": customer["id"], "plan_id": plan["id"], "start_at": "2026-01-01T00:00:00Z"}
-        created(api.post(turl("subscriptions"), body))
+        subscription = created(api.post(turl("subscriptions"), body))
     events = {}
     with client_at(admin_user, at(2026, 1, 20)) as api:
         for key, value, properties in JANUARY:
             body = {"external_customer_id": "cus_ai", "meter": "tokens", "value": value, "properties": properties}
             events[key] = created(api.post(turl("usage"), body, format="json", HTTP_IDEMPOTENCY_KEY=key))
-    return {"plan": plan, "events": events}
+    return {"plan": plan, "events": events, "subscription": subscription}
 
 
 def test_the_plan_shows_its_filters_and_group_by(admin_user, client_at, turl, ai):
@@ -149,3 +151,30 @@ def test_a_usage_lines_provenance_lists_its_groups_events_only(admin_user, clien
         (None, "b"): ("2000", [ids["t4"]]),
         (None, None): ("300", [ids["t5"]]),
     }
+
+
+def test_the_upcoming_invoice_and_the_export_show_each_filter_and_group(admin_user, client_at, turl, tenant, ai):
+    with client_at(admin_user, at(2026, 1, 25)) as api:
+        upcoming = api.get(turl(f"subscriptions/{ai['subscription']['id']}/upcoming-invoice"))
+        assert upcoming.status_code == 200, upcoming.json()
+    assert [(kind, f, g, q, a) for kind, f, g, q, a in usage_lines(upcoming.json())] == [
+        ("usage", "large", {"workspace": "a"}, "1500", "14.00"),
+        ("usage", "large", {"workspace": "b"}, "800", "8.00"),
+        ("usage", "eu", {"workspace": "a"}, "400", "1.20"),
+        ("usage", None, {"workspace": "b"}, "2000", "3.00"),
+        ("usage", None, {"workspace": None}, "300", "0.60"),
+    ]
+    bill(tenant, at(2026, 2, 1))
+    with client_at(admin_user, at(2026, 2, 2)) as api:
+        response = api.get(turl("invoices/export"), {"format": "csv"})
+        assert response.status_code == 200
+        text = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["line_kind"], r["line_filter"], r["line_group"], r["line_amount"]) for r in rows] == [
+        ("flat_fee", "", "", "20.00"),
+        ("usage", "large", "workspace=a", "14.00"),
+        ("usage", "large", "workspace=b", "8.00"),
+        ("usage", "eu", "workspace=a", "1.20"),
+        ("usage", "", "workspace=b", "3.00"),
+        ("usage", "", "workspace=(none)", "0.60"),
+    ]
