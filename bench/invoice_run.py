@@ -27,6 +27,7 @@ within 20 times the raw query, and the grouped run within 2 times the plain one.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 import uuid
@@ -152,6 +153,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--events-per-subscription", type=int, default=100)
     parser.add_argument("--groups", type=int, default=10, help="workspaces of the grouped case (0: skip it)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each case per size (medians shown)")
     parser.add_argument("--with-filter", action="store_true", help="the grouped case's charge has a filter too")
     args = parser.parse_args()
     bench_environment()
@@ -159,16 +161,27 @@ def main() -> None:
 
     rows, grouped = [], []
     for size in args.sizes:
-        tenant_id = build(size, args.events_per_subscription)
-        raw_seconds, groups = raw_group_by(tenant_id)
-        run_seconds, invoices = invoice(tenant_id)
-        assert invoices == size, f"expected {size} invoices, got {invoices}"
-        rows.append((size, size * args.events_per_subscription, run_seconds, raw_seconds, groups))
-        if args.groups:
-            tenant_id = build(size, args.events_per_subscription, args.groups, args.with_filter)
-            grouped_seconds, invoices = invoice(tenant_id)
+        # Both cases' tenants are built before either runs (the same tables, the same
+        # cache), then run alternately `--repeat` times: the medians are compared.
+        per = args.events_per_subscription
+        pairs = [
+            (build(size, per), build(size, per, args.groups, args.with_filter) if args.groups else None)
+            for _ in range(args.repeat)
+        ]
+        raw_seconds, groups = raw_group_by(pairs[0][0])
+        plain_runs, grouped_runs = [], []
+        for plain_tenant, grouped_tenant in pairs:
+            run_seconds, invoices = invoice(plain_tenant)
             assert invoices == size, f"expected {size} invoices, got {invoices}"
-            grouped.append((size, run_seconds, grouped_seconds))
+            plain_runs.append(run_seconds)
+            if grouped_tenant is not None:
+                grouped_seconds, invoices = invoice(grouped_tenant)
+                assert invoices == size, f"expected {size} invoices, got {invoices}"
+                grouped_runs.append(grouped_seconds)
+        run_seconds = statistics.median(plain_runs)
+        rows.append((size, size * args.events_per_subscription, run_seconds, raw_seconds, groups))
+        if grouped_runs:
+            grouped.append((size, run_seconds, statistics.median(grouped_runs)))
 
     print(machine_line())
     print(f"batch size: {settings.INVOICE_RUN_BATCH_SIZE} subscriptions per transaction")
