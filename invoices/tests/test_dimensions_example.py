@@ -178,3 +178,16 @@ def test_the_upcoming_invoice_and_the_export_show_each_filter_and_group(admin_us
         ("usage", "", "workspace=b", "3.00"),
         ("usage", "", "workspace=(none)", "0.60"),
     ]
+
+
+def test_a_voided_event_corrects_its_own_group_only(admin_user, client_at, turl, tenant, ai):
+    bill(tenant, at(2026, 2, 1))
+    with client_at(admin_user, at(2026, 2, 10)) as api:
+        void = {"reason": "Test traffic"}
+        response = api.post(turl(f"usage/{ai['events']['t2']['id']}/void"), void, format="json")
+        assert response.status_code == 200, response.json()
+    [february] = bill(tenant, at(2026, 3, 1))
+    with client_at(admin_user, at(2026, 3, 1, 1)) as api:
+        second = api.get(turl(f"invoices/{february.pk}")).json()
+    assert usage_lines(second) == [("correction", "eu", {"workspace": "a"}, "-400", "-1.20")]
+    assert (second["subtotal"], second["total"]) == ("18.80", "18.80")
