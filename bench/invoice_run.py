@@ -16,14 +16,24 @@ same run:
 It prints a table, the machine and its load average. On a shared machine wall time
 mostly measures the other work, so it also prints CPU seconds (this process plus its
 PostgreSQL backend, from /proc) of the run and of the raw query. `--profile` runs the
-invoice run under pyinstrument and counts its statements by kind. Goal (issue #18):
-linear growth, and the 10,000-subscription run within 10 times the raw query.
+invoice run under pyinstrument and counts its statements by kind.
+
+With `--groups N` (default 10; 0 skips it) each size is also run with charge
+dimensions (API.md Part 2): the `api_calls` charge then has `group_by: ["workspace"]`
+and the same events spread over N workspaces (both cases write the same events with
+the same properties; the plain case ignores them): N usage lines of `api_calls` per
+invoice instead of one, the same total events. `--with-filter` adds a filter
+(`region: eu`, per unit) to it: 2 × N lines.
+
+Goals: linear growth, the 10,000-subscription run within 10 times the raw query
+(issue #18), and the grouped run within 2 times the plain one (issue #16).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 import uuid
@@ -44,7 +54,9 @@ INSERT INTO usage_usageevent
     (tenant_id, customer_id, meter_id, idempotency_key, value, timestamp, properties, fingerprint, created_at)
 SELECT %(tenant)s, c.id, CASE WHEN g %% 4 = 0 THEN %(storage)s::uuid ELSE %(calls)s::uuid END,
        c.id::text || '-' || g, (1 + g %% 50)::numeric,
-       %(start)s::timestamptz + (g * interval '1 second') * (2500000.0 / %(per)s), '{}'::jsonb, 'bench',
+       %(start)s::timestamptz + (g * interval '1 second') * (2500000.0 / %(per)s),
+       jsonb_build_object('workspace', 'w' || (g %% %(groups)s), 'region', CASE WHEN g %% 3 = 0 THEN 'eu' ELSE 'us' END),
+       'bench',
        %(start)s::timestamptz + (g * interval '1 second') * (2500000.0 / %(per)s)
 FROM subscriptions_customer c, generate_series(1, %(per)s) AS g
 WHERE c.tenant_id = %(tenant)s
@@ -58,10 +70,10 @@ GROUP BY customer_id, meter_id
 """
 
 
-def build(size: int, per_subscription: int) -> uuid.UUID:
+def build(size: int, per_subscription: int, groups: int = 0, with_filter: bool = False) -> uuid.UUID:
     from django.db import connection
 
-    tenant, calls, storage = setup(size)
+    tenant, calls, storage = setup(size, groups, with_filter)
     with connection.cursor() as cursor:
         cursor.execute(
             _EVENTS_SQL,
@@ -71,6 +83,7 @@ def build(size: int, per_subscription: int) -> uuid.UUID:
                 "storage": storage.id,
                 "start": PERIOD_START,
                 "per": per_subscription,
+                "groups": max(groups, 1),
             },
         )
     connection.close()
@@ -79,8 +92,9 @@ def build(size: int, per_subscription: int) -> uuid.UUID:
     return tenant.id
 
 
-def setup(size: int) -> tuple[Any, Any, Any]:
-    """A tenant with the plan (a fee, graduated api_calls, per-unit storage_gb) and
+def setup(size: int, groups: int = 0, with_filter: bool = False) -> tuple[Any, Any, Any]:
+    """A tenant with the plan (a fee, graduated api_calls, per-unit storage_gb; with
+    `groups`, api_calls grouped by workspace, and a filter too with `with_filter`) and
     `size` customers, each subscribed in its first period [PERIOD_START, PERIOD_END).
     Returns the tenant and its two meters."""
     from plans.models import Charge, Meter, Plan
@@ -88,14 +102,21 @@ def setup(size: int) -> tuple[Any, Any, Any]:
     from subscriptions.models import Customer, Subscription, SubscriptionSegment
     from tenants.models import Tenant
 
-    tenant = Tenant.objects.create(name=f"bench invoices {size}")
+    tenant = Tenant.objects.create(name=f"bench invoices {size} groups {groups}")
     calls = Meter.objects.create(tenant=tenant, code="api_calls", name="API calls", aggregation="sum")
     storage = Meter.objects.create(tenant=tenant, code="storage_gb", name="Storage", aggregation="sum")
     plan = Plan.objects.create(
         tenant=tenant, code="pro", name="Pro", currency="USD", interval="month", amount=Decimal("49.00")
     )
     tiers = ChargeSpec.tiered([TierSpec(1000), TierSpec(10000, Decimal("0.002")), TierSpec(None, Decimal("0.001"))])
-    Charge.objects.create(tenant=tenant, plan=plan, meter=calls, position=0, **Charge.fields_from_spec(tiers))
+    dimensions: dict[str, Any] = {}
+    if groups:
+        dimensions = {"group_by": ["workspace"]}
+    if groups and with_filter:
+        dimensions["filters"] = [Charge.filter_row("eu", {"region": ["eu"]}, ChargeSpec.per_unit(Decimal("0.003")))]
+    Charge.objects.create(
+        tenant=tenant, plan=plan, meter=calls, position=0, **Charge.fields_from_spec(tiers), **dimensions
+    )
     Charge.objects.create(
         tenant=tenant,
         plan=plan,
@@ -209,18 +230,38 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--events-per-subscription", type=int, default=100)
     parser.add_argument("--profile", action="store_true", help="run under pyinstrument and count statements")
+    parser.add_argument("--groups", type=int, default=10, help="workspaces of the grouped case (0: skip it)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each case per size (medians shown)")
+    parser.add_argument("--with-filter", action="store_true", help="the grouped case's charge has a filter too")
     args = parser.parse_args()
     bench_environment()
     from django.conf import settings
 
-    rows = []
+    rows, grouped = [], []
     for size in args.sizes:
-        tenant_id = build(size, args.events_per_subscription)
-        raw_seconds, _groups, raw_cpu = raw_group_by(tenant_id)
-        run_seconds, invoices = (profiled if args.profile else invoice)(tenant_id)
-        assert invoices == size, f"expected {size} invoices, got {invoices}"
-        run_cpu = invoice.cpu  # type: ignore[attr-defined]
+        # Both cases' tenants are built before either runs (the same tables, the same
+        # cache), then run alternately `--repeat` times: the medians are compared.
+        per = args.events_per_subscription
+        pairs = [
+            (build(size, per), build(size, per, args.groups, args.with_filter) if args.groups else None)
+            for _ in range(args.repeat)
+        ]
+        raw_seconds, _groups, raw_cpu = raw_group_by(pairs[0][0])
+        plain_runs, grouped_runs, plain_cpu = [], [], []
+        for plain_tenant, grouped_tenant in pairs:
+            run_seconds, invoices = (profiled if args.profile else invoice)(plain_tenant)
+            plain_cpu.append(invoice.cpu)  # type: ignore[attr-defined]
+            assert invoices == size, f"expected {size} invoices, got {invoices}"
+            plain_runs.append(run_seconds)
+            if grouped_tenant is not None:
+                grouped_seconds, invoices = invoice(grouped_tenant)
+                assert invoices == size, f"expected {size} invoices, got {invoices}"
+                grouped_runs.append(grouped_seconds)
+        run_seconds = statistics.median(plain_runs)
+        run_cpu = statistics.median(plain_cpu)
         rows.append((size, size * args.events_per_subscription, run_seconds, raw_seconds, run_cpu, raw_cpu))
+        if grouped_runs:
+            grouped.append((size, run_seconds, statistics.median(grouped_runs)))
 
     print(machine_line())
     print(f"load average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
@@ -238,6 +279,13 @@ def main() -> None:
         (small, _, small_run, *_), (large, _, large_run, *_) = rows[0], rows[-1]
         print()
         print(f"growth: {large / small:.0f}× the subscriptions took {large_run / small_run:.1f}× the time")
+    if grouped:
+        print()
+        case = f"{args.groups} workspaces" + (" + a filter" if args.with_filter else "")
+        print(f"| subscriptions | plain run | {case} | grouped / plain |")
+        print("| ---: | ---: | ---: | ---: |")
+        for size, plain, with_groups in grouped:
+            print(f"| {size:,} | {plain:.2f} s | {with_groups:.2f} s | {with_groups / plain:.2f}× |")
 
 
 if __name__ == "__main__":

@@ -101,6 +101,8 @@ LINE_FIELDS = (
     "description",
     "meter_code",
     "model",
+    "filter_name",
+    "group_shown",
     "quantity_shown",
     "amount_shown",
     "tier_breakdown",
@@ -122,6 +124,13 @@ class InvoiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     quantity_shown = quantity_field("quantity", description="quantity")
     amount_shown = money_field("amount", currency="invoice.currency", description="amount")
+
+    @admin.display(description="group")
+    def group_shown(self, line: InvoiceLine) -> str:
+        """A dimensional line's group, `workspace=a, model=(none)`; "—" without."""
+        if not line.group_values:
+            return "—"
+        return ", ".join(f"{k}={'(none)' if v is None else v}" for k, v in line.group_values.items())
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InvoiceLine]:
         return InvoiceLine.unscoped().select_related("invoice", "source_invoice").order_by("position")

@@ -64,6 +64,7 @@ from audit.services import audit_record_each
 from billing_project.bulk import insert_rows
 from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines
 from invoices.commitments import commitment_lines
+from invoices.dimension_usage import bucket_totals, charge_buckets, dimension_deltas, line_bucket
 from invoices.discounting import DiscountBook, discount_book
 from invoices.grants import GrantBook, customers_with_grants, grant_book
 from invoices.instruments import BILLING_FAILURES, INVOICES_TOTAL
@@ -73,6 +74,7 @@ from invoices.numbering import Series, take_numbers
 from invoices.serializers import invoice_body
 from invoices.signals import invoices_finalized
 from invoices.totals import Totals, invoice_totals
+from plans.dimensions import Bucket
 from plans.models import Charge, Plan
 from plans.money import format_price, format_quantity
 from plans.selectors import charges_by_plan
@@ -253,13 +255,19 @@ def line_fits(line: LineDraft) -> bool:
     return abs(line.amount) < AMOUNT_LIMIT and abs(line.quantity) < AMOUNT_LIMIT
 
 
-def _price(bill: Bill, charges: list[Charge], quantities: dict[uuid.UUID, Decimal]) -> None:
+def _price(
+    bill: Bill,
+    charges: list[Charge],
+    quantities: dict[uuid.UUID, Decimal],
+    buckets: dict[uuid.UUID, dict[Bucket, Decimal]] | None = None,
+) -> None:
     """Fill the bill's lines, or its `error` when they cannot be priced or stored."""
     try:
         lines = invoice_lines(
             plan=bill.plan,
             charges=charges,
             quantities=quantities,
+            buckets=buckets,
             late=bill.late,
             proration=bill.proration,
             fee=bill.reason != Reason.ADJUSTMENT,
@@ -280,15 +288,17 @@ def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) 
     if not bills:
         return
     charges = charges_by_plan(tenant=tenant, plan_ids={b.plan.pk for b in bills})
-    meters = {c.meter_id: c.meter for plan_charges in charges.values() for c in plan_charges}
-    windows = {b.window for b in bills if b.reason != Reason.ADJUSTMENT}
-    totals = usage_totals_for_period(tenant=tenant, windows=list(windows), meters=list(meters.values()))
+    plain = [c for plan_charges in charges.values() for c in plan_charges if c.dimensions() is None]
+    meters = {c.meter_id: c.meter for c in plain}
+    windows = list({b.window for b in bills if b.reason != Reason.ADJUSTMENT})
+    totals = usage_totals_for_period(tenant=tenant, windows=windows, meters=list(meters.values()))
+    buckets = bucket_totals(tenant=tenant, windows=windows, charges=charges.values())
     if late:
         _attach_late_usage(tenant_pk(tenant), bills)
     for bill in bills:
         plan_charges = charges[bill.plan.pk]
         quantities = {c.meter_id: totals.get((bill.window, c.meter_id), Decimal(0)) for c in plan_charges}
-        _price(bill, plan_charges, quantities)
+        _price(bill, plan_charges, quantities, charge_buckets(buckets, bill.window, plan_charges))
     commitment_lines(tenant=tenant, bills=bills)  # minimum true-ups, progressive billing credits
 
 
@@ -298,7 +308,8 @@ def price_bills(*, tenant: TenantRef, bills: Sequence[Bill], late: bool = True) 
 # (the usage line of the window's invoice plus the late-usage lines that later invoices
 # added for it, the usage line's part of it, and what the invoice kept after its discounts) and
 # the segment that the window belongs to (its plan prices it; its anchor and the plan's
-# interval give the period, for the proration). The events are also bounded by time
+# interval give the period, for the proration). A dimensional charge's lines are summed
+# per (filter, group): one row each (`invoices.dimension_usage`). The events are also bounded by time
 # (`{ranges}`, usage.selectors.stored_since_ranges): the events table is partitioned by
 # month of `timestamp` and `seq` says nothing about the month, so the months where events
 # stored since can be (the recent ones, and old ones noted by UsageLateMonth) are given as
@@ -335,14 +346,14 @@ SELECT t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_star
        g.plan_id, g.anchor, coalesce(sum(l.quantity), 0) AS billed, coalesce(sum(l.amount), 0) AS billed_amount,
        coalesce(sum(l.amount) FILTER (WHERE l.kind = 'usage'), 0) AS source_amount,
        i.subtotal, i.discount, i.status IN ('void', 'uncollectible') AS closed,
-       t.corrected
+       t.corrected, l.filter_name, l.group_values
 FROM touched t
 JOIN invoices_invoice i ON i.id = t.invoice_id
 JOIN segment g ON g.invoice_id = t.invoice_id
 LEFT JOIN invoices_invoiceline l ON l.meter_id = t.meter_id
      AND ((l.invoice_id = t.invoice_id AND l.kind = 'usage') OR (l.source_invoice_id = t.invoice_id))
 GROUP BY t.invoice_id, i.subscription_id, i.customer_id, t.meter_id, i.period_start, i.period_end, g.plan_id, g.anchor,
-         i.subtotal, i.discount, i.status, t.corrected
+         i.subtotal, i.discount, i.status, t.corrected, l.filter_name, l.group_values
 ORDER BY i.period_start
 """
 
@@ -375,6 +386,7 @@ class _Candidate:
     source_amount: Decimal
     source: SourceInvoice
     corrected: bool
+    bucket: Bucket | None = None
 
 
 def _late_candidates(
@@ -409,6 +421,8 @@ def _late_candidates(
         billed_amount,
         *src,
         corrected,
+        filter_name,
+        group_values,
     ) in touched:
         if (charge := charge_of.get((plan_id, meter_id))) is not None:
             _, period_start, period_end = periods.period_containing(anchor, plans[plan_id].interval, start)
@@ -417,9 +431,10 @@ def _late_candidates(
             source = SourceInvoice(*src[1:])
             found.append(
                 _Candidate(
-                    invoice_id, sub_id, window, charge, proration, billed, billed_amount, src[0], source, corrected
+                    invoice_id, sub_id, window, charge, proration, billed, billed_amount, src[0], source, corrected,
+                    line_bucket(charge, filter_name, group_values),
                 )
-            )
+            )  # fmt: skip
     return found
 
 
@@ -433,11 +448,18 @@ def late_usage_for(*, tenant: TenantRef, subscriptions: Sequence[Subscription]) 
         return {}
     stored_after = min(counted[s.pk][1] for s in subs)
     candidates = _late_candidates(tenant, subs, [counted[s.pk][0] for s in subs], stored_after)
+    found: dict[uuid.UUID, list[LateUsage]] = {}
+    for c, bucket, quantity in dimension_deltas(tenant=tenant, candidates=candidates):
+        late = LateUsage(
+            c.charge, c.window.start, c.window.end, c.billed, quantity, c.invoice_id, c.billed_amount, c.proration,
+            source_amount=c.source_amount, source=c.source, correction=c.corrected, bucket=bucket,
+        )  # fmt: skip
+        found.setdefault(c.subscription_id, []).append(late)
+    candidates = [c for c in candidates if c.charge.dimensions() is None]
     if not candidates:
-        return {}
+        return found
     meters = list({c.charge.meter_id: c.charge.meter for c in candidates}.values())
     totals = usage_totals_for_period(tenant=tenant, windows=list({c.window for c in candidates}), meters=meters)
-    found: dict[uuid.UUID, list[LateUsage]] = {}
     for c in candidates:
         quantity = totals[(c.window, c.charge.meter_id)]
         if quantity != c.billed:
@@ -475,7 +497,7 @@ _LINE_COLUMNS = {
     "id": "bigint", "tenant_id": "uuid", "invoice_id": "uuid", "position": "smallint", "kind": "text", "description": "text",
     "meter_id": "uuid", "meter_code": "text", "model": "text", "quantity": "numeric", "amount": "numeric",
     "tiers": "jsonb", "period_start": "timestamptz", "period_end": "timestamptz", "source_invoice_id": "uuid",
-    "discount_id": "uuid",
+    "discount_id": "uuid", "filter_name": "text", "group_values": "jsonb",
 }  # fmt: skip
 
 
@@ -486,7 +508,7 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
         "description": draft.description[:300], "meter_id": draft.meter_id, "meter_code": draft.meter_code,
         "model": draft.model, "quantity": draft.quantity, "amount": draft.amount, "tiers": draft.tiers,
         "period_start": draft.period_start, "period_end": draft.period_end, "source_invoice_id": draft.source_invoice_id,
-        "discount_id": draft.discount_id,
+        "discount_id": draft.discount_id, "filter_name": draft.filter, "group_values": draft.group,
     }  # fmt: skip
 
 

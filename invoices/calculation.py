@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from plans.dimensions import Bucket
 from plans.models import Charge, Plan
 from plans.money import format_quantity, prorate_money, proration_display, quantize_money
 from plans.pricing import PriceResult, calculate
@@ -35,6 +36,8 @@ class LineDraft:
     period_end: datetime | None = None
     source_invoice_id: uuid.UUID | None = None
     discount_id: uuid.UUID | None = None
+    filter: str | None = None  # charge dimensions (plans.dimensions): the filter's name, the group's values
+    group: dict[str, str | None] | None = None
     id: int | None = None  # given when it is stored (`invoices.billing.write_invoices`)
 
 
@@ -94,6 +97,7 @@ class LateUsage:
     source_amount: Decimal = Decimal(0)
     source: SourceInvoice = SourceInvoice()
     correction: bool = False  # a void or amend of an event is among the causes
+    bucket: Bucket | None = None  # a dimensional charge's line (filter, group) it corrects
 
 
 # A segment shorter than its period pays this part of these charges (seats held for
@@ -145,20 +149,44 @@ def flat_fee_line(plan: Plan, proration: Proration | None = None) -> LineDraft |
     return LineDraft("proration", f"{plan.name} ({plan.interval}), prorated", quantity, amount)
 
 
-def usage_line(charge: Charge, quantity: Decimal, currency: str, proration: Proration | None = None) -> LineDraft:
+def _bucketed(charge: Charge, bucket: Bucket | None) -> tuple[Any, dict[str, Any]]:
+    """The spec pricing a dimensional charge's bucket (its filter's, else the charge's)
+    and the line's `filter`, `group` and description suffix."""
+    dims = charge.dimensions()
+    if bucket is None or dims is None:
+        return charge.to_spec(), {}
+    group = bucket.group_dict(dims.group_by)
+    parts = ([bucket.filter] if bucket.filter is not None else []) + [
+        f"{k}={'(none)' if v is None else v}" for k, v in (group or {}).items()
+    ]
+    return dims.spec_of(bucket, charge.to_spec()), {"filter": bucket.filter, "group": group, "suffix": parts}
+
+
+def usage_line(
+    charge: Charge,
+    quantity: Decimal,
+    currency: str,
+    proration: Proration | None = None,
+    bucket: Bucket | None = None,
+) -> LineDraft:
     """The charge's price of `quantity`; for a window shorter than its period
-    (`proration`), `max` and `unique_count` charges pay round(price × part / whole)."""
-    result = calculate(charge.to_spec(), quantity)
+    (`proration`), `max` and `unique_count` charges pay round(price × part / whole).
+    A dimensional charge's `bucket` (filter, group) is priced by its filter's spec."""
+    spec, dim = _bucketed(charge, bucket)
+    result = calculate(spec, quantity)
     part = _charge_proration(charge, proration)
+    suffix = f" – {', '.join(dim['suffix'])}" if dim.get("suffix") else ""
     return LineDraft(
         kind="usage",
-        description=f"{charge.meter.name} ({charge.model})",
+        description=f"{charge.meter.name} ({spec.model.value}){suffix}",
         quantity=quantity,
         amount=_money(result.amount, currency, part),
         meter_id=charge.meter_id,
         meter_code=charge.meter.code,
-        model=charge.model,
+        model=spec.model.value,
         tiers=_tiers(result, currency, part),
+        filter=dim.get("filter"),
+        group=dim.get("group"),
     )
 
 
@@ -175,9 +203,8 @@ def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
     already). Without discounts k = 1 and this is the formula above. A negative delta
     of a window whose invoice is void or uncollectible is 0 (its debt was never paid)."""
     part, whole = late.source.kept()
-    price = _money(
-        calculate(late.charge.to_spec(), late.quantity).amount, currency, _charge_proration(late.charge, late.proration)
-    )
+    spec, dim = _bucketed(late.charge, late.bucket)
+    price = _money(calculate(spec, late.quantity).amount, currency, _charge_proration(late.charge, late.proration))
     delta = (
         prorate_money(price, part, whole, currency)
         - prorate_money(late.source_amount, part, whole, currency)
@@ -186,20 +213,23 @@ def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
     if late.source.closed:
         delta = max(delta, Decimal(0))
     kind = "correction" if late.correction else "late_usage"
+    suffix = f" ({', '.join(dim['suffix'])})" if dim.get("suffix") else ""
     return LineDraft(
         kind=kind,
         description=(
-            f"{late.charge.meter.name}: {kind.replace('_', ' ')} for "
+            f"{late.charge.meter.name}{suffix}: {kind.replace('_', ' ')} for "
             f"{late.period_start:%Y-%m-%d} – {late.period_end:%Y-%m-%d}"
         ),
         quantity=late.quantity - late.billed_quantity,
         amount=delta,
         meter_id=late.charge.meter_id,
         meter_code=late.charge.meter.code,
-        model=late.charge.model,
+        model=spec.model.value,
         period_start=late.period_start,
         period_end=late.period_end,
         source_invoice_id=late.source_invoice_id,
+        filter=dim.get("filter"),
+        group=dim.get("group"),
     )
 
 
@@ -211,8 +241,10 @@ def invoice_lines(
     late: Sequence[LateUsage] = (),
     proration: Proration | None = None,
     fee: bool = True,
+    buckets: dict[uuid.UUID, dict[Bucket, Decimal]] | None = None,
 ) -> list[LineDraft]:
-    """Flat fee (or its proration), one usage line per charge, then late usage.
+    """Flat fee (or its proration), one usage line per charge (per filter and group of
+    a dimensional charge: `buckets` by charge id, `Dimensions.lines`), then late usage.
     Without `fee` (an adjustment invoice) only the late usage. `proration` is the part
     of its period that a partial window covers (a cancellation's, a plan change's).
 
@@ -222,7 +254,12 @@ def invoice_lines(
     if not fee:
         return [late_usage_line(item, plan.currency) for item in late]
     lines = [line for line in [flat_fee_line(plan, proration)] if line is not None]
-    lines += [usage_line(c, quantities.get(c.meter_id, Decimal(0)), plan.currency, proration) for c in charges]
+    for c in charges:
+        if (dims := c.dimensions()) is not None:
+            found = (buckets or {}).get(c.pk, {})
+            lines += [usage_line(c, q, plan.currency, proration, bucket) for bucket, q in dims.lines(found)]
+        else:
+            lines.append(usage_line(c, quantities.get(c.meter_id, Decimal(0)), plan.currency, proration))
     lines += [late_usage_line(item, plan.currency) for item in late]
     return lines
 

@@ -50,6 +50,13 @@ def _text(value: str | None, currency: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
+def _group(value: dict[str, str | None] | None, currency: str) -> str:
+    """A dimensional line's group as `workspace=a; model=(none)`: "" for none."""
+    if not value:
+        return ""
+    return _text("; ".join(f"{k}={'(none)' if v is None else v}" for k, v in value.items()), currency)
+
+
 def _time(value: datetime | None, currency: str) -> str:
     return format_time(value) or ""
 
@@ -79,9 +86,12 @@ LINE_NAMES = (
     "position", "kind", "description", "meter_code", "model", "quantity", "amount", "period_start", "period_end",
 )  # fmt: skip
 LINE_FIELDS = {f"line_{name.removesuffix('_code')}": f"lines__{name}" for name in LINE_NAMES}
+# Charge dimensions: the filter and the group of a dimensional charge's lines.
+LINE_FIELDS |= {"line_filter": "lines__filter_name", "line_group": "lines__group_values"}
 # How a column is written, where not as it is.
 WRITERS: dict[str, Cell] = {
-    **dict.fromkeys(("customer_external_id", "customer_name", "line_description", "line_meter"), _text),
+    **dict.fromkeys(("customer_external_id", "customer_name", "line_description", "line_meter", "line_filter"), _text),
+    "line_group": _group,
     **dict.fromkeys((*INVOICE_TIMES, "line_period_start", "line_period_end"), _time),
     **dict.fromkeys((*INVOICE_MONEY, "line_amount"), _money),
     "line_quantity": _quantity,

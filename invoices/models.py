@@ -256,6 +256,12 @@ class InvoiceLine(TenantOwnedModel):
     period_end = models.DateTimeField(null=True, blank=True)
     source_invoice = _line_reference(Invoice, "late_lines", "Late usage: the earlier invoice whose period it corrects")
     discount = _line_reference(Discount, "lines", "Discount lines: the discount it applies")
+    filter_name = models.CharField(  # noqa: DJ001 - null: no filter priced it (a filter's name is never empty)
+        max_length=100, null=True, blank=True, help_text="Dimensional charges: the filter that priced it (null: none)"
+    )
+    group_values = models.JSONField(
+        null=True, blank=True, help_text='Dimensional charges with group_by: the group, {"workspace": "w1"}'
+    )
 
     class Meta:
         ordering = ["invoice", "position"]

@@ -42,6 +42,7 @@ from typing import Any
 
 from django.db.models import F, Max, Q, QuerySet
 
+from invoices.dimension_provenance import in_bucket, line_bucket, line_dimensions
 from invoices.models import Invoice, InvoiceLine
 from invoices.totals import DELTA_KINDS
 from plans.models import Meter
@@ -114,6 +115,9 @@ def _usage_provenance(tenant: TenantRef, invoice: Invoice, line: InvoiceLine, me
     watermark = invoice.usage_seq
     window = UsageWindow(invoice.customer_id, invoice.period_start, invoice.period_end)
     every = usage_events_as_of(tenant=tenant, window=window, meter=meter, watermarks={AT: watermark})
+    if (dims := line_dimensions(tenant=tenant, invoice=invoice, line=line, start=window.start)) is not None:
+        every, condition = in_bucket(every, dims, line_bucket(dims, line), AT)
+        every = every.filter(condition)
     quantity = usage_quantity_as_of(every, prefix=AT, aggregation=meter.aggregation)
     if meter.aggregation == Meter.Aggregation.UNIQUE_COUNT:
         events = every.filter(pk__in=usage_events_one_per_value(every, prefix=AT))
@@ -136,6 +140,11 @@ def billed_watermark(*, tenant: TenantRef, invoice: Invoice, line: InvoiceLine) 
         kind__in=DELTA_KINDS,
         invoice__usage_seq__lt=invoice.usage_seq,
     )
+    # A dimensional charge's delta lines: the same bucket's only.
+    earlier = earlier.filter(
+        Q(filter_name__isnull=True) if line.filter_name is None else Q(filter_name=line.filter_name),
+        Q(group_values__isnull=True) if line.group_values is None else Q(group_values=line.group_values),
+    )
     latest = earlier.aggregate(latest=Max("invoice__usage_seq"))["latest"]
     return max(source.usage_seq, latest or 0)
 
@@ -146,11 +155,18 @@ def _delta_provenance(tenant: TenantRef, invoice: Invoice, line: InvoiceLine, me
     window = UsageWindow(invoice.customer_id, line.period_start, line.period_end)
     billed = billed_watermark(tenant=tenant, invoice=invoice, line=line)
     every = usage_events_as_of(tenant=tenant, window=window, meter=meter, watermarks={AT: watermark, BILLED: billed})
-    new = usage_quantity_as_of(every, prefix=AT, aggregation=meter.aggregation)
-    old = usage_quantity_as_of(every, prefix=BILLED, aggregation=meter.aggregation)
+    at_events, billed_events = every, every
+    if (dims := line_dimensions(tenant=tenant, invoice=invoice, line=line, start=window.start)) is not None:
+        # A dimensional charge's line: the events of its bucket at either watermark.
+        every, at_bucket = in_bucket(every, dims, line_bucket(dims, line), AT)
+        every, billed_bucket = in_bucket(every, dims, line_bucket(dims, line), BILLED)
+        at_events, billed_events = every.filter(at_bucket), every.filter(billed_bucket)
+        every = every.filter(at_bucket | billed_bucket)
+    new = usage_quantity_as_of(at_events, prefix=AT, aggregation=meter.aggregation)
+    old = usage_quantity_as_of(billed_events, prefix=BILLED, aggregation=meter.aggregation)
     # An event changed since W0 has a greater seq now (corrections take a new one).
     changed = list(every.filter(seq__gt=billed).exclude(UNCHANGED).values_list("pk", flat=True))
-    sets_max, billed_sets_max = _max_of(every, AT, meter), _max_of(every, BILLED, meter)
+    sets_max, billed_sets_max = _max_of(at_events, AT, meter), _max_of(billed_events, BILLED, meter)
     listed = {*changed, *(pk for pk in (sets_max, billed_sets_max) if pk is not None)}
     if meter.aggregation == Meter.Aggregation.UNIQUE_COUNT:
         listed |= _unique_witnesses(every, changed)

@@ -48,6 +48,15 @@ class InvoiceLineOutput(serializers.Serializer):
         required=False,
         help_text="Discount lines: the customer's discount it applies (its description names the coupon)",
     )
+    filter = serializers.CharField(
+        allow_null=True, required=False, help_text="Usage and delta lines of a charge with filters: the filter's name"
+    )
+    group = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        allow_null=True,
+        required=False,
+        help_text='Usage and delta lines of a charge with group_by: {"workspace": "w1"}; null values: property missing',
+    )
 
 
 class InvoiceTaxOutput(serializers.Serializer):
@@ -94,6 +103,15 @@ class InvoiceOutput(serializers.Serializer):
     lines = InvoiceLineOutput(many=True)
 
 
+def line_dimensions(line: InvoiceLine | LineDraft) -> dict[str, Any]:
+    """A usage or delta line's `filter` and `group` (charge dimensions): both keys on a
+    line that a filter priced or that has a group, none on the others (a plain
+    charge's, or the unmatched events of a charge with filters but no group_by: the
+    charge's own pricing), so that invoices without dimensions keep their shape."""
+    found = (line.filter, line.group) if isinstance(line, LineDraft) else (line.filter_name, line.group_values)
+    return {} if found == (None, None) else {"filter": found[0], "group": found[1]}
+
+
 def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:
     """A stored line, or a draft the run or the preview has not stored (same fields)."""
     body: dict[str, Any] = {} if line.id is None else {"id": line.id}
@@ -105,6 +123,7 @@ def line_body(line: InvoiceLine | LineDraft, currency: str) -> dict[str, Any]:
     }
     if line.kind in {InvoiceLine.Kind.USAGE, *DELTA_KINDS}:
         body.update(meter=line.meter_code, model=line.model, tiers=line.tiers)
+        body.update(line_dimensions(line))
     if line.kind in DELTA_KINDS:
         body.update(period_start=format_time(line.period_start), period_end=format_time(line.period_end))
     if line.kind == InvoiceLine.Kind.DISCOUNT:

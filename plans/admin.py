@@ -57,6 +57,7 @@ class ChargeInline(admin.TabularInline):
         "package_size",
         "package_amount_shown",
         "tier_table",
+        "dimensions",
     )
     ordering = ["position"]
 
@@ -74,6 +75,20 @@ class ChargeInline(admin.TabularInline):
             rows.append({"from": start, **tier})
             start = tier["up_to"] or start
         return tier_table(rows, charge.currency)
+
+    @admin.display(description="filters / group by")
+    def dimensions(self, charge: Charge) -> str:
+        """Each filter (name: properties → its model), then the group_by; "—" without."""
+        dims = charge.dimensions()
+        if dims is None:
+            return "—"
+        parts = []
+        for f in dims.filters:
+            matches = "; ".join(f"{key} in {', '.join(values)}" for key, values in f.properties)
+            parts.append(f"{f.name}: {matches} → {f.spec.model.value}")
+        if dims.group_by:
+            parts.append(f"group by {', '.join(dims.group_by)}")
+        return " | ".join(parts)
 
 
 @admin.register(Plan)

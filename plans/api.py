@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from plans import selectors, services
+from plans.dimensions import MAX_NAME_LENGTH
 from plans.filtersets import MeterFilterSet, PlanFilterSet
 from plans.models import Charge, Meter, Plan
 from plans.money import format_price
@@ -27,7 +28,7 @@ from plans.pricing import (
     TierSpec,
 )
 from plans.serializers import CatalogEntryInput, PriceOutput
-from plans.services import PLAN_PRICES_IMMUTABLE, ChargeDraft
+from plans.services import PLAN_PRICES_IMMUTABLE, ChargeDraft, FilterDraft
 from tenants.fields import StrictDecimalField, StrictIntegerField
 from tenants.inputs import CurrencyField, JsonInput
 from tenants.scoping import DetailApi, DetailUpdateApi, ListCreateApi, TenantScopedApi
@@ -104,6 +105,34 @@ class TierOutput(serializers.Serializer):
     flat_amount = serializers.CharField()
 
 
+def _price_fields(spec: ChargeSpec, currency: str) -> dict[str, Any]:
+    """A spec's pricing fields as the API shows them (a charge's, a filter's)."""
+
+    def price(amount: Decimal | None) -> str | None:
+        return None if amount is None else format_price(amount, currency)
+
+    tiers = [
+        {"up_to": t.up_to, "unit_amount": price(t.unit_amount), "flat_amount": price(t.flat_amount)} for t in spec.tiers
+    ]
+    return {
+        "model": spec.model.value,
+        "unit_amount": price(spec.unit_amount),
+        "package_size": spec.package_size,
+        "package_amount": price(spec.package_amount),
+        "tiers": tiers if spec.model in (PricingModel.TIERED, PricingModel.VOLUME) else None,
+    }
+
+
+class FilterOutput(serializers.Serializer):
+    name = serializers.CharField()
+    properties = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    model = serializers.ChoiceField(choices=Charge.Model.choices)
+    unit_amount = serializers.CharField(allow_null=True)
+    package_size = serializers.IntegerField(allow_null=True)
+    package_amount = serializers.CharField(allow_null=True)
+    tiers = TierOutput(many=True, allow_null=True)
+
+
 class ChargeOutput(serializers.Serializer):
     id = serializers.UUIDField()
     meter = serializers.CharField(source="meter.code", help_text="The meter's code")
@@ -113,19 +142,26 @@ class ChargeOutput(serializers.Serializer):
     package_size = serializers.IntegerField(allow_null=True)
     package_amount = PriceOutput("package_amount", allow_null=True)
     tiers = serializers.SerializerMethodField()
+    filters = serializers.SerializerMethodField()
+    group_by = serializers.ListField(child=serializers.CharField())
 
     @extend_schema_field(TierOutput(many=True, allow_null=True))
     def get_tiers(self, charge: Charge) -> list[dict[str, Any]] | None:
-        if charge.model not in (Charge.Model.TIERED, Charge.Model.VOLUME):
-            return None
-        currency = charge.currency
+        tiers: list[dict[str, Any]] | None = _price_fields(charge.to_spec(), charge.currency)["tiers"]
+        return tiers
+
+    @extend_schema_field(FilterOutput(many=True))
+    def get_filters(self, charge: Charge) -> list[dict[str, Any]]:
+        dims = charge.dimensions()
+        if dims is None:
+            return []
         return [
             {
-                "up_to": tier.up_to,
-                "unit_amount": format_price(tier.unit_amount, currency),
-                "flat_amount": format_price(tier.flat_amount, currency),
+                "name": f.name,
+                "properties": dict(charge.filters[i]["properties"]),
+                **_price_fields(f.spec, charge.currency),
             }
-            for tier in charge.to_spec().tiers
+            for i, f in enumerate(dims.filters)
         ]
 
 
@@ -190,10 +226,8 @@ class TierInput(JsonInput):
         return TierSpec(**attrs)
 
 
-class ChargeInput(JsonInput):
-    """Fields beyond the model's are refused by the service (`plans.pricing.spec_problems`)."""
-
-    meter = serializers.CharField(max_length=100, help_text="The code of a meter of the tenant")
+class PriceFieldsInput(JsonInput):
+    # A charge's pricing fields: the charge's own, and each of its filters'.
     model = serializers.ChoiceField(choices=Charge.Model.choices)
     unit_amount = PriceInput(required=False, allow_null=True, help_text="per_unit")
     package_size = StrictIntegerField(
@@ -211,15 +245,45 @@ class ChargeInput(JsonInput):
     package_amount = PriceInput(required=False, allow_null=True, help_text="package")
     tiers = TierInput(many=True, required=False, allow_null=True, help_text="tiered and volume")
 
+
+def _spec(attrs: dict[str, Any]) -> ChargeSpec:
+    return ChargeSpec(
+        model=PricingModel(attrs["model"]),
+        unit_amount=attrs.get("unit_amount"),
+        package_size=attrs.get("package_size"),
+        package_amount=attrs.get("package_amount"),
+        tiers=tuple(attrs.get("tiers") or ()),
+    )
+
+
+class FilterInput(PriceFieldsInput):
+    """A filter of a charge: the events whose properties match are priced by its own fields."""
+
+    name = serializers.CharField(max_length=MAX_NAME_LENGTH, help_text="Unique in the charge; shown on its lines")
+    properties = serializers.JSONField(
+        help_text='{"region": ["eu", "us"]}: matches when each listed property is one of its values'
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> FilterDraft:
+        return FilterDraft(name=attrs["name"], properties=attrs["properties"], spec=_spec(attrs))
+
+
+class ChargeInput(PriceFieldsInput):
+    """Fields beyond the model's are refused by the service (`plans.pricing.spec_problems`)."""
+
+    meter = serializers.CharField(max_length=100, help_text="The code of a meter of the tenant")
+    filters = FilterInput(many=True, required=False, help_text="Dimensions: the first matching filter prices an event")
+    group_by = serializers.JSONField(
+        required=False, help_text='Dimensions: property names, one line per distinct value tuple: ["workspace"]'
+    )
+
     def validate(self, attrs: dict[str, Any]) -> ChargeDraft:
-        spec = ChargeSpec(
-            model=PricingModel(attrs["model"]),
-            unit_amount=attrs.get("unit_amount"),
-            package_size=attrs.get("package_size"),
-            package_amount=attrs.get("package_amount"),
-            tiers=tuple(attrs.get("tiers") or ()),
+        return ChargeDraft(
+            meter=attrs["meter"],
+            spec=_spec(attrs),
+            filters=tuple(attrs.get("filters") or ()),
+            group_by=attrs.get("group_by") or (),
         )
-        return ChargeDraft(meter=attrs["meter"], spec=spec)
 
 
 class PlanApi(TenantScopedApi):

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from plans.dimensions import Dimensions, FilterSpec
 from plans.money import format_price, format_quantity
 from plans.pricing import ChargeSpec, PricingModel, TierSpec
 from plans.taxes import PERCENTAGE_DECIMAL_PLACES, PERCENTAGE_MAX, TaxRateSpec
@@ -172,6 +173,14 @@ class Charge(TenantOwnedModel):
     package_size = models.PositiveIntegerField(null=True, blank=True, help_text="package: units per package")
     package_amount = money_field(null=True, blank=True, help_text="package: price of one package")
     tiers = models.JSONField(default=list, blank=True, help_text="tiered and volume: the tiers, in order")
+    filters = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Dimensions: [{name, properties: {key: [values]}, model and price fields}], the first match prices",
+    )
+    group_by = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, help_text="Dimensions: one line per value tuple"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -236,20 +245,40 @@ class Charge(TenantOwnedModel):
         return cached
 
     def _build_spec(self) -> ChargeSpec:
-        return ChargeSpec(
-            model=PricingModel(self.model),
-            unit_amount=self.unit_amount,
-            package_size=self.package_size,
-            package_amount=self.package_amount,
-            tiers=tuple(
-                TierSpec(
-                    up_to=tier["up_to"],
-                    unit_amount=Decimal(tier["unit_amount"]),
-                    flat_amount=Decimal(tier["flat_amount"]),
-                )
-                for tier in self.tiers
-            ),
-        )
+        return spec_from_fields(self.model, self.unit_amount, self.package_size, self.package_amount, self.tiers)
+
+    def dimensions(self) -> Dimensions | None:
+        """The charge's filters and group_by (`plans.dimensions`); None when it has neither."""
+        if not self.filters and not self.group_by:
+            return None
+        cached: Dimensions | None = self.__dict__.get("_dimensions")
+        if cached is None:
+            cached = self.__dict__["_dimensions"] = Dimensions(
+                filters=tuple(
+                    FilterSpec(
+                        name=f["name"],
+                        properties=tuple((k, tuple(v)) for k, v in sorted(f["properties"].items())),
+                        spec=spec_from_fields(
+                            f["model"],
+                            None if f.get("unit_amount") is None else Decimal(f["unit_amount"]),
+                            f.get("package_size"),
+                            None if f.get("package_amount") is None else Decimal(f["package_amount"]),
+                            f.get("tiers") or [],
+                        ),
+                    )
+                    for f in self.filters
+                ),
+                group_by=tuple(self.group_by),
+            )
+        return cached
+
+    @staticmethod
+    def filter_row(name: str, properties: dict[str, list[str]], spec: ChargeSpec) -> dict[str, Any]:
+        """How a filter is stored in `filters`: its price fields as decimal strings, never floats."""
+        fields = Charge.fields_from_spec(spec)
+        for key in ("unit_amount", "package_amount"):
+            fields[key] = None if fields[key] is None else str(fields[key])
+        return {"name": name, "properties": properties, **fields}
 
     @staticmethod
     def fields_from_spec(spec: ChargeSpec) -> dict[str, Any]:
@@ -264,6 +293,26 @@ class Charge(TenantOwnedModel):
                 for t in spec.tiers
             ],
         }
+
+
+def spec_from_fields(
+    model: str,
+    unit_amount: Decimal | None,
+    package_size: int | None,
+    package_amount: Decimal | None,
+    tiers: list[dict[str, Any]],
+) -> ChargeSpec:
+    """A pricing spec from the stored price fields (a charge's columns, a filter's keys)."""
+    return ChargeSpec(
+        model=PricingModel(model),
+        unit_amount=unit_amount,
+        package_size=package_size,
+        package_amount=package_amount,
+        tiers=tuple(
+            TierSpec(up_to=t["up_to"], unit_amount=Decimal(t["unit_amount"]), flat_amount=Decimal(t["flat_amount"]))
+            for t in tiers
+        ),
+    )
 
 
 class TaxRate(CatalogEntry):

@@ -38,6 +38,7 @@ MONEY_ROUNDING = ROUND_HALF_UP
 _CONTEXT = decimal.Context(prec=100, rounding=MONEY_ROUNDING)
 
 
+@cache  # a currency's minor unit never changes; the lookup costs more than the rounding
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of `currency`: Decimal("0.01") for USD, Decimal("1") for JPY.
 

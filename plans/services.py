@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from audit.services import as_created, audit_record, audited_update
 from plans import selectors
+from plans.dimensions import FILTERS_TOO_MANY, MAX_FILTERS, group_by_problems, overlap_problems, properties_problems
 from plans.models import Charge, DefaultTaxRate, Meter, Plan, TaxRate
 from plans.pricing import ChargeSpec, spec_problems
 from tenants.errors import Conflict, Invalid, Message, NotFound
@@ -40,6 +41,10 @@ DUPLICATE_CHARGE_METER = "Meter {code!r} already has a charge in this plan: a pl
 THRESHOLDS_WITH_VOLUME = (
     "usage_thresholds cannot be used with volume charges: a volume price of the whole quantity can fall as usage "
     "grows, so what a threshold invoice billed could exceed the period's price."
+)
+THRESHOLDS_WITH_DIMENSIONS = (
+    "usage_thresholds cannot be used with charges that have filters or group_by: threshold invoices price "
+    "each meter's quantity so far as one line."
 )
 THRESHOLD_NOT_POSITIVE = "A usage threshold is an amount greater than 0."
 THRESHOLD_DUPLICATE = "Usage threshold {amount} is listed twice."
@@ -71,11 +76,24 @@ Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
+class FilterDraft:
+    """A filter of a charge to create (`plans.dimensions`): `properties` as given,
+    checked by the service."""
+
+    name: str
+    properties: Any
+    spec: ChargeSpec
+
+
+@dataclass(frozen=True)
 class ChargeDraft:
-    """A charge to create: the code of a meter of the tenant and its price."""
+    """A charge to create: the code of a meter of the tenant, its price and its
+    dimensions (`filters`, `group_by`: as given, checked by the service)."""
 
     meter: str
     spec: ChargeSpec
+    filters: tuple[FilterDraft, ...] = ()
+    group_by: Any = ()
 
 
 def violates(exc: IntegrityError, constraint: str) -> bool:
@@ -142,7 +160,27 @@ def _charge_errors(charges: Sequence[ChargeDraft], meters: Mapping[str, Meter]) 
             message = DUPLICATE_CHARGE_METER.format(code=draft.meter)
             errors.append(((*at, "meter"), Message(message, code="duplicate_meter")))
         seen.add(draft.meter)
+        errors += [((*at, *path), message) for path, message in _dimension_errors(draft)]
     return errors
+
+
+def _dimension_errors(draft: ChargeDraft) -> list[tuple[Path, Message]]:
+    """The charge's filters and group_by against `plans.dimensions`' rules."""
+    problems = [*group_by_problems(list(draft.group_by) if isinstance(draft.group_by, tuple) else draft.group_by)]
+    errors: list[tuple[Path, Message]] = []
+    if len(draft.filters) > MAX_FILTERS:
+        errors.append((("filters",), Message(FILTERS_TOO_MANY, code="max_length")))
+    parsed = []
+    for index, item in enumerate(draft.filters):
+        at: Path = ("filters", index)
+        if item.spec.model not in Charge.Model.values:
+            errors.append(((*at, "model"), Message(CHARGE_MODEL_INVALID, code="invalid_choice")))
+        errors += [((*at, *p.path), Message(p.message, code=p.code)) for p in spec_problems(item.spec)]
+        properties, found = properties_problems(item.properties)
+        errors += [((*at, *p.path), Message(p.message, code=p.code)) for p in found]
+        parsed.append((item.name, properties))
+    problems += overlap_problems(parsed)
+    return errors + [(p.path, Message(p.message, code=p.code)) for p in problems]
 
 
 def _flat_fee_errors(amount: Decimal) -> list[tuple[Path, Message]]:
@@ -151,12 +189,16 @@ def _flat_fee_errors(amount: Decimal) -> list[tuple[Path, Message]]:
 
 def _threshold_errors(thresholds: Sequence[Decimal], charges: Sequence[ChargeDraft]) -> list[tuple[Path, Message]]:
     """Progressive billing's rules (API.md Part 2): amounts > 0, each once, and no
-    `volume` charge in the plan."""
+    `volume` charge in the plan. Nor a charge with dimensions (filters, group_by): a
+    threshold invoice prices each meter's quantity so far as one line (invoices.progressive),
+    so the combination is refused rather than billed at the charge's own price."""
     if not thresholds:
         return []
     errors: list[tuple[Path, Message]] = []
     if any(draft.spec.model == Charge.Model.VOLUME for draft in charges):
         errors.append((("usage_thresholds",), Message(THRESHOLDS_WITH_VOLUME, code="volume_charge")))
+    if any(draft.filters or draft.group_by for draft in charges):
+        errors.append((("usage_thresholds",), Message(THRESHOLDS_WITH_DIMENSIONS, code="dimensional_charge")))
     for index, amount in enumerate(thresholds):
         at: Path = ("usage_thresholds", index, "amount")
         if amount <= 0:
@@ -227,6 +269,8 @@ def plan_create(
                     meter=meters[draft.meter],
                     position=position,
                     **Charge.fields_from_spec(draft.spec),
+                    filters=[Charge.filter_row(f.name, f.properties, f.spec) for f in draft.filters],
+                    group_by=list(draft.group_by),
                 )
                 for position, draft in enumerate(charges)
             )

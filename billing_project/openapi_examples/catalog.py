@@ -39,6 +39,8 @@ PLAN: dict[str, Any] = {
                 {"up_to": 1000, "unit_amount": "0", "flat_amount": "0"},
                 {"up_to": None, "unit_amount": "0.002", "flat_amount": "0"},
             ],
+            "filters": [],
+            "group_by": [],
         }
     ],
     "usage_thresholds": [{"amount": "100.00"}],

@@ -18,7 +18,7 @@ from invoices import admin, credit_notes, services
 from invoices.admin import MARKED_UNCOLLECTIBLE, NOT_MARKED_UNCOLLECTIBLE, NOT_VOIDED, VOIDED
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
 from invoices.services import INVOICE_NOT_OPEN, INVOICE_NOT_OPEN_FOR_UNCOLLECTIBLE, invoice_due_subscriptions
-from plans.models import Meter
+from plans.models import Charge, Meter
 from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
@@ -560,3 +560,20 @@ def test_a_usage_event_links_to_the_invoice_of_its_period(staff_client, invoices
     links = {text: href.replace("&amp;", "&") for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)}
     assert listed(staff_client.get(links["the invoice of its period"])) == [str(wile.pk)]
     assert listed(staff_client.get(links["invoices of the customer"])) == [str(wile.pk)]
+
+
+def test_an_invoice_line_of_a_grouped_charge_shows_its_filter_and_group(staff_client, tenant):
+    plan = PlanFactory(tenant=tenant, amount=Decimal(0))
+    add_charge(plan, ChargeSpec.per_unit(Decimal("0.10")), meter="api_calls", aggregation=Meter.Aggregation.SUM)
+    eu = Charge.filter_row("eu", {"region": ["eu"]}, ChargeSpec.per_unit(Decimal("0.30")))
+    Charge.objects.filter(plan=plan).update(filters=[eu], group_by=["workspace"])
+    sub = SubscriptionFactory(tenant=tenant, plan=plan, start_at=JAN_1)
+    use(sub, "api_calls", "10", at(2026, 1, 9), created_at=at(2026, 1, 9), region="eu", workspace="w-7")
+    with time_machine.travel(FEB_1 + timedelta(hours=1), tick=False):
+        invoice_due_subscriptions(tenant=tenant.id, as_of=FEB_1)
+    invoice = Invoice.objects.get(subscription=sub)
+    [line] = invoice.lines.all()
+    assert (line.filter_name, line.group_values, line.amount) == ("eu", {"workspace": "w-7"}, Decimal("3.00"))
+    page = staff_client.get(change_url(invoice)).content.decode()
+    assert cell(page, "filter_name") == "eu"
+    assert cell(page, "group_shown") == "workspace=w-7"

@@ -300,6 +300,26 @@ def test_thresholds_are_refused_with_volume_charges(box):
     assert [e["attr"] for e in response.json()["errors"]] == ["usage_thresholds"]
 
 
+@pytest.mark.parametrize(
+    "dimensions",
+    [
+        {"group_by": ["workspace"]},
+        {"filters": [{"name": "eu", "properties": {"region": ["eu"]}, "model": "per_unit", "unit_amount": "0.20"}]},
+    ],
+)
+def test_thresholds_are_refused_with_dimensional_charges(box, dimensions):
+    body = {
+        "code": "dim", "name": "Dim", "interval": "month", "usage_thresholds": [{"amount": "10.00"}],
+        "charges": [{"meter": "api_calls", "model": "per_unit", "unit_amount": "0.10", **dimensions}],
+    }  # fmt: skip
+    response = box.post("plans", body)
+    assert response.status_code == 400, response.json()
+    errors = response.json()["errors"]
+    assert [(e["attr"], e["code"]) for e in errors] == [("usage_thresholds", "dimensional_charge")]
+    without = box.post("plans", {**body, "code": "dim2", "usage_thresholds": []})
+    assert without.status_code == 201, without.json()
+
+
 def test_thresholds_and_minimums_never_change_once_a_plan_exists(box):
     plan = box.plan("scale", usage_thresholds=[{"amount": "50.00"}])
     for change in ({"usage_thresholds": []}, {"minimum_amount": "1.00"}):

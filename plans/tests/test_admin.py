@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from plans.models import Plan
+from plans.models import Charge, Plan
 from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import CouponFactory, MeterFactory, PlanFactory, add_charge
 
@@ -119,3 +119,13 @@ def test_coupons_are_neither_added_nor_deleted_in_the_admin(staff_client, tenant
     coupon = CouponFactory(tenant=tenant)
     assert staff_client.get("/admin/plans/coupon/add/").status_code == 403
     assert staff_client.get(f"/admin/plans/coupon/{coupon.pk}/delete/").status_code == 403
+
+
+def test_plan_change_page_shows_the_filters_and_group_by_of_its_charges(staff_client, tenant):
+    plan = PlanFactory(tenant=tenant, code="ai")
+    add_charge(plan, ChargeSpec.per_unit(Decimal("0.10")), meter="tokens")
+    eu = Charge.filter_row("eu", {"region": ["eu", "ch"]}, ChargeSpec.per_unit(Decimal("0.30")))
+    Charge.objects.filter(plan=plan).update(filters=[eu], group_by=["workspace"])
+    response = staff_client.get(f"/admin/plans/plan/{plan.pk}/change/")
+    assert response.status_code == 200
+    assert "eu: region in eu, ch → per_unit | group by workspace" in response.content.decode()

@@ -181,7 +181,10 @@ def test_member_creates_the_plan_of_the_api_example(member_api, turl, tenant, me
         "trial_days": 14,
         "active": True,
     }
-    charges = [{k: v for k, v in c.items() if k not in ("id", "meter_id")} for c in body["charges"]]
+    assert [(c["filters"], c["group_by"]) for c in body["charges"]] == [([], [])] * 4  # no dimensions
+    charges = [
+        {k: v for k, v in c.items() if k not in ("id", "meter_id", "filters", "group_by")} for c in body["charges"]
+    ]
     assert charges == [
         {
             "meter": "api_calls",

@@ -82,9 +82,13 @@ from .error_response_type_enum import ErrorResponseTypeEnum
 from .event_state_output import EventStateOutput
 from .event_state_output_properties import EventStateOutputProperties
 from .event_types_enum import EventTypesEnum
+from .filter_input_request import FilterInputRequest
+from .filter_output import FilterOutput
+from .filter_output_properties import FilterOutputProperties
 from .final_action_enum import FinalActionEnum
 from .interval_enum import IntervalEnum
 from .invoice_line_output import InvoiceLineOutput
+from .invoice_line_output_group_type_0 import InvoiceLineOutputGroupType0
 from .invoice_output import InvoiceOutput
 from .invoice_run_output import InvoiceRunOutput
 from .invoice_run_status_enum import InvoiceRunStatusEnum
@@ -278,9 +282,13 @@ __all__ = (
     "EventStateOutput",
     "EventStateOutputProperties",
     "EventTypesEnum",
+    "FilterInputRequest",
+    "FilterOutput",
+    "FilterOutputProperties",
     "FinalActionEnum",
     "IntervalEnum",
     "InvoiceLineOutput",
+    "InvoiceLineOutputGroupType0",
     "InvoiceOutput",
     "InvoiceRunOutput",
     "InvoiceRunStatusEnum",

@@ -10,6 +10,7 @@ from ..models.model_enum import ModelEnum
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.filter_input_request import FilterInputRequest
     from ..models.tier_input_request import TierInputRequest
 
 
@@ -21,29 +22,33 @@ class ChargeInputRequest:
     """Fields beyond the model's are refused by the service (`plans.pricing.spec_problems`).
 
     Attributes:
-        meter (str): The code of a meter of the tenant
         model (ModelEnum): * `per_unit` - Per unit
             * `tiered` - Tiered (graduated)
             * `volume` - Volume
             * `package` - Package
+        meter (str): The code of a meter of the tenant
         unit_amount (None | str | Unset): per_unit
         package_size (int | None | Unset): package
         package_amount (None | str | Unset): package
         tiers (list[TierInputRequest] | None | Unset): tiered and volume
+        filters (list[FilterInputRequest] | Unset): Dimensions: the first matching filter prices an event
+        group_by (Any | Unset): Dimensions: property names, one line per distinct value tuple: ["workspace"]
     """
 
-    meter: str
     model: ModelEnum
+    meter: str
     unit_amount: None | str | Unset = UNSET
     package_size: int | None | Unset = UNSET
     package_amount: None | str | Unset = UNSET
     tiers: list[TierInputRequest] | None | Unset = UNSET
+    filters: list[FilterInputRequest] | Unset = UNSET
+    group_by: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        meter = self.meter
-
         model = self.model.value
+
+        meter = self.meter
 
         unit_amount: None | str | Unset
         if isinstance(self.unit_amount, Unset):
@@ -75,12 +80,21 @@ class ChargeInputRequest:
         else:
             tiers = self.tiers
 
+        filters: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.filters, Unset):
+            filters = []
+            for filters_item_data in self.filters:
+                filters_item = filters_item_data.to_dict()
+                filters.append(filters_item)
+
+        group_by = self.group_by
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "meter": meter,
                 "model": model,
+                "meter": meter,
             }
         )
         if unit_amount is not UNSET:
@@ -91,17 +105,22 @@ class ChargeInputRequest:
             field_dict["package_amount"] = package_amount
         if tiers is not UNSET:
             field_dict["tiers"] = tiers
+        if filters is not UNSET:
+            field_dict["filters"] = filters
+        if group_by is not UNSET:
+            field_dict["group_by"] = group_by
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.filter_input_request import FilterInputRequest  # noqa: PLC0415
         from ..models.tier_input_request import TierInputRequest  # noqa: PLC0415
 
         d = dict(src_dict)
-        meter = d.pop("meter")
-
         model = ModelEnum(d.pop("model"))
+
+        meter = d.pop("meter")
 
         def _parse_unit_amount(data: object) -> None | str | Unset:
             if data is None:
@@ -152,13 +171,26 @@ class ChargeInputRequest:
 
         tiers = _parse_tiers(d.pop("tiers", UNSET))
 
+        _filters = d.pop("filters", UNSET)
+        filters: list[FilterInputRequest] | Unset = UNSET
+        if _filters is not UNSET:
+            filters = []
+            for filters_item_data in _filters:
+                filters_item = FilterInputRequest.from_dict(filters_item_data)
+
+                filters.append(filters_item)
+
+        group_by = d.pop("group_by", UNSET)
+
         charge_input_request = cls(
-            meter=meter,
             model=model,
+            meter=meter,
             unit_amount=unit_amount,
             package_size=package_size,
             package_amount=package_amount,
             tiers=tiers,
+            filters=filters,
+            group_by=group_by,
         )
 
         charge_input_request.additional_properties = d

@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 from ..models.model_enum import ModelEnum
 
 if TYPE_CHECKING:
+    from ..models.filter_output import FilterOutput
     from ..models.tier_output import TierOutput
 
 
@@ -31,6 +32,8 @@ class ChargeOutput:
         package_size (int | None):
         package_amount (None | str):  Example: 0.10.
         tiers (list[TierOutput] | None):
+        filters (list[FilterOutput]):
+        group_by (list[str]):
     """
 
     id: UUID
@@ -41,6 +44,8 @@ class ChargeOutput:
     package_size: int | None
     package_amount: None | str
     tiers: list[TierOutput] | None
+    filters: list[FilterOutput]
+    group_by: list[str]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,6 +76,13 @@ class ChargeOutput:
         else:
             tiers = self.tiers
 
+        filters = []
+        for filters_item_data in self.filters:
+            filters_item = filters_item_data.to_dict()
+            filters.append(filters_item)
+
+        group_by = self.group_by
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -83,6 +95,8 @@ class ChargeOutput:
                 "package_size": package_size,
                 "package_amount": package_amount,
                 "tiers": tiers,
+                "filters": filters,
+                "group_by": group_by,
             }
         )
 
@@ -90,6 +104,7 @@ class ChargeOutput:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.filter_output import FilterOutput  # noqa: PLC0415
         from ..models.tier_output import TierOutput  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -142,6 +157,15 @@ class ChargeOutput:
 
         tiers = _parse_tiers(d.pop("tiers"))
 
+        filters = []
+        _filters = d.pop("filters")
+        for filters_item_data in _filters:
+            filters_item = FilterOutput.from_dict(filters_item_data)
+
+            filters.append(filters_item)
+
+        group_by = cast(list[str], d.pop("group_by"))
+
         charge_output = cls(
             id=id,
             meter=meter,
@@ -151,6 +175,8 @@ class ChargeOutput:
             package_size=package_size,
             package_amount=package_amount,
             tiers=tiers,
+            filters=filters,
+            group_by=group_by,
         )
 
         charge_output.additional_properties = d

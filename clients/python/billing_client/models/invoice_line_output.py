@@ -12,6 +12,7 @@ from ..models.kind_enum import KindEnum
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.invoice_line_output_group_type_0 import InvoiceLineOutputGroupType0
     from ..models.invoice_tier_output import InvoiceTierOutput
 
 
@@ -43,6 +44,9 @@ class InvoiceLineOutput:
         period_end (datetime.datetime | None | Unset):
         discount_id (UUID | Unset): Discount lines: the customer's discount it applies (its description names the
             coupon)
+        filter_ (None | str | Unset): Usage and delta lines of a charge with filters: the filter's name
+        group (InvoiceLineOutputGroupType0 | None | Unset): Usage and delta lines of a charge with group_by:
+            {"workspace": "w1"}; null values: property missing
     """
 
     kind: KindEnum
@@ -56,9 +60,13 @@ class InvoiceLineOutput:
     period_start: datetime.datetime | None | Unset = UNSET
     period_end: datetime.datetime | None | Unset = UNSET
     discount_id: UUID | Unset = UNSET
+    filter_: None | str | Unset = UNSET
+    group: InvoiceLineOutputGroupType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.invoice_line_output_group_type_0 import InvoiceLineOutputGroupType0  # noqa: PLC0415
+
         kind = self.kind.value
 
         description = self.description
@@ -108,6 +116,20 @@ class InvoiceLineOutput:
         if not isinstance(self.discount_id, Unset):
             discount_id = str(self.discount_id)
 
+        filter_: None | str | Unset
+        if isinstance(self.filter_, Unset):
+            filter_ = UNSET
+        else:
+            filter_ = self.filter_
+
+        group: dict[str, Any] | None | Unset
+        if isinstance(self.group, Unset):
+            group = UNSET
+        elif isinstance(self.group, InvoiceLineOutputGroupType0):
+            group = self.group.to_dict()
+        else:
+            group = self.group
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -132,11 +154,16 @@ class InvoiceLineOutput:
             field_dict["period_end"] = period_end
         if discount_id is not UNSET:
             field_dict["discount_id"] = discount_id
+        if filter_ is not UNSET:
+            field_dict["filter"] = filter_
+        if group is not UNSET:
+            field_dict["group"] = group
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.invoice_line_output_group_type_0 import InvoiceLineOutputGroupType0  # noqa: PLC0415
         from ..models.invoice_tier_output import InvoiceTierOutput  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -218,6 +245,32 @@ class InvoiceLineOutput:
         else:
             discount_id = UUID(_discount_id)
 
+        def _parse_filter_(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        filter_ = _parse_filter_(d.pop("filter", UNSET))
+
+        def _parse_group(data: object) -> InvoiceLineOutputGroupType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                group_type_0 = InvoiceLineOutputGroupType0.from_dict(data)
+
+                return group_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(InvoiceLineOutputGroupType0 | None | Unset, data)
+
+        group = _parse_group(d.pop("group", UNSET))
+
         invoice_line_output = cls(
             kind=kind,
             description=description,
@@ -230,6 +283,8 @@ class InvoiceLineOutput:
             period_start=period_start,
             period_end=period_end,
             discount_id=discount_id,
+            filter_=filter_,
+            group=group,
         )
 
         invoice_line_output.additional_properties = d
