@@ -31,12 +31,15 @@ from tenants.scoping import DetailApi, TenantScopedApi
 THRESHOLD_INVALID = 'A threshold is a decimal string, such as "100.00".'
 
 
-def _decimal_input(help_text: str, **kwargs: Any) -> StrictDecimalField:
+def _decimal_input(help_text: str, *, min_value_message: str = "", **kwargs: Any) -> StrictDecimalField:
+    messages = {"invalid": THRESHOLD_INVALID}
+    if min_value_message:
+        messages["min_value"] = min_value_message
     return StrictDecimalField(
         integer_digits=AMOUNT_MAX_DIGITS - AMOUNT_DECIMAL_PLACES,
         decimal_places=AMOUNT_DECIMAL_PLACES,
         strings_only=True,
-        error_messages={"invalid": THRESHOLD_INVALID},
+        error_messages=messages,
         help_text=help_text,
         **kwargs,
     )
@@ -89,13 +92,26 @@ class AlertListCreateApi(AlertApi):
         meter = serializers.CharField(
             required=False, allow_null=True, max_length=100, help_text="A meter's code: meter_quantity only"
         )
+        # The bounds are checked here so that the schema states them (minItems,
+        # maxItems, an unsigned pattern); the service checks them again for its callers.
         thresholds = serializers.ListField(
-            child=_decimal_input("≥ 0"),
-            allow_empty=True,  # the service says why an empty list is refused
+            child=_decimal_input("≥ 0", min_value=Decimal(0), min_value_message=services.THRESHOLD_NEGATIVE),
+            min_length=1,
+            max_length=services.MAX_THRESHOLDS,
+            error_messages={
+                "min_length": services.THRESHOLDS_EMPTY,
+                "max_length": services.THRESHOLDS_TOO_MANY,
+                "empty": services.THRESHOLDS_EMPTY,
+            },
             help_text=f"1 to {services.MAX_THRESHOLDS} distinct decimal strings ≥ 0",
         )
         step = _decimal_input(
-            "> 0: fires again every step beyond the largest threshold", required=False, allow_null=True
+            "> 0: fires again every step beyond the largest threshold",
+            required=False,
+            allow_null=True,
+            min_value=Decimal(0),
+            min_value_message=services.STEP_NOT_POSITIVE,
+            positive=True,
         )
 
     @extend_schema(operation_id="subscription_alerts_list", responses=AlertOutput(many=True))

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from plans import selectors, services
-from plans.dimensions import MAX_NAME_LENGTH
+from plans.dimensions import MAX_FILTER_PROPERTIES, MAX_FILTER_VALUES, MAX_GROUP_BY, MAX_NAME_LENGTH, MAX_VALUE_LENGTH
 from plans.filtersets import MeterFilterSet, PlanFilterSet
 from plans.models import Charge, Meter, Plan
 from plans.money import format_price
@@ -188,19 +188,9 @@ class PlanOutput(serializers.ModelSerializer):
         return [{"amount": format_price(amount, plan.currency)} for amount in plan.usage_thresholds]
 
 
-class PositivePriceInput(PriceInput):
-    """A price that must be above zero (the plan refuses 0 with `not_positive`): the
-    schema's pattern also asks for a non-zero digit before any exponent."""
-
-    @property
-    def openapi_constraints(self) -> dict[str, Any]:
-        constraints = dict(super().openapi_constraints)
-        constraints["pattern"] = "^(?=[^eE]*[1-9])" + constraints["pattern"].removeprefix("^")
-        return constraints
-
-
 class ThresholdInput(JsonInput):
-    amount = PositivePriceInput(help_text="> 0; each amount once")
+    # The plan refuses 0 with `not_positive`; `positive` says so in the schema.
+    amount = PriceInput(help_text="> 0; each amount once", positive=True)
 
     def validate(self, attrs: dict[str, Any]) -> Decimal:
         return Decimal(attrs["amount"])
@@ -256,11 +246,41 @@ def _spec(attrs: dict[str, Any]) -> ChargeSpec:
     )
 
 
+# The shapes `plans.dimensions` checks, stated in the schema (the service checks them
+# again with its own messages and codes). OpenAPI 3.0 cannot bound an object's keys: a
+# property name's rules (1 to MAX_NAME_LENGTH characters, no surrounding blanks) are
+# the service's alone.
+_DIMENSION_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": r"^\S(?:.*\S)?$"}
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": MAX_FILTER_PROPERTIES,
+        "additionalProperties": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": MAX_VALUE_LENGTH},
+            "minItems": 1,
+            "maxItems": MAX_FILTER_VALUES,
+            "uniqueItems": True,
+        },
+    }
+)
+class FilterPropertiesField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({"type": "array", "items": _DIMENSION_NAME, "maxItems": MAX_GROUP_BY, "uniqueItems": True})
+class GroupByField(serializers.JSONField):
+    pass
+
+
 class FilterInput(PriceFieldsInput):
     """A filter of a charge: the events whose properties match are priced by its own fields."""
 
     name = serializers.CharField(max_length=MAX_NAME_LENGTH, help_text="Unique in the charge; shown on its lines")
-    properties = serializers.JSONField(
+    properties = FilterPropertiesField(
         help_text='{"region": ["eu", "us"]}: matches when each listed property is one of its values'
     )
 
@@ -273,7 +293,7 @@ class ChargeInput(PriceFieldsInput):
 
     meter = serializers.CharField(max_length=100, help_text="The code of a meter of the tenant")
     filters = FilterInput(many=True, required=False, help_text="Dimensions: the first matching filter prices an event")
-    group_by = serializers.JSONField(
+    group_by = GroupByField(
         required=False, help_text='Dimensions: property names, one line per distinct value tuple: ["workspace"]'
     )
 

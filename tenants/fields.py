@@ -24,11 +24,21 @@ class StrictDecimalField(serializers.DecimalField):
     `decimal_places`, as DRF does). `strings_only` refuses JSON numbers.
 
     `openapi_constraints` (tenants.openapi) states its bounds in the schema: a pattern of
-    what `parse_decimal` accepts within them, and the longest text it reads.
+    what `parse_decimal` accepts within them, and the longest text it reads. `positive`:
+    the caller refuses 0 (with its own code); the pattern then also asks for a non-zero
+    digit before any exponent, so the schema says so too.
     """
 
-    def __init__(self, *, integer_digits: int, decimal_places: int, strings_only: bool = False, **kwargs: Any) -> None:
-        self.integer_digits, self.strings_only = integer_digits, strings_only
+    def __init__(
+        self,
+        *,
+        integer_digits: int,
+        decimal_places: int,
+        strings_only: bool = False,
+        positive: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.integer_digits, self.strings_only, self.positive = integer_digits, strings_only, positive
         super().__init__(max_digits=integer_digits + decimal_places, decimal_places=decimal_places, **kwargs)
 
     @property
@@ -39,6 +49,8 @@ class StrictDecimalField(serializers.DecimalField):
         pattern = decimal_pattern(
             integer_digits=self.integer_digits, decimal_places=self.decimal_places or 0, signed=signed, top=top
         )
+        if self.positive:
+            pattern = "^(?=[^eE]*[1-9])" + pattern.removeprefix("^")
         return {"pattern": pattern, "maxLength": MAX_DECIMAL_TEXT}
 
     def to_internal_value(self, data: Any) -> Decimal:

@@ -108,7 +108,7 @@ def test_delete_removes_it_and_both_changes_are_audited(member_api, turl, sub):
          "No meter with code 'nope'."),
         ({"type": "meter_quantity", "meter": 7, "thresholds": ["1"]}, "meter", "invalid", None),
         ({"type": "usage_amount"}, "thresholds", "required", None),
-        ({"type": "usage_amount", "thresholds": []}, "thresholds", "empty", alerts.THRESHOLDS_EMPTY),
+        ({"type": "usage_amount", "thresholds": []}, "thresholds", "min_length", alerts.THRESHOLDS_EMPTY),
         ({"type": "usage_amount", "thresholds": "100"}, "thresholds", "not_a_list", None),
         ({"type": "usage_amount", "thresholds": [100]}, "thresholds", "invalid", None),
         ({"type": "usage_amount", "thresholds": ["ten"]}, "thresholds.0", "invalid", None),

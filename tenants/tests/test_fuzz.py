@@ -122,6 +122,20 @@ BEYOND_THE_SCHEMA: dict[tuple[str | None, str], str] = {
     ("expires_at", "not_after_effective"): "a credit grant expires after effective_at (a relation between fields)",
     ("expires_at", "in_the_past"): "a credit grant expires after now",
     ("invoice", "not_allowed"): "invoice goes with (and only with) a paid grant",
+    ("usage_thresholds", "volume_charge"): "progressive billing and volume charges exclude each other",
+    (
+        "usage_thresholds",
+        "dimensional_charge",
+    ): "progressive billing and charges with filters/group_by exclude each other",
+    ("usage_thresholds.*.amount", "duplicate_threshold"): "each threshold amount once (a rule about values)",
+    ("charges.*.filters.*.properties", "invalid"): "a property name's rules: OpenAPI 3.0 cannot bound an object's keys",
+    ("charges.*.filters.*.name", "duplicate_name"): "a charge's filter names are distinct (a rule about values)",
+    ("charges.*.filters.*.properties", "ambiguous_filter"): "two filters of a charge with the same properties",
+    ("charges.*.filters.*.properties", "unreachable_filter"): "a filter that an earlier one always takes first",
+    ("meter", "required"): "an alert's meter goes with (and only with) type meter_quantity",
+    ("meter", "not_allowed"): "as above",
+    ("step", "not_allowed"): "an alert's step is not for credit_balance alerts",
+    ("thresholds.*", "duplicate"): "each alert threshold once (a rule about values)",
     # Values a decimal string's pattern could exclude only by spelling out every zero.
     ("amount", "zero"): "a balance adjustment is not 0 (OpenAPI 3.0 bounds numbers, not decimal strings)",
     # Django's password validators beyond length and "not only digits" (in the schema).
