@@ -83,6 +83,7 @@ from .event_state_output import EventStateOutput
 from .event_state_output_properties import EventStateOutputProperties
 from .event_types_enum import EventTypesEnum
 from .filter_input_request import FilterInputRequest
+from .filter_input_request_properties import FilterInputRequestProperties
 from .filter_output import FilterOutput
 from .filter_output_properties import FilterOutputProperties
 from .final_action_enum import FinalActionEnum
@@ -283,6 +284,7 @@ __all__ = (
     "EventStateOutputProperties",
     "EventTypesEnum",
     "FilterInputRequest",
+    "FilterInputRequestProperties",
     "FilterOutput",
     "FilterOutputProperties",
     "FinalActionEnum",

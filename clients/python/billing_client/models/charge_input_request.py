@@ -32,7 +32,7 @@ class ChargeInputRequest:
         package_amount (None | str | Unset): package
         tiers (list[TierInputRequest] | None | Unset): tiered and volume
         filters (list[FilterInputRequest] | Unset): Dimensions: the first matching filter prices an event
-        group_by (Any | Unset): Dimensions: property names, one line per distinct value tuple: ["workspace"]
+        group_by (list[str] | Unset): Dimensions: property names, one line per distinct value tuple: ["workspace"]
     """
 
     model: ModelEnum
@@ -42,7 +42,7 @@ class ChargeInputRequest:
     package_amount: None | str | Unset = UNSET
     tiers: list[TierInputRequest] | None | Unset = UNSET
     filters: list[FilterInputRequest] | Unset = UNSET
-    group_by: Any | Unset = UNSET
+    group_by: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,7 +87,9 @@ class ChargeInputRequest:
                 filters_item = filters_item_data.to_dict()
                 filters.append(filters_item)
 
-        group_by = self.group_by
+        group_by: list[str] | Unset = UNSET
+        if not isinstance(self.group_by, Unset):
+            group_by = self.group_by
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -180,7 +182,7 @@ class ChargeInputRequest:
 
                 filters.append(filters_item)
 
-        group_by = d.pop("group_by", UNSET)
+        group_by = cast(list[str], d.pop("group_by", UNSET))
 
         charge_input_request = cls(
             model=model,

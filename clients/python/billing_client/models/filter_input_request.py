@@ -10,6 +10,7 @@ from ..models.model_enum import ModelEnum
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.filter_input_request_properties import FilterInputRequestProperties
     from ..models.tier_input_request import TierInputRequest
 
 
@@ -26,7 +27,8 @@ class FilterInputRequest:
             * `volume` - Volume
             * `package` - Package
         name (str): Unique in the charge; shown on its lines
-        properties (Any): {"region": ["eu", "us"]}: matches when each listed property is one of its values
+        properties (FilterInputRequestProperties): {"region": ["eu", "us"]}: matches when each listed property is one of
+            its values
         unit_amount (None | str | Unset): per_unit
         package_size (int | None | Unset): package
         package_amount (None | str | Unset): package
@@ -35,7 +37,7 @@ class FilterInputRequest:
 
     model: ModelEnum
     name: str
-    properties: Any
+    properties: FilterInputRequestProperties
     unit_amount: None | str | Unset = UNSET
     package_size: int | None | Unset = UNSET
     package_amount: None | str | Unset = UNSET
@@ -47,7 +49,7 @@ class FilterInputRequest:
 
         name = self.name
 
-        properties = self.properties
+        properties = self.properties.to_dict()
 
         unit_amount: None | str | Unset
         if isinstance(self.unit_amount, Unset):
@@ -101,6 +103,7 @@ class FilterInputRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.filter_input_request_properties import FilterInputRequestProperties  # noqa: PLC0415
         from ..models.tier_input_request import TierInputRequest  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -108,7 +111,7 @@ class FilterInputRequest:
 
         name = d.pop("name")
 
-        properties = d.pop("properties")
+        properties = FilterInputRequestProperties.from_dict(d.pop("properties"))
 
         def _parse_unit_amount(data: object) -> None | str | Unset:
             if data is None:
