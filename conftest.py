@@ -210,9 +210,14 @@ def page(chromium: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture
-def screenshot_path() -> Callable[[str], str]:
+def screenshot_path(tmp_path: Path) -> Callable[[str], str]:
+    """Where a browser test saves a screenshot: a temporary folder, so that a run leaves
+    the work tree as it was (ids and times differ in every run); with
+    UPDATE_SCREENSHOTS=1, docs/screenshots, the README's pictures."""
+    folder = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+
     def make(name: str) -> str:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        return str(SCREENSHOTS / f"{name}.png")
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder / f"{name}.png")
 
     return make

@@ -19,10 +19,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.db import models, transaction
-from django.utils import timezone
 
 from audit.models import AuditEntry
 from billing_project.bulk import Raw, insert_rows
+from tenants import clock
 from tenants.actors import current_actor, current_request_id
 from tenants.models import TenantRef, tenant_pk
 from tenants.updates import model_update
@@ -80,7 +80,7 @@ def audit_record_each(*, tenant: TenantRef, entries: Iterable[tuple[str, models.
     encoder, as `audit_record` stores them. Returns how many it wrote."""
     actor, request_id, tenant_id = current_actor(), current_request_id(), tenant_pk(tenant)
     encoder = AuditEntry._meta.get_field("changes").encoder
-    now = timezone.now()
+    now = clock.real_now()  # when it was recorded: real time, as the model's default
     rows = [
         {
             "id": uuid.uuid4(),

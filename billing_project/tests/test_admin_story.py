@@ -1,7 +1,7 @@
 """Support work in the admin, clicked end to end in a real browser (headless Chromium):
 find the customer by search → open its invoice → issue a credit note through the
 confirmation → retry the dead delivery of the invoice's webhook. The screenshots it takes
-are the README's (docs/screenshots/admin-*.png); the database is checked at the end.
+are the README's (docs/screenshots/admin-*.png, written there with UPDATE_SCREENSHOTS=1); the database is checked at the end.
 """
 
 from __future__ import annotations

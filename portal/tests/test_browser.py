@@ -1,7 +1,7 @@
 """The customer portal in a real browser (issue #17 item 3): a member makes a link
 through the API, a headless Chromium opens it from the live server and sees the
 subscription, the usage so far, the upcoming invoice, the balance and an invoice whose
-PDF link answers a PDF. Writes docs/screenshots/portal.png for the README, the same
+PDF link answers a PDF. Takes docs/screenshots/portal.png (written with UPDATE_SCREENSHOTS=1), the same
 picture on every run: real time stands still at SHOWN_AT (time-machine moves the
 clock of this process, the live server's thread included; Playwright waits by the
 monotonic clock, which it leaves alone)."""
