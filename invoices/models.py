@@ -465,11 +465,7 @@ class InvoiceRunChunk(TenantOwnedModel):
     Billing stays exactly once per subscription whoever runs it: each batch locks its
     subscriptions with SKIP LOCKED and a billed one is no longer due."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+    Status = InvoiceRun.Status  # a chunk goes through the states of its run
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     run = models.ForeignKey(InvoiceRun, on_delete=models.CASCADE, related_name="chunks")
