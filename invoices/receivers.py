@@ -4,7 +4,8 @@
 Never a query per event: whether the tenant has a plan with usage thresholds is
 remembered in the process for `TENANT_FLAG_SECONDS` (a plan created since is checked
 at the next run, or once the flag is read again), and a customer's check is queued
-at a time (`SET NX` in Redis, the Django cache): the first events of a quiet customer
+at a time (`tenants.pending`: one pipelined `SET NX` for all of a batch's customers, in the
+cache's Redis): the first events of a quiet customer
 queue a task that runs `DEBOUNCE_SECONDS` later; the task deletes the key as it starts
 (`threshold_check_started`), before it reads usage. Events whose receiver found the key
 were committed before that, so the task counts them; events after it queue the next
@@ -21,10 +22,11 @@ from collections.abc import Collection
 from typing import Any
 
 import structlog
-from django.core.cache import cache
+from django.conf import settings
 from django.dispatch import receiver
 
 from plans.selectors import tenant_has_usage_thresholds
+from tenants import pending
 from usage.signals import usage_stored
 
 log = structlog.get_logger(__name__)
@@ -44,6 +46,11 @@ def _bills_progressively(tenant_id: uuid.UUID) -> bool:
     return cached[1]
 
 
+def _marks_url() -> str:
+    """The Redis of the marks: the cache's, where they were kept as cache keys before."""
+    return str(settings.CACHES["default"]["LOCATION"])
+
+
 def _debounce_key(tenant_id: uuid.UUID, customer_id: uuid.UUID) -> str:
     return f"billing:threshold-check:{tenant_id}:{customer_id}"
 
@@ -54,11 +61,13 @@ def queue_threshold_checks(*, tenant_id: uuid.UUID, customer_ids: Collection[uui
         return
     from invoices.tasks import invoice_thresholds_check  # tasks import the services; this module loads first
 
-    for customer_id in customer_ids:
-        if cache.add(_debounce_key(tenant_id, customer_id), 1, timeout=KEY_TTL_SECONDS):
+    ids = list(customer_ids)
+    was_set = pending.mark_pending(_marks_url(), [_debounce_key(tenant_id, c) for c in ids], KEY_TTL_SECONDS)
+    for customer_id, set_now in zip(ids, was_set, strict=True):
+        if set_now:
             invoice_thresholds_check.apply_async((str(tenant_id), str(customer_id)), countdown=DEBOUNCE_SECONDS)
 
 
 def threshold_check_started(tenant_id: uuid.UUID, customer_id: uuid.UUID) -> None:
     """The queued check starts: usage stored from now on queues the next one."""
-    cache.delete(_debounce_key(tenant_id, customer_id))
+    pending.clear_pending(_marks_url(), _debounce_key(tenant_id, customer_id))

@@ -20,13 +20,12 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Collection
-from functools import lru_cache
 
-import redis
 import structlog
 from django.conf import settings
 
 from metrics.models import Alert
+from tenants import pending
 from tenants.isolation import tenant_scope
 
 log = structlog.get_logger(__name__)
@@ -37,9 +36,7 @@ _SUBSCRIPTIONS: dict[uuid.UUID, tuple[float, dict[uuid.UUID, list[uuid.UUID]]]] 
 _SUBSCRIPTIONS_MAX = 10_000
 
 
-@lru_cache(maxsize=1)
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25, retry_on_timeout=False)
+_client = pending.client
 
 
 def _pending_key(subscription_id: uuid.UUID) -> str:
@@ -77,14 +74,9 @@ def alerts_schedule(
     if not ids:
         return []
     ttl = settings.ALERTS_EVALUATION_DELAY_SECONDS + _PENDING_TTL_EXTRA_SECONDS
-    try:
-        pipe = _client(settings.ALERTS_REDIS_URL).pipeline(transaction=False)
-        for subscription_id in ids:
-            pipe.set(_pending_key(subscription_id), 1, nx=True, ex=ttl)
-        marked = [sid for sid, was_set in zip(ids, pipe.execute(), strict=True) if was_set]
-    except redis.RedisError as exc:
-        log.warning("alerts_pending_mark_unavailable", error=str(exc))
-        marked = ids
+    keys = [_pending_key(subscription_id) for subscription_id in ids]
+    was_set = pending.mark_pending(settings.ALERTS_REDIS_URL, keys, ttl)
+    marked = [sid for sid, set_now in zip(ids, was_set, strict=True) if set_now]
     for subscription_id in marked:
         schedule(subscription_id)
     return marked
@@ -104,7 +96,4 @@ def alerts_note_usage(
 
 def alert_pending_clear(subscription_id: uuid.UUID) -> None:
     """Before an evaluation reads: usage stored from now on schedules another one."""
-    try:
-        _client(settings.ALERTS_REDIS_URL).delete(_pending_key(subscription_id))
-    except redis.RedisError as exc:
-        log.warning("alerts_pending_mark_unavailable", error=str(exc))
+    pending.clear_pending(settings.ALERTS_REDIS_URL, _pending_key(subscription_id))
