@@ -17,12 +17,16 @@ from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.db import connection
 from django.db.backends.utils import CursorDebugWrapper
+from django.db.models import Model
+from django.db.models.base import ModelState
 from psycopg import sql
+
+M = TypeVar("M", bound=Model)
 
 
 class _Encoder(json.JSONEncoder):
@@ -74,3 +78,19 @@ def insert_rows(table: str, columns: Mapping[str, str], rows: Sequence[Mapping[s
         logged = cursor.debug_sql(query) if isinstance(cursor, CursorDebugWrapper) else nullcontext()
         with logged:
             cursor._execute_with_wrappers(query, None, False, copy_all)
+
+
+def stored_instance(model: type[M], values: Mapping[str, Any]) -> M:
+    """An instance of `model` holding these column values (keyed by attname: every
+    concrete field's, a missing one at its default), as Django reads a stored row back
+    (`_state.adding` false): what a row written by `insert_rows` is, built without
+    `Model.__init__`, whose per-field work (descriptors, `pre_init`/`post_init`) was a
+    third of making an invoice in a run. Values must already be the fields' Python
+    values; nothing is converted or validated."""
+    instance = model.__new__(model)
+    data = instance.__dict__
+    for f in model._meta.concrete_fields:
+        data[f.attname] = values[f.attname] if f.attname in values else f.get_default()
+    state = instance._state = ModelState()
+    state.adding, state.db = False, connection.alias
+    return instance

@@ -5,7 +5,7 @@ import os
 from typing import Any
 
 from celery import Celery, bootsteps
-from celery.signals import setup_logging, worker_process_shutdown
+from celery.signals import setup_logging, worker_init, worker_process_init, worker_process_shutdown
 from django_structlog.celery.receivers import CeleryReceiver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_project.settings")
@@ -52,3 +52,12 @@ def _mark_prometheus_process_dead(pid: int | None = None, **kwargs: object) -> N
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid or os.getpid())
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _freeze_startup_objects(**kwargs: object) -> None:
+    # The worker (a solo or threads pool) and each prefork pool process, once started.
+    from billing_project.processes import freeze_startup_objects
+
+    freeze_startup_objects()

@@ -33,3 +33,10 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker: Any) -> None:
+    # Once the worker has loaded the application (billing_project.processes).
+    from billing_project.processes import freeze_startup_objects
+
+    freeze_startup_objects()

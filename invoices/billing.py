@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -61,7 +61,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from audit.services import audit_record_each
-from billing_project.bulk import insert_rows
+from billing_project.bulk import insert_rows, stored_instance
+from billing_project.lookups import array_literal
 from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines
 from invoices.commitments import commitment_lines
 from invoices.dimension_usage import bucket_totals, charge_buckets, dimension_deltas, line_bucket
@@ -398,8 +399,8 @@ def _late_candidates(
     ranges = stored_since_ranges(tenant=tenant, since=min(since), stored_after=stored_after)
     condition, bounds = time_ranges_sql(ranges, "e.timestamp", "r")
     params: dict[str, Any] = {
-        "tenant": tenant_pk(tenant), "reasons": list(WINDOW_REASONS), "subs": [s.pk for s in subs],
-        "customers": [s.customer_id for s in subs], "since": since, **bounds,
+        "tenant": tenant_pk(tenant), "reasons": list(WINDOW_REASONS), "subs": array_literal(s.pk for s in subs),
+        "customers": array_literal(s.customer_id for s in subs), "since": array_literal(since), **bounds,
     }  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(late_candidates_sql(condition), params)
@@ -475,7 +476,7 @@ def _counted_through(subscription_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple
     """How far usage was stored when each subscription was last invoiced, if ever, and
     the real time that invoice was made (events stored since were stored after it)."""
     rows = (
-        Invoice.objects.filter(subscription_id__in=subscription_ids)
+        Invoice.objects.filter(subscription_id__any=subscription_ids)
         .order_by("subscription_id", "-usage_seq", "created_at")
         .distinct("subscription_id")
         .values_list("subscription_id", "usage_seq", "created_at")
@@ -513,17 +514,19 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
 
 
 def build_invoice(*, tenant: TenantRef, bill: Bill, number: str, now: datetime, totals: Totals) -> Invoice:
-    """The finalized invoice of a priced bill: open, or paid at once when nothing is due."""
+    """The finalized invoice of a priced bill: open, or paid at once when nothing is due
+    (as it will be stored: `write_invoices` inserts its fields)."""
     sub, due, currency = bill.subscription, totals.amount_due, bill.plan.currency
-    return Invoice(
-        id=uuid.uuid4(), tenant_id=tenant_pk(tenant), number=number, customer_id=sub.customer_id, subscription_id=sub.pk,
-        status=Invoice.Status.OPEN if due > 0 else Invoice.Status.PAID, billing_reason=bill.reason,
-        currency=currency, period_start=bill.start, period_end=bill.end, subtotal=totals.subtotal,
-        discount=totals.discount, tax=totals.tax, taxes=frozen_taxes(totals, currency), total=totals.total,
-        credits_applied=totals.credits_applied, amount_credited=Decimal(0), amount_paid=Decimal(0), amount_due=due,
-        issued_at=now, due_at=now + timedelta(days=settings.INVOICE_DUE_DAYS), paid_at=None if due > 0 else now,
-        created_at=clock.real_now(), threshold_amount=bill.threshold,
-    )  # fmt: skip
+    return stored_instance(Invoice, {
+        "id": uuid.uuid4(), "tenant_id": tenant_pk(tenant), "number": number, "customer_id": sub.customer_id,
+        "subscription_id": sub.pk, "status": Invoice.Status.OPEN if due > 0 else Invoice.Status.PAID,
+        "billing_reason": bill.reason, "currency": currency, "period_start": bill.start, "period_end": bill.end,
+        "subtotal": totals.subtotal, "discount": totals.discount, "tax": totals.tax,
+        "taxes": frozen_taxes(totals, currency), "total": totals.total, "credits_applied": totals.credits_applied,
+        "amount_credited": Decimal(0), "amount_paid": Decimal(0), "amount_due": due, "issued_at": now,
+        "due_at": now + timedelta(days=settings.INVOICE_DUE_DAYS), "paid_at": None if due > 0 else now,
+        "created_at": clock.real_now(), "threshold_amount": bill.threshold,
+    })  # fmt: skip
 
 
 def frozen_taxes(totals: Totals, currency: str) -> list[dict[str, str]]:
@@ -581,7 +584,7 @@ GROUP BY customer_id, currency
 
 def _read_balances(tenant_id: uuid.UUID, customer_ids: set[uuid.UUID]) -> dict[tuple[uuid.UUID, str], Decimal]:
     with connection.cursor() as cursor:
-        cursor.execute(_BALANCES_SQL, {"tenant": tenant_id, "customers": list(customer_ids)})
+        cursor.execute(_BALANCES_SQL, {"tenant": tenant_id, "customers": array_literal(customer_ids)})
         return {(customer, currency): amount for customer, currency, amount in cursor.fetchall()}
 
 
@@ -691,9 +694,7 @@ def write_invoices(*, tenant: TenantRef, bills: Sequence[Bill], now: datetime, u
     lines = [
         line_row(tenant_id, inv.id, i, d) for inv, b in zip(invoices, bills, strict=True) for i, d in enumerate(b.lines)
     ]
-    insert_rows(
-        Invoice._meta.db_table, _INVOICE_COLUMNS, [{k: getattr(i, k) for k in _INVOICE_COLUMNS} for i in invoices]
-    )
+    insert_rows(Invoice._meta.db_table, _INVOICE_COLUMNS, [i.__dict__ for i in invoices])
     insert_rows(InvoiceLine._meta.db_table, _LINE_COLUMNS, lines)
     BalanceTransaction.objects.bulk_create(ledger)
     discounts.save(tenant=tenant_id)
@@ -723,7 +724,8 @@ def _number_lines(bills: Sequence[Bill]) -> None:
         cursor.execute(_LINE_IDS_SQL, [count])
         ids = iter(row[0] for row in cursor.fetchall())
     for bill in bills:
-        bill.lines = [replace(line, id=next(ids)) for line in bill.lines]
+        for line in bill.lines:
+            object.__setattr__(line, "id", next(ids))  # a draft's one field set after it is made
 
 
 def _finalized(invoice: Invoice) -> dict[str, list[Any]]:
@@ -787,6 +789,20 @@ def _state(sub: Subscription) -> dict[str, Any]:
     return {name: getattr(sub, name) for name in [*SUBSCRIPTION_STATE_FIELDS, "cancel_at_period_end"]}
 
 
+def load_subscriptions(tenant: TenantRef, ids: Sequence[uuid.UUID]) -> list[Subscription]:
+    """The subscriptions `ids` (in that order) with their plans and pending plans: one
+    instance per plan, shared by its subscriptions (a join would build a Plan for
+    every row, and a batch has a handful of plans for hundreds of subscriptions)."""
+    loaded = {s.pk: s for s in Subscription.objects.for_tenant(tenant).filter(pk__any=ids)}
+    plan_ids = {s.plan_id for s in loaded.values()} | {s.pending_plan_id for s in loaded.values()} - {None}
+    plans = Plan.objects.for_tenant(tenant).in_bulk(plan_ids)
+    plan_field, pending_field = Subscription.plan.field, Subscription.pending_plan.field
+    for sub in loaded.values():
+        plan_field.set_cached_value(sub, plans[sub.plan_id])
+        pending_field.set_cached_value(sub, None if sub.pending_plan_id is None else plans[sub.pending_plan_id])
+    return [loaded[pk] for pk in ids]
+
+
 def bill_due_batch(
     *,
     tenant: TenantRef,
@@ -801,14 +817,13 @@ def bill_due_batch(
     `within` (first, last), only those whose id is in that range (a run's chunk)."""
     counted = usage_stored_through(tenant=tenant)  # before the batch's transaction: the fence is brief
     with transaction.atomic():
-        due = subscription_list_due(tenant=tenant, as_of=as_of).exclude(pk__in=list(skip))
+        due = subscription_list_due(tenant=tenant, as_of=as_of).exclude(pk__any=skip)
         if within is not None:
             due = due.filter(pk__gte=within[0], pk__lte=within[1])
         ids = lock_rows(due[:batch_size], skip_locked=True)
         if not ids:
             return None
-        loaded = Subscription.objects.filter(pk__in=ids).select_related("plan", "pending_plan").in_bulk()
-        subs = [loaded[pk] for pk in ids]
+        subs = load_subscriptions(tenant, ids)
         states = {sub.pk: _state(sub) for sub in subs}
         walk = Walk.of(tenant, subs)
         bills = [bill for sub in subs for bill in advance(sub, as_of, walk)]

@@ -9,6 +9,7 @@ are shown rounded too, so they may differ from the line by a minor unit at most.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -121,14 +122,18 @@ def _money(amount: Decimal, currency: str, proration: Proration | None) -> Decim
     return prorate_money(amount, proration.part, proration.whole, currency)
 
 
+# A tier's prices are the plan's: the same few values on every line of a run.
+_format_price_of_tier = functools.lru_cache(maxsize=4096)(format_quantity)
+
+
 def _tiers(result: PriceResult, currency: str, proration: Proration | None = None) -> list[dict[str, Any]]:
     return [
         {
             "from": tier.from_value,
             "up_to": tier.up_to,
             "quantity": format_quantity(tier.quantity),
-            "unit_amount": format_quantity(tier.unit_amount),
-            "flat_amount": format_quantity(tier.flat_amount),
+            "unit_amount": _format_price_of_tier(tier.unit_amount),
+            "flat_amount": _format_price_of_tier(tier.flat_amount),
             "amount": str(_money(tier.amount, currency, proration)),
         }
         for tier in result.tiers

@@ -155,7 +155,7 @@ class GrantBook:
 
 def customers_with_grants(*, tenant: TenantRef, customer_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
     """Those of the customers that have an active grant (the run locks them)."""
-    rows = CreditGrant.objects.for_tenant(tenant_pk(tenant)).filter(customer_id__in=customer_ids, status=Status.ACTIVE)
+    rows = CreditGrant.objects.for_tenant(tenant_pk(tenant)).filter(customer_id__any=customer_ids, status=Status.ACTIVE)
     return set(rows.order_by().values_list("customer_id", flat=True).distinct())
 
 
@@ -163,7 +163,7 @@ def grant_book(*, tenant: TenantRef, customer_ids: Collection[uuid.UUID]) -> Gra
     """The customers' active grants. Read under their row locks for a run that writes;
     unlocked for a preview, which writes nothing."""
     book = GrantBook()
-    rows = CreditGrant.objects.for_tenant(tenant_pk(tenant)).filter(customer_id__in=customer_ids, status=Status.ACTIVE)
+    rows = CreditGrant.objects.for_tenant(tenant_pk(tenant)).filter(customer_id__any=customer_ids, status=Status.ACTIVE)
     for grant in rows:  # in the model's order: the order they are used in
         book.grants.setdefault((grant.customer_id, grant.currency), []).append(grant)
     return book

@@ -12,4 +12,4 @@ from subscriptions.models import Customer
 def lock_customers(customer_ids: Collection[uuid.UUID]) -> None:
     """Lock the customers' rows, in id order (so concurrent writers cannot deadlock):
     every write to a customer's balance ledger or grants holds this lock."""
-    list(Customer.objects.filter(pk__in=customer_ids).order_by("pk").select_for_update().values_list("pk", flat=True))
+    list(Customer.objects.filter(pk__any=customer_ids).order_by("pk").select_for_update().values_list("pk", flat=True))

@@ -24,6 +24,7 @@ Decimal('39.00')
 from __future__ import annotations
 
 import decimal
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -234,6 +235,11 @@ def _exact() -> decimal.Context:
     return context
 
 
+# The context the calculators compute in (`decimal.localcontext` enters a copy of it):
+# built once, as building one costs more than the arithmetic of a line.
+_EXACT = _exact()
+
+
 def _quantity(quantity: Decimal | int) -> Decimal:
     if isinstance(quantity, bool) or not isinstance(quantity, Decimal | int):
         raise TypeError(f"quantity must be a Decimal, not {type(quantity).__name__}")
@@ -249,8 +255,13 @@ def _required(value: Decimal | int | None, name: str) -> Decimal:
     return Decimal(value)
 
 
+@functools.lru_cache(maxsize=1024)  # pure; a run prices the same few tier lists thousands of times
+def _tiers_valid(tiers: tuple[TierSpec, ...]) -> bool:
+    return bool(tiers) and not any(_tier_problems(tiers))
+
+
 def _required_tiers(spec: ChargeSpec) -> tuple[TierSpec, ...]:
-    if not spec.tiers or any(_tier_problems(spec.tiers)):
+    if not _tiers_valid(spec.tiers):
         raise ValueError("tiers must have increasing bounds and end with an open tier (up_to None)")
     return spec.tiers
 
@@ -258,7 +269,7 @@ def _required_tiers(spec: ChargeSpec) -> tuple[TierSpec, ...]:
 def calculate_flat(spec: ChargeSpec, quantity: Decimal = Decimal(1)) -> PriceResult:
     """The flat fee * `quantity` periods (1, or a fraction when prorating)."""
     qty = _quantity(quantity)
-    with decimal.localcontext(_exact()):
+    with decimal.localcontext(_EXACT):
         amount = qty * _required(spec.unit_amount, "unit_amount")
     return PriceResult(PricingModel.FLAT, qty, amount)
 
@@ -266,7 +277,7 @@ def calculate_flat(spec: ChargeSpec, quantity: Decimal = Decimal(1)) -> PriceRes
 def calculate_per_unit(spec: ChargeSpec, quantity: Decimal) -> PriceResult:
     """quantity * unit_amount."""
     qty = _quantity(quantity)
-    with decimal.localcontext(_exact()):
+    with decimal.localcontext(_EXACT):
         amount = qty * _required(spec.unit_amount, "unit_amount")
     return PriceResult(PricingModel.PER_UNIT, qty, amount)
 
@@ -276,7 +287,7 @@ def calculate_package(spec: ChargeSpec, quantity: Decimal) -> PriceResult:
     package cost one package, 100.5 cost two, 0 cost nothing."""
     qty = _quantity(quantity)
     size = _required(spec.package_size, "package_size")
-    with decimal.localcontext(_exact()):
+    with decimal.localcontext(_EXACT):
         packages, remainder = divmod(qty, size)
         if remainder:
             packages += 1
@@ -292,7 +303,7 @@ def calculate_tiered(spec: ChargeSpec, quantity: Decimal) -> PriceResult:
     """
     qty = _quantity(quantity)
     lines: list[TierLine] = []
-    with decimal.localcontext(_exact()):
+    with decimal.localcontext(_EXACT):
         start = 0
         for index, tier in enumerate(_required_tiers(spec)):
             if index > 0 and qty <= start:
@@ -318,7 +329,7 @@ def calculate_volume(spec: ChargeSpec, quantity: Decimal) -> PriceResult:
         if tier.up_to is None or qty <= tier.up_to:
             break
         start = tier.up_to
-    with decimal.localcontext(_exact()):
+    with decimal.localcontext(_EXACT):
         amount = qty * tier.unit_amount + tier.flat_amount
     line = TierLine(start, tier.up_to, qty, tier.unit_amount, tier.flat_amount, amount)
     return PriceResult(PricingModel.VOLUME, qty, amount, (line,))

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import F, Min, Prefetch, Q, QuerySet
 
+from billing_project.lookups import array_literal
 from plans.taxes import TaxRateSpec
 from subscriptions.models import Customer, CustomerTaxRate, Discount, Subscription, SubscriptionSegment
 from tenants.models import TenantRef, tenant_pk
@@ -53,7 +54,7 @@ def tax_rates_for_customers(
     none when it is exempt, its own rates when it has any, else the tenant's default
     rates. Customers that pay none are absent."""
     with connection.cursor() as cursor:
-        cursor.execute(_TAX_RATES_SQL, {"tenant": tenant_pk(tenant), "customers": list(set(customer_ids))})
+        cursor.execute(_TAX_RATES_SQL, {"tenant": tenant_pk(tenant), "customers": array_literal(set(customer_ids))})
         rows = cursor.fetchall()
     found: dict[uuid.UUID, list[TaxRateSpec]] = {}
     for customer_id, code, name, percentage in rows:
@@ -110,7 +111,7 @@ def plans_held_from(
     subs = list(overlapping.order_by("created_at", "id").values_list("id", "plan_id", "pending_plan_id"))
     segments = (
         SubscriptionSegment.objects.for_tenant(tenant)
-        .filter(Q(end_at__isnull=True) | Q(end_at__gt=start), subscription_id__in=[s[0] for s in subs])
+        .filter(Q(end_at__isnull=True) | Q(end_at__gt=start), subscription_id__any=[s[0] for s in subs])
         .values_list("subscription_id", "plan_id")
     )
     earlier: dict[uuid.UUID, list[uuid.UUID]] = {}
@@ -126,7 +127,7 @@ def plans_held_from(
 def segment_starts(*, tenant: TenantRef, subscription_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
     """When each subscription's current segment began (its current plan's start)."""
     current = SubscriptionSegment.objects.for_tenant(tenant).filter(
-        subscription_id__in=list(subscription_ids), end_at__isnull=True
+        subscription_id__any=subscription_ids, end_at__isnull=True
     )
     return dict(current.values_list("subscription_id", "start_at"))
 
@@ -172,7 +173,7 @@ def discounts_for_billing(
     used_up = Q(end_reason=Discount.EndReason.USED, ended_at__gte=ended_since)
     query = (
         Discount.objects.for_tenant(tenant)
-        .filter(Q(ended_at__isnull=True) | used_up, customer_id__in=list(set(customer_ids)))
+        .filter(Q(ended_at__isnull=True) | used_up, customer_id__any=set(customer_ids))
         .select_related("coupon")
         .order_by("pk")
     )

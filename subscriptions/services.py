@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 
 from audit.services import as_created, audit_record, changed_since, snapshot
+from billing_project.lookups import array_literal
 from plans import selectors as plan_selectors
 from plans import services as plan_services
 from plans.models import Plan, TaxRate
@@ -281,15 +282,15 @@ def subscriptions_save_state(*, tenant: TenantRef, subscriptions: list[Subscript
         return 0
     params: dict[str, Any] = {
         "tenant": tenant_pk(tenant),
-        "ids": [s.pk for s in subscriptions],
-        "statuses": [s.status for s in subscriptions],
-        "indexes": [s.period_index for s in subscriptions],
-        "starts": [s.current_period_start for s in subscriptions],
-        "ends": [s.current_period_end for s in subscriptions],
-        "canceled": [s.canceled_at for s in subscriptions],
-        "plans": [s.plan_id for s in subscriptions],
-        "anchors": [s.billing_anchor for s in subscriptions],
-        "pending": [s.pending_plan_id for s in subscriptions],
+        "ids": array_literal(s.pk for s in subscriptions),
+        "statuses": array_literal(s.status for s in subscriptions),
+        "indexes": array_literal(s.period_index for s in subscriptions),
+        "starts": array_literal(s.current_period_start for s in subscriptions),
+        "ends": array_literal(s.current_period_end for s in subscriptions),
+        "canceled": array_literal(s.canceled_at for s in subscriptions),
+        "plans": array_literal(s.plan_id for s in subscriptions),
+        "anchors": array_literal(s.billing_anchor for s in subscriptions),
+        "pending": array_literal(s.pending_plan_id for s in subscriptions),
     }
     with connection.cursor() as cursor:
         cursor.execute(_SAVE_STATES_SQL, params)

@@ -6,4 +6,5 @@ class TenantsConfig(AppConfig):
     name = "tenants"
 
     def ready(self) -> None:
+        from billing_project import lookups  # noqa: F401 - `__any`
         from tenants import middleware, openapi  # noqa: F401 - the log address receiver, the schema extensions

@@ -42,6 +42,7 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
+from billing_project.lookups import array_literal
 from plans import selectors as plan_selectors
 from plans.dimensions import Bucket, Dimensions
 from plans.models import Meter
@@ -144,26 +145,26 @@ class UsageWindow:
 
 _SIMPLE_TOTALS_SQL = """
 WITH w AS (SELECT * FROM unnest(%(customers)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
-           AS w(customer_id, start_at, end_at))
-SELECT w.customer_id, w.start_at, w.end_at, e.meter_id, count(*), sum(e.value), max(e.value)
+           WITH ORDINALITY AS w(customer_id, start_at, end_at, i))
+SELECT w.i, e.meter_id, count(*), sum(e.value), max(e.value)
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.meter_id = ANY(%(meters)s::uuid[]) AND e.timestamp >= w.start_at AND e.timestamp < w.end_at
      AND e.timestamp >= %(lo)s AND e.timestamp < %(hi)s AND e.voided_at IS NULL
-GROUP BY w.customer_id, w.start_at, w.end_at, e.meter_id
+GROUP BY w.i, e.meter_id
 """
 
 _UNIQUE_TOTALS_SQL = """
 WITH w AS (SELECT * FROM unnest(%(customers)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
-           AS w(customer_id, start_at, end_at)),
+           WITH ORDINALITY AS w(customer_id, start_at, end_at, i)),
      m AS (SELECT * FROM unnest(%(meters)s::uuid[], %(props)s::text[]) AS m(meter_id, property))
-SELECT w.customer_id, w.start_at, w.end_at, e.meter_id, count(DISTINCT e.properties ->> m.property)
+SELECT w.i, e.meter_id, count(DISTINCT e.properties ->> m.property)
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.timestamp >= w.start_at AND e.timestamp < w.end_at AND e.voided_at IS NULL
      AND e.timestamp >= %(lo)s AND e.timestamp < %(hi)s
 JOIN m ON m.meter_id = e.meter_id
-GROUP BY w.customer_id, w.start_at, w.end_at, e.meter_id
+GROUP BY w.i, e.meter_id
 """
 
 
@@ -181,12 +182,11 @@ def usage_totals_for_period(
     totals = {(window, meter.id): Decimal(0) for window in windows for meter in meters}
     if not windows or not meters:
         return totals
-    by_bounds = {(w.customer_id, w.start, w.end): w for w in windows}
     params: dict[str, Any] = {
         "tenant": tenant_pk(tenant),
-        "customers": [w.customer_id for w in windows],
-        "starts": [w.start for w in windows],
-        "ends": [w.end for w in windows],
+        "customers": array_literal(w.customer_id for w in windows),
+        "starts": array_literal(w.start for w in windows),
+        "ends": array_literal(w.end for w in windows),
         # The windows' hull, as constants: the planner keeps only the months' partitions
         # of the events table that it touches (plan-time pruning), instead of planning
         # every partition and pruning per window at run time (usage.partitions).
@@ -197,16 +197,16 @@ def usage_totals_for_period(
     unique = [m for m in meters if m.aggregation == Meter.Aggregation.UNIQUE_COUNT]
     with connection.cursor() as cursor:
         if simple:
-            cursor.execute(_SIMPLE_TOTALS_SQL, {**params, "meters": list(simple)})
-            for customer_id, start, end, meter_id, count, total, largest in cursor.fetchall():
+            cursor.execute(_SIMPLE_TOTALS_SQL, {**params, "meters": array_literal(simple)})
+            for i, meter_id, count, total, largest in cursor.fetchall():
                 pick: dict[str, Decimal] = {"count": Decimal(count), "sum": total, "max": largest}
-                totals[(by_bounds[(customer_id, start, end)], meter_id)] = pick[simple[meter_id]]
+                totals[(windows[i - 1], meter_id)] = pick[simple[meter_id]]
         if unique:
             cursor.execute(
                 _UNIQUE_TOTALS_SQL, {**params, "meters": [m.id for m in unique], "props": [m.property for m in unique]}
             )
-            for customer_id, start, end, meter_id, distinct in cursor.fetchall():
-                totals[(by_bounds[(customer_id, start, end)], meter_id)] = Decimal(distinct)
+            for i, meter_id, distinct in cursor.fetchall():
+                totals[(windows[i - 1], meter_id)] = Decimal(distinct)
     return totals
 
 
@@ -402,17 +402,17 @@ def usage_events_one_per_value(events: QuerySet[UsageEvent], *, prefix: str) -> 
 
 _DIMENSION_TOTALS_SQL = """
 WITH w AS (SELECT * FROM unnest(%(customers)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
-           AS w(customer_id, start_at, end_at)),
+           WITH ORDINALITY AS w(customer_id, start_at, end_at, i)),
      d AS (SELECT * FROM unnest(%(d_meters)s::uuid[], %(d_sets)s::int[], %(d_props)s::text[])
            AS d(meter_id, dim, property))
-SELECT w.customer_id, w.start_at, w.end_at, e.meter_id, d.dim, {filter_case} AS f, {group_case} AS g,
+SELECT w.i, e.meter_id, d.dim, {filter_case} AS f, {group_case} AS g,
        count(*), sum(e.value), max(e.value), {distinct}
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.meter_id = ANY(%(meters)s::uuid[]) AND e.timestamp >= w.start_at AND e.timestamp < w.end_at
      AND e.voided_at IS NULL
 JOIN d ON d.meter_id = e.meter_id
-GROUP BY w.customer_id, w.start_at, w.end_at, e.meter_id, d.dim, f, g
+GROUP BY w.i, e.meter_id, d.dim, f, g
 """
 
 DimensionTotals = dict[tuple[UsageWindow, uuid.UUID, Dimensions], dict[Bucket, Decimal]]
@@ -460,12 +460,11 @@ def usage_totals_by_dimension(
     sets = list(dict.fromkeys(dims for _, dims in pairs))
     params: dict[str, Any] = {}
     filter_case, group_case = _dimension_cases(sets, params)
-    by_bounds = {(w.customer_id, w.start, w.end): w for w in windows}
     params.update(
         tenant=tenant_pk(tenant),
-        customers=[w.customer_id for w in windows],
-        starts=[w.start for w in windows],
-        ends=[w.end for w in windows],
+        customers=array_literal(w.customer_id for w in windows),
+        starts=array_literal(w.start for w in windows),
+        ends=array_literal(w.end for w in windows),
         meters=list(meters),
         d_meters=[m for m, _ in pairs],
         d_sets=[sets.index(d) for _, d in pairs],
@@ -477,13 +476,13 @@ def usage_totals_by_dimension(
     sql = _DIMENSION_TOTALS_SQL.format(filter_case=filter_case, group_case=group_case, distinct=distinct)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for customer_id, start, end, meter_id, dim, index, group, *found in cursor.fetchall():
+        for i, meter_id, dim, index, group, *found in cursor.fetchall():
             dims = sets[dim]
             bucket = Bucket(
                 None if index is None else dims.filters[index].name, None if group is None else tuple(group)
             )
             quantity = _pick(meters[meter_id].aggregation, *found)
-            totals[(by_bounds[(customer_id, start, end)], meter_id, dims)][bucket] = quantity
+            totals[(windows[i - 1], meter_id, dims)][bucket] = quantity
     return totals
 
 

@@ -141,6 +141,7 @@ def test_tasks_survive_a_dead_worker_and_are_not_redelivered_while_waiting():
     """Acknowledged when done, back in the queue when their worker process dies; and the
     broker's visibility timeout exceeds every retry countdown and webhook retry ETA, or
     Redis would hand a waiting task to a second worker."""
+    app.loader.import_default_modules()  # every app's tasks, whichever tests ran before
     conf = app.conf
     assert (conf.task_acks_late, conf.task_reject_on_worker_lost) == (True, True)
     visibility = conf.broker_transport_options["visibility_timeout"]
