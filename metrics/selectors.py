@@ -9,6 +9,7 @@ already rounded, so their sums need no rounding.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -153,7 +154,7 @@ def revenue_by_month(*, tenant: TenantRef, start: datetime, end: datetime) -> li
     grouping the invoices themselves (`metrics/tests/test_rollups.py`).
     """
     months = months_between(start, end)
-    params = {
+    params: dict[str, uuid.UUID | datetime] = {
         "tenant": tenant_pk(tenant),
         "first": months[0],
         "last": months[-1] + relativedelta(months=1),

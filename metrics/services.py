@@ -88,7 +88,7 @@ DELETE FROM metrics_revenuedelta;
 DELETE FROM metrics_revenuemonth;
 INSERT INTO metrics_revenuemonth (tenant_id, currency, month, invoiced, paid, invoiced_count, paid_count)
 {_REVENUE_FROM_INVOICES};
-"""
+"""  # noqa: S608 - constants, no input
 _ROLLUP_LOCK = 7_318_004  # pg_advisory_xact_lock key: one refresh or rebuild of the rollups at a time
 
 
@@ -180,7 +180,9 @@ def revenue_rollups_check() -> list[RollupDifference]:
             cursor.execute(stored_sql)
             stored = {tuple(r[:3]) if table == "metrics_revenuemonth" else (r[0],): tuple(r) for r in cursor.fetchall()}
             cursor.execute(computed_sql)
-            computed = {tuple(r[:3]) if table == "metrics_revenuemonth" else (r[0],): tuple(r) for r in cursor.fetchall()}
+            computed = {
+                tuple(r[:3]) if table == "metrics_revenuemonth" else (r[0],): tuple(r) for r in cursor.fetchall()
+            }
             for key in sorted(stored.keys() | computed.keys(), key=str):
                 if stored.get(key) != computed.get(key):
                     differences.append(RollupDifference(table, key, stored.get(key), computed.get(key)))

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoices', '0018_line_dimensions'),
-        ('subscriptions', '0005_discounts'),
-        ('tenants', '0005_api_key_change_notify'),
+        ("invoices", "0018_line_dimensions"),
+        ("subscriptions", "0005_discounts"),
+        ("tenants", "0005_api_key_change_notify"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(fields=['tenant', 'issued_at'], name='invoice_tenant_issued_idx'),
+            model_name="invoice",
+            index=models.Index(fields=["tenant", "issued_at"], name="invoice_tenant_issued_idx"),
         ),
         migrations.AddIndex(
-            model_name='invoice',
-            index=models.Index(condition=models.Q(('paid_at__isnull', False)), fields=['tenant', 'paid_at'], name='invoice_tenant_paid_idx'),
+            model_name="invoice",
+            index=models.Index(
+                condition=models.Q(("paid_at__isnull", False)),
+                fields=["tenant", "paid_at"],
+                name="invoice_tenant_paid_idx",
+            ),
         ),
     ]
