@@ -32,6 +32,7 @@ to the cent). It prints a table and the machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -229,31 +230,126 @@ def expected_mrr(subscriptions: int, months: int) -> dict[str, Decimal]:
     return {currency: amount.quantize(Decimal("0.01")) for currency, amount in mrr.items()}
 
 
-def view_query_seconds() -> float:
-    """The view's defining query run alone (as the refresh runs it: no JIT): what a
-    refresh costs beyond computing the rows is the difference."""
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process of this machine has used: a PostgreSQL
+    backend (the database is local) or a gunicorn worker. CPU, unlike wall time, does
+    not grow with the other work on a shared machine (much)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def backend_pid() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+@dataclass(frozen=True)
+class Timed:
+    wall: float
+    cpu: float  # the PostgreSQL backend's CPU seconds
+
+    def __str__(self) -> str:
+        return f"{self.wall:.3f} s (database CPU {self.cpu:.3f} s)"
+
+
+def timed(work: Any) -> Timed:
+    pid = backend_pid()
+    cpu, started = process_cpu(pid), time.perf_counter()
+    work()
+    return Timed(time.perf_counter() - started, process_cpu(pid) - cpu)
+
+
+def query_seconds(sql: str) -> Timed:
+    """A query run alone, as the refresh runs it (no JIT)."""
     from django.db import connection, transaction
 
-    with transaction.atomic(), connection.cursor() as cursor:
+    def run() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(sql)
+            cursor.fetchall()
+
+    return timed(run)
+
+
+def view_query_seconds() -> Timed:
+    """The view's defining query run alone: since metrics 0004, a sum of the
+    per-subscription rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
         cursor.execute("SELECT definition FROM pg_matviews WHERE matviewname = 'metrics_revenue'")
         definition = cursor.fetchone()[0].rstrip().rstrip(";")
-        cursor.execute("SET LOCAL jit = off")
-        started = time.perf_counter()
-        cursor.execute(definition)
-        cursor.fetchall()
-        return time.perf_counter() - started
+    return query_seconds(definition)
 
 
-def refresh_times(count: int) -> list[float]:
+def old_view_query_seconds() -> Timed:
+    """What every refresh computed before metrics 0004: metrics 0002's view query."""
+    from importlib import import_module
+
+    sql = import_module("metrics.migrations.0002_committed_net_of_discounts").CREATE_VIEW
+    return query_seconds(sql.split("AS\n", 1)[1].split("WITH DATA;")[0])
+
+
+def refresh_times(count: int) -> list[Timed]:
+    """Refreshes with nothing marked: the view's sum of the per-subscription rows."""
     from metrics.services import revenue_metrics_refresh
 
-    revenue_metrics_refresh()  # the first one populates the view (a plain refresh)
+    return [timed(revenue_metrics_refresh) for _ in range(count)]
+
+
+def marked_refresh_times(tenant_id: uuid.UUID, marked: int, count: int) -> list[Timed]:
+    """Refreshes after `marked` subscriptions changed (an update that moves nothing
+    still marks them: the refresh recomputes them all)."""
+    from django.db import connection
+
+    from metrics.services import revenue_metrics_refresh
+
     times = []
     for _ in range(count):
-        started = time.perf_counter()
-        revenue_metrics_refresh()
-        times.append(time.perf_counter() - started)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE subscriptions_subscription SET status = status WHERE id IN "
+                "(SELECT id FROM subscriptions_subscription WHERE tenant_id = %s ORDER BY random() LIMIT %s)",
+                [tenant_id, marked],
+            )
+        times.append(timed(revenue_metrics_refresh))
     return times
+
+
+def revenue_selector_times(tenant_id: uuid.UUID, count: int) -> list[Timed]:
+    """`metrics.selectors.revenue_by_month` for the default range (the last 12 months,
+    to now) in this process: the route's query without HTTP."""
+    from metrics.selectors import revenue_by_month, revenue_range_default
+
+    start, end = revenue_range_default(datetime.now(UTC))
+    return [timed(lambda: revenue_by_month(tenant=tenant_id, start=start, end=end)) for _ in range(count)]
+
+
+def server_cpu(server: subprocess.Popen[bytes]) -> float:
+    """CPU seconds of gunicorn's master and workers."""
+    pids = [server.pid]
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a worker that just left
+            total += process_cpu(pid)
+    return total
+
+
+def median_timed(times: list[Timed]) -> str:
+    return (
+        f"median {statistics.median(t.wall for t in times):.3f} s, max {max(t.wall for t in times):.3f} s; "
+        f"database CPU median {statistics.median(t.cpu for t in times):.3f} s ({len(times)} runs)"
+    )
 
 
 @dataclass(frozen=True)
@@ -263,14 +359,18 @@ class Load:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    server_cpu_ms: float = 0.0  # gunicorn's CPU per answer
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
 
 
-def wrk_get(url: str, key: str, *, connections: int, seconds: int) -> Load:
+def wrk_get(
+    url: str, key: str, *, connections: int, seconds: int, server: subprocess.Popen[bytes] | None = None
+) -> Load:
     """One wrk run of GET `url` (2 threads); refuses a run with any error."""
+    cpu = server_cpu(server) if server else 0.0
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `make bench-revenue` installs it (Debian package wrk)")
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "60s", "-s", str(LUA / "get.lua"),
@@ -280,7 +380,9 @@ def wrk_get(url: str, key: str, *, connections: int, seconds: int) -> Load:
     report = json.loads(out.strip().splitlines()[-1])
     if report["status_errors"] or report["socket_errors"]:
         raise SystemExit(f"wrk saw errors on {url}: {report}")
+    cpu = (server_cpu(server) - cpu) if server else 0.0
     return Load(
+        server_cpu_ms=1000 * cpu / report["requests"] if report["requests"] else 0.0,
         requests=report["requests"],
         seconds=report["duration_us"] / 1e6,
         p50_ms=report["p50_us"] / 1000,
@@ -331,10 +433,24 @@ def main() -> None:
     server = start_server(env, port, workers=2 * cores, threads=1)
     try:
         built = build(args.subscriptions, args.months)
+        from metrics.services import revenue_metrics_refresh, revenue_rollups_rebuild
+
+        # The build's inserts marked every subscription: the first refresh recomputes them all.
+        first = timed(revenue_metrics_refresh)
+        print(f"first refresh (every subscription marked by the build): {first}", flush=True)
         refreshes = refresh_times(args.refreshes)
+        print(f"refresh, nothing marked: {median_timed(refreshes)}", flush=True)
+        marked = {n: marked_refresh_times(built.tenant_id, n, 3) for n in (1_000, 10_000)}
+        for n, times in marked.items():
+            print(f"refresh, {n:,} marked: {median_timed(times)}", flush=True)
         view_seconds = view_query_seconds()
+        old_view_seconds = old_view_query_seconds()
+        rebuild = timed(revenue_rollups_rebuild)
+        selector = revenue_selector_times(built.tenant_id, 20)
         print(
-            f"refresh: {', '.join(f'{t:.2f} s' for t in refreshes)}; view query alone {view_seconds:.2f} s", flush=True
+            f"view query alone {view_seconds}; the old view query {old_view_seconds}; rebuild {rebuild}; "
+            f"revenue selector {median_timed(selector)}",
+            flush=True,
         )
     except BaseException:
         server.terminate()
@@ -346,20 +462,21 @@ def main() -> None:
         root = f"http://127.0.0.1:{port}"
         for name, url in (("healthz", f"{root}/healthz"), ("mrr", f"{base}/metrics/mrr")):
             wrk_get(url, built.key, connections=args.concurrency, seconds=2)  # warm-up
-            loads[name] = wrk_get(url, built.key, connections=args.concurrency, seconds=args.seconds)
+            loads[name] = wrk_get(url, built.key, connections=args.concurrency, seconds=args.seconds, server=server)
         stop, during = threading.Event(), list[float]()
         refresher = threading.Thread(target=refresh_loop, args=(stop, during))
         refresher.start()
         try:
             loads["mrr+refresh"] = wrk_get(
-                f"{base}/metrics/mrr", built.key, connections=args.concurrency, seconds=args.seconds
+                f"{base}/metrics/mrr", built.key, connections=args.concurrency, seconds=args.seconds, server=server
             )
         finally:
             stop.set()
             refresher.join()
         # Last: slow answers would keep the workers busy after wrk stops.
+        wrk_get(f"{base}/metrics/revenue", built.key, connections=args.concurrency, seconds=2)  # warm-up
         loads["revenue"] = wrk_get(
-            f"{base}/metrics/revenue", built.key, connections=args.concurrency, seconds=args.seconds
+            f"{base}/metrics/revenue", built.key, connections=args.concurrency, seconds=args.seconds, server=server
         )
     finally:
         server.terminate()
@@ -367,6 +484,7 @@ def main() -> None:
 
     print(machine_line())
     print(f"load average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
+    print("CPU: a PostgreSQL backend's or gunicorn's user + system seconds, from /proc (less sensitive to the load)")
     print(
         f"data: 1 tenant, {args.subscriptions:,} subscriptions, {built.invoices:,} invoices, {built.lines:,} lines "
         f"({args.months} months), built in {built.seconds:.0f} s"
@@ -375,10 +493,10 @@ def main() -> None:
     print()
     print("| measure | figure |")
     print("| --- | --- |")
-    print(
-        f"| (r) refresh CONCURRENTLY (goal ≤ 1 s) | median {statistics.median(refreshes):.2f} s, "
-        f"max {max(refreshes):.2f} s ({len(refreshes)} runs) |"
-    )
+    print(f"| (b) first refresh after the build (every subscription marked: the old refresh's work) | {first} |")
+    print(f"| (r) refresh CONCURRENTLY, nothing marked (goal ≤ 1 s) | {median_timed(refreshes)} |")
+    for n, times in marked.items():
+        print(f"| (r{n // 1000}k) refresh after {n:,} subscriptions changed | {median_timed(times)} |")
     labels = {
         "healthz": "(h) GET /healthz: the server's ceiling",
         "mrr": "(m) GET …/metrics/mrr",
@@ -388,12 +506,16 @@ def main() -> None:
     for name, load in loads.items():
         goal = "" if name == "healthz" else " (goal p95 ≤ 50 ms)"
         figure = (
-            f"{load.rate:,.{0 if load.rate >= 10 else 1}f} req/s, p50 {load.p50_ms:.1f} ms, p95 {load.p95_ms:.1f} ms, p99 {load.p99_ms:.1f} ms"
+            f"{load.rate:,.{0 if load.rate >= 10 else 1}f} req/s, p50 {load.p50_ms:.1f} ms, p95 {load.p95_ms:.1f} ms, "
+            f"p99 {load.p99_ms:.1f} ms; gunicorn CPU {load.server_cpu_ms:.1f} ms per answer"
             if load.requests
             else f"no answer within the {args.seconds} s run"
         )
         print(f"| {labels[name]}, concurrency {args.concurrency}{goal} | {figure} |")
-    print(f"| view query alone (SELECT of the view's SQL, no JIT) | {view_seconds:.2f} s |")
+    print(f"| revenue_by_month alone, default range (no HTTP) | {median_timed(selector)} |")
+    print(f"| view query alone (the sum of the per-subscription rows, no JIT) | {view_seconds} |")
+    print(f"| the old view query alone (metrics 0002: every subscription from its invoices) | {old_view_seconds} |")
+    print(f"| revenue_rollups --rebuild (the backfill, then a refresh) | {rebuild} |")
 
 
 if __name__ == "__main__":

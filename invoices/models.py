@@ -179,6 +179,12 @@ class Invoice(TenantOwnedModel):
             # Late usage and adjustments look invoices up by subscription, whatever the
             # reason (the unique index above only covers the window reasons).
             models.Index(fields=["subscription", "period_start"], name="invoice_subscription_idx"),
+            # Revenue by month (metrics.selectors.revenue_by_month): the invoices of a
+            # range's first and last months that fall outside the range.
+            models.Index(fields=["tenant", "issued_at"], name="invoice_tenant_issued_idx"),
+            models.Index(
+                fields=["tenant", "paid_at"], condition=Q(paid_at__isnull=False), name="invoice_tenant_paid_idx"
+            ),
             # The dunning sweeper's due retries.
             models.Index(
                 fields=["tenant", "next_payment_attempt"],
