@@ -300,15 +300,15 @@ class Figures:
     """One pass of every measure, as `main` prints it."""
 
     health: WrkRun
-    health_wide: WrkRun
+    health_wide: WrkRun | None  # None: `--singles-only`, as are the batch figures
     single: WrkRun
-    batch: WrkRun
+    batch: WrkRun | None
     raw_rate: float
     copy_rate: float
 
     @property
     def batch_rate(self) -> float:
-        return self.batch.rate * 1000
+        return self.batch.rate * 1000 if self.batch else 0.0
 
     @property
     def s_over_h(self) -> float:
@@ -333,6 +333,9 @@ def measure(args: argparse.Namespace, env: dict[str, str], workers: int) -> Figu
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     try:
         health = bench_healthz(root, args.concurrency, args.seconds)
+        if args.singles_only:
+            return Figures(health, None, bench_singles(base, headers, tenant_id, args.concurrency, args.seconds),
+                           None, 0.0, 0.0)  # fmt: skip
         health_wide = bench_healthz(root, 4 * args.concurrency, args.seconds)
         single = bench_singles(base, headers, tenant_id, args.concurrency, args.seconds)
         batch = bench_batches(base, headers, tenant_id, args.batch_clients, args.seconds)
@@ -362,10 +365,12 @@ def report(args: argparse.Namespace, runs: list[Figures], workers: int) -> None:
     print("| measure | figure | wrk CPU |")
     print("| --- | --- | --- |")
 
-    def row(name: str, pick: Callable[[Figures], WrkRun], per: int, unit: str) -> None:
+    def row(name: str, pick: Callable[[Figures], WrkRun | None], per: int, unit: str) -> None:
         run = pick(first)
-        rates = [pick(f).rate * per for f in runs]
-        p99s = [pick(f).p99_ms for f in runs]
+        if run is None:
+            return
+        rates = [r.rate * per for r in map(pick, runs) if r]
+        p99s = [r.p99_ms for r in map(pick, runs) if r]
         figure = f"{run.rate * per:,.0f} {unit}{spread(rates, '{:,.0f}')}, p50 {run.p50_ms:.1f} ms"
         figure += f", p99 {run.p99_ms:.1f} ms{spread(p99s, '{:.1f}')}"
         print(f"| {name} | {figure} | {run.client_cpu:.2f} core |")
@@ -376,6 +381,9 @@ def report(args: argparse.Namespace, runs: list[Figures], workers: int) -> None:
     row(f"(h) /healthz, concurrency {args.concurrency}", lambda f: f.health, 1, "req/s")
     row(f"(h) /healthz, concurrency {4 * args.concurrency}", lambda f: f.health_wide, 1, "req/s")
     row(f"(s) single events, concurrency {args.concurrency}", lambda f: f.single, 1, "req/s")
+    if args.singles_only:
+        plain("s/h (goal ≥ 0.5)", [f.s_over_h for f in runs], "{:.2f}")
+        return
     row(f"(b) batches of 1000 events, {args.batch_clients} connections", lambda f: f.batch, 1000, "events/s")
     clients = args.batch_clients
     plain(f"(i) raw INSERT … ON CONFLICT DO NOTHING, {clients} connections", [f.raw_rate for f in runs], "{:,.0f}")
@@ -393,6 +401,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 per core)")
+    parser.add_argument(
+        "--singles-only", action="store_true", help="only (h) at concurrency 16 and (s): the single-event ratio"
+    )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of every measure; the table shows the first and the range"
     )
