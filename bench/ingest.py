@@ -39,7 +39,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -102,6 +102,7 @@ class WrkRun:
     p50_ms: float
     p99_ms: float
     client_cpu: float  # wrk's CPU seconds per wall second (1.0 = one core busy)
+    server_cpu_ms: float = 0.0  # CPU of gunicorn's processes and their database backends per answer
 
     @property
     def rate(self) -> float:
@@ -147,6 +148,42 @@ def wrk(
     )
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (/proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_processes(server: subprocess.Popen[bytes]) -> list[int]:
+    """gunicorn's master and workers, and the PostgreSQL backends of the bench database
+    (the server's connections: nothing else uses that database meanwhile)."""
+    from django.db import connection
+
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        backends = [int(pid) for (pid,) in cursor.fetchall()]
+    return [server.pid, *map(int, children), *backends]
+
+
+def with_server_cpu(server: subprocess.Popen[bytes], run: Callable[[], WrkRun]) -> WrkRun:
+    """`run` with the server's CPU per answer: what a quiet machine's rate is made of,
+    and what the other processes of a shared machine change least."""
+    pids = server_processes(server)
+    before = cpu_seconds(pids)
+    result = run()
+    used = cpu_seconds(pids) - before
+    return replace(result, server_cpu_ms=used * 1000 / max(1, result.requests))
+
+
 def stored_events(tenant_id: str) -> int:
     from django.db import connection
 
@@ -181,12 +218,16 @@ def checked(tenant_id: str, run: Callable[[], WrkRun], *, per_request: int, conn
     return result
 
 
-def bench_healthz(root: str, connections: int, seconds: int) -> WrkRun:
+def bench_healthz(server: subprocess.Popen[bytes], root: str, connections: int, seconds: int) -> WrkRun:
     wrk(f"{root}/healthz", "get.lua", connections=connections, seconds=2, headers={}, env={})
-    return wrk(f"{root}/healthz", "get.lua", connections=connections, seconds=seconds, headers={}, env={})
+    return with_server_cpu(
+        server, lambda: wrk(f"{root}/healthz", "get.lua", connections=connections, seconds=seconds, headers={}, env={})
+    )
 
 
-def bench_singles(base: str, headers: dict[str, str], tenant_id: str, connections: int, seconds: int) -> WrkRun:
+def bench_singles(
+    server: subprocess.Popen[bytes], base: str, headers: dict[str, str], tenant_id: str, connections: int, seconds: int
+) -> WrkRun:
     body = json.dumps({"external_customer_id": "cus_bench", "meter": "api_calls", "value": "1"})
 
     def run(duration: int) -> WrkRun:
@@ -194,7 +235,9 @@ def bench_singles(base: str, headers: dict[str, str], tenant_id: str, connection
         return wrk(f"{base}/usage", "single.lua", connections=connections, seconds=duration, headers=headers, env=env)
 
     run(2)  # warm-up: workers, connections, caches
-    return checked(tenant_id, lambda: run(seconds), per_request=1, connections=connections)
+    return checked(
+        tenant_id, lambda: with_server_cpu(server, lambda: run(seconds)), per_request=1, connections=connections
+    )
 
 
 def bench_batches(base: str, headers: dict[str, str], tenant_id: str, connections: int, seconds: int) -> WrkRun:
@@ -300,19 +343,24 @@ class Figures:
     """One pass of every measure, as `main` prints it."""
 
     health: WrkRun
-    health_wide: WrkRun
+    health_wide: WrkRun | None  # None: `--singles-only`, as are the batch figures
     single: WrkRun
-    batch: WrkRun
+    batch: WrkRun | None
     raw_rate: float
     copy_rate: float
 
     @property
     def batch_rate(self) -> float:
-        return self.batch.rate * 1000
+        return self.batch.rate * 1000 if self.batch else 0.0
 
     @property
     def s_over_h(self) -> float:
         return self.single.rate / self.health.rate
+
+    @property
+    def s_over_h_by_cpu(self) -> float:
+        """s/h as the server's CPU per answer predicts it on a machine where CPU is the limit."""
+        return self.health.server_cpu_ms / self.single.server_cpu_ms if self.single.server_cpu_ms else 0.0
 
     @property
     def b_over_c(self) -> float:
@@ -332,9 +380,12 @@ def measure(args: argparse.Namespace, env: dict[str, str], workers: int) -> Figu
     base = f"{root}/v1/tenants/{tenant_id}"
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     try:
-        health = bench_healthz(root, args.concurrency, args.seconds)
-        health_wide = bench_healthz(root, 4 * args.concurrency, args.seconds)
-        single = bench_singles(base, headers, tenant_id, args.concurrency, args.seconds)
+        health = bench_healthz(server, root, args.concurrency, args.seconds)
+        if args.singles_only:
+            single = bench_singles(server, base, headers, tenant_id, args.concurrency, args.seconds)
+            return Figures(health, None, single, None, 0.0, 0.0)
+        health_wide = bench_healthz(server, root, 4 * args.concurrency, args.seconds)
+        single = bench_singles(server, base, headers, tenant_id, args.concurrency, args.seconds)
         batch = bench_batches(base, headers, tenant_id, args.batch_clients, args.seconds)
     finally:
         server.terminate()
@@ -362,12 +413,17 @@ def report(args: argparse.Namespace, runs: list[Figures], workers: int) -> None:
     print("| measure | figure | wrk CPU |")
     print("| --- | --- | --- |")
 
-    def row(name: str, pick: Callable[[Figures], WrkRun], per: int, unit: str) -> None:
+    def row(name: str, pick: Callable[[Figures], WrkRun | None], per: int, unit: str) -> None:
         run = pick(first)
-        rates = [pick(f).rate * per for f in runs]
-        p99s = [pick(f).p99_ms for f in runs]
+        if run is None:
+            return
+        rates = [r.rate * per for r in map(pick, runs) if r]
+        p99s = [r.p99_ms for r in map(pick, runs) if r]
         figure = f"{run.rate * per:,.0f} {unit}{spread(rates, '{:,.0f}')}, p50 {run.p50_ms:.1f} ms"
         figure += f", p99 {run.p99_ms:.1f} ms{spread(p99s, '{:.1f}')}"
+        if run.server_cpu_ms:
+            cpus = [r.server_cpu_ms for r in map(pick, runs) if r]
+            figure += f", server CPU {run.server_cpu_ms:.2f} ms per answer{spread(cpus, '{:.2f}')}"
         print(f"| {name} | {figure} | {run.client_cpu:.2f} core |")
 
     def plain(name: str, values: list[float], fmt: str) -> None:
@@ -376,11 +432,16 @@ def report(args: argparse.Namespace, runs: list[Figures], workers: int) -> None:
     row(f"(h) /healthz, concurrency {args.concurrency}", lambda f: f.health, 1, "req/s")
     row(f"(h) /healthz, concurrency {4 * args.concurrency}", lambda f: f.health_wide, 1, "req/s")
     row(f"(s) single events, concurrency {args.concurrency}", lambda f: f.single, 1, "req/s")
+    if args.singles_only:
+        plain("s/h (goal ≥ 0.5)", [f.s_over_h for f in runs], "{:.2f}")
+        plain("s/h by server CPU per answer (h's / s's)", [f.s_over_h_by_cpu for f in runs], "{:.2f}")
+        return
     row(f"(b) batches of 1000 events, {args.batch_clients} connections", lambda f: f.batch, 1000, "events/s")
     clients = args.batch_clients
     plain(f"(i) raw INSERT … ON CONFLICT DO NOTHING, {clients} connections", [f.raw_rate for f in runs], "{:,.0f}")
     plain("(c) COPY, 1 connection", [f.copy_rate for f in runs], "{:,.0f}")
     plain("s/h (goal ≥ 0.5)", [f.s_over_h for f in runs], "{:.2f}")
+    plain("s/h by server CPU per answer (h's / s's)", [f.s_over_h_by_cpu for f in runs], "{:.2f}")
     plain("b/c (goal ≥ 0.5)", [f.b_over_c for f in runs], "{:.2f}")
     plain("b/i", [f.b_over_i for f in runs], "{:.2f}")
 
@@ -393,6 +454,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: 2 per core)")
+    parser.add_argument(
+        "--singles-only", action="store_true", help="only (h) at concurrency 16 and (s): the single-event ratio"
+    )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of every measure; the table shows the first and the range"
     )

@@ -333,7 +333,6 @@ TENANT_SIGNUP_TOKEN = env.str("TENANT_SIGNUP_TOKEN", default="")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 API_KEY_TOUCH_SECONDS = env.int("API_KEY_TOUCH_SECONDS", default=60)
 IDEMPOTENCY_REDIS_URL = env.str("IDEMPOTENCY_REDIS_URL", default=REDIS_URL)
-USAGE_IDEMPOTENCY_TTL_SECONDS = env.int("USAGE_IDEMPOTENCY_TTL_SECONDS", default=24 * 3600)
 # How many months after this one the daily beat task gives a partition of the events table
 # (usage.partitions); an event in a month without one makes it on the spot.
 USAGE_PARTITIONS_AHEAD_MONTHS = env.int("USAGE_PARTITIONS_AHEAD_MONTHS", default=3)

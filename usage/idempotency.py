@@ -2,18 +2,19 @@
 on (tenant_id, idempotency_key) is the truth, and with Redis down every call here
 answers UNAVAILABLE and the database alone decides.
 
-A key is claimed with `SET NX` as `p|<fingerprint>` for a short in-flight TTL; after the
-event is committed it becomes `d|<fingerprint>|<event id>` for the replay TTL (24 h by
-default). A claim whose database write fails is released at once, and an in-flight
-claim of a crashed process expires by itself, so a retry is never turned into a silent
-no-op (OpenMeter's bug #5118).
+A key is claimed with one `SET NX` of `p|<fingerprint>` for a short TTL (30 s), and
+nothing more is written when the event is committed: a request that finds the key
+taken asks the database, which has the event (a replay, or a 422 for another body)
+or has not (the first request is still in flight: 409). So a new event costs one
+Redis round trip, and Redis holds each key for seconds, not a day. A claim whose
+database write fails is released at once, and a claim of a crashed process expires by
+itself, so a retry is never turned into a silent no-op (OpenMeter's bug #5118).
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
-from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
@@ -26,17 +27,9 @@ IN_FLIGHT_TTL_SECONDS = 30
 
 
 class ClaimState(enum.Enum):
-    CLAIMED = "claimed"
-    IN_FLIGHT = "in_flight"
-    DONE = "done"
-    UNAVAILABLE = "unavailable"
-
-
-@dataclass(frozen=True)
-class Claim:
-    state: ClaimState
-    fingerprint: str = ""
-    event_id: int | None = None
+    CLAIMED = "claimed"  # this request holds the key
+    TAKEN = "taken"  # another request claimed it in the last IN_FLIGHT_TTL_SECONDS: in flight or done
+    UNAVAILABLE = "unavailable"  # Redis did not answer
 
 
 @lru_cache(maxsize=1)
@@ -52,28 +45,13 @@ def _key(tenant_id: uuid.UUID, key: str) -> str:
     return f"billing:idem:{tenant_id}:{key}"
 
 
-def claim(tenant_id: uuid.UUID, key: str, fingerprint: str) -> Claim:
+def claim(tenant_id: uuid.UUID, key: str, fingerprint: str) -> ClaimState:
     try:
-        name = _key(tenant_id, key)
-        if client().set(name, f"p|{fingerprint}", nx=True, ex=IN_FLIGHT_TTL_SECONDS):
-            return Claim(ClaimState.CLAIMED)
-        raw = client().get(name)
+        claimed = client().set(_key(tenant_id, key), f"p|{fingerprint}", nx=True, ex=IN_FLIGHT_TTL_SECONDS)
     except redis.RedisError as exc:
         logger.warning("idempotency_cache_unavailable", error=str(exc))
-        return Claim(ClaimState.UNAVAILABLE)
-    if raw is None:  # expired between SET and GET: let the database decide
-        return Claim(ClaimState.UNAVAILABLE)
-    parts = (raw.decode() if isinstance(raw, bytes) else str(raw)).split("|")
-    if parts[0] == "d" and len(parts) == 3:
-        return Claim(ClaimState.DONE, fingerprint=parts[1], event_id=int(parts[2]))
-    return Claim(ClaimState.IN_FLIGHT, fingerprint=parts[1] if len(parts) > 1 else "")
-
-
-def complete(tenant_id: uuid.UUID, key: str, fingerprint: str, event_id: int) -> None:
-    try:
-        client().set(_key(tenant_id, key), f"d|{fingerprint}|{event_id}", ex=settings.USAGE_IDEMPOTENCY_TTL_SECONDS)
-    except redis.RedisError as exc:
-        logger.warning("idempotency_cache_unavailable", error=str(exc))
+        return ClaimState.UNAVAILABLE
+    return ClaimState.CLAIMED if claimed else ClaimState.TAKEN
 
 
 def release(tenant_id: uuid.UUID, key: str) -> None:

@@ -109,9 +109,12 @@ def _stored_fingerprints(tenant_id: uuid.UUID, keys: Sequence[str]) -> dict[str,
     return dict(rows.values_list("idempotency_key", "fingerprint"))
 
 
-def _stored_event(tenant_id: uuid.UUID, key: str) -> UsageEvent:
-    """The event stored under `key`, found through its key row (one partition read)."""
-    stored = UsageIdempotencyKey.objects.for_tenant(tenant_id).get(idempotency_key=key)
+def _stored_event(tenant_id: uuid.UUID, key: str) -> UsageEvent | None:
+    """The event stored under `key`, found through its key row (one partition read), or
+    None when no committed row has the key."""
+    stored = UsageIdempotencyKey.objects.for_tenant(tenant_id).filter(idempotency_key=key).first()
+    if stored is None:
+        return None
     return UsageEvent.objects.for_tenant(tenant_id).get(pk=stored.event_id, timestamp=stored.timestamp)
 
 
@@ -126,24 +129,25 @@ def usage_event_ingest(*, tenant: TenantRef, event: ParsedEvent) -> IngestResult
     not created. Same key, other body: 422. Same key still in flight: 409."""
     tenant_id = tenant_pk(tenant)
     claim = idempotency.claim(tenant_id, event.idempotency_key, event.fingerprint)
-    if claim.state is ClaimState.IN_FLIGHT:
-        raise Conflict(KEY_IN_FLIGHT, code="idempotency_key_in_flight")
-    if claim.state is ClaimState.DONE:
-        if claim.fingerprint != event.fingerprint:
-            raise Unprocessable(KEY_REUSED, code="idempotency_key_reused")
-        stored = UsageEvent.objects.for_tenant(tenant_id).filter(pk=claim.event_id).first()
-        if stored is not None:
-            USAGE_EVENTS.labels(outcome="duplicate").inc()
-            return IngestResult(stored, created=False)
-        # Redis remembers an event the database does not have: the database decides.
+    if claim is ClaimState.TAKEN:
+        # Claimed by another request seconds ago: the database says whether it is done.
+        stored = _stored_event(tenant_id, event.idempotency_key)
+        if stored is None:
+            raise Conflict(KEY_IN_FLIGHT, code="idempotency_key_in_flight")
+        return _replay(stored, event)
     try:
-        result = _ingest_in_database(tenant_id, event)
+        return _ingest_in_database(tenant_id, event)
     except Exception:
-        if claim.state is ClaimState.CLAIMED:
+        if claim is ClaimState.CLAIMED:
             idempotency.release(tenant_id, event.idempotency_key)
         raise
-    idempotency.complete(tenant_id, event.idempotency_key, event.fingerprint, result.event.pk)
-    return result
+
+
+def _replay(stored: UsageEvent, event: ParsedEvent) -> IngestResult:
+    if stored.fingerprint != event.fingerprint:
+        raise Unprocessable(KEY_REUSED, code="idempotency_key_reused")
+    USAGE_EVENTS.labels(outcome="duplicate").inc()
+    return IngestResult(stored, created=False)
 
 
 def _ingest_in_database(tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResult:
@@ -155,10 +159,9 @@ def _ingest_in_database(tenant_id: uuid.UUID, event: ParsedEvent) -> IngestResul
         _announce(tenant_id, {event.customer_id})
         return IngestResult(stored, created=True)
     existing = _stored_event(tenant_id, event.idempotency_key)
-    if existing.fingerprint != event.fingerprint:
-        raise Unprocessable(KEY_REUSED, code="idempotency_key_reused")
-    USAGE_EVENTS.labels(outcome="duplicate").inc()
-    return IngestResult(existing, created=False)
+    if existing is None:  # not inserted, so a committed row has the key
+        raise UsageEvent.DoesNotExist(event.idempotency_key)
+    return _replay(existing, event)
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,26 @@ def test_key_in_flight_is_409(key_api, turl, customer, meter, tenant):
     assert UsageEvent.objects.count() == 0
 
 
+def test_a_stored_event_leaves_only_its_short_claim_in_redis(key_api, turl, customer, meter, tenant):
+    """One Redis command per new event: the claim is not rewritten once the event is
+    committed, so it still says in flight and expires within the in-flight TTL; a
+    duplicate asks the database (the tests above: 200 for the same body, 422 for another)."""
+    assert post(key_api, turl, event()).status_code == 201
+    name = idempotency._key(tenant.id, "key-1")
+    assert idempotency.client().get(name).decode().startswith("p|")
+    assert 0 < idempotency.client().ttl(name) <= idempotency.IN_FLIGHT_TTL_SECONDS
+
+
+def test_a_claim_taken_by_a_request_that_stored_nothing_is_409_until_it_is_released(
+    key_api, turl, customer, meter, tenant
+):
+    assert idempotency.claim(tenant.id, "key-1", "x") is idempotency.ClaimState.CLAIMED
+    assert post(key_api, turl, event()).status_code == 409
+    idempotency.release(tenant.id, "key-1")
+    assert post(key_api, turl, event()).status_code == 201
+    assert UsageEvent.objects.count() == 1
+
+
 def test_keys_are_per_tenant(key_api, turl, customer, meter, other_tenant):
     other_customer = CustomerFactory(tenant=other_tenant, external_id="cus_42")
     other_meter = MeterFactory(tenant=other_tenant, code="api_calls")
