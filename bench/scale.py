@@ -241,12 +241,15 @@ def usage_totals_plan(tenant_id: uuid.UUID) -> str:
     from usage.models import Meter
 
     subs = list(Subscription.objects.filter(tenant_id=tenant_id).order_by("id")[:1000])
+    ranges, bounds = selectors.window_ranges_sql(
+        [selectors.UsageWindow(s.customer_id, PERIOD_START, PERIOD_END) for s in subs]
+    )
     params: dict[str, Any] = {
         "tenant": tenant_id, "customers": [s.customer_id for s in subs], "starts": [PERIOD_START] * len(subs),
         "ends": [PERIOD_END] * len(subs), "meters": list(Meter.objects.filter(tenant_id=tenant_id).values_list("id", flat=True)),
-        "lo": PERIOD_START, "hi": PERIOD_END,
+        **bounds,
     }  # fmt: skip
-    return _explain(selectors._SIMPLE_TOTALS_SQL, params)
+    return _explain(selectors._SIMPLE_TOTALS_SQL.format(ranges=ranges), params)
 
 
 def disk() -> tuple[int, int]:
