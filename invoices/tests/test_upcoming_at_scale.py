@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 # late-noted months, the late candidates, then the balance, grants, tax rates and
 # discounts. Late windows found add four (their plans, those plans' charges, their
 # usage, the minimums of their plans for true-ups), however many windows and months.
+# Fewer is welcome (lower them); more, per window or month, is the regression this catches.
 QUERIES = 11
 QUERIES_WITH_LATE_USAGE = QUERIES + 4
 
