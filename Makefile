@@ -94,7 +94,8 @@ bench-export: db
 client: install
 	$(VENV)/python clients/generate.py
 
-# 100M events over 24 months for 100,000 subscriptions (hours, ~60 GB): scale down with
+# 100M events over 24 months for 100,000 subscriptions (~2 h of load on 2 shared cores,
+# ~52 GB; docs/scaling.md "Loading 100M events"): scale down with
 # BENCH_SCALE_ARGS="--events 10000000 --subscriptions 10000" (the README's run).
 bench-scale: db
 	$(VENV)/python bench/scale.py $(BENCH_SCALE_ARGS)

@@ -50,9 +50,12 @@ def plan_charges(*, tenant: TenantRef, plan: Plan | uuid.UUID) -> list[Charge]:
 def charges_by_plan(*, tenant: TenantRef, plan_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Charge]]:
     """The charges of many plans in one query (for invoice runs), by plan id, in order.
 
-    Plans without charges map to an empty list.
+    Plans without charges map to an empty list; no plans, no query (the late-usage
+    detection asks for the plans of what it found, nothing most of the time).
     """
     ids = set(plan_ids)
+    if not ids:
+        return {}
     result: dict[uuid.UUID, list[Charge]] = defaultdict(list)
     for charge in (
         Charge.objects.for_tenant(tenant)

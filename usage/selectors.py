@@ -150,7 +150,7 @@ SELECT w.i, e.meter_id, count(*), sum(e.value), max(e.value)
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.meter_id = ANY(%(meters)s::uuid[]) AND e.timestamp >= w.start_at AND e.timestamp < w.end_at
-     AND e.timestamp >= %(lo)s AND e.timestamp < %(hi)s AND e.voided_at IS NULL
+     AND {ranges} AND e.voided_at IS NULL
 GROUP BY w.i, e.meter_id
 """
 
@@ -162,7 +162,7 @@ SELECT w.i, e.meter_id, count(DISTINCT e.properties ->> m.property)
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.timestamp >= w.start_at AND e.timestamp < w.end_at AND e.voided_at IS NULL
-     AND e.timestamp >= %(lo)s AND e.timestamp < %(hi)s
+     AND {ranges}
 JOIN m ON m.meter_id = e.meter_id
 GROUP BY w.i, e.meter_id
 """
@@ -187,23 +187,21 @@ def usage_totals_for_period(
         "customers": array_literal(w.customer_id for w in windows),
         "starts": array_literal(w.start for w in windows),
         "ends": array_literal(w.end for w in windows),
-        # The windows' hull, as constants: the planner keeps only the months' partitions
-        # of the events table that it touches (plan-time pruning), instead of planning
-        # every partition and pruning per window at run time (usage.partitions).
-        "lo": min(w.start for w in windows),
-        "hi": max(w.end for w in windows),
     }
+    ranges, bounds = window_ranges_sql(windows)
+    params.update(bounds)
     simple = {m.id: m.aggregation for m in meters if m.aggregation != Meter.Aggregation.UNIQUE_COUNT}
     unique = [m for m in meters if m.aggregation == Meter.Aggregation.UNIQUE_COUNT]
     with connection.cursor() as cursor:
         if simple:
-            cursor.execute(_SIMPLE_TOTALS_SQL, {**params, "meters": array_literal(simple)})
+            cursor.execute(_SIMPLE_TOTALS_SQL.format(ranges=ranges), {**params, "meters": array_literal(simple)})
             for i, meter_id, count, total, largest in cursor.fetchall():
                 pick: dict[str, Decimal] = {"count": Decimal(count), "sum": total, "max": largest}
                 totals[(windows[i - 1], meter_id)] = pick[simple[meter_id]]
         if unique:
             cursor.execute(
-                _UNIQUE_TOTALS_SQL, {**params, "meters": [m.id for m in unique], "props": [m.property for m in unique]}
+                _UNIQUE_TOTALS_SQL.format(ranges=ranges),
+                {**params, "meters": [m.id for m in unique], "props": [m.property for m in unique]},
             )
             for i, meter_id, distinct in cursor.fetchall():
                 totals[(windows[i - 1], meter_id)] = Decimal(distinct)
@@ -258,6 +256,27 @@ def stored_since_ranges(*, tenant: TenantRef, since: int, stored_after: datetime
             end = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=UTC)
             ranges.append(TimeRange(start, end))
     return [*ranges, TimeRange(first, None)]
+
+
+def window_ranges(windows: Iterable[UsageWindow]) -> list[TimeRange]:
+    """The time covered by `windows`, as few ranges as they allow (overlapping or
+    touching windows merged): a run's batch of one period is one range; the late windows
+    of a preview (February and April, say) stay apart, and March is not read."""
+    merged: list[list[datetime]] = []
+    for start, end in sorted({(w.start, w.end) for w in windows}):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(end, merged[-1][1])
+        else:
+            merged.append([start, end])
+    return [TimeRange(start, end) for start, end in merged]
+
+
+def window_ranges_sql(windows: Iterable[UsageWindow]) -> tuple[str, dict[str, Any]]:
+    """`window_ranges(windows)` on `e.timestamp`, as constants (`time_ranges_sql`): the
+    planner keeps only the months' partitions of the events table that the windows
+    touch (plan-time pruning), instead of planning every partition and pruning per
+    window at run time (usage.partitions)."""
+    return time_ranges_sql(window_ranges(windows), "e.timestamp", "t")
 
 
 def time_ranges_sql(ranges: Sequence[TimeRange], column: str, prefix: str) -> tuple[str, dict[str, Any]]:
@@ -410,7 +429,7 @@ SELECT w.i, e.meter_id, d.dim, {filter_case} AS f, {group_case} AS g,
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.meter_id = ANY(%(meters)s::uuid[]) AND e.timestamp >= w.start_at AND e.timestamp < w.end_at
-     AND e.voided_at IS NULL
+     AND {ranges} AND e.voided_at IS NULL
 JOIN d ON d.meter_id = e.meter_id
 GROUP BY w.i, e.meter_id, d.dim, f, g
 """
@@ -473,7 +492,9 @@ def usage_totals_by_dimension(
     # count(DISTINCT) sorts each group: only when a unique_count meter needs it.
     unique = any(meters[m].aggregation == Meter.Aggregation.UNIQUE_COUNT for m, _ in pairs)
     distinct = "count(DISTINCT e.properties ->> d.property)" if unique else "0"
-    sql = _DIMENSION_TOTALS_SQL.format(filter_case=filter_case, group_case=group_case, distinct=distinct)
+    ranges, bounds = window_ranges_sql(windows)
+    params.update(bounds)
+    sql = _DIMENSION_TOTALS_SQL.format(filter_case=filter_case, group_case=group_case, distinct=distinct, ranges=ranges)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for i, meter_id, dim, index, group, *found in cursor.fetchall():
