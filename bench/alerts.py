@@ -381,7 +381,7 @@ class InProcessRun:
 def single_bodies(count: int) -> list[tuple[bytes, str]]:
     tail = ',"meter":"api_calls","value":"1"}'
     return [
-        (('{"external_customer_id":"cus_%d"' % (i % CUSTOMERS) + tail).encode(), f"p-{uuid.uuid4().hex}")
+        (('{"external_customer_id":"cus_' + str(i % CUSTOMERS) + '"' + tail).encode(), f"p-{uuid.uuid4().hex}")
         for i in range(count)
     ]
 
@@ -516,7 +516,7 @@ def report_in_process(runs: list[InProcessRun], args: argparse.Namespace, privat
             if not private and "Redis" in name and "total" not in name:
                 continue
 
-            def pick(run: InProcessRun, get: Callable[[Cost], float | None] = get) -> float:
+            def pick(run: InProcessRun, get: Callable[[Cost], float | None] = get, kind: str = kind) -> float:
                 return float(get(getattr(run, kind)) or 0.0)
 
             cells = [median_and_range([pick(r) for r in runs if r.case == case], fmt) for case in CASES]
