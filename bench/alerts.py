@@ -41,6 +41,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -510,7 +511,7 @@ def report_in_process(runs: list[InProcessRun], args: argparse.Namespace, privat
             ("CPU ms, its PostgreSQL backend", lambda c: c.database_ms, "{:.3f}"),
             ("CPU ms, Redis server", lambda c: c.redis_ms, "{:.3f}"),
             ("SQL queries", lambda c: c.queries, "{:.2f}"),
-            ("Redis commands", lambda c: c.redis_calls, "{:.2f}"),
+            ("Redis commands (those a Lua script runs included)", lambda c: c.redis_calls, "{:.2f}"),
         ]
         for name, get, fmt in parts:
             if not private and "Redis" in name and "total" not in name:
@@ -550,6 +551,8 @@ def main() -> None:
     parser.add_argument("--skip-in-process", action="store_true", help="the HTTP measure only")
     args = parser.parse_args()
     args.repeat = max(1, args.repeat)
+    # A bench stopped by `kill` still stops its redis-server and gunicorn (the finally blocks).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"stopped by signal {signum}"))
 
     with private_redis() as redis_url:
         if redis_url is not None:
