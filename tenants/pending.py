@@ -5,9 +5,9 @@ The caller marks the keys of the work that usage touched (`SET key 1 NX EX ttl` 
 each, all of them in one Lua script: one command and one round trip for a batch, the
 loop in Redis rather than a pipeline of 1,000 commands built and parsed in Python),
 queues delayed tasks for the keys it set, and a task clears its keys *before* it
-reads, so usage stored after that queues the next one and none is missed. A mark whose task was lost expires after
-`ttl`. With Redis down every key counts as set: the work is queued each time, only
-slower, never skipped.
+reads, so usage stored after that queues the next one and none is missed. A mark
+whose task was lost expires after `ttl`. With Redis down every key counts as set: the
+work is queued each time, only slower, never skipped.
 """
 
 from __future__ import annotations

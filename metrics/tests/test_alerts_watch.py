@@ -198,3 +198,16 @@ def test_evaluations_are_queued_in_chunks_of_the_evaluation_batch(tenant, monkey
     tasks.alerts_evaluate_later(tenant.pk)(ids)
 
     assert queued == [(str(tenant.pk), [str(i) for i in ids[n : n + 2]]) for n in (0, 2, 4)]
+
+
+def test_a_task_queued_by_the_previous_release_still_evaluates_its_subscription(sub, tenant):
+    alert(sub, thresholds=["10"])
+    use(sub, "api_calls", 150, at(2026, 1, 5))
+    alert_watch.alerts_schedule(tenant.pk, [sub.pk], lambda ids: None)
+
+    with time_machine.travel(JAN_10, tick=False):
+        fired = tasks.alerts_evaluate_subscription(str(tenant.pk), str(sub.pk))
+
+    assert fired == 1
+    assert triggered() == [("10.00", "15.00")]
+    assert not alert_watch._client(settings.ALERTS_REDIS_URL).exists(alert_watch._pending_key(sub.pk))
