@@ -12,7 +12,7 @@ import time_machine
 from django.conf import settings
 
 from invoices.tests.factories import CreditGrantFactory, bill
-from metrics import alert_watch, alerts
+from metrics import alert_evaluation, alert_watch, alerts, tasks
 from metrics.models import Alert
 from plans.models import Meter
 from plans.pricing import ChargeSpec
@@ -91,10 +91,10 @@ def test_one_evaluation_is_pending_per_subscription_until_it_starts(sub):
     alert(sub)
     scheduled: list[uuid.UUID] = []
 
-    first = alert_watch.alerts_schedule(sub.tenant_id, [sub.pk, sub.pk], scheduled.append)
-    again = alert_watch.alerts_schedule(sub.tenant_id, [sub.pk], scheduled.append)
-    alert_watch.alert_pending_clear(sub.pk)  # the task starts
-    after = alert_watch.alerts_schedule(sub.tenant_id, [sub.pk], scheduled.append)
+    first = alert_watch.alerts_schedule(sub.tenant_id, [sub.pk, sub.pk], scheduled.extend)
+    again = alert_watch.alerts_schedule(sub.tenant_id, [sub.pk], scheduled.extend)
+    alert_watch.alert_pending_clear([sub.pk])  # the task starts
+    after = alert_watch.alerts_schedule(sub.tenant_id, [sub.pk], scheduled.extend)
 
     assert (first, again, after) == ([sub.pk], [], [sub.pk])
     assert scheduled == [sub.pk, sub.pk]
@@ -106,11 +106,11 @@ def test_the_ingestion_path_queries_nothing_once_it_knows_the_tenants_alerts(sub
     alert(sub)
     scheduled: list[uuid.UUID] = []
     with django_assert_num_queries(1):  # learns which subscriptions have alerts
-        alert_watch.alerts_note_usage(tenant.pk, {sub.customer_id}, scheduled.append)
+        alert_watch.alerts_note_usage(tenant.pk, {sub.customer_id}, scheduled.extend)
 
     with django_assert_num_queries(0):
         for _ in range(100):
-            alert_watch.alerts_note_usage(tenant.pk, {sub.customer_id, uuid.uuid4()}, scheduled.append)
+            alert_watch.alerts_note_usage(tenant.pk, {sub.customer_id, uuid.uuid4()}, scheduled.extend)
 
     assert scheduled == [sub.pk]  # the debounce: once until the evaluation starts
 
@@ -154,3 +154,60 @@ def test_a_new_grant_evaluates_credit_balance_alerts(
 
     assert response.status_code == 201, response.content
     assert triggered() == [("5.00", "3.00")]
+
+
+def test_a_request_queues_one_evaluation_for_all_the_subscriptions_it_marked(sub, tenant):
+    others = [SubscriptionFactory(tenant=tenant, plan=sub.plan, start_at=at(2026, 1, 1)) for _ in range(2)]
+    for s in (sub, *others):
+        alert(s)
+    alert_watch.alert_pending_clear([s.pk for s in (sub, *others)])
+    calls: list[list[uuid.UUID]] = []
+    customers = {s.customer_id for s in (sub, *others)}
+
+    alert_watch.alerts_note_usage(tenant.pk, customers, calls.append)
+    alert_watch.alerts_note_usage(tenant.pk, customers, calls.append)  # all pending: nothing
+
+    assert len(calls) == 1
+    assert sorted(calls[0]) == sorted(s.pk for s in (sub, *others))
+
+
+def test_the_evaluation_task_clears_every_mark_it_covers_before_it_reads(sub, tenant, settings):
+    other = SubscriptionFactory(tenant=tenant, plan=sub.plan, start_at=at(2026, 1, 1))
+    alert(sub, thresholds=["10"])
+    alert(other, thresholds=["10"])
+    use(sub, "api_calls", 150, at(2026, 1, 5))
+    redis = alert_watch._client(settings.ALERTS_REDIS_URL)
+    keys = [alert_watch._pending_key(s.pk) for s in (sub, other)]
+    alert_watch.alert_pending_clear([sub.pk, other.pk])
+    assert alert_watch.alerts_schedule(tenant.pk, [sub.pk, other.pk], lambda ids: None) == [sub.pk, other.pk]
+    assert redis.exists(*keys) == 2
+
+    with time_machine.travel(JAN_10, tick=False):
+        fired = tasks.alerts_evaluate_subscriptions(str(tenant.pk), [str(sub.pk), str(other.pk)])
+
+    assert (fired, redis.exists(*keys)) == (1, 0)
+    assert triggered() == [("10.00", "15.00")]
+
+
+def test_evaluations_are_queued_in_chunks_of_the_evaluation_batch(tenant, monkeypatch):
+    queued: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(alert_evaluation, "EVALUATION_BATCH", 2)
+    monkeypatch.setattr(tasks.alerts_evaluate_subscriptions, "apply_async", lambda args, countdown: queued.append(args))
+    ids = [uuid.uuid4() for _ in range(5)]
+
+    tasks.alerts_evaluate_later(tenant.pk)(ids)
+
+    assert queued == [(str(tenant.pk), [str(i) for i in ids[n : n + 2]]) for n in (0, 2, 4)]
+
+
+def test_a_task_queued_by_the_previous_release_still_evaluates_its_subscription(sub, tenant):
+    alert(sub, thresholds=["10"])
+    use(sub, "api_calls", 150, at(2026, 1, 5))
+    alert_watch.alerts_schedule(tenant.pk, [sub.pk], lambda ids: None)
+
+    with time_machine.travel(JAN_10, tick=False):
+        fired = tasks.alerts_evaluate_subscription(str(tenant.pk), str(sub.pk))
+
+    assert fired == 1
+    assert triggered() == [("10.00", "15.00")]
+    assert not alert_watch._client(settings.ALERTS_REDIS_URL).exists(alert_watch._pending_key(sub.pk))

@@ -136,7 +136,7 @@ def test_concurrent_ingestion_fires_each_threshold_once_per_period_of_the_sandbo
         (alert.json()["id"], "2026-01-10T00:00:00.000000Z", sub_id)
     }
     assert [a["value"] for a in january if a["threshold"] == "160.00"] == ["160.00"]
-    evaluations = worker.count(tasks.alerts_evaluate_subscription.name)
+    evaluations = worker.count(tasks.alerts_evaluate_subscriptions.name)
     assert 1 <= evaluations < THREADS * POSTS_PER_THREAD  # debounced: far fewer than the requests
 
     # The sandbox's clock moves into the next period (the worker advances it and bills
