@@ -46,5 +46,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
 ]
 
+handler400 = "billing_project.views.bad_request"
+handler403 = "billing_project.views.permission_denied"
 handler404 = "billing_project.views.not_found"
 handler500 = "billing_project.views.server_error"

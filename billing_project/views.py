@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 
-def _error(status: int, code: str, detail: str) -> JsonResponse:
+def _error(status: int, code: str, detail: str, attr: str | None = None) -> JsonResponse:
     kind = "server_error" if status >= 500 else "client_error"
-    return JsonResponse({"type": kind, "errors": [{"code": code, "detail": detail, "attr": None}]}, status=status)
+    return JsonResponse({"type": kind, "errors": [{"code": code, "detail": detail, "attr": attr}]}, status=status)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -49,6 +50,18 @@ def readyz(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "checks": checks})
+
+
+def bad_request(request: HttpRequest, exception: Any = None) -> JsonResponse:
+    """What Django refuses before any view (its SuspiciousOperation family): a missing or
+    unknown Host header, too many fields or too large a form; in the envelope, not HTML."""
+    if isinstance(exception, DisallowedHost):
+        return _error(400, "invalid_host", "The Host header is missing or names no host this service answers.", "Host")
+    return _error(400, "bad_request", "Bad request (400).")
+
+
+def permission_denied(request: HttpRequest, exception: Any = None) -> JsonResponse:
+    return _error(403, "permission_denied", "You do not have permission to perform this action.")
 
 
 def not_found(request: HttpRequest, exception: Any = None) -> JsonResponse:

@@ -81,3 +81,22 @@ def test_found_passes_an_object_through_and_turns_none_into_not_found():
     with pytest.raises(NotFound) as missing:
         found(None, "No such thing.")
     assert (missing.value.detail, missing.value.code) == ("No such thing.", "not_found")
+
+
+HOST_REFUSED = "The Host header is missing or names no host this service answers."
+
+
+@pytest.mark.parametrize(
+    ("headers", "code", "attr"),
+    [
+        ({"HTTP_HOST": ""}, "invalid_host", "Host"),
+        ({"HTTP_HOST": "evil.example\\x00"}, "invalid_host", "Host"),
+        ({"HTTP_HOST": "not a host"}, "invalid_host", "Host"),
+    ],
+)
+@pytest.mark.django_db
+def test_requests_django_refuses_before_any_view_get_the_envelope(client, headers, code, attr):
+    response = client.post("/v1/tenants/00000000-0000-0000-0000-000000000000/usage", data={}, **headers)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"type": "client_error", "errors": [{"code": code, "detail": HOST_REFUSED, "attr": attr}]}
