@@ -789,6 +789,13 @@ def _state(sub: Subscription) -> dict[str, Any]:
     return {name: getattr(sub, name) for name in [*SUBSCRIPTION_STATE_FIELDS, "cancel_at_period_end"]}
 
 
+def _batch_work_mem() -> None:
+    """The batch transaction's work_mem (settings.INVOICE_RUN_WORK_MEM): room for its
+    grouped usage counts' hash tables, which spilled to disk with the default."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [settings.INVOICE_RUN_WORK_MEM])
+
+
 def load_subscriptions(tenant: TenantRef, ids: Sequence[uuid.UUID]) -> list[Subscription]:
     """The subscriptions `ids` (in that order) with their plans and pending plans: one
     instance per plan, shared by its subscriptions (a join would build a Plan for
@@ -817,6 +824,7 @@ def bill_due_batch(
     `within` (first, last), only those whose id is in that range (a run's chunk)."""
     counted = usage_stored_through(tenant=tenant)  # before the batch's transaction: the fence is brief
     with transaction.atomic():
+        _batch_work_mem()
         due = subscription_list_due(tenant=tenant, as_of=as_of).exclude(pk__any=skip)
         if within is not None:
             due = due.filter(pk__gte=within[0], pk__lte=within[1])
