@@ -12,7 +12,6 @@ API, the admin, a command or the clock called it:
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -79,7 +78,7 @@ def audit_record_each(*, tenant: TenantRef, entries: Iterable[tuple[str, models.
     construction cost more than the insert); `changes` encoded by the field's own
     encoder, as `audit_record` stores them. Returns how many it wrote."""
     actor, request_id, tenant_id = current_actor(), current_request_id(), tenant_pk(tenant)
-    encoder = AuditEntry._meta.get_field("changes").encoder
+    encode = AuditEntry._meta.get_field("changes").encoder().encode  # one encoder for the batch
     now = clock.real_now()  # when it was recorded: real time, as the model's default
     rows = [
         {
@@ -94,7 +93,7 @@ def audit_record_each(*, tenant: TenantRef, entries: Iterable[tuple[str, models.
             "object_id": str(obj.pk),
             "reason": "",
             "request_id": request_id,
-            "changes": Raw(json.dumps({field: list(pair) for field, pair in (changes or {}).items()}, cls=encoder)),
+            "changes": Raw(encode({field: list(pair) for field, pair in (changes or {}).items()})),
         }
         for action, obj, changes in entries
     ]

@@ -42,10 +42,13 @@ class Raw(str):
     """A `jsonb` value already encoded (e.g. with the model field's own encoder)."""
 
 
+_ENCODER = _Encoder(separators=(",", ":"))  # one, not one per value (json.dumps(cls=…) builds one each call)
+
+
 def _json(value: Any) -> str | None:
     if value is None or isinstance(value, Raw):
         return value
-    return json.dumps(value, cls=_Encoder, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def insert_rows(table: str, columns: Mapping[str, str], rows: Sequence[Mapping[str, Any]]) -> None:
