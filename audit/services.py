@@ -12,6 +12,7 @@ API, the admin, a command or the clock called it:
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -78,7 +79,7 @@ def audit_record_each(*, tenant: TenantRef, entries: Iterable[tuple[str, models.
     construction cost more than the insert); `changes` encoded by the field's own
     encoder, as `audit_record` stores them. Returns how many it wrote."""
     actor, request_id, tenant_id = current_actor(), current_request_id(), tenant_pk(tenant)
-    encode = AuditEntry._meta.get_field("changes").encoder().encode  # one encoder for the batch
+    encode = (AuditEntry._meta.get_field("changes").encoder or json.JSONEncoder)().encode  # one for the batch
     now = clock.real_now()  # when it was recorded: real time, as the model's default
     rows = [
         {

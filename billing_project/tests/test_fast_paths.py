@@ -118,3 +118,23 @@ def test_a_stored_instance_is_what_reading_the_row_gives():
         built.save(update_fields=["name"])  # an UPDATE of the stored row, not an INSERT
         assert Customer.objects.get(pk=values["id"]).name == "Y"
         assert built.tenant == tenant  # relations load as on any instance
+
+
+def test_workers_freeze_their_startup_objects():
+    """A Celery worker (and each pool process) and a gunicorn worker, once started, move
+    what is alive to the collector's permanent generation (billing_project.processes)."""
+    import gc
+    import runpy
+    from pathlib import Path
+
+    from billing_project import celery as celery_app
+
+    gunicorn_conf = runpy.run_path(str(Path(celery_app.__file__).parent / "gunicorn.conf.py"))
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    celery_app._freeze_startup_objects()  # connected to worker_init and worker_process_init
+    assert gc.get_freeze_count() > 1000
+    gc.unfreeze()
+    gunicorn_conf["post_worker_init"](None)
+    assert gc.get_freeze_count() > 1000
+    gc.unfreeze()
