@@ -801,7 +801,7 @@ def load_subscriptions(tenant: TenantRef, ids: Sequence[uuid.UUID]) -> list[Subs
     instance per plan, shared by its subscriptions (a join would build a Plan for
     every row, and a batch has a handful of plans for hundreds of subscriptions)."""
     loaded = {s.pk: s for s in Subscription.objects.for_tenant(tenant).filter(pk__any=ids)}
-    plan_ids = {s.plan_id for s in loaded.values()} | {s.pending_plan_id for s in loaded.values()} - {None}
+    plan_ids = {s.plan_id for s in loaded.values()} | ({s.pending_plan_id for s in loaded.values()} - {None})
     plans = Plan.objects.for_tenant(tenant).in_bulk(plan_ids)
     plan_field, pending_field = Subscription.plan.field, Subscription.pending_plan.field
     for sub in loaded.values():
