@@ -12,6 +12,8 @@ sees the asker's invoices anyway.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,6 +94,19 @@ INSERT INTO metrics_revenuemonth (tenant_id, currency, month, invoiced, paid, in
 _ROLLUP_LOCK = 7_318_004  # pg_advisory_xact_lock key: one refresh or rebuild of the rollups at a time
 
 
+@contextmanager
+def _rollups_transaction() -> Iterator[CursorWrapper]:
+    """A transaction holding the rollups' lock (one writer of the rollups at a time),
+    without JIT: the view's query has ~120 expressions, and compiling them (LLVM, with
+    inlining and optimization, which its cost estimate turns on) cost more than it
+    saved: at 100,000 subscriptions the query took 27.9 s with JIT and 15.5 s without,
+    minutes apart on a loaded 2-core machine (bench/revenue.py, README "Benchmarks")."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ROLLUP_LOCK])
+        cursor.execute("SET LOCAL jit = off")
+        yield cursor
+
+
 def revenue_metrics_refresh() -> datetime:
     """Recompute the revenue view and record when; returns that time.
 
@@ -102,14 +117,7 @@ def revenue_metrics_refresh() -> datetime:
     """
     _pending_clear()
     refreshed_at = clock.real_now()  # every tenant's rows at once: when it happened
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ROLLUP_LOCK])
-        # No JIT for this one statement: the view's query has ~120 expressions, and
-        # compiling them (LLVM, with inlining and optimization, which its cost estimate
-        # turns on) cost more than it saved: at 100,000 subscriptions the query took
-        # 27.9 s with JIT and 15.5 s without, minutes apart on a loaded 2-core machine
-        # (bench/revenue.py, README "Benchmarks").
-        cursor.execute("SET LOCAL jit = off")
+    with _rollups_transaction() as cursor:
         marked = _rollups_update(cursor)
         cursor.execute(_IS_POPULATED, [REVENUE_VIEW])
         row = cursor.fetchone()
@@ -139,9 +147,7 @@ def revenue_rollups_rebuild() -> None:
     """The backfill, again: every live subscription's MRR row and every tenant's months
     from the invoices, then a refresh of the view. For a database whose rollups are in
     doubt (`revenue_rollups --check` says so); metrics 0004 did it once."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ROLLUP_LOCK])
-        cursor.execute("SET LOCAL jit = off")
+    with _rollups_transaction() as cursor:
         cursor.execute(_RECOMPUTE_ALL)
         cursor.execute(_REBUILD_REVENUE)
     revenue_metrics_refresh()
@@ -160,9 +166,7 @@ def revenue_rollups_check() -> list[RollupDifference]:
     a refresh would, but without refreshing the view): the rows that differ. Reads every
     live subscription and every invoice: minutes at 100,000 subscriptions."""
     differences: list[RollupDifference] = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ROLLUP_LOCK])
-        cursor.execute("SET LOCAL jit = off")
+    with _rollups_transaction() as cursor:
         _rollups_update(cursor)
         for table, stored_sql, computed_sql in (
             (
