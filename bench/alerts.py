@@ -57,7 +57,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_environment, first_period_subscription, machine_line
+from bench.common import (
+    backend_pid,
+    bench_environment,
+    child_pids,
+    first_period_subscription,
+    machine_line,
+    process_cpu,
+)
 from bench.ingest import WrkRun, checked, free_port, start_server, wrk
 
 CUSTOMERS = 1000
@@ -66,7 +73,6 @@ CASES = ("without", "with")
 # A loaded machine answers a 1000-event batch in more than wrk's default 2 s now and then;
 # a timeout would refuse the run, so requests get longer (latency is not what this measures).
 WRK_TIMEOUT_SECONDS = 30
-TICK = os.sysconf("SC_CLK_TCK")
 REDIS_SETTINGS = (
     "REDIS_URL",
     "IDEMPOTENCY_REDIS_URL",
@@ -128,22 +134,6 @@ def prepare_tenant(name: str, *, alerts: bool) -> tuple[str, str]:
 # CPU accounting ---------------------------------------------------------------------------
 
 
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process so far (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14 and 15)
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
 def database_backends() -> list[int]:
     """The pids of the other client backends of the bench database (the server's)."""
     from django.db import connection
@@ -154,14 +144,6 @@ def database_backends() -> list[int]:
             " AND backend_type = 'client backend'"
         )
         return [int(row[0]) for row in cursor.fetchall()]
-
-
-def own_backend() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return int(cursor.fetchone()[0])
 
 
 @dataclass
@@ -306,7 +288,7 @@ def http_run(env: dict[str, str], case: str, tenant: tuple[str, str], args: argp
     base = f"http://127.0.0.1:{port}/v1/tenants/{tenant_id}"
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     stamp = (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    probe = CpuProbe(lambda: children(server.pid), database_backends, redis_url)
+    probe = CpuProbe(lambda: child_pids(server.pid), database_backends, redis_url)
     costs: list[Cost] = []
 
     def singles(duration: int) -> WrkRun:
@@ -416,7 +398,7 @@ def in_process_run(case: str, tenant: tuple[str, str], args: argparse.Namespace,
         post(batch_path, body, None, 200)
     for body, key in warm_singles:
         post(single_path, body, key, 201)
-    backend = own_backend()  # after the warm-up: a request may have reconnected
+    backend = backend_pid()  # after the warm-up: a request may have reconnected
     probe = CpuProbe(lambda: [os.getpid()], lambda: [backend], redis_url)
     queries = [0]
 
@@ -434,7 +416,7 @@ def in_process_run(case: str, tenant: tuple[str, str], args: argparse.Namespace,
         for body in batches:
             post(batch_path, body, None, 200)
         batch = probe.cost(before, len(batches), queries[0])
-    if own_backend() != backend:
+    if backend_pid() != backend:
         raise SystemExit("the database connection changed during the in-process run: its CPU is unknown")
     return InProcessRun(case, load, single, batch)
 

@@ -49,7 +49,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, bench_environment, machine_line
+from bench.common import ROOT, bench_environment, child_pids, machine_line, process_cpu
 
 
 def free_port() -> int:
@@ -149,15 +149,8 @@ def wrk(
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds the processes have used so far (/proc/<pid>/stat)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds the processes have used so far (gone ones count 0)."""
+    return sum(process_cpu(pid) for pid in pids)
 
 
 def server_processes(server: subprocess.Popen[bytes]) -> list[int]:
@@ -165,13 +158,13 @@ def server_processes(server: subprocess.Popen[bytes]) -> list[int]:
     (the server's connections: nothing else uses that database meanwhile)."""
     from django.db import connection
 
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    children = child_pids(server.pid)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         backends = [int(pid) for (pid,) in cursor.fetchall()]
-    return [server.pid, *map(int, children), *backends]
+    return [server.pid, *children, *backends]
 
 
 def with_server_cpu(server: subprocess.Popen[bytes], run: Callable[[], WrkRun]) -> WrkRun:

@@ -32,7 +32,6 @@ Goals: linear growth, the 10,000-subscription run within 10 times the raw query
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -44,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_environment, first_period_subscription, machine_line
+from bench.common import backend_pid, bench_environment, first_period_subscription, machine_line, process_cpu
 
 PERIOD_START = datetime(2026, 1, 1, tzinfo=UTC)
 PERIOD_END = datetime(2026, 2, 1, tzinfo=UTC)
@@ -145,18 +144,8 @@ def setup(size: int, groups: int = 0, with_filter: bool = False) -> tuple[Any, A
 def cpu_seconds() -> float:
     """CPU time so far of this process plus its PostgreSQL backend (same machine: its
     /proc entry): on a shared machine, where wall time mostly measures the others,
-    what the work itself cost. 0 when the backend's /proc entry cannot be read."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-    return time.process_time() + backend
+    what the work itself cost."""
+    return time.process_time() + process_cpu(backend_pid())
 
 
 def raw_group_by(tenant_id: uuid.UUID) -> tuple[float, int, float]:

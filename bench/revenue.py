@@ -32,7 +32,6 @@ to the cent). It prints a table and the machine.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -53,7 +52,7 @@ from dateutil.relativedelta import relativedelta
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_environment, machine_line
+from bench.common import backend_pid, bench_environment, child_pids, machine_line, process_cpu
 from bench.ingest import LUA, free_port, start_server
 
 NOW = datetime.now(UTC)
@@ -230,25 +229,6 @@ def expected_mrr(subscriptions: int, months: int) -> dict[str, Decimal]:
     return {currency: amount.quantize(Decimal("0.01")) for currency, amount in mrr.items()}
 
 
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process of this machine has used: a PostgreSQL
-    backend (the database is local) or a gunicorn worker. CPU, unlike wall time, does
-    not grow with the other work on a shared machine (much)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICK
-
-
-def backend_pid() -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        return int(cursor.fetchone()[0])
-
-
 @dataclass(frozen=True)
 class Timed:
     wall: float
@@ -334,15 +314,7 @@ def revenue_selector_times(tenant_id: uuid.UUID, count: int) -> list[Timed]:
 
 def server_cpu(server: subprocess.Popen[bytes]) -> float:
     """CPU seconds of gunicorn's master and workers."""
-    pids = [server.pid]
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a worker that just left
-            total += process_cpu(pid)
-    return total
+    return sum(process_cpu(pid) for pid in [server.pid, *child_pids(server.pid)])
 
 
 def median_timed(times: list[Timed]) -> str:
