@@ -45,17 +45,22 @@ class Raw(str):
 _ENCODER = _Encoder(separators=(",", ":"))  # one, not one per value (json.dumps(cls=…) builds one each call)
 
 
-def _json(value: Any) -> str | None:
+def as_jsonb(value: Any) -> str | None:
+    """A `jsonb` column's value as `insert_rows` sends it (None stays NULL)."""
     if value is None or isinstance(value, Raw):
         return value
     return _ENCODER.encode(value)
 
 
-def insert_rows(table: str, columns: Mapping[str, str], rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT `rows` (dicts keyed by column name) into `table` in one COPY.
+def insert_rows(
+    table: str, columns: Mapping[str, str], rows: Sequence[Mapping[str, Any]] | Sequence[tuple[Any, ...]]
+) -> None:
+    """INSERT `rows` into `table` in one COPY.
 
     `columns` maps each column to its SQL type, e.g. {"id": "uuid", "amount": "numeric"}
-    (only `jsonb` changes how a value is sent).
+    (only `jsonb` changes how a value is sent). A row is a dict keyed by column name,
+    or a tuple of the values in `columns`' order with the `jsonb` ones already
+    encoded (`as_jsonb`): sent as it is, the cheaper shape for thousands of rows.
 
     >>> insert_rows("invoices_invoiceline", {"invoice_id": "uuid", "amount": "numeric"}, [{"invoice_id": i, "amount": a}])
     """
@@ -70,9 +75,10 @@ def insert_rows(table: str, columns: Mapping[str, str], rows: Sequence[Mapping[s
     def copy_all(query: str, params: Any, many: bool, context: Any) -> None:
         with cursor.cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row(
-                    [_json(row[n]) if is_json else row[n] for n, is_json in zip(names, as_json, strict=True)]
-                )
+                if isinstance(row, tuple):
+                    copy.write_row(row)
+                else:
+                    copy.write_row([as_jsonb(row[n]) if j else row[n] for n, j in zip(names, as_json, strict=True)])
 
     with connection.cursor() as cursor:
         query = statement.as_string(cursor.cursor)

@@ -20,7 +20,7 @@ from typing import Any
 from plans.dimensions import Bucket
 from plans.models import Charge, Plan
 from plans.money import format_quantity, prorate_money, proration_display, quantize_money
-from plans.pricing import PriceResult, calculate
+from plans.pricing import ChargeSpec, PriceResult, calculate
 
 
 @dataclass(frozen=True)
@@ -110,11 +110,6 @@ def _microseconds(delta: Any) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _charge_proration(charge: Charge, proration: Proration | None) -> Proration | None:
-    """The part of the price a window pays: its proration for `max` and `unique_count`."""
-    return proration if charge.meter.aggregation in PRORATED_AGGREGATIONS else None
-
-
 def _money(amount: Decimal, currency: str, proration: Proration | None) -> Decimal:
     """`amount` rounded to the currency, times the proration (exact) when there is one."""
     if proration is None:
@@ -122,22 +117,26 @@ def _money(amount: Decimal, currency: str, proration: Proration | None) -> Decim
     return prorate_money(amount, proration.part, proration.whole, currency)
 
 
-# A tier's prices are the plan's: the same few values on every line of a run.
-_format_price_of_tier = functools.lru_cache(maxsize=4096)(format_quantity)
+@functools.lru_cache(maxsize=4096)  # a tier's prices are the plan's: the same few pairs on every line of a run
+def _tier_prices(unit_amount: Decimal, flat_amount: Decimal) -> tuple[str, str]:
+    return format_quantity(unit_amount), format_quantity(flat_amount)
 
 
 def _tiers(result: PriceResult, currency: str, proration: Proration | None = None) -> list[dict[str, Any]]:
-    return [
-        {
-            "from": tier.from_value,
-            "up_to": tier.up_to,
-            "quantity": format_quantity(tier.quantity),
-            "unit_amount": _format_price_of_tier(tier.unit_amount),
-            "flat_amount": _format_price_of_tier(tier.flat_amount),
-            "amount": str(_money(tier.amount, currency, proration)),
-        }
-        for tier in result.tiers
-    ]
+    shown = []
+    for tier in result.tiers:
+        unit_amount, flat_amount = _tier_prices(tier.unit_amount, tier.flat_amount)
+        shown.append(
+            {
+                "from": tier.from_value,
+                "up_to": tier.up_to,
+                "quantity": format_quantity(tier.quantity),
+                "unit_amount": unit_amount,
+                "flat_amount": flat_amount,
+                "amount": str(_money(tier.amount, currency, proration)),
+            }
+        )
+    return shown
 
 
 def flat_fee_line(plan: Plan, proration: Proration | None = None) -> LineDraft | None:
@@ -154,17 +153,51 @@ def flat_fee_line(plan: Plan, proration: Proration | None = None) -> LineDraft |
     return LineDraft("proration", f"{plan.name} ({plan.interval}), prorated", quantity, amount)
 
 
-def _bucketed(charge: Charge, bucket: Bucket | None) -> tuple[Any, dict[str, Any]]:
-    """The spec pricing a dimensional charge's bucket (its filter's, else the charge's)
-    and the line's `filter`, `group` and description suffix."""
+@dataclass(frozen=True)
+class LineShape:
+    """What every line of one charge's bucket has in common, whatever its quantity: the
+    spec pricing it (its filter's, else the charge's), the description, the line's
+    `filter` and `group`, whether a partial window prorates it. Made once per charge
+    instance and bucket (`line_shape`): a run prices the same few buckets of a plan's
+    charges on hundreds of invoices."""
+
+    spec: ChargeSpec
+    description: str
+    filter: str | None
+    group: dict[str, str | None] | None
+    suffix: tuple[str, ...]  # the filter's name and the group's `key=value`s, for descriptions
+    prorated: bool
+
+
+def line_shape(charge: Charge, bucket: Bucket | None) -> LineShape:
+    """The shape of the lines of `charge`'s `bucket` (None: a plain charge's line),
+    kept on the charge instance (a charge never changes: a price change is a new plan)."""
+    shapes: dict[Bucket | None, LineShape] = charge.__dict__.setdefault("_line_shapes", {})
+    shape = shapes.get(bucket)
+    if shape is None:
+        shape = shapes[bucket] = _new_shape(charge, bucket)
+    return shape
+
+
+def _new_shape(charge: Charge, bucket: Bucket | None) -> LineShape:
     dims = charge.dimensions()
-    if bucket is None or dims is None:
-        return charge.to_spec(), {}
-    group = bucket.group_dict(dims.group_by)
-    parts = ([bucket.filter] if bucket.filter is not None else []) + [
-        f"{k}={'(none)' if v is None else v}" for k, v in (group or {}).items()
-    ]
-    return dims.spec_of(bucket, charge.to_spec()), {"filter": bucket.filter, "group": group, "suffix": parts}
+    spec, group = charge.to_spec(), None
+    suffix: tuple[str, ...] = ()
+    if bucket is not None and dims is not None:
+        group = bucket.group_dict(dims.group_by)
+        suffix = tuple([bucket.filter] if bucket.filter is not None else []) + tuple(
+            f"{k}={'(none)' if v is None else v}" for k, v in (group or {}).items()
+        )
+        spec = dims.spec_of(bucket, spec)
+    description = f"{charge.meter.name} ({spec.model.value})" + (f" – {', '.join(suffix)}" if suffix else "")
+    return LineShape(
+        spec=spec,
+        description=description,
+        filter=None if bucket is None or dims is None else bucket.filter,
+        group=group,
+        suffix=suffix,
+        prorated=charge.meter.aggregation in PRORATED_AGGREGATIONS,
+    )
 
 
 def usage_line(
@@ -177,21 +210,20 @@ def usage_line(
     """The charge's price of `quantity`; for a window shorter than its period
     (`proration`), `max` and `unique_count` charges pay round(price × part / whole).
     A dimensional charge's `bucket` (filter, group) is priced by its filter's spec."""
-    spec, dim = _bucketed(charge, bucket)
-    result = calculate(spec, quantity)
-    part = _charge_proration(charge, proration)
-    suffix = f" – {', '.join(dim['suffix'])}" if dim.get("suffix") else ""
+    shape = line_shape(charge, bucket)
+    result = calculate(shape.spec, quantity)
+    part = proration if shape.prorated else None
     return LineDraft(
-        kind="usage",
-        description=f"{charge.meter.name} ({spec.model.value}){suffix}",
-        quantity=quantity,
-        amount=_money(result.amount, currency, part),
-        meter_id=charge.meter_id,
-        meter_code=charge.meter.code,
-        model=spec.model.value,
-        tiers=_tiers(result, currency, part),
-        filter=dim.get("filter"),
-        group=dim.get("group"),
+        "usage",
+        shape.description,
+        quantity,
+        _money(result.amount, currency, part),
+        charge.meter_id,
+        charge.meter.code,
+        shape.spec.model.value,
+        _tiers(result, currency, part) if result.tiers else [],
+        filter=shape.filter,
+        group=shape.group,
     )
 
 
@@ -208,8 +240,9 @@ def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
     already). Without discounts k = 1 and this is the formula above. A negative delta
     of a window whose invoice is void or uncollectible is 0 (its debt was never paid)."""
     part, whole = late.source.kept()
-    spec, dim = _bucketed(late.charge, late.bucket)
-    price = _money(calculate(spec, late.quantity).amount, currency, _charge_proration(late.charge, late.proration))
+    shape = line_shape(late.charge, late.bucket)
+    spec = shape.spec
+    price = _money(calculate(spec, late.quantity).amount, currency, late.proration if shape.prorated else None)
     delta = (
         prorate_money(price, part, whole, currency)
         - prorate_money(late.source_amount, part, whole, currency)
@@ -218,7 +251,7 @@ def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
     if late.source.closed:
         delta = max(delta, Decimal(0))
     kind = "correction" if late.correction else "late_usage"
-    suffix = f" ({', '.join(dim['suffix'])})" if dim.get("suffix") else ""
+    suffix = f" ({', '.join(shape.suffix)})" if shape.suffix else ""
     return LineDraft(
         kind=kind,
         description=(
@@ -233,8 +266,8 @@ def late_usage_line(late: LateUsage, currency: str) -> LineDraft:
         period_start=late.period_start,
         period_end=late.period_end,
         source_invoice_id=late.source_invoice_id,
-        filter=dim.get("filter"),
-        group=dim.get("group"),
+        filter=shape.filter,
+        group=shape.group,
     )
 
 

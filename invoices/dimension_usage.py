@@ -91,8 +91,7 @@ def dimension_deltas(*, tenant: TenantRef, candidates: Sequence[C]) -> list[tupl
         dims = _dims(first.charge)
         now = totals[(first.window, first.charge.meter_id, dims)]
         billed = {c.bucket: c for c in rows if c.bucket is not None}
-        order: dict[str | None, int] = {f.name: i for i, f in enumerate(dims.filters)}
-        for bucket in sorted({*now, *billed}, key=lambda b: b.sort_key(order)):
+        for bucket in sorted({*now, *billed}, key=dims.order_key):
             if bucket.group == () and dims.group_by:
                 continue  # no line was billed for the charge at all (group_by without events)
             quantity = now.get(bucket, Decimal(0))

@@ -107,9 +107,18 @@ class Dimensions:
         if not self.group_by:
             for name in [*(f.name for f in self.filters), None]:
                 quantities.setdefault(Bucket(name), Decimal(0))
-        order: dict[str | None, int] = {f.name: i for i, f in enumerate(self.filters)}
-        order[None] = len(self.filters)
-        return sorted(quantities.items(), key=lambda item: item[0].sort_key(order))
+        return sorted(quantities.items(), key=lambda item: self.order_key(item[0]))
+
+    def order_key(self, bucket: Bucket) -> tuple[int, tuple[tuple[bool, str], ...]]:
+        """Where `bucket`'s line goes among the charge's (`lines`); kept per bucket on
+        the instance, as a run sorts the same few buckets on every invoice."""
+        keys: dict[Bucket, tuple[int, tuple[tuple[bool, str], ...]]] = self.__dict__.setdefault("_order_keys", {})
+        key = keys.get(bucket)
+        if key is None:
+            order: dict[str | None, int] = {f.name: i for i, f in enumerate(self.filters)}
+            order[None] = len(self.filters)
+            key = keys[bucket] = bucket.sort_key(order)
+        return key
 
     def to_json(self) -> list[dict[str, Any]]:
         return [{"name": f.name, "properties": {k: list(v) for k, v in f.properties}} for f in self.filters]

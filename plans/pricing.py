@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from tenants.decimals import decimal_problem
 
@@ -113,12 +114,15 @@ class ChargeSpec:
         return cls(PricingModel.VOLUME, tiers=tuple(tiers))
 
 
-@dataclass(frozen=True)
-class TierLine:
+class TierLine(NamedTuple):
     """The part of a price that one tier contributes.
 
     The tier holds quantities above `from_value` (exclusive; the first tier starts at 0
     inclusive) up to `up_to` (inclusive, `None` when open).
+
+    A named tuple rather than a frozen dataclass (immutable either way): an invoice run
+    makes one per tier of every graduated line, and a frozen dataclass's `__init__`
+    (an `object.__setattr__` per field) cost more than the tier's arithmetic.
     """
 
     from_value: int
@@ -260,10 +264,21 @@ def _tiers_valid(tiers: tuple[TierSpec, ...]) -> bool:
     return bool(tiers) and not any(_tier_problems(tiers))
 
 
+TIERS_INVALID = "tiers must have increasing bounds and end with an open tier (up_to None)"
+
+
 def _required_tiers(spec: ChargeSpec) -> tuple[TierSpec, ...]:
     if not _tiers_valid(spec.tiers):
-        raise ValueError("tiers must have increasing bounds and end with an open tier (up_to None)")
+        raise ValueError(TIERS_INVALID)
     return spec.tiers
+
+
+@functools.lru_cache(maxsize=1024)  # pure, like `_tiers_valid`
+def _tier_table(tiers: tuple[TierSpec, ...]) -> tuple[tuple[int | None, Decimal | None, Decimal, Decimal], ...]:
+    """The valid `tiers` as (up_to, up_to as a Decimal, unit amount, flat amount)."""
+    if not _tiers_valid(tiers):
+        raise ValueError(TIERS_INVALID)
+    return tuple((t.up_to, None if t.up_to is None else Decimal(t.up_to), t.unit_amount, t.flat_amount) for t in tiers)
 
 
 def calculate_flat(spec: ChargeSpec, quantity: Decimal = Decimal(1)) -> PriceResult:
@@ -300,20 +315,24 @@ def calculate_tiered(spec: ChargeSpec, quantity: Decimal) -> PriceResult:
 
     With tiers up to 100 and then open, 100.5 puts 100 in the first tier and 0.5 in the
     second; exactly 100 never reaches the second tier (bounds are inclusive).
+
+    The arithmetic is the `_EXACT` context's own methods (`_EXACT.add` …), not the
+    operators inside `decimal.localcontext(_EXACT)`: the same operations in the same
+    context (Inexact trapped), without copying the context for every line of a run.
     """
     qty = _quantity(quantity)
     lines: list[TierLine] = []
-    with decimal.localcontext(_EXACT):
-        start = 0
-        for index, tier in enumerate(_required_tiers(spec)):
-            if index > 0 and qty <= start:
-                break
-            top = qty if tier.up_to is None else min(qty, Decimal(tier.up_to))
-            in_tier = top - start
-            amount = in_tier * tier.unit_amount + tier.flat_amount
-            lines.append(TierLine(start, tier.up_to, in_tier, tier.unit_amount, tier.flat_amount, amount))
-            start = tier.up_to if tier.up_to is not None else start
-        total = sum((line.amount for line in lines), ZERO)
+    add, multiply, total = _EXACT.add, _EXACT.multiply, ZERO
+    start = 0
+    for index, (up_to, bound, unit_amount, flat_amount) in enumerate(_tier_table(spec.tiers)):
+        if index > 0 and qty <= start:
+            break
+        top = qty if bound is None else min(qty, bound)
+        in_tier = _EXACT.subtract(top, start)
+        amount = add(multiply(in_tier, unit_amount), flat_amount)
+        lines.append(TierLine(start, up_to, in_tier, unit_amount, flat_amount, amount))
+        total = add(total, amount)
+        start = up_to if up_to is not None else start
     return PriceResult(PricingModel.TIERED, qty, total, tuple(lines))
 
 

@@ -495,18 +495,28 @@ def usage_totals_by_dimension(
     ranges, bounds = window_ranges_sql(windows)
     params.update(bounds)
     sql = _DIMENSION_TOTALS_SQL.format(filter_case=filter_case, group_case=group_case, distinct=distinct, ranges=ranges)
+    # A batch's rows name the same few buckets again and again: one Bucket each.
+    buckets: dict[tuple[int, int | None, tuple[str | None, ...] | None], Bucket] = {}
+    column = {m: _AGGREGATION_COLUMN[meter.aggregation] for m, meter in meters.items()}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for i, meter_id, dim, index, group, *found in cursor.fetchall():
             dims = sets[dim]
-            bucket = Bucket(
-                None if index is None else dims.filters[index].name, None if group is None else tuple(group)
+            key = (dim, index, None if group is None else tuple(group))
+            bucket = buckets.get(key)
+            if bucket is None:
+                bucket = buckets[key] = Bucket(None if index is None else dims.filters[index].name, key[2])
+            quantity = found[column[meter_id]]
+            totals[(windows[i - 1], meter_id, dims)][bucket] = (
+                quantity if isinstance(quantity, Decimal) else Decimal(quantity)
             )
-            quantity = _pick(meters[meter_id].aggregation, *found)
-            totals[(windows[i - 1], meter_id, dims)][bucket] = quantity
     return totals
 
 
-def _pick(aggregation: str, count: int, total: Decimal, largest: Decimal, distinct: int) -> Decimal:
-    found = {"count": Decimal(count), "sum": total, "max": largest, "unique_count": Decimal(distinct)}
-    return found[aggregation]
+# The column of (count, sum, max, distinct count) that a meter's aggregation reads.
+_AGGREGATION_COLUMN: dict[str, int] = {
+    Meter.Aggregation.COUNT: 0,
+    Meter.Aggregation.SUM: 1,
+    Meter.Aggregation.MAX: 2,
+    Meter.Aggregation.UNIQUE_COUNT: 3,
+}
