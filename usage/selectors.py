@@ -413,34 +413,40 @@ def usage_events_one_per_value(events: QuerySet[UsageEvent], *, prefix: str) -> 
 
 # Charge dimensions (plans.dimensions) ---------------------------------------------------
 #
-# The same grouped count as `_SIMPLE_TOTALS_SQL`, with two more keys in the GROUP BY:
-# the index of the first filter the event matches (a CASE over its properties, NULL
-# for none) and the group's values (an array of `properties ->> key`, NULL without
-# group_by). `d` lists each (meter, dimension set) once; a batch whose plans charge one
-# meter with different dimensions counts its events once per set, keyed by the set.
+# The same grouped count as `_SIMPLE_TOTALS_SQL`, with more keys in the GROUP BY: the
+# index of the first filter the event matches (a CASE over its properties, NULL for
+# none) and the group's values, one column per `group_by` position (`properties ->>
+# key`, NULL when the event lacks it or its set has no such position), in the "C"
+# collation: the groups are the same (equality is bytewise in any deterministic
+# collation) and sorting them compares bytes instead of calling strcoll, which made
+# an array key cost more than reading the events. `d` lists each (meter, dimension
+# set) once; a batch whose plans charge one meter with different dimensions counts
+# its events once per set, keyed by the set.
 
 _DIMENSION_TOTALS_SQL = """
 WITH w AS (SELECT * FROM unnest(%(customers)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
            WITH ORDINALITY AS w(customer_id, start_at, end_at, i)),
      d AS (SELECT * FROM unnest(%(d_meters)s::uuid[], %(d_sets)s::int[], %(d_props)s::text[])
            AS d(meter_id, dim, property))
-SELECT w.i, e.meter_id, d.dim, {filter_case} AS f, {group_case} AS g,
+SELECT w.i, e.meter_id, d.dim, {filter_case} AS f, {group_columns}
        count(*), sum(e.value), max(e.value), {distinct}
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.meter_id = ANY(%(meters)s::uuid[]) AND e.timestamp >= w.start_at AND e.timestamp < w.end_at
      AND {ranges} AND e.voided_at IS NULL
 JOIN d ON d.meter_id = e.meter_id
-GROUP BY w.i, e.meter_id, d.dim, f, g
+GROUP BY w.i, e.meter_id, d.dim, f{group_keys}
 """
 
 DimensionTotals = dict[tuple[UsageWindow, uuid.UUID, Dimensions], dict[Bucket, Decimal]]
 
 
-def _dimension_cases(sets: Sequence[Dimensions], params: dict[str, Any]) -> tuple[str, str]:
-    """The CASE expressions giving an event's filter index and group values under its
-    dimension set `d.dim`; property names and values are bound parameters."""
-    filter_whens, group_whens = [], []
+def _dimension_cases(sets: Sequence[Dimensions], params: dict[str, Any]) -> tuple[str, list[str]]:
+    """The CASE expressions giving an event's filter index and its group's values (one
+    per `group_by` position) under its dimension set `d.dim`; property names and
+    values are bound parameters."""
+    filter_whens: list[str] = []
+    group_whens: list[list[str]] = [[] for _ in range(max(len(dims.group_by) for dims in sets))]
     for dim, dims in enumerate(sets):
         for index, spec in enumerate(dims.filters):
             tests = [f"d.dim = {dim}"]
@@ -449,16 +455,12 @@ def _dimension_cases(sets: Sequence[Dimensions], params: dict[str, Any]) -> tupl
                 params[f"k{n}"], params[f"v{n}"] = key, list(values)
                 tests.append(f"e.properties ->> %(k{n})s = ANY(%(v{n})s::text[])")
             filter_whens.append(f"WHEN {' AND '.join(tests)} THEN {index}")
-        if dims.group_by:
-            keys = []
-            for key in dims.group_by:
-                n = len(params)
-                params[f"g{n}"] = key
-                keys.append(f"e.properties ->> %(g{n})s")
-            group_whens.append(f"WHEN {dim} THEN ARRAY[{', '.join(keys)}]::text[]")
+        for position, key in enumerate(dims.group_by):
+            n = len(params)
+            params[f"g{n}"] = key
+            group_whens[position].append(f"WHEN {dim} THEN e.properties ->> %(g{n})s")
     filter_case = f"CASE {' '.join(filter_whens)} END" if filter_whens else "NULL::int"
-    group_case = f"CASE d.dim {' '.join(group_whens)} END" if group_whens else "NULL::text[]"
-    return filter_case, group_case
+    return filter_case, [f'(CASE d.dim {" ".join(whens)} END) COLLATE "C"' for whens in group_whens]
 
 
 def usage_totals_by_dimension(
@@ -478,7 +480,7 @@ def usage_totals_by_dimension(
         return totals
     sets = list(dict.fromkeys(dims for _, dims in pairs))
     params: dict[str, Any] = {}
-    filter_case, group_case = _dimension_cases(sets, params)
+    filter_case, group_cases = _dimension_cases(sets, params)
     params.update(
         tenant=tenant_pk(tenant),
         customers=array_literal(w.customer_id for w in windows),
@@ -494,19 +496,27 @@ def usage_totals_by_dimension(
     distinct = "count(DISTINCT e.properties ->> d.property)" if unique else "0"
     ranges, bounds = window_ranges_sql(windows)
     params.update(bounds)
-    sql = _DIMENSION_TOTALS_SQL.format(filter_case=filter_case, group_case=group_case, distinct=distinct, ranges=ranges)
+    sql = _DIMENSION_TOTALS_SQL.format(
+        filter_case=filter_case,
+        group_columns="".join(f"{case} AS g{n}, " for n, case in enumerate(group_cases)),
+        group_keys="".join(f", g{n}" for n in range(len(group_cases))),
+        distinct=distinct,
+        ranges=ranges,
+    )
     # A batch's rows name the same few buckets again and again: one Bucket each.
     buckets: dict[tuple[int, int | None, tuple[str | None, ...] | None], Bucket] = {}
     column = {m: _AGGREGATION_COLUMN[meter.aggregation] for m, meter in meters.items()}
+    widths = len(group_cases)  # the group columns come before the aggregates
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for i, meter_id, dim, index, group, *found in cursor.fetchall():
+        for i, meter_id, dim, index, *values in cursor.fetchall():
             dims = sets[dim]
-            key = (dim, index, None if group is None else tuple(group))
+            group = tuple(values[: len(dims.group_by)]) if dims.group_by else None
+            key = (dim, index, group)
             bucket = buckets.get(key)
             if bucket is None:
-                bucket = buckets[key] = Bucket(None if index is None else dims.filters[index].name, key[2])
-            quantity = found[column[meter_id]]
+                bucket = buckets[key] = Bucket(None if index is None else dims.filters[index].name, group)
+            quantity = values[widths + column[meter_id]]
             totals[(windows[i - 1], meter_id, dims)][bucket] = (
                 quantity if isinstance(quantity, Decimal) else Decimal(quantity)
             )
