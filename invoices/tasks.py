@@ -70,10 +70,12 @@ def credit_grants_expire_sweep() -> int:
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=60, max_retries=5)
 @tenant_task
-def invoice_thresholds_check(tenant_id: str, customer_id: str) -> int:
-    """Issue the threshold invoices that usage of one customer made due (progressive
-    billing, queued debounced after ingestion); safe to run twice."""
-    tenant, customer = uuid.UUID(tenant_id), uuid.UUID(customer_id)
-    receivers.threshold_check_started(tenant, customer)
-    made = progressive.thresholds_check(tenant=tenant, now=clock.now(tenant), customer_ids=[customer])
+def invoice_thresholds_check(tenant_id: str, customer_ids: list[str] | str) -> int:
+    """Issue the threshold invoices that usage of these customers made due (progressive
+    billing, queued debounced after ingestion: one task per ingest call); safe to run
+    twice. One customer's id alone is a task queued before the checks were batched."""
+    tenant = uuid.UUID(tenant_id)
+    customers = [uuid.UUID(c) for c in ([customer_ids] if isinstance(customer_ids, str) else customer_ids)]
+    receivers.threshold_check_started(tenant, customers)
+    made = progressive.thresholds_check(tenant=tenant, now=clock.now(tenant), customer_ids=customers)
     return len(made)

@@ -95,3 +95,46 @@ def test_concurrent_checks_issue_each_threshold_once(tenant):
     invoices = Invoice.objects.for_tenant(tenant).filter(billing_reason="threshold")
     assert sorted((i.subscription_id, i.total) for i in invoices) == sorted((s.pk, Decimal("60.00")) for s in subs)
     assert [i.number for i in invoices.order_by("number")] == ["INV-000001", "INV-000002", "INV-000003"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_batch_of_many_customers_queues_one_check(worker, monkeypatch):  # noqa: F811
+    """A batch naming three customers queues one check task for the three (not one per
+    customer), and that task issues each customer's threshold invoice."""
+    monkeypatch.setattr(receivers, "DEBOUNCE_SECONDS", 1)
+    signup = {"name": "Box", "admin_email": "box@example.test", "admin_password": PASSWORD, "sandbox": True,
+              "clock_time": "2026-01-10T00:00:00Z"}  # fmt: skip
+    box = APIClient().post("/v1/tenants", signup, format="json").json()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {box['access']}")
+    base = f"/v1/tenants/{box['tenant']['id']}"
+    assert api.post(f"{base}/meters", {"code": "api_calls", "name": "Calls", "aggregation": "sum"}).status_code == 201
+    plan = api.post(f"{base}/plans", PLAN, format="json").json()["id"]
+    for n in range(3):
+        customer = api.post(f"{base}/customers", {"external_id": f"cus_{n}", "name": f"C{n}"}, format="json").json()
+        subscription = {"customer_id": customer["id"], "plan_id": plan, "start_at": "2026-01-01T00:00:00Z"}
+        assert api.post(f"{base}/subscriptions", subscription, format="json").status_code == 201
+
+    events = [{"idempotency_key": f"e{n}", "external_customer_id": f"cus_{n % 3}", "meter": "api_calls", "value": "300"}
+              for n in range(6)]  # fmt: skip
+    assert api.post(f"{base}/usage/batch", {"events": events}, format="json").status_code == 200  # 60.00 each
+
+    found = threshold_invoices(api, base, 3)
+    assert sorted(i["total"] for i in found) == ["60.00", "60.00", "60.00"]
+    assert len({i["customer_id"] for i in found}) == 3
+    time.sleep(1.5)  # a second check would have run by now
+    assert [name for name, _ in worker].count(tasks.invoice_thresholds_check.name) == 1
+
+
+@pytest.mark.django_db
+def test_a_check_queued_before_batching_still_runs(tenant):
+    """A task queued by the previous version names one customer (a string, not a list)."""
+    plan = PlanFactory(tenant=tenant, code="scale", amount=Decimal("20.00"), usage_thresholds=[Decimal("50.00")])
+    add_charge(plan, ChargeSpec.per_unit(Decimal("0.10")), meter="api_calls", aggregation=Meter.Aggregation.SUM)
+    sub = SubscriptionFactory(tenant=tenant, plan=plan, start_at=at(2026, 1, 1))
+    use(sub, "api_calls", 600, at(2026, 1, 5))
+    tenant.sandbox, tenant.clock_time = True, at(2026, 1, 6)
+    tenant.save()
+    assert tasks.invoice_thresholds_check.run(str(tenant.pk), str(sub.customer_id)) == 1
+    (invoice,) = Invoice.objects.for_tenant(tenant).filter(billing_reason="threshold")
+    assert (invoice.subscription_id, invoice.total) == (sub.pk, Decimal("60.00"))
