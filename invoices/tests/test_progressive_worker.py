@@ -41,8 +41,9 @@ def threshold_invoices(api: APIClient, base: str, count: int) -> list[dict]:
         time.sleep(0.2)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_real_worker_issues_the_threshold_invoice_after_ingestion(worker, monkeypatch):  # noqa: F811
+def sandbox_with_plan(monkeypatch: pytest.MonkeyPatch) -> tuple[APIClient, str, str]:
+    """A sandbox signed up through the API (its clock at 2026-01-10) with the api_calls
+    meter and PLAN, checks debounced by one second: its client, base route and plan id."""
     monkeypatch.setattr(receivers, "DEBOUNCE_SECONDS", 1)
     signup = {"name": "Box", "admin_email": "box@example.test", "admin_password": PASSWORD, "sandbox": True,
               "clock_time": "2026-01-10T00:00:00Z"}  # fmt: skip
@@ -51,7 +52,12 @@ def test_a_real_worker_issues_the_threshold_invoice_after_ingestion(worker, monk
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {box['access']}")
     base = f"/v1/tenants/{box['tenant']['id']}"
     assert api.post(f"{base}/meters", {"code": "api_calls", "name": "Calls", "aggregation": "sum"}).status_code == 201
-    plan = api.post(f"{base}/plans", PLAN, format="json").json()["id"]
+    return api, base, api.post(f"{base}/plans", PLAN, format="json").json()["id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_issues_the_threshold_invoice_after_ingestion(worker, monkeypatch):  # noqa: F811
+    api, base, plan = sandbox_with_plan(monkeypatch)
     customer = api.post(f"{base}/customers", {"external_id": "cus_1", "name": "Globex"}, format="json").json()["id"]
     subscription = {"customer_id": customer, "plan_id": plan, "start_at": "2026-01-01T00:00:00Z"}
     assert api.post(f"{base}/subscriptions", subscription, format="json").status_code == 201
@@ -101,15 +107,7 @@ def test_concurrent_checks_issue_each_threshold_once(tenant):
 def test_one_batch_of_many_customers_queues_one_check(worker, monkeypatch):  # noqa: F811
     """A batch naming three customers queues one check task for the three (not one per
     customer), and that task issues each customer's threshold invoice."""
-    monkeypatch.setattr(receivers, "DEBOUNCE_SECONDS", 1)
-    signup = {"name": "Box", "admin_email": "box@example.test", "admin_password": PASSWORD, "sandbox": True,
-              "clock_time": "2026-01-10T00:00:00Z"}  # fmt: skip
-    box = APIClient().post("/v1/tenants", signup, format="json").json()
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {box['access']}")
-    base = f"/v1/tenants/{box['tenant']['id']}"
-    assert api.post(f"{base}/meters", {"code": "api_calls", "name": "Calls", "aggregation": "sum"}).status_code == 201
-    plan = api.post(f"{base}/plans", PLAN, format="json").json()["id"]
+    api, base, plan = sandbox_with_plan(monkeypatch)
     for n in range(3):
         customer = api.post(f"{base}/customers", {"external_id": f"cus_{n}", "name": f"C{n}"}, format="json").json()
         subscription = {"customer_id": customer["id"], "plan_id": plan, "start_at": "2026-01-01T00:00:00Z"}
