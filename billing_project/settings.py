@@ -447,7 +447,12 @@ LOGGING = {
         "structured": {
             "()": structlog.stdlib.ProcessorFormatter,
             "processor": (
-                structlog.processors.JSONRenderer() if LOG_JSON else structlog.dev.ConsoleRenderer(colors=False)
+                structlog.processors.JSONRenderer()
+                if LOG_JSON
+                # Plain tracebacks: with `rich` installed (a dependency's dependency) the
+                # default rendered every frame's locals, ~1.2 s per logged exception (each
+                # 403 and 404 outside the API logs one) and values that do not belong in logs.
+                else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
             ),
             "foreign_pre_chain": [
                 structlog.contextvars.merge_contextvars,
