@@ -3,7 +3,10 @@ quantities of each (filter, group) bucket of dimensional charges, and their delt
 
 The run counts plain charges with `usage_totals_for_period` and dimensional ones with
 `usage_totals_by_dimension`: one grouped query each for the whole batch, whatever the
-number of filters and groups. Each bucket is its own line (`filter_name`,
+number of filters and groups. A large run counts its dimensional charges ahead, once
+for all its batches (`count_ahead`, `Ahead`): a bucket needs each event's properties,
+which the events index does not hold, and one pass over the months' table in order
+reads each page once, where the batches' counts would read one page per event. Each bucket is its own line (`filter_name`,
 `group_values`), so late usage and corrections are deltas per bucket: a window's
 buckets now against what each was billed (its usage line plus earlier delta lines of
 the same bucket). An event amended from one group to another makes a negative delta
@@ -15,14 +18,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from plans.dimensions import Bucket, Dimensions
-from plans.models import Charge
+from plans.models import Charge, Meter
 from tenants.models import TenantRef
-from usage.selectors import DimensionTotals, UsageWindow, usage_totals_by_dimension
+from usage.selectors import DimensionTotals, UsageWindow, usage_stored_through, usage_totals_by_dimension
 
 
 class Candidate(Protocol):
@@ -43,14 +46,59 @@ class Candidate(Protocol):
 C = TypeVar("C", bound=Candidate)
 
 
+@dataclass(frozen=True)
+class Ahead:
+    """Dimension totals of a run's windows, counted before its batches (`count_ahead`).
+
+    `seq` is how far usage was stored before the count (`usage_stored_through`): a batch
+    that uses these totals records it (or its own, if lower) as its invoices'
+    `usage_seq`, so events stored since are found as late usage by the next invoice,
+    as for any count. Totals are keyed as a batch's own count would be (exact window,
+    meter, dimensions): a window the run bills differently (a plan changed, a trial
+    ended, a cancellation since) or a charge that differs is not found here and is
+    counted by its batch."""
+
+    seq: int
+    pairs: frozenset[tuple[uuid.UUID, Dimensions]]
+    windows: frozenset[UsageWindow]
+    totals: DimensionTotals
+
+
+def count_ahead(*, tenant: TenantRef, windows: Sequence[UsageWindow], charges: Iterable[Sequence[Charge]]) -> Ahead:
+    """Count the dimensional charges among `charges` in `windows` in one pass (`scan`)."""
+    dimensional = _dimensional(charges)
+    seq = usage_stored_through(tenant=tenant)  # before the count, and outside its transaction
+    totals = usage_totals_by_dimension(tenant=tenant, windows=windows, charges=dimensional, scan=True)
+    return Ahead(seq, frozenset((m.pk, d) for m, d in dimensional), frozenset(windows), totals)
+
+
 def bucket_totals(
-    *, tenant: TenantRef, windows: Sequence[UsageWindow], charges: Iterable[Sequence[Charge]]
+    *,
+    tenant: TenantRef,
+    windows: Sequence[UsageWindow],
+    charges: Iterable[Sequence[Charge]],
+    ahead: Ahead | None = None,
 ) -> DimensionTotals:
-    """The buckets' quantities of every dimensional charge among `charges` (by plan) in `windows`."""
-    dimensional = [(c.meter, dims) for cs in charges for c in cs if (dims := c.dimensions()) is not None]
+    """The buckets' quantities of every dimensional charge among `charges` (by plan) in
+    `windows`: those counted `ahead` from there, the others with one query."""
+    dimensional = _dimensional(charges)
     if not dimensional:
         return {}
-    return usage_totals_by_dimension(tenant=tenant, windows=windows, charges=dimensional)
+    totals: DimensionTotals = {}
+    rest = list(windows)
+    if ahead is not None and {(m.pk, d) for m, d in dimensional} <= ahead.pairs:
+        rest = [w for w in windows if w not in ahead.windows]
+        for window in windows:
+            if window in ahead.windows:
+                for meter, dims in dimensional:
+                    totals[(window, meter.pk, dims)] = ahead.totals[(window, meter.pk, dims)]
+    if rest:
+        totals.update(usage_totals_by_dimension(tenant=tenant, windows=rest, charges=dimensional))
+    return totals
+
+
+def _dimensional(charges: Iterable[Sequence[Charge]]) -> list[tuple[Meter, Dimensions]]:
+    return [(c.meter, dims) for cs in charges for c in cs if (dims := c.dimensions()) is not None]
 
 
 def charge_buckets(

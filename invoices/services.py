@@ -82,12 +82,15 @@ def invoice_due_subscriptions(
     subscription that cannot be billed is reported in `failures` and skipped for the
     rest of the run (as are those in `skip`); the others are billed. With `within`
     (first, last subscription id: a chunk of a split run, `invoices.run_chunks`) only
-    the due subscriptions in that range, and no adjustments (the run's last step)."""
+    the due subscriptions in that range, and no adjustments (the run's last step).
+    A large run's dimensional charges are counted once before its batches
+    (`billing.count_run_ahead`)."""
     totals = RunTotals()
     size = batch_size or settings.INVOICE_RUN_BATCH_SIZE
     failed: set[uuid.UUID] = set(skip)
+    ahead = billing.count_run_ahead(tenant=tenant, as_of=as_of, within=within)
     while outcome := billing.bill_due_batch(
-        tenant=tenant, as_of=as_of, now=clock.now(tenant), batch_size=size, skip=failed, within=within
+        tenant=tenant, as_of=as_of, now=clock.now(tenant), batch_size=size, skip=failed, within=within, ahead=ahead
     ):
         failed |= {uuid.UUID(f["subscription_id"]) for f in outcome.failures}
         totals.add(outcome)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
@@ -421,21 +423,23 @@ def usage_events_one_per_value(events: QuerySet[UsageEvent], *, prefix: str) -> 
 # collation) and sorting them compares bytes instead of calling strcoll, which made
 # an array key cost more than reading the events. `d` lists each (meter, dimension
 # set) once; a batch whose plans charge one meter with different dimensions counts
-# its events once per set, keyed by the set.
+# its events once per set, keyed by the set. A row names its window and pair by their
+# ordinals (`w.i`, `d.n`) and carries the one aggregate its meter reads (`d.agg`).
 
 _DIMENSION_TOTALS_SQL = """
 WITH w AS (SELECT * FROM unnest(%(customers)s::uuid[], %(starts)s::timestamptz[], %(ends)s::timestamptz[])
            WITH ORDINALITY AS w(customer_id, start_at, end_at, i)),
-     d AS (SELECT * FROM unnest(%(d_meters)s::uuid[], %(d_sets)s::int[], %(d_props)s::text[])
-           AS d(meter_id, dim, property))
-SELECT w.i, e.meter_id, d.dim, {filter_case} AS f, {group_columns}
-       count(*), sum(e.value), max(e.value), {distinct}
+     d AS (SELECT * FROM unnest(%(d_meters)s::uuid[], %(d_sets)s::int[], %(d_props)s::text[], %(d_aggs)s::int[])
+           WITH ORDINALITY AS d(meter_id, dim, property, agg, n))
+SELECT w.i, d.n, {filter_case} AS f, {group_columns}
+       CASE d.agg WHEN 0 THEN count(*)::numeric WHEN 1 THEN sum(e.value) WHEN 2 THEN max(e.value)
+                  ELSE {distinct}::numeric END
 FROM w
 JOIN usage_usageevent e ON e.tenant_id = %(tenant)s AND e.customer_id = w.customer_id
      AND e.meter_id = ANY(%(meters)s::uuid[]) AND e.timestamp >= w.start_at AND e.timestamp < w.end_at
      AND {ranges} AND e.voided_at IS NULL
 JOIN d ON d.meter_id = e.meter_id
-GROUP BY w.i, e.meter_id, d.dim, f{group_keys}
+GROUP BY w.i, d.n, d.agg, d.dim, f{group_keys}
 """
 
 DimensionTotals = dict[tuple[UsageWindow, uuid.UUID, Dimensions], dict[Bucket, Decimal]]
@@ -464,7 +468,11 @@ def _dimension_cases(sets: Sequence[Dimensions], params: dict[str, Any]) -> tupl
 
 
 def usage_totals_by_dimension(
-    *, tenant: TenantRef, windows: Sequence[UsageWindow], charges: Sequence[tuple[Meter, Dimensions]]
+    *,
+    tenant: TenantRef,
+    windows: Sequence[UsageWindow],
+    charges: Sequence[tuple[Meter, Dimensions]],
+    scan: bool = False,
 ) -> DimensionTotals:
     """The quantity of each (filter, group) bucket of each dimensional charge in each
     window, by the meter's aggregation: one grouped query whatever the number of
@@ -472,7 +480,15 @@ def usage_totals_by_dimension(
 
     Returns {(window, meter_id, dimensions): {Bucket: quantity}} for every window and
     charge, with only the buckets that had events (`Dimensions.lines` adds the rest).
+
+    Unlike a plain count, which the events index answers alone, a bucket needs each
+    event's `properties` from the table. By default the windows' events are found
+    through the index, one table page per event; with `scan` (many windows: a run's,
+    `invoices.dimension_usage.count_ahead`) the windows are hashed and the tenant's
+    events of their months read in table order instead, each page once (nested
+    loops are switched off for this statement alone, `_planner`).
     """
+    windows = list(dict.fromkeys(windows))  # two subscriptions of a customer can share one
     pairs = list(dict.fromkeys((meter.pk, dims) for meter, dims in charges))
     meters = {meter.pk: meter for meter, _ in charges}
     totals: DimensionTotals = {(w, m, d): {} for w in windows for m, d in pairs}
@@ -490,6 +506,7 @@ def usage_totals_by_dimension(
         d_meters=[m for m, _ in pairs],
         d_sets=[sets.index(d) for _, d in pairs],
         d_props=[meters[m].property for m, _ in pairs],
+        d_aggs=[_AGGREGATION_COLUMN[meters[m].aggregation] for m, _ in pairs],
     )
     # count(DISTINCT) sorts each group: only when a unique_count meter needs it.
     unique = any(meters[m].aggregation == Meter.Aggregation.UNIQUE_COUNT for m, _ in pairs)
@@ -505,22 +522,59 @@ def usage_totals_by_dimension(
     )
     # A batch's rows name the same few buckets again and again: one Bucket each.
     buckets: dict[tuple[int, int | None, tuple[str | None, ...] | None], Bucket] = {}
-    column = {m: _AGGREGATION_COLUMN[meter.aggregation] for m, meter in meters.items()}
-    widths = len(group_cases)  # the group columns come before the aggregates
-    with connection.cursor() as cursor:
+    # Each row's dict, by the row's ordinals: totals' values in (window, pair) order.
+    targets = list(totals.values())
+    pair_sets = [sets.index(d) for _, d in pairs]
+    width = len(pairs)
+    with _planner(scan) as cursor:
         cursor.execute(sql, params)
-        for i, meter_id, dim, index, *values in cursor.fetchall():
+        for i, n, index, *values in cursor.fetchall():
+            dim = pair_sets[n - 1]
             dims = sets[dim]
             group = tuple(values[: len(dims.group_by)]) if dims.group_by else None
             key = (dim, index, group)
             bucket = buckets.get(key)
             if bucket is None:
                 bucket = buckets[key] = Bucket(None if index is None else dims.filters[index].name, group)
-            quantity = values[widths + column[meter_id]]
-            totals[(windows[i - 1], meter_id, dims)][bucket] = (
-                quantity if isinstance(quantity, Decimal) else Decimal(quantity)
-            )
+            targets[(i - 1) * width + n - 1][bucket] = values[-1]
     return totals
+
+
+@contextmanager
+def _planner(scan: bool) -> Iterator[Any]:
+    """A cursor; with `scan`, in a transaction (or savepoint) where the planner hashes
+    instead of looping (`enable_nestloop` off) and the hash tables get the invoice
+    run's work_mem, both put back as they were after the statement (a caller's
+    transaction keeps its own settings)."""
+    if not scan:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        names = list(_SCAN_SETTINGS)
+        cursor.execute(f"SELECT {', '.join('current_setting(%s)' for _ in names)}", names)
+        before = dict(zip(names, cursor.fetchone(), strict=True))
+        _configure(cursor, {**_SCAN_SETTINGS, "work_mem": settings.INVOICE_RUN_WORK_MEM})
+        yield cursor  # on an error the savepoint's rollback puts them back
+        _configure(cursor, before)
+
+
+# A scan's plan: hash the windows, read the events in table order, hash the groups (a
+# merge join or a sort of a month's events cost more than the hashes), in this process
+# alone (a run's batches are already spread over the workers).
+_SCAN_SETTINGS = {
+    "enable_nestloop": "off",
+    "enable_mergejoin": "off",
+    "enable_sort": "off",
+    "max_parallel_workers_per_gather": "0",
+    "work_mem": "",  # the invoice run's (settings.INVOICE_RUN_WORK_MEM)
+}
+
+
+def _configure(cursor: Any, values: dict[str, str]) -> None:
+    """SET LOCAL each of `values` (one statement)."""
+    calls = ", ".join("set_config(%s, %s, true)" for _ in values)
+    cursor.execute(f"SELECT {calls}", [item for pair in values.items() for item in pair])
 
 
 # The column of (count, sum, max, distinct count) that a meter's aggregation reads.
