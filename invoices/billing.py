@@ -829,7 +829,8 @@ def count_run_ahead(
     *, tenant: TenantRef, as_of: datetime, within: tuple[uuid.UUID, uuid.UUID] | None = None
 ) -> Ahead | None:
     """The dimensional counts of a run's first windows, in one pass (`Ahead`), or None
-    when the run is small, has no dimensional charge, or is a small part of the tenant.
+    when the run is small, has no dimensional charge, or is a small part of those
+    plans' live subscriptions.
 
     The windows are predicted from the due subscriptions as they are now: each one's
     current period from its current segment's start, clipped to its life, as

@@ -254,9 +254,11 @@ def test_a_small_part_of_the_tenant_is_not_counted_ahead(tenant, monkeypatch):
     build(tenant)
     monkeypatch.setattr(billing, "COUNT_AHEAD_MIN", 1)
     due = subscription_list_due(tenant=tenant, as_of=at(2026, 2, 1)).filter(period_index__isnull=False)
-    due = sorted(due.values_list("pk", flat=True))
+    first = min(due.filter(plan__code="ai").values_list("pk", flat=True))
     assert billing.count_run_ahead(tenant=tenant.id, as_of=at(2026, 2, 1)) is not None
-    one = (due[0], due[0])  # a chunk of one subscription of the tenant's seven live ones
+    # A chunk of one subscription of the five live ones on its plan (the share is taken
+    # over the live subscriptions of the chunk's dimensional plans).
+    one = (first, first)
     assert billing.count_run_ahead(tenant=tenant.id, as_of=at(2026, 2, 1), within=one) is None
     monkeypatch.setattr(billing, "COUNT_AHEAD_SHARE", 0.1)
     assert billing.count_run_ahead(tenant=tenant.id, as_of=at(2026, 2, 1), within=one) is not None
