@@ -509,8 +509,26 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
     return (
         draft.id, tenant_id, invoice_id, position, draft.kind, draft.description[:300], draft.meter_id,
         draft.meter_code, draft.model, draft.quantity, draft.amount, as_jsonb(draft.tiers), draft.period_start,
-        draft.period_end, draft.source_invoice_id, draft.discount_id, draft.filter, as_jsonb(draft.group),
+        draft.period_end, draft.source_invoice_id, draft.discount_id, draft.filter, _group_json(draft.group),
     )  # fmt: skip
+
+
+# A bucket's group is one dict shared by all its lines (`calculation.line_shape`):
+# encoded once, by identity (the entry holds the dict, so its id is not reused).
+_GROUP_JSON: dict[int, tuple[dict[str, str | None], str | None]] = {}
+
+
+def _group_json(group: dict[str, str | None] | None) -> str | None:
+    if group is None:
+        return None
+    entry = _GROUP_JSON.get(id(group))
+    if entry is not None and entry[0] is group:
+        return entry[1]
+    if len(_GROUP_JSON) >= 10_000:
+        _GROUP_JSON.clear()
+    text = as_jsonb(group)
+    _GROUP_JSON[id(group)] = (group, text)
+    return text
 
 
 def build_invoice(*, tenant: TenantRef, bill: Bill, number: str, now: datetime, totals: Totals) -> Invoice:
