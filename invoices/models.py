@@ -162,8 +162,6 @@ class Invoice(TenantOwnedModel):
                 name="invoice_once_per_threshold",
             ),
             models.UniqueConstraint(fields=["tenant", "number"], name="invoice_number_unique_per_tenant"),
-            # The target of the lines' (invoice_id, tenant_id) foreign key (InvoiceLine).
-            models.UniqueConstraint(fields=["id", "tenant"], name="invoice_id_tenant_unique"),
             models.CheckConstraint(
                 condition=Q(status__in=["open", "paid", "void", "uncollectible"]), name="invoice_status_valid"
             ),
@@ -245,14 +243,10 @@ class InvoiceLine(TenantOwnedModel):
     id = models.BigAutoField(primary_key=True)
     # Lines are read by invoice (the unique (invoice, position) index) or, for late usage,
     # by source invoice (a partial index); other FK indexes would only slow the run.
-    # The database holds one foreign key for both: (invoice_id, tenant_id) references the
-    # invoice's (id, tenant_id) (migration 0020), so a line is always of its invoice's
-    # tenant, and a stored line costs one check of the pair instead of one each (an
-    # invoice run writes a dozen lines per invoice with charge dimensions).
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
-    invoice = models.ForeignKey(
-        Invoice, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False
-    )
+    # Each key is checked on the primary key it references (migration 0021 says why not
+    # on the pair (invoice_id, tenant_id)): a line's tenant is written from its invoice.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", db_index=False)
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=32, choices=Kind.choices)
     description = models.CharField(max_length=300)

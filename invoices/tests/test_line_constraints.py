@@ -1,8 +1,12 @@
-"""The lines' foreign key to their invoice (migration 0020): (invoice_id, tenant_id)
-references the invoice's (id, tenant_id), so a line cannot point at a missing invoice
-nor carry another tenant than its invoice's, whoever writes it (the ORM, a COPY, raw
-SQL). The key is deferred: it is checked at commit (here, at `SET CONSTRAINTS ALL
-IMMEDIATE`)."""
+"""The lines' foreign keys (migration 0021): invoice_id → the invoice's id and
+tenant_id → the tenant's id, checked at commit (here, at `SET CONSTRAINTS ALL
+IMMEDIATE`), whoever writes the line (the ORM, a COPY, raw SQL).
+
+Every foreign key of the schema references its table's primary key: a key on other
+columns (0020's (invoice_id, tenant_id) → the invoice's (id, tenant_id)) is checked
+by a query that a tenant-first index can answer, and while a table has no statistics
+the planner took one, reading all of the tenant's invoices for each stored line; the
+last test holds the family, and reads the plan of the check itself."""
 
 from __future__ import annotations
 
@@ -31,29 +35,97 @@ def store_line(tenant_id: uuid.UUID, invoice_id: uuid.UUID) -> None:
         )
 
 
-def test_a_line_of_its_invoices_tenant_is_stored(tenant):
+def test_a_line_of_its_invoice_is_stored(tenant):
     invoice = InvoiceFactory(tenant=tenant, line_amounts=["49.00"])
     store_line(tenant.id, invoice.id)
     check_now()
     assert InvoiceLine.objects.for_tenant(tenant).filter(invoice=invoice).count() == 2
 
 
-def test_a_line_of_another_tenant_than_its_invoices_is_refused(tenant, other_tenant):
-    invoice = InvoiceFactory(tenant=tenant, line_amounts=["49.00"])
-    with pytest.raises(IntegrityError, match="invoice_line_invoice_tenant_fk"), transaction.atomic():
-        store_line(other_tenant.id, invoice.id)
+def test_a_line_of_a_missing_invoice_is_refused(tenant):
+    with pytest.raises(IntegrityError, match="invoices_invoiceline_invoice_id"), transaction.atomic():
+        store_line(tenant.id, uuid.uuid4())
         check_now()
 
 
-def test_a_line_of_a_missing_invoice_is_refused(tenant):
-    with pytest.raises(IntegrityError, match="invoice_line_invoice_tenant_fk"), transaction.atomic():
-        store_line(tenant.id, uuid.uuid4())
+def test_a_line_of_a_missing_tenant_is_refused(tenant):
+    invoice = InvoiceFactory(tenant=tenant, line_amounts=["49.00"])
+    with pytest.raises(IntegrityError, match="invoices_invoiceline_tenant_id"), transaction.atomic():
+        store_line(uuid.uuid4(), invoice.id)
         check_now()
 
 
 def test_an_invoice_with_lines_cannot_be_deleted_under_them(tenant):
     invoice = InvoiceFactory(tenant=tenant, line_amounts=["49.00"])
-    with pytest.raises(IntegrityError, match="invoice_line_invoice_tenant_fk"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="invoices_invoiceline_invoice_id"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM invoices_invoice WHERE id = %s", [invoice.id])
         check_now()
+
+
+def test_every_foreign_key_references_a_primary_key():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT f.conrelid::regclass::text, f.conname
+            FROM pg_constraint f
+            LEFT JOIN pg_constraint p ON p.conrelid = f.confrelid AND p.contype = 'p'
+            WHERE f.contype = 'f' AND f.connamespace = 'public'::regnamespace
+              AND (p.oid IS NULL OR f.confkey <> p.conkey)
+            """
+        )
+        assert cursor.fetchall() == []
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'invoices_invoiceline'::regclass"
+        )
+        assert cursor.fetchone() == (5,)  # tenant, invoice, meter, discount, source invoice
+
+
+def test_the_lines_invoice_check_reads_one_invoice_while_the_table_has_no_statistics(tenant):
+    """The check's own query, built from the lines' foreign key to the invoices as
+    PostgreSQL builds it (`… WHERE <referenced columns> = $n FOR KEY SHARE`) and
+    planned as it plans it (a generic plan), with 500 invoices of one tenant stored and
+    never analyzed: on 0020's pair the planner chose a (tenant_id, …) index with `id` as
+    a filter, a read of the tenant's every invoice for each line."""
+    invoice = InvoiceFactory(tenant=tenant)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'invoices_invoice'::regclass AND attnum > 0"
+            " AND NOT attisdropped AND attname NOT IN ('id', 'number', 'billing_reason', 'subscription_id')"
+        )
+        rest = ", ".join(f'"{name}"' for (name,) in cursor.fetchall())
+        copies = (
+            f"INSERT INTO invoices_invoice (id, number, billing_reason, subscription_id, {rest})"  # noqa: S608 - catalog names
+            f" SELECT gen_random_uuid(), 'copy-' || g, 'adjustment', NULL, {rest}"
+            " FROM invoices_invoice, generate_series(1, 499) AS g WHERE id = %s"
+        )
+        cursor.execute(copies, [invoice.id])
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'invoices_invoice'::regclass")
+        assert cursor.fetchone()[0] < 500  # no statistics of these rows
+        cursor.execute(
+            """
+            SELECT array_agg(a.attname ORDER BY k.n), array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY k.n)
+            FROM pg_constraint f, unnest(f.confkey) WITH ORDINALITY AS k(attnum, n)
+            JOIN pg_attribute a ON a.attrelid = 'invoices_invoice'::regclass AND a.attnum = k.attnum
+            WHERE f.contype = 'f' AND f.conrelid = 'invoices_invoiceline'::regclass
+              AND f.confrelid = 'invoices_invoice'::regclass AND f.conkey[1] = (
+                  SELECT attnum FROM pg_attribute
+                  WHERE attrelid = 'invoices_invoiceline'::regclass AND attname = 'invoice_id')
+            GROUP BY f.oid
+            """
+        )
+        columns, types = cursor.fetchone()
+        where = " AND ".join(f'"{name}" OPERATOR(pg_catalog.=) ${n}' for n, name in enumerate(columns, 1))
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(
+            f"PREPARE line_check({', '.join(types)}) AS SELECT 1 FROM ONLY invoices_invoice x WHERE {where} FOR KEY SHARE OF x"  # noqa: S608
+        )
+        try:
+            values = ", ".join(f"'{uuid.uuid4()}'" for _ in columns)  # literals: EXECUTE takes no bound parameters
+            cursor.execute(f"EXPLAIN EXECUTE line_check({values})")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE line_check")
+    assert columns == ["id"]
+    assert "Index Cond: (id = $1)" in plan, plan
+    assert "Filter" not in plan, plan
