@@ -63,7 +63,7 @@ from django.db import connection, transaction
 from audit.services import audit_record_each
 from billing_project.bulk import as_jsonb, insert_rows, stored_instance
 from billing_project.lookups import array_literal
-from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines
+from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines, tiers_json
 from invoices.commitments import commitment_lines
 from invoices.dimension_usage import Ahead, bucket_totals, charge_buckets, count_ahead, dimension_deltas, line_bucket
 from invoices.discounting import DiscountBook, discount_book
@@ -508,7 +508,7 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
     tuple, as `insert_rows` sends it as it is: the run writes thousands)."""
     return (
         draft.id, tenant_id, invoice_id, position, draft.kind, draft.description[:300], draft.meter_id,
-        draft.meter_code, draft.model, draft.quantity, draft.amount, as_jsonb(draft.tiers), draft.period_start,
+        draft.meter_code, draft.model, draft.quantity, draft.amount, tiers_json(draft.tiers), draft.period_start,
         draft.period_end, draft.source_invoice_id, draft.discount_id, draft.filter, _group_json(draft.group),
     )  # fmt: skip
 
