@@ -10,9 +10,9 @@ The connection keeps that plan, and then every stored line reads all of its tena
 invoices: 30 µs a line at 1,000 invoices, 0.37 s of a 1,000-subscription run with
 charge dimensions (README "Benchmarks"), growing with the tenant's invoices. A check
 of `id = $1` alone can only use an index that starts with `id`. The price: the
-database no longer refuses a line whose tenant is not its invoice's; the run and the
-services write a line's tenant from its invoice (`invoices.billing.line_row`,
-`InvoiceLine` factories of the services), and the tenant key keeps it a real tenant.
+database no longer refuses a line whose tenant is not its invoice's; the two writers
+of lines (`invoices.billing.write_invoices`, `invoices.grant_services`) write both
+rows from one tenant id, and the tenant key keeps it a real tenant.
 The unique (id, tenant_id) of the invoices, there only for the pair, goes too.
 """
 
