@@ -262,3 +262,27 @@ def test_a_small_part_of_the_tenant_is_not_counted_ahead(tenant, monkeypatch):
     assert billing.count_run_ahead(tenant=tenant.id, as_of=at(2026, 2, 1), within=one) is None
     monkeypatch.setattr(billing, "COUNT_AHEAD_SHARE", 0.1)
     assert billing.count_run_ahead(tenant=tenant.id, as_of=at(2026, 2, 1), within=one) is not None
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["a window per customer", "two windows of one customer"])
+def test_the_scan_counts_what_the_index_counts(tenant, split):
+    """The count ahead's statement (`scan`: windows hashed, grouped by customer when each
+    customer has one window) gives the per-batch statement's totals, and so does its
+    general form when a customer has two windows."""
+    build(tenant)
+    customers = Customer.objects.for_tenant(tenant).order_by("external_id")
+    windows = [UsageWindow(c.id, at(2026, 1, 1), at(2026, 2, 1)) for c in customers]
+    if split:
+        first = windows.pop(0)
+        windows += [
+            UsageWindow(first.customer_id, first.start, at(2026, 1, 14, 12)),
+            UsageWindow(first.customer_id, at(2026, 1, 14, 12), first.end),
+        ]
+    stored = Charge.objects.for_tenant(tenant).select_related("meter").order_by("meter__code")
+    charges = [(c.meter, c.dimensions()) for c in stored if c.dimensions() is not None]
+    assert [m.code for m, _ in charges] == ["calls", "tokens"]  # a filter and groups, two groups
+    scanned = usage_totals_by_dimension(tenant=tenant, windows=windows, charges=charges, scan=True)
+    indexed = usage_totals_by_dimension(tenant=tenant, windows=windows, charges=charges)
+    assert scanned == indexed
+    counted = [totals for (window, *_), totals in scanned.items() if window.customer_id == windows[-1].customer_id]
+    assert sum(sum(t.values()) for t in counted) > 0  # the split customer's events were counted
