@@ -100,8 +100,8 @@ def test_the_lines_invoice_check_reads_one_invoice_while_the_table_has_no_statis
             " FROM invoices_invoice, generate_series(1, 499) AS g WHERE id = %s"
         )
         cursor.execute(copies, [invoice.id])
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'invoices_invoice'::regclass")
-        assert cursor.fetchone()[0] < 500  # no statistics of these rows
+        # Uncommitted, so no statistics count these rows (an ANALYZE of earlier tests'
+        # committed rows may exist: the check must read one invoice either way).
         cursor.execute(
             """
             SELECT array_agg(a.attname ORDER BY k.n), array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY k.n)
