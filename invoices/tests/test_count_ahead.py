@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from invoices import billing, dimension_usage
 from invoices.models import Invoice
@@ -264,15 +265,22 @@ def test_a_small_part_of_the_tenant_is_not_counted_ahead(tenant, monkeypatch):
     assert billing.count_run_ahead(tenant=tenant.id, as_of=at(2026, 2, 1), within=one) is not None
 
 
-@pytest.mark.parametrize("split", [False, True], ids=["a window per customer", "two windows of one customer"])
-def test_the_scan_counts_what_the_index_counts(tenant, split):
-    """The count ahead's statement (`scan`: windows hashed, grouped by customer when each
-    customer has one window) gives the per-batch statement's totals, and so does its
-    general form when a customer has two windows."""
+@pytest.mark.parametrize(
+    "shape",
+    ["one range", "ranges differ", "two windows of one customer"],
+)
+def test_the_scan_counts_what_the_index_counts(tenant, shape):
+    """The count ahead's statement (`scan`) gives the per-batch statement's totals in
+    each of its forms: every window the same range of distinct customers (no join
+    with the windows), distinct customers whose ranges differ (the windows hashed,
+    grouped by customer), and a customer with two windows (the general join)."""
     build(tenant)
     customers = Customer.objects.for_tenant(tenant).order_by("external_id")
     windows = [UsageWindow(c.id, at(2026, 1, 1), at(2026, 2, 1)) for c in customers]
-    if split:
+    if shape == "ranges differ":
+        first = windows.pop(0)
+        windows.append(UsageWindow(first.customer_id, at(2026, 1, 14, 12), first.end))
+    if shape == "two windows of one customer":
         first = windows.pop(0)
         windows += [
             UsageWindow(first.customer_id, first.start, at(2026, 1, 14, 12)),
@@ -281,8 +289,18 @@ def test_the_scan_counts_what_the_index_counts(tenant, split):
     stored = Charge.objects.for_tenant(tenant).select_related("meter").order_by("meter__code")
     charges = [(c.meter, c.dimensions()) for c in stored if c.dimensions() is not None]
     assert [m.code for m, _ in charges] == ["calls", "tokens"]  # a filter and groups, two groups
-    scanned = usage_totals_by_dimension(tenant=tenant, windows=windows, charges=charges, scan=True)
+    with CaptureQueriesContext(connection) as captured:
+        scanned = usage_totals_by_dimension(tenant=tenant, windows=windows, charges=charges, scan=True)
+    [statement] = [q["sql"] for q in captured.captured_queries if "usage_usageevent" in q["sql"]]
+    assert ("JOIN usage_usageevent" not in statement) == (shape == "one range")
     indexed = usage_totals_by_dimension(tenant=tenant, windows=windows, charges=charges)
     assert scanned == indexed
     counted = [totals for (window, *_), totals in scanned.items() if window.customer_id == windows[-1].customer_id]
-    assert sum(sum(t.values()) for t in counted) > 0  # the split customer's events were counted
+    assert sum(sum(t.values()) for t in counted) > 0  # the last window's events were counted
+    if shape == "ranges differ":  # the half month counts less than the whole would
+        whole = usage_totals_by_dimension(
+            tenant=tenant,
+            windows=[UsageWindow(windows[-1].customer_id, at(2026, 1, 1), at(2026, 2, 1))],
+            charges=charges,
+        )
+        assert sum(sum(t.values()) for t in whole.values()) > sum(sum(t.values()) for t in counted)
