@@ -24,8 +24,12 @@ from plans.money import format_quantity, prorate_money, proration_display, quant
 from plans.pricing import ChargeSpec, PriceResult, calculate
 
 
-@dataclass(frozen=True)
+@dataclass
 class LineDraft:
+    """A line before it is stored. Not frozen (though nothing changes one once made but
+    its `id`): a frozen dataclass's `__init__` sets each of these fields through
+    `object.__setattr__`, a cost on every line of a run."""
+
     kind: str
     description: str
     quantity: Decimal

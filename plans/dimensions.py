@@ -25,7 +25,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from plans.pricing import ChargeSpec
 
@@ -65,11 +65,14 @@ class FilterSpec:
         return all(_as_text(event_properties.get(key)) in values for key, values in self.properties)
 
 
-@dataclass(frozen=True)
-class Bucket:
+class Bucket(NamedTuple):
     """Which line of a dimensional charge a quantity belongs to: a filter's name (None:
     the charge's own pricing) and the group's values in `group_by` order (None without
-    `group_by`)."""
+    `group_by`).
+
+    A named tuple (immutable, hashed in C): a run with dimensions looks every line's
+    bucket up in several dicts, where a frozen dataclass's Python `__hash__` showed.
+    """
 
     filter: str | None = None
     group: tuple[str | None, ...] | None = None

@@ -281,6 +281,23 @@ def _tier_table(tiers: tuple[TierSpec, ...]) -> tuple[tuple[int | None, Decimal 
     return tuple((t.up_to, None if t.up_to is None else Decimal(t.up_to), t.unit_amount, t.flat_amount) for t in tiers)
 
 
+# `_tier_table` by the identity of the tiers tuple: the lru_cache hashes its argument,
+# a tuple of dataclasses whose `__hash__` runs in Python, on every graduated line of a
+# run. The entry holds the tuple, so its id is not reused while it is there.
+_TABLES: dict[int, tuple[tuple[TierSpec, ...], tuple[tuple[int | None, Decimal | None, Decimal, Decimal], ...]]] = {}
+
+
+def _table_of(tiers: tuple[TierSpec, ...]) -> tuple[tuple[int | None, Decimal | None, Decimal, Decimal], ...]:
+    entry = _TABLES.get(id(tiers))
+    if entry is not None and entry[0] is tiers:
+        return entry[1]
+    table = _tier_table(tiers)
+    if len(_TABLES) >= 1024:
+        _TABLES.clear()
+    _TABLES[id(tiers)] = (tiers, table)
+    return table
+
+
 def calculate_flat(spec: ChargeSpec, quantity: Decimal = Decimal(1)) -> PriceResult:
     """The flat fee * `quantity` periods (1, or a fraction when prorating)."""
     qty = _quantity(quantity)
@@ -324,7 +341,7 @@ def calculate_tiered(spec: ChargeSpec, quantity: Decimal) -> PriceResult:
     lines: list[TierLine] = []
     add, multiply, total = _EXACT.add, _EXACT.multiply, ZERO
     start = 0
-    for index, (up_to, bound, unit_amount, flat_amount) in enumerate(_tier_table(spec.tiers)):
+    for index, (up_to, bound, unit_amount, flat_amount) in enumerate(_table_of(spec.tiers)):
         if index > 0 and qty <= start:
             break
         top = qty if bound is None else min(qty, bound)
