@@ -64,7 +64,8 @@ _serial = itertools.count()
 
 
 def _unique(prefix: str) -> str:
-    return f"{prefix}_{next(_serial)}"
+    """A code no factory makes (theirs are `{prefix}_{n}`: the same n made a 409)."""
+    return f"{prefix}_battery_{next(_serial)}"
 
 
 def _empty(tenant: Tenant) -> dict[str, Any]:
