@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from audit.services import as_created, audit_record
 from invoices import billing, grants, ledger, progressive, run_chunks, selectors
+from invoices.ahead_counter import AheadCounter
 from invoices.calculation import LineDraft
 from invoices.instruments import INVOICE_RUN_SECONDS
 from invoices.models import BalanceTransaction, Invoice, InvoiceRun
@@ -83,19 +84,28 @@ def invoice_due_subscriptions(
     rest of the run (as are those in `skip`); the others are billed. With `within`
     (first, last subscription id: a chunk of a split run, `invoices.run_chunks`) only
     the due subscriptions in that range, and no adjustments (the run's last step).
-    A large run's dimensional charges are counted once before its batches
-    (`billing.count_run_ahead`)."""
+    A large run's dimensional charges are counted once, beside its first batches
+    (`billing.count_run_ahead` on its own connection: `ahead_counter.AheadCounter`)."""
     totals = RunTotals()
     size = batch_size or settings.INVOICE_RUN_BATCH_SIZE
     failed: set[uuid.UUID] = set(skip)
-    ahead = billing.count_run_ahead(tenant=tenant, as_of=as_of, within=within)
-    while outcome := billing.bill_due_batch(
-        tenant=tenant, as_of=as_of, now=clock.now(tenant), batch_size=size, skip=failed, within=within, ahead=ahead
-    ):
-        failed |= {uuid.UUID(f["subscription_id"]) for f in outcome.failures}
-        totals.add(outcome)
-        if on_batch is not None:
-            on_batch(outcome)
+    ahead = AheadCounter(tenant=tenant, as_of=as_of, within=within)
+    try:
+        while outcome := billing.bill_due_batch(
+            tenant=tenant,
+            as_of=as_of,
+            now=clock.now(tenant),
+            batch_size=size,
+            skip=failed,
+            within=within,
+            ahead=ahead.ready(),
+        ):
+            failed |= {uuid.UUID(f["subscription_id"]) for f in outcome.failures}
+            totals.add(outcome)
+            if on_batch is not None:
+                on_batch(outcome)
+    finally:
+        ahead.close()
     if within is not None:
         return totals
     cursor = billing.ZERO_UUID

@@ -4,15 +4,18 @@ clients whose clock is at a given moment."""
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
 
+from invoices import dimension_usage
 from plans.models import Meter
 from plans.pricing import ChargeSpec, TierSpec
 from plans.tests.factories import PlanFactory, add_charge
 from subscriptions.tests.factories import CustomerFactory, SubscriptionFactory
 from tenants.tests.utils import at
+from usage.selectors import UsageWindow
 
 
 @pytest.fixture
@@ -112,3 +115,18 @@ def line_events(api, turl, invoice, line, limit=50):
         url = body["next"]
     assert body["line"]["id"] == line.pk
     return {**body, "results": results}
+
+
+@pytest.fixture
+def batch_counts(monkeypatch) -> list[list[UsageWindow]]:
+    """The windows each batch counted itself (not found ahead)."""
+    counted: list[list[UsageWindow]] = []
+    real = dimension_usage.usage_totals_by_dimension
+
+    def spy(*, tenant: Any, windows: Any, charges: Any, scan: bool = False) -> Any:
+        if not scan:
+            counted.append(list(windows))
+        return real(tenant=tenant, windows=windows, charges=charges, scan=scan)
+
+    monkeypatch.setattr(dimension_usage, "usage_totals_by_dimension", spy)
+    return counted

@@ -133,21 +133,6 @@ def counted_ahead(monkeypatch) -> list[Any]:
     return made
 
 
-@pytest.fixture
-def batch_counts(monkeypatch) -> list[list[UsageWindow]]:
-    """The windows each batch counted itself (not found ahead)."""
-    counted: list[list[UsageWindow]] = []
-    real = dimension_usage.usage_totals_by_dimension
-
-    def spy(*, tenant: Any, windows: Any, charges: Any, scan: bool = False) -> Any:
-        if not scan:
-            counted.append(list(windows))
-        return real(tenant=tenant, windows=windows, charges=charges, scan=scan)
-
-    monkeypatch.setattr(dimension_usage, "usage_totals_by_dimension", spy)
-    return counted
-
-
 def test_the_invoices_are_the_batches_own_to_the_line(tenant, counted_ahead, batch_counts, monkeypatch):
     """The same data in two tenants, one run counting ahead and one not."""
     other = TenantFactory()

@@ -1,0 +1,136 @@
+"""The run's count ahead on a thread and connection of its own (`invoices.ahead_counter`):
+whichever batches find it finished, the invoices are the ones the batches' own counts
+make, to the line; a count that fails leaves the batches to count; a count still
+running when the batches are done is canceled and its thread ends with the run; a
+caller inside a transaction counts at once, on its own connection.
+
+These tests commit (`transaction=True`): a second connection sees only committed rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import OperationalError, connection, transaction
+from psycopg import errors
+from structlog.testing import capture_logs
+
+from invoices import billing
+from invoices.ahead_counter import AheadCounter
+from invoices.tests.factories import bill
+from invoices.tests.test_count_ahead import build, lines_of
+from tenants.isolation import tenant_scope
+from tenants.tests.factories import TenantFactory
+from tenants.tests.utils import at
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def counts(monkeypatch) -> list[dict[str, Any]]:
+    """Count ahead from 1 window up; record where each count ran and what it gave."""
+    monkeypatch.setattr(billing, "COUNT_AHEAD_MIN", 1)
+    made: list[dict[str, Any]] = []
+    real = billing.count_run_ahead
+
+    def spy(**kwargs: Any) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        made.append({"thread": threading.current_thread().name, "pid": pid, "ahead": real(**kwargs)})
+        return made[-1]["ahead"]
+
+    monkeypatch.setattr(billing, "count_run_ahead", spy)
+    return made
+
+
+def main_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def billed_without_count(monkeypatch) -> list[Any]:
+    """The same data in another tenant, billed with each batch counting its own windows."""
+    other = TenantFactory()
+    build(other)
+    monkeypatch.setattr(billing, "COUNT_AHEAD_MIN", 10**9)
+    return lines_of(bill(other, at(2026, 2, 1)))
+
+
+@pytest.mark.parametrize("when", ["as it comes", "before the first batch", "never"])
+def test_the_invoices_are_the_same_whichever_batches_find_the_count(tenant, counts, batch_counts, monkeypatch, when):
+    build(tenant)
+    monkeypatch.setattr(billing, "COUNT_AHEAD_MIN", 1)
+    if when == "before the first batch":
+        real_ready = AheadCounter.ready
+        monkeypatch.setattr(AheadCounter, "ready", lambda self: (self._done.wait(30), real_ready(self))[1])
+    if when == "never":
+        monkeypatch.setattr(AheadCounter, "ready", lambda self: None)
+    invoices = bill(tenant, at(2026, 2, 1))
+
+    [count] = counts
+    assert count["thread"] == "count-ahead" and count["pid"] != main_pid()  # its own connection
+    assert count["ahead"] is not None and len(count["ahead"].windows) == 4
+    if when == "before the first batch":
+        assert batch_counts == []  # every window billed was taken from the count
+        assert all(i.usage_seq == count["ahead"].seq for i in invoices)
+    if when == "never":  # the batches counted every window themselves
+        assert {w.customer_id for windows in batch_counts for w in windows} == {i.customer_id for i in invoices}
+    assert len(invoices) == 5
+    assert lines_of(invoices) == billed_without_count(monkeypatch)
+
+
+def test_a_failed_count_leaves_the_batches_to_count(tenant, batch_counts, monkeypatch):
+    build(tenant)
+    monkeypatch.setattr(billing, "COUNT_AHEAD_MIN", 1)
+
+    def broken(**kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(billing, "count_run_ahead", broken)
+    with capture_logs() as logs:
+        invoices = bill(tenant, at(2026, 2, 1))
+    assert [entry["event"] for entry in logs if entry["log_level"] == "error"] == ["count_ahead_failed"]
+    assert {w.customer_id for windows in batch_counts for w in windows} == {i.customer_id for i in invoices}
+    assert lines_of(invoices) == billed_without_count(monkeypatch)
+
+
+def test_a_count_still_running_is_canceled_when_the_batches_are_done(tenant, monkeypatch):
+    ended: list[BaseException | None] = []
+    started = threading.Event()
+
+    def slow(**kwargs: Any) -> Any:
+        try:
+            with connection.cursor() as cursor:
+                started.set()
+                cursor.execute("SELECT pg_sleep(60)")
+        except BaseException as error:
+            ended.append(error)
+            raise
+        ended.append(None)
+
+    monkeypatch.setattr(billing, "count_run_ahead", slow)
+    with capture_logs() as logs:
+        counter = AheadCounter(tenant=tenant, as_of=at(2026, 2, 1), within=None)
+        assert started.wait(30)
+        assert counter.ready() is None  # still counting
+        counter.close()
+    assert counter._thread is not None and not counter._thread.is_alive()
+    [error] = ended
+    assert isinstance(error, OperationalError) and isinstance(error.__cause__, errors.QueryCanceled)
+    assert counter.ready() is None
+    assert [entry for entry in logs if entry["log_level"] == "error"] == []  # a cancel is not a failure
+
+
+def test_inside_a_transaction_the_count_is_made_at_once_on_the_callers_connection(tenant, counts):
+    build(tenant)
+    with transaction.atomic(), tenant_scope(tenant):
+        counter = AheadCounter(tenant=tenant, as_of=at(2026, 2, 1), within=None)
+        assert counter._thread is None
+        [count] = counts
+        assert count["thread"] == threading.current_thread().name and count["pid"] == main_pid()
+        assert counter.ready() is count["ahead"] is not None
+        counter.close()
