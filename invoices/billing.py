@@ -844,7 +844,12 @@ COUNT_AHEAD_MAX = 10_000
 
 
 def count_run_ahead(
-    *, tenant: TenantRef, as_of: datetime, within: tuple[uuid.UUID, uuid.UUID] | None = None
+    *,
+    tenant: TenantRef,
+    as_of: datetime,
+    within: tuple[uuid.UUID, uuid.UUID] | None = None,
+    after_first: int = 0,
+    skip: Collection[uuid.UUID] = (),
 ) -> Ahead | None:
     """The dimensional counts of a run's first windows, in one pass (`Ahead`), or None
     when the run is small, has no dimensional charge, or is a small part of those
@@ -854,23 +859,31 @@ def count_run_ahead(
     current period from its current segment's start, clipped to its life, as
     `period_bill` and `Bill.window` make them. Subscriptions in their trial are left
     out (ending it starts another period). A prediction that turns out wrong (the
-    subscription changed before its batch) only means its batch counts it itself."""
-    due = subscription_list_due(tenant=tenant, as_of=as_of).filter(period_index__isnull=False)
+    subscription changed before its batch) only means its batch counts it itself.
+    With `after_first` (a count beside the batches, `ahead_counter`), the first batch's
+    subscriptions (the first `after_first` due, less `skip`, as `bill_due_batch` takes
+    them) are left out: that batch counts them itself while this count runs."""
+    due = subscription_list_due(tenant=tenant, as_of=as_of)
     if within is not None:
         due = due.filter(pk__gte=within[0], pk__lte=within[1])
+    first = set(due.exclude(pk__any=skip).values_list("pk", flat=True)[:after_first]) if after_first else set()
+    due = due.filter(period_index__isnull=False)
     plan_ids = set(due.order_by().values_list("plan_id", flat=True).distinct())
     charges = charges_by_plan(tenant=tenant, plan_ids=plan_ids)
     dimensional = {plan for plan, cs in charges.items() if any(c.dimensions() is not None for c in cs)}
     if not dimensional:
         return None
     fields = ("pk", "customer_id", "start_at", "canceled_at", "current_period_start", "current_period_end")
-    rows = list(due.filter(plan_id__any=dimensional).values_list(*fields)[:COUNT_AHEAD_MAX])
-    if len(rows) < COUNT_AHEAD_MIN:
+    listed = list(due.filter(plan_id__any=dimensional).values_list(*fields)[: COUNT_AHEAD_MAX + len(first)])
+    if len(listed) < COUNT_AHEAD_MIN:
         return None
     live = Subscription.objects.for_tenant(tenant).filter(
         plan_id__any=dimensional, status__in=Subscription.LIVE_STATUSES
     )
-    if len(rows) < COUNT_AHEAD_SHARE * live.count():
+    if len(listed) < COUNT_AHEAD_SHARE * live.count():
+        return None
+    rows = [row for row in listed if row[0] not in first][:COUNT_AHEAD_MAX]
+    if not rows:
         return None
     since = segment_starts(tenant=tenant, subscription_ids=[row[0] for row in rows])
     windows = [

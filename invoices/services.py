@@ -89,7 +89,7 @@ def invoice_due_subscriptions(
     totals = RunTotals()
     size = batch_size or settings.INVOICE_RUN_BATCH_SIZE
     failed: set[uuid.UUID] = set(skip)
-    ahead = AheadCounter(tenant=tenant, as_of=as_of, within=within)
+    ahead = AheadCounter(tenant=tenant, as_of=as_of, within=within, first_batch=size, skip=failed)
     try:
         while outcome := billing.bill_due_batch(
             tenant=tenant,

@@ -289,3 +289,27 @@ def test_the_scan_counts_what_the_index_counts(tenant, shape):
             charges=charges,
         )
         assert sum(sum(t.values()) for t in whole.values()) > sum(sum(t.values()) for t in counted)
+
+
+def test_a_count_beside_the_batches_leaves_out_the_first_batch(tenant, monkeypatch):
+    """`after_first`: the first batch's subscriptions (the first due, less those the run
+    skips) are not counted; the others are, as by a count before the batches."""
+    build(tenant)
+    monkeypatch.setattr(billing, "COUNT_AHEAD_MIN", 1)
+    as_of = at(2026, 2, 1)
+    due = list(subscription_list_due(tenant=tenant, as_of=as_of).values_list("pk", "customer_id", "period_index"))
+    whole = billing.count_run_ahead(tenant=tenant.id, as_of=as_of)
+    assert whole is not None and len(due) == 6  # the trial's end is due too
+    assert billing.count_run_ahead(tenant=tenant.id, as_of=as_of, after_first=len(due)) is None
+
+    def customers_after(later: list[Any]) -> set[Any]:
+        return {customer for _, customer, index in later if index is not None}  # not in a trial
+
+    for k in range(1, len(due)):
+        rest = billing.count_run_ahead(tenant=tenant.id, as_of=as_of, after_first=k)
+        expected = customers_after(due[k:])
+        assert (set() if rest is None else {w.customer_id for w in rest.windows}) == expected
+        assert rest is None or rest.windows <= whole.windows
+    skipped = billing.count_run_ahead(tenant=tenant.id, as_of=as_of, after_first=1, skip=[due[0][0]])
+    assert skipped is not None
+    assert {w.customer_id for w in skipped.windows} == customers_after([due[0], *due[2:]])
