@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from tenants.isolation import unscoped
@@ -40,6 +41,11 @@ from tenants.tests.factories import PASSWORD, TenantFactory, UserFactory
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+
+# No deadline for any property test: a slow machine (CI, a loaded laptop) must not fail
+# a test that asserts values, not time (a 455 ms example failed test_money's 200 ms).
+hypothesis_settings.register_profile("billing", deadline=None)
+hypothesis_settings.load_profile("billing")
 
 # Screenshots the README links to (docs/screenshots/*.png), rewritten by the browser tests.
 SCREENSHOTS = Path(__file__).resolve().parent / "docs" / "screenshots"

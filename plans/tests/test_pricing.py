@@ -3,7 +3,7 @@
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from plans.pricing import (
@@ -297,8 +297,6 @@ def test_spec_problems_reports_every_problem():
 
 # -- properties ---------------------------------------------------------------------
 
-# No deadline: a slow machine must not fail a test that asserts values, not time.
-no_deadline = settings(deadline=None)
 amounts = st.decimals(min_value=0, max_value=10_000, places=6)
 quantities = st.decimals(min_value=0, max_value=10_000_000, places=4)
 
@@ -317,19 +315,16 @@ specs = st.one_of(
 )
 
 
-@no_deadline
 @given(specs, st.decimals(min_value=-1_000, max_value=10_000_000, places=4))
 def test_property_a_price_is_never_negative(spec, quantity):
     assert calculate(spec, quantity).amount >= 0
 
 
-@no_deadline
 @given(specs)
 def test_property_generated_specs_are_valid(spec):
     assert spec_problems(spec) == []
 
 
-@no_deadline
 @given(tier_lists(), quantities)
 def test_property_tiered_is_the_sum_of_its_breakdown(tiers, quantity):
     result = calculate_tiered(ChargeSpec.tiered(tiers), quantity)
@@ -338,7 +333,6 @@ def test_property_tiered_is_the_sum_of_its_breakdown(tiers, quantity):
     assert all(line.amount == line.quantity * line.unit_amount + line.flat_amount for line in result.tiers)
 
 
-@no_deadline
 @given(tier_lists(), quantities)
 def test_property_tiered_equals_volume_within_the_first_tier(tiers, quantity):
     first = tiers[0].up_to
@@ -349,7 +343,6 @@ def test_property_tiered_equals_volume_within_the_first_tier(tiers, quantity):
     )
 
 
-@no_deadline
 @given(amounts, amounts, quantities)
 def test_property_tiered_equals_volume_with_a_single_tier(unit, flat, quantity):
     tiers = (TierSpec(None, unit, flat),)
@@ -359,14 +352,12 @@ def test_property_tiered_equals_volume_with_a_single_tier(unit, flat, quantity):
     )
 
 
-@no_deadline
 @given(st.one_of(specs.filter(lambda s: s.model != PricingModel.VOLUME)), quantities, quantities)
 def test_property_graduated_per_unit_and_package_never_fall_as_quantity_rises(spec, a, b):
     low, high = sorted((a, b))
     assert calculate(spec, low).amount <= calculate(spec, high).amount
 
 
-@no_deadline
 @given(tier_lists(), quantities)
 def test_property_volume_prices_every_unit_at_one_tier(tiers, quantity):
     result = calculate_volume(ChargeSpec.volume(tiers), quantity)
