@@ -15,7 +15,8 @@ same run:
 
 It prints a table, the machine and its load average. On a shared machine wall time
 mostly measures the other work, so it also prints CPU seconds (this process plus its
-PostgreSQL backend, from /proc) of the run and of the raw query. `--profile` runs the
+PostgreSQL backends, from /proc: the main connection's and the count ahead's,
+`counted_ahead`) of the run and of the raw query. `--profile` runs the
 invoice run under pyinstrument and counts its statements by kind.
 
 With `--groups N` (default 10; 0 skips it) each size is also run with charge
@@ -27,8 +28,9 @@ invoice instead of one, the same total events. `--with-filter` adds a filter
 
 Goals: linear growth, the 10,000-subscription run within 10 times the raw query
 (issue #18), and the grouped run within 2 times the plain one (issue #16). The
-grouped table shows the CPU ratio too (this process plus its PostgreSQL backend, as
-above): on a shared or noisy machine it moves less than the wall-time ratio.
+grouped table shows the CPU ratio too (this process plus its PostgreSQL backends, as
+above): on a shared or noisy machine it moves less than the wall-time ratio, and it
+shows what the count beside the batches overlaps rather than saves.
 """
 
 from __future__ import annotations
