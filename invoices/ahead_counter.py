@@ -70,7 +70,7 @@ class AheadCounter:
             "as_of": as_of,
             "within": within,
             "after_first": first_batch,
-            "skip": skip,
+            "skip": frozenset(skip),  # a copy: the caller's set grows as its batches fail
         }
         self._thread = threading.Thread(target=self._count, kwargs=kwargs, name="count-ahead", daemon=True)
         self._thread.start()

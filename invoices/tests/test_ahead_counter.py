@@ -10,6 +10,7 @@ These tests commit (`transaction=True`): a second connection sees only committed
 from __future__ import annotations
 
 import threading
+import uuid
 from typing import Any
 
 import pytest
@@ -40,7 +41,7 @@ def counts(monkeypatch) -> list[dict[str, Any]]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             pid = cursor.fetchone()[0]
-        made.append({"thread": threading.current_thread().name, "pid": pid, "ahead": None})
+        made.append({"thread": threading.current_thread().name, "pid": pid, "ahead": None, "kwargs": kwargs})
         made[-1]["ahead"] = real(**kwargs)  # stays None if the run's end cancels it
         return made[-1]["ahead"]
 
@@ -148,3 +149,17 @@ def test_inside_a_transaction_the_count_is_made_at_once_on_the_callers_connectio
         assert count["thread"] == threading.current_thread().name and count["pid"] == main_pid()
         assert counter.ready() is count["ahead"] is not None
         counter.close()
+
+
+def test_the_count_keeps_the_skipped_subscriptions_it_was_given(tenant, counts):
+    """The run's `failed` set grows as batches fail, while the count may still read it."""
+    build(tenant)
+    failed = {uuid.uuid4()}
+    given = set(failed)
+    with tenant_scope(tenant):
+        counter = AheadCounter(tenant=tenant, as_of=at(2026, 2, 1), within=None, first_batch=1, skip=failed)
+        failed.add(uuid.uuid4())
+        assert counter._done.wait(30)  # not canceled: it ran
+        counter.close()
+    [count] = counts
+    assert set(count["kwargs"]["skip"]) == given and count["kwargs"]["after_first"] == 1
