@@ -63,6 +63,7 @@ from django.db import connection, transaction
 from audit.services import audit_record_each
 from billing_project.bulk import as_jsonb, insert_rows, stored_instance
 from billing_project.lookups import array_literal
+from billing_project.memo import by_identity
 from invoices.calculation import LateUsage, LineDraft, Proration, SourceInvoice, invoice_lines, tiers_json
 from invoices.commitments import commitment_lines
 from invoices.dimension_usage import Ahead, bucket_totals, charge_buckets, count_ahead, dimension_deltas, line_bucket
@@ -514,21 +515,12 @@ def line_row(tenant_id: uuid.UUID, invoice_id: uuid.UUID, position: int, draft: 
 
 
 # A bucket's group is one dict shared by all its lines (`calculation.line_shape`):
-# encoded once, by identity (the entry holds the dict, so its id is not reused).
-_GROUP_JSON: dict[int, tuple[dict[str, str | None], str | None]] = {}
+# encoded once per bucket, by identity (a dict cannot be hashed).
+_group_text = by_identity(as_jsonb, limit=10_000)
 
 
 def _group_json(group: dict[str, str | None] | None) -> str | None:
-    if group is None:
-        return None
-    entry = _GROUP_JSON.get(id(group))
-    if entry is not None and entry[0] is group:
-        return entry[1]
-    if len(_GROUP_JSON) >= 10_000:
-        _GROUP_JSON.clear()
-    text = as_jsonb(group)
-    _GROUP_JSON[id(group)] = (group, text)
-    return text
+    return None if group is None else _group_text(group)
 
 
 def build_invoice(*, tenant: TenantRef, bill: Bill, number: str, now: datetime, totals: Totals) -> Invoice:

@@ -31,6 +31,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from billing_project.memo import by_identity
 from tenants.decimals import decimal_problem
 
 # Bounds of what a plan may say: prices below 10^9 with at most 12 decimal places (so
@@ -281,21 +282,10 @@ def _tier_table(tiers: tuple[TierSpec, ...]) -> tuple[tuple[int | None, Decimal 
     return tuple((t.up_to, None if t.up_to is None else Decimal(t.up_to), t.unit_amount, t.flat_amount) for t in tiers)
 
 
-# `_tier_table` by the identity of the tiers tuple: the lru_cache hashes its argument,
-# a tuple of dataclasses whose `__hash__` runs in Python, on every graduated line of a
-# run. The entry holds the tuple, so its id is not reused while it is there.
-_TABLES: dict[int, tuple[tuple[TierSpec, ...], tuple[tuple[int | None, Decimal | None, Decimal, Decimal], ...]]] = {}
-
-
-def _table_of(tiers: tuple[TierSpec, ...]) -> tuple[tuple[int | None, Decimal | None, Decimal, Decimal], ...]:
-    entry = _TABLES.get(id(tiers))
-    if entry is not None and entry[0] is tiers:
-        return entry[1]
-    table = _tier_table(tiers)
-    if len(_TABLES) >= 1024:
-        _TABLES.clear()
-    _TABLES[id(tiers)] = (tiers, table)
-    return table
+# `_tier_table` by the identity of the tiers tuple (`by_identity`): the lru_cache
+# hashes its argument, a tuple of dataclasses whose `__hash__` runs in Python, on every
+# graduated line of a run.
+_table_of = by_identity(_tier_table, limit=1024)
 
 
 def calculate_flat(spec: ChargeSpec, quantity: Decimal = Decimal(1)) -> PriceResult:
